@@ -1,0 +1,164 @@
+/**
+ * `prelaunch measure`: sev-snp-measure's flags → {@link measure} → the same stdout.
+ */
+import { fromHex, toHex } from '../../bytes/hex.js';
+import { OptionError } from '../../errors.js';
+import { VCPU_TYPES, cpuSig, isVcpuType, MAX_FAMILY } from '../../formats/snp/vcpu-types.js';
+import { VMM_TYPES, type VmmType } from '../../formats/snp/vmsa-profiles.js';
+import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
+import { measure, inputSha256, type MeasureOptions, type SevMode } from '../../measure/api.js';
+import { measureReportJson, referenceLine, type InputDescription } from '../../report/measure-report.js';
+import { sevTraceLine, snpTraceLine, traceHeader } from '../../report/trace.js';
+import { VERSION } from '../../version.js';
+import { fileSize, openFileSource, textSink, writeFileAtomic, type FileSource } from '../io.js';
+import { intOption } from '../numbers.js';
+
+export interface MeasureFlags {
+  mode: SevMode;
+  vcpus?: string;
+  vcpuType?: string;
+  vcpuSig?: string;
+  vcpuFamily?: string;
+  vcpuModel?: string;
+  vcpuStepping?: string;
+  vmmType: string;
+  ovmf: string;
+  kernel?: string;
+  initrd?: string;
+  append?: string;
+  guestFeatures: string;
+  outputFormat: 'hex' | 'base64' | 'json';
+  verbose?: boolean;
+  snpOvmfHash?: string;
+  dumpVmsa?: boolean;
+  svsm?: string;
+  varsSize?: string;
+  varsFile?: string;
+  trace?: string;
+  hashBackend: HashBackendName;
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+const U32_MAX = 0xffff_ffffn;
+
+/** Resolve the vCPU signature: family/model/stepping, then --vcpu-sig, then --vcpu-type. */
+function resolveSig(f: MeasureFlags): { sig: number | undefined; type: string | null } {
+  if (f.vcpuFamily !== undefined || f.vcpuModel !== undefined || f.vcpuStepping !== undefined) {
+    if (f.vcpuFamily === undefined || f.vcpuModel === undefined || f.vcpuStepping === undefined) {
+      throw new OptionError('--vcpu-family', '--vcpu-family, --vcpu-model and --vcpu-stepping go together');
+    }
+    const fam = Number(intOption('--vcpu-family', f.vcpuFamily, { min: 0n, max: BigInt(MAX_FAMILY) }));
+    const model = Number(intOption('--vcpu-model', f.vcpuModel, { min: 0n, max: 255n }));
+    const step = Number(intOption('--vcpu-stepping', f.vcpuStepping, { min: 0n, max: 15n }));
+    return { sig: cpuSig(fam, model, step), type: null };
+  }
+  if (f.vcpuSig !== undefined) return { sig: Number(intOption('--vcpu-sig', f.vcpuSig, { auto: true, min: 0n, max: U32_MAX })), type: null };
+  if (f.vcpuType !== undefined && isVcpuType(f.vcpuType)) {
+    const [fam, model, step] = VCPU_TYPES[f.vcpuType];
+    return { sig: cpuSig(fam, model, step), type: f.vcpuType };
+  }
+  return { sig: undefined, type: null };
+}
+
+function describe(src: FileSource | null, sha256: Uint8Array | null): InputDescription | null {
+  return src ? { path: src.name, size: src.size, sha256: sha256 ? toHex(sha256) : '' } : null;
+}
+
+export async function runMeasure(f: MeasureFlags): Promise<void> {
+  const mode = f.mode;
+  const usesVcpus = mode === 'seves' || mode === 'snp' || mode === 'snp:svsm';
+  if (!(VMM_TYPES as readonly string[]).includes(f.vmmType)) throw new OptionError('--vmm-type', `unknown VMM type '${f.vmmType}' (use QEMU, ec2 or gce)`);
+  const vmm = f.vmmType as VmmType;
+  if (f.initrd !== undefined && f.kernel === undefined) throw new OptionError('--initrd', '--kernel is required when using --initrd');
+  if (f.append !== undefined && f.kernel === undefined) throw new OptionError('--append', '--kernel is required when using --append');
+  if (f.dumpVmsa && mode === 'sev') throw new OptionError('--dump-vmsa', 'SEV guests have no VMSA (use seves, snp or snp:svsm)');
+  if (f.snpOvmfHash !== undefined && mode !== 'snp') throw new OptionError('--snp-ovmf-hash', `only works with --mode snp (not ${mode})`);
+  if (mode === 'snp:svsm' && vmm !== 'QEMU') throw new OptionError('--vmm-type', `snp:svsm is only defined for QEMU (got ${vmm})`);
+
+  let vcpus: number | undefined;
+  let sig: number | undefined;
+  let vcpuType: string | null = null;
+  if (usesVcpus) {
+    if (f.vcpus === undefined) throw new OptionError('--vcpus', `missing --vcpus N in guest mode '${mode}'`);
+    vcpus = Number(intOption('--vcpus', f.vcpus, { min: 1n, max: 0xffffn }));
+    ({ sig, type: vcpuType } = resolveSig(f));
+    if (sig === undefined && vmm === 'QEMU') throw new OptionError('--vcpu-type', `missing --vcpu-type, --vcpu-sig or --vcpu-family in guest mode '${mode}'`);
+  }
+  const guestFeatures = intOption('--guest-features', f.guestFeatures, { auto: true, min: 0n, max: U64_MAX });
+  let ovmfHash: Uint8Array | null = null;
+  if (f.snpOvmfHash !== undefined) {
+    ovmfHash = fromHex(f.snpOvmfHash);
+    if (!ovmfHash) throw new OptionError('--snp-ovmf-hash', 'is not hex');
+    if (ovmfHash.length !== 48) throw new OptionError('--snp-ovmf-hash', `must be 48 bytes (96 hex digits), got ${ovmfHash.length}`);
+  }
+  let varsSize: number | undefined;
+  if (mode === 'snp:svsm') {
+    if (f.svsm === undefined) throw new OptionError('--svsm', 'snp:svsm mode requires --svsm');
+    if (f.varsFile !== undefined) varsSize = fileSize(f.varsFile, '--vars-file');
+    else if (f.varsSize !== undefined) varsSize = Number(intOption('--vars-size', f.varsSize, { min: 0n, max: 0xffff_ffffn }));
+    if (!varsSize) throw new OptionError('--vars-size', 'snp:svsm mode requires a non-zero --vars-size or --vars-file');
+  }
+
+  const backend = await loadHashBackend(f.hashBackend);
+  const sources: FileSource[] = [];
+  const open = (file: string, flag: string): FileSource => {
+    const s = openFileSource(file, flag);
+    sources.push(s);
+    return s;
+  };
+  const trace = f.trace !== undefined ? textSink(f.trace) : null;
+  try {
+    const ovmf = open(f.ovmf, '--ovmf');
+    const kernel = f.kernel !== undefined ? open(f.kernel, '--kernel') : null;
+    const initrd = f.initrd !== undefined ? open(f.initrd, '--initrd') : null;
+    const svsm = mode === 'snp:svsm' ? open(f.svsm!, '--svsm') : null;
+    const opts: MeasureOptions = {
+      mode,
+      ovmf,
+      vmm,
+      guestFeatures,
+      hashBackend: backend,
+      ...(vcpus !== undefined ? { vcpus } : {}),
+      ...(sig !== undefined ? { vcpuSig: sig } : {}),
+      ...(kernel ? { directBoot: { kernel, initrd, append: f.append ?? null } } : {}),
+      ...(ovmfHash ? { ovmfHash } : {}),
+      ...(svsm ? { svsm, varsSize: varsSize! } : {}),
+    };
+    if (trace) {
+      trace.write(traceHeader({ mode, vmm, vcpus: vcpus ?? '-', vcpuSig: sig !== undefined ? `0x${sig.toString(16)}` : '-', guestFeatures: `0x${guestFeatures.toString(16)}`, ovmf: f.ovmf }));
+      opts.onPage = (e) => trace.write(snpTraceLine(e));
+      opts.onPiece = (e) => trace.write(sevTraceLine(e));
+    }
+    const m = measure(opts);
+    trace?.close();
+
+    if (f.dumpVmsa) m.vmsas.forEach((page, i) => writeFileAtomic(`vmsa${i}.bin`, page));
+
+    if (f.outputFormat === 'json') {
+      const doc = measureReportJson(m, {
+        tool: `prelaunch ${VERSION}`,
+        hashBackend: backend.name,
+        vmmType: vmm,
+        vcpus: vcpus ?? null,
+        vcpuType,
+        vcpuSig: sig ?? null,
+        guestFeatures,
+        firmware: describe(ovmf, inputSha256(ovmf, backend))!,
+        svsm: svsm ? describe(svsm, inputSha256(svsm, backend)) : null,
+        varsSize: varsSize ?? null,
+        kernel: describe(kernel, null),
+        initrd: describe(initrd, null),
+        cmdline: f.append ?? null,
+        ovmfHash,
+      });
+      process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+    } else {
+      process.stdout.write(referenceLine(m, f.outputFormat, f.verbose === true) + '\n');
+    }
+  } catch (e) {
+    trace?.discard();
+    throw e;
+  } finally {
+    for (const s of sources) s.close();
+  }
+}

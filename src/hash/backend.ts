@@ -1,0 +1,20 @@
+/**
+ * Hashing backends. `node` (OpenSSL through node:crypto) is the default in Node; `noble`
+ * (@noble/hashes, pure JS) runs anywhere and serves as an independent cross-check.
+ */
+export interface Hasher {
+  update(data: Uint8Array): Hasher;
+  /** The digest; the hasher may not be used afterwards. */
+  digest(): Uint8Array;
+}
+
+export type HashAlgorithm = 'sha256' | 'sha384';
+export type HashBackendName = 'node' | 'noble';
+export const HASH_BACKENDS: readonly HashBackendName[] = ['node', 'noble'];
+
+export interface HashBackend {
+  readonly name: HashBackendName;
+  create(algorithm: HashAlgorithm): Hasher;
+  /** One-shot digest. */
+  hash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array;
+}

@@ -1,0 +1,143 @@
+/**
+ * The typed library API for SEV, SEV-ES and SEV-SNP launch digests of OVMF firmware.
+ * Every entry point takes inputs as bytes or {@link ByteSource}s plus one options object and
+ * returns plain data; nothing here touches the file system or the process.
+ */
+import { asSource, type ByteSource } from '../bytes/source.js';
+import { OptionError } from '../errors.js';
+import { parseOvmf, type OvmfImage } from '../formats/ovmf/parse.js';
+import type { KernelHashes } from '../formats/snp/kernel-hashes.js';
+import { VMSA_GPA } from '../formats/snp/page-info.js';
+import type { VmmType } from '../formats/snp/vmsa-profiles.js';
+import { defaultBackend, type HashBackend } from '../hash/index.js';
+import type { SevPlan, SnpPlan } from '../plan/ops.js';
+import { planSev, planSevEs } from '../plan/sev.js';
+import { planSnp, planSnpOvmfHash, planSnpSvsm } from '../plan/snp.js';
+import { computeKernelHashes, sha256Source } from './kernel-hashes.js';
+import { runSevPlan, type SevTraceEvent } from './sev-engine.js';
+import { runSnpPlan, type SnpTraceEvent } from './snp-engine.js';
+
+export type SevMode = 'sev' | 'seves' | 'snp' | 'snp:ovmf-hash' | 'snp:svsm';
+export const SEV_MODES: readonly SevMode[] = ['sev', 'seves', 'snp', 'snp:ovmf-hash', 'snp:svsm'];
+
+type Input = ByteSource | Uint8Array;
+
+export interface DirectBoot {
+  kernel: Input;
+  initrd?: Input | null;
+  /** kernel command line */
+  append?: string | null;
+}
+
+export interface MeasureOptions {
+  mode: SevMode;
+  /** the OVMF image (for snp:svsm, the OVMF loaded below 4 GiB) */
+  ovmf: Input;
+  /** vCPU count (seves, snp, snp:svsm) */
+  vcpus?: number;
+  /** CPUID signature in the VMSA's rdx (QEMU); see cpuSig() and vcpuTypeSig() */
+  vcpuSig?: number;
+  vmm?: VmmType;
+  /** SEV_FEATURES for SNP VMSAs; default 0x1 (SNPActive) */
+  guestFeatures?: bigint;
+  /** measured direct boot (kernel hashes) */
+  directBoot?: DirectBoot | null;
+  /** snp: resume from a precomputed `snp:ovmf-hash` digest instead of hashing the firmware pages */
+  ovmfHash?: Uint8Array | null;
+  /** snp:svsm: the SVSM image and the size of the OVMF vars store */
+  svsm?: Input;
+  varsSize?: number;
+  hashBackend?: HashBackend;
+  /** called for every SNP page in order (tracing) */
+  onPage?: (e: SnpTraceEvent) => void;
+  /** called for every SEV/SEV-ES hashed piece in order (tracing) */
+  onPiece?: (e: SevTraceEvent) => void;
+}
+
+export interface Measurement {
+  mode: SevMode;
+  algorithm: 'sha256' | 'sha384';
+  digest: Uint8Array;
+  /** the VMSA page of each vCPU (identical pages are the same object) */
+  vmsas: Uint8Array[];
+  kernelHashes: KernelHashes | null;
+  /** how many SNP pages / SEV pieces were measured */
+  operations: number;
+}
+
+const MODE_ALGORITHM: Record<SevMode, 'sha256' | 'sha384'> = { sev: 'sha256', seves: 'sha256', snp: 'sha384', 'snp:ovmf-hash': 'sha384', 'snp:svsm': 'sha384' };
+
+function need<T>(value: T | undefined, option: string, mode: SevMode): T {
+  if (value === undefined) throw new OptionError(option, `required in mode ${mode}`);
+  return value;
+}
+
+/** Build the plan for `o` without hashing anything but the direct-boot components. */
+export function planMeasurement(o: MeasureOptions, img: OvmfImage = parseOvmf(asSource(o.ovmf, 'ovmf'))): { plan: SnpPlan | SevPlan; kernelHashes: KernelHashes | null } {
+  const backend = o.hashBackend ?? defaultBackend;
+  if (o.ovmfHash && o.mode !== 'snp') throw new OptionError('--snp-ovmf-hash', `only works with mode snp (not ${o.mode})`);
+  const vmm = o.vmm ?? 'QEMU';
+  const kernelHashes =
+    o.directBoot && o.mode !== 'snp:svsm' && o.mode !== 'snp:ovmf-hash'
+      ? computeKernelHashes(asSource(o.directBoot.kernel, 'kernel'), o.directBoot.initrd ? asSource(o.directBoot.initrd, 'initrd') : null, o.directBoot.append, backend)
+      : null;
+  const sig = (): number => (vmm === 'QEMU' ? need(o.vcpuSig, '--vcpu-sig', o.mode) : o.vcpuSig ?? 0);
+  switch (o.mode) {
+    case 'sev':
+      return { plan: planSev(img, kernelHashes), kernelHashes };
+    case 'seves':
+      return { plan: planSevEs(img, { vcpus: need(o.vcpus, '--vcpus', o.mode), vmm, vcpuSig: sig(), kernelHashes }), kernelHashes };
+    case 'snp':
+      return {
+        plan: planSnp(img, { vcpus: need(o.vcpus, '--vcpus', o.mode), vmm, vcpuSig: sig(), guestFeatures: o.guestFeatures ?? 1n, kernelHashes, ovmfHash: o.ovmfHash ?? null }),
+        kernelHashes,
+      };
+    case 'snp:ovmf-hash':
+      return { plan: planSnpOvmfHash(img), kernelHashes: null };
+    case 'snp:svsm': {
+      if (vmm !== 'QEMU') throw new OptionError('--vmm-type', `snp:svsm is only defined for QEMU (got ${vmm})`);
+      const svsm = parseOvmf(asSource(need(o.svsm, '--svsm', o.mode), 'svsm'));
+      return { plan: planSnpSvsm(img, svsm, { vcpus: need(o.vcpus, '--vcpus', o.mode), vcpuSig: sig(), varsSize: o.varsSize ?? 0 }), kernelHashes: null };
+    }
+    default:
+      throw new OptionError('--mode', `unknown mode ${String(o.mode)}`);
+  }
+}
+
+/** Compute a launch digest. */
+export function measure(o: MeasureOptions): Measurement {
+  const backend = o.hashBackend ?? defaultBackend;
+  const { plan, kernelHashes } = planMeasurement(o);
+  let digest: Uint8Array;
+  let vmsas: Uint8Array[];
+  if (plan.kind === 'snp') {
+    digest = runSnpPlan(plan, backend, o.onPage);
+    vmsas = plan.ops.filter((op) => op.gpa === VMSA_GPA && op.content?.kind === 'bytes').map((op) => (op.content as { bytes: Uint8Array }).bytes);
+  } else {
+    digest = runSevPlan(plan, backend, o.onPiece);
+    vmsas = plan.pieces.filter((p) => p.label.startsWith('VMSA')).map((p) => (p.content as { bytes: Uint8Array }).bytes);
+  }
+  return { mode: o.mode, algorithm: MODE_ALGORITHM[o.mode], digest, vmsas, kernelHashes, operations: plan.kind === 'snp' ? plan.ops.length : plan.pieces.length };
+}
+
+/** SNP launch digest (the attestation report's MEASUREMENT). */
+export function measureSnp(o: Omit<MeasureOptions, 'mode'>): Measurement {
+  return measure({ ...o, mode: 'snp' });
+}
+/** SEV-ES launch digest (SHA-256). */
+export function measureSevEs(o: Omit<MeasureOptions, 'mode'>): Measurement {
+  return measure({ ...o, mode: 'seves' });
+}
+/** SEV launch digest (SHA-256). */
+export function measureSev(o: Omit<MeasureOptions, 'mode'>): Measurement {
+  return measure({ ...o, mode: 'sev' });
+}
+/** The firmware-pages stage of the SNP digest, to seed later `measureSnp({ovmfHash})` calls. */
+export function snpOvmfHash(ovmf: Input, hashBackend?: HashBackend): Uint8Array {
+  return measure({ mode: 'snp:ovmf-hash', ovmf, ...(hashBackend ? { hashBackend } : {}) }).digest;
+}
+
+/** SHA-256 of a whole input, streamed (for reports). */
+export function inputSha256(input: Input, hashBackend?: HashBackend): Uint8Array {
+  return sha256Source(asSource(input), hashBackend ?? defaultBackend);
+}

@@ -1,0 +1,83 @@
+/**
+ * The SNP launch-digest engine: executes a {@link SnpPlan} the way the AMD secure
+ * processor does at SNP_LAUNCH_UPDATE — for each page, `LD = SHA-384(PAGE_INFO)`.
+ */
+import type { HashBackend } from '../hash/backend.js';
+import { LD_SIZE, PAGE_INFO, PAGE_INFO_SIZE, SnpPageType } from '../formats/snp/page-info.js';
+import { setU64 } from '../bytes/writer.js';
+import type { PageContent, SnpPageOp, SnpPlan } from '../plan/ops.js';
+
+export const PAGE = 4096;
+
+/** What the engine reports for each page when tracing. */
+export interface SnpTraceEvent {
+  index: number;
+  op: SnpPageOp;
+  /** the CONTENTS field hashed into PAGE_INFO (48 zero bytes for non-data pages) */
+  contents: Uint8Array;
+  /** the launch digest after this page */
+  digest: Uint8Array;
+}
+
+/**
+ * A running SNP launch digest. PAGE_INFO lives in one reusable 0x70-byte buffer: only the
+ * CONTENTS, PAGE_TYPE and GPA fields change from page to page, and DIGEST_CUR is rewritten
+ * with each new digest, so the hot loop allocates nothing but the digests themselves.
+ */
+export class SnpLaunchDigest {
+  private readonly info = new Uint8Array(PAGE_INFO_SIZE);
+  private readonly view = new DataView(this.info.buffer);
+  constructor(private readonly backend: HashBackend, initial?: Uint8Array | null) {
+    if (initial) {
+      if (initial.length !== LD_SIZE) throw new RangeError('an SNP launch digest is 48 bytes');
+      this.info.set(initial, PAGE_INFO.digestCur);
+    }
+    this.view.setUint16(PAGE_INFO.length, PAGE_INFO_SIZE, true);
+  }
+  /** Extend with one page. `contents` is the page's SHA-384, or null for a page measured as zero. */
+  update(gpa: number, type: SnpPageType, contents: Uint8Array | null): void {
+    const info = this.info;
+    if (contents) info.set(contents, PAGE_INFO.contents);
+    else info.fill(0, PAGE_INFO.contents, PAGE_INFO.contents + LD_SIZE);
+    info[PAGE_INFO.pageType] = type;
+    setU64(this.view, PAGE_INFO.gpa, gpa);
+    info.set(this.backend.hash('sha384', info), PAGE_INFO.digestCur);
+  }
+  /** A copy of the current digest. */
+  digest(): Uint8Array {
+    return this.info.slice(PAGE_INFO.digestCur, PAGE_INFO.digestCur + LD_SIZE);
+  }
+}
+
+/**
+ * Hashes page contents, caching planner-built pages by identity so that e.g. 64 identical
+ * AP VMSAs are hashed once.
+ */
+export class PageHasher {
+  private readonly cache = new WeakMap<Uint8Array, Uint8Array>();
+  constructor(private readonly backend: HashBackend) {}
+  hash(content: PageContent): Uint8Array {
+    if (content.kind === 'source') return this.backend.hash('sha384', content.source.read(content.offset, PAGE));
+    let d = this.cache.get(content.bytes);
+    if (!d) {
+      d = this.backend.hash('sha384', content.bytes);
+      this.cache.set(content.bytes, d);
+    }
+    return d;
+  }
+}
+
+const ZERO48 = new Uint8Array(LD_SIZE);
+
+export function runSnpPlan(plan: SnpPlan, backend: HashBackend, onOp?: (e: SnpTraceEvent) => void): Uint8Array {
+  const ld = new SnpLaunchDigest(backend, plan.initialDigest);
+  const pages = new PageHasher(backend);
+  const ops = plan.ops;
+  for (let i = 0; i < ops.length; i++) {
+    const op = ops[i]!;
+    const contents = op.content ? pages.hash(op.content) : null;
+    ld.update(op.gpa, op.type, contents);
+    if (onOp) onOp({ index: i, op, contents: contents ?? ZERO48, digest: ld.digest() });
+  }
+  return ld.digest();
+}

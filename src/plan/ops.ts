@@ -1,0 +1,46 @@
+/**
+ * Measurement plans: the explicit list of what the secure processor will measure, built
+ * from a parsed firmware model and options, before any hashing. A plan can be printed,
+ * diffed and tested on its own; the engine (../measure) only executes it.
+ */
+import type { ByteSource } from '../bytes/source.js';
+import { SnpPageType } from '../formats/snp/page-info.js';
+
+/** Where a measured page's bytes come from. */
+export type PageContent =
+  /** 4 KiB at `offset` of an input (firmware, SVSM image): streamed at hashing time */
+  | { kind: 'source'; source: ByteSource; offset: number }
+  /** a page built by the planner (VMSA, kernel-hashes page); shared objects are hashed once */
+  | { kind: 'bytes'; bytes: Uint8Array };
+
+/** One SNP_LAUNCH_UPDATE page operation. */
+export interface SnpPageOp {
+  gpa: number;
+  type: SnpPageType;
+  /** NORMAL and VMSA pages carry content; ZERO, UNMEASURED, SECRETS and CPUID pages do not */
+  content: PageContent | null;
+  /** what this page is: "firmware", "SNP_SEC_MEM", "VMSA vCPU 0", … */
+  label: string;
+}
+
+export interface SnpPlan {
+  kind: 'snp';
+  /** launch digest to start from (48 zero bytes, or a precomputed firmware digest) */
+  initialDigest: Uint8Array | null;
+  ops: SnpPageOp[];
+}
+
+/** SEV and SEV-ES: the launch digest is one SHA-256 over these pieces, in order. */
+export interface SevPlan {
+  kind: 'sev';
+  pieces: Array<{ label: string; content: { kind: 'range'; source: ByteSource; offset: number; length: number } | { kind: 'bytes'; bytes: Uint8Array } }>;
+}
+
+export const SNP_PAGE_TYPE_NAMES: Record<SnpPageType, string> = {
+  [SnpPageType.NORMAL]: 'NORMAL',
+  [SnpPageType.VMSA]: 'VMSA',
+  [SnpPageType.ZERO]: 'ZERO',
+  [SnpPageType.UNMEASURED]: 'UNMEASURED',
+  [SnpPageType.SECRETS]: 'SECRETS',
+  [SnpPageType.CPUID]: 'CPUID',
+};

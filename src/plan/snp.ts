@@ -1,0 +1,194 @@
+/**
+ * SNP measurement plans for OVMF firmware (QEMU, EC2, GCE) and for the pre-IGVM
+ * COCONUT-SVSM layout. The order is the order in which the VMM issues
+ * SNP_LAUNCH_UPDATE; it decides the digest.
+ */
+import { FirmwareError, OptionError } from '../errors.js';
+import { PAGE_SIZE, SevSectionType, sevSectionTypeName } from '../formats/ovmf/defs.js';
+import type { OvmfImage } from '../formats/ovmf/parse.js';
+import { KERNEL_HASHES_TABLE_PADDED, encodeKernelHashesTable, type KernelHashes } from '../formats/snp/kernel-hashes.js';
+import { SnpPageType, VMSA_GPA } from '../formats/snp/page-info.js';
+import { encodeVmsa } from '../formats/snp/vmsa.js';
+import { BSP_EIP, resetVmsa, svsmVmsa, type VmmType } from '../formats/snp/vmsa-profiles.js';
+import type { SnpPageOp, SnpPlan } from './ops.js';
+
+export interface SnpPlanOptions {
+  vcpus: number;
+  vmm: VmmType;
+  /** CPUID signature placed in rdx (QEMU only) */
+  vcpuSig: number;
+  /** SEV_FEATURES of every VMSA */
+  guestFeatures: bigint;
+  /** kernel/initrd/cmdline hashes for measured direct boot */
+  kernelHashes?: KernelHashes | null;
+  /** resume from a precomputed firmware-pages digest (`snp:ovmf-hash`) instead of hashing the firmware */
+  ovmfHash?: Uint8Array | null;
+}
+
+function needAligned(what: string, size: number): void {
+  if (size % PAGE_SIZE !== 0) throw new FirmwareError(`${what} is ${size} bytes, not a multiple of 4096: it cannot be loaded page by page`);
+}
+
+/** NORMAL pages for the whole of an image at `gpa`. */
+export function imagePages(img: OvmfImage, gpa: number, label: string): SnpPageOp[] {
+  needAligned(img.source.name, img.size);
+  const ops: SnpPageOp[] = [];
+  for (let off = 0; off < img.size; off += PAGE_SIZE) {
+    ops.push({ gpa: gpa + off, type: SnpPageType.NORMAL, content: { kind: 'source', source: img.source, offset: off }, label });
+  }
+  return ops;
+}
+
+function rangePages(gpa: number, size: number, type: SnpPageType, label: string): SnpPageOp[] {
+  if (size % PAGE_SIZE !== 0) throw new FirmwareError(`${label} section at GPA 0x${gpa.toString(16)} has size 0x${size.toString(16)}, not a multiple of 4096`);
+  const ops: SnpPageOp[] = [];
+  for (let off = 0; off < size; off += PAGE_SIZE) ops.push({ gpa: gpa + off, type, content: null, label });
+  return ops;
+}
+
+/** The page QEMU fills with the kernel-hashes table, at the table's offset within its page. */
+export function kernelHashesPage(img: OvmfImage, hashes: KernelHashes): Uint8Array {
+  if (!img.hashTable) {
+    throw new FirmwareError(`${img.source.name}: no SEV hash-table entry in the OVMF footer table: kernel hashes need an AmdSevX64 build`);
+  }
+  const offset = img.hashTable.gpa & 0xfff;
+  if (offset + KERNEL_HASHES_TABLE_PADDED > PAGE_SIZE) {
+    throw new FirmwareError(`${img.source.name}: the kernel-hashes table at GPA 0x${img.hashTable.gpa.toString(16)} would cross its page`);
+  }
+  const page = new Uint8Array(PAGE_SIZE);
+  page.set(encodeKernelHashesTable(hashes), offset);
+  return page;
+}
+
+/**
+ * The SEV metadata sections of `img` as page operations (QEMU's order; EC2 measures CPUID
+ * pages after all other sections; GCE leaves SNP_SEC_MEM unmeasured).
+ */
+export function metadataPages(img: OvmfImage, vmm: VmmType, kernelHashes: KernelHashes | null): SnpPageOp[] {
+  const ops: SnpPageOp[] = [];
+  const deferredCpuid: SnpPageOp[] = [];
+  let sawKernelHashes = false;
+  for (const s of img.sevMetadata?.sections ?? []) {
+    switch (s.type) {
+      case SevSectionType.SNP_SEC_MEM:
+        ops.push(...rangePages(s.gpa, s.size, vmm === 'gce' ? SnpPageType.UNMEASURED : SnpPageType.ZERO, 'SNP_SEC_MEM'));
+        break;
+      case SevSectionType.SNP_SECRETS:
+        ops.push({ gpa: s.gpa, type: SnpPageType.SECRETS, content: null, label: 'SNP_SECRETS' });
+        break;
+      case SevSectionType.CPUID: {
+        const op: SnpPageOp = { gpa: s.gpa, type: SnpPageType.CPUID, content: null, label: 'CPUID' };
+        if (vmm === 'ec2') deferredCpuid.push(op);
+        else ops.push(op);
+        break;
+      }
+      case SevSectionType.SVSM_CAA:
+        ops.push(...rangePages(s.gpa, s.size, SnpPageType.ZERO, 'SVSM_CAA'));
+        break;
+      case SevSectionType.SNP_KERNEL_HASHES:
+        sawKernelHashes = true;
+        if (kernelHashes) {
+          if (s.size !== PAGE_SIZE) {
+            throw new FirmwareError(`${img.source.name}: SNP_KERNEL_HASHES section at GPA 0x${s.gpa.toString(16)} is 0x${s.size.toString(16)} bytes; measured direct boot needs exactly one page`);
+          }
+          ops.push({ gpa: s.gpa, type: SnpPageType.NORMAL, content: { kind: 'bytes', bytes: kernelHashesPage(img, kernelHashes) }, label: 'SNP_KERNEL_HASHES' });
+        } else {
+          ops.push(...rangePages(s.gpa, s.size, SnpPageType.ZERO, 'SNP_KERNEL_HASHES'));
+        }
+        break;
+      default:
+        throw new FirmwareError(`${img.source.name}: SEV metadata section at GPA 0x${s.gpa.toString(16)} has ${sevSectionTypeName(s.type)} type; SNP cannot measure it`);
+    }
+  }
+  ops.push(...deferredCpuid);
+  if (kernelHashes && !sawKernelHashes) {
+    throw new FirmwareError(
+      `${img.source.name}: --kernel given but the OVMF metadata has no SNP_KERNEL_HASHES section: measured direct boot needs an AmdSevX64 build` +
+        (img.sevMetadata ? '' : ' (this image has no SEV metadata at all)'),
+    );
+  }
+  return ops;
+}
+
+function vmsaOps(bsp: Uint8Array, ap: Uint8Array, vcpus: number): SnpPageOp[] {
+  const ops: SnpPageOp[] = [];
+  for (let i = 0; i < vcpus; i++) {
+    ops.push({ gpa: VMSA_GPA, type: SnpPageType.VMSA, content: { kind: 'bytes', bytes: i === 0 ? bsp : ap }, label: `VMSA vCPU ${i}` });
+  }
+  return ops;
+}
+
+export function requireResetEip(img: OvmfImage): number {
+  if (img.resetEip === null) {
+    throw new FirmwareError(
+      `${img.source.name}: no SEV-ES reset block in the OVMF footer table (${img.table ? 'the table lacks the entry' : 'the image has no footer table'}): SEV-ES and SNP need an OVMF built with SEV-ES support (OvmfPkgX64 or AmdSevX64)`,
+    );
+  }
+  return img.resetEip;
+}
+
+function checkVcpus(vcpus: number): void {
+  if (!Number.isInteger(vcpus) || vcpus < 1) throw new OptionError('--vcpus', `must be a whole number ≥ 1 (got ${vcpus})`);
+}
+
+export function checkGuestFeatures(v: bigint): void {
+  if (v < 0n || v >= 1n << 64n) throw new OptionError('--guest-features', `must be within 0..2^64-1 (got ${v})`);
+}
+
+/** The VMSA pages (BSP first, then one shared AP page) for an OVMF guest. */
+export function ovmfVmsas(img: OvmfImage, vmm: VmmType, vcpuSig: number, sevFeatures: bigint): { bsp: Uint8Array; ap: Uint8Array } {
+  const apEip = requireResetEip(img);
+  const bsp = encodeVmsa(resetVmsa(vmm, BSP_EIP, vcpuSig, sevFeatures));
+  return { bsp, ap: apEip === BSP_EIP ? bsp : encodeVmsa(resetVmsa(vmm, apEip, vcpuSig, sevFeatures)) };
+}
+
+export function planSnp(img: OvmfImage, o: SnpPlanOptions): SnpPlan {
+  checkVcpus(o.vcpus);
+  checkGuestFeatures(o.guestFeatures);
+  if (o.ovmfHash && o.ovmfHash.length !== 48) throw new OptionError('--snp-ovmf-hash', `must be 48 bytes (got ${o.ovmfHash.length})`);
+  const { bsp, ap } = ovmfVmsas(img, o.vmm, o.vcpuSig, o.guestFeatures);
+  if (o.vcpus > 1 && img.resetEip === 0) {
+    throw new FirmwareError(`${img.source.name}: the SEV-ES reset block holds AP reset EIP 0: application processors cannot start (use 1 vCPU or a firmware with a valid reset block)`);
+  }
+  const ops: SnpPageOp[] = [];
+  if (!o.ovmfHash) ops.push(...imagePages(img, img.gpa, 'firmware'));
+  ops.push(...metadataPages(img, o.vmm, o.kernelHashes ?? null));
+  ops.push(...vmsaOps(bsp, ap, o.vcpus));
+  return { kind: 'snp', initialDigest: o.ovmfHash ?? null, ops };
+}
+
+/** The firmware-pages stage only (`snp:ovmf-hash`): its digest seeds later measurements. */
+export function planSnpOvmfHash(img: OvmfImage): SnpPlan {
+  return { kind: 'snp', initialDigest: null, ops: imagePages(img, img.gpa, 'firmware') };
+}
+
+export interface SvsmPlanOptions {
+  vcpus: number;
+  vcpuSig: number;
+  /** size of the OVMF variable store QEMU maps between the SVSM and OVMF */
+  varsSize: number;
+}
+
+/**
+ * COCONUT-SVSM under QEMU before IGVM (sev-snp-measure `snp:svsm`): OVMF ends at 4 GiB,
+ * the vars store sits below it, the SVSM image below that. OVMF and SVSM pages are
+ * measured, then the SVSM image's own metadata, then identical VMSAs entering the SVSM.
+ */
+export function planSnpSvsm(ovmf: OvmfImage, svsm: OvmfImage, o: SvsmPlanOptions): SnpPlan {
+  checkVcpus(o.vcpus);
+  if (!Number.isInteger(o.varsSize) || o.varsSize <= 0) throw new OptionError('--vars-size', 'snp:svsm needs the size of the OVMF variable store (--vars-size or --vars-file)');
+  if (o.varsSize % PAGE_SIZE !== 0) throw new OptionError('--vars-size', `${o.varsSize} is not a multiple of 4096: QEMU maps flash in whole pages`);
+  if (svsm.svsmInfoOffset === null) {
+    throw new FirmwareError(`${svsm.source.name}: no SVSM_INFO entry in the footer table: this is not a COCONUT-SVSM image`);
+  }
+  const svsmGpa = ovmf.gpa - o.varsSize - svsm.size;
+  if (svsmGpa < 0) throw new FirmwareError(`${svsm.source.name}: OVMF, vars store and SVSM do not fit below 4 GiB`);
+  const ops: SnpPageOp[] = [
+    ...imagePages(ovmf, ovmf.gpa, 'firmware'),
+    ...imagePages(svsm, svsmGpa, 'SVSM'),
+    ...metadataPages(svsm, 'QEMU', null),
+  ];
+  const vmsa = encodeVmsa(svsmVmsa(svsmGpa + svsm.svsmInfoOffset, o.vcpuSig));
+  ops.push(...vmsaOps(vmsa, vmsa, o.vcpus));
+  return { kind: 'snp', initialDigest: null, ops };
+}
