@@ -1,0 +1,33 @@
+/**
+ * prelaunch public API: explicit named exports only. Inputs are bytes or ByteSources, options
+ * are one object, results are plain data; no file or process access.
+ */
+export { PrelaunchError, ParseError, FirmwareError, OptionError, type ErrorCode } from './errors.js';
+export { bytesSource, asSource, type ByteSource } from './bytes/source.js';
+export { toHex, fromHex, toBase64, fromBase64 } from './bytes/hex.js';
+export { guidToBytes, guidFromBytes } from './bytes/guid.js';
+export { defaultBackend, loadHashBackend, nodeBackend, HASH_BACKENDS, type HashBackend, type HashBackendName, type Hasher } from './hash/index.js';
+
+// OVMF
+export { parseOvmf, directBootSupport, type OvmfImage, type DirectBootSupport } from './formats/ovmf/parse.js';
+export type { FooterEntry, FooterTable } from './formats/ovmf/footer-table.js';
+export type { SevMetadata, SevSection } from './formats/ovmf/sev-metadata.js';
+export type { TdxMetadata, TdvfSection } from './formats/ovmf/tdx-metadata.js';
+export { SevSectionType } from './formats/ovmf/defs.js';
+export { inspectOvmf, renderOvmfInspection, type OvmfInspection } from './report/ovmf-inspect.js';
+
+// SEV / SEV-ES / SEV-SNP
+export { SnpPageType, VMSA_GPA } from './formats/snp/page-info.js';
+export { encodeVmsa, decodeVmsa, type VmsaRegisters, type Segment } from './formats/snp/vmsa.js';
+export { resetVmsa, svsmVmsa, VMM_TYPES, type VmmType } from './formats/snp/vmsa-profiles.js';
+export { VCPU_TYPES, VCPU_TYPE_NAMES, cpuSig, vcpuTypeSig, type VcpuType } from './formats/snp/vcpu-types.js';
+export { encodeKernelHashesTable, type KernelHashes } from './formats/snp/kernel-hashes.js';
+export type { SnpPlan, SnpPageOp, SevPlan, PageContent } from './plan/ops.js';
+export { planSnp, planSnpOvmfHash, planSnpSvsm } from './plan/snp.js';
+export { planSev, planSevEs } from './plan/sev.js';
+export { SnpLaunchDigest, runSnpPlan, type SnpTraceEvent } from './measure/snp-engine.js';
+export { runSevPlan, type SevTraceEvent } from './measure/sev-engine.js';
+export { computeKernelHashes } from './measure/kernel-hashes.js';
+export { measure, measureSnp, measureSev, measureSevEs, snpOvmfHash, planMeasurement, SEV_MODES, type SevMode, type MeasureOptions, type Measurement } from './measure/api.js';
+export { referenceLine, measureReportJson } from './report/measure-report.js';
+export { diffTraces, type TraceDivergence } from './report/trace.js';
