@@ -31,3 +31,11 @@ export { computeKernelHashes } from './measure/kernel-hashes.js';
 export { measure, measureSnp, measureSev, measureSevEs, snpOvmfHash, planMeasurement, SEV_MODES, type SevMode, type MeasureOptions, type Measurement } from './measure/api.js';
 export { referenceLine, measureReportJson } from './report/measure-report.js';
 export { diffTraces, type TraceDivergence } from './report/trace.js';
+
+// golden values
+export { generateGolden, serializeGolden, countEntries, compareEntries, GOLDEN_SCHEMA, type GoldenArtifact, type GoldenDocument, type GoldenEntry, type GoldenOptions } from './golden/engine.js';
+export { parseManifestText, validateManifest, type GoldenManifest } from './golden/manifest.js';
+export { parseVcpuList, type GoldenMatrix, type GoldenMode, type GoldenCpu } from './golden/matrix.js';
+export { checkReport, type CheckResult } from './golden/check.js';
+export { reportFromBinary, reportFromJson, type ReportFields } from './formats/snp/attestation-report.js';
+export { VMSA_PROFILES, VMSA_PROFILE_NAMES, DEFAULT_VMSA_PROFILE, vmsaProfileFor, type VmsaProfile, type VmsaProfileName } from './formats/snp/vmsa-profiles.js';

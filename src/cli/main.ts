@@ -31,7 +31,8 @@ export function buildProgram(): Command {
     .option('--vcpu-family <n>', 'guest vCPU family')
     .option('--vcpu-model <n>', 'guest vCPU model')
     .option('--vcpu-stepping <n>', 'guest vCPU stepping')
-    .option('--vmm-type <type>', 'VMM: QEMU, ec2 or gce', 'QEMU')
+    .option('--vmm-type <type>', 'VMM: QEMU, ec2 or gce (default: QEMU, or the VMM of --vmsa-profile)')
+    .addOption(new Option('--vmsa-profile <name>', 'VMSA generation: kvm-init2 (QEMU default), kvm-legacy, ec2-2026 (ec2 default), ec2-legacy, gce').choices(['kvm-init2', 'kvm-legacy', 'ec2-2026', 'ec2-legacy', 'gce']))
     .requiredOption('--ovmf <file>', 'OVMF firmware image')
     .option('--kernel <file>', 'kernel for measured direct boot')
     .option('--initrd <file>', 'initrd for measured direct boot')
@@ -55,6 +56,31 @@ export function buildProgram(): Command {
     .argument('<file>', 'OVMF image')
     .option('--json', 'machine-readable output')
     .action(async (file, opts) => (await import('./commands/ovmf-inspect.js')).runOvmfInspect(file, opts));
+
+  program
+    .command('golden')
+    .description('golden values for a release: every measurement of a matrix in one canonical JSON document')
+    .argument('[manifest]', 'manifest (JSON or YAML); with --check, the golden document')
+    .option('-o, --output <file>', 'write the document here (default: stdout)')
+    .option('--ovmf <file>', 'without a manifest: the OVMF image')
+    .option('--kernel <file>', 'without a manifest: kernel for measured direct boot')
+    .option('--initrd <file>', 'without a manifest: initrd')
+    .option('--append <cmdline>', 'without a manifest: kernel command line')
+    .option('--mode <list>', 'snp, seves, sev (default snp)')
+    .option('--vcpus <list>', 'vCPU counts and ranges, e.g. 1-64 or 1,2,4')
+    .option('--vcpu-type <list>', 'QEMU CPU models, or all')
+    .option('--vcpu-sig <list>', 'CPUID signatures')
+    .option('--vmm-type <list>', 'QEMU, ec2, gce (default QEMU)')
+    .option('--vmsa-profile <list>', 'VMSA generations (default: each VMM\'s current one)')
+    .option('--guest-features <list>', 'SNP SEV_FEATURES values (default 0x1)')
+    .option('--policy <list>', 'guest policies to carry into entries')
+    .option('--host-data <list>', 'HOST_DATA values (32-byte hex) to carry into entries')
+    .option('--max-entries <n>', 'refuse larger matrices (default 100000)')
+    .option('--timestamp', 'record the generation time (the document is then no longer reproducible)')
+    .option('--check <report>', 'check an attestation report (JSON or raw binary) against the document given as argument')
+    .option('--json', 'with --check: machine-readable result')
+    .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
+    .action(async (manifest, opts) => (await import('./commands/golden.js')).runGolden(manifest, opts));
 
   const trace = program.command('trace').description('work with --trace files');
   trace

@@ -6,6 +6,8 @@ export interface Hasher {
   update(data: Uint8Array): Hasher;
   /** The digest; the hasher may not be used afterwards. */
   digest(): Uint8Array;
+  /** An independent copy of the running state (to fork a common prefix). */
+  clone(): Hasher;
 }
 
 export type HashAlgorithm = 'sha256' | 'sha384';

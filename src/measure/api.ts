@@ -8,7 +8,7 @@ import { OptionError } from '../errors.js';
 import { parseOvmf, type OvmfImage } from '../formats/ovmf/parse.js';
 import type { KernelHashes } from '../formats/snp/kernel-hashes.js';
 import { VMSA_GPA } from '../formats/snp/page-info.js';
-import type { VmmType } from '../formats/snp/vmsa-profiles.js';
+import type { VmmType, VmsaProfileName } from '../formats/snp/vmsa-profiles.js';
 import { defaultBackend, type HashBackend } from '../hash/index.js';
 import type { SevPlan, SnpPlan } from '../plan/ops.js';
 import { planSev, planSevEs } from '../plan/sev.js';
@@ -38,6 +38,8 @@ export interface MeasureOptions {
   /** CPUID signature in the VMSA's rdx (QEMU); see cpuSig() and vcpuTypeSig() */
   vcpuSig?: number;
   vmm?: VmmType;
+  /** VMSA generation (default: the VMM's current one): kvm-init2, kvm-legacy, ec2-2026, ec2-legacy, gce */
+  vmsaProfile?: VmsaProfileName | null;
   /** SEV_FEATURES for SNP VMSAs; default 0x1 (SNPActive) */
   guestFeatures?: bigint;
   /** measured direct boot (kernel hashes) */
@@ -86,10 +88,10 @@ export function planMeasurement(o: MeasureOptions, img: OvmfImage = parseOvmf(as
     case 'sev':
       return { plan: planSev(img, kernelHashes), kernelHashes };
     case 'seves':
-      return { plan: planSevEs(img, { vcpus: need(o.vcpus, '--vcpus', o.mode), vmm, vcpuSig: sig(), kernelHashes }), kernelHashes };
+      return { plan: planSevEs(img, { vcpus: need(o.vcpus, '--vcpus', o.mode), vmm, vcpuSig: sig(), kernelHashes, vmsaProfile: o.vmsaProfile ?? null }), kernelHashes };
     case 'snp':
       return {
-        plan: planSnp(img, { vcpus: need(o.vcpus, '--vcpus', o.mode), vmm, vcpuSig: sig(), guestFeatures: o.guestFeatures ?? 1n, kernelHashes, ovmfHash: o.ovmfHash ?? null }),
+        plan: planSnp(img, { vcpus: need(o.vcpus, '--vcpus', o.mode), vmm, vcpuSig: sig(), guestFeatures: o.guestFeatures ?? 1n, kernelHashes, ovmfHash: o.ovmfHash ?? null, vmsaProfile: o.vmsaProfile ?? null }),
         kernelHashes,
       };
     case 'snp:ovmf-hash':

@@ -1,5 +1,5 @@
 /** SEV / SEV-ES launch digest: one streamed SHA-256 over the plan's pieces. */
-import type { HashBackend } from '../hash/backend.js';
+import type { HashBackend, Hasher } from '../hash/backend.js';
 import type { SevPlan } from '../plan/ops.js';
 import { forEachChunk } from '../bytes/source.js';
 
@@ -15,8 +15,12 @@ export interface SevTraceEvent {
   sha256: Uint8Array | null;
 }
 
-export function runSevPlan(plan: SevPlan, backend: HashBackend, onPiece?: (e: SevTraceEvent) => void): Uint8Array {
-  const h = backend.create('sha256');
+/**
+ * Hash the plan's pieces. With `into`, the pieces are fed into that running hasher (to build
+ * a shared prefix) and its digest is not taken: the return value is then empty.
+ */
+export function runSevPlan(plan: SevPlan, backend: HashBackend, onPiece?: (e: SevTraceEvent) => void, into?: Hasher): Uint8Array {
+  const h = into ?? backend.create('sha256');
   let offset = 0;
   plan.pieces.forEach((p, index) => {
     const c = p.content;
@@ -31,5 +35,5 @@ export function runSevPlan(plan: SevPlan, backend: HashBackend, onPiece?: (e: Se
     onPiece?.({ index, label: p.label, offset, length, sha256: piece ? piece.digest() : null });
     offset += length;
   });
-  return h.digest();
+  return into ? new Uint8Array(0) : h.digest();
 }

@@ -5,7 +5,7 @@
 import { FirmwareError, OptionError } from '../errors.js';
 import type { OvmfImage } from '../formats/ovmf/parse.js';
 import { encodeKernelHashesTable, type KernelHashes } from '../formats/snp/kernel-hashes.js';
-import type { VmmType } from '../formats/snp/vmsa-profiles.js';
+import type { VmmType, VmsaProfileName } from '../formats/snp/vmsa-profiles.js';
 import type { SevPlan } from './ops.js';
 import { ovmfVmsas } from './snp.js';
 
@@ -33,12 +33,13 @@ export interface SevEsPlanOptions {
   vmm: VmmType;
   vcpuSig: number;
   kernelHashes?: KernelHashes | null;
+  vmsaProfile?: VmsaProfileName | null;
 }
 
 export function planSevEs(img: OvmfImage, o: SevEsPlanOptions): SevPlan {
   if (!Number.isInteger(o.vcpus) || o.vcpus < 1) throw new OptionError('--vcpus', `must be a whole number ≥ 1 (got ${o.vcpus})`);
   // SEV-ES guests have no SEV_FEATURES: the field stays 0 whatever --guest-features says
-  const { bsp, ap } = ovmfVmsas(img, o.vmm, o.vcpuSig, 0n);
+  const { bsp, ap } = ovmfVmsas(img, o.vmm, o.vcpuSig, 0n, o.vmsaProfile);
   if (o.vcpus > 1 && img.resetEip === 0) {
     throw new FirmwareError(`${img.source.name}: the SEV-ES reset block holds AP reset EIP 0: application processors cannot start`);
   }

@@ -9,7 +9,7 @@ import type { OvmfImage } from '../formats/ovmf/parse.js';
 import { KERNEL_HASHES_TABLE_PADDED, encodeKernelHashesTable, type KernelHashes } from '../formats/snp/kernel-hashes.js';
 import { SnpPageType, VMSA_GPA } from '../formats/snp/page-info.js';
 import { encodeVmsa } from '../formats/snp/vmsa.js';
-import { BSP_EIP, resetVmsa, svsmVmsa, type VmmType } from '../formats/snp/vmsa-profiles.js';
+import { BSP_EIP, resetVmsa, svsmVmsa, vmsaProfileFor, type VmmType, type VmsaProfileName } from '../formats/snp/vmsa-profiles.js';
 import type { SnpPageOp, SnpPlan } from './ops.js';
 
 export interface SnpPlanOptions {
@@ -17,6 +17,8 @@ export interface SnpPlanOptions {
   vmm: VmmType;
   /** CPUID signature placed in rdx (QEMU only) */
   vcpuSig: number;
+  /** VMSA generation for the VMM (default: the VMM's current one, see VMSA_PROFILES) */
+  vmsaProfile?: VmsaProfileName | null;
   /** SEV_FEATURES of every VMSA */
   guestFeatures: bigint;
   /** kernel/initrd/cmdline hashes for measured direct boot */
@@ -136,17 +138,23 @@ export function checkGuestFeatures(v: bigint): void {
 }
 
 /** The VMSA pages (BSP first, then one shared AP page) for an OVMF guest. */
-export function ovmfVmsas(img: OvmfImage, vmm: VmmType, vcpuSig: number, sevFeatures: bigint): { bsp: Uint8Array; ap: Uint8Array } {
+export function ovmfVmsas(img: OvmfImage, vmm: VmmType, vcpuSig: number, sevFeatures: bigint, profileName?: VmsaProfileName | null): { bsp: Uint8Array; ap: Uint8Array } {
   const apEip = requireResetEip(img);
-  const bsp = encodeVmsa(resetVmsa(vmm, BSP_EIP, vcpuSig, sevFeatures));
-  return { bsp, ap: apEip === BSP_EIP ? bsp : encodeVmsa(resetVmsa(vmm, apEip, vcpuSig, sevFeatures)) };
+  let profile;
+  try {
+    profile = vmsaProfileFor(vmm, profileName);
+  } catch (e) {
+    throw new OptionError('--vmsa-profile', (e as Error).message);
+  }
+  const bsp = encodeVmsa(resetVmsa(profile, BSP_EIP, vcpuSig, sevFeatures));
+  return { bsp, ap: apEip === BSP_EIP ? bsp : encodeVmsa(resetVmsa(profile, apEip, vcpuSig, sevFeatures)) };
 }
 
 export function planSnp(img: OvmfImage, o: SnpPlanOptions): SnpPlan {
   checkVcpus(o.vcpus);
   checkGuestFeatures(o.guestFeatures);
   if (o.ovmfHash && o.ovmfHash.length !== 48) throw new OptionError('--snp-ovmf-hash', `must be 48 bytes (got ${o.ovmfHash.length})`);
-  const { bsp, ap } = ovmfVmsas(img, o.vmm, o.vcpuSig, o.guestFeatures);
+  const { bsp, ap } = ovmfVmsas(img, o.vmm, o.vcpuSig, o.guestFeatures, o.vmsaProfile);
   if (o.vcpus > 1 && img.resetEip === 0) {
     throw new FirmwareError(`${img.source.name}: the SEV-ES reset block holds AP reset EIP 0: application processors cannot start (use 1 vCPU or a firmware with a valid reset block)`);
   }

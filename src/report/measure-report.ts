@@ -33,6 +33,7 @@ export interface MeasureReportContext {
   tool: string;
   hashBackend: string;
   vmmType: string;
+  vmsaProfile?: string | null;
   vcpus: number | null;
   vcpuType: string | null;
   vcpuSig: number | null;
@@ -63,6 +64,7 @@ export function measureReportJson(m: Measurement, c: MeasureReportContext): Reco
     doc.vcpus = c.vcpus;
     doc.vcpuType = c.vcpuType;
     doc.vcpuSig = c.vmmType === 'QEMU' && c.vcpuSig !== null ? hex0x(c.vcpuSig) : null;
+    if (c.vmsaProfile) doc.vmsaProfile = c.vmsaProfile;
   }
   if (m.mode === 'snp') doc.guestFeatures = hex0x(c.guestFeatures ?? 1n);
   else if (m.mode === 'snp:svsm') doc.guestFeatures = '0x1';

@@ -4,7 +4,7 @@
 import { fromHex, toHex } from '../../bytes/hex.js';
 import { OptionError } from '../../errors.js';
 import { VCPU_TYPES, cpuSig, isVcpuType, MAX_FAMILY } from '../../formats/snp/vcpu-types.js';
-import { VMM_TYPES, type VmmType } from '../../formats/snp/vmsa-profiles.js';
+import { VMM_TYPES, VMSA_PROFILES, DEFAULT_VMSA_PROFILE, type VmmType, type VmsaProfileName } from '../../formats/snp/vmsa-profiles.js';
 import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
 import { measure, inputSha256, type MeasureOptions, type SevMode } from '../../measure/api.js';
 import { measureReportJson, referenceLine, type InputDescription } from '../../report/measure-report.js';
@@ -21,7 +21,8 @@ export interface MeasureFlags {
   vcpuFamily?: string;
   vcpuModel?: string;
   vcpuStepping?: string;
-  vmmType: string;
+  vmmType?: string;
+  vmsaProfile?: VmsaProfileName;
   ovmf: string;
   kernel?: string;
   initrd?: string;
@@ -67,8 +68,14 @@ function describe(src: FileSource | null, sha256: Uint8Array | null): InputDescr
 export async function runMeasure(f: MeasureFlags): Promise<void> {
   const mode = f.mode;
   const usesVcpus = mode === 'seves' || mode === 'snp' || mode === 'snp:svsm';
-  if (!(VMM_TYPES as readonly string[]).includes(f.vmmType)) throw new OptionError('--vmm-type', `unknown VMM type '${f.vmmType}' (use QEMU, ec2 or gce)`);
-  const vmm = f.vmmType as VmmType;
+  const vmmType = f.vmmType ?? (f.vmsaProfile ? VMSA_PROFILES[f.vmsaProfile].vmm : 'QEMU');
+  if (!(VMM_TYPES as readonly string[]).includes(vmmType)) throw new OptionError('--vmm-type', `unknown VMM type '${vmmType}' (use QEMU, ec2 or gce)`);
+  const vmm = vmmType as VmmType;
+  if (f.vmsaProfile && VMSA_PROFILES[f.vmsaProfile].vmm !== vmm) {
+    throw new OptionError('--vmsa-profile', `${f.vmsaProfile} is a profile for ${VMSA_PROFILES[f.vmsaProfile].vmm}, not --vmm-type ${vmm}`);
+  }
+  if (f.vmsaProfile && mode === 'snp:svsm') throw new OptionError('--vmsa-profile', 'snp:svsm has its own fixed VMSA');
+  const vmsaProfile = f.vmsaProfile ?? DEFAULT_VMSA_PROFILE[vmm];
   if (f.initrd !== undefined && f.kernel === undefined) throw new OptionError('--initrd', '--kernel is required when using --initrd');
   if (f.append !== undefined && f.kernel === undefined) throw new OptionError('--append', '--kernel is required when using --append');
   if (f.dumpVmsa && mode === 'sev') throw new OptionError('--dump-vmsa', 'SEV guests have no VMSA (use seves, snp or snp:svsm)');
@@ -116,6 +123,7 @@ export async function runMeasure(f: MeasureFlags): Promise<void> {
       mode,
       ovmf,
       vmm,
+      vmsaProfile,
       guestFeatures,
       hashBackend: backend,
       ...(vcpus !== undefined ? { vcpus } : {}),
@@ -125,7 +133,7 @@ export async function runMeasure(f: MeasureFlags): Promise<void> {
       ...(svsm ? { svsm, varsSize: varsSize! } : {}),
     };
     if (trace) {
-      trace.write(traceHeader({ mode, vmm, vcpus: vcpus ?? '-', vcpuSig: sig !== undefined ? `0x${sig.toString(16)}` : '-', guestFeatures: `0x${guestFeatures.toString(16)}`, ovmf: f.ovmf }));
+      trace.write(traceHeader({ mode, vmm, vmsaProfile, vcpus: vcpus ?? '-', vcpuSig: sig !== undefined ? `0x${sig.toString(16)}` : '-', guestFeatures: `0x${guestFeatures.toString(16)}`, ovmf: f.ovmf }));
       opts.onPage = (e) => trace.write(snpTraceLine(e));
       opts.onPiece = (e) => trace.write(sevTraceLine(e));
     }
@@ -139,6 +147,7 @@ export async function runMeasure(f: MeasureFlags): Promise<void> {
         tool: `prelaunch ${VERSION}`,
         hashBackend: backend.name,
         vmmType: vmm,
+        vmsaProfile: mode === 'snp:svsm' ? null : vmsaProfile,
         vcpus: vcpus ?? null,
         vcpuType,
         vcpuSig: sig ?? null,

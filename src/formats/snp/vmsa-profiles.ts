@@ -1,16 +1,50 @@
 /**
- * What each VMM puts in the VMSA at reset. The values match virtee/sev-snp-measure 0.0.13
- * (vmsa.py) — see ../../../docs/measurement.md for where each comes from.
+ * What each VMM puts in the VMSA at reset, as named, versioned profiles. The defaults match
+ * virtee/sev-snp-measure 0.0.13 (vmsa.py) — see docs/measurement.md for where each comes from.
  *
- * - QEMU: KVM_SEV_INIT2 generation (Linux ≥ 6.10): MXCSR 0x1F80 and x87 FCW 0x37F are set.
- * - ec2: AWS Nitro: CS attrib 0x9A for a vCPU starting at the reset vector, SS 0x92, TR 0x83,
- *   rdx 0x600, no MXCSR/FCW.
+ * - QEMU / kvm-init2 (default): hosts using KVM_SEV_INIT2 (Linux ≥ 6.10) set MXCSR 0x1F80 and
+ *   x87 FCW 0x37F.
+ * - QEMU / kvm-legacy: hosts before KVM_SEV_INIT2 leave MXCSR and FCW zero (what
+ *   sev-snp-measure computed before 0.0.10).
+ * - ec2 / ec2-2026 (default): AWS Nitro: CS attrib 0x9A for a vCPU starting at the reset
+ *   vector, SS 0x92, TR 0x83, rdx 0x600, no MXCSR/FCW.
+ * - ec2 / ec2-legacy: as ec2-2026 but rdx 0 (EC2 instances before the 2026 change).
  * - gce: Google Compute Engine: G_PAT 0x70106, rdx 0x600, no MXCSR/FCW.
  */
 import type { Segment, VmsaRegisters } from './vmsa.js';
 
 export type VmmType = 'QEMU' | 'ec2' | 'gce';
 export const VMM_TYPES: readonly VmmType[] = ['QEMU', 'ec2', 'gce'];
+
+export type VmsaProfileName = 'kvm-init2' | 'kvm-legacy' | 'ec2-2026' | 'ec2-legacy' | 'gce';
+
+export interface VmsaProfile {
+  name: VmsaProfileName;
+  vmm: VmmType;
+  description: string;
+  mxcsr: number;
+  x87Fcw: number;
+  /** rdx for every vCPU, or null to carry the vCPU signature (QEMU) */
+  rdx: bigint | null;
+}
+
+export const VMSA_PROFILES: Readonly<Record<VmsaProfileName, VmsaProfile>> = {
+  'kvm-init2': { name: 'kvm-init2', vmm: 'QEMU', description: 'QEMU on KVM_SEV_INIT2 hosts (Linux ≥ 6.10): MXCSR 0x1F80, FCW 0x37F', mxcsr: 0x1f80, x87Fcw: 0x37f, rdx: null },
+  'kvm-legacy': { name: 'kvm-legacy', vmm: 'QEMU', description: 'QEMU on hosts before KVM_SEV_INIT2 (Linux < 6.10): MXCSR and FCW 0', mxcsr: 0, x87Fcw: 0, rdx: null },
+  'ec2-2026': { name: 'ec2-2026', vmm: 'ec2', description: 'AWS EC2 since 2026: rdx 0x600', mxcsr: 0, x87Fcw: 0, rdx: 0x600n },
+  'ec2-legacy': { name: 'ec2-legacy', vmm: 'ec2', description: 'AWS EC2 before 2026: rdx 0', mxcsr: 0, x87Fcw: 0, rdx: 0n },
+  gce: { name: 'gce', vmm: 'gce', description: 'Google Compute Engine: G_PAT 0x70106, rdx 0x600', mxcsr: 0, x87Fcw: 0, rdx: 0x600n },
+};
+export const VMSA_PROFILE_NAMES = Object.keys(VMSA_PROFILES) as VmsaProfileName[];
+export const DEFAULT_VMSA_PROFILE: Readonly<Record<VmmType, VmsaProfileName>> = { QEMU: 'kvm-init2', ec2: 'ec2-2026', gce: 'gce' };
+
+/** The profile to use for `vmm`: the named one (which must belong to that VMM) or the VMM's default. */
+export function vmsaProfileFor(vmm: VmmType, name?: VmsaProfileName | null): VmsaProfile {
+  const p = VMSA_PROFILES[name ?? DEFAULT_VMSA_PROFILE[vmm]];
+  if (!p) throw new RangeError(`unknown VMSA profile ${String(name)}`);
+  if (p.vmm !== vmm) throw new RangeError(`VMSA profile ${p.name} is for ${p.vmm}, not ${vmm}`);
+  return p;
+}
 
 /** The BSP always starts at the reset vector. */
 export const BSP_EIP = 0xffff_fff0;
@@ -19,10 +53,11 @@ const seg = (selector: number, attrib: number, limit: number, base = 0): Segment
 
 /**
  * The VMSA of a vCPU starting at `eip` (real mode, CS base = EIP & 0xFFFF0000, IP = EIP & 0xFFFF).
+ * `vmm` is a VMM type (its default profile) or a profile.
  */
-export function resetVmsa(vmm: VmmType, eip: number, vcpuSig: number, sevFeatures: bigint): VmsaRegisters {
-  const ec2 = vmm === 'ec2';
-  const cloud = vmm !== 'QEMU';
+export function resetVmsa(vmm: VmmType | VmsaProfile, eip: number, vcpuSig: number, sevFeatures: bigint): VmsaRegisters {
+  const profile = typeof vmm === 'string' ? vmsaProfileFor(vmm) : vmm;
+  const ec2 = profile.vmm === 'ec2';
   return {
     es: seg(0, 0x93, 0xffff),
     cs: seg(0xf000, ec2 && eip === BSP_EIP ? 0x9a : 0x9b, 0xffff, (eip & 0xffff0000) >>> 0),
@@ -41,12 +76,12 @@ export function resetVmsa(vmm: VmmType, eip: number, vcpuSig: number, sevFeature
     dr6: 0xffff0ff0n,
     rflags: 0x2n,
     rip: BigInt(eip & 0xffff),
-    gPat: vmm === 'gce' ? 0x00070106n : 0x0007040600070406n,
-    rdx: cloud ? 0x600n : BigInt(vcpuSig),
+    gPat: profile.vmm === 'gce' ? 0x00070106n : 0x0007040600070406n,
+    rdx: profile.rdx ?? BigInt(vcpuSig),
     sevFeatures,
     xcr0: 0x1n,
-    mxcsr: cloud ? 0 : 0x1f80,
-    x87Fcw: cloud ? 0 : 0x37f,
+    mxcsr: profile.mxcsr,
+    x87Fcw: profile.x87Fcw,
   };
 }
 

@@ -1,0 +1,175 @@
+/**
+ * `prelaunch golden [MANIFEST]`: every measurement of a release matrix in one canonical JSON
+ * document; `prelaunch golden --check REPORT DOCUMENT`: which entry a report matches.
+ */
+import * as path from 'node:path';
+import { OptionError, PrelaunchError } from '../../errors.js';
+import { checkReport } from '../../golden/check.js';
+import { generateGolden, serializeGolden, type GoldenArtifact, type GoldenDocument } from '../../golden/engine.js';
+import { parseManifestText, type GoldenManifest } from '../../golden/manifest.js';
+import { cpusOf, parseHostDataList, parseModes, parseUintList, parseVcpuList, parseVcpuTypes, parseVmmTypes, parseVmsaProfiles } from '../../golden/matrix.js';
+import { reportFromBinary, reportFromJson } from '../../formats/snp/attestation-report.js';
+import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
+import { VERSION } from '../../version.js';
+import { openFileSource, readFileBytes, writeFileAtomic, type FileSource } from '../io.js';
+
+export interface GoldenFlags {
+  output?: string;
+  ovmf?: string;
+  kernel?: string;
+  initrd?: string;
+  append?: string;
+  mode?: string;
+  vcpus?: string;
+  vcpuType?: string;
+  vcpuSig?: string;
+  vmmType?: string;
+  vmsaProfile?: string;
+  guestFeatures?: string;
+  policy?: string;
+  hostData?: string;
+  maxEntries?: string;
+  timestamp?: boolean;
+  check?: string;
+  json?: boolean;
+  hashBackend: HashBackendName;
+}
+
+const U64 = (1n << 64n) - 1n;
+
+function manifestFromFlags(f: GoldenFlags): GoldenManifest {
+  if (!f.ovmf) throw new OptionError('--ovmf', 'give a MANIFEST, or --ovmf FILE with the matrix flags');
+  if ((f.initrd !== undefined || f.append !== undefined) && f.kernel === undefined) throw new OptionError('--kernel', '--initrd and --append need --kernel');
+  const modes = f.mode ? parseModes(f.mode, '--mode') : (['snp'] as const).slice();
+  const needsVcpus = modes.some((m) => m !== 'sev');
+  const vmmTypes = f.vmmType ? parseVmmTypes(f.vmmType, '--vmm-type') : (['QEMU'] as const).slice();
+  const cpus = cpusOf(f.vcpuType ? parseVcpuTypes(f.vcpuType, '--vcpu-type') : [], f.vcpuSig ? parseUintList(f.vcpuSig, '--vcpu-sig', 0xffff_ffffn) : []);
+  if (needsVcpus && f.vcpus === undefined) throw new OptionError('--vcpus', 'required for snp and seves (e.g. 1-64)');
+  if (needsVcpus && vmmTypes.includes('QEMU') && cpus.length === 0) throw new OptionError('--vcpu-type', 'QEMU guests need --vcpu-type (a list, or all) or --vcpu-sig');
+  const maxEntries = f.maxEntries === undefined ? 100_000 : Number(f.maxEntries);
+  if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new OptionError('--max-entries', 'must be a positive integer');
+  return {
+    artifacts: [{ name: path.basename(f.ovmf), kind: 'ovmf', firmware: f.ovmf, kernel: f.kernel ?? null, initrd: f.initrd ?? null, cmdline: f.append ?? null }],
+    matrix: {
+      modes,
+      vcpus: needsVcpus ? parseVcpuList(f.vcpus, '--vcpus') : [],
+      cpus,
+      vmmTypes,
+      vmsaProfiles: f.vmsaProfile ? parseVmsaProfiles(f.vmsaProfile, '--vmsa-profile') : null,
+      guestFeatures: f.guestFeatures ? parseUintList(f.guestFeatures, '--guest-features', U64) : [1n],
+      policies: f.policy ? parseUintList(f.policy, '--policy', U64) : null,
+      hostData: f.hostData ? parseHostDataList(f.hostData, '--host-data') : null,
+    },
+    maxEntries,
+    idBlock: null,
+  };
+}
+
+function progressBar(): ((done: number, total: number) => void) | undefined {
+  if (!process.stderr.isTTY) return undefined;
+  const start = Date.now();
+  let shown = false;
+  return (done, total) => {
+    if (!shown && Date.now() - start < 500) return; // only for long runs
+    shown = true;
+    const width = 30;
+    const filled = Math.round((done / total) * width);
+    process.stderr.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`);
+  };
+}
+
+async function runCheck(reportFile: string, docFile: string | undefined, f: GoldenFlags): Promise<void> {
+  if (!docFile) throw new OptionError('--check', 'usage: prelaunch golden --check REPORT reference-values.json');
+  const dec = new TextDecoder();
+  const docText = dec.decode(readFileBytes(docFile, 'golden document'));
+  let doc: GoldenDocument;
+  try {
+    doc = JSON.parse(docText) as GoldenDocument;
+  } catch {
+    throw new PrelaunchError('ERR_MALFORMED', `${docFile}: not a JSON golden document`);
+  }
+  if (!Array.isArray(doc.entries)) throw new PrelaunchError('ERR_MALFORMED', `${docFile}: no entries array (not a prelaunch golden document)`);
+  const raw = readFileBytes(reportFile, '--check');
+  let report;
+  const text = dec.decode(raw.subarray(0, 64)).trimStart();
+  if (text.startsWith('{')) {
+    let j: Record<string, unknown>;
+    try {
+      j = JSON.parse(dec.decode(raw)) as Record<string, unknown>;
+    } catch {
+      throw new PrelaunchError('ERR_MALFORMED', `${reportFile}: not valid JSON`);
+    }
+    report = reportFromJson((j.report as Record<string, unknown> | undefined) ?? j, reportFile);
+  } else {
+    report = reportFromBinary(raw, reportFile);
+  }
+  if (!report.measurement) throw new PrelaunchError('ERR_MALFORMED', `${reportFile}: the report has no measurement`);
+  const result = checkReport(doc, report);
+  if (f.json) {
+    process.stdout.write(JSON.stringify({ matched: result.matched, candidates: result.candidates.map((c) => ({ index: c.index, entry: c.entry, differences: c.comparisons.filter((x) => !x.equal) })) }, null, 2) + '\n');
+  } else {
+    const describe = (c: (typeof result.candidates)[number]): string => {
+      const e = c.entry;
+      return `#${c.index}: ${e.artifact} ${e.mode} ${e.vmmType ?? ''}${e.vmsaProfile ? `/${e.vmsaProfile}` : ''} ${e.vcpuType ?? e.vcpuSig ?? ''} vcpus=${e.vcpus ?? '-'} guestFeatures=${e.guestFeatures ?? '-'}${e.policy ? ` policy=${e.policy}` : ''}`;
+    };
+    if (result.candidates.some((c) => c.comparisons.some((x) => x.field === 'measurement' && x.equal))) {
+      process.stdout.write(`${result.matched ? 'match' : 'measurement matches, other fields differ'}: ${result.candidates.length} entr${result.candidates.length === 1 ? 'y' : 'ies'}\n`);
+    } else {
+      process.stdout.write(`no entry has measurement ${report.measurement}\nthe configuration (vCPU count, VMM, vCPU model, guest features, VMSA profile, firmware or boot components) is outside this document; nearest entries:\n`);
+    }
+    for (const c of result.candidates) {
+      process.stdout.write(`  ${describe(c)}\n`);
+      for (const x of c.comparisons.filter((y) => !y.equal)) process.stdout.write(`    ${x.field}: report ${x.report}, entry ${x.entry}\n`);
+    }
+  }
+  if (!result.matched) process.exitCode = 1;
+}
+
+export async function runGolden(manifestFile: string | undefined, f: GoldenFlags): Promise<void> {
+  if (f.check !== undefined) return runCheck(f.check, manifestFile, f);
+  if (manifestFile && f.ovmf) throw new OptionError('--ovmf', 'give either a MANIFEST or --ovmf with matrix flags, not both');
+  let manifest: GoldenManifest;
+  let baseDir = '.';
+  if (manifestFile) {
+    manifest = parseManifestText(new TextDecoder().decode(readFileBytes(manifestFile, 'manifest')), manifestFile);
+    baseDir = path.dirname(manifestFile);
+    if (manifest.idBlock) throw new PrelaunchError('ERR_INVALID_OPTION', `${manifestFile}: idBlock: ID blocks in golden documents are not available in this build`);
+  } else {
+    manifest = manifestFromFlags(f);
+  }
+  const backend = await loadHashBackend(f.hashBackend);
+  const sources: FileSource[] = [];
+  const open = (p: string, key: string): FileSource => {
+    const s = openFileSource(path.resolve(baseDir, p), key);
+    sources.push(s);
+    return s;
+  };
+  try {
+    const artifacts: GoldenArtifact[] = manifest.artifacts.map((a, i) => ({
+      name: a.name,
+      kind: 'ovmf',
+      firmware: open(a.firmware, `artifacts[${i}].firmware`),
+      firmwarePath: a.firmware,
+      kernel: a.kernel ? open(a.kernel, `artifacts[${i}].kernel`) : null,
+      kernelPath: a.kernel,
+      initrd: a.initrd ? open(a.initrd, `artifacts[${i}].initrd`) : null,
+      initrdPath: a.initrd,
+      cmdline: a.cmdline,
+    }));
+    const progress = progressBar();
+    const doc = generateGolden({
+      artifacts,
+      matrix: manifest.matrix,
+      maxEntries: manifest.maxEntries,
+      tool: `prelaunch ${VERSION}`,
+      hashBackend: backend,
+      timestamp: f.timestamp ? new Date().toISOString() : null,
+      ...(progress ? { onProgress: progress } : {}),
+    });
+    const text = serializeGolden(doc);
+    if (f.output) writeFileAtomic(f.output, text);
+    else process.stdout.write(text);
+  } finally {
+    for (const s of sources) s.close();
+  }
+}

@@ -1,0 +1,137 @@
+/**
+ * Golden-values manifests (JSON or YAML): which artifacts, which matrix, which ID-block keys.
+ * Validation is strict — an unknown key or an impossible value is an error naming its path
+ * in the manifest — because a typo silently dropping a dimension would publish wrong values.
+ * Paths stay as written; the caller resolves them (relative to the manifest's directory).
+ * The JSON Schema is docs/schemas/golden-manifest.schema.json.
+ */
+import { parse as parseYaml } from 'yaml';
+import { OptionError, PrelaunchError } from '../errors.js';
+import { cpusOf, parseHostDataList, parseModes, parseUintList, parseVcpuList, parseVcpuTypes, parseVmmTypes, parseVmsaProfiles, type GoldenMatrix } from './matrix.js';
+
+export interface ManifestArtifact {
+  name: string;
+  kind: 'ovmf';
+  firmware: string;
+  kernel: string | null;
+  initrd: string | null;
+  cmdline: string | null;
+}
+
+export interface ManifestIdBlock {
+  idKey: string;
+  authorKey: string | null;
+  familyId: string | null;
+  imageId: string | null;
+  guestSvn: number;
+  passphraseFile: string | null;
+  passphraseEnv: string | null;
+}
+
+export interface GoldenManifest {
+  artifacts: ManifestArtifact[];
+  matrix: GoldenMatrix;
+  maxEntries: number;
+  idBlock: ManifestIdBlock | null;
+}
+
+type Obj = Record<string, unknown>;
+
+function isObj(v: unknown): v is Obj {
+  return typeof v === 'object' && v !== null && !Array.isArray(v);
+}
+
+function keysOnly(o: Obj, allowed: string[], where: string): void {
+  for (const k of Object.keys(o)) {
+    if (!allowed.includes(k)) throw new OptionError(`${where}${where ? '.' : ''}${k}`, `unknown key (allowed here: ${allowed.join(', ')})`);
+  }
+}
+
+function str(o: Obj, key: string, where: string, required: true): string;
+function str(o: Obj, key: string, where: string, required: false): string | null;
+function str(o: Obj, key: string, where: string, required: boolean): string | null {
+  const v = o[key];
+  if (v === undefined || v === null) {
+    if (required) throw new OptionError(`${where}.${key}`, 'is required');
+    return null;
+  }
+  if (typeof v !== 'string' || (required && v === '')) throw new OptionError(`${where}.${key}`, 'must be a non-empty string');
+  return v;
+}
+
+const U64 = (1n << 64n) - 1n;
+
+/** Validate a parsed manifest object. */
+export function validateManifest(raw: unknown): GoldenManifest {
+  if (!isObj(raw)) throw new OptionError('manifest', 'must be an object with artifacts and matrix');
+  keysOnly(raw, ['version', 'artifacts', 'matrix', 'idBlock', 'maxEntries'], '');
+  if (raw.version !== undefined && raw.version !== 1) throw new OptionError('version', `unsupported manifest version ${JSON.stringify(raw.version)} (this prelaunch reads version 1)`);
+  if (!Array.isArray(raw.artifacts) || raw.artifacts.length === 0) throw new OptionError('artifacts', 'must be a non-empty list');
+  const artifacts = raw.artifacts.map((a, i): ManifestArtifact => {
+    const where = `artifacts[${i}]`;
+    if (!isObj(a)) throw new OptionError(where, 'must be an object');
+    keysOnly(a, ['name', 'kind', 'firmware', 'kernel', 'initrd', 'cmdline'], where);
+    const kind = a.kind ?? 'ovmf';
+    if (kind !== 'ovmf') {
+      throw new OptionError(`${where}.kind`, `${JSON.stringify(kind)} artifacts are not supported by golden yet (supported: ovmf)`);
+    }
+    const kernel = str(a, 'kernel', where, false);
+    if (!kernel && (a.initrd !== undefined || a.cmdline !== undefined)) throw new OptionError(`${where}.kernel`, 'initrd and cmdline need a kernel');
+    return { name: str(a, 'name', where, true), kind: 'ovmf', firmware: str(a, 'firmware', where, true), kernel, initrd: str(a, 'initrd', where, false), cmdline: a.cmdline === undefined ? null : typeof a.cmdline === 'string' ? a.cmdline : (() => { throw new OptionError(`${where}.cmdline`, 'must be a string'); })() };
+  });
+  const m = raw.matrix;
+  if (!isObj(m)) throw new OptionError('matrix', 'is required (an object)');
+  keysOnly(m, ['modes', 'vcpus', 'vcpuTypes', 'vcpuSigs', 'vmmTypes', 'vmsaProfiles', 'guestFeatures', 'policies', 'hostData'], 'matrix');
+  const modes = m.modes === undefined ? (['snp'] as const).slice() : parseModes(m.modes, 'matrix.modes');
+  const needsVcpus = modes.some((x) => x !== 'sev');
+  if (needsVcpus && m.vcpus === undefined) throw new OptionError('matrix.vcpus', 'is required for snp and seves');
+  const vmmTypes = m.vmmTypes === undefined ? ['QEMU' as const] : parseVmmTypes(m.vmmTypes, 'matrix.vmmTypes');
+  const cpus = cpusOf(m.vcpuTypes === undefined ? [] : parseVcpuTypes(m.vcpuTypes, 'matrix.vcpuTypes'), m.vcpuSigs === undefined ? [] : parseUintList(m.vcpuSigs, 'matrix.vcpuSigs', 0xffff_ffffn));
+  if (needsVcpus && vmmTypes.includes('QEMU') && cpus.length === 0) throw new OptionError('matrix.vcpuTypes', 'QEMU guests need vcpuTypes or vcpuSigs (the signature is part of the VMSA)');
+  const matrix: GoldenMatrix = {
+    modes,
+    vcpus: needsVcpus ? parseVcpuList(m.vcpus, 'matrix.vcpus') : [],
+    cpus,
+    vmmTypes,
+    vmsaProfiles: m.vmsaProfiles === undefined ? null : parseVmsaProfiles(m.vmsaProfiles, 'matrix.vmsaProfiles'),
+    guestFeatures: m.guestFeatures === undefined ? [1n] : parseUintList(m.guestFeatures, 'matrix.guestFeatures', U64),
+    policies: m.policies === undefined ? null : parseUintList(m.policies, 'matrix.policies', U64),
+    hostData: m.hostData === undefined ? null : parseHostDataList(m.hostData, 'matrix.hostData'),
+  };
+  let idBlock: ManifestIdBlock | null = null;
+  if (raw.idBlock !== undefined) {
+    const b = raw.idBlock;
+    if (!isObj(b)) throw new OptionError('idBlock', 'must be an object');
+    keysOnly(b, ['idKey', 'authorKey', 'familyId', 'imageId', 'guestSvn', 'passphraseFile', 'passphraseEnv'], 'idBlock');
+    const svn = b.guestSvn ?? 0;
+    if (typeof svn !== 'number' || !Number.isInteger(svn) || svn < 0 || svn > 0xffff_ffff) throw new OptionError('idBlock.guestSvn', 'must be an integer within 0..2^32-1');
+    for (const k of ['familyId', 'imageId']) {
+      const v = b[k];
+      if (v !== undefined && (typeof v !== 'string' || !/^(0x)?[0-9a-fA-F]{32}$/.test(v))) throw new OptionError(`idBlock.${k}`, 'must be 16 bytes as 32 hex digits');
+    }
+    idBlock = {
+      idKey: str(b, 'idKey', 'idBlock', true), authorKey: str(b, 'authorKey', 'idBlock', false),
+      familyId: str(b, 'familyId', 'idBlock', false), imageId: str(b, 'imageId', 'idBlock', false), guestSvn: svn,
+      passphraseFile: str(b, 'passphraseFile', 'idBlock', false), passphraseEnv: str(b, 'passphraseEnv', 'idBlock', false),
+    };
+  }
+  const maxEntries = raw.maxEntries ?? 100_000;
+  if (typeof maxEntries !== 'number' || !Number.isInteger(maxEntries) || maxEntries < 1) throw new OptionError('maxEntries', 'must be a positive integer');
+  return { artifacts, matrix, maxEntries, idBlock };
+}
+
+/** Parse manifest text: JSON when it looks like JSON, YAML otherwise. */
+export function parseManifestText(text: string, name: string): GoldenManifest {
+  let raw: unknown;
+  try {
+    raw = /^\s*[{[]/.test(text) ? JSON.parse(text) : parseYaml(text, { uniqueKeys: true, strict: true });
+  } catch (e) {
+    throw new PrelaunchError('ERR_MALFORMED', `${name}: not valid JSON or YAML: ${(e as Error).message.split('\n')[0]}`, { file: name });
+  }
+  try {
+    return validateManifest(raw);
+  } catch (e) {
+    if (e instanceof OptionError) throw new PrelaunchError('ERR_MALFORMED', `${name}: ${e.message}`, { file: name, key: e.option });
+    throw e;
+  }
+}

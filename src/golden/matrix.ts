@@ -1,0 +1,119 @@
+/**
+ * The golden-values matrix: which configurations to measure. Parsing of the compact forms
+ * users write ("1-64", "all", "0x1,0x21") lives here, shared by the CLI flags and manifests.
+ */
+import { OptionError } from '../errors.js';
+import { VCPU_TYPE_NAMES, isVcpuType, vcpuTypeSig, type VcpuType } from '../formats/snp/vcpu-types.js';
+import { VMM_TYPES, VMSA_PROFILE_NAMES, type VmmType, type VmsaProfileName } from '../formats/snp/vmsa-profiles.js';
+
+export type GoldenMode = 'snp' | 'seves' | 'sev';
+export const GOLDEN_MODES: readonly GoldenMode[] = ['snp', 'seves', 'sev'];
+
+/** A guest CPU as the measurement sees it: a QEMU model name (with its signature) or a bare signature. */
+export interface GoldenCpu {
+  vcpuType: VcpuType | null;
+  vcpuSig: number;
+}
+
+export interface GoldenMatrix {
+  modes: GoldenMode[];
+  vcpus: number[];
+  cpus: GoldenCpu[];
+  vmmTypes: VmmType[];
+  /** null: each VMM's default profile */
+  vmsaProfiles: VmsaProfileName[] | null;
+  guestFeatures: bigint[];
+  /** guest policies to carry into entries (and ID blocks); null: none given */
+  policies: bigint[] | null;
+  /** HOST_DATA values (32 bytes, lowercase hex) to carry into entries; null: none given */
+  hostData?: string[] | null;
+}
+
+/** Limits a vCPU count may take here. */
+export const MAX_VCPUS = 512;
+
+/** "1-64", "1,2,4", [1, "8-16"] → sorted unique counts. `where` names the flag or manifest key. */
+export function parseVcpuList(value: unknown, where: string): number[] {
+  const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : [value];
+  const out = new Set<number>();
+  for (const raw of items) {
+    const item = typeof raw === 'string' ? raw.trim() : raw;
+    if (typeof item === 'number') {
+      if (!Number.isInteger(item) || item < 1 || item > MAX_VCPUS) throw new OptionError(where, `vCPU count ${item} is outside 1..${MAX_VCPUS}`);
+      out.add(item);
+      continue;
+    }
+    const m = typeof item === 'string' ? /^(\d+)(?:-(\d+))?$/.exec(item) : null;
+    if (!m) throw new OptionError(where, `${JSON.stringify(raw)} is not a vCPU count or range like 1-64`);
+    const lo = Number(m[1]);
+    const hi = m[2] === undefined ? lo : Number(m[2]);
+    if (lo < 1 || hi > MAX_VCPUS || lo > hi) throw new OptionError(where, `vCPU range ${item} must lie within 1..${MAX_VCPUS}, low to high`);
+    for (let v = lo; v <= hi; v++) out.add(v);
+  }
+  if (out.size === 0) throw new OptionError(where, 'no vCPU counts given');
+  return [...out].sort((a, b) => a - b);
+}
+
+function listOf(value: unknown, where: string): string[] {
+  const items = Array.isArray(value) ? value : typeof value === 'string' ? value.split(',') : null;
+  if (!items || items.length === 0) throw new OptionError(where, 'expected a list or a comma-separated string');
+  return items.map((x) => {
+    if (typeof x !== 'string' && typeof x !== 'number') throw new OptionError(where, `${JSON.stringify(x)} is not a string`);
+    return String(x).trim();
+  });
+}
+
+export function parseVcpuTypes(value: unknown, where: string): VcpuType[] {
+  const items = listOf(value, where);
+  if (items.length === 1 && items[0] === 'all') return [...VCPU_TYPE_NAMES];
+  return items.map((t) => {
+    if (!isVcpuType(t)) throw new OptionError(where, `unknown vCPU type ${JSON.stringify(t)} (known: ${VCPU_TYPE_NAMES.join(', ')}, or "all")`);
+    return t;
+  });
+}
+
+function parseUint(text: string, where: string, max: bigint): bigint {
+  const t = text.trim();
+  if (!/^(0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO][0-7]+|[0-9]+)$/.test(t)) throw new OptionError(where, `${JSON.stringify(text)} is not an unsigned integer`);
+  const v = BigInt(t);
+  if (v > max) throw new OptionError(where, `${text} is larger than ${max === (1n << 64n) - 1n ? '2^64-1' : `0x${max.toString(16)}`}`);
+  return v;
+}
+
+export function parseUintList(value: unknown, where: string, max: bigint): bigint[] {
+  return [...new Set(listOf(value, where).map((x) => parseUint(x, where, max)))].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+}
+
+export function parseVmmTypes(value: unknown, where: string): VmmType[] {
+  return [...new Set(listOf(value, where))].map((v) => {
+    if (!(VMM_TYPES as readonly string[]).includes(v)) throw new OptionError(where, `unknown VMM type ${JSON.stringify(v)} (QEMU, ec2, gce)`);
+    return v as VmmType;
+  });
+}
+
+export function parseVmsaProfiles(value: unknown, where: string): VmsaProfileName[] {
+  return [...new Set(listOf(value, where))].map((v) => {
+    if (!(VMSA_PROFILE_NAMES as readonly string[]).includes(v)) throw new OptionError(where, `unknown VMSA profile ${JSON.stringify(v)} (${VMSA_PROFILE_NAMES.join(', ')})`);
+    return v as VmsaProfileName;
+  });
+}
+
+export function parseModes(value: unknown, where: string): GoldenMode[] {
+  return [...new Set(listOf(value, where))].map((v) => {
+    if (!(GOLDEN_MODES as readonly string[]).includes(v)) throw new OptionError(where, `unknown mode ${JSON.stringify(v)} (${GOLDEN_MODES.join(', ')})`);
+    return v as GoldenMode;
+  });
+}
+
+/** The CPU dimension: named types first (each with its signature), then bare signatures. */
+export function cpusOf(types: VcpuType[], sigs: bigint[]): GoldenCpu[] {
+  return [...types.map((t) => ({ vcpuType: t, vcpuSig: vcpuTypeSig(t) })), ...sigs.map((s) => ({ vcpuType: null, vcpuSig: Number(s) }))];
+}
+
+export function parseHostDataList(value: unknown, where: string): string[] {
+  return [...new Set(listOf(value, where).map((x) => {
+    const t = x.replace(/^0x/i, '').toLowerCase();
+    if (!/^[0-9a-f]{64}$/.test(t)) throw new OptionError(where, `${JSON.stringify(x)} is not 32 bytes of hex`);
+    return t;
+  }))].sort();
+}
