@@ -14,7 +14,11 @@ export type ErrorCode =
   /** an option value or combination of options is invalid */
   | 'ERR_INVALID_OPTION'
   /** a file could not be read or written */
-  | 'ERR_IO';
+  | 'ERR_IO'
+  /** a key is unreadable, encrypted without a passphrase, of the wrong kind or curve */
+  | 'ERR_KEY'
+  /** a signature is malformed or does not verify */
+  | 'ERR_SIGNATURE';
 
 export class PrelaunchError extends Error {
   readonly code: ErrorCode;

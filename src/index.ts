@@ -32,6 +32,36 @@ export { measure, measureSnp, measureSev, measureSevEs, snpOvmfHash, planMeasure
 export { referenceLine, measureReportJson } from './report/measure-report.js';
 export { diffTraces, type TraceDivergence } from './report/trace.js';
 
+// SEV-SNP ID block, ID authentication, guest policy, launch snippets
+export {
+  ID_BLOCK_SIZE, ID_AUTH_SIZE, SNP_PUBLIC_KEY_SIZE, SNP_SIGNATURE_SIZE, encodeIdBlock, decodeIdBlock, encodeIdAuth, decodeIdAuth,
+  encodeSnpPublicKey, decodeSnpPublicKey, encodeSnpSignature, decodeSnpSignature, type IdBlock, type IdAuthInfo, type SnpPublicKey, type SnpSignature,
+} from './formats/snp/id-block.js';
+export { DEFAULT_SNP_POLICY, SNP_POLICY_FLAGS, encodePolicy, decodePolicy, policyProblems, validatePolicy, policyFromSpec, renderPolicy, formatPolicy, type SnpPolicy } from './formats/snp/policy.js';
+export { p384PublicKey, p384PointFromSec1, signP384, verifyP384, parseDetachedSignature, signatureToDer, type EcPoint, type EcdsaSignature } from './sign/ecdsa-p384.js';
+export {
+  buildIdBlock, signIdAuth, assembleIdAuth, verifyIdAuth, idAuthSigningInputs, keyDigest, snpPublicKeyBytes,
+  type IdBlockOptions, type SignIdAuthOptions, type AssembleIdAuthOptions, type VerifyIdAuthOptions, type IdAuthResult, type IdAuthSigningInputs, type IdAuthVerification,
+} from './sign/id-block.js';
+export { qemuSnippet, qemuSnpGuestObject, libvirtLaunchSecurity, type SnpLaunchConfig } from './report/launch-config.js';
+
+// Intel TDX: MRTD, RTMR0-3 prediction, CCEL replay and diff
+export { validateTdvfSections, qemuTdvfProblems } from './formats/ovmf/tdx-metadata.js';
+export { planTdxMrtd, requireTdxMetadata, pageOrderForQemuVersion, TDX_PAGE_ORDERS, type TdxPageOrder, type TdxMrtdPlan, type TdxMrtdOp } from './plan/tdx.js';
+export { runTdxMrtdPlan, tdxPlanStreamBytes } from './measure/tdx-engine.js';
+export { computeMrtd, mrtdOfImage, type MrtdOptions, type MrtdByOrder } from './measure/tdx-mrtd.js';
+export { parseCcel, encodeCcel, eventSha384, type CcelLog, type CcelEvent, type CcelWriteEvent } from './formats/tdx/ccel.js';
+export { buildTdHob, tdRamEntries, q35MemorySplit, type TdHob, type TdRamEntry } from './formats/tdx/td-hob.js';
+export { EV, eventTypeName, describeEventData } from './formats/tdx/tcg-events.js';
+export { qemuPatchSetupHeader, type QemuKernelPatch } from './formats/linux/qemu-setup-patch.js';
+export { authenticodeRanges, type HashRange } from './formats/pe/authenticode-ranges.js';
+export { authenticodeDigest } from './measure/authenticode.js';
+export {
+  predictRtmrs, replayCcel, diffRtmrs, extendRtmr, rtmrsOf, directBootLoadOptions,
+  type RtmrEvent, type RtmrValues, type EventBasis, type Replay, type ReplayedEvent, type AcpiBlobs, type DirectBootInputs, type RtmrPredictionOptions, type RtmrDiff, type RtmrDivergence,
+} from './measure/rtmr.js';
+export { tdxReportJson, renderTdxReport, replayJson, renderReplay, renderRtmrDiff, type TdxReportInput, type TdxPolicyFields } from './report/tdx-report.js';
+
 // golden values
 export { generateGolden, serializeGolden, countEntries, compareEntries, GOLDEN_SCHEMA, type GoldenArtifact, type GoldenDocument, type GoldenEntry, type GoldenOptions } from './golden/engine.js';
 export { parseManifestText, validateManifest, type GoldenManifest } from './golden/manifest.js';
@@ -39,3 +69,4 @@ export { parseVcpuList, type GoldenMatrix, type GoldenMode, type GoldenCpu } fro
 export { checkReport, type CheckResult } from './golden/check.js';
 export { reportFromBinary, reportFromJson, type ReportFields } from './formats/snp/attestation-report.js';
 export { VMSA_PROFILES, VMSA_PROFILE_NAMES, DEFAULT_VMSA_PROFILE, vmsaProfileFor, type VmsaProfile, type VmsaProfileName } from './formats/snp/vmsa-profiles.js';
+

@@ -18,6 +18,7 @@ export function buildProgram(): Command {
     .description('Predict confidential-VM launch measurements (AMD SEV, SEV-ES, SEV-SNP) before launch.')
     .version(`prelaunch ${VERSION}`, '-V, --version')
     .showHelpAfterError(false)
+    .enablePositionalOptions() // subcommand options (id-block prepare --measurement) go to the subcommand
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
@@ -82,6 +83,17 @@ export function buildProgram(): Command {
     .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
     .action(async (manifest, opts) => (await import('./commands/golden.js')).runGolden(manifest, opts));
 
+  program
+    .command('export')
+    .description('render a golden document for a consumer: trustee, go-sev-guest, snpguest, in-toto, corim, qemu, libvirt')
+    .argument('<document>', 'golden document (prelaunch golden output)')
+    .addOption(new Option('--to <format>', 'consumer format').choices(['trustee', 'go-sev-guest', 'snpguest', 'in-toto', 'corim', 'qemu', 'libvirt']).makeOptionMandatory())
+    .option('-o, --output <file>', 'write here (default: stdout)')
+    .option('--select <key=value,...>', 'only entries matching, e.g. vcpus=4,vcpuType=EPYC-v4')
+    .option('--name <name>', 'trustee: reference-value name for the measurement (default snp_launch_measurement)')
+    .option('--id <id>', 'corim: CoRIM id (default derived from the firmware digests)')
+    .action(async (doc, opts) => (await import('./commands/export.js')).runExport(doc, opts));
+
   const trace = program.command('trace').description('work with --trace files');
   trace
     .command('diff')
@@ -89,6 +101,113 @@ export function buildProgram(): Command {
     .argument('<a>', 'trace file')
     .argument('<b>', 'trace file')
     .action(async (a, b) => (await import('./commands/trace-diff.js')).runTraceDiff(a, b));
+
+  // SEV-SNP ID block / ID auth (src/cli/commands/id-block.ts) and guest policy (policy.ts)
+  const idBlockFields = (c: Command): Command => c
+    .option('--measurement <digest>', 'the 48-byte launch digest, hex (96 digits) or base64')
+    .option('--from-measure <file>', 'take the digest from `prelaunch measure` output (its JSON or its digest line; - for stdin)')
+    .option('--family-id <hex>', 'FAMILY_ID, 16 bytes hex (default zero)')
+    .option('--image-id <hex>', 'IMAGE_ID, 16 bytes hex (default zero)')
+    .option('--guest-svn <n>', 'GUEST_SVN, u32 (default 0)')
+    .option('--policy <policy>', 'guest policy: a number or fields, e.g. smt,abi=1.55 (default 0x30000)');
+  const idBlockOutputs = (c: Command): Command => c
+    .option('--json', 'JSON: idBlock, idAuth, idKeyDigest, authorKeyDigest, measurement, familyId, imageId, guestSvn, policy')
+    .addOption(new Option('--emit <target>', 'print a launch snippet instead').choices(['qemu', 'libvirt']))
+    .option('--host-data <data>', 'HOST_DATA for the launch snippet, 32 bytes hex or base64')
+    .option('--cbitpos <n>', 'C-bit position for the launch snippet', '51')
+    .option('--reduced-phys-bits <n>', 'reduced-phys-bits for the launch snippet', '1')
+    .option('--id-block-out <file>', 'also write the 96-byte ID block to FILE')
+    .option('--id-auth-out <file>', 'also write the 4096-byte ID auth to FILE');
+  const passphraseOpts = (c: Command): Command => c
+    .option('--passphrase-file <file>', 'passphrase of encrypted keys: first line of FILE')
+    .option('--passphrase-env <var>', 'passphrase of encrypted keys: environment variable VAR');
+  const idBlock = program
+    .command('id-block')
+    .description('build and sign an SEV-SNP ID block and ID auth (flags compatible with snp-create-id-block)')
+    .enablePositionalOptions();
+  idBlockOutputs(passphraseOpts(idBlockFields(idBlock)))
+    .option('--id-key <file>', 'ID private key, P-384 PEM or DER (SEC1 or PKCS#8)')
+    .addOption(new Option('--idkey <file>').hideHelp())
+    .option('--author-key <file>', 'author private key, P-384 (optional: without it author-key-enabled is off)')
+    .addOption(new Option('--authorkey <file>').hideHelp())
+    .action(async (opts) => (await import('./commands/id-block.js')).runIdBlock(opts));
+  passphraseOpts(idBlockFields(idBlock.command('prepare')))
+    .description('write the bytes each key must sign (for keys in an HSM or KMS): id-block.bin (96 B, ID key) and id-key.bin (1028 B, author key)')
+    .option('--id-pubkey <file>', 'ID public key, PEM or DER')
+    .option('--id-key <file>', 'or the ID private key (only its public half is used)')
+    .addOption(new Option('--idkey <file>').hideHelp())
+    .option('--out-dir <dir>', 'where to write id-block.bin and id-key.bin', '.')
+    .option('--json', 'machine-readable output')
+    .action(async (opts) => (await import('./commands/id-block.js')).runIdBlockPrepare(opts));
+  idBlockOutputs(passphraseOpts(idBlock.command('assemble')))
+    .description('build ID auth from detached signatures (DER or raw r||s), verifying each')
+    .requiredOption('--id-block <file>', 'the 96-byte ID block (from prepare)')
+    .requiredOption('--id-pubkey <file>', 'ID public key, PEM or DER')
+    .requiredOption('--id-block-sig <file>', 'the ID key\'s signature of the ID block')
+    .option('--author-pubkey <file>', 'author public key, PEM or DER')
+    .option('--id-key-sig <file>', 'the author key\'s signature of id-key.bin')
+    .action(async (opts) => (await import('./commands/id-block.js')).runIdBlockAssemble(opts));
+  idBlock
+    .command('verify')
+    .description('check an ID block + ID auth pair: signatures, key digests and optionally the measurement')
+    .requiredOption('--id-block <data>', 'ID block: base64/hex, or a file (raw or base64)')
+    .requiredOption('--id-auth <data>', 'ID auth: base64/hex, or a file (raw or base64)')
+    .option('--measurement <digest>', 'expected launch digest (hex or base64)')
+    .option('--from-measure <file>', 'expected launch digest from `prelaunch measure` output')
+    .option('--id-key-digest <hex>', 'expected ID key digest')
+    .option('--author-key-digest <hex>', 'expected author key digest')
+    .option('--json', 'machine-readable output')
+    .action(async (opts) => (await import('./commands/id-block.js')).runIdBlockVerify(opts));
+
+  const policy = program.command('policy').description('SEV-SNP guest policy bits');
+  policy
+    .command('decode')
+    .description('show the fields of a policy value')
+    .argument('<value>', 'policy, e.g. 0x30000')
+    .option('--json', 'machine-readable output')
+    .action(async (value, opts) => (await import('./commands/policy.js')).runPolicyDecode(value, opts));
+  policy
+    .command('encode')
+    .description('compose a policy from fields: smt, migrate-ma, debug, single-socket, cxl-allow, aes-256-xts, rapl-dis, ciphertext-hiding, page-swap-disable, abi=MAJOR.MINOR')
+    .argument('[fields...]', 'fields, separated by spaces or commas')
+    .option('--json', 'machine-readable output')
+    .action(async (fields, opts) => (await import('./commands/policy.js')).runPolicyEncode(fields, opts));
+
+  // Intel TDX: MRTD / RTMR prediction, CCEL replay and diff (src/cli/commands/tdx.ts)
+  const tdx = program
+    .command('tdx')
+    .description('Intel TDX: MRTD of a TDVF/OVMF image; with --memory, the RTMR0-2 event lists of a QEMU direct boot')
+    .option('--firmware <file>', 'TDVF/OVMF firmware image')
+    .option('--page-order <order>', 'MRTD page order: single (upstream KVM, QEMU >= 9), two (QEMU 8.2 TDX stacks) or both (default)')
+    .option('--vmm-version <version>', 'pick the page order from the QEMU version (8.x: two, >= 9: single)')
+    .option('--memory <size>', 'guest memory, QEMU -m syntax (2048 = MiB, 2G, 64G): predicts RTMR0')
+    .option('--kernel <file>', 'bzImage for QEMU direct boot: predicts RTMR1 and RTMR2')
+    .option('--initrd <file>', 'initrd for QEMU direct boot')
+    .option('--append <cmdline>', 'kernel command line (QEMU -append)')
+    .option('--acpi-dir <dir>', 'QEMU fw_cfg ACPI blobs: table-loader, rsdp, tables (or etc/... as under /sys/firmware/qemu_fw_cfg/by_name)')
+    .option('--no-kernel-patch', 'hash the kernel as given, without QEMU\'s setup-header patch (edk2 >= 202505 guests)')
+    .option('--td-attributes <value>', 'TD_ATTRIBUTES to report (u64, e.g. 0x10000000 = SEPT_VE_DISABLE)')
+    .option('--xfam <value>', 'XFAM to report (u64)')
+    .option('--mrconfigid <value>', 'MRCONFIGID to report: 48 bytes, hex or base64')
+    .option('--mrowner <value>', 'MROWNER to report: 48 bytes, hex or base64')
+    .option('--mrownerconfig <value>', 'MROWNERCONFIG to report: 48 bytes, hex or base64')
+    .option('--ccel-out <file>', 'also write the predicted events as a CCEL event log')
+    .option('--json', 'machine-readable output: {"mrtd": hex (or {single, two}), …}')
+    .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
+    .action(async (opts) => (await import('./commands/tdx.js')).runTdx(opts));
+  tdx
+    .command('replay')
+    .description('parse a CCEL (TCG crypto-agile) event log and replay RTMR0-3')
+    .argument('<ccel>', 'event log file (the CCEL log area, e.g. /sys/firmware/acpi/tables/data/CCEL)')
+    .option('--json', 'machine-readable output')
+    .action(async (file, opts) => (await import('./commands/tdx.js')).runTdxReplay(file, opts));
+  tdx
+    .command('diff')
+    .description('name the first event whose digest differs between a prediction and an event log (exit 1 when one does)')
+    .argument('<predicted>', 'JSON from `prelaunch tdx … --memory … --json`')
+    .argument('<ccel>', 'event log file')
+    .option('--json', 'machine-readable output')
+    .action(async (predicted, ccel, opts) => (await import('./commands/tdx.js')).runTdxDiff(predicted, ccel, opts));
 
   return program;
 }

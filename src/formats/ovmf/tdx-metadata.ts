@@ -5,11 +5,20 @@
  *   descriptor (16 bytes): char[4] "TDVF", u32 length (16 + 32·n), u32 version (1), u32 n
  *   section    (32 bytes): u32 data offset, u32 raw data size, u64 memory address (GPA),
  *                          u64 memory data size, u32 type, u32 attributes
+ *
+ * Types: 0 BFV, 1 CFV, 2 TD_HOB, 3 TempMem, 4 PermMem, 5 Payload, 6 PayloadParam (td-shim:
+ * 7 TD_INFO, 8 TD_PARAMS). Attributes: bit 0 MR.EXTEND (content measured into MRTD), bit 1
+ * PAGE.AUG (memory added after launch: no PAGE.ADD record).
+ *
+ * {@link parseTdxMetadata} decodes; {@link validateTdvfSections} applies the rules every TDX
+ * loader needs (QEMU hw/i386/tdvf.c: raw ≤ memory size, page alignment, raw data inside the
+ * image; plus no overlapping GPA ranges); {@link qemuTdvfProblems} lists what upstream QEMU
+ * would additionally refuse (section types other than 0–3, raw-size rules per type, no TD_HOB).
  */
 import { ParseError } from '../../errors.js';
 import { Parser, decodeStruct, defineStruct } from '../../bytes/struct.js';
 import type { ByteSource } from '../../bytes/source.js';
-import { TDVF_ATTR_MR_EXTEND, TDVF_ATTR_PAGE_AUG, TDVF_SECTION_TYPES } from './defs.js';
+import { PAGE_SIZE, TDVF_ATTR_MR_EXTEND, TDVF_ATTR_PAGE_AUG, TDVF_SECTION_TYPES } from './defs.js';
 
 interface RawDescriptor { signature: string; length: number; version: number; count: number }
 interface RawSection { dataOffset: number; rawDataSize: number; memoryAddress: number; memoryDataSize: number; type: number; attributes: number }
@@ -63,4 +72,59 @@ export function parseTdxMetadata(src: ByteSource, offsetFromEnd: number, entryOf
     });
   }
   return { offset: start, length: d.length, version: d.version, sections };
+}
+
+const hx = (n: number): string => `0x${n.toString(16)}`;
+
+/** File offset of section `index`'s 32-byte entry. */
+export function tdvfSectionOffset(meta: TdxMetadata, index: number): number {
+  return meta.offset + TDVF_DESCRIPTOR.size + index * TDVF_SECTION.size;
+}
+
+/**
+ * Check the section table against the image it came from. Throws a {@link ParseError} naming
+ * the section's entry offset for: RawDataSize > MemoryDataSize, a GPA or memory size that is not
+ * page aligned, raw data past the end of the image, MR.EXTEND content (MemoryDataSize bytes from
+ * DataOffset, as QEMU copies it) past the end of the image, and two sections whose GPA ranges
+ * overlap.
+ */
+export function validateTdvfSections(meta: TdxMetadata, imageSize: number, sourceName?: string): void {
+  const err = (i: number, problem: string): ParseError => new ParseError('ERR_MALFORMED', `TDVF section ${i}`, tdvfSectionOffset(meta, i), problem, sourceName);
+  meta.sections.forEach((s, i) => {
+    const what = `${s.typeName} section`;
+    if (s.rawDataSize > s.memoryDataSize) throw err(i, `${what}: RawDataSize ${hx(s.rawDataSize)} exceeds MemoryDataSize ${hx(s.memoryDataSize)}`);
+    if (s.memoryAddress % PAGE_SIZE !== 0) throw err(i, `${what}: MemoryAddress ${hx(s.memoryAddress)} is not page aligned`);
+    if (s.memoryDataSize % PAGE_SIZE !== 0) throw err(i, `${what}: MemoryDataSize ${hx(s.memoryDataSize)} is not page aligned`);
+    if (s.memoryAddress + s.memoryDataSize > 2 ** 52) throw err(i, `${what}: GPA range ${hx(s.memoryAddress)}+${hx(s.memoryDataSize)} is beyond the 52-bit guest physical address space`);
+    if (s.dataOffset + s.rawDataSize > imageSize) throw err(i, `${what}: raw data ${hx(s.dataOffset)}+${hx(s.rawDataSize)} runs past the end of the ${imageSize}-byte image`);
+    if (s.mrExtend && !s.pageAug && s.dataOffset + s.memoryDataSize > imageSize) {
+      throw err(i, `${what}: MR.EXTEND content ${hx(s.dataOffset)}+${hx(s.memoryDataSize)} runs past the end of the ${imageSize}-byte image`);
+    }
+  });
+  const ranges = meta.sections.map((s, i) => ({ i, start: s.memoryAddress, end: s.memoryAddress + s.memoryDataSize })).filter((r) => r.end > r.start).sort((a, b) => a.start - b.start);
+  for (let k = 1; k < ranges.length; k++) {
+    const a = ranges[k - 1]!;
+    const b = ranges[k]!;
+    if (b.start < a.end) {
+      const [first, second] = a.i < b.i ? [a, b] : [b, a];
+      throw err(second.i, `${meta.sections[second.i]!.typeName} section ${hx(second.start)}..${hx(second.end)} overlaps section ${first.i} (${meta.sections[first.i]!.typeName} ${hx(first.start)}..${hx(first.end)})`);
+    }
+  }
+}
+
+/**
+ * What upstream QEMU (hw/i386/tdvf.c, tdx.c) would refuse in this table, although the TDX module
+ * itself would measure it (td-shim and MigTD images use such sections). Empty for OVMF builds.
+ */
+export function qemuTdvfProblems(meta: TdxMetadata): string[] {
+  const out: string[] = [];
+  if (meta.sections.length < 2) out.push(`QEMU requires at least 2 sections (has ${meta.sections.length})`);
+  meta.sections.forEach((s, i) => {
+    if (s.type > 3) out.push(`section ${i}: QEMU accepts only BFV, CFV, TD_HOB and TempMem sections (this is ${s.typeName})`);
+    else if (s.type <= 1 && s.rawDataSize === 0) out.push(`section ${i}: QEMU requires raw data in a ${s.typeName} section`);
+    else if (s.type >= 2 && s.rawDataSize !== 0) out.push(`section ${i}: QEMU requires RawDataSize 0 in a ${s.typeName} section`);
+  });
+  const hobs = meta.sections.filter((s) => s.type === 2).length;
+  if (hobs === 0) out.push('QEMU requires a TD_HOB section (it builds the TD HOB there)');
+  return out;
 }

@@ -1,0 +1,361 @@
+/**
+ * `prelaunch id-block` (sign with local keys), `id-block prepare` / `id-block assemble`
+ * (sign elsewhere: HSM, cloud KMS, openssl) and `id-block verify`.
+ * Flags → library calls in src/sign/id-block.ts → stdout / files (written atomically, only
+ * after every input has been read and every check has passed).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fromBase64, fromHex, toBase64, toHex } from '../../bytes/hex.js';
+import { OptionError, PrelaunchError } from '../../errors.js';
+import { ID_AUTH_SIZE, ID_BLOCK_SIZE, decodeIdBlock } from '../../formats/snp/id-block.js';
+import { DEFAULT_SNP_POLICY, formatPolicy, policyFromSpec } from '../../formats/snp/policy.js';
+import { libvirtLaunchSecurity, qemuSnippet, type SnpLaunchConfig } from '../../report/launch-config.js';
+import { parseDetachedSignature, type EcPoint } from '../../sign/ecdsa-p384.js';
+import {
+  assembleIdAuth, buildIdBlock, idAuthSigningInputs, signIdAuth, verifyIdAuth, type IdAuthResult,
+} from '../../sign/id-block.js';
+import { readFileBytes, writeFileAtomic } from '../io.js';
+import { loadPrivateKey, loadPublicKey, type Passphrase } from '../keys.js';
+import { intOption } from '../numbers.js';
+
+// ---------------------------------------------------------------------------------------
+// flags
+
+export interface IdBlockFieldFlags {
+  measurement?: string;
+  fromMeasure?: string;
+  familyId?: string;
+  imageId?: string;
+  guestSvn?: string;
+  policy?: string;
+}
+
+export interface OutputFlags {
+  json?: boolean;
+  emit?: 'qemu' | 'libvirt';
+  hostData?: string;
+  cbitpos?: string;
+  reducedPhysBits?: string;
+  idBlockOut?: string;
+  idAuthOut?: string;
+}
+
+export interface PassphraseFlags {
+  passphraseFile?: string;
+  passphraseEnv?: string;
+}
+
+export interface IdBlockFlags extends IdBlockFieldFlags, OutputFlags, PassphraseFlags {
+  idKey?: string;
+  idkey?: string;
+  authorKey?: string;
+  authorkey?: string;
+}
+
+export interface PrepareFlags extends IdBlockFieldFlags, PassphraseFlags {
+  idKey?: string;
+  idkey?: string;
+  idPubkey?: string;
+  outDir: string;
+  json?: boolean;
+}
+
+export interface AssembleFlags extends OutputFlags, PassphraseFlags {
+  idBlock: string;
+  idPubkey: string;
+  idBlockSig: string;
+  authorPubkey?: string;
+  idKeySig?: string;
+}
+
+export interface VerifyFlags {
+  idBlock: string;
+  idAuth: string;
+  measurement?: string;
+  fromMeasure?: string;
+  idKeyDigest?: string;
+  authorKeyDigest?: string;
+  json?: boolean;
+}
+
+// ---------------------------------------------------------------------------------------
+// value parsing
+
+/**
+ * 48-byte measurement as hex (96 digits, optional 0x) or base64 (64 characters). Strict:
+ * sev-snp-measure silently truncates longer input and reads hex text as base64; here
+ * anything that is not exactly 48 bytes is an error.
+ */
+export function parseMeasurement(text: string, flag = '--measurement'): Uint8Array {
+  return parseFixedBytes(text.trim(), flag, 48, 'a SHA-384 launch digest');
+}
+
+/** Exactly `n` bytes given as hex (2n digits, optional 0x) or standard base64. */
+export function parseFixedBytes(text: string, flag: string, n: number, what = `${n} bytes`): Uint8Array {
+  const t = text.trim();
+  const hexText = t.replace(/^0x/i, '');
+  if (/^[0-9a-fA-F]+$/.test(hexText) && hexText.length === 2 * n) return fromHex(hexText)!;
+  // 2n hex digits are hex; otherwise only base64 that decodes to exactly n bytes is accepted
+  const b64 = fromBase64(t);
+  if (b64 && b64.length === n) return b64;
+  const hex = fromHex(hexText);
+  const got = hex ? `${hex.length} bytes of hex` : b64 ? `${b64.length} bytes of base64` : 'neither hex nor base64';
+  throw badValue(flag, `must be ${what}: ${n} bytes as ${2 * n} hex digits or ${Math.ceil(n / 3) * 4} base64 characters; got ${got}`);
+}
+
+/** A value of the wrong size or encoding: a data error (exit 1), unlike a usage error. */
+function badValue(flag: string, problem: string): PrelaunchError {
+  return new PrelaunchError('ERR_MALFORMED', `${flag}: ${problem}`, { option: flag });
+}
+
+/** A digest from `prelaunch measure` output: its JSON document, or the printed hex/base64 line. */
+function measurementFromFile(file: string): Uint8Array {
+  let text: string;
+  try {
+    text = file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(file, 'utf8');
+  } catch {
+    throw new PrelaunchError('ERR_IO', `--from-measure: cannot read ${file}`, { file });
+  }
+  const t = text.trim();
+  if (t.startsWith('{')) {
+    let doc: { measurement?: unknown; mode?: unknown; algorithm?: unknown };
+    try {
+      doc = JSON.parse(t) as typeof doc;
+    } catch {
+      throw badValue('--from-measure', `${file} is not valid JSON`);
+    }
+    if (typeof doc.mode === 'string' && !doc.mode.startsWith('snp')) throw badValue('--from-measure', `${file} holds a ${doc.mode} measurement; ID blocks are SEV-SNP only`);
+    if (doc.mode === 'snp:ovmf-hash') throw badValue('--from-measure', `${file} holds an snp:ovmf-hash intermediate, not a launch digest`);
+    if (typeof doc.measurement !== 'string') throw badValue('--from-measure', `${file} has no "measurement" field`);
+    return parseMeasurement(doc.measurement, '--from-measure');
+  }
+  const line = t.split(/\s+/).pop() ?? '';
+  return parseMeasurement(line, '--from-measure');
+}
+
+function resolveMeasurement(f: { measurement?: string; fromMeasure?: string }, required: boolean): Uint8Array | null {
+  if (f.measurement !== undefined && f.fromMeasure !== undefined) throw new OptionError('--measurement', 'give --measurement or --from-measure, not both');
+  if (f.measurement !== undefined) return parseMeasurement(f.measurement);
+  if (f.fromMeasure !== undefined) return measurementFromFile(f.fromMeasure);
+  if (required) throw new OptionError('--measurement', 'missing: give the 48-byte launch digest (hex or base64) or --from-measure FILE');
+  return null;
+}
+
+function parsePolicy(text: string | undefined): bigint {
+  return text === undefined ? DEFAULT_SNP_POLICY : policyFromSpec(text, '--policy');
+}
+
+function idBlockFromFlags(f: IdBlockFieldFlags): Uint8Array {
+  const measurement = resolveMeasurement(f, true)!;
+  return buildIdBlock({
+    measurement,
+    policy: parsePolicy(f.policy),
+    ...(f.familyId !== undefined ? { familyId: parseFixedBytes(f.familyId, '--family-id', 16) } : {}),
+    ...(f.imageId !== undefined ? { imageId: parseFixedBytes(f.imageId, '--image-id', 16) } : {}),
+    ...(f.guestSvn !== undefined ? { guestSvn: Number(intOption('--guest-svn', f.guestSvn, { auto: true, min: 0n, max: 0xffff_ffffn })) } : {}),
+  });
+}
+
+function oneOf(flag: string, a: string | undefined, aliasFlag: string, b: string | undefined): string | undefined {
+  if (a !== undefined && b !== undefined && a !== b) throw new OptionError(flag, `${flag} and ${aliasFlag} are the same option; give one`);
+  return a ?? b;
+}
+
+function passphrase(f: PassphraseFlags): Passphrase | undefined {
+  if (f.passphraseFile === undefined && f.passphraseEnv === undefined) return undefined;
+  return { file: f.passphraseFile, env: f.passphraseEnv };
+}
+
+/** An ID block or ID auth given inline (base64 or hex) or as a file (raw bytes, or base64/hex text). */
+function blobArg(value: string, flag: string, size: number): Uint8Array {
+  const inline = fromBase64(value.trim()) ?? fromHex(value.trim().replace(/^0x/i, ''));
+  if (inline && inline.length === size) return inline;
+  if (!fs.existsSync(value)) {
+    throw badValue(flag, `is neither a file nor base64/hex of ${size} bytes`);
+  }
+  const bytes = readFileBytes(value, flag);
+  if (bytes.length === size) return bytes;
+  const text = Buffer.from(bytes).toString('latin1').trim();
+  const decoded = fromBase64(text) ?? fromHex(text.replace(/^0x/i, ''));
+  if (decoded && decoded.length === size) return decoded;
+  throw badValue(flag, `${value} holds ${decoded ? decoded.length : bytes.length} bytes, expected ${size}`);
+}
+
+/** A detached signature file: DER or raw r||s, binary or as base64/hex text. */
+function signatureFile(file: string, flag: string): ReturnType<typeof parseDetachedSignature> {
+  const bytes = readFileBytes(file, flag);
+  let data = bytes;
+  const text = Buffer.from(bytes).toString('latin1').trim();
+  if (/^[A-Za-z0-9+/=\s]+$/.test(text) && bytes[0] !== 0x30) {
+    const decoded = fromBase64(text.replace(/\s+/g, '')) ?? fromHex(text.replace(/^0x/i, ''));
+    if (decoded) data = decoded;
+  }
+  try {
+    return parseDetachedSignature(data, `${flag} ${file}`);
+  } catch (e) {
+    if (e instanceof PrelaunchError) throw e;
+    throw new PrelaunchError('ERR_SIGNATURE', `${flag} ${file}: not a signature`);
+  }
+}
+
+// ---------------------------------------------------------------------------------------
+// output
+
+function launchConfig(r: IdAuthResult, f: OutputFlags, policy: bigint): SnpLaunchConfig {
+  return {
+    policy,
+    idBlock: r.idBlock,
+    idAuth: r.idAuth,
+    authorKeyEnabled: r.authorKeyEnabled,
+    hostData: f.hostData !== undefined ? parseFixedBytes(f.hostData, '--host-data', 32) : null,
+    cbitpos: Number(intOption('--cbitpos', f.cbitpos ?? '51', { min: 0n, max: 63n })),
+    reducedPhysBits: Number(intOption('--reduced-phys-bits', f.reducedPhysBits ?? '1', { min: 0n, max: 63n })),
+  };
+}
+
+function emitResult(r: IdAuthResult, f: OutputFlags): void {
+  const block = decodeIdBlock(r.idBlock);
+  // parse every output option before writing anything
+  const cfg = launchConfig(r, f, block.policy);
+  const snippet = f.emit === 'qemu' ? qemuSnippet(cfg) : f.emit === 'libvirt' ? libvirtLaunchSecurity(cfg) : null;
+  let out: string;
+  if (f.json) {
+    const doc: Record<string, unknown> = {
+      idBlock: toBase64(r.idBlock),
+      idAuth: toBase64(r.idAuth),
+      idKeyDigest: toHex(r.idKeyDigest),
+      authorKeyDigest: r.authorKeyDigest ? toHex(r.authorKeyDigest) : null,
+      authorKeyEnabled: r.authorKeyEnabled,
+      measurement: toHex(block.ld),
+      familyId: toHex(block.familyId),
+      imageId: toHex(block.imageId),
+      guestSvn: block.guestSvn,
+      policy: formatPolicy(block.policy),
+      hostData: cfg.hostData ? toBase64(cfg.hostData) : null,
+    };
+    if (f.emit) doc[f.emit] = snippet;
+    out = JSON.stringify(doc, null, 2) + '\n';
+  } else if (snippet !== null) {
+    out = snippet + '\n';
+  } else {
+    // snp-create-id-block's three lines
+    out =
+      `id-block=${toBase64(r.idBlock)},id-auth=${toBase64(r.idAuth)}\n` +
+      `id_key_hash: ${toBase64(r.idKeyDigest)}\n` +
+      `author_key: ${r.authorKeyDigest ? toBase64(r.authorKeyDigest) : 'none'}\n`;
+  }
+  if (f.idBlockOut !== undefined) writeFileAtomic(f.idBlockOut, r.idBlock);
+  if (f.idAuthOut !== undefined) writeFileAtomic(f.idAuthOut, r.idAuth);
+  process.stdout.write(out);
+}
+
+// ---------------------------------------------------------------------------------------
+// commands
+
+export async function runIdBlock(f: IdBlockFlags): Promise<void> {
+  const idKeyFile = oneOf('--id-key', f.idKey, '--idkey', f.idkey);
+  const authorKeyFile = oneOf('--author-key', f.authorKey, '--authorkey', f.authorkey);
+  const idBlock = idBlockFromFlags(f);
+  if (idKeyFile === undefined) throw new OptionError('--id-key', 'missing: give the ID private key (PEM or DER), or use `id-block prepare` to sign elsewhere');
+  const pass = passphrase(f);
+  const idKey = loadPrivateKey(idKeyFile, '--id-key', pass);
+  const authorKey = authorKeyFile !== undefined ? loadPrivateKey(authorKeyFile, '--author-key', pass) : null;
+  const r = signIdAuth({ idBlock, idKey: idKey.d, authorKey: authorKey?.d ?? null });
+  emitResult(r, f);
+}
+
+export async function runIdBlockPrepare(f: PrepareFlags): Promise<void> {
+  const idKeyFile = oneOf('--id-key', f.idKey, '--idkey', f.idkey);
+  if ((idKeyFile === undefined) === (f.idPubkey === undefined)) throw new OptionError('--id-pubkey', 'give the ID public key (--id-pubkey PEM/DER) or the ID key (--id-key)');
+  const idBlock = idBlockFromFlags(f);
+  const idPublicKey: EcPoint = f.idPubkey !== undefined ? loadPublicKey(f.idPubkey, '--id-pubkey', passphrase(f)) : loadPrivateKey(idKeyFile!, '--id-key', passphrase(f)).publicKey;
+  const inputs = idAuthSigningInputs({ idBlock, idPublicKey });
+  const blockFile = path.join(f.outDir, 'id-block.bin');
+  const keyFile = path.join(f.outDir, 'id-key.bin');
+  if (!fs.existsSync(f.outDir) || !fs.statSync(f.outDir).isDirectory()) throw new OptionError('--out-dir', `${f.outDir} is not a directory`);
+  writeFileAtomic(blockFile, inputs.idBlock);
+  writeFileAtomic(keyFile, inputs.idKey);
+  if (f.json) {
+    process.stdout.write(JSON.stringify({
+      idBlockFile: blockFile,
+      idKeyFile: keyFile,
+      idBlock: toBase64(inputs.idBlock),
+      idKey: toBase64(inputs.idKey),
+      idKeyDigest: toHex(inputs.idKeyDigest),
+    }, null, 2) + '\n');
+    return;
+  }
+  process.stdout.write(
+    `${blockFile}: the 96-byte ID block; sign it with the ID key\n` +
+    `${keyFile}: the 1028-byte ID public key structure; sign it with the author key\n` +
+    `id_key_digest: ${toHex(inputs.idKeyDigest)}\n` +
+    `Both signatures are ECDSA P-384 over SHA-384 of the file, e.g.\n` +
+    `  openssl dgst -sha384 -sign id_key.pem -out id-block.sig ${blockFile}\n` +
+    `  openssl dgst -sha384 -sign author_key.pem -out id-key.sig ${keyFile}\n` +
+    `then: prelaunch id-block assemble --id-block ${blockFile} --id-pubkey id_pub.pem --id-block-sig id-block.sig --author-pubkey author_pub.pem --id-key-sig id-key.sig\n`,
+  );
+}
+
+export async function runIdBlockAssemble(f: AssembleFlags): Promise<void> {
+  const idBlock = blobArg(f.idBlock, '--id-block', ID_BLOCK_SIZE);
+  decodeIdBlock(idBlock, f.idBlock);
+  if ((f.authorPubkey === undefined) !== (f.idKeySig === undefined)) {
+    throw new OptionError(f.authorPubkey === undefined ? '--author-pubkey' : '--id-key-sig', '--author-pubkey and --id-key-sig go together');
+  }
+  const pass = passphrase(f);
+  const idPublicKey = loadPublicKey(f.idPubkey, '--id-pubkey', pass);
+  const idBlockSignature = signatureFile(f.idBlockSig, '--id-block-sig');
+  const authorPublicKey = f.authorPubkey !== undefined ? loadPublicKey(f.authorPubkey, '--author-pubkey', pass) : null;
+  const idKeySignature = f.idKeySig !== undefined ? signatureFile(f.idKeySig, '--id-key-sig') : null;
+  const r = assembleIdAuth({ idBlock, idPublicKey, idBlockSignature, authorPublicKey, idKeySignature });
+  emitResult(r, f);
+}
+
+export async function runIdBlockVerify(f: VerifyFlags): Promise<void> {
+  const idBlock = blobArg(f.idBlock, '--id-block', ID_BLOCK_SIZE);
+  const idAuth = blobArg(f.idAuth, '--id-auth', ID_AUTH_SIZE);
+  const measurement = resolveMeasurement(f, false);
+  const v = verifyIdAuth({
+    idBlock,
+    idAuth,
+    measurement,
+    idKeyDigest: f.idKeyDigest !== undefined ? parseFixedBytes(f.idKeyDigest, '--id-key-digest', 48) : null,
+    authorKeyDigest: f.authorKeyDigest !== undefined ? parseFixedBytes(f.authorKeyDigest, '--author-key-digest', 48) : null,
+  });
+  const yesNo = (b: boolean | null): string => (b === null ? 'not checked' : b ? 'ok' : 'FAILED');
+  if (f.json) {
+    process.stdout.write(JSON.stringify({
+      ok: v.ok,
+      problems: v.problems,
+      measurement: toHex(v.idBlock.ld),
+      familyId: toHex(v.idBlock.familyId),
+      imageId: toHex(v.idBlock.imageId),
+      version: v.idBlock.version,
+      guestSvn: v.idBlock.guestSvn,
+      policy: formatPolicy(v.idBlock.policy),
+      idBlockSignatureValid: v.idBlockSignatureValid,
+      authorKeyEnabled: v.authorKeyEnabled,
+      idKeySignatureValid: v.idKeySignatureValid,
+      idKeyDigest: toHex(v.idKeyDigest),
+      authorKeyDigest: v.authorKeyDigest ? toHex(v.authorKeyDigest) : null,
+      measurementMatches: v.measurementMatches,
+      idKeyDigestMatches: v.idKeyDigestMatches,
+      authorKeyDigestMatches: v.authorKeyDigestMatches,
+    }, null, 2) + '\n');
+  } else {
+    process.stdout.write(
+      `measurement:        ${toHex(v.idBlock.ld)}\n` +
+      `family_id:          ${toHex(v.idBlock.familyId)}\n` +
+      `image_id:           ${toHex(v.idBlock.imageId)}\n` +
+      `guest_svn:          ${v.idBlock.guestSvn}\n` +
+      `policy:             ${formatPolicy(v.idBlock.policy)}\n` +
+      `id_key_digest:      ${toHex(v.idKeyDigest)}\n` +
+      `author_key_digest:  ${v.authorKeyDigest ? toHex(v.authorKeyDigest) : 'none (author-key-enabled=off)'}\n` +
+      `ID block signature: ${yesNo(v.idBlockSignatureValid)}\n` +
+      `ID key signature:   ${v.authorKeyEnabled ? yesNo(v.idKeySignatureValid) : 'none'}\n` +
+      `measurement match:  ${yesNo(v.measurementMatches)}\n`,
+    );
+  }
+  if (!v.ok) throw new PrelaunchError('ERR_SIGNATURE', `ID block / ID auth do not verify: ${v.problems.join('; ')}`);
+}

@@ -1,0 +1,193 @@
+/**
+ * `prelaunch tdx --firmware FILE …`: MRTD (and, with --memory, RTMR0–2 event lists);
+ * `prelaunch tdx replay CCEL`: replay an event log; `prelaunch tdx diff PREDICTED.json CCEL`:
+ * the first event whose digest differs.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fromBase64, fromHex, toHex } from '../../bytes/hex.js';
+import { OptionError, PrelaunchError } from '../../errors.js';
+import { parseOvmf } from '../../formats/ovmf/parse.js';
+import { qemuTdvfProblems } from '../../formats/ovmf/tdx-metadata.js';
+import { encodeCcel } from '../../formats/tdx/ccel.js';
+import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
+import { inputSha256 } from '../../measure/api.js';
+import { mrtdOfImage } from '../../measure/tdx-mrtd.js';
+import { diffRtmrs, predictRtmrs, replayCcel, type AcpiBlobs, type RtmrValues } from '../../measure/rtmr.js';
+import { pageOrderForQemuVersion, requireTdxMetadata, type TdxPageOrder } from '../../plan/tdx.js';
+import { renderReplay, renderRtmrDiff, renderTdxReport, replayJson, tdxReportJson, type TdxPolicyFields } from '../../report/tdx-report.js';
+import { VERSION } from '../../version.js';
+import { openFileSource, readFileBytes, writeFileAtomic, type FileSource } from '../io.js';
+import { intOption } from '../numbers.js';
+
+export interface TdxFlags {
+  firmware?: string;
+  pageOrder?: string;
+  vmmVersion?: string;
+  json?: boolean;
+  memory?: string;
+  kernel?: string;
+  initrd?: string;
+  append?: string;
+  acpiDir?: string;
+  kernelPatch?: boolean;
+  tdAttributes?: string;
+  xfam?: string;
+  mrconfigid?: string;
+  mrowner?: string;
+  mrownerconfig?: string;
+  ccelOut?: string;
+  hashBackend: HashBackendName;
+}
+
+const U64_MAX = (1n << 64n) - 1n;
+const UNITS: Record<string, number> = { '': 1024 ** 2, B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
+
+/** QEMU `-m` syntax: a number with an optional K/M/G/T suffix; a bare number is MiB. */
+export function parseMemory(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)\s*([BKMGT]?)(?:i?B)?$/i.exec(text.trim());
+  if (!m) throw new OptionError('--memory', `${JSON.stringify(text)} is not a size (QEMU -m syntax: 2048, 2048M, 2G, 64G)`);
+  const bytes = Number(m[1]) * UNITS[m[2]!.toUpperCase()]!;
+  if (!Number.isSafeInteger(bytes) || bytes <= 0 || bytes % 4096 !== 0) throw new OptionError('--memory', `${text} is not a positive whole number of 4 KiB pages`);
+  return bytes;
+}
+
+function mr48(flag: string, text: string | undefined): Uint8Array | null {
+  if (text === undefined) return null;
+  const b = (/^[0-9a-fA-F]{96}$/.test(text) ? fromHex(text) : null) ?? fromBase64(text);
+  if (!b) throw new OptionError(flag, 'is neither 96 hex digits nor base64 (as QEMU\'s tdx-guest object takes it)');
+  if (b.length !== 48) throw new OptionError(flag, `must be 48 bytes, got ${b.length}`);
+  return b;
+}
+
+function u64(flag: string, text: string | undefined): bigint | null {
+  return text === undefined ? null : intOption(flag, text, { auto: true, min: 0n, max: U64_MAX });
+}
+
+function resolveOrders(f: TdxFlags): { orders: TdxPageOrder[]; source: string } {
+  if (f.pageOrder !== undefined && f.vmmVersion !== undefined) throw new OptionError('--page-order', 'give --page-order or --vmm-version, not both');
+  if (f.vmmVersion !== undefined) {
+    const o = pageOrderForQemuVersion(f.vmmVersion);
+    if (o === null) throw new OptionError('--vmm-version', `${JSON.stringify(f.vmmVersion)} is not a QEMU version (e.g. 8.2.2, 9.2.0)`);
+    if (o === 'unsupported') throw new OptionError('--vmm-version', `QEMU ${f.vmmVersion} predates TDX support (8.x with the TDX patches, or >= 9)`);
+    return { orders: [o], source: `from QEMU ${f.vmmVersion}: ${o === 'two' ? '[8.0, 9.0) uses the two-pass KVM TDX patches' : '>= 9.0 uses upstream KVM (single-pass)'}` };
+  }
+  const p = f.pageOrder ?? 'both';
+  if (p === 'both') return { orders: ['single', 'two'], source: 'both orders (pick with --page-order or --vmm-version)' };
+  if (p === 'single' || p === 'two') return { orders: [p], source: `--page-order ${p}` };
+  throw new OptionError('--page-order', `must be single, two or both (got ${JSON.stringify(p)})`);
+}
+
+const ACPI_FILES: Record<keyof AcpiBlobs, string[]> = {
+  tableLoader: ['table-loader', 'etc/table-loader', 'etc/table-loader/raw'],
+  rsdp: ['rsdp', 'etc/acpi/rsdp', 'etc/acpi/rsdp/raw'],
+  tables: ['tables', 'etc/acpi/tables', 'etc/acpi/tables/raw'],
+};
+
+/** The three fw_cfg ACPI blobs from a directory (flat names, or a copy of /sys/firmware/qemu_fw_cfg/by_name). */
+function readAcpiDir(dir: string): AcpiBlobs {
+  const pick = (key: keyof AcpiBlobs): Uint8Array => {
+    for (const rel of ACPI_FILES[key]) {
+      const p = path.join(dir, rel);
+      try {
+        if (fs.statSync(p).isFile()) return readFileBytes(p, '--acpi-dir');
+      } catch {
+        /* try the next name */
+      }
+    }
+    throw new OptionError('--acpi-dir', `${dir} has none of ${ACPI_FILES[key].join(', ')}`);
+  };
+  return { tableLoader: pick('tableLoader'), rsdp: pick('rsdp'), tables: pick('tables') };
+}
+
+export async function runTdx(f: TdxFlags): Promise<void> {
+  if (f.firmware === undefined) throw new OptionError('--firmware', 'required (the TDVF/OVMF image), or use a subcommand: replay, diff');
+  const { orders, source } = resolveOrders(f);
+  for (const [flag, v] of [['--kernel', f.kernel], ['--initrd', f.initrd], ['--append', f.append], ['--acpi-dir', f.acpiDir], ['--ccel-out', f.ccelOut]] as const) {
+    if (v !== undefined && f.memory === undefined) throw new OptionError(flag, 'RTMR prediction needs --memory (the guest memory size, QEMU -m)');
+  }
+  if ((f.initrd !== undefined || f.append !== undefined) && f.kernel === undefined) throw new OptionError(f.initrd !== undefined ? '--initrd' : '--append', 'needs --kernel (QEMU direct boot)');
+  const memory = f.memory !== undefined ? parseMemory(f.memory) : null;
+  const policy: TdxPolicyFields = {
+    tdAttributes: u64('--td-attributes', f.tdAttributes),
+    xfam: u64('--xfam', f.xfam),
+    mrconfigid: mr48('--mrconfigid', f.mrconfigid),
+    mrowner: mr48('--mrowner', f.mrowner),
+    mrownerconfig: mr48('--mrownerconfig', f.mrownerconfig),
+  };
+  const acpi = f.acpiDir !== undefined ? readAcpiDir(f.acpiDir) : null;
+  const backend = await loadHashBackend(f.hashBackend);
+  const sources: FileSource[] = [];
+  const open = (file: string, flag: string): FileSource => {
+    const s = openFileSource(file, flag);
+    sources.push(s);
+    return s;
+  };
+  try {
+    const fw = open(f.firmware, '--firmware');
+    const img = parseOvmf(fw);
+    const meta = requireTdxMetadata(img);
+    const warnings = qemuTdvfProblems(meta).map((p) => `upstream QEMU would refuse this firmware: ${p}`);
+    if (policy.tdAttributes != null && policy.tdAttributes & 1n) warnings.push('TD_ATTRIBUTES has DEBUG set: a debug TD offers no confidentiality; a policy must reject it');
+    const mrtd = mrtdOfImage(img, { orders, hashBackend: backend });
+    let rtmr: RtmrValues | null = null;
+    if (memory !== null) {
+      rtmr = predictRtmrs(img, {
+        memory,
+        acpi,
+        hashBackend: backend,
+        directBoot: f.kernel !== undefined
+          ? { kernel: open(f.kernel, '--kernel'), initrd: f.initrd !== undefined ? open(f.initrd, '--initrd') : null, append: f.append ?? null, qemuKernelPatch: f.kernelPatch !== false }
+          : null,
+      });
+      if (!acpi) warnings.push('RTMR0 is incomplete: the ACPI events are defined by the VMM; supply the fw_cfg blobs with --acpi-dir');
+      if (f.kernel === undefined) warnings.push('RTMR1 and RTMR2 are not predicted without --kernel (only QEMU direct boot is modelled)');
+      if (f.ccelOut !== undefined) {
+        const unknown = rtmr.events.filter((e) => !e.digest);
+        if (unknown.length) throw new OptionError('--ccel-out', `${unknown.length} event digests are unknown (supply --acpi-dir)`);
+        writeFileAtomic(f.ccelOut, encodeCcel(rtmr.events.map((e) => ({ mrIndex: e.rtmr + 1, eventType: e.eventType, sha384: e.digest!, data: e.data })), { areaSize: 0x10000 }));
+      }
+    }
+    const report = {
+      tool: `prelaunch ${VERSION}`,
+      firmware: { path: fw.name, size: fw.size, sha256: toHex(inputSha256(fw, backend)) },
+      orders,
+      orderSource: source,
+      mrtd,
+      policy,
+      memory,
+      rtmr,
+      warnings,
+    };
+    process.stdout.write(f.json ? JSON.stringify(tdxReportJson(report), null, 2) + '\n' : renderTdxReport(report));
+  } finally {
+    for (const s of sources) s.close();
+  }
+}
+
+export async function runTdxReplay(file: string, opts: { json?: boolean; hashBackend?: HashBackendName }): Promise<void> {
+  const backend = await loadHashBackend(opts.hashBackend ?? 'node');
+  const rep = replayCcel(readFileBytes(file, 'tdx replay'), { hashBackend: backend, name: file });
+  process.stdout.write(opts.json ? JSON.stringify(replayJson(rep, file), null, 2) + '\n' : renderReplay(rep, file));
+}
+
+interface PredictedDoc { rtmrs?: Array<{ index: number; events: Array<{ rtmr: number; digest: string | null; type: string; description: string }> }> }
+
+export async function runTdxDiff(predictedFile: string, ccelFile: string, opts: { json?: boolean }): Promise<void> {
+  let doc: PredictedDoc;
+  try {
+    doc = JSON.parse(new TextDecoder().decode(readFileBytes(predictedFile, 'tdx diff'))) as PredictedDoc;
+  } catch (e) {
+    if (e instanceof PrelaunchError) throw e;
+    throw new OptionError('tdx diff', `${predictedFile} is not JSON (write it with \`prelaunch tdx … --memory … --json\`)`);
+  }
+  if (!Array.isArray(doc.rtmrs)) throw new OptionError('tdx diff', `${predictedFile} has no "rtmrs" event lists (predict with --memory and --json)`);
+  const predicted = doc.rtmrs.flatMap((r) => (Array.isArray(r.events) ? r.events : []));
+  for (const e of predicted) {
+    if (typeof e.rtmr !== 'number' || !(e.rtmr >= 0 && e.rtmr <= 3) || (e.digest !== null && typeof e.digest !== 'string')) throw new OptionError('tdx diff', `${predictedFile}: malformed event ${JSON.stringify(e).slice(0, 80)}`);
+  }
+  const rep = replayCcel(readFileBytes(ccelFile, 'tdx diff'), { name: ccelFile });
+  const d = diffRtmrs(predicted, rep);
+  process.stdout.write(opts.json ? JSON.stringify(d, null, 2) + '\n' : renderRtmrDiff(d));
+  if (d.first) process.exitCode = 1;
+}

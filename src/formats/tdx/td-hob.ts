@@ -1,0 +1,97 @@
+/**
+ * The TD HOB list QEMU builds in the TDVF TD_HOB section (QEMU hw/i386/tdvf-hob.c), which
+ * TDVF measures into RTMR0 as the first event (EV_EFI_HANDOFF_TABLES2 "TdxTable"). The digest
+ * covers the list up to, but excluding, the end-of-list HOB. All fields little-endian.
+ *
+ * PHIT, EFI_HOB_HANDOFF_INFO_TABLE (56 bytes):
+ *
+ *   0x00  2  HobType 1 (HANDOFF)        0x02  2  HobLength 56     0x04  4  reserved 0
+ *   0x08  4  Version 9                  0x0c  4  BootMode 0
+ *   0x10  8  EfiMemoryTop 0             0x18  8  EfiMemoryBottom 0
+ *   0x20  8  EfiFreeMemoryTop 0         0x28  8  EfiFreeMemoryBottom 0
+ *   0x30  8  EfiEndOfHobList = HOB GPA + size of the whole list, end HOB included
+ *
+ * One EFI_HOB_RESOURCE_DESCRIPTOR (48 bytes) per QEMU RAM entry, sorted by address, not merged:
+ *
+ *   0x00  2  HobType 3                  0x02  2  HobLength 48     0x04  4  reserved 0
+ *   0x08 16  Owner GUID (zero)
+ *   0x18  4  ResourceType: 0 SYSTEM_MEMORY (PAGE.ADDed: TD_HOB, TempMem), 7 UNACCEPTED
+ *   0x1c  4  ResourceAttribute 7 (PRESENT | INITIALIZED | TESTED)
+ *   0x20  8  PhysicalStart              0x28  8  ResourceLength
+ *
+ * End of list (8 bytes): HobType 0xFFFF, HobLength 8, reserved 0.
+ *
+ * RAM entries: QEMU's q35 split gives [0, below4g) and, above it, [4 GiB, 4 GiB + rest);
+ * below4g is 2 GiB when memory ≥ 0xB0000000, else all memory. Each TD_HOB / TempMem section is
+ * carved out of the entry containing it ("accepted"), leaving unaccepted head and tail pieces.
+ */
+import { StructWriter } from '../../bytes/writer.js';
+import { FirmwareError } from '../../errors.js';
+import type { TdxMetadata } from '../ovmf/tdx-metadata.js';
+
+export const HOB_PHIT_SIZE = 56;
+export const HOB_RESOURCE_SIZE = 48;
+export const HOB_END_SIZE = 8;
+export const EFI_RESOURCE_SYSTEM_MEMORY = 0;
+export const EFI_RESOURCE_MEMORY_UNACCEPTED = 7;
+export const TDVF_PRIVATE_ATTRIBUTES = 7;
+const FOUR_GIB = 0x1_0000_0000;
+
+export interface TdRamEntry { start: number; length: number; accepted: boolean }
+
+/** QEMU q35's split of guest RAM below and above 4 GiB. */
+export function q35MemorySplit(memory: number): { below4g: number; above4g: number } {
+  const lowmem = memory >= 0xb000_0000 ? 0x8000_0000 : 0xb000_0000;
+  return memory > lowmem ? { below4g: lowmem, above4g: memory - lowmem } : { below4g: memory, above4g: 0 };
+}
+
+/** QEMU's TDX RAM entries (tdx_init_ram_entries + tdx_accept_ram_range + sort). */
+export function tdRamEntries(meta: TdxMetadata, memory: number): TdRamEntry[] {
+  const { below4g, above4g } = q35MemorySplit(memory);
+  const entries: TdRamEntry[] = [{ start: 0, length: below4g, accepted: false }];
+  if (above4g > 0) entries.push({ start: FOUR_GIB, length: above4g, accepted: false });
+  for (const s of meta.sections) {
+    if (s.type !== 2 && s.type !== 3) continue; // TD_HOB, TempMem
+    const a = s.memoryAddress;
+    const len = s.memoryDataSize;
+    const e = entries.find((x) => !(a + len <= x.start || a >= x.start + x.length));
+    if (!e || e.start > a || e.start + e.length < a + len) {
+      throw new FirmwareError(`${s.typeName} section 0x${a.toString(16)}+0x${len.toString(16)} is not inside guest RAM with ${memory} bytes of memory (QEMU: "Failed to accept memory for TDVF section")`);
+    }
+    if (e.accepted) continue;
+    const { start, length } = e;
+    e.start = a;
+    e.length = len;
+    e.accepted = true;
+    if (a > start) entries.push({ start, length: a - start, accepted: false });
+    if (a + len < start + length) entries.push({ start: a + len, length: start + length - (a + len), accepted: false });
+  }
+  return entries.sort((x, y) => x.start - y.start);
+}
+
+export interface TdHob {
+  /** GPA of the TD_HOB section */
+  gpa: number;
+  /** the measured bytes: PHIT and resource descriptors, without the end-of-list HOB */
+  measured: Uint8Array;
+  ram: TdRamEntry[];
+}
+
+export function buildTdHob(meta: TdxMetadata, memory: number): TdHob {
+  const hobSection = meta.sections.find((s) => s.type === 2);
+  if (!hobSection) throw new FirmwareError('the TDVF metadata has no TD_HOB section, so QEMU cannot hand over a TD HOB (RTMR0 cannot be predicted)');
+  const ram = tdRamEntries(meta, memory);
+  const measuredSize = HOB_PHIT_SIZE + ram.length * HOB_RESOURCE_SIZE;
+  const total = measuredSize + HOB_END_SIZE;
+  if (total > hobSection.memoryDataSize) throw new FirmwareError(`the TD HOB (${total} bytes) does not fit the ${hobSection.memoryDataSize}-byte TD_HOB section`);
+  const w = new StructWriter(measuredSize);
+  w.u16(0, 1).u16(2, HOB_PHIT_SIZE).u32(4, 0).u32(8, 9).u32(12, 0).u64(0x30, hobSection.memoryAddress + total);
+  ram.forEach((e, i) => {
+    const at = HOB_PHIT_SIZE + i * HOB_RESOURCE_SIZE;
+    w.u16(at, 3).u16(at + 2, HOB_RESOURCE_SIZE)
+      .u32(at + 0x18, e.accepted ? EFI_RESOURCE_SYSTEM_MEMORY : EFI_RESOURCE_MEMORY_UNACCEPTED)
+      .u32(at + 0x1c, TDVF_PRIVATE_ATTRIBUTES)
+      .u64(at + 0x20, e.start).u64(at + 0x28, e.length);
+  });
+  return { gpa: hobSection.memoryAddress, measured: w.bytes, ram };
+}

@@ -1,0 +1,132 @@
+/**
+ * ECDSA over NIST P-384 with SHA-384, the only algorithm SEV-SNP ID authentication uses
+ * (ID_KEY_ALGO = AUTH_KEY_ALGO = 1). Built on @noble/curves (pure JS, no node:crypto).
+ *
+ * Signing is deterministic (RFC 6979 with HMAC-SHA-384, no extra entropy) and does not
+ * normalise S to the low half (`lowS: false`): plain ECDSA as OpenSSL, RustCrypto `p384`
+ * (igvmmeasure) and the AMD secure processor produce and accept it. The same key and
+ * message therefore always give the same signature, byte for byte, and the same one as
+ * igvmmeasure.
+ *
+ * Keys cross this API as raw material: a private key is its 48-byte big-endian scalar d;
+ * a public key is its affine point {x, y}. Parsing PEM/DER containers is the caller's job
+ * (the CLI does it in src/cli/keys.ts).
+ */
+import { p384 } from '@noble/curves/nist.js';
+import { PrelaunchError } from '../errors.js';
+
+export interface EcPoint {
+  x: bigint;
+  y: bigint;
+}
+
+export interface EcdsaSignature {
+  r: bigint;
+  s: bigint;
+}
+
+/** The P-384 group order n. */
+export const P384_ORDER: bigint = p384.Point.CURVE().n;
+export const P384_SCALAR_SIZE = 48;
+
+function bytesToBigint(b: Uint8Array): bigint {
+  let v = 0n;
+  for (const x of b) v = (v << 8n) | BigInt(x);
+  return v;
+}
+
+function bigintToBytes(v: bigint, width: number): Uint8Array {
+  const out = new Uint8Array(width);
+  let x = v;
+  for (let i = width - 1; i >= 0; i--) {
+    out[i] = Number(x & 0xffn);
+    x >>= 8n;
+  }
+  return out;
+}
+
+function checkPrivate(d: Uint8Array): void {
+  if (!(d instanceof Uint8Array) || d.length !== P384_SCALAR_SIZE || !p384.utils.isValidSecretKey(d)) {
+    // never echo the key material
+    throw new PrelaunchError('ERR_KEY', 'not a valid P-384 private key (needs a 48-byte scalar in 1..n-1)');
+  }
+}
+
+/** The uncompressed SEC1 encoding 04‖X‖Y of a point. */
+export function encodePoint(pub: EcPoint): Uint8Array {
+  const out = new Uint8Array(97);
+  out[0] = 4;
+  out.set(bigintToBytes(pub.x, 48), 1);
+  out.set(bigintToBytes(pub.y, 48), 49);
+  return out;
+}
+
+/** Check that {x, y} is a point of P-384 (throws ERR_KEY otherwise). */
+export function checkP384Point(pub: EcPoint, what = 'public key'): void {
+  const ok = pub.x >= 0n && pub.y >= 0n && pub.x < 1n << 384n && pub.y < 1n << 384n && p384.utils.isValidPublicKey(encodePoint(pub), false);
+  if (!ok) throw new PrelaunchError('ERR_KEY', `${what} is not a point on P-384`);
+}
+
+/** The public point of a private scalar. */
+export function p384PublicKey(d: Uint8Array): EcPoint {
+  checkPrivate(d);
+  const sec1 = p384.getPublicKey(d, false);
+  return { x: bytesToBigint(sec1.subarray(1, 49)), y: bytesToBigint(sec1.subarray(49, 97)) };
+}
+
+/** Parse a public key given as SEC1 bytes (04‖X‖Y uncompressed, or 02/03‖X compressed). */
+export function p384PointFromSec1(bytes: Uint8Array): EcPoint {
+  let point;
+  try {
+    point = p384.Point.fromBytes(bytes).toAffine();
+  } catch {
+    throw new PrelaunchError('ERR_KEY', 'public key is not a valid SEC1-encoded P-384 point');
+  }
+  return { x: point.x, y: point.y };
+}
+
+/** Deterministic ECDSA-P384-SHA384 (RFC 6979) of `message` (hashed here with SHA-384). */
+export function signP384(d: Uint8Array, message: Uint8Array): EcdsaSignature {
+  checkPrivate(d);
+  const compact = p384.sign(message, d, { prehash: true, lowS: false, extraEntropy: false, format: 'compact' });
+  return { r: bytesToBigint(compact.subarray(0, 48)), s: bytesToBigint(compact.subarray(48, 96)) };
+}
+
+/** Verify an ECDSA-P384-SHA384 signature of `message`; false for any invalid input. */
+export function verifyP384(pub: EcPoint, message: Uint8Array, sig: EcdsaSignature): boolean {
+  if (sig.r <= 0n || sig.s <= 0n || sig.r >= P384_ORDER || sig.s >= P384_ORDER) return false;
+  try {
+    const compact = new Uint8Array(96);
+    compact.set(bigintToBytes(sig.r, 48), 0);
+    compact.set(bigintToBytes(sig.s, 48), 48);
+    return p384.verify(compact, message, encodePoint(pub), { prehash: true, lowS: false, format: 'compact' });
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Read a detached signature as external signers emit it: ASN.1 DER `SEQUENCE { r, s }`
+ * (openssl dgst -sign, AWS KMS, GCP KMS, PKCS#11 wrappers) or raw r‖s (96 bytes, big-endian,
+ * IEEE P1363 / JWS / Azure Key Vault).
+ */
+export function parseDetachedSignature(bytes: Uint8Array, what = 'signature'): EcdsaSignature {
+  if (bytes.length === 96 && bytes[0] !== 0x30) {
+    return { r: bytesToBigint(bytes.subarray(0, 48)), s: bytesToBigint(bytes.subarray(48)) };
+  }
+  if (bytes[0] === 0x30) {
+    try {
+      const sig = p384.Signature.fromBytes(bytes, 'der');
+      return { r: sig.r, s: sig.s };
+    } catch {
+      if (bytes.length === 96) return { r: bytesToBigint(bytes.subarray(0, 48)), s: bytesToBigint(bytes.subarray(48)) };
+      throw new PrelaunchError('ERR_SIGNATURE', `${what} is not a DER-encoded ECDSA signature`);
+    }
+  }
+  throw new PrelaunchError('ERR_SIGNATURE', `${what} is ${bytes.length} bytes: expected DER (starts with 0x30) or raw r||s (96 bytes)`);
+}
+
+/** The DER encoding of a signature (what openssl dgst -verify expects). */
+export function signatureToDer(sig: EcdsaSignature): Uint8Array {
+  return new p384.Signature(sig.r, sig.s).toBytes('der');
+}

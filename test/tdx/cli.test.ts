@@ -1,0 +1,92 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { expectCleanError, expectOk, runCli } from '../support/cli.js';
+import { HAVE_SHARED, SHARED, VECTORS, fw } from './fixtures.js';
+import { syntheticBzImage } from './synthetic-kernel.js';
+
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prelaunch-tdx-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+const OVMF = fw('debian/OVMF.fd');
+const mrtd = (order: string) => VECTORS.mrtd.find((v) => v.firmwareSha256.startsWith('7b456907') && v.order === order)!.value;
+
+describe('prelaunch tdx (CLI)', () => {
+  it('the conformance contract: --firmware F --page-order single --json', () => {
+    const j = JSON.parse(expectOk(runCli(['tdx', '--firmware', OVMF, '--page-order', 'single', '--json'])));
+    expect(j.mrtd).toBe(mrtd('single'));
+    expect(j.pageOrder).toBe('single');
+  });
+  it('both orders by default; --vmm-version picks one', () => {
+    const j = JSON.parse(expectOk(runCli(['tdx', '--firmware', OVMF, '--json'])));
+    expect(j.mrtd).toEqual({ single: mrtd('single'), two: mrtd('two') });
+    expect(JSON.parse(expectOk(runCli(['tdx', '--firmware', OVMF, '--vmm-version', '8.2.2', '--json']))).mrtd).toBe(mrtd('two'));
+    expect(JSON.parse(expectOk(runCli(['tdx', '--firmware', OVMF, '--vmm-version', '9.2.0', '--json']))).mrtd).toBe(mrtd('single'));
+  });
+  it('policy fields', () => {
+    const mr = 'ab'.repeat(48);
+    const j = JSON.parse(expectOk(runCli(['tdx', '--firmware', OVMF, '--page-order', 'two', '--td-attributes', '0x10000000', '--xfam', '0x602e7', '--mrconfigid', mr, '--json'])));
+    expect(j.policy.tdAttributes).toEqual({ value: '0x10000000', quoteHex: '0000001000000000', flags: ['SEPT_VE_DISABLE'] });
+    expect(j.policy.xfam.quoteHex).toBe('e702060000000000');
+    expect(j.policy.mrconfigid).toBe(mr);
+    expect(j.policy.mrowner).toBeNull();
+  });
+  it('predict, write a CCEL, replay it and diff it', () => {
+    const kernel = path.join(tmp, 'bzImage');
+    fs.writeFileSync(kernel, syntheticBzImage());
+    const initrd = path.join(tmp, 'initrd');
+    fs.writeFileSync(initrd, createHash('shake256', { outputLength: 5000 }).update('i').digest());
+    const acpi = path.join(tmp, 'acpi');
+    fs.mkdirSync(path.join(acpi, 'etc/acpi'), { recursive: true });
+    fs.writeFileSync(path.join(acpi, 'etc/table-loader'), Buffer.alloc(4096, 1));
+    fs.writeFileSync(path.join(acpi, 'etc/acpi/rsdp'), Buffer.alloc(20, 2));
+    fs.writeFileSync(path.join(acpi, 'etc/acpi/tables'), Buffer.alloc(8192, 3));
+    const ccel = path.join(tmp, 'ccel.bin');
+    const args = ['tdx', '--firmware', OVMF, '--page-order', 'single', '--memory', '2G', '--kernel', kernel, '--initrd', initrd, '--append', 'console=ttyS0', '--acpi-dir', acpi];
+    const pred = JSON.parse(expectOk(runCli([...args, '--json', '--ccel-out', ccel])));
+    expect(pred.rtmrs).toHaveLength(4);
+    expect(pred.rtmrs[0].events).toHaveLength(13);
+    expect(pred.rtmrs[0].events[0].digest).toBe(VECTORS.tdHob.find((h) => h.memory === 2 ** 31)!.value);
+    expect(fs.statSync(ccel).size).toBe(0x10000);
+    const rep = JSON.parse(expectOk(runCli(['tdx', 'replay', ccel, '--json'])));
+    expect(rep.rtmrs).toEqual(pred.rtmrs.map((r: { value: string }) => r.value));
+    const predFile = path.join(tmp, 'pred.json');
+    fs.writeFileSync(predFile, JSON.stringify(pred));
+    expect(expectOk(runCli(['tdx', 'diff', predFile, ccel]))).toMatch(/all predicted events match/);
+    // a different command line: RTMR2 event 1 differs
+    const other = JSON.parse(expectOk(runCli([...args.map((a) => (a === 'console=ttyS0' ? 'quiet' : a)), '--json'])));
+    fs.writeFileSync(predFile, JSON.stringify(other));
+    const d = runCli(['tdx', 'diff', predFile, ccel]);
+    expect(d.code).toBe(1);
+    expect(d.stdout).toMatch(/first divergent event: RTMR2, event 1/);
+    expect(d.stdout).toMatch(/kernel command line "quiet initrd=initrd"/);
+  });
+  it.skipIf(!HAVE_SHARED)('replays the real dstack CCEL', () => {
+    const rep = JSON.parse(expectOk(runCli(['tdx', 'replay', path.join(SHARED, 'oracles/tdx/samples/dstack-ccel.bin'), '--json'])));
+    expect(rep.rtmrs).toEqual(VECTORS.ccelReplay.rtmrs);
+  });
+});
+
+describe('prelaunch tdx rejects bad input with one error line', () => {
+  const bad = (name: string, bytes: Uint8Array): string => { const p = path.join(tmp, name); fs.writeFileSync(p, bytes); return p; };
+  const plain = new Uint8Array(fs.readFileSync(fw('tdx/synthetic-plain.bin')));
+  const overlap = plain.slice();
+  new DataView(overlap.buffer).setUint32(0x3020 + 3 * 32 + 8, 0x801000, true);
+  const cases: Array<[string, string[], RegExp, number]> = [
+    ['no TDX metadata', ['tdx', '--firmware', fw('synthetic/amdsev.fd'), '--json'], /no TDX metadata/, 1],
+    ['overlapping sections', ['tdx', '--firmware', bad('overlap.bin', overlap), '--page-order', 'single', '--json'], /overlaps/, 1],
+    ['truncated event log', ['tdx', 'replay', bad('trunc.bin', new Uint8Array(fs.readFileSync(fw('tdx/synthetic-plain.bin'))).subarray(0, 0))], /TCG_PCR_EVENT at offset 0x0/, 1],
+    ['missing firmware', ['tdx', '--firmware', path.join(tmp, 'nope.fd')], /cannot open/, 1],
+    ['bad page order', ['tdx', '--firmware', OVMF, '--page-order', 'three'], /--page-order/, 2],
+    ['old QEMU', ['tdx', '--firmware', OVMF, '--vmm-version', '7.2.0'], /predates TDX/, 2],
+    ['kernel without memory', ['tdx', '--firmware', OVMF, '--kernel', OVMF], /needs --memory/, 2],
+    ['not a bzImage', ['tdx', '--firmware', OVMF, '--memory', '2G', '--kernel', OVMF], /MZ|HdrS/, 1],
+    ['bad mrowner', ['tdx', '--firmware', OVMF, '--mrowner', 'abcd'], /48 bytes|hex nor base64/, 2],
+  ];
+  for (const [name, args, msg, code] of cases) {
+    it(name, () => {
+      expect(expectCleanError(runCli(args), code)).toMatch(msg);
+    });
+  }
+});
