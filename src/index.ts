@@ -70,3 +70,14 @@ export { checkReport, type CheckResult } from './golden/check.js';
 export { reportFromBinary, reportFromJson, type ReportFields } from './formats/snp/attestation-report.js';
 export { VMSA_PROFILES, VMSA_PROFILE_NAMES, DEFAULT_VMSA_PROFILE, vmsaProfileFor, type VmsaProfile, type VmsaProfileName } from './formats/snp/vmsa-profiles.js';
 
+// IGVM
+export { parseIgvm, type ParsedIgvm, type IgvmParseOptions, type IgvmFileInfo } from './formats/igvm/parse.js';
+export { serializeIgvm, reserializeIgvm, type SerializeOptions as IgvmSerializeOptions } from './formats/igvm/serialize.js';
+export { validateIgvm, headerLayout as igvmHeaderLayout, type HeaderLocation as IgvmHeaderLocation, type IgvmLayout } from './formats/igvm/validate.js';
+export { IgvmFormatError } from './formats/igvm/errors.js';
+export type * from './formats/igvm/model.js';
+export { IgvmHeaderType, IgvmPlatformType, IgvmPageDataType, PageDataFlags as IgvmPageDataFlags } from './formats/igvm/defs.js';
+export { planIgvmMeasurement, type IgvmMeasurePlan, type IgvmPlanOptions, type IgvmSevPlatform } from './plan/igvm-snp.js';
+export { planIgvmTdx, type IgvmTdxPlan } from './plan/igvm-tdx.js';
+export { measureIgvm, IGVM_MEASURE_PLATFORMS, type IgvmMeasureOptions, type IgvmMeasurement, type IgvmMeasurePlatform } from './measure/igvm.js';
+export { inspectIgvm, renderIgvmInspection, renderIgvmSvg, type IgvmInspection } from './report/igvm-inspect.js';

@@ -102,6 +102,30 @@ export function buildProgram(): Command {
     .argument('<b>', 'trace file')
     .action(async (a, b) => (await import('./commands/trace-diff.js')).runTraceDiff(a, b));
 
+  // IGVM files (src/cli/commands/igvm-*.ts)
+  const igvm = program.command('igvm').description('IGVM files: inspect and measure (igvmmeasure-compatible)');
+  igvm
+    .command('measure')
+    .description('launch digest of an IGVM file, as COCONUT igvmmeasure computes it (TDX: as the igvm crate does)')
+    .argument('<file>', 'IGVM file')
+    .addOption(new Option('--platform <platform>', 'platform to measure').choices(['sev-snp', 'sev-es', 'sev', 'tdx']).default('sev-snp'))
+    .option('--check-kvm', 'apply igvmmeasure\'s QEMU/KVM checks (one VMSA at 0xFFFFFFFFF000, CR0, VMSA last)')
+    .option('--native-zero', 'measure pages without data as SNP ZERO pages')
+    .option('--ignore-idblock', 'do not fail when the file\'s SNP ID block expects another digest')
+    .option('--allow-unknown', 'skip unknown headers whose type has the optional bit set')
+    .option('--json', 'machine-readable output')
+    .option('--trace <file>', 'write every page operation with its running digest to FILE (- for stderr)')
+    .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
+    .action(async (file, opts) => (await import('./commands/igvm-measure.js')).runIgvmMeasure(file, opts));
+  igvm
+    .command('inspect')
+    .description('show platforms, masks, directives, VP contexts, parameter areas and the SNP ID block of an IGVM file')
+    .argument('<file>', 'IGVM file')
+    .option('--json', 'machine-readable output')
+    .option('--svg <file>', 'also draw the guest physical memory map per platform to FILE')
+    .option('--allow-unknown', 'skip unknown headers whose type has the optional bit set')
+    .action(async (file, opts) => (await import('./commands/igvm-inspect.js')).runIgvmInspect(file, opts));
+
   // SEV-SNP ID block / ID auth (src/cli/commands/id-block.ts) and guest policy (policy.ts)
   const idBlockFields = (c: Command): Command => c
     .option('--measurement <digest>', 'the 48-byte launch digest, hex (96 digits) or base64')

@@ -1,0 +1,88 @@
+/**
+ * `prelaunch igvm measure FILE`: igvmmeasure's `measure -b` — the digest (upper-case hex, as
+ * igvmmeasure prints it) on the first stdout line. When the file carries an SNP ID block
+ * whose digest differs, the digest is still printed, then an error and exit 1 unless
+ * --ignore-idblock.
+ */
+import { toHex } from '../../bytes/hex.js';
+import { OptionError } from '../../errors.js';
+import { headerTypeName } from '../../formats/igvm/defs.js';
+import { parseIgvm } from '../../formats/igvm/parse.js';
+import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
+import { IGVM_MEASURE_PLATFORMS, measureIgvm, type IgvmMeasurePlatform } from '../../measure/igvm.js';
+import { snpTraceLine, sevTraceLine, traceHeader } from '../../report/trace.js';
+import { VERSION } from '../../version.js';
+import { openFileSource, textSink } from '../io.js';
+
+export interface IgvmMeasureFlags {
+  platform: string;
+  checkKvm?: boolean;
+  nativeZero?: boolean;
+  ignoreIdblock?: boolean;
+  allowUnknown?: boolean;
+  json?: boolean;
+  trace?: string;
+  hashBackend: HashBackendName;
+}
+
+export async function runIgvmMeasure(file: string, f: IgvmMeasureFlags): Promise<void> {
+  if (!(IGVM_MEASURE_PLATFORMS as readonly string[]).includes(f.platform)) {
+    throw new OptionError('--platform', `unknown platform '${f.platform}' (use ${IGVM_MEASURE_PLATFORMS.join(', ')})`);
+  }
+  const platform = f.platform as IgvmMeasurePlatform;
+  if (platform === 'tdx' && f.checkKvm) throw new OptionError('--check-kvm', 'applies to SEV platforms only (not tdx)');
+  if (platform === 'tdx' && f.nativeZero) throw new OptionError('--native-zero', 'applies to SEV platforms only (not tdx)');
+  if (platform === 'tdx' && f.trace !== undefined) throw new OptionError('--trace', 'is available for sev-snp, sev-es and sev');
+  const backend = await loadHashBackend(f.hashBackend);
+  const src = openFileSource(file, 'igvm measure');
+  const trace = f.trace !== undefined ? textSink(f.trace) : null;
+  try {
+    const parsed = parseIgvm(src, { allowUnknown: f.allowUnknown === true });
+    if (trace) trace.write(traceHeader({ igvm: file, platform, nativeZero: f.nativeZero ? 1 : 0 }));
+    const m = measureIgvm(parsed, {
+      platform,
+      checkKvm: f.checkKvm === true,
+      nativeZero: f.nativeZero === true,
+      hashBackend: backend,
+      ...(trace ? { onPage: (e) => trace.write(snpTraceLine(e)), onPiece: (e) => trace.write(sevTraceLine(e)) } : {}),
+    });
+    trace?.close();
+    const mismatch = m.idBlock && !m.idBlock.matches && !f.ignoreIdblock;
+    if (f.json) {
+      const doc = {
+        tool: `prelaunch ${VERSION}`,
+        semantics: platform === 'tdx' ? 'igvm crate (microsoft/igvm measurement::tdx)' : 'igvmmeasure (coconut-svsm)',
+        file,
+        size: parsed.info.size,
+        formatVersion: parsed.info.formatVersion,
+        platform,
+        compatibilityMask: `0x${m.compatibilityMask.toString(16)}`,
+        digest: toHex(m.digest),
+        operations: m.operations,
+        vmsaCount: m.vmsaCount,
+        idBlock: m.idBlock && {
+          header: m.idBlock.location.index,
+          offset: `0x${m.idBlock.location.offset.toString(16)}`,
+          ld: toHex(m.idBlock.ld),
+          matches: m.idBlock.matches,
+        },
+      };
+      process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+    } else {
+      process.stdout.write(toHex(m.digest).toUpperCase() + '\n');
+    }
+    if (mismatch) {
+      const loc = m.idBlock!.location;
+      process.stderr.write(
+        `error: the SNP ID block (${headerTypeName(loc.type)} header #${loc.index} at offset 0x${loc.offset.toString(16)}) expects launch digest ` +
+          `${toHex(m.idBlock!.ld).toUpperCase()}, which is not the digest computed (use --ignore-idblock to ignore it)\n`,
+      );
+      process.exitCode = 1;
+    }
+  } catch (e) {
+    trace?.discard();
+    throw e;
+  } finally {
+    src.close();
+  }
+}

@@ -1,0 +1,287 @@
+/**
+ * IGVM parser: bytes → {@link IgvmFile}. Reads the fixed header and the variable-header
+ * section (checked against the file's length before anything is read or allocated),
+ * verifies the CRC, walks the headers in order, and references file data in place (page
+ * contents are read later, a page at a time, by whoever needs them). Then runs
+ * {@link validateIgvm}, the same check the serializer runs.
+ *
+ * Structural rules are igvm 0.4.0's `IgvmFile::new_from_binary`; see
+ * ../../../docs/igvm.md for the list and for where this parser is stricter (it never
+ * panics).
+ */
+import { decodeStruct, type StructSpec } from '../../bytes/struct.js';
+import { asSource, type ByteSource } from '../../bytes/source.js';
+import { crc32 } from '../../bytes/crc32.js';
+import { ParseError } from '../../errors.js';
+import {
+  IGVM_MAGIC, IGVM_VHT_OPTIONAL_BIT, IgvmArchitecture, IgvmHeaderType, PAGE_SIZE_4K, PARAMETER_USAGE_TYPES,
+  headerStage, headerTypeName, type HeaderStage, type IgvmFormatVersion,
+} from './defs.js';
+import { IgvmFormatError } from './errors.js';
+import {
+  FIXED_HEADER_CHECKSUM_OFFSET, FIXED_HEADER_V1_SIZE, FIXED_HEADER_V2_SIZE, IGVM_FIXED_HEADER, IGVM_FIXED_HEADER_V2_TAIL,
+} from './fixed-header.js';
+import {
+  CONTENT_SIZE, IGVM_VHS_ERROR_RANGE, IGVM_VHS_GUEST_POLICY, IGVM_VHS_PAGE_DATA, IGVM_VHS_PAGE_TABLE_RELOCATION, IGVM_VHS_PARAMETER,
+  IGVM_VHS_PARAMETER_AREA, IGVM_VHS_PARAMETER_INSERT, IGVM_VHS_RELOCATABLE_REGION, IGVM_VHS_REQUIRED_MEMORY, IGVM_VHS_SNP_ID_BLOCK,
+  IGVM_VHS_SUPPORTED_PLATFORM, IGVM_VHS_VARIABLE_HEADER, IGVM_VHS_VBS_MEASUREMENT, IGVM_VHS_VP_CONTEXT, VARIABLE_HEADER_SIZE, align8, joinU64,
+} from './headers.js';
+import type { IgvmData, IgvmDirectiveHeader, IgvmFile, IgvmInitializationHeader, IgvmPlatformHeader } from './model.js';
+import { checkPlatformHeader, validateIgvm, vpContextPlatform, type HeaderLocation, type IgvmLayout } from './validate.js';
+import { CONTEXT_PAGE_SIZE, VBS_REGISTER_LIST_HEADER, VBS_REGISTER_SIZE } from './vp-context.js';
+
+export interface IgvmParseOptions {
+  /**
+   * Skip (and keep as `unknown`, so they round-trip) headers whose type has the optional bit
+   * (bit 31) set and that this parser does not know. igvm 0.4.0 rejects every such header.
+   */
+  allowUnknown?: boolean;
+}
+
+export interface IgvmFileInfo {
+  size: number;
+  formatVersion: IgvmFormatVersion;
+  variableHeaderOffset: number;
+  variableHeaderSize: number;
+  /** where the file-data section starts */
+  fileDataOffset: number;
+  checksum: number;
+}
+
+export interface ParsedIgvm {
+  file: IgvmFile;
+  info: IgvmFileInfo;
+  layout: IgvmLayout;
+  /** the input, for reading page data */
+  source: ByteSource;
+}
+
+export function parseIgvm(input: ByteSource | Uint8Array, options: IgvmParseOptions = {}): ParsedIgvm {
+  const src = asSource(input);
+  const name = src.name;
+  const size = src.size;
+  const fixedFail = (problem: string, offset = 0, rule = 'InvalidFixedHeader'): never => {
+    throw new IgvmFormatError({ structure: 'IGVM_FIXED_HEADER', offset }, problem, rule, { source: name });
+  };
+
+  // ---- fixed header
+  if (size < FIXED_HEADER_V1_SIZE) fixedFail(`the file is ${size} bytes, shorter than the 24-byte fixed header`);
+  const fixedV1 = src.read(0, FIXED_HEADER_V1_SIZE).slice();
+  const fh = decodeStruct(IGVM_FIXED_HEADER, fixedV1, 0, { source: name });
+  if (fh.magic !== IGVM_MAGIC) fixedFail(`magic 0x${fh.magic.toString(16).padStart(8, '0')} is not "IGVM" (0x4d564749)`);
+  if (fh.formatVersion !== 1 && fh.formatVersion !== 2) fixedFail(`format_version ${fh.formatVersion} is not 1 or 2`, 4);
+  const formatVersion = fh.formatVersion as IgvmFormatVersion;
+  let architecture: number = IgvmArchitecture.X64;
+  let pageSize = PAGE_SIZE_4K;
+  let fixed = fixedV1;
+  if (formatVersion === 2) {
+    if (size < FIXED_HEADER_V2_SIZE) fixedFail(`the file is ${size} bytes, shorter than the 32-byte v2 fixed header`);
+    fixed = src.read(0, FIXED_HEADER_V2_SIZE).slice();
+    const tail = decodeStruct(IGVM_FIXED_HEADER_V2_TAIL, fixed, FIXED_HEADER_V1_SIZE, { source: name });
+    if (tail.architecture !== IgvmArchitecture.X64 && tail.architecture !== IgvmArchitecture.AARCH64) {
+      fixedFail(`architecture ${tail.architecture} is neither 0 (X64) nor 1 (AArch64)`, 0x18);
+    }
+    if (tail.pageSize !== PAGE_SIZE_4K) fixedFail(`page_size ${tail.pageSize} is not 4096`, 0x1c, 'UnsupportedPageSize');
+    architecture = tail.architecture;
+    pageSize = tail.pageSize;
+  }
+  if (fh.totalFileSize !== size) fixedFail(`total_file_size ${fh.totalFileSize} is not the file's length ${size}`, 0x10);
+  const vho = fh.variableHeaderOffset;
+  const vhs = fh.variableHeaderSize;
+  if (vho >= size) fixedFail(`variable_header_offset 0x${vho.toString(16)} lies past the end of the ${size}-byte file`, 8);
+  // igvm 0.4.0 requires file data after the headers (offset + size < length), so a file
+  // with no file data at all is invalid; this also bounds the read below by the file length
+  if (vho + vhs >= size) fixedFail(`variable headers 0x${vho.toString(16)}+0x${vhs.toString(16)} reach the end of the ${size}-byte file (igvm 0.4.0 requires a file-data section)`, 0xc);
+  const fileDataOffset = vho + vhs;
+  const section = src.read(vho, vhs).slice();
+
+  // ---- checksum: the fixed header with checksum 0, then the variable-header section
+  const zeroed = fixed.slice();
+  zeroed.fill(0, FIXED_HEADER_CHECKSUM_OFFSET, FIXED_HEADER_CHECKSUM_OFFSET + 4);
+  const checksum = crc32(section, crc32(zeroed));
+  if (checksum !== fh.checksum) {
+    fixedFail(`checksum 0x${fh.checksum.toString(16).padStart(8, '0')} does not match the CRC-32 of the headers, 0x${checksum.toString(16).padStart(8, '0')}`, FIXED_HEADER_CHECKSUM_OFFSET, 'InvalidChecksum');
+  }
+
+  // ---- variable headers
+  const file: IgvmFile = { formatVersion, architecture, pageSize, platforms: [], initializations: [], directives: [] };
+  const layout: IgvmLayout = { variableHeaderOffset: vho, platforms: [], initializations: [], directives: [] };
+  const stageRank: Record<HeaderStage, number> = { platform: 0, initialization: 1, directive: 2 };
+  let stage: HeaderStage = 'platform';
+  let pos = 0;
+  let index = 0;
+  while (pos < vhs) {
+    const at = vho + pos;
+    if (vhs - pos < VARIABLE_HEADER_SIZE) {
+      throw new IgvmFormatError({ structure: `variable header #${index}`, offset: at }, `${vhs - pos} bytes left at the end of the variable-header section, fewer than an 8-byte header`, 'InvalidBinaryVariableHeaderSection', { source: name, truncated: true });
+    }
+    const vh = decodeStruct(IGVM_VHS_VARIABLE_HEADER, section, pos, { base: vho, source: name });
+    const loc: HeaderLocation = { index, offset: at, type: vh.type };
+    const fail = (problem: string, rule: string, truncated = false): never => {
+      throw new IgvmFormatError(loc, problem, rule, { source: name, truncated });
+    };
+    const contentAt = pos + VARIABLE_HEADER_SIZE;
+    const room = vhs - contentAt;
+    const typeStage = headerStage(vh.type);
+    const isOptional = (vh.type & IGVM_VHT_OPTIONAL_BIT) !== 0;
+    const baseType = (vh.type & ~IGVM_VHT_OPTIONAL_BIT) >>> 0;
+
+    if (typeStage === null || CONTENT_SIZE[vh.type] === undefined) {
+      // not a header igvm 0.4.0 knows
+      if (isOptional && options.allowUnknown) {
+        if (vh.length > room) fail(`length ${vh.length} runs past the end of the variable-header section (${room} bytes left)`, 'InvalidVariableHeaderSize', true);
+        const skipStage: HeaderStage = headerStage(baseType) ?? stage;
+        if (stageRank[skipStage] < stageRank[stage]) fail(`a ${skipStage} header after ${stage} headers`, 'InvalidBinaryVariableHeaderSection');
+        stage = skipStage;
+        const unknown = { kind: 'unknown' as const, type: vh.type, content: section.slice(contentAt, contentAt + vh.length) };
+        pushHeader(file, layout, stage, unknown, loc);
+        pos += align8(VARIABLE_HEADER_SIZE + vh.length);
+        index++;
+        continue;
+      }
+      if (typeStage === null) {
+        fail(
+          isOptional
+            ? 'the type has the optional bit (bit 31) set; igvm 0.4.0 does not skip optional headers (use --allow-unknown to skip it)'
+            : 'the type is in no header range (platform 0x1-0x100, initialization 0x101-0x200, directive 0x301-0x400)',
+          'InvalidBinaryVariableHeaderSection',
+        );
+      }
+      fail(`unknown ${typeStage} header type`, 'InvalidVariableHeaderType');
+    }
+    const st = typeStage!;
+    if (stageRank[st] < stageRank[stage]) fail(`a ${st} header after ${stage} headers (the order is platform, initialization, directive)`, 'InvalidBinaryVariableHeaderSection');
+    stage = st;
+    const want = CONTENT_SIZE[vh.type]!;
+    if (vh.length !== want) fail(`length ${vh.length} is not ${want}, the size of ${headerTypeName(vh.type)}`, 'InvalidVariableHeaderType');
+    const need = vh.type === IgvmHeaderType.VP_CONTEXT ? align8(want) : want;
+    if (need > room) fail(`its ${need} content bytes run past the end of the variable-header section (${room} bytes left)`, 'InvalidVariableHeaderSize', true);
+
+    const decode = <T>(spec: StructSpec<T>): T => {
+      try {
+        return decodeStruct(spec, section, contentAt, { base: vho, source: name });
+      } catch (e) {
+        if (e instanceof ParseError) fail(e.message.slice(e.message.lastIndexOf(': ') + 2), 'ValueOutOfRange');
+        throw e;
+      }
+    };
+    /** a reference to `length` bytes at absolute `fileOffset`, checked against the file data section */
+    const dataRef = (fileOffset: number, length: number, what: string): IgvmData => {
+      if (fileOffset < fileDataOffset) fail(`${what} file_offset 0x${fileOffset.toString(16)} lies before the file-data section at 0x${fileDataOffset.toString(16)}`, 'InvalidDataSize');
+      if (length > size - fileOffset) fail(`${what}: ${length} bytes at file_offset 0x${fileOffset.toString(16)} run past the end of the ${size}-byte file`, 'InvalidDataSize', true);
+      return { kind: 'file', source: src, offset: fileOffset, length };
+    };
+
+    const h = decodeHeader(vh.type, decode, dataRef, fail, file, src);
+    // like igvm, a platform header is checked as soon as it is read (VP contexts depend on it)
+    if (h.kind === 'supported-platform') checkPlatformHeader(h, architecture, fail);
+    pushHeader(file, layout, stage, h, loc);
+    pos += align8(VARIABLE_HEADER_SIZE + vh.length);
+    index++;
+  }
+
+  validateIgvm(file, { layout, source: name });
+  return {
+    file,
+    info: { size, formatVersion, variableHeaderOffset: vho, variableHeaderSize: vhs, fileDataOffset, checksum: fh.checksum },
+    layout,
+    source: src,
+  };
+}
+
+function pushHeader(file: IgvmFile, layout: IgvmLayout, stage: HeaderStage, h: IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirectiveHeader, loc: HeaderLocation): void {
+  if (stage === 'platform') { file.platforms.push(h as IgvmPlatformHeader); layout.platforms.push(loc); }
+  else if (stage === 'initialization') { file.initializations.push(h as IgvmInitializationHeader); layout.initializations.push(loc); }
+  else { file.directives.push(h as IgvmDirectiveHeader); layout.directives.push(loc); }
+}
+
+type Decode = <T>(spec: StructSpec<T>) => T;
+type DataRef = (fileOffset: number, length: number, what: string) => IgvmData;
+type Fail = (problem: string, rule: string, truncated?: boolean) => never;
+
+function decodeHeader(type: number, decode: Decode, dataRef: DataRef, fail: Fail, file: IgvmFile, src: ByteSource): IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirectiveHeader {
+  switch (type) {
+    case IgvmHeaderType.SUPPORTED_PLATFORM: {
+      const r = decode(IGVM_VHS_SUPPORTED_PLATFORM);
+      return { kind: 'supported-platform', compatibilityMask: r.compatibilityMask, highestVtl: r.highestVtl, platformType: r.platformType, platformVersion: r.platformVersion, sharedGpaBoundary: joinU64(r.boundaryLo, r.boundaryHi) };
+    }
+    case IgvmHeaderType.GUEST_POLICY: {
+      const r = decode(IGVM_VHS_GUEST_POLICY);
+      if (r.reserved !== 0) fail(`reserved is 0x${r.reserved.toString(16)}, must be 0`, 'ReservedNotZero');
+      return { kind: 'guest-policy', policy: joinU64(r.policyLo, r.policyHi), compatibilityMask: r.compatibilityMask };
+    }
+    case IgvmHeaderType.RELOCATABLE_REGION: {
+      const r = decode(IGVM_VHS_RELOCATABLE_REGION);
+      return {
+        kind: 'relocatable-region', compatibilityMask: r.compatibilityMask, vpIndex: r.vpIndex, vtl: r.vtl, flags: r.flags,
+        relocationAlignment: joinU64(r.alignLo, r.alignHi), relocationRegionGpa: joinU64(r.gpaLo, r.gpaHi), relocationRegionSize: joinU64(r.sizeLo, r.sizeHi),
+        minimumRelocationGpa: joinU64(r.minLo, r.minHi), maximumRelocationGpa: joinU64(r.maxLo, r.maxHi),
+      };
+    }
+    case IgvmHeaderType.PAGE_TABLE_RELOCATION_REGION: {
+      const r = decode(IGVM_VHS_PAGE_TABLE_RELOCATION);
+      if (r.reserved !== 0) fail(`reserved is 0x${r.reserved.toString(16)}, must be 0`, 'ReservedNotZero');
+      return { kind: 'page-table-relocation-region', compatibilityMask: r.compatibilityMask, vpIndex: r.vpIndex, vtl: r.vtl, gpa: joinU64(r.gpaLo, r.gpaHi), size: joinU64(r.sizeLo, r.sizeHi), usedSize: joinU64(r.usedLo, r.usedHi) };
+    }
+    case IgvmHeaderType.PARAMETER_AREA: {
+      const r = decode(IGVM_VHS_PARAMETER_AREA);
+      return { kind: 'parameter-area', numberOfBytes: r.numberOfBytes, parameterAreaIndex: r.parameterAreaIndex, initialData: r.fileOffset === 0 ? null : dataRef(r.fileOffset, r.numberOfBytes, 'parameter area') };
+    }
+    case IgvmHeaderType.PAGE_DATA: {
+      const r = decode(IGVM_VHS_PAGE_DATA);
+      // igvm 0.4.0 reads exactly 4K, even for a 2 MB page
+      const data = r.fileOffset === 0 ? null : dataRef(r.fileOffset, PAGE_SIZE_4K, 'page data');
+      if (r.reserved !== 0) fail(`reserved is 0x${r.reserved.toString(16)}, must be 0`, 'ReservedNotZero');
+      return { kind: 'page-data', gpa: r.gpa, compatibilityMask: r.compatibilityMask, flags: r.flags, dataType: r.dataType, data };
+    }
+    case IgvmHeaderType.PARAMETER_INSERT: {
+      const r = decode(IGVM_VHS_PARAMETER_INSERT);
+      return { kind: 'parameter-insert', gpa: r.gpa, compatibilityMask: r.compatibilityMask, parameterAreaIndex: r.parameterAreaIndex };
+    }
+    case IgvmHeaderType.VP_CONTEXT: {
+      const r = decode(IGVM_VHS_VP_CONTEXT);
+      const plat = vpContextPlatform(file, r.compatibilityMask);
+      if (!plat || !plat.kind) {
+        fail(`compatibility_mask 0x${r.compatibilityMask.toString(16)} is not exactly the mask of a platform with VP contexts (SEV_SNP, SEV_ES, NATIVE, SEV, VSM_ISOLATION)`, 'InvalidVpContextPlatformType');
+      }
+      if (r.fileOffset === 0) fail('file_offset is 0: a VP context needs its data', 'InvalidDataSize');
+      let length = CONTEXT_PAGE_SIZE;
+      if (plat!.kind === 'vbs') {
+        // register_count, then count × 32 bytes: checked against the file before anything is read
+        dataRef(r.fileOffset, VBS_REGISTER_LIST_HEADER, 'VBS register list');
+        const count = new DataView(src.read(r.fileOffset, 4).slice().buffer).getUint32(0, true);
+        length = VBS_REGISTER_LIST_HEADER + count * VBS_REGISTER_SIZE;
+      }
+      return { kind: 'vp-context', gpa: r.gpa, compatibilityMask: r.compatibilityMask, vpIndex: r.vpIndex, data: dataRef(r.fileOffset, length, 'VP context') };
+    }
+    case IgvmHeaderType.REQUIRED_MEMORY: {
+      const r = decode(IGVM_VHS_REQUIRED_MEMORY);
+      if (r.reserved !== 0) fail(`reserved is 0x${r.reserved.toString(16)}, must be 0`, 'ReservedNotZero');
+      return { kind: 'required-memory', gpa: r.gpa, compatibilityMask: r.compatibilityMask, numberOfBytes: r.numberOfBytes, flags: r.flags };
+    }
+    case IgvmHeaderType.ERROR_RANGE: {
+      const r = decode(IGVM_VHS_ERROR_RANGE);
+      return { kind: 'error-range', gpa: r.gpa, compatibilityMask: r.compatibilityMask, sizeBytes: r.sizeBytes };
+    }
+    case IgvmHeaderType.SNP_ID_BLOCK: {
+      const r = decode(IGVM_VHS_SNP_ID_BLOCK);
+      const b = (u: Uint8Array): Uint8Array => new Uint8Array(u);
+      return {
+        kind: 'snp-id-block', compatibilityMask: r.compatibilityMask, authorKeyEnabled: r.authorKeyEnabled, reserved: b(r.reserved), ld: b(r.ld),
+        familyId: b(r.familyId), imageId: b(r.imageId), version: r.version, guestSvn: r.guestSvn, idKeyAlgorithm: r.idKeyAlgorithm,
+        authorKeyAlgorithm: r.authorKeyAlgorithm, idKeySignature: b(r.idKeySignature), idPublicKey: b(r.idPublicKey),
+        authorKeySignature: b(r.authorKeySignature), authorPublicKey: b(r.authorPublicKey),
+      };
+    }
+    case IgvmHeaderType.VBS_MEASUREMENT: {
+      const r = decode(IGVM_VHS_VBS_MEASUREMENT);
+      const b = (u: Uint8Array): Uint8Array => new Uint8Array(u);
+      return { kind: 'vbs-measurement', ...r, bootMeasurementDigest: b(r.bootMeasurementDigest), signature: b(r.signature), publicKey: b(r.publicKey) };
+    }
+    default: {
+      if (!PARAMETER_USAGE_TYPES.includes(type)) fail('unknown header type', 'InvalidVariableHeaderType');
+      const r = decode(IGVM_VHS_PARAMETER);
+      return { kind: 'parameter-usage', type: type as IgvmHeaderType, parameterAreaIndex: r.parameterAreaIndex, byteOffset: r.byteOffset };
+    }
+  }
+}

@@ -1,0 +1,168 @@
+/**
+ * IGVM serializer: {@link IgvmFile} → bytes, laid out exactly as igvm 0.4.0's
+ * `IgvmFile::serialize` does, so a file that crate wrote parses and re-serializes to the
+ * same bytes:
+ * - the fixed header (24 bytes for v1, 32 for v2), then the variable headers in model order
+ *   (platforms, initializations, directives), each padded to 8 bytes, then the file data;
+ * - file data is appended in header order and de-duplicated: a blob equal to an earlier one
+ *   gets the earlier one's file_offset; empty data is written as file_offset 0;
+ * - page data shorter than 4K, VMSA/native context pages and parameter-area initial data
+ *   are zero-padded (to 4K, 4K and number_of_bytes);
+ * - total_file_size and the CRC-32 checksum (fixed header with checksum 0 + variable
+ *   headers) are filled in last.
+ * It runs {@link validateIgvm} first, so it cannot write a file the parser would reject.
+ *
+ * With `preserve` (see {@link reserializeIgvm}), data that still lives in the parsed file is
+ * not re-laid out: that file's whole data section is copied as it is and its offsets are
+ * kept (shifted if the header section changed size), so a file another writer laid out
+ * differently also comes back byte for byte. Any other data is appended after it.
+ */
+import { crc32 } from '../../bytes/crc32.js';
+import type { ByteSource } from '../../bytes/source.js';
+import type { ParsedIgvm } from './parse.js';
+import { IgvmFormatError } from './errors.js';
+import { encodeFixedHeader, fixedHeaderSize, FIXED_HEADER_CHECKSUM_OFFSET } from './fixed-header.js';
+import {
+  VARIABLE_HEADER_SIZE, align8, encodeErrorRange, encodeGuestPolicy, encodePageData, encodePageTableRelocation, encodeParameterArea,
+  encodeParameterInsert, encodeParameterUsage, encodeRelocatableRegion, encodeRequiredMemory, encodeSnpIdBlock, encodeSupportedPlatform,
+  encodeVbsMeasurement, encodeVpContext,
+} from './headers.js';
+import { PAGE_SIZE_4K } from './defs.js';
+import { dataLength, readData, type IgvmData, type IgvmDirectiveHeader, type IgvmFile, type IgvmInitializationHeader, type IgvmPlatformHeader } from './model.js';
+import { headerLayout, headerType, validateIgvm, vpContextPlatform } from './validate.js';
+
+const MAX_U32 = 0xffff_ffff;
+
+/** File-data section builder with igvm's de-duplication by exact content. */
+class FileData {
+  readonly chunks: Uint8Array[] = [];
+  /** the preserved data section of a parsed file */
+  kept: { source: ByteSource; from: number; length: number; shift: number } | null = null;
+  private next: number;
+  private readonly seen = new Map<string, Array<{ bytes: Uint8Array; offset: number }>>();
+  constructor(readonly start: number) {
+    this.next = start;
+  }
+  get length(): number {
+    return this.next - this.start;
+  }
+  /** Append `bytes` (or find an equal earlier blob); returns its file offset. */
+  add(bytes: Uint8Array): number {
+    const key = `${bytes.length}:${crc32(bytes)}`;
+    const list = this.seen.get(key) ?? [];
+    for (const c of list) if (equal(c.bytes, bytes)) return c.offset;
+    const offset = this.next;
+    if (offset > MAX_U32) throw new RangeError('IGVM file data does not fit in a u32 file offset');
+    const own = bytes.slice();
+    this.chunks.push(own);
+    list.push({ bytes: own, offset });
+    this.seen.set(key, list);
+    this.next += own.length;
+    return offset;
+  }
+}
+
+function equal(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.length !== b.length) return false;
+  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** `d`'s bytes zero-padded to `size`. */
+function padded(d: IgvmData, size: number): Uint8Array {
+  const len = dataLength(d);
+  if (len === size) return readData(d).slice();
+  const out = new Uint8Array(size);
+  out.set(readData(d));
+  return out;
+}
+
+export interface SerializeOptions {
+  /** keep the data section of this parsed file in place (see the module comment) */
+  preserve?: { source: ByteSource; fileDataOffset: number };
+}
+
+/** Write a parsed file back with its data section untouched: byte-identical when nothing changed. */
+export function reserializeIgvm(parsed: ParsedIgvm): Uint8Array {
+  return serializeIgvm(parsed.file, { preserve: { source: parsed.source, fileDataOffset: parsed.info.fileDataOffset } });
+}
+
+export function serializeIgvm(file: IgvmFile, options: SerializeOptions = {}): Uint8Array {
+  const layout = headerLayout(file);
+  validateIgvm(file, { layout });
+
+  const fixedSize = fixedHeaderSize(file.formatVersion);
+  const all = [...file.platforms, ...file.initializations, ...file.directives];
+  const locs = [...layout.platforms, ...layout.initializations, ...layout.directives];
+  const vhEnd = all.length ? locs[locs.length - 1]!.offset + align8(VARIABLE_HEADER_SIZE + contentOf(all[all.length - 1]!).length) : fixedSize;
+  const variableHeaderSize = vhEnd - fixedSize;
+  const section = new Uint8Array(variableHeaderSize);
+  const view = new DataView(section.buffer);
+  const keep = options.preserve;
+  const kept = keep ? { source: keep.source, from: keep.fileDataOffset, length: keep.source.size - keep.fileDataOffset, shift: vhEnd - keep.fileDataOffset } : null;
+  const data = new FileData(vhEnd + (kept?.length ?? 0));
+  if (kept) data.kept = kept;
+
+  all.forEach((h, i) => {
+    const at = locs[i]!.offset - fixedSize;
+    const content = contentOf(h, data, file);
+    view.setUint32(at, headerType(h), true);
+    view.setUint32(at + 4, content.length, true);
+    section.set(content, at + VARIABLE_HEADER_SIZE);
+  });
+
+  const total = vhEnd + (kept?.length ?? 0) + data.length;
+  if (total > MAX_U32) {
+    throw new IgvmFormatError({ structure: 'IGVM file', offset: 0 }, `the file would be ${total} bytes, more than total_file_size can hold`, 'TotalFileSizeTooLarge');
+  }
+  const fixed = encodeFixedHeader({
+    formatVersion: file.formatVersion, variableHeaderOffset: fixedSize, variableHeaderSize, totalFileSize: total, checksum: 0,
+    architecture: file.architecture, pageSize: file.pageSize,
+  });
+  const checksum = crc32(section, crc32(fixed));
+  new DataView(fixed.buffer).setUint32(FIXED_HEADER_CHECKSUM_OFFSET, checksum, true);
+
+  const out = new Uint8Array(total);
+  out.set(fixed, 0);
+  out.set(section, fixedSize);
+  let pos = vhEnd;
+  if (kept) {
+    for (let at = 0; at < kept.length; at += 1 << 20) out.set(kept.source.read(kept.from + at, Math.min(1 << 20, kept.length - at)), pos + at);
+    pos += kept.length;
+  }
+  for (const c of data.chunks) {
+    out.set(c, pos);
+    pos += c.length;
+  }
+  return out;
+}
+
+/** A header's content bytes; with `data`, its file data is written and the offset filled in. */
+function contentOf(h: IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirectiveHeader, data?: FileData, file?: IgvmFile): Uint8Array {
+  const put = (d: IgvmData | null, size?: number): number => {
+    if (!data || !d || dataLength(d) === 0) return 0;
+    const k = data.kept;
+    if (k && d.kind === 'file' && d.source === k.source && d.offset >= k.from && (size === undefined || dataLength(d) === size)) return d.offset + k.shift;
+    return data.add(size === undefined ? readData(d) : padded(d, size));
+  };
+  switch (h.kind) {
+    case 'supported-platform': return encodeSupportedPlatform(h);
+    case 'guest-policy': return encodeGuestPolicy(h);
+    case 'relocatable-region': return encodeRelocatableRegion(h);
+    case 'page-table-relocation-region': return encodePageTableRelocation(h);
+    case 'parameter-area': return encodeParameterArea(h, put(h.initialData, h.numberOfBytes));
+    case 'page-data': return encodePageData(h, put(h.data, PAGE_SIZE_4K));
+    case 'parameter-insert': return encodeParameterInsert(h);
+    case 'vp-context': {
+      // VMSA and native contexts are 4K pages; a VBS register list is written as is
+      const kind = file ? vpContextPlatform(file, h.compatibilityMask)?.kind : null;
+      return encodeVpContext(h, put(h.data, kind === 'vbs' ? undefined : PAGE_SIZE_4K));
+    }
+    case 'required-memory': return encodeRequiredMemory(h);
+    case 'parameter-usage': return encodeParameterUsage(h);
+    case 'error-range': return encodeErrorRange(h);
+    case 'snp-id-block': return encodeSnpIdBlock(h);
+    case 'vbs-measurement': return encodeVbsMeasurement(h);
+    case 'unknown': return h.content;
+  }
+}

@@ -1,0 +1,160 @@
+/**
+ * IGVM → measurement plan, with the semantics of COCONUT-SVSM's `igvmmeasure`
+ * (svsm@f4bc4bcd tools/igvmmeasure, igvm 0.4.0), the tool QEMU/KVM users compare against:
+ *
+ * - the platform is the first SUPPORTED_PLATFORM of the requested type; its mask M selects
+ *   directives with `mask & M != 0`;
+ * - PAGE_DATA, in file order: UNMEASURED → UNMEASURED page; SECRETS → SECRETS; CPUID_DATA /
+ *   CPUID_XF → CPUID; NORMAL with data → NORMAL (SHA-384 of the 4K page); NORMAL without data
+ *   → NORMAL of 4K zeros, or ZERO with `nativeZero`. The SHARED flag is ignored. A 2 MB page
+ *   without data is 512 4K pages; with data igvmmeasure asserts, so it is an error here;
+ * - PARAMETER_INSERT → ONE UNMEASURED page at its GPA, whatever the area's size;
+ * - every SNP/SEV-ES VP_CONTEXT → VMSA page at its GPA, its mask NOT checked;
+ * - SNP_ID_BLOCK (mask & M != 0) is not measured; the last one's `ld` is the expected digest;
+ * - SEV / SEV-ES: one SHA-256 over every page with data (whatever its type or flags) and
+ *   every VMSA page, in order.
+ * `checkKvm` adds igvmmeasure's --check-kvm rules. Where the igvm crate's own measurer
+ * differs, see docs/igvm.md.
+ */
+import { FirmwareError } from '../errors.js';
+import { IgvmPageDataType, IgvmPlatformType, PAGE_SIZE_2M, PAGE_SIZE_4K, PageDataFlags, headerTypeName } from '../formats/igvm/defs.js';
+import { dataLength, readData, supportedPlatforms, type IgvmData, type IgvmFile } from '../formats/igvm/model.js';
+import { headerLayout, headerType, vpContextPlatform, type HeaderLocation, type IgvmLayout } from '../formats/igvm/validate.js';
+import { SnpPageType, VMSA_GPA } from '../formats/snp/page-info.js';
+import { VMSA_OFFSETS } from '../formats/snp/vmsa.js';
+import type { PageContent, SevPlan, SnpPageOp, SnpPlan } from './ops.js';
+
+export type IgvmSevPlatform = 'sev-snp' | 'sev-es' | 'sev';
+export const IGVM_SEV_PLATFORMS: readonly IgvmSevPlatform[] = ['sev-snp', 'sev-es', 'sev'];
+
+const PLATFORM_TYPE: Record<IgvmSevPlatform, IgvmPlatformType> = {
+  'sev-snp': IgvmPlatformType.SEV_SNP,
+  'sev-es': IgvmPlatformType.SEV_ES,
+  sev: IgvmPlatformType.SEV,
+};
+
+export interface IgvmPlanOptions {
+  platform?: IgvmSevPlatform;
+  /** measure pages without data as SNP ZERO pages (igvmmeasure --native-zero) */
+  nativeZero?: boolean;
+  /** igvmmeasure --check-kvm: one VMSA, at 0xFFFFFFFFF000, CR0 0x31 or 0x30, no PARAMETER_INSERT after it */
+  checkKvm?: boolean;
+  /** header locations, for labels and messages (default: the serializer's layout) */
+  layout?: IgvmLayout;
+}
+
+export interface IgvmIdBlockRef {
+  /** the expected launch digest the ID block carries */
+  ld: Uint8Array;
+  location: HeaderLocation;
+}
+
+export interface IgvmMeasurePlan {
+  platform: IgvmSevPlatform;
+  compatibilityMask: number;
+  plan: SnpPlan | SevPlan;
+  /** the SNP_ID_BLOCK igvmmeasure checks the digest against (SEV-SNP only) */
+  idBlock: IgvmIdBlockRef | null;
+  vmsaCount: number;
+}
+
+const where = (loc: HeaderLocation): string => `${headerTypeName(loc.type)} header #${loc.index} at offset 0x${loc.offset.toString(16)}`;
+
+function kvmFail(loc: HeaderLocation, problem: string): never {
+  throw new FirmwareError(`KVM check failed at ${where(loc)}: ${problem}`, { check: 'kvm', headerIndex: loc.index, offset: loc.offset });
+}
+
+/** The page content of IGVM data (zero-padded to 4K when built in memory and shorter). */
+function pageContent(d: IgvmData): PageContent {
+  if (d.kind === 'file' && d.length === PAGE_SIZE_4K) return { kind: 'source', source: d.source, offset: d.offset };
+  const page = new Uint8Array(PAGE_SIZE_4K);
+  page.set(readData(d).subarray(0, PAGE_SIZE_4K));
+  return { kind: 'bytes', bytes: page };
+}
+
+export function planIgvmMeasurement(file: IgvmFile, options: IgvmPlanOptions = {}): IgvmMeasurePlan {
+  const platform = options.platform ?? 'sev-snp';
+  const layout = options.layout ?? headerLayout(file);
+  const snp = platform === 'sev-snp';
+  const plat = supportedPlatforms(file).find((p) => p.platformType === PLATFORM_TYPE[platform]);
+  if (!plat) {
+    const have = supportedPlatforms(file).map((p) => IgvmPlatformType[p.platformType] ?? p.platformType).join(', ');
+    throw new FirmwareError(`IGVM file is not compatible with the specified platform: it has no ${IgvmPlatformType[PLATFORM_TYPE[platform]]} platform header (it has ${have})`, { platform });
+  }
+  const mask = plat.compatibilityMask;
+  const ops: SnpPageOp[] = [];
+  const pieces: SevPlan['pieces'] = [];
+  let idBlock: IgvmIdBlockRef | null = null;
+  let vmsaCount = 0;
+  const zeroPage = new Uint8Array(PAGE_SIZE_4K);
+
+  file.directives.forEach((h, i) => {
+    const loc = layout.directives[i] ?? { index: -1, offset: 0, type: headerType(h) };
+    const tag = `#${loc.index}`;
+    switch (h.kind) {
+      case 'page-data': {
+        if ((h.compatibilityMask & mask) === 0) return;
+        const is2m = (h.flags & PageDataFlags.IS_2MB_PAGE) !== 0;
+        if (is2m && h.data && dataLength(h.data) > 0) {
+          throw new FirmwareError(`${where(loc)}: a 2 MB page with data cannot be measured the way igvmmeasure does (it asserts the data is empty or 2 MB, and igvm 0.4.0 reads only 4K)`, { headerIndex: loc.index });
+        }
+        const pages = is2m ? PAGE_SIZE_2M / PAGE_SIZE_4K : 1;
+        for (let k = 0; k < pages; k++) {
+          const gpa = h.gpa + k * PAGE_SIZE_4K;
+          const label = `PAGE_DATA ${tag}${pages > 1 ? ` page ${k}` : ''}`;
+          if (!snp) {
+            if (h.data && dataLength(h.data) > 0) {
+              const c = pageContent(h.data);
+              pieces.push({ label, content: c.kind === 'source' ? { kind: 'range', source: c.source, offset: c.offset, length: PAGE_SIZE_4K } : { kind: 'bytes', bytes: c.bytes } });
+            }
+            continue;
+          }
+          if (h.dataType === IgvmPageDataType.NORMAL) {
+            if (h.flags & PageDataFlags.UNMEASURED) ops.push({ gpa, type: SnpPageType.UNMEASURED, content: null, label });
+            else if (!h.data || dataLength(h.data) === 0) {
+              if (options.nativeZero) ops.push({ gpa, type: SnpPageType.ZERO, content: null, label: `${label} (no data)` });
+              else ops.push({ gpa, type: SnpPageType.NORMAL, content: { kind: 'bytes', bytes: zeroPage }, label: `${label} (no data)` });
+            } else ops.push({ gpa, type: SnpPageType.NORMAL, content: pageContent(h.data), label });
+          } else if (h.dataType === IgvmPageDataType.SECRETS) ops.push({ gpa, type: SnpPageType.SECRETS, content: null, label });
+          else if (h.dataType === IgvmPageDataType.CPUID_DATA || h.dataType === IgvmPageDataType.CPUID_XF) ops.push({ gpa, type: SnpPageType.CPUID, content: null, label });
+        }
+        return;
+      }
+      case 'parameter-insert': {
+        if ((h.compatibilityMask & mask) === 0) return;
+        if (options.checkKvm && vmsaCount > 0) kvmFail(loc, 'the VMSA must be the final page directive in the IGVM file: QEMU/KVM measures the VMSA when the launch is finalized, not in file order');
+        if (snp) ops.push({ gpa: h.gpa, type: SnpPageType.UNMEASURED, content: null, label: `PARAMETER_INSERT ${tag} area ${h.parameterAreaIndex}` });
+        return;
+      }
+      case 'vp-context': {
+        if (vpContextPlatform(file, h.compatibilityMask)?.kind !== 'snp-vmsa') return;
+        if (options.checkKvm) {
+          if (vmsaCount > 0) kvmFail(loc, 'more than one VMSA: QEMU/KVM only sets the VMSA of the first virtual CPU');
+          if (h.gpa !== VMSA_GPA) kvmFail(loc, `the VMSA GPA 0x${h.gpa.toString(16).padStart(16, '0')} is not 0xFFFFFFFFF000, where KVM always places it`);
+          const cr0 = new DataView(readData(h.data, VMSA_OFFSETS.cr0, 8).slice().buffer).getBigUint64(0, true);
+          if (cr0 !== 0x31n && cr0 !== 0x30n) kvmFail(loc, `VMSA CR0 is 0x${cr0.toString(16)}, not 0x31 (protected mode) or 0x30 (real mode), the value KVM measures`);
+        }
+        const label = `VP_CONTEXT ${tag} vp ${h.vpIndex} mask 0x${h.compatibilityMask.toString(16)}`;
+        const c = pageContent(h.data);
+        if (snp) ops.push({ gpa: h.gpa, type: SnpPageType.VMSA, content: c, label });
+        else pieces.push({ label, content: c.kind === 'source' ? { kind: 'range', source: c.source, offset: c.offset, length: PAGE_SIZE_4K } : { kind: 'bytes', bytes: c.bytes } });
+        vmsaCount++;
+        return;
+      }
+      case 'snp-id-block': {
+        if ((h.compatibilityMask & mask) !== 0) idBlock = { ld: h.ld, location: loc };
+        return;
+      }
+      default:
+        return;
+    }
+  });
+
+  return {
+    platform,
+    compatibilityMask: mask,
+    plan: snp ? { kind: 'snp', initialDigest: null, ops } : { kind: 'sev', pieces },
+    idBlock: snp ? idBlock : null,
+    vmsaCount,
+  };
+}
