@@ -7,11 +7,8 @@
 import { Command, CommanderError, Option } from 'commander';
 import { PrelaunchError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { addMeasureOptions } from './measure-options.js';
 
-const VCPU_TYPE_CHOICES = [
-  'EPYC', 'EPYC-v1', 'EPYC-v2', 'EPYC-IBPB', 'EPYC-v3', 'EPYC-v4', 'EPYC-Rome', 'EPYC-Rome-v1', 'EPYC-Rome-v2', 'EPYC-Rome-v3',
-  'EPYC-Milan', 'EPYC-Milan-v1', 'EPYC-Milan-v2', 'EPYC-Genoa', 'EPYC-Genoa-v1', 'EPYC-Turin',
-];
 
 export function buildProgram(): Command {
   const program = new Command('prelaunch')
@@ -22,32 +19,11 @@ export function buildProgram(): Command {
     .exitOverride()
     .configureOutput({ writeErr: (s) => process.stderr.write(s) });
 
-  program
-    .command('measure')
-    .description('compute a launch digest from OVMF firmware (flags compatible with sev-snp-measure)')
-    .addOption(new Option('--mode <mode>', 'guest mode').choices(['sev', 'seves', 'snp', 'snp:ovmf-hash', 'snp:svsm']).makeOptionMandatory())
-    .option('--vcpus <n>', 'number of guest vCPUs')
-    .addOption(new Option('--vcpu-type <type>', 'QEMU -cpu model').choices(VCPU_TYPE_CHOICES))
-    .option('--vcpu-sig <value>', 'guest vCPU CPUID signature (value of EAX of CPUID Fn0000_0001)')
-    .option('--vcpu-family <n>', 'guest vCPU family')
-    .option('--vcpu-model <n>', 'guest vCPU model')
-    .option('--vcpu-stepping <n>', 'guest vCPU stepping')
-    .option('--vmm-type <type>', 'VMM: QEMU, ec2 or gce (default: QEMU, or the VMM of --vmsa-profile)')
-    .addOption(new Option('--vmsa-profile <name>', 'VMSA generation: kvm-init2 (QEMU default), kvm-legacy, ec2-2026 (ec2 default), ec2-legacy, gce').choices(['kvm-init2', 'kvm-legacy', 'ec2-2026', 'ec2-legacy', 'gce']))
-    .requiredOption('--ovmf <file>', 'OVMF firmware image')
-    .option('--kernel <file>', 'kernel for measured direct boot')
-    .option('--initrd <file>', 'initrd for measured direct boot')
-    .option('--append <cmdline>', 'kernel command line for measured direct boot')
-    .option('--guest-features <value>', 'SNP SEV_FEATURES of the VMSAs', '0x1')
-    .addOption(new Option('--output-format <format>', 'digest output').choices(['hex', 'base64', 'json']).default('hex'))
-    .option('-v, --verbose', 'print the reference tool\'s sentence')
-    .option('--snp-ovmf-hash <hex>', 'resume from a precomputed snp:ovmf-hash digest')
-    .option('--dump-vmsa', 'write each vCPU\'s VMSA page to vmsa<i>.bin in the current directory')
-    .option('--svsm <file>', 'COCONUT-SVSM image (snp:svsm)')
-    .addOption(new Option('--vars-size <n>', 'size of the OVMF vars store (snp:svsm)').conflicts('varsFile'))
-    .addOption(new Option('--vars-file <file>', 'OVMF vars store; only its size is used (snp:svsm)').conflicts('varsSize'))
-    .option('--trace <file>', 'write every page operation with its running digest to FILE (- for stderr)')
-    .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
+  addMeasureOptions(
+    program
+      .command('measure')
+      .description('compute a launch digest from OVMF firmware (flags compatible with sev-snp-measure)'),
+  )
     .action(async (opts) => (await import('./commands/measure.js')).runMeasure(opts));
 
   const ovmf = program.command('ovmf').description('OVMF/EDK2 firmware metadata');
@@ -129,7 +105,7 @@ export function buildProgram(): Command {
   // SEV-SNP ID block / ID auth (src/cli/commands/id-block.ts) and guest policy (policy.ts)
   const idBlockFields = (c: Command): Command => c
     .option('--measurement <digest>', 'the 48-byte launch digest, hex (96 digits) or base64')
-    .option('--from-measure <file>', 'take the digest from `prelaunch measure` output (its JSON or its digest line; - for stdin)')
+    .option('--from-measure <source>', 'compute the digest: measure flags in quotes ("--mode snp --vcpus 4 …"), or read `prelaunch measure` output from FILE (- for stdin)')
     .option('--family-id <hex>', 'FAMILY_ID, 16 bytes hex (default zero)')
     .option('--image-id <hex>', 'IMAGE_ID, 16 bytes hex (default zero)')
     .option('--guest-svn <n>', 'GUEST_SVN, u32 (default 0)')
@@ -177,7 +153,7 @@ export function buildProgram(): Command {
     .requiredOption('--id-block <data>', 'ID block: base64/hex, or a file (raw or base64)')
     .requiredOption('--id-auth <data>', 'ID auth: base64/hex, or a file (raw or base64)')
     .option('--measurement <digest>', 'expected launch digest (hex or base64)')
-    .option('--from-measure <file>', 'expected launch digest from `prelaunch measure` output')
+    .option('--from-measure <source>', 'expected launch digest: measure flags in quotes, or `prelaunch measure` output FILE')
     .option('--id-key-digest <hex>', 'expected ID key digest')
     .option('--author-key-digest <hex>', 'expected author key digest')
     .option('--json', 'machine-readable output')

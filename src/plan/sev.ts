@@ -7,7 +7,7 @@ import type { OvmfImage } from '../formats/ovmf/parse.js';
 import { encodeKernelHashesTable, type KernelHashes } from '../formats/snp/kernel-hashes.js';
 import type { VmmType, VmsaProfileName } from '../formats/snp/vmsa-profiles.js';
 import type { SevPlan } from './ops.js';
-import { ovmfVmsas } from './snp.js';
+import { checkVcpus, ovmfVmsas } from './snp.js';
 
 function firmwareAndTable(img: OvmfImage, kernelHashes: KernelHashes | null): SevPlan['pieces'] {
   const pieces: SevPlan['pieces'] = [{ label: 'firmware', content: { kind: 'range', source: img.source, offset: 0, length: img.size } }];
@@ -37,7 +37,7 @@ export interface SevEsPlanOptions {
 }
 
 export function planSevEs(img: OvmfImage, o: SevEsPlanOptions): SevPlan {
-  if (!Number.isInteger(o.vcpus) || o.vcpus < 1) throw new OptionError('--vcpus', `must be a whole number ≥ 1 (got ${o.vcpus})`);
+  checkVcpus(o.vcpus);
   // SEV-ES guests have no SEV_FEATURES: the field stays 0 whatever --guest-features says
   const { bsp, ap } = ovmfVmsas(img, o.vmm, o.vcpuSig, 0n, o.vmsaProfile);
   if (o.vcpus > 1 && img.resetEip === 0) {

@@ -129,8 +129,11 @@ export function requireResetEip(img: OvmfImage): number {
   return img.resetEip;
 }
 
-function checkVcpus(vcpus: number): void {
-  if (!Number.isInteger(vcpus) || vcpus < 1) throw new OptionError('--vcpus', `must be a whole number ≥ 1 (got ${vcpus})`);
+/** Upper bound on vCPUs (as the CLI's): each vCPU is one planned operation, so an absurd count must not exhaust memory. */
+export const MAX_VCPUS = 0xffff;
+
+export function checkVcpus(vcpus: number): void {
+  if (!Number.isInteger(vcpus) || vcpus < 1 || vcpus > MAX_VCPUS) throw new OptionError('--vcpus', `must be a whole number in 1..${MAX_VCPUS} (got ${vcpus})`);
 }
 
 export function checkGuestFeatures(v: bigint): void {
@@ -140,6 +143,8 @@ export function checkGuestFeatures(v: bigint): void {
 /** The VMSA pages (BSP first, then one shared AP page) for an OVMF guest. */
 export function ovmfVmsas(img: OvmfImage, vmm: VmmType, vcpuSig: number, sevFeatures: bigint, profileName?: VmsaProfileName | null): { bsp: Uint8Array; ap: Uint8Array } {
   const apEip = requireResetEip(img);
+  // rdx is 64-bit: the reference accepts any non-negative value (the CLI limits it to the 32-bit CPUID signature)
+  if (!Number.isSafeInteger(vcpuSig) || vcpuSig < 0) throw new OptionError('--vcpu-sig', `must be a non-negative integer (got ${vcpuSig})`);
   let profile;
   try {
     profile = vmsaProfileFor(vmm, profileName);

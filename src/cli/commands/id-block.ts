@@ -4,6 +4,10 @@
  * Flags → library calls in src/sign/id-block.ts → stdout / files (written atomically, only
  * after every input has been read and every check has passed).
  */
+import { Command } from 'commander';
+import { addMeasureOptions, splitArgs } from '../measure-options.js';
+import { measureFromFlags, type MeasureFlags } from './measure.js';
+import { nodeBackend } from '../../hash/index.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fromBase64, fromHex, toBase64, toHex } from '../../bytes/hex.js';
@@ -134,11 +138,33 @@ function measurementFromFile(file: string): Uint8Array {
   return parseMeasurement(line, '--from-measure');
 }
 
+/**
+ * `--from-measure "--mode snp --vcpus 4 --vcpu-type EPYC-v4 --ovmf OVMF.fd"`: the measure
+ * command's flags, computed in this same call.
+ */
+function measurementFromFlags(text: string): Uint8Array {
+  let argv: string[];
+  try {
+    argv = splitArgs(text);
+  } catch (e) {
+    throw new OptionError('--from-measure', (e as Error).message);
+  }
+  const cmd = addMeasureOptions(new Command('measure')).exitOverride().configureOutput({ writeErr: () => {}, writeOut: () => {} });
+  try {
+    cmd.parse(argv, { from: 'user' });
+  } catch (e) {
+    throw new OptionError('--from-measure', (e as Error).message.replace(/^error: /, ''));
+  }
+  const flags = cmd.opts() as MeasureFlags;
+  if (flags.mode !== 'snp' && flags.mode !== 'snp:svsm') throw new OptionError('--from-measure', `ID blocks are for SEV-SNP launch digests (--mode snp or snp:svsm), not ${flags.mode}`);
+  return measureFromFlags(flags, nodeBackend).measurement.digest;
+}
+
 function resolveMeasurement(f: { measurement?: string; fromMeasure?: string }, required: boolean): Uint8Array | null {
   if (f.measurement !== undefined && f.fromMeasure !== undefined) throw new OptionError('--measurement', 'give --measurement or --from-measure, not both');
   if (f.measurement !== undefined) return parseMeasurement(f.measurement);
-  if (f.fromMeasure !== undefined) return measurementFromFile(f.fromMeasure);
-  if (required) throw new OptionError('--measurement', 'missing: give the 48-byte launch digest (hex or base64) or --from-measure FILE');
+  if (f.fromMeasure !== undefined) return /^\s*--/.test(f.fromMeasure) ? measurementFromFlags(f.fromMeasure) : measurementFromFile(f.fromMeasure);
+  if (required) throw new OptionError('--measurement', 'missing: give the 48-byte launch digest (hex or base64) or --from-measure (a `prelaunch measure` output FILE, or its flags in quotes)');
   return null;
 }
 

@@ -5,8 +5,8 @@ import { fromHex, toHex } from '../../bytes/hex.js';
 import { OptionError } from '../../errors.js';
 import { VCPU_TYPES, cpuSig, isVcpuType, MAX_FAMILY } from '../../formats/snp/vcpu-types.js';
 import { VMM_TYPES, VMSA_PROFILES, DEFAULT_VMSA_PROFILE, type VmmType, type VmsaProfileName } from '../../formats/snp/vmsa-profiles.js';
-import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
-import { measure, inputSha256, type MeasureOptions, type SevMode } from '../../measure/api.js';
+import { loadHashBackend, type HashBackend, type HashBackendName } from '../../hash/index.js';
+import { measure, inputSha256, type MeasureOptions, type Measurement, type SevMode } from '../../measure/api.js';
 import { measureReportJson, referenceLine, type InputDescription } from '../../report/measure-report.js';
 import { sevTraceLine, snpTraceLine, traceHeader } from '../../report/trace.js';
 import { VERSION } from '../../version.js';
@@ -65,7 +65,20 @@ function describe(src: FileSource | null, sha256: Uint8Array | null): InputDescr
   return src ? { path: src.name, size: src.size, sha256: sha256 ? toHex(sha256) : '' } : null;
 }
 
-export async function runMeasure(f: MeasureFlags): Promise<void> {
+/** The flags, checked and resolved (everything but opening files). */
+interface ResolvedFlags {
+  mode: SevMode;
+  vmm: VmmType;
+  vmsaProfile: VmsaProfileName;
+  vcpus: number | undefined;
+  sig: number | undefined;
+  vcpuType: string | null;
+  guestFeatures: bigint;
+  ovmfHash: Uint8Array | null;
+  varsSize: number | undefined;
+}
+
+function resolveFlags(f: MeasureFlags): ResolvedFlags {
   const mode = f.mode;
   const usesVcpus = mode === 'seves' || mode === 'snp' || mode === 'snp:svsm';
   const vmmType = f.vmmType ?? (f.vmsaProfile ? VMSA_PROFILES[f.vmsaProfile].vmm : 'QEMU');
@@ -105,69 +118,97 @@ export async function runMeasure(f: MeasureFlags): Promise<void> {
     else if (f.varsSize !== undefined) varsSize = Number(intOption('--vars-size', f.varsSize, { min: 0n, max: 0xffff_ffffn }));
     if (!varsSize) throw new OptionError('--vars-size', 'snp:svsm mode requires a non-zero --vars-size or --vars-file');
   }
+  return { mode, vmm, vmsaProfile, vcpus, sig, vcpuType, guestFeatures, ovmfHash, varsSize };
+}
 
-  const backend = await loadHashBackend(f.hashBackend);
+export interface FlagsMeasurement {
+  measurement: Measurement;
+  flags: ResolvedFlags;
+  json: () => Record<string, unknown>;
+}
+
+/**
+ * Compute the measurement the flags describe (files streamed, then closed). Used by
+ * `measure` and by `id-block --from-measure "--mode snp …"`.
+ */
+export function measureFromFlags(f: MeasureFlags, backend: HashBackend, hooks: { onPage?: MeasureOptions['onPage']; onPiece?: MeasureOptions['onPiece']; beforeRun?: (r: ResolvedFlags) => void } = {}): FlagsMeasurement {
+  const r = resolveFlags(f);
   const sources: FileSource[] = [];
   const open = (file: string, flag: string): FileSource => {
     const s = openFileSource(file, flag);
     sources.push(s);
     return s;
   };
-  const trace = f.trace !== undefined ? textSink(f.trace) : null;
   try {
     const ovmf = open(f.ovmf, '--ovmf');
     const kernel = f.kernel !== undefined ? open(f.kernel, '--kernel') : null;
     const initrd = f.initrd !== undefined ? open(f.initrd, '--initrd') : null;
-    const svsm = mode === 'snp:svsm' ? open(f.svsm!, '--svsm') : null;
+    const svsm = r.mode === 'snp:svsm' ? open(f.svsm!, '--svsm') : null;
     const opts: MeasureOptions = {
-      mode,
+      mode: r.mode,
       ovmf,
-      vmm,
-      vmsaProfile,
-      guestFeatures,
+      vmm: r.vmm,
+      vmsaProfile: r.vmsaProfile,
+      guestFeatures: r.guestFeatures,
       hashBackend: backend,
-      ...(vcpus !== undefined ? { vcpus } : {}),
-      ...(sig !== undefined ? { vcpuSig: sig } : {}),
+      ...(r.vcpus !== undefined ? { vcpus: r.vcpus } : {}),
+      ...(r.sig !== undefined ? { vcpuSig: r.sig } : {}),
       ...(kernel ? { directBoot: { kernel, initrd, append: f.append ?? null } } : {}),
-      ...(ovmfHash ? { ovmfHash } : {}),
-      ...(svsm ? { svsm, varsSize: varsSize! } : {}),
+      ...(r.ovmfHash ? { ovmfHash: r.ovmfHash } : {}),
+      ...(svsm ? { svsm, varsSize: r.varsSize! } : {}),
+      ...(hooks.onPage ? { onPage: hooks.onPage } : {}),
+      ...(hooks.onPiece ? { onPiece: hooks.onPiece } : {}),
     };
-    if (trace) {
-      trace.write(traceHeader({ mode, vmm, vmsaProfile, vcpus: vcpus ?? '-', vcpuSig: sig !== undefined ? `0x${sig.toString(16)}` : '-', guestFeatures: `0x${guestFeatures.toString(16)}`, ovmf: f.ovmf }));
-      opts.onPage = (e) => trace.write(snpTraceLine(e));
-      opts.onPiece = (e) => trace.write(sevTraceLine(e));
-    }
+    hooks.beforeRun?.(r);
     const m = measure(opts);
-    trace?.close();
-
-    if (f.dumpVmsa) m.vmsas.forEach((page, i) => writeFileAtomic(`vmsa${i}.bin`, page));
-
-    if (f.outputFormat === 'json') {
-      const doc = measureReportJson(m, {
+    // the JSON document needs the input digests: computed now, while the files are open
+    const firmware = describe(ovmf, inputSha256(ovmf, backend))!;
+    const svsmDesc = svsm ? describe(svsm, inputSha256(svsm, backend)) : null;
+    const kernelDesc = describe(kernel, null);
+    const initrdDesc = describe(initrd, null);
+    return {
+      measurement: m,
+      flags: r,
+      json: () => measureReportJson(m, {
         tool: `prelaunch ${VERSION}`,
         hashBackend: backend.name,
-        vmmType: vmm,
-        vmsaProfile: mode === 'snp:svsm' ? null : vmsaProfile,
-        vcpus: vcpus ?? null,
-        vcpuType,
-        vcpuSig: sig ?? null,
-        guestFeatures,
-        firmware: describe(ovmf, inputSha256(ovmf, backend))!,
-        svsm: svsm ? describe(svsm, inputSha256(svsm, backend)) : null,
-        varsSize: varsSize ?? null,
-        kernel: describe(kernel, null),
-        initrd: describe(initrd, null),
+        vmmType: r.vmm,
+        vmsaProfile: r.mode === 'snp:svsm' ? null : r.vmsaProfile,
+        vcpus: r.vcpus ?? null,
+        vcpuType: r.vcpuType,
+        vcpuSig: r.sig ?? null,
+        guestFeatures: r.guestFeatures,
+        firmware,
+        svsm: svsmDesc,
+        varsSize: r.varsSize ?? null,
+        kernel: kernelDesc,
+        initrd: initrdDesc,
         cmdline: f.append ?? null,
-        ovmfHash,
-      });
-      process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
-    } else {
-      process.stdout.write(referenceLine(m, f.outputFormat, f.verbose === true) + '\n');
-    }
+        ovmfHash: r.ovmfHash,
+      }),
+    };
+  } finally {
+    for (const s of sources) s.close();
+  }
+}
+
+export async function runMeasure(f: MeasureFlags): Promise<void> {
+  const backend = await loadHashBackend(f.hashBackend);
+  resolveFlags(f); // usage errors before any file is created
+  const trace = f.trace !== undefined ? textSink(f.trace) : null;
+  try {
+    const result = measureFromFlags(f, backend, trace ? {
+      beforeRun: (r) => trace.write(traceHeader({ mode: r.mode, vmm: r.vmm, vmsaProfile: r.vmsaProfile, vcpus: r.vcpus ?? '-', vcpuSig: r.sig !== undefined ? `0x${r.sig.toString(16)}` : '-', guestFeatures: `0x${r.guestFeatures.toString(16)}`, ovmf: f.ovmf })),
+      onPage: (e) => trace.write(snpTraceLine(e)),
+      onPiece: (e) => trace.write(sevTraceLine(e)),
+    } : {});
+    trace?.close();
+    const m = result.measurement;
+    if (f.dumpVmsa) m.vmsas.forEach((page, i) => writeFileAtomic(`vmsa${i}.bin`, page));
+    if (f.outputFormat === 'json') process.stdout.write(JSON.stringify(result.json(), null, 2) + '\n');
+    else process.stdout.write(referenceLine(m, f.outputFormat, f.verbose === true) + '\n');
   } catch (e) {
     trace?.discard();
     throw e;
-  } finally {
-    for (const s of sources) s.close();
   }
 }

@@ -1,0 +1,70 @@
+/**
+ * The `measure` flags (sev-snp-measure's, plus prelaunch's own), shared by `prelaunch
+ * measure` and by commands that compute a measurement in the same call
+ * (`id-block --from-measure "--mode snp …"`).
+ */
+import { Command, Option } from 'commander';
+
+export const VCPU_TYPE_CHOICES = [
+  'EPYC', 'EPYC-v1', 'EPYC-v2', 'EPYC-IBPB', 'EPYC-v3', 'EPYC-v4', 'EPYC-Rome', 'EPYC-Rome-v1', 'EPYC-Rome-v2', 'EPYC-Rome-v3',
+  'EPYC-Milan', 'EPYC-Milan-v1', 'EPYC-Milan-v2', 'EPYC-Genoa', 'EPYC-Genoa-v1', 'EPYC-Turin',
+];
+
+export function addMeasureOptions(cmd: Command): Command {
+  return cmd
+    .addOption(new Option('--mode <mode>', 'guest mode').choices(['sev', 'seves', 'snp', 'snp:ovmf-hash', 'snp:svsm']).makeOptionMandatory())
+    .option('--vcpus <n>', 'number of guest vCPUs')
+    .addOption(new Option('--vcpu-type <type>', 'QEMU -cpu model').choices(VCPU_TYPE_CHOICES))
+    .option('--vcpu-sig <value>', 'guest vCPU CPUID signature (value of EAX of CPUID Fn0000_0001)')
+    .option('--vcpu-family <n>', 'guest vCPU family')
+    .option('--vcpu-model <n>', 'guest vCPU model')
+    .option('--vcpu-stepping <n>', 'guest vCPU stepping')
+    .option('--vmm-type <type>', 'VMM: QEMU, ec2 or gce (default: QEMU, or the VMM of --vmsa-profile)')
+    .addOption(new Option('--vmsa-profile <name>', 'VMSA generation: kvm-init2 (QEMU default), kvm-legacy, ec2-2026 (ec2 default), ec2-legacy, gce').choices(['kvm-init2', 'kvm-legacy', 'ec2-2026', 'ec2-legacy', 'gce']))
+    .requiredOption('--ovmf <file>', 'OVMF firmware image')
+    .option('--kernel <file>', 'kernel for measured direct boot')
+    .option('--initrd <file>', 'initrd for measured direct boot')
+    .option('--append <cmdline>', 'kernel command line for measured direct boot')
+    .option('--guest-features <value>', 'SNP SEV_FEATURES of the VMSAs', '0x1')
+    .addOption(new Option('--output-format <format>', 'digest output').choices(['hex', 'base64', 'json']).default('hex'))
+    .option('-v, --verbose', 'print the reference tool\'s sentence')
+    .option('--snp-ovmf-hash <hex>', 'resume from a precomputed snp:ovmf-hash digest')
+    .option('--dump-vmsa', 'write each vCPU\'s VMSA page to vmsa<i>.bin in the current directory')
+    .option('--svsm <file>', 'COCONUT-SVSM image (snp:svsm)')
+    .addOption(new Option('--vars-size <n>', 'size of the OVMF vars store (snp:svsm)').conflicts('varsFile'))
+    .addOption(new Option('--vars-file <file>', 'OVMF vars store; only its size is used (snp:svsm)').conflicts('varsSize'))
+    .option('--trace <file>', 'write every page operation with its running digest to FILE (- for stderr)')
+    .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'));
+}
+
+/** Split a flag string the way a shell would for simple cases: whitespace, '…' and "…" quoting, backslash escapes. */
+export function splitArgs(text: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let inTok = false;
+  let q: '"' | "'" | null = null;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (q) {
+      if (c === q) q = null;
+      else if (c === '\\' && q === '"' && i + 1 < text.length) cur += text[++i];
+      else cur += c;
+    } else if (c === '"' || c === "'") {
+      q = c;
+      inTok = true;
+    } else if (c === '\\' && i + 1 < text.length) {
+      cur += text[++i];
+      inTok = true;
+    } else if (/\s/.test(c)) {
+      if (inTok) out.push(cur);
+      cur = '';
+      inTok = false;
+    } else {
+      cur += c;
+      inTok = true;
+    }
+  }
+  if (q) throw new Error(`unterminated ${q} quote`);
+  if (inTok) out.push(cur);
+  return out;
+}
