@@ -40,7 +40,7 @@ export {
 export { DEFAULT_SNP_POLICY, SNP_POLICY_FLAGS, encodePolicy, decodePolicy, policyProblems, validatePolicy, policyFromSpec, renderPolicy, formatPolicy, type SnpPolicy } from './formats/snp/policy.js';
 export { p384PublicKey, p384PointFromSec1, signP384, verifyP384, parseDetachedSignature, signatureToDer, type EcPoint, type EcdsaSignature } from './sign/ecdsa-p384.js';
 export {
-  buildIdBlock, signIdAuth, assembleIdAuth, verifyIdAuth, idAuthSigningInputs, keyDigest, snpPublicKeyBytes,
+  buildIdBlock, signIdAuth, createIdAuthSigner, assembleIdAuth, verifyIdAuth, idAuthSigningInputs, keyDigest, snpPublicKeyBytes,
   type IdBlockOptions, type SignIdAuthOptions, type AssembleIdAuthOptions, type VerifyIdAuthOptions, type IdAuthResult, type IdAuthSigningInputs, type IdAuthVerification,
 } from './sign/id-block.js';
 export { qemuSnippet, qemuSnpGuestObject, libvirtLaunchSecurity, type SnpLaunchConfig } from './report/launch-config.js';

@@ -56,6 +56,13 @@ export function buildProgram(): Command {
     .option('--timestamp', 'record the generation time (the document is then no longer reproducible)')
     .option('--check <report>', 'check an attestation report (JSON or raw binary) against the document given as argument')
     .option('--json', 'with --check: machine-readable result')
+    .option('--id-key <file>', 'sign an ID block for every SNP entry with this P-384 key')
+    .option('--author-key <file>', 'author key for the ID blocks')
+    .option('--family-id <hex>', 'ID block FAMILY_ID (16 bytes hex)')
+    .option('--image-id <hex>', 'ID block IMAGE_ID (16 bytes hex)')
+    .option('--guest-svn <n>', 'ID block GUEST_SVN')
+    .option('--passphrase-file <file>', 'passphrase of encrypted keys: first line of FILE')
+    .option('--passphrase-env <var>', 'passphrase of encrypted keys: environment variable VAR')
     .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
     .action(async (manifest, opts) => (await import('./commands/golden.js')).runGolden(manifest, opts));
 

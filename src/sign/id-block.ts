@@ -128,16 +128,27 @@ export interface SignIdAuthOptions {
 
 /** Sign an ID block with local keys. Deterministic: the same inputs give the same bytes. */
 export function signIdAuth(o: SignIdAuthOptions): IdAuthResult {
-  checkIdBlockBytes(o.idBlock);
+  return createIdAuthSigner(o)(o.idBlock);
+}
+
+/**
+ * A signer for many ID blocks under the same keys (golden matrices): the public keys and the
+ * author key's signature of the ID key do not depend on the ID block, so they are computed
+ * once; each call signs only the ID block.
+ */
+export function createIdAuthSigner(o: Omit<SignIdAuthOptions, 'idBlock'>): (idBlock: Uint8Array) => IdAuthResult {
   const idPublicKey = p384PublicKey(o.idKey);
-  const idBlockSignature = signP384(o.idKey, o.idBlock);
   let authorPublicKey: EcPoint | null = null;
   let idKeySignature: EcdsaSignature | null = null;
   if (o.authorKey) {
     authorPublicKey = p384PublicKey(o.authorKey);
     idKeySignature = signP384(o.authorKey, snpPublicKeyBytes(idPublicKey));
   }
-  return assemble(o.idBlock, idPublicKey, idBlockSignature, authorPublicKey, idKeySignature, o.hashBackend ?? defaultBackend);
+  const backend = o.hashBackend ?? defaultBackend;
+  return (idBlock) => {
+    checkIdBlockBytes(idBlock);
+    return assemble(idBlock, idPublicKey, signP384(o.idKey, idBlock), authorPublicKey, idKeySignature, backend);
+  };
 }
 
 /** What each key must sign, for external signing (HSM, cloud KMS, openssl). */

@@ -5,12 +5,14 @@
 import * as path from 'node:path';
 import { OptionError, PrelaunchError } from '../../errors.js';
 import { checkReport } from '../../golden/check.js';
-import { generateGolden, serializeGolden, type GoldenArtifact, type GoldenDocument } from '../../golden/engine.js';
+import { generateGolden, serializeGolden, type GoldenArtifact, type GoldenDocument, type GoldenIdBlockSigner } from '../../golden/engine.js';
+import { fromHex, toBase64, toHex } from '../../bytes/hex.js';
 import { parseManifestText, type GoldenManifest } from '../../golden/manifest.js';
 import { cpusOf, parseHostDataList, parseModes, parseUintList, parseVcpuList, parseVcpuTypes, parseVmmTypes, parseVmsaProfiles } from '../../golden/matrix.js';
 import { reportFromBinary, reportFromJson } from '../../formats/snp/attestation-report.js';
 import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
 import { VERSION } from '../../version.js';
+import { intOption } from '../numbers.js';
 import { openFileSource, readFileBytes, writeFileAtomic, type FileSource } from '../io.js';
 
 export interface GoldenFlags {
@@ -32,13 +34,60 @@ export interface GoldenFlags {
   timestamp?: boolean;
   check?: string;
   json?: boolean;
+  idKey?: string;
+  authorKey?: string;
+  familyId?: string;
+  imageId?: string;
+  guestSvn?: string;
+  passphraseFile?: string;
+  passphraseEnv?: string;
   hashBackend: HashBackendName;
+}
+
+/** An ID-block signer for golden entries: the same keys and fields for every entry (RFC 6979, reproducible). */
+async function idBlockSigner(spec: NonNullable<GoldenManifest['idBlock']>, baseDir: string, where: string): Promise<GoldenIdBlockSigner> {
+  const { loadPrivateKey } = await import('../keys.js');
+  const { buildIdBlock, createIdAuthSigner } = await import('../../sign/id-block.js');
+  const pass = { file: spec.passphraseFile ? path.resolve(baseDir, spec.passphraseFile) : undefined, env: spec.passphraseEnv ?? undefined };
+  const idKey = loadPrivateKey(path.resolve(baseDir, spec.idKey), `${where}idKey`, pass);
+  const authorKey = spec.authorKey ? loadPrivateKey(path.resolve(baseDir, spec.authorKey), `${where}authorKey`, pass) : null;
+  const id16 = (v: string | null, key: string): Uint8Array => {
+    if (!v) return new Uint8Array(16);
+    const b = fromHex(v.replace(/^0x/i, ''));
+    if (!b || b.length !== 16) throw new OptionError(`${where}${key}`, 'must be 16 bytes as 32 hex digits');
+    return b;
+  };
+  const familyId = id16(spec.familyId, 'familyId');
+  const imageId = id16(spec.imageId, 'imageId');
+  const sign = createIdAuthSigner({ idKey: idKey.d, authorKey: authorKey?.d ?? null });
+  const cache = new Map<string, Record<string, unknown>>(); // vCPU models sharing a signature share values
+  return (measurement, policy) => {
+    const key = `${toHex(measurement)}/${policy}`;
+    const hit = cache.get(key);
+    if (hit) return hit;
+    const idBlock = buildIdBlock({ measurement, policy, familyId, imageId, guestSvn: spec.guestSvn });
+    const r = sign(idBlock);
+    const rec = {
+      idBlock: toBase64(r.idBlock),
+      idAuth: toBase64(r.idAuth),
+      idKeyDigest: toHex(r.idKeyDigest),
+      authorKeyDigest: r.authorKeyDigest ? toHex(r.authorKeyDigest) : null,
+      authorKeyEnabled: r.authorKeyEnabled,
+      familyId: toHex(familyId),
+      imageId: toHex(imageId),
+      guestSvn: spec.guestSvn,
+      policy: `0x${policy.toString(16)}`,
+    };
+    cache.set(key, rec);
+    return rec;
+  };
 }
 
 const U64 = (1n << 64n) - 1n;
 
 function manifestFromFlags(f: GoldenFlags): GoldenManifest {
   if (!f.ovmf) throw new OptionError('--ovmf', 'give a MANIFEST, or --ovmf FILE with the matrix flags');
+  if (!f.idKey && (f.authorKey || f.familyId || f.imageId || f.guestSvn)) throw new OptionError('--id-key', 'ID-block fields need --id-key');
   if ((f.initrd !== undefined || f.append !== undefined) && f.kernel === undefined) throw new OptionError('--kernel', '--initrd and --append need --kernel');
   const modes = f.mode ? parseModes(f.mode, '--mode') : (['snp'] as const).slice();
   const needsVcpus = modes.some((m) => m !== 'sev');
@@ -61,7 +110,13 @@ function manifestFromFlags(f: GoldenFlags): GoldenManifest {
       hostData: f.hostData ? parseHostDataList(f.hostData, '--host-data') : null,
     },
     maxEntries,
-    idBlock: null,
+    idBlock: f.idKey
+      ? {
+          idKey: f.idKey, authorKey: f.authorKey ?? null, familyId: f.familyId ?? null, imageId: f.imageId ?? null,
+          guestSvn: f.guestSvn === undefined ? 0 : Number(intOption('--guest-svn', f.guestSvn, { min: 0n, max: 0xffff_ffffn })),
+          passphraseFile: f.passphraseFile ?? null, passphraseEnv: f.passphraseEnv ?? null,
+        }
+      : null,
   };
 }
 
@@ -133,11 +188,11 @@ export async function runGolden(manifestFile: string | undefined, f: GoldenFlags
   if (manifestFile) {
     manifest = parseManifestText(new TextDecoder().decode(readFileBytes(manifestFile, 'manifest')), manifestFile);
     baseDir = path.dirname(manifestFile);
-    if (manifest.idBlock) throw new PrelaunchError('ERR_INVALID_OPTION', `${manifestFile}: idBlock: ID blocks in golden documents are not available in this build`);
   } else {
     manifest = manifestFromFlags(f);
   }
   const backend = await loadHashBackend(f.hashBackend);
+  const signer = manifest.idBlock ? await idBlockSigner(manifest.idBlock, baseDir, manifestFile ? `${manifestFile}: idBlock.` : '--') : null;
   const sources: FileSource[] = [];
   const open = (p: string, key: string): FileSource => {
     const s = openFileSource(path.resolve(baseDir, p), key);
@@ -163,6 +218,7 @@ export async function runGolden(manifestFile: string | undefined, f: GoldenFlags
       maxEntries: manifest.maxEntries,
       tool: `prelaunch ${VERSION}`,
       hashBackend: backend,
+      idBlock: signer,
       timestamp: f.timestamp ? new Date().toISOString() : null,
       ...(progress ? { onProgress: progress } : {}),
     });
