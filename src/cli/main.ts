@@ -4,6 +4,7 @@
  * Command implementations are imported lazily so start-up stays fast.
  * Exit codes: 0 ok, 1 error, 2 usage error.
  */
+import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Command, CommanderError, Option } from 'commander';
 import { PrelaunchError } from '../errors.js';
 import { VERSION } from '../version.js';
@@ -53,6 +54,7 @@ export function buildProgram(): Command {
     .option('--policy <list>', 'guest policies to carry into entries')
     .option('--host-data <list>', 'HOST_DATA values (32-byte hex) to carry into entries')
     .option('--max-entries <n>', 'refuse larger matrices (default 100000)')
+    .option('--jobs <n>', 'worker threads for manifests with several artifacts (default: one per core)')
     .option('--timestamp', 'record the generation time (the document is then no longer reproducible)')
     .option('--check <report>', 'check an attestation report (JSON or raw binary) against the document given as argument')
     .option('--json', 'with --check: machine-readable result')
@@ -239,6 +241,12 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-main(process.argv.slice(2)).then((code) => {
-  process.exitCode = code;
-});
+// `golden` runs artifacts on worker threads that re-enter this script (see commands/golden.ts).
+const job = workerData && typeof workerData === 'object' ? (workerData as { prelaunchGoldenJob?: unknown }).prelaunchGoldenJob : undefined;
+if (!isMainThread && job) {
+  void import('./commands/golden.js').then((g) => g.goldenWorkerMain(job as Parameters<typeof g.goldenWorkerMain>[0], (m) => parentPort!.postMessage(m)));
+} else {
+  main(process.argv.slice(2)).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -79,6 +79,11 @@ export function validateManifest(raw: unknown): GoldenManifest {
     if (!kernel && (a.initrd !== undefined || a.cmdline !== undefined)) throw new OptionError(`${where}.kernel`, 'initrd and cmdline need a kernel');
     return { name: str(a, 'name', where, true), kind: 'ovmf', firmware: str(a, 'firmware', where, true), kernel, initrd: str(a, 'initrd', where, false), cmdline: a.cmdline === undefined ? null : typeof a.cmdline === 'string' ? a.cmdline : (() => { throw new OptionError(`${where}.cmdline`, 'must be a string'); })() };
   });
+  const seen = new Set<string>();
+  artifacts.forEach((a, i) => {
+    if (seen.has(a.name)) throw new OptionError(`artifacts[${i}].name`, `${JSON.stringify(a.name)} is used by an earlier artifact (names must be unique)`);
+    seen.add(a.name);
+  });
   const m = raw.matrix;
   if (!isObj(m)) throw new OptionError('matrix', 'is required (an object)');
   keysOnly(m, ['modes', 'vcpus', 'vcpuTypes', 'vcpuSigs', 'vmmTypes', 'vmsaProfiles', 'guestFeatures', 'policies', 'hostData'], 'matrix');

@@ -242,3 +242,27 @@ describe('golden CLI', () => {
     expect(JSON.parse(r.stdout).candidates).toHaveLength(3);
   });
 });
+
+describe('golden manifests with several artifacts', () => {
+  it('worker threads give the same document as one thread', () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'prelaunch-jobs-'));
+    const m = path.join(dir, 'release.yaml');
+    writeFileSync(m, [
+      'artifacts:',
+      `  - {name: deb, firmware: ${OVMF}}`,
+      `  - {name: amdsev, firmware: ${AMDSEV}, kernel: ${path.join(ROOT, 'firmware-samples/synthetic/eip.fd')}, cmdline: "console=ttyS0"}`,
+      `  - {name: deb-code, firmware: ${path.join(ROOT, 'firmware-samples/debian/OVMF_CODE.fd')}}`,
+      'matrix:', '  modes: [snp, seves]', '  vcpus: 1-8', '  vcpuTypes: [EPYC-v4, EPYC-Genoa]', '  vmmTypes: [QEMU, gce]', '',
+    ].join('\n'));
+    const one = cli(['golden', m, '--jobs', '1']);
+    const many = cli(['golden', m, '--jobs', '3']);
+    expect(one.code).toBe(0);
+    expect(many.stdout).toBe(one.stdout);
+    const doc = JSON.parse(one.stdout) as GoldenDocument;
+    expect(doc.artifacts.map((a) => a.name)).toEqual(['deb', 'amdsev', 'deb-code']);
+    writeFileSync(m, readFileSync(m, 'utf8').replace('name: deb-code', 'name: deb'));
+    const dup = cli(['golden', m]);
+    expect(dup.code).toBe(1);
+    expect(dup.stderr).toMatch(/artifacts\[2\]\.name: "deb" is used by an earlier artifact/);
+  });
+});

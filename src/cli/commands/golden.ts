@@ -2,10 +2,11 @@
  * `prelaunch golden [MANIFEST]`: every measurement of a release matrix in one canonical JSON
  * document; `prelaunch golden --check REPORT DOCUMENT`: which entry a report matches.
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { OptionError, PrelaunchError } from '../../errors.js';
 import { checkReport } from '../../golden/check.js';
-import { generateGolden, serializeGolden, type GoldenArtifact, type GoldenDocument, type GoldenIdBlockSigner } from '../../golden/engine.js';
+import { GOLDEN_SCHEMA, compareEntries, countEntries, generateGolden, serializeGolden, type GoldenArtifact, type GoldenDocument, type GoldenIdBlockSigner } from '../../golden/engine.js';
 import { fromHex, toBase64, toHex } from '../../bytes/hex.js';
 import { parseManifestText, type GoldenManifest } from '../../golden/manifest.js';
 import { cpusOf, parseHostDataList, parseModes, parseUintList, parseVcpuList, parseVcpuTypes, parseVmmTypes, parseVmsaProfiles } from '../../golden/matrix.js';
@@ -41,6 +42,7 @@ export interface GoldenFlags {
   guestSvn?: string;
   passphraseFile?: string;
   passphraseEnv?: string;
+  jobs?: string;
   hashBackend: HashBackendName;
 }
 
@@ -180,6 +182,89 @@ async function runCheck(reportFile: string, docFile: string | undefined, f: Gold
   if (!result.matched) process.exitCode = 1;
 }
 
+/** What one thread computes: the document for some of the manifest's artifacts. */
+export interface GoldenJob {
+  manifest: GoldenManifest;
+  manifestFile: string | null;
+  baseDir: string;
+  /** indexes into manifest.artifacts */
+  artifacts: number[];
+  hashBackend: HashBackendName;
+}
+
+export async function computeGoldenJob(job: GoldenJob, onProgress?: (done: number, total: number) => void): Promise<GoldenDocument> {
+  const { manifest, baseDir } = job;
+  const backend = await loadHashBackend(job.hashBackend);
+  const signer = manifest.idBlock ? await idBlockSigner(manifest.idBlock, baseDir, job.manifestFile ? `${job.manifestFile}: idBlock.` : '--') : null;
+  const sources: FileSource[] = [];
+  const open = (p: string, key: string): FileSource => {
+    const s = openFileSource(path.resolve(baseDir, p), key);
+    sources.push(s);
+    return s;
+  };
+  try {
+    const artifacts: GoldenArtifact[] = job.artifacts.map((i) => {
+      const a = manifest.artifacts[i]!;
+      return {
+        name: a.name,
+        kind: 'ovmf',
+        firmware: open(a.firmware, `artifacts[${i}].firmware`),
+        firmwarePath: a.firmware,
+        kernel: a.kernel ? open(a.kernel, `artifacts[${i}].kernel`) : null,
+        kernelPath: a.kernel,
+        initrd: a.initrd ? open(a.initrd, `artifacts[${i}].initrd`) : null,
+        initrdPath: a.initrd,
+        cmdline: a.cmdline,
+      };
+    });
+    return generateGolden({
+      artifacts,
+      matrix: manifest.matrix,
+      maxEntries: Number.MAX_SAFE_INTEGER, // checked for the whole manifest before the jobs start
+      tool: `prelaunch ${VERSION}`,
+      hashBackend: backend,
+      idBlock: signer,
+      ...(onProgress ? { onProgress } : {}),
+    });
+  } finally {
+    for (const s of sources) s.close();
+  }
+}
+
+/**
+ * Run jobs on worker threads (each worker re-enters the CLI bundle, see main.ts) and merge
+ * their documents in canonical order. Errors come back as PrelaunchErrors.
+ */
+async function runOnWorkers(jobs: GoldenJob[], onProgress?: (done: number, total: number) => void): Promise<GoldenDocument[]> {
+  const { Worker } = await import('node:worker_threads');
+  const script = process.argv[1]!;
+  const done = new Array<number>(jobs.length).fill(0);
+  const totals = new Array<number>(jobs.length).fill(0);
+  return Promise.all(jobs.map((job, k) => new Promise<GoldenDocument>((resolve, reject) => {
+    const w = new Worker(script, { workerData: { prelaunchGoldenJob: job }, stdout: false, stderr: false });
+    w.on('message', (m: { progress?: [number, number]; doc?: GoldenDocument; error?: { code: string; message: string } }) => {
+      if (m.progress) {
+        [done[k], totals[k]] = m.progress;
+        onProgress?.(done.reduce((a, b) => a + b, 0), totals.reduce((a, b) => a + b, 0));
+      } else if (m.doc) resolve(m.doc);
+      else if (m.error) reject(new PrelaunchError(m.error.code as 'ERR_IO', m.error.message));
+    });
+    w.on('error', (e) => reject(new PrelaunchError('ERR_IO', `worker thread failed: ${e.message}`)));
+    w.on('exit', (code) => { if (code !== 0) reject(new PrelaunchError('ERR_IO', `worker thread exited with ${code}`)); });
+  })));
+}
+
+/** Worker-thread side: compute one job and post the document back. */
+export async function goldenWorkerMain(job: GoldenJob, post: (m: unknown) => void): Promise<void> {
+  try {
+    const doc = await computeGoldenJob(job, (d, t) => post({ progress: [d, t] }));
+    post({ doc });
+  } catch (e) {
+    const err = e instanceof PrelaunchError ? { code: e.code, message: e.message } : { code: 'ERR_IO', message: `internal error: ${(e as Error).message}` };
+    post({ error: err });
+  }
+}
+
 export async function runGolden(manifestFile: string | undefined, f: GoldenFlags): Promise<void> {
   if (f.check !== undefined) return runCheck(f.check, manifestFile, f);
   if (manifestFile && f.ovmf) throw new OptionError('--ovmf', 'give either a MANIFEST or --ovmf with matrix flags, not both');
@@ -191,41 +276,34 @@ export async function runGolden(manifestFile: string | undefined, f: GoldenFlags
   } else {
     manifest = manifestFromFlags(f);
   }
-  const backend = await loadHashBackend(f.hashBackend);
-  const signer = manifest.idBlock ? await idBlockSigner(manifest.idBlock, baseDir, manifestFile ? `${manifestFile}: idBlock.` : '--') : null;
-  const sources: FileSource[] = [];
-  const open = (p: string, key: string): FileSource => {
-    const s = openFileSource(path.resolve(baseDir, p), key);
-    sources.push(s);
-    return s;
-  };
-  try {
-    const artifacts: GoldenArtifact[] = manifest.artifacts.map((a, i) => ({
-      name: a.name,
-      kind: 'ovmf',
-      firmware: open(a.firmware, `artifacts[${i}].firmware`),
-      firmwarePath: a.firmware,
-      kernel: a.kernel ? open(a.kernel, `artifacts[${i}].kernel`) : null,
-      kernelPath: a.kernel,
-      initrd: a.initrd ? open(a.initrd, `artifacts[${i}].initrd`) : null,
-      initrdPath: a.initrd,
-      cmdline: a.cmdline,
-    }));
-    const progress = progressBar();
-    const doc = generateGolden({
-      artifacts,
-      matrix: manifest.matrix,
-      maxEntries: manifest.maxEntries,
-      tool: `prelaunch ${VERSION}`,
-      hashBackend: backend,
-      idBlock: signer,
-      timestamp: f.timestamp ? new Date().toISOString() : null,
-      ...(progress ? { onProgress: progress } : {}),
-    });
-    const text = serializeGolden(doc);
-    if (f.output) writeFileAtomic(f.output, text);
-    else process.stdout.write(text);
-  } finally {
-    for (const s of sources) s.close();
+  const total = countEntries(manifest.matrix) * manifest.artifacts.length;
+  if (total > manifest.maxEntries) {
+    const where = manifestFile ? `${manifestFile}: maxEntries` : '--max-entries';
+    throw new PrelaunchError(manifestFile ? 'ERR_MALFORMED' : 'ERR_INVALID_OPTION', `${where}: the matrix produces ${total} entries, more than the maximum ${manifest.maxEntries} (raise it if you mean it)`);
   }
+  // Artifacts are independent: with several, spread them over worker threads (one per core
+  // by default; --jobs 1 keeps everything on this thread).
+  const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
+  const jobsWanted = f.jobs === undefined ? cores : Number(intOption('--jobs', f.jobs, { min: 1n, max: 256n }));
+  const nJobs = Math.min(jobsWanted, manifest.artifacts.length);
+  const base = { manifest, manifestFile: manifestFile ?? null, baseDir, hashBackend: f.hashBackend };
+  const progress = progressBar();
+  let doc: GoldenDocument;
+  if (nJobs <= 1) {
+    doc = await computeGoldenJob({ ...base, artifacts: manifest.artifacts.map((_, i) => i) }, progress);
+  } else {
+    const jobs: GoldenJob[] = Array.from({ length: nJobs }, (_, k) => ({ ...base, artifacts: manifest.artifacts.map((_, i) => i).filter((i) => i % nJobs === k) }));
+    const parts = await runOnWorkers(jobs, progress);
+    const byName = new Map(parts.flatMap((p) => p.artifacts).map((a) => [a.name, a]));
+    doc = {
+      schema: GOLDEN_SCHEMA,
+      tool: `prelaunch ${VERSION}`,
+      artifacts: manifest.artifacts.map((a) => byName.get(a.name)!),
+      entries: parts.flatMap((p) => p.entries).sort(compareEntries),
+    };
+  }
+  if (f.timestamp) doc = { schema: doc.schema, tool: doc.tool, generated: new Date().toISOString(), artifacts: doc.artifacts, entries: doc.entries };
+  const text = serializeGolden(doc);
+  if (f.output) writeFileAtomic(f.output, text);
+  else process.stdout.write(text);
 }
