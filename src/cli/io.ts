@@ -137,3 +137,17 @@ export function textSink(target: string): { write(line: string): void; close(): 
     },
   };
 }
+
+/** Files opened for one command, closed together (`finally { files.close() }`). */
+export class OpenFiles {
+  private readonly sources: FileSource[] = [];
+  /** Open `file` (resolved against `baseDir` when given); `flag` names it in messages. */
+  open(file: string, flag: string, baseDir?: string): FileSource {
+    const s = openFileSource(baseDir ? path.resolve(baseDir, file) : file, flag);
+    this.sources.push(s);
+    return s;
+  }
+  close(): void {
+    for (const s of this.sources.splice(0)) s.close();
+  }
+}

@@ -14,7 +14,7 @@ import { reportFromBinary, reportFromJson } from '../../formats/snp/attestation-
 import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
 import { VERSION } from '../../version.js';
 import { intOption } from '../numbers.js';
-import { openFileSource, readFileBytes, writeFileAtomic, type FileSource } from '../io.js';
+import { OpenFiles, readFileBytes, writeFileAtomic, type FileSource } from '../io.js';
 
 export interface GoldenFlags {
   output?: string;
@@ -196,12 +196,8 @@ export async function computeGoldenJob(job: GoldenJob, onProgress?: (done: numbe
   const { manifest, baseDir } = job;
   const backend = await loadHashBackend(job.hashBackend);
   const signer = manifest.idBlock ? await idBlockSigner(manifest.idBlock, baseDir, job.manifestFile ? `${job.manifestFile}: idBlock.` : '--') : null;
-  const sources: FileSource[] = [];
-  const open = (p: string, key: string): FileSource => {
-    const s = openFileSource(path.resolve(baseDir, p), key);
-    sources.push(s);
-    return s;
-  };
+  const files = new OpenFiles();
+  const open = (p: string, key: string): FileSource => files.open(p, key, baseDir);
   try {
     const artifacts: GoldenArtifact[] = job.artifacts.map((i) => {
       const a = manifest.artifacts[i]!;
@@ -227,7 +223,7 @@ export async function computeGoldenJob(job: GoldenJob, onProgress?: (done: numbe
       ...(onProgress ? { onProgress } : {}),
     });
   } finally {
-    for (const s of sources) s.close();
+    files.close();
   }
 }
 

@@ -10,7 +10,7 @@ import { measure, inputSha256, type MeasureOptions, type Measurement, type SevMo
 import { measureReportJson, referenceLine, type InputDescription } from '../../report/measure-report.js';
 import { sevTraceLine, snpTraceLine, traceHeader } from '../../report/trace.js';
 import { VERSION } from '../../version.js';
-import { fileSize, openFileSource, textSink, writeFileAtomic, type FileSource } from '../io.js';
+import { OpenFiles, fileSize, textSink, writeFileAtomic, type FileSource } from '../io.js';
 import { intOption } from '../numbers.js';
 
 export interface MeasureFlags {
@@ -133,12 +133,8 @@ export interface FlagsMeasurement {
  */
 export function measureFromFlags(f: MeasureFlags, backend: HashBackend, hooks: { onPage?: MeasureOptions['onPage']; onPiece?: MeasureOptions['onPiece']; beforeRun?: (r: ResolvedFlags) => void } = {}): FlagsMeasurement {
   const r = resolveFlags(f);
-  const sources: FileSource[] = [];
-  const open = (file: string, flag: string): FileSource => {
-    const s = openFileSource(file, flag);
-    sources.push(s);
-    return s;
-  };
+  const files = new OpenFiles();
+  const open = (file: string, flag: string): FileSource => files.open(file, flag);
   try {
     const ovmf = open(f.ovmf, '--ovmf');
     const kernel = f.kernel !== undefined ? open(f.kernel, '--kernel') : null;
@@ -188,7 +184,7 @@ export function measureFromFlags(f: MeasureFlags, backend: HashBackend, hooks: {
       }),
     };
   } finally {
-    for (const s of sources) s.close();
+    files.close();
   }
 }
 

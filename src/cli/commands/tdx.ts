@@ -17,7 +17,7 @@ import { diffRtmrs, predictRtmrs, replayCcel, type AcpiBlobs, type RtmrValues } 
 import { pageOrderForQemuVersion, requireTdxMetadata, type TdxPageOrder } from '../../plan/tdx.js';
 import { renderReplay, renderRtmrDiff, renderTdxReport, replayJson, tdxReportJson, type TdxPolicyFields } from '../../report/tdx-report.js';
 import { VERSION } from '../../version.js';
-import { openFileSource, readFileBytes, writeFileAtomic, type FileSource } from '../io.js';
+import { OpenFiles, readFileBytes, writeFileAtomic, type FileSource } from '../io.js';
 import { intOption } from '../numbers.js';
 
 export interface TdxFlags {
@@ -117,12 +117,8 @@ export async function runTdx(f: TdxFlags): Promise<void> {
   };
   const acpi = f.acpiDir !== undefined ? readAcpiDir(f.acpiDir) : null;
   const backend = await loadHashBackend(f.hashBackend);
-  const sources: FileSource[] = [];
-  const open = (file: string, flag: string): FileSource => {
-    const s = openFileSource(file, flag);
-    sources.push(s);
-    return s;
-  };
+  const files = new OpenFiles();
+  const open = (file: string, flag: string): FileSource => files.open(file, flag);
   try {
     const fw = open(f.firmware, '--firmware');
     const img = parseOvmf(fw);
@@ -161,7 +157,7 @@ export async function runTdx(f: TdxFlags): Promise<void> {
     };
     process.stdout.write(f.json ? JSON.stringify(tdxReportJson(report), null, 2) + '\n' : renderTdxReport(report));
   } finally {
-    for (const s of sources) s.close();
+    files.close();
   }
 }
 
