@@ -13,7 +13,7 @@ import { addMeasureOptions } from './measure-options.js';
 
 export function buildProgram(): Command {
   const program = new Command('prelaunch')
-    .description('Predict confidential-VM launch measurements (AMD SEV, SEV-ES, SEV-SNP) before launch.')
+    .description('Predict confidential-VM launch measurements before launch: AMD SEV, SEV-ES and SEV-SNP (OVMF and IGVM), SNP ID blocks, Intel TDX, and golden values for release pipelines.')
     .version(`prelaunch ${VERSION}`, '-V, --version')
     .showHelpAfterError(false)
     .enablePositionalOptions() // subcommand options (id-block prepare --measurement) go to the subcommand
