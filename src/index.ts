@@ -80,4 +80,9 @@ export { IgvmHeaderType, IgvmPlatformType, IgvmPageDataType, PageDataFlags as Ig
 export { planIgvmMeasurement, type IgvmMeasurePlan, type IgvmPlanOptions, type IgvmSevPlatform } from './plan/igvm-snp.js';
 export { planIgvmTdx, type IgvmTdxPlan } from './plan/igvm-tdx.js';
 export { measureIgvm, IGVM_MEASURE_PLATFORMS, type IgvmMeasureOptions, type IgvmMeasurement, type IgvmMeasurePlatform } from './measure/igvm.js';
+export { signIgvm, checkIgvmIdBlock, type SignIgvmOptions, type SignedIgvm, type IgvmIdBlockCheck } from './sign/igvm.js';
+export { buildIgvm, HYPERVISORS as IGVM_BUILD_HYPERVISORS, type IgvmBuildOptions, type IgvmBuildResult, type BuildLayout as IgvmBuildLayout, type Hypervisor as IgvmBuildHypervisor } from './igvm-build/builder.js';
+export { parseKernelElf, type ElfKernel } from './igvm-build/elf.js';
+export { BuildError as IgvmBuildError } from './igvm-build/errors.js';
+export { encodeIgvmSnpSignature, decodeIgvmSnpSignature, encodeIgvmSnpPublicKey, decodeIgvmSnpPublicKey } from './formats/igvm/snp-id-block.js';
 export { inspectIgvm, renderIgvmInspection, renderIgvmSvg, type IgvmInspection } from './report/igvm-inspect.js';

@@ -88,7 +88,7 @@ export function buildProgram(): Command {
     .action(async (a, b) => (await import('./commands/trace-diff.js')).runTraceDiff(a, b));
 
   // IGVM files (src/cli/commands/igvm-*.ts)
-  const igvm = program.command('igvm').description('IGVM files: inspect and measure (igvmmeasure-compatible)');
+  const igvm = program.command('igvm').description('IGVM files: inspect, measure and sign (igvmmeasure-compatible)');
   igvm
     .command('measure')
     .description('launch digest of an IGVM file, as COCONUT igvmmeasure computes it (TDX: as the igvm crate does)')
@@ -110,6 +110,59 @@ export function buildProgram(): Command {
     .option('--svg <file>', 'also draw the guest physical memory map per platform to FILE')
     .option('--allow-unknown', 'skip unknown headers whose type has the optional bit set')
     .action(async (file, opts) => (await import('./commands/igvm-inspect.js')).runIgvmInspect(file, opts));
+  igvm
+    .command('sign')
+    .description('write the file with a signed SEV-SNP ID block, as COCONUT igvmmeasure sign does (byte-identical)')
+    .argument('<file>', 'IGVM file')
+    .requiredOption('-o, --output <file>', 'the signed IGVM file to write (not the input)')
+    .requiredOption('--id-key <file>', 'ID private key, P-384 SEC1 PEM (BEGIN EC PRIVATE KEY)')
+    .option('--author-key <file>', 'author private key, P-384 (optional: without it author_key_enabled is 0)')
+    .option('--family-id <hex>', 'ID block FAMILY_ID, 16 bytes hex (default zero, as igvmmeasure)')
+    .option('--image-id <hex>', 'ID block IMAGE_ID, 16 bytes hex (default zero, as igvmmeasure)')
+    .option('--guest-svn <n>', 'ID block GUEST_SVN, u32 (default 0, as igvmmeasure)')
+    .option('--passphrase-file <file>', 'passphrase of encrypted keys: first line of FILE')
+    .option('--passphrase-env <var>', 'passphrase of encrypted keys: environment variable VAR')
+    .option('--allow-pkcs8', 'also accept PKCS#8 (plain or encrypted) and DER keys, which igvmmeasure refuses')
+    .option('--replace-idblock', 'replace an SNP ID block the file already has (default: refuse)')
+    .addOption(new Option('--platform <platform>', 'platform to sign for (only sev-snp)').choices(['sev-snp', 'sev-es', 'sev']).default('sev-snp'))
+    .option('--check-kvm', 'apply igvmmeasure\'s QEMU/KVM checks before signing')
+    .option('--native-zero', 'sign the digest that measures pages without data as SNP ZERO pages')
+    .option('--allow-unknown', 'skip unknown headers whose type has the optional bit set')
+    .option('--json', 'machine-readable summary')
+    .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
+    .action(async (file, opts) => (await import('./commands/igvm-sign.js')).runIgvmSign(file, opts));
+  igvm
+    .command('build')
+    .description('build an IGVM file from an SVSM kernel, boot loader and firmware, byte-identical to COCONUT igvmbuilder')
+    .argument('<hypervisor>', 'qemu | hyper-v | vanadium')
+    .requiredOption('-k, --kernel <file>', 'SVSM kernel ELF (x86-64, statically linked)')
+    .requiredOption('-o, --output <file>', 'the IGVM file to write')
+    .option('-b, --bldr <file>', 'boot loader flat binary (needed for TDP, and for SNP on QEMU/Vanadium)')
+    .option('--tdx-stage1 <file>', 'TDX stage 1 binary, exactly 4096 bytes (with --tdp)')
+    .option('--filesystem <file>', 'filesystem image, loaded at 8 MiB')
+    .option('-f, --firmware <file>', 'QEMU/Vanadium: a flat OVMF image (OVMF.fd)')
+    .option('-c, --comport <n>', 'SVSM console COM port, 1-4', '1')
+    .option('--policy <hex>', 'SNP guest policy, hex (e.g. 0x30000); needs --snp')
+    .option('--snp', 'include the SEV-SNP platform')
+    .option('--tdp', 'include the TDX (TD partitioning) platform')
+    .option('--native', 'include the NATIVE platform (writes an IGVM v2 file)')
+    .option('--vsm', 'include the VSM isolation platform')
+    .option('--no-vtom', 'do not use vTOM in the SVSM')
+    .option('--alt-injection', 'use alternate injection if available')
+    .option('--sev-features <list>', `extra VMSA SEV features, comma-separated: reflect-vc, alternate-injection, prevent-host-ibs, snpbtb-isolation, vmpl-sss, secure-tsc-en, vmsa-reg-prot, smt-protection`, (v: string, prev: string[] = []) => [...prev, v])
+    .option('--sort', 'sort the page directives by GPA (the official build does)')
+    .option('-v, --verbose', 'print what the builder notices (merged OVMF regions)')
+    .option('--measure', 'print the launch digest of every platform in the file')
+    .option('--manifest <file>', 'write the digests, the sha256 of every input and the memory layout as JSON')
+    .option('--id-key <file>', 'sign an SNP ID block into the file with this P-384 key (needs --snp and --policy)')
+    .option('--author-key <file>', 'author key for the ID block')
+    .option('--family-id <hex>', 'ID block FAMILY_ID, 16 bytes hex (default zero)')
+    .option('--image-id <hex>', 'ID block IMAGE_ID, 16 bytes hex (default zero)')
+    .option('--guest-svn <n>', 'ID block GUEST_SVN, u32 (default 0)')
+    .option('--passphrase-file <file>', 'passphrase of encrypted keys: first line of FILE')
+    .option('--passphrase-env <var>', 'passphrase of encrypted keys: environment variable VAR')
+    .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
+    .action(async (hypervisor, opts) => (await import('./commands/igvm-build.js')).runIgvmBuild(hypervisor, opts));
 
   // SEV-SNP ID block / ID auth (src/cli/commands/id-block.ts) and guest policy (policy.ts)
   const idBlockFields = (c: Command): Command => c

@@ -2,13 +2,17 @@
  * `prelaunch igvm measure FILE`: igvmmeasure's `measure -b` — the digest (upper-case hex, as
  * igvmmeasure prints it) on the first stdout line. When the file carries an SNP ID block
  * whose digest differs, the digest is still printed, then an error and exit 1 unless
- * --ignore-idblock.
+ * --ignore-idblock. Beyond igvmmeasure, a matching ID block's signatures are verified too (with
+ * the file's GUEST_POLICY, as SNP_LAUNCH_FINISH will): one that does not verify is the same
+ * error.
  */
 import { toHex } from '../../bytes/hex.js';
 import { OptionError } from '../../errors.js';
 import { headerTypeName } from '../../formats/igvm/defs.js';
 import { parseIgvm } from '../../formats/igvm/parse.js';
 import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
+import type { SnpIdBlock } from '../../formats/igvm/model.js';
+import { checkIgvmIdBlock, type IgvmIdBlockCheck } from '../../sign/igvm.js';
 import { IGVM_MEASURE_PLATFORMS, measureIgvm, type IgvmMeasurePlatform } from '../../measure/igvm.js';
 import { snpTraceLine, sevTraceLine, traceHeader } from '../../report/trace.js';
 import { VERSION } from '../../version.js';
@@ -48,6 +52,12 @@ export async function runIgvmMeasure(file: string, f: IgvmMeasureFlags): Promise
     });
     trace?.close();
     const mismatch = m.idBlock && !m.idBlock.matches && !f.ignoreIdblock;
+    // beyond igvmmeasure (which compares only the digest): the signatures SNP_LAUNCH_FINISH checks
+    let sigCheck: IgvmIdBlockCheck | null = null;
+    if (m.idBlock && m.idBlock.matches && platform === 'sev-snp') {
+      const h = parsed.file.directives.filter((d): d is SnpIdBlock => d.kind === 'snp-id-block' && (d.compatibilityMask & m.compatibilityMask) !== 0).pop();
+      if (h) sigCheck = checkIgvmIdBlock(parsed.file, h, m.digest, m.compatibilityMask);
+    }
     if (f.json) {
       const doc = {
         tool: `prelaunch ${VERSION}`,
@@ -65,6 +75,7 @@ export async function runIgvmMeasure(file: string, f: IgvmMeasureFlags): Promise
           offset: `0x${m.idBlock.location.offset.toString(16)}`,
           ld: toHex(m.idBlock.ld),
           matches: m.idBlock.matches,
+          ...(sigCheck ? { signatureValid: sigCheck.ok, idBlockSignatureValid: sigCheck.idBlockSignatureValid, idKeySignatureValid: sigCheck.idKeySignatureValid, problems: sigCheck.problems } : {}),
         },
       };
       process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
@@ -76,6 +87,13 @@ export async function runIgvmMeasure(file: string, f: IgvmMeasureFlags): Promise
       process.stderr.write(
         `error: the SNP ID block (${headerTypeName(loc.type)} header #${loc.index} at offset 0x${loc.offset.toString(16)}) expects launch digest ` +
           `${toHex(m.idBlock!.ld).toUpperCase()}, which is not the digest computed (use --ignore-idblock to ignore it)\n`,
+      );
+      process.exitCode = 1;
+    } else if (sigCheck && !sigCheck.ok && !f.ignoreIdblock) {
+      const loc = m.idBlock!.location;
+      process.stderr.write(
+        `error: the SNP ID block (${headerTypeName(loc.type)} header #${loc.index} at offset 0x${loc.offset.toString(16)}) matches the digest but the launch would fail: ` +
+          `${sigCheck.problems.join('; ')} (use --ignore-idblock to ignore it)\n`,
       );
       process.exitCode = 1;
     }

@@ -1,0 +1,134 @@
+/**
+ * `prelaunch igvm sign FILE --output OUT --id-key PEM [--author-key PEM]`: igvmmeasure's
+ * `sign` — the file with an SNP ID block (IGVM_VHT_SNP_ID_BLOCK) appended, byte-identical to
+ * igvmmeasure's output for the same keys (see src/sign/igvm.ts). Extras: --family-id,
+ * --image-id, --guest-svn; encrypted keys; PKCS#8/DER keys with --allow-pkcs8 (igvmmeasure
+ * reads SEC1 PEM only, so by default they are refused like it refuses them); an existing ID
+ * block is refused, or replaced with --replace-idblock (igvmmeasure appends a second one,
+ * which QEMU refuses to load).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { toHex } from '../../bytes/hex.js';
+import { OptionError, PrelaunchError } from '../../errors.js';
+import { parseIgvm } from '../../formats/igvm/parse.js';
+import { formatPolicy } from '../../formats/snp/policy.js';
+import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
+import { signIgvm } from '../../sign/igvm.js';
+import { VERSION } from '../../version.js';
+import { openFileSource, readFileBytes, writeFileAtomic } from '../io.js';
+import { loadPrivateKey, type Passphrase } from '../keys.js';
+import { intOption } from '../numbers.js';
+import { parseFixedBytes } from './id-block.js';
+
+export interface IgvmSignFlags {
+  output: string;
+  idKey: string;
+  authorKey?: string;
+  familyId?: string;
+  imageId?: string;
+  guestSvn?: string;
+  passphraseFile?: string;
+  passphraseEnv?: string;
+  allowPkcs8?: boolean;
+  replaceIdblock?: boolean;
+  platform?: string;
+  checkKvm?: boolean;
+  nativeZero?: boolean;
+  allowUnknown?: boolean;
+  json?: boolean;
+  hashBackend: HashBackendName;
+}
+
+/** Same file, whether named the same way or not (symlinks, hard links, ./x vs x). */
+function sameFile(a: string, b: string): boolean {
+  if (path.resolve(a) === path.resolve(b)) return true;
+  try {
+    const sa = fs.statSync(a);
+    const sb = fs.statSync(b);
+    return sa.dev === sb.dev && sa.ino === sb.ino;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * igvmmeasure reads keys with `SecretKey::from_sec1_pem`: SEC1 PEM only. Unless --allow-pkcs8,
+ * refuse what it refuses, so a key that works here works there too.
+ */
+function checkKeyForm(file: string, flag: string, allowPkcs8: boolean): void {
+  if (allowPkcs8) return;
+  const head = Buffer.from(readFileBytes(file, flag).subarray(0, 65536)).toString('latin1');
+  if (/-----BEGIN EC PRIVATE KEY-----/.test(head)) return;
+  const why = /-----BEGIN (?:ENCRYPTED )?PRIVATE KEY-----/.test(head) ? "is a PKCS#8 key ('BEGIN PRIVATE KEY')" : 'is not a PEM key';
+  throw new PrelaunchError(
+    'ERR_KEY',
+    `${flag} ${file}: ${why}; igvmmeasure reads only SEC1 PEM ('BEGIN EC PRIVATE KEY'), so igvm sign refuses it too: ` +
+      `convert it (openssl ec -in ${file} -out sec1.pem) or pass --allow-pkcs8`,
+    { file },
+  );
+}
+
+export async function runIgvmSign(file: string, f: IgvmSignFlags): Promise<void> {
+  if (f.platform !== undefined && f.platform !== 'sev-snp') throw new OptionError('--platform', 'signing is only supported for SEV-SNP (sev-snp)');
+  if (sameFile(file, f.output)) throw new OptionError('--output', `${f.output} is the input file: write the signed file elsewhere`);
+  const familyId = f.familyId !== undefined ? parseFixedBytes(f.familyId, '--family-id', 16) : undefined;
+  const imageId = f.imageId !== undefined ? parseFixedBytes(f.imageId, '--image-id', 16) : undefined;
+  const guestSvn = f.guestSvn !== undefined ? Number(intOption('--guest-svn', f.guestSvn, { auto: true, min: 0n, max: 0xffff_ffffn })) : undefined;
+  const pass: Passphrase = { file: f.passphraseFile, env: f.passphraseEnv };
+  const idKey = loadPrivateKey(f.idKey, '--id-key', pass);
+  checkKeyForm(f.idKey, '--id-key', f.allowPkcs8 === true);
+  const authorKey = f.authorKey !== undefined ? loadPrivateKey(f.authorKey, '--author-key', pass) : null;
+  if (f.authorKey !== undefined) checkKeyForm(f.authorKey, '--author-key', f.allowPkcs8 === true);
+  const backend = await loadHashBackend(f.hashBackend);
+
+  const src = openFileSource(file, 'igvm sign');
+  try {
+    const parsed = parseIgvm(src, { allowUnknown: f.allowUnknown === true });
+    const s = signIgvm(parsed, {
+      idKey: idKey.d,
+      authorKey: authorKey?.d ?? null,
+      ...(familyId ? { familyId } : {}),
+      ...(imageId ? { imageId } : {}),
+      ...(guestSvn !== undefined ? { guestSvn } : {}),
+      nativeZero: f.nativeZero === true,
+      checkKvm: f.checkKvm === true,
+      existingIdBlock: f.replaceIdblock ? 'replace' : 'refuse',
+      hashBackend: backend,
+    });
+    writeFileAtomic(f.output, s.bytes);
+    if (s.replaced) process.stderr.write(`note: replaced the file's existing SNP ID block${s.replaced > 1 ? `s (${s.replaced})` : ''}\n`);
+    for (const p of s.policyProblems) process.stderr.write(`warning: the file's guest policy ${formatPolicy(s.policy)}: ${p} (signed anyway, as igvmmeasure does)\n`);
+    if (f.json) {
+      const doc = {
+        tool: `prelaunch ${VERSION}`,
+        input: file,
+        output: f.output,
+        size: s.bytes.length,
+        inputFormatVersion: s.inputFormatVersion,
+        formatVersion: 1,
+        compatibilityMask: `0x${s.compatibilityMask.toString(16)}`,
+        digest: toHex(s.digest),
+        policy: formatPolicy(s.policy),
+        familyId: toHex(s.idBlockHeader.familyId),
+        imageId: toHex(s.idBlockHeader.imageId),
+        guestSvn: s.idBlockHeader.guestSvn,
+        authorKeyEnabled: s.idAuth.authorKeyEnabled,
+        idKeyDigest: toHex(s.idAuth.idKeyDigest),
+        authorKeyDigest: s.idAuth.authorKeyDigest ? toHex(s.idAuth.authorKeyDigest) : null,
+        replacedIdBlocks: s.replaced,
+      };
+      process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+    } else {
+      process.stdout.write(
+        `${toHex(s.digest).toUpperCase()}\n` +
+          `signed:            ${f.output}\n` +
+          `policy:            ${formatPolicy(s.policy)}\n` +
+          `id_key_digest:     ${toHex(s.idAuth.idKeyDigest)}\n` +
+          `author_key_digest: ${s.idAuth.authorKeyDigest ? toHex(s.idAuth.authorKeyDigest) : 'none'}\n`,
+      );
+    }
+  } finally {
+    src.close();
+  }
+}
