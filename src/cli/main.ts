@@ -1,4 +1,3 @@
-#!/usr/bin/env node
 /**
  * prelaunch CLI. Thin: each command maps flags to one library call and prints the result.
  * Command implementations are imported lazily so start-up stays fast.

@@ -3,6 +3,7 @@
  * document; `prelaunch golden --check REPORT DOCUMENT`: which entry a report matches.
  */
 import * as os from 'node:os';
+import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import { OptionError, PrelaunchError } from '../../errors.js';
 import { checkReport } from '../../golden/check.js';
@@ -232,7 +233,6 @@ export async function computeGoldenJob(job: GoldenJob, onProgress?: (done: numbe
  * their documents in canonical order. Errors come back as PrelaunchErrors.
  */
 async function runOnWorkers(jobs: GoldenJob[], onProgress?: (done: number, total: number) => void): Promise<GoldenDocument[]> {
-  const { Worker } = await import('node:worker_threads');
   const script = process.argv[1]!;
   const done = new Array<number>(jobs.length).fill(0);
   const totals = new Array<number>(jobs.length).fill(0);
