@@ -8,6 +8,7 @@ import { Command, CommanderError, Option } from 'commander';
 import { PrelaunchError } from '../errors.js';
 import { VERSION } from '../version.js';
 import { addMeasureOptions } from './measure-options.js';
+import { addSigningOptions } from './signing-options.js';
 
 
 export function buildProgram(): Command {
@@ -34,7 +35,7 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable output')
     .action(async (file, opts) => (await import('./commands/ovmf-inspect.js')).runOvmfInspect(file, opts));
 
-  program
+  addSigningOptions(program
     .command('golden')
     .description('golden values for a release: every measurement of a matrix in one canonical JSON document')
     .argument('[manifest]', 'manifest (JSON or YAML); with --check, the golden document')
@@ -57,13 +58,7 @@ export function buildProgram(): Command {
     .option('--timestamp', 'record the generation time (the document is then no longer reproducible)')
     .option('--check <report>', 'check an attestation report (JSON or raw binary) against the document given as argument')
     .option('--json', 'with --check: machine-readable result')
-    .option('--id-key <file>', 'sign an ID block for every SNP entry with this P-384 key')
-    .option('--author-key <file>', 'author key for the ID blocks')
-    .option('--family-id <hex>', 'ID block FAMILY_ID (16 bytes hex)')
-    .option('--image-id <hex>', 'ID block IMAGE_ID (16 bytes hex)')
-    .option('--guest-svn <n>', 'ID block GUEST_SVN')
-    .option('--passphrase-file <file>', 'passphrase of encrypted keys: first line of FILE')
-    .option('--passphrase-env <var>', 'passphrase of encrypted keys: environment variable VAR')
+  , { idKey: 'sign an ID block for every SNP entry with this P-384 private key' })
     .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
     .action(async (manifest, opts) => (await import('./commands/golden.js')).runGolden(manifest, opts));
 
@@ -109,18 +104,12 @@ export function buildProgram(): Command {
     .option('--svg <file>', 'also draw the guest physical memory map per platform to FILE')
     .option('--allow-unknown', 'skip unknown headers whose type has the optional bit set')
     .action(async (file, opts) => (await import('./commands/igvm-inspect.js')).runIgvmInspect(file, opts));
-  igvm
+  const igvmSign = igvm
     .command('sign')
     .description('write the file with a signed SEV-SNP ID block, as COCONUT igvmmeasure sign does (byte-identical)')
     .argument('<file>', 'IGVM file')
-    .requiredOption('-o, --output <file>', 'the signed IGVM file to write (not the input)')
-    .requiredOption('--id-key <file>', 'ID private key, P-384 SEC1 PEM (BEGIN EC PRIVATE KEY)')
-    .option('--author-key <file>', 'author private key, P-384 (optional: without it author_key_enabled is 0)')
-    .option('--family-id <hex>', 'ID block FAMILY_ID, 16 bytes hex (default zero, as igvmmeasure)')
-    .option('--image-id <hex>', 'ID block IMAGE_ID, 16 bytes hex (default zero, as igvmmeasure)')
-    .option('--guest-svn <n>', 'ID block GUEST_SVN, u32 (default 0, as igvmmeasure)')
-    .option('--passphrase-file <file>', 'passphrase of encrypted keys: first line of FILE')
-    .option('--passphrase-env <var>', 'passphrase of encrypted keys: environment variable VAR')
+    .requiredOption('-o, --output <file>', 'the signed IGVM file to write (not the input)');
+  addSigningOptions(igvmSign, { idKey: 'ID private key, P-384 SEC1 PEM (PKCS#8 with --allow-pkcs8)', required: true })
     .option('--allow-pkcs8', 'also accept PKCS#8 (plain or encrypted) and DER keys, which igvmmeasure refuses')
     .option('--replace-idblock', 'replace an SNP ID block the file already has (default: refuse)')
     .addOption(new Option('--platform <platform>', 'platform to sign for (only sev-snp)').choices(['sev-snp', 'sev-es', 'sev']).default('sev-snp'))
@@ -130,7 +119,7 @@ export function buildProgram(): Command {
     .option('--json', 'machine-readable summary')
     .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
     .action(async (file, opts) => (await import('./commands/igvm-sign.js')).runIgvmSign(file, opts));
-  igvm
+  const igvmBuild = igvm
     .command('build')
     .description('build an IGVM file from an SVSM kernel, boot loader and firmware, byte-identical to COCONUT igvmbuilder')
     .argument('<hypervisor>', 'qemu | hyper-v | vanadium')
@@ -152,14 +141,8 @@ export function buildProgram(): Command {
     .option('--sort', 'sort the page directives by GPA (the official build does)')
     .option('-v, --verbose', 'print what the builder notices (merged OVMF regions)')
     .option('--measure', 'print the launch digest of every platform in the file')
-    .option('--manifest <file>', 'write the digests, the sha256 of every input and the memory layout as JSON')
-    .option('--id-key <file>', 'sign an SNP ID block into the file with this P-384 key (needs --snp and --policy)')
-    .option('--author-key <file>', 'author key for the ID block')
-    .option('--family-id <hex>', 'ID block FAMILY_ID, 16 bytes hex (default zero)')
-    .option('--image-id <hex>', 'ID block IMAGE_ID, 16 bytes hex (default zero)')
-    .option('--guest-svn <n>', 'ID block GUEST_SVN, u32 (default 0)')
-    .option('--passphrase-file <file>', 'passphrase of encrypted keys: first line of FILE')
-    .option('--passphrase-env <var>', 'passphrase of encrypted keys: environment variable VAR')
+    .option('--manifest <file>', 'write the digests, the sha256 of every input and the memory layout as JSON');
+  addSigningOptions(igvmBuild, { idKey: 'sign an SNP ID block into the file with this P-384 key (needs --snp and --policy)' })
     .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
     .action(async (hypervisor, opts) => (await import('./commands/igvm-build.js')).runIgvmBuild(hypervisor, opts));
 

@@ -16,8 +16,9 @@ import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
 import { VERSION } from '../../version.js';
 import { intOption } from '../numbers.js';
 import { OpenFiles, readFileBytes, writeFileAtomic, type FileSource } from '../io.js';
+import type { SigningFlags } from '../signing-options.js';
 
-export interface GoldenFlags {
+export interface GoldenFlags extends SigningFlags {
   output?: string;
   ovmf?: string;
   kernel?: string;
@@ -36,13 +37,6 @@ export interface GoldenFlags {
   timestamp?: boolean;
   check?: string;
   json?: boolean;
-  idKey?: string;
-  authorKey?: string;
-  familyId?: string;
-  imageId?: string;
-  guestSvn?: string;
-  passphraseFile?: string;
-  passphraseEnv?: string;
   jobs?: string;
   hashBackend: HashBackendName;
 }

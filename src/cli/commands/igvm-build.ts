@@ -26,8 +26,9 @@ import { VERSION } from '../../version.js';
 import { openFileSource, readFileBytes, writeFileAtomic, type FileSource } from '../io.js';
 import { loadPrivateKey } from '../keys.js';
 import { intOption } from '../numbers.js';
+import type { SigningFlags } from '../signing-options.js';
 
-export interface IgvmBuildFlags {
+export interface IgvmBuildFlags extends SigningFlags {
   tdxStage1?: string;
   bldr?: string;
   kernel: string;
@@ -48,13 +49,6 @@ export interface IgvmBuildFlags {
   sevFeatures?: string[];
   measure?: boolean;
   manifest?: string;
-  idKey?: string;
-  authorKey?: string;
-  familyId?: string;
-  imageId?: string;
-  guestSvn?: string;
-  passphraseFile?: string;
-  passphraseEnv?: string;
   hashBackend: HashBackendName;
 }
 

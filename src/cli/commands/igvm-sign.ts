@@ -20,16 +20,11 @@ import { openFileSource, readFileBytes, writeFileAtomic } from '../io.js';
 import { loadPrivateKey, type Passphrase } from '../keys.js';
 import { intOption } from '../numbers.js';
 import { parseFixedBytes } from './id-block.js';
+import type { SigningFlags } from '../signing-options.js';
 
-export interface IgvmSignFlags {
-  output: string;
+export interface IgvmSignFlags extends SigningFlags {
   idKey: string;
-  authorKey?: string;
-  familyId?: string;
-  imageId?: string;
-  guestSvn?: string;
-  passphraseFile?: string;
-  passphraseEnv?: string;
+  output: string;
   allowPkcs8?: boolean;
   replaceIdblock?: boolean;
   platform?: string;
