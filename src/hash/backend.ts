@@ -20,3 +20,21 @@ export interface HashBackend {
   /** One-shot digest. */
   hash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array;
 }
+
+/** Adapts a library's running hash (update / digest / a way to copy it) to {@link Hasher}. */
+export class WrappedHasher<H extends { update(data: Uint8Array): unknown; digest(): Uint8Array }> implements Hasher {
+  constructor(
+    private readonly h: H,
+    private readonly copy: (h: H) => H,
+  ) {}
+  update(data: Uint8Array): Hasher {
+    this.h.update(data);
+    return this;
+  }
+  digest(): Uint8Array {
+    return this.h.digest();
+  }
+  clone(): Hasher {
+    return new WrappedHasher(this.copy(this.h), this.copy);
+  }
+}

@@ -1,5 +1,5 @@
 import * as crypto from 'node:crypto';
-import type { HashAlgorithm, HashBackend, Hasher } from './backend.js';
+import { WrappedHasher, type HashAlgorithm, type HashBackend, type Hasher } from './backend.js';
 
 type OneShot = (algorithm: string, data: Uint8Array, outputEncoding: 'buffer') => Uint8Array;
 // crypto.hash() (Node ≥ 20.12) skips the Hash object: ~10% faster per 4 KiB page and ~30%
@@ -7,25 +7,11 @@ type OneShot = (algorithm: string, data: Uint8Array, outputEncoding: 'buffer') =
 // machine; see docs/performance.md). Fall back to createHash on older runtimes.
 const oneShot = (crypto as unknown as { hash?: OneShot }).hash;
 
-class NodeHasher implements Hasher {
-  constructor(private readonly h: crypto.Hash) {}
-  update(data: Uint8Array): Hasher {
-    this.h.update(data);
-    return this;
-  }
-  digest(): Uint8Array {
-    return this.h.digest();
-  }
-  clone(): Hasher {
-    return new NodeHasher(this.h.copy());
-  }
-}
-
 /** OpenSSL via node:crypto: ~10x faster than pure JS for SHA-384 of 4 KiB pages. */
 export const nodeBackend: HashBackend = {
   name: 'node',
   create(algorithm: HashAlgorithm): Hasher {
-    return new NodeHasher(crypto.createHash(algorithm));
+    return new WrappedHasher(crypto.createHash(algorithm), (h) => h.copy());
   },
   hash: oneShot
     ? (algorithm: HashAlgorithm, data: Uint8Array): Uint8Array => oneShot(algorithm, data, 'buffer')

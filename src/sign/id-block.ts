@@ -233,10 +233,13 @@ export interface IdAuthVerification {
   policyProblems: string[];
 }
 
-function publicKeyOf(blob: Uint8Array, name: string, problems: string[]): EcPoint | null {
-  const k = decodeSnpPublicKey(blob, { structure: name });
+/**
+ * The P-384 point of a decoded key structure (AMD or IGVM layout), or null with the reason
+ * added to `problems` (wrong curve, point not on the curve).
+ */
+export function p384PointOf(k: { curve: number; qx: bigint; qy: bigint }, name: string, problems: string[]): EcPoint | null {
   if (k.curve !== SNP_CURVE_P384) {
-    problems.push(`${name} CURVE is ${k.curve}, not ${SNP_CURVE_P384} (P-384)`);
+    problems.push(`${name} curve is ${k.curve}, not ${SNP_CURVE_P384} (P-384)`);
     return null;
   }
   try {
@@ -246,6 +249,10 @@ function publicKeyOf(blob: Uint8Array, name: string, problems: string[]): EcPoin
     return null;
   }
   return { x: k.qx, y: k.qy };
+}
+
+function publicKeyOf(blob: Uint8Array, name: string, problems: string[]): EcPoint | null {
+  return p384PointOf(decodeSnpPublicKey(blob, { structure: name }), name, problems);
 }
 
 const eq = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);

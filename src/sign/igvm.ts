@@ -32,8 +32,8 @@ import { policyProblems } from '../formats/snp/policy.js';
 import { defaultBackend, type HashBackend } from '../hash/index.js';
 import { measureIgvm } from '../measure/igvm.js';
 import { toHex } from '../bytes/hex.js';
-import { checkP384Point, verifyP384, type EcPoint } from './ecdsa-p384.js';
-import { buildIdBlock, signIdAuth, snpPublicKeyBytes, type IdAuthResult } from './id-block.js';
+import { verifyP384, type EcPoint } from './ecdsa-p384.js';
+import { buildIdBlock, p384PointOf, signIdAuth, snpPublicKeyBytes, type IdAuthResult } from './id-block.js';
 
 export interface SignIgvmOptions {
   /** the ID private key: its 48-byte big-endian scalar */
@@ -183,20 +183,7 @@ export function checkIgvmIdBlock(file: IgvmFile, h: SnpIdBlock, digest: Uint8Arr
   const policy = ph && ph.kind === 'guest-policy' ? ph.policy : null;
   if (policy === null) problems.push('the file has no GUEST_POLICY for the SEV-SNP platform, so the signed ID block cannot be checked');
 
-  const key = (bytes: Uint8Array, what: string): EcPoint | null => {
-    const k = decodeIgvmSnpPublicKey(bytes);
-    if (k.curve !== SNP_CURVE_P384) {
-      problems.push(`${what} curve is ${k.curve}, not ${SNP_CURVE_P384} (P-384)`);
-      return null;
-    }
-    try {
-      checkP384Point({ x: k.qx, y: k.qy }, what);
-    } catch (e) {
-      problems.push((e as Error).message);
-      return null;
-    }
-    return { x: k.qx, y: k.qy };
-  };
+  const key = (bytes: Uint8Array, what: string): EcPoint | null => p384PointOf(decodeIgvmSnpPublicKey(bytes), what, problems);
 
   let idBlockSignatureValid: boolean | null = null;
   let idKeySignatureValid: boolean | null = null;
