@@ -293,17 +293,26 @@ export function renderIgvmSvg(r: IgvmInspection): string {
   const colW = 460;
   const rowH = (pages: number): number => 14 + 6 * Math.log2(pages);
   const heights = r.memoryMap.map((m) => m.runs.reduce((n, run, i) => n + rowH(run.pages) + (i && BigInt(m.runs[i - 1]!.end) + 1n !== BigInt(run.start) ? 8 : 0), 0));
-  const height = Math.max(...heights, 40) + 90;
-  const width = Math.max(1, r.memoryMap.length) * colW + 20;
+  const title = `${r.file}: guest physical memory per platform`;
+  // wide enough for the columns and the title (monospace 13 px ≈ 8 px per character)
+  const width = Math.ceil(Math.max(Math.max(1, r.memoryMap.length) * colW + 20, title.length * 8 + 20));
+  const legendW = 110;
+  const perRow = Math.max(1, Math.floor((width - 20) / legendW));
+  const legend = Object.entries(COLOURS);
+  const legendRows = Math.ceil(legend.length / perRow);
+  const top = 35 + legendRows * 16; // baseline of the platform headings
+  const height = Math.max(...heights, 40) + top + 30;
   const parts: string[] = [];
   parts.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" font-family="monospace" font-size="10">`);
-  parts.push(`<text x="10" y="16" font-size="13">${esc(r.file)}: guest physical memory per platform</text>`);
-  Object.entries(COLOURS).forEach(([k, c], i) => {
-    parts.push(`<rect x="${10 + i * 95}" y="26" width="10" height="10" fill="${c}"/><text x="${24 + i * 95}" y="35">${k}</text>`);
+  parts.push(`<text x="10" y="16" font-size="13">${esc(title)}</text>`);
+  legend.forEach(([k, c], i) => {
+    const lx = 10 + (i % perRow) * legendW;
+    const ly = 26 + Math.floor(i / perRow) * 16;
+    parts.push(`<rect x="${lx}" y="${ly}" width="10" height="10" fill="${c}"/><text x="${lx + 14}" y="${ly + 9}">${k}</text>`);
   });
   r.memoryMap.forEach((m, col) => {
     const x = 10 + col * colW;
-    parts.push(`<text x="${x}" y="60" font-size="12">${esc(m.platform)} (mask ${m.compatibilityMask})</text>`);
+    parts.push(`<text x="${x}" y="${top}" font-size="12">${esc(m.platform)} (mask ${m.compatibilityMask})</text>`);
     let y = height - 10;
     m.runs.forEach((run, i) => {
       if (i && BigInt(m.runs[i - 1]!.end) + 1n !== BigInt(run.start)) {
