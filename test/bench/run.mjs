@@ -21,17 +21,23 @@ const REFERENCE = args.includes('--reference') ? args[args.indexOf('--reference'
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const fmt = (s) => `${(s * 1000).toFixed(1)} ms`;
+const mib = (m) => (Number.isFinite(m) ? `${m.toFixed(1)} MiB` : 'n/a');
 
 /** Run a command RUNS times; median wall seconds and max peak RSS (KiB) via GNU time. */
+const HAVE_GNU_TIME = fs.existsSync('/usr/bin/time');
+
 function timeCommand(cmd, argv, opts = {}) {
   const walls = [];
   let rss = 0;
   for (let i = 0; i < RUNS + 1; i++) {
     const t0 = process.hrtime.bigint();
-    const r = spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...argv], { encoding: 'utf8', maxBuffer: 64 * MiB, cwd: opts.cwd });
+    // GNU time reports the peak RSS; without it, only wall time is measured
+    const r = HAVE_GNU_TIME
+      ? spawnSync('/usr/bin/time', ['-f', '%M', cmd, ...argv], { encoding: 'utf8', maxBuffer: 64 * MiB, cwd: opts.cwd })
+      : spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 * MiB, cwd: opts.cwd });
     const wall = Number(process.hrtime.bigint() - t0) / 1e9;
     if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed: ${r.stderr}`);
-    const kib = Number(r.stderr.trim().split('\n').pop());
+    const kib = HAVE_GNU_TIME ? Number(r.stderr.trim().split('\n').pop()) : NaN;
     if (i > 0) { walls.push(wall); rss = Math.max(rss, kib); } // first run warms the page cache
     if (opts.expect && r.stdout.trim() !== opts.expect) throw new Error(`unexpected output ${r.stdout.trim()}`);
   }
@@ -94,18 +100,18 @@ try {
   const expect1 = '11570979c77a0adb515761a702527c8b9e11554e730552621d950988613a3a75c6ff1703f540bd22a9beede8fe7a97e3';
   const rows = [['workload', 'tool', 'median wall', 'peak RSS']];
   const nodeStart = timeCommand(process.execPath, ['-e', '0']);
-  rows.push(['`node -e 0` (start-up baseline)', 'node', fmt(nodeStart.wall), `${nodeStart.rssMiB.toFixed(1)} MiB`]);
+  rows.push(['`node -e 0` (start-up baseline)', 'node', fmt(nodeStart.wall), `${mib(nodeStart.rssMiB)}`]);
   const one = timeCommand(process.execPath, [CLI, 'measure', ...snpArgs], { expect: expect1 });
-  rows.push(['SNP, Debian OVMF.fd (2 MiB), 1 vCPU', 'prelaunch', fmt(one.wall), `${one.rssMiB.toFixed(1)} MiB`]);
+  rows.push(['SNP, Debian OVMF.fd (2 MiB), 1 vCPU', 'prelaunch', fmt(one.wall), `${mib(one.rssMiB)}`]);
   if (REFERENCE) {
     const py = timeCommand('python3', ['-c', 'pass']);
-    rows.push(['`python3 -c pass` (start-up baseline)', 'python3', fmt(py.wall), `${py.rssMiB.toFixed(1)} MiB`]);
+    rows.push(['`python3 -c pass` (start-up baseline)', 'python3', fmt(py.wall), `${mib(py.rssMiB)}`]);
     const ref = timeCommand('python3', [REFERENCE, ...snpArgs], { expect: expect1 });
-    rows.push(['SNP, Debian OVMF.fd (2 MiB), 1 vCPU', 'sev-snp-measure (same machine, same run)', fmt(ref.wall), `${ref.rssMiB.toFixed(1)} MiB`]);
+    rows.push(['SNP, Debian OVMF.fd (2 MiB), 1 vCPU', 'sev-snp-measure (same machine, same run)', fmt(ref.wall), `${mib(ref.rssMiB)}`]);
   }
   const code4m = path.join(ROOT, 'firmware-samples/debian/OVMF_CODE_4M.fd');
   const v64 = timeCommand(process.execPath, [CLI, 'measure', '--mode', 'snp', '--vcpus', '64', '--vcpu-type', 'EPYC-v4', '--ovmf', code4m]);
-  rows.push(['SNP, OVMF_CODE_4M.fd, 64 vCPUs', 'prelaunch', fmt(v64.wall), `${v64.rssMiB.toFixed(1)} MiB`]);
+  rows.push(['SNP, OVMF_CODE_4M.fd, 64 vCPUs', 'prelaunch', fmt(v64.wall), `${mib(v64.rssMiB)}`]);
 
   // 4. direct boot with a 256 MiB initrd: streamed, against openssl dgst over the same bytes
   if (!args.includes('--quick')) {
@@ -117,16 +123,16 @@ try {
     const initrd = path.join(tmp, 'initrd_256m.bin');
     shakeFile(initrd, 'snp-oracle/initrd_256m', 256 * MiB);
     const dgst = timeCommand('openssl', ['dgst', '-sha256', fw4, kernel, initrd]);
-    rows.push(['`openssl dgst -sha256` over firmware + kernel + 256 MiB initrd (floor)', 'openssl', fmt(dgst.wall), `${dgst.rssMiB.toFixed(1)} MiB`]);
+    rows.push(['`openssl dgst -sha256` over firmware + kernel + 256 MiB initrd (floor)', 'openssl', fmt(dgst.wall), `${mib(dgst.rssMiB)}`]);
     const db = timeCommand(process.execPath, [CLI, 'measure', '--mode', 'snp', '--vcpus', '4', '--vcpu-type', 'EPYC-v4', '--ovmf', fw4, '--kernel', kernel, '--initrd', initrd, '--append', 'console=ttyS0 loglevel=7'],
       { expect: 'd47ff65a78ba0191745e999c283319a737b5af85020f3eea09b92695ed5239cec24745ee01cc8444454a582d60ecb9b3' });
-    rows.push(['SNP, 4 MiB AmdSev-like firmware + 5 MiB kernel + 256 MiB initrd', 'prelaunch', `${fmt(db.wall)} (${(db.wall / dgst.wall).toFixed(2)}× openssl)`, `${db.rssMiB.toFixed(1)} MiB`]);
+    rows.push(['SNP, 4 MiB AmdSev-like firmware + 5 MiB kernel + 256 MiB initrd', 'prelaunch', `${fmt(db.wall)} (${(db.wall / dgst.wall).toFixed(2)}× openssl)`, `${mib(db.rssMiB)}`]);
     if (REFERENCE) {
       const ref = timeCommand('python3', [REFERENCE, '--mode', 'snp', '--vcpus', '4', '--vcpu-type', 'EPYC-v4', '--ovmf', fw4, '--kernel', kernel, '--initrd', initrd, '--append', 'console=ttyS0 loglevel=7']);
-      rows.push(['SNP, same direct-boot inputs', 'sev-snp-measure (same run)', fmt(ref.wall), `${ref.rssMiB.toFixed(1)} MiB`]);
+      rows.push(['SNP, same direct-boot inputs', 'sev-snp-measure (same run)', fmt(ref.wall), `${mib(ref.rssMiB)}`]);
     }
     const sev = timeCommand(process.execPath, [CLI, 'measure', '--mode', 'sev', '--ovmf', fw4, '--kernel', kernel, '--initrd', initrd]);
-    rows.push(['SEV, same inputs (one SHA-256 stream + kernel hashes)', 'prelaunch', fmt(sev.wall), `${sev.rssMiB.toFixed(1)} MiB`]);
+    rows.push(['SEV, same inputs (one SHA-256 stream + kernel hashes)', 'prelaunch', fmt(sev.wall), `${mib(sev.rssMiB)}`]);
   }
   report.push(`| ${rows[0].join(' | ')} |`, `|${rows[0].map(() => '---').join('|')}|`);
   for (const r of rows.slice(1)) report.push(`| ${r.join(' | ')} |`);
