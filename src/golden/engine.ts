@@ -15,7 +15,7 @@
  * Every value equals what `measure()` gives for that configuration (tests check samples,
  * the benchmark checks all).
  */
-import { toHex } from '../bytes/hex.js';
+import { fromHex, toHex } from '../bytes/hex.js';
 import type { ByteSource } from '../bytes/source.js';
 import { OptionError } from '../errors.js';
 import { parseOvmf } from '../formats/ovmf/parse.js';
@@ -206,7 +206,7 @@ export function generateGolden(o: GoldenOptions): GoldenDocument {
                   for (const hostData of m.hostData ?? [null]) {
                     const measurement = chain[v - 1]!;
                     const entry: GoldenEntry = { ...base(mode, vmm, profile, cpu, v), guestFeatures: hex0x(gf), policy: policy === null ? null : hex0x(policy), ...(hostData ? { hostData } : {}), measurement, inputs };
-                    if (o.idBlock) entry.idBlock = o.idBlock(hexBytes(measurement), policy ?? 0x30000n);
+                    if (o.idBlock) entry.idBlock = o.idBlock(fromHex(measurement)!, policy ?? 0x30000n);
                     entries.push(entry);
                     tick();
                   }
@@ -233,12 +233,6 @@ function sevEsChain(img: ReturnType<typeof parseOvmf>, kh: ReturnType<typeof com
     prefix.update(i === 0 ? bsp : ap);
     out.push(toHex(prefix.clone().digest()));
   }
-  return out;
-}
-
-function hexBytes(h: string): Uint8Array {
-  const out = new Uint8Array(h.length / 2);
-  for (let i = 0; i < out.length; i++) out[i] = parseInt(h.substr(i * 2, 2), 16);
   return out;
 }
 

@@ -13,6 +13,7 @@ import type { SevPlan, SnpPlan } from '../plan/ops.js';
 import { runSevPlan, type SevTraceEvent } from './sev-engine.js';
 import { runSnpPlan, type SnpTraceEvent } from './snp-engine.js';
 import { runTdxMrtdPlan } from './tdx-engine.js';
+import { equalBytes } from '../bytes/hex.js';
 
 export type IgvmMeasurePlatform = IgvmSevPlatform | 'tdx';
 export const IGVM_MEASURE_PLATFORMS: readonly IgvmMeasurePlatform[] = ['sev-snp', 'sev-es', 'sev', 'tdx'];
@@ -40,9 +41,6 @@ export interface IgvmMeasurement {
   plan: SnpPlan | SevPlan | null;
 }
 
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  return a.length === b.length && a.every((x, i) => x === b[i]);
-}
 
 export function measureIgvm(input: ByteSource | Uint8Array | ParsedIgvm, options: IgvmMeasureOptions = {}): IgvmMeasurement {
   const parsed = 'file' in input && 'layout' in input ? input : parseIgvm(input, { allowUnknown: options.allowUnknown ?? false });
@@ -63,7 +61,7 @@ export function measureIgvm(input: ByteSource | Uint8Array | ParsedIgvm, options
     platform,
     compatibilityMask: p.compatibilityMask,
     digest,
-    idBlock: p.idBlock ? { ...p.idBlock, matches: equal(p.idBlock.ld, digest) } : null,
+    idBlock: p.idBlock ? { ...p.idBlock, matches: equalBytes(p.idBlock.ld, digest) } : null,
     operations: p.plan.kind === 'snp' ? p.plan.ops.length : p.plan.pieces.length,
     vmsaCount: p.vmsaCount,
     plan: p.plan,

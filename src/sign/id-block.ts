@@ -11,7 +11,7 @@
  * Without an author key, ID_KEY_SIG and AUTHOR_KEY stay zero and the launch must say
  * author-key-enabled=off (QEMU) / auth_key_en=0 (KVM).
  */
-import { toHex } from '../bytes/hex.js';
+import { equalBytes, toHex } from '../bytes/hex.js';
 import { OptionError, PrelaunchError } from '../errors.js';
 import {
   ID_BLOCK_SIZE, ID_BLOCK_VERSION, SNP_ALGO_ECDSA_P384_SHA384, SNP_CURVE_P384, SNP_PUBLIC_KEY_SIZE, SNP_SIGNATURE_SIZE,
@@ -255,7 +255,6 @@ function publicKeyOf(blob: Uint8Array, name: string, problems: string[]): EcPoin
   return p384PointOf(decodeSnpPublicKey(blob, { structure: name }), name, problems);
 }
 
-const eq = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i]);
 
 /** Check an ID block + ID auth pair: both signatures, the key digests, optionally the measurement. */
 export function verifyIdAuth(o: VerifyIdAuthOptions): IdAuthVerification {
@@ -288,17 +287,17 @@ export function verifyIdAuth(o: VerifyIdAuthOptions): IdAuthVerification {
 
   let measurementMatches: boolean | null = null;
   if (o.measurement) {
-    measurementMatches = eq(o.measurement, block.ld);
+    measurementMatches = equalBytes(o.measurement, block.ld);
     if (!measurementMatches) problems.push(`the ID block's launch digest ${toHex(block.ld)} differs from the expected measurement ${toHex(o.measurement)}`);
   }
   let idKeyDigestMatches: boolean | null = null;
   if (o.idKeyDigest) {
-    idKeyDigestMatches = eq(o.idKeyDigest, idKeyDigest);
+    idKeyDigestMatches = equalBytes(o.idKeyDigest, idKeyDigest);
     if (!idKeyDigestMatches) problems.push(`ID key digest ${toHex(idKeyDigest)} differs from the expected ${toHex(o.idKeyDigest)}`);
   }
   let authorKeyDigestMatches: boolean | null = null;
   if (o.authorKeyDigest) {
-    authorKeyDigestMatches = authorKeyDigest !== null && eq(o.authorKeyDigest, authorKeyDigest);
+    authorKeyDigestMatches = authorKeyDigest !== null && equalBytes(o.authorKeyDigest, authorKeyDigest);
     if (!authorKeyDigestMatches) problems.push(authorKeyDigest ? `author key digest ${toHex(authorKeyDigest)} differs from the expected ${toHex(o.authorKeyDigest)}` : 'an author key digest was expected but the ID auth has no author key');
   }
   return {

@@ -31,7 +31,7 @@ import { ID_BLOCK_VERSION, SNP_ALGO_ECDSA_P384_SHA384, SNP_CURVE_P384, encodeIdB
 import { policyProblems } from '../formats/snp/policy.js';
 import { defaultBackend, type HashBackend } from '../hash/index.js';
 import { measureIgvm } from '../measure/igvm.js';
-import { toHex } from '../bytes/hex.js';
+import { equalBytes, toHex } from '../bytes/hex.js';
 import { verifyP384, type EcPoint } from './ecdsa-p384.js';
 import { buildIdBlock, p384PointOf, signIdAuth, snpPublicKeyBytes, type IdAuthResult } from './id-block.js';
 
@@ -177,7 +177,7 @@ export interface IgvmIdBlockCheck {
  */
 export function checkIgvmIdBlock(file: IgvmFile, h: SnpIdBlock, digest: Uint8Array, mask: number): IgvmIdBlockCheck {
   const problems: string[] = [];
-  const digestMatches = h.ld.length === digest.length && h.ld.every((v, i) => v === digest[i]);
+  const digestMatches = equalBytes(h.ld, digest);
   if (!digestMatches) problems.push(`the ID block expects launch digest ${toHex(h.ld).toUpperCase()}, not the computed ${toHex(digest).toUpperCase()}`);
   const ph = file.initializations.find((x) => x.kind === 'guest-policy' && (x.compatibilityMask & mask) !== 0);
   const policy = ph && ph.kind === 'guest-policy' ? ph.policy : null;

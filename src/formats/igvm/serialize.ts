@@ -30,6 +30,7 @@ import {
 import { PAGE_SIZE_4K } from './defs.js';
 import { dataLength, readData, type IgvmData, type IgvmDirectiveHeader, type IgvmFile, type IgvmInitializationHeader, type IgvmPlatformHeader } from './model.js';
 import { headerLayout, headerType, validateIgvm, vpContextPlatform } from './validate.js';
+import { equalBytes } from '../../bytes/hex.js';
 
 const MAX_U32 = 0xffff_ffff;
 
@@ -50,7 +51,7 @@ class FileData {
   add(bytes: Uint8Array): number {
     const key = `${bytes.length}:${crc32(bytes)}`;
     const list = this.seen.get(key) ?? [];
-    for (const c of list) if (equal(c.bytes, bytes)) return c.offset;
+    for (const c of list) if (equalBytes(c.bytes, bytes)) return c.offset;
     const offset = this.next;
     if (offset > MAX_U32) throw new RangeError('IGVM file data does not fit in a u32 file offset');
     const own = bytes.slice();
@@ -62,11 +63,6 @@ class FileData {
   }
 }
 
-function equal(a: Uint8Array, b: Uint8Array): boolean {
-  if (a.length !== b.length) return false;
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
-}
 
 /** `d`'s bytes zero-padded to `size`. */
 function padded(d: IgvmData, size: number): Uint8Array {
