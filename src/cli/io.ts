@@ -105,7 +105,13 @@ export function writeFileAtomic(file: string, data: Uint8Array | string): void {
 }
 
 /** Buffered text output to a file (atomically, on close) or to stderr. */
-export function textSink(target: string): { write(line: string): void; close(): void; discard(): void } {
+export interface TextSink {
+  write(line: string): void;
+  close(): void;
+  discard(): void;
+}
+
+export function textSink(target: string): TextSink {
   if (target === '-') {
     return { write: (l) => process.stderr.write(l + '\n'), close: () => {}, discard: () => {} };
   }

@@ -10,7 +10,7 @@ import { measure, inputSha256, type MeasureOptions, type Measurement, type SevMo
 import { measureReportJson, referenceLine, type InputDescription } from '../../report/measure-report.js';
 import { sevTraceLine, snpTraceLine, traceHeader } from '../../report/trace.js';
 import { VERSION } from '../../version.js';
-import { OpenFiles, fileSize, textSink, writeFileAtomic, type FileSource } from '../io.js';
+import { OpenFiles, fileSize, textSink, writeFileAtomic, type FileSource, type TextSink } from '../io.js';
 import { intOption } from '../numbers.js';
 
 export interface MeasureFlags {
@@ -124,14 +124,24 @@ function resolveFlags(f: MeasureFlags): ResolvedFlags {
 export interface FlagsMeasurement {
   measurement: Measurement;
   flags: ResolvedFlags;
-  json: () => Record<string, unknown>;
+  /** the `--output-format json` document, when asked for (it costs a SHA-256 of each input) */
+  report: Record<string, unknown> | null;
+}
+
+export interface MeasureFromFlagsOptions {
+  onPage?: MeasureOptions['onPage'];
+  onPiece?: MeasureOptions['onPiece'];
+  /** called once the flags are valid and the inputs open, just before hashing */
+  beforeRun?: (r: ResolvedFlags) => void;
+  /** also build the JSON report */
+  report?: boolean;
 }
 
 /**
  * Compute the measurement the flags describe (files streamed, then closed). Used by
  * `measure` and by `id-block --from-measure "--mode snp …"`.
  */
-export function measureFromFlags(f: MeasureFlags, backend: HashBackend, hooks: { onPage?: MeasureOptions['onPage']; onPiece?: MeasureOptions['onPiece']; beforeRun?: (r: ResolvedFlags) => void } = {}): FlagsMeasurement {
+export function measureFromFlags(f: MeasureFlags, backend: HashBackend, hooks: MeasureFromFlagsOptions = {}): FlagsMeasurement {
   const r = resolveFlags(f);
   const files = new OpenFiles();
   const open = (file: string, flag: string): FileSource => files.open(file, flag);
@@ -157,32 +167,27 @@ export function measureFromFlags(f: MeasureFlags, backend: HashBackend, hooks: {
     };
     hooks.beforeRun?.(r);
     const m = measure(opts);
-    // the JSON document needs the input digests: computed now, while the files are open
-    const firmware = describe(ovmf, inputSha256(ovmf, backend))!;
-    const svsmDesc = svsm ? describe(svsm, inputSha256(svsm, backend)) : null;
-    const kernelDesc = describe(kernel, null);
-    const initrdDesc = describe(initrd, null);
-    return {
-      measurement: m,
-      flags: r,
-      json: () => measureReportJson(m, {
-        tool: `prelaunch ${VERSION}`,
-        hashBackend: backend.name,
-        vmmType: r.vmm,
-        vmsaProfile: r.mode === 'snp:svsm' ? null : r.vmsaProfile,
-        vcpus: r.vcpus ?? null,
-        vcpuType: r.vcpuType,
-        vcpuSig: r.sig ?? null,
-        guestFeatures: r.guestFeatures,
-        firmware,
-        svsm: svsmDesc,
-        varsSize: r.varsSize ?? null,
-        kernel: kernelDesc,
-        initrd: initrdDesc,
-        cmdline: f.append ?? null,
-        ovmfHash: r.ovmfHash,
-      }),
-    };
+    // the report's input digests are computed while the files are open, and only when asked for
+    const report = hooks.report
+      ? measureReportJson(m, {
+          tool: `prelaunch ${VERSION}`,
+          hashBackend: backend.name,
+          vmmType: r.vmm,
+          vmsaProfile: r.mode === 'snp:svsm' ? null : r.vmsaProfile,
+          vcpus: r.vcpus ?? null,
+          vcpuType: r.vcpuType,
+          vcpuSig: r.sig ?? null,
+          guestFeatures: r.guestFeatures,
+          firmware: describe(ovmf, inputSha256(ovmf, backend))!,
+          svsm: svsm ? describe(svsm, inputSha256(svsm, backend)) : null,
+          varsSize: r.varsSize ?? null,
+          kernel: describe(kernel, null),
+          initrd: describe(initrd, null),
+          cmdline: f.append ?? null,
+          ovmfHash: r.ovmfHash,
+        })
+      : null;
+    return { measurement: m, flags: r, report };
   } finally {
     files.close();
   }
@@ -190,18 +195,26 @@ export function measureFromFlags(f: MeasureFlags, backend: HashBackend, hooks: {
 
 export async function runMeasure(f: MeasureFlags): Promise<void> {
   const backend = await loadHashBackend(f.hashBackend);
-  resolveFlags(f); // usage errors before any file is created
-  const trace = f.trace !== undefined ? textSink(f.trace) : null;
+  // the trace file is created only once the flags are valid and the inputs are open
+  let trace = null as TextSink | null;
   try {
-    const result = measureFromFlags(f, backend, trace ? {
-      beforeRun: (r) => trace.write(traceHeader({ mode: r.mode, vmm: r.vmm, vmsaProfile: r.vmsaProfile, vcpus: r.vcpus ?? '-', vcpuSig: r.sig !== undefined ? `0x${r.sig.toString(16)}` : '-', guestFeatures: `0x${r.guestFeatures.toString(16)}`, ovmf: f.ovmf })),
-      onPage: (e) => trace.write(snpTraceLine(e)),
-      onPiece: (e) => trace.write(sevTraceLine(e)),
-    } : {});
+    const result = measureFromFlags(f, backend, {
+      report: f.outputFormat === 'json',
+      ...(f.trace !== undefined
+        ? {
+            beforeRun: (r: ResolvedFlags) => {
+              trace = textSink(f.trace!);
+              trace.write(traceHeader({ mode: r.mode, vmm: r.vmm, vmsaProfile: r.vmsaProfile, vcpus: r.vcpus ?? '-', vcpuSig: r.sig !== undefined ? `0x${r.sig.toString(16)}` : '-', guestFeatures: `0x${r.guestFeatures.toString(16)}`, ovmf: f.ovmf }));
+            },
+            onPage: (e) => trace!.write(snpTraceLine(e)),
+            onPiece: (e) => trace!.write(sevTraceLine(e)),
+          }
+        : {}),
+    });
     trace?.close();
     const m = result.measurement;
     if (f.dumpVmsa) m.vmsas.forEach((page, i) => writeFileAtomic(`vmsa${i}.bin`, page));
-    if (f.outputFormat === 'json') process.stdout.write(JSON.stringify(result.json(), null, 2) + '\n');
+    if (f.outputFormat === 'json') process.stdout.write(JSON.stringify(result.report, null, 2) + '\n');
     else process.stdout.write(referenceLine(m, f.outputFormat, f.verbose === true) + '\n');
   } catch (e) {
     trace?.discard();
