@@ -19,7 +19,15 @@ export interface HashBackend {
   create(algorithm: HashAlgorithm): Hasher;
   /** One-shot digest. */
   hash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array;
+  /**
+   * One-shot digest written into `out` at `offset` (`out` may be `data` itself: the digest is
+   * computed before anything is written). The SNP page loop uses this so that it allocates
+   * no digest buffers (docs/performance.md).
+   */
+  hashInto(algorithm: HashAlgorithm, data: Uint8Array, out: Uint8Array, offset: number): void;
 }
+
+export const DIGEST_SIZE: Readonly<Record<HashAlgorithm, number>> = { sha256: 32, sha384: 48 };
 
 /** Adapts a library's running hash (update / digest / a way to copy it) to {@link Hasher}. */
 export class WrappedHasher<H extends { update(data: Uint8Array): unknown; digest(): Uint8Array }> implements Hasher {

@@ -18,4 +18,7 @@ export const nobleBackend: HashBackend = {
   hash(algorithm: HashAlgorithm, data: Uint8Array): Uint8Array {
     return IMPL[algorithm](data);
   },
+  hashInto(algorithm: HashAlgorithm, data: Uint8Array, out: Uint8Array, offset: number): void {
+    out.set(IMPL[algorithm](data), offset);
+  },
 };

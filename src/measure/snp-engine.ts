@@ -7,6 +7,8 @@ import { LD_SIZE, PAGE_INFO, PAGE_INFO_SIZE, SnpPageType } from '../formats/snp/
 import { setU64 } from '../bytes/writer.js';
 import type { PageContent, SnpPageOp, SnpPlan } from '../plan/ops.js';
 
+const ZERO48 = new Uint8Array(LD_SIZE);
+
 export const PAGE = 4096;
 
 /** What the engine reports for each page when tracing. */
@@ -22,7 +24,8 @@ export interface SnpTraceEvent {
 /**
  * A running SNP launch digest. PAGE_INFO lives in one reusable 0x70-byte buffer: only the
  * CONTENTS, PAGE_TYPE and GPA fields change from page to page, and DIGEST_CUR is rewritten
- * with each new digest, so the hot loop allocates nothing but the digests themselves.
+ * with each new digest. Both hashes of a page are written straight into that buffer
+ * ({@link HashBackend.hashInto}), so the hot loop allocates no digest buffers.
  */
 export class SnpLaunchDigest {
   private readonly info = new Uint8Array(PAGE_INFO_SIZE);
@@ -36,12 +39,23 @@ export class SnpLaunchDigest {
   }
   /** Extend with one page. `contents` is the page's SHA-384, or null for a page measured as zero. */
   update(gpa: number, type: SnpPageType, contents: Uint8Array | null): void {
-    const info = this.info;
-    if (contents) info.set(contents, PAGE_INFO.contents);
-    else info.fill(0, PAGE_INFO.contents, PAGE_INFO.contents + LD_SIZE);
-    info[PAGE_INFO.pageType] = type;
+    if (contents) this.info.set(contents, PAGE_INFO.contents);
+    else this.info.fill(0, PAGE_INFO.contents, PAGE_INFO.contents + LD_SIZE);
+    this.extend(gpa, type);
+  }
+  /** Extend with one page whose 4 KiB of bytes are `page` (hashed into CONTENTS in place). */
+  updatePage(gpa: number, type: SnpPageType, page: Uint8Array): void {
+    this.backend.hashInto('sha384', page, this.info, PAGE_INFO.contents);
+    this.extend(gpa, type);
+  }
+  private extend(gpa: number, type: SnpPageType): void {
+    this.info[PAGE_INFO.pageType] = type;
     setU64(this.view, PAGE_INFO.gpa, gpa);
-    info.set(this.backend.hash('sha384', info), PAGE_INFO.digestCur);
+    this.backend.hashInto('sha384', this.info, this.info, PAGE_INFO.digestCur);
+  }
+  /** A copy of the CONTENTS field of the last page. */
+  contents(): Uint8Array {
+    return this.info.slice(PAGE_INFO.contents, PAGE_INFO.contents + LD_SIZE);
   }
   /** A copy of the current digest. */
   digest(): Uint8Array {
@@ -50,8 +64,8 @@ export class SnpLaunchDigest {
 }
 
 /**
- * Hashes page contents, caching planner-built pages by identity so that e.g. 64 identical
- * AP VMSAs are hashed once.
+ * Hashes planner-built pages, caching them by identity so that e.g. 64 identical AP VMSAs
+ * are hashed once. (Pages streamed from an input are hashed in place by the engine.)
  */
 export class PageHasher {
   private readonly cache = new WeakMap<Uint8Array, Uint8Array>();
@@ -67,17 +81,17 @@ export class PageHasher {
   }
 }
 
-const ZERO48 = new Uint8Array(LD_SIZE);
-
 export function runSnpPlan(plan: SnpPlan, backend: HashBackend, onOp?: (e: SnpTraceEvent) => void): Uint8Array {
   const ld = new SnpLaunchDigest(backend, plan.initialDigest);
   const pages = new PageHasher(backend);
   const ops = plan.ops;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
-    const contents = op.content ? pages.hash(op.content) : null;
-    ld.update(op.gpa, op.type, contents);
-    if (onOp) onOp({ index: i, op, contents: contents ?? ZERO48, digest: ld.digest() });
+    const c = op.content;
+    if (c === null) ld.update(op.gpa, op.type, null);
+    else if (c.kind === 'source') ld.updatePage(op.gpa, op.type, c.source.read(c.offset, PAGE));
+    else ld.update(op.gpa, op.type, pages.hash(c));
+    if (onOp) onOp({ index: i, op, contents: c ? ld.contents() : ZERO48, digest: ld.digest() });
   }
   return ld.digest();
 }

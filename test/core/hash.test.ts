@@ -59,6 +59,29 @@ describe.each(BACKENDS.map((b) => [b.name, b] as const))('%s backend', (_name, b
     }
   });
 
+  it.each(NIST)('%s %s hashInto: the digest written at an offset, nothing else touched', (_label, data, alg, want) => {
+    const size = alg === 'sha256' ? 32 : 48;
+    const out = new Uint8Array(size + 20).fill(0xa5);
+    backend.hashInto(alg, data, out, 7);
+    expect(toHex(out.subarray(7, 7 + size))).toBe(want);
+    expect([...out.subarray(0, 7), ...out.subarray(7 + size)].every((b) => b === 0xa5)).toBe(true);
+  });
+
+  it('hashInto may write into its own input (the SNP PAGE_INFO chain does), and refuses an out-of-range offset', () => {
+    const info = createHash('shake256', { outputLength: 112 }).update('page info').digest();
+    const want = createHash('sha384').update(info).digest('hex');
+    const buf = new Uint8Array(info);
+    backend.hashInto('sha384', buf, buf, 0);
+    expect(toHex(buf.subarray(0, 48))).toBe(want);
+    expect(buf.subarray(48)).toEqual(new Uint8Array(info.subarray(48)));
+    // bytes ≥ 0x80 survive the node backend's latin1 round trip
+    const all = new Uint8Array(256).map((_, i) => i);
+    const out = new Uint8Array(48);
+    backend.hashInto('sha384', all, out, 0);
+    expect(toHex(out)).toBe(createHash('sha384').update(all).digest('hex'));
+    expect(() => backend.hashInto('sha384', all, new Uint8Array(60), 13)).toThrow(RangeError);
+  });
+
   it('update() is chainable and the digest length is right', () => {
     expect(backend.create('sha256').update(utf8('a')).update(utf8('bc')).digest()).toHaveLength(32);
     expect(toHex(backend.create('sha384').update(utf8('ab')).update(utf8('c')).digest())).toBe(NIST[4]![3]);

@@ -7,10 +7,11 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { bytesSource } from '../../src/bytes/source.js';
-import { crc32 } from '../../src/bytes/crc32.js';
+import { crc32, crc32Portable } from '../../src/bytes/crc32.js';
 import { toHex } from '../../src/bytes/hex.js';
 import { IgvmFormatError } from '../../src/formats/igvm/errors.js';
 import { parseIgvm } from '../../src/formats/igvm/parse.js';
@@ -45,11 +46,25 @@ const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length &&
 
 describe('crc32', () => {
   it('matches zlib', () => {
-    expect(crc32(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
-    expect(crc32(new Uint8Array(0))).toBe(0);
-    const a = new TextEncoder().encode('hello ');
-    const b = new TextEncoder().encode('world');
-    expect(crc32(b, crc32(a))).toBe(crc32(new TextEncoder().encode('hello world')));
+    for (const f of [crc32, crc32Portable]) {
+      expect(f(new TextEncoder().encode('123456789'))).toBe(0xcbf43926);
+      expect(f(new Uint8Array(0))).toBe(0);
+      const a = new TextEncoder().encode('hello ');
+      const b = new TextEncoder().encode('world');
+      expect(f(b, f(a))).toBe(f(new TextEncoder().encode('hello world')));
+    }
+  });
+  it('the portable slicing-by-8 loop equals zlib at every length and split (0..300 bytes)', () => {
+    const data = new Uint8Array(createHash('shake256', { outputLength: 300 }).update('prelaunch crc32').digest());
+    for (let n = 0; n <= data.length; n++) {
+      const d = data.subarray(0, n);
+      const want = zlib.crc32(d);
+      expect(crc32Portable(d), `length ${n}`).toBe(want);
+      expect(crc32(d), `length ${n}`).toBe(want);
+      const cut = n >> 1;
+      expect(crc32Portable(d.subarray(cut), crc32Portable(d.subarray(0, cut))), `split ${n}`).toBe(want);
+      expect(crc32Portable(d, 0xdead_beef)).toBe(zlib.crc32(d, 0xdead_beef));
+    }
   });
 });
 
@@ -187,6 +202,37 @@ describe('igvm rejects bad files with one clean error', () => {
     const p = parseIgvm(base);
     const loc = p.layout.directives[0]!;
     rejects(mutate((_b, v) => v.setUint32(loc.offset, 0x001, true)), /InvalidBinaryVariableHeaderSection|InvalidVariableHeaderType/);
+  });
+  it('a fault inside a long run of PAGE_DATA headers is reported at that header, as anywhere else', () => {
+    // the parser reads runs of PAGE_DATA headers in a fast loop that stops at anything unusual
+    const p = parseIgvm(base);
+    const pages = p.file.directives.map((d, i) => [d, i] as const).filter(([d]) => d.kind === 'page-data');
+    expect(pages.length).toBeGreaterThan(10);
+    const [, i] = pages[Math.floor(pages.length / 2)]!;
+    const loc = p.layout.directives[i]!;
+    const at = `header #${loc.index} at offset 0x${loc.offset.toString(16)}`;
+    const c = loc.offset + 8; // content: gpa u64 · mask · file_offset · flags · data_type u16 · reserved u16
+    rejects(mutate((_b, v) => v.setUint16(c + 22, 1, true)), new RegExp(`${at}.*reserved is 0x1.*ReservedNotZero`));
+    rejects(mutate((_b, v) => v.setUint32(c + 4, 0x20_0000, true)), new RegExp(`${at}.*out of range.*ValueOutOfRange`));
+    rejects(mutate((_b, v) => v.setUint32(c + 12, p.info.fileDataOffset - 8, true)), new RegExp(`${at}.*lies before the file-data section.*InvalidDataSize`));
+    rejects(mutate((_b, v) => v.setUint32(c + 12, p.info.size - 4095, true)), new RegExp(`${at}.*run past the end.*InvalidDataSize`));
+    rejects(mutate((_b, v) => v.setUint32(loc.offset + 4, 16, true)), new RegExp(`${at}.*length 16 is not 24.*InvalidVariableHeaderType`));
+    // the largest safe GPA and the last 4K of the file are fine
+    const ok = mutate((_b, v) => { v.setUint32(c, 0xffff_f000, true); v.setUint32(c + 4, 0x1f_ffff, true); v.setUint32(c + 12, p.info.size - 4096, true); });
+    const q = parseIgvm(ok).file.directives[i]!;
+    expect(q.kind === 'page-data' && q.gpa === 2 ** 53 - 4096 && q.data?.kind === 'file' && q.data.offset === p.info.size - 4096).toBe(true);
+  });
+  it('header locations: consecutive indexes, and each offset holds a header of that type', () => {
+    for (const f of ['builder/qemu-snp-bldr.igvm', 'builder/qemu-snp-tdp-native.igvm', 'synth/synth-snp-all-page-kinds.igvm']) {
+      const bytes = load(path.join(COMMITTED, f));
+      const v = new DataView(bytes.buffer, bytes.byteOffset);
+      const p = parseIgvm(bytes);
+      const all = [...p.layout.platforms, ...p.layout.initializations, ...p.layout.directives];
+      all.forEach((loc, k) => {
+        expect(loc.index, f).toBe(k);
+        expect(v.getUint32(loc.offset, true), `${f} #${k}`).toBe(loc.type);
+      });
+    }
   });
   it('unknown optional headers: rejected, or skipped with allowUnknown', () => {
     const p = parseIgvm(base);

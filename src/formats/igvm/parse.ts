@@ -22,9 +22,9 @@ import {
   FIXED_HEADER_CHECKSUM_OFFSET, FIXED_HEADER_V1_SIZE, FIXED_HEADER_V2_SIZE, IGVM_FIXED_HEADER, IGVM_FIXED_HEADER_V2_TAIL,
 } from './fixed-header.js';
 import {
-  CONTENT_SIZE, IGVM_VHS_ERROR_RANGE, IGVM_VHS_GUEST_POLICY, IGVM_VHS_PAGE_DATA, IGVM_VHS_PAGE_TABLE_RELOCATION, IGVM_VHS_PARAMETER,
+  CONTENT_SIZE, IGVM_VHS_ERROR_RANGE, IGVM_VHS_GUEST_POLICY, IGVM_VHS_PAGE_TABLE_RELOCATION, IGVM_VHS_PARAMETER,
   IGVM_VHS_PARAMETER_AREA, IGVM_VHS_PARAMETER_INSERT, IGVM_VHS_RELOCATABLE_REGION, IGVM_VHS_REQUIRED_MEMORY, IGVM_VHS_SNP_ID_BLOCK,
-  IGVM_VHS_SUPPORTED_PLATFORM, IGVM_VHS_VARIABLE_HEADER, IGVM_VHS_VBS_MEASUREMENT, IGVM_VHS_VP_CONTEXT, VARIABLE_HEADER_SIZE, align8, joinU64,
+  IGVM_VHS_SUPPORTED_PLATFORM, IGVM_VHS_VBS_MEASUREMENT, IGVM_VHS_VP_CONTEXT, VARIABLE_HEADER_SIZE, align8, decodePageData, joinU64, type RawPageData,
 } from './headers.js';
 import type { IgvmData, IgvmDirectiveHeader, IgvmFile, IgvmInitializationHeader, IgvmPlatformHeader } from './model.js';
 import { checkPlatformHeader, validateIgvm, vpContextPlatform, type HeaderLocation, type IgvmLayout } from './validate.js';
@@ -106,7 +106,7 @@ export function parseIgvm(input: ByteSource | Uint8Array, options: IgvmParseOpti
   // ---- variable headers
   const file: IgvmFile = { formatVersion, architecture, pageSize, platforms: [], initializations: [], directives: [] };
   const layout: IgvmLayout = { variableHeaderOffset: vho, platforms: [], initializations: [], directives: [] };
-  const stageRank: Record<HeaderStage, number> = { platform: 0, initialization: 1, directive: 2 };
+  const cx = new HeaderReader(section, vho, fileDataOffset, src);
   let stage: HeaderStage = 'platform';
   let pos = 0;
   let index = 0;
@@ -115,68 +115,62 @@ export function parseIgvm(input: ByteSource | Uint8Array, options: IgvmParseOpti
     if (vhs - pos < VARIABLE_HEADER_SIZE) {
       throw new IgvmFormatError({ structure: `variable header #${index}`, offset: at }, `${vhs - pos} bytes left at the end of the variable-header section, fewer than an 8-byte header`, 'InvalidBinaryVariableHeaderSection', { source: name, truncated: true });
     }
-    const vh = decodeStruct(IGVM_VHS_VARIABLE_HEADER, section, pos, { base: vho, source: name });
-    const loc: HeaderLocation = { index, offset: at, type: vh.type };
-    const fail = (problem: string, rule: string, truncated = false): never => {
-      throw new IgvmFormatError(loc, problem, rule, { source: name, truncated });
-    };
+    // IGVM_VHS_VARIABLE_HEADER (headers.ts): read in place, two u32s per header of thousands
+    const type = cx.view.getUint32(pos, true);
+    const length = cx.view.getUint32(pos + 4, true);
+    if (type === IgvmHeaderType.PAGE_DATA) {
+      const n = readPageDataRun(cx, file, layout, pos, index, vhs);
+      if (n > 0) {
+        stage = 'directive';
+        pos += n * (VARIABLE_HEADER_SIZE + PAGE_DATA_CONTENT);
+        index += n;
+        continue;
+      }
+    }
+    const loc: HeaderLocation = { index, offset: at, type };
+    cx.loc = loc;
     const contentAt = pos + VARIABLE_HEADER_SIZE;
+    cx.contentAt = contentAt;
     const room = vhs - contentAt;
-    const typeStage = headerStage(vh.type);
-    const isOptional = (vh.type & IGVM_VHT_OPTIONAL_BIT) !== 0;
-    const baseType = (vh.type & ~IGVM_VHT_OPTIONAL_BIT) >>> 0;
+    const typeStage = headerStage(type);
+    const want = CONTENT_SIZE[type];
 
-    if (typeStage === null || CONTENT_SIZE[vh.type] === undefined) {
+    if (typeStage === null || want === undefined) {
       // not a header igvm 0.4.0 knows
+      const isOptional = (type & IGVM_VHT_OPTIONAL_BIT) !== 0;
       if (isOptional && options.allowUnknown) {
-        if (vh.length > room) fail(`length ${vh.length} runs past the end of the variable-header section (${room} bytes left)`, 'InvalidVariableHeaderSize', true);
-        const skipStage: HeaderStage = headerStage(baseType) ?? stage;
-        if (stageRank[skipStage] < stageRank[stage]) fail(`a ${skipStage} header after ${stage} headers`, 'InvalidBinaryVariableHeaderSection');
+        if (length > room) cx.fail(`length ${length} runs past the end of the variable-header section (${room} bytes left)`, 'InvalidVariableHeaderSize', true);
+        const skipStage: HeaderStage = headerStage((type & ~IGVM_VHT_OPTIONAL_BIT) >>> 0) ?? stage;
+        if (STAGE_RANK[skipStage] < STAGE_RANK[stage]) cx.fail(`a ${skipStage} header after ${stage} headers`, 'InvalidBinaryVariableHeaderSection');
         stage = skipStage;
-        const unknown = { kind: 'unknown' as const, type: vh.type, content: section.slice(contentAt, contentAt + vh.length) };
+        const unknown = { kind: 'unknown' as const, type, content: section.slice(contentAt, contentAt + length) };
         pushHeader(file, layout, stage, unknown, loc);
-        pos += align8(VARIABLE_HEADER_SIZE + vh.length);
+        pos += align8(VARIABLE_HEADER_SIZE + length);
         index++;
         continue;
       }
       if (typeStage === null) {
-        fail(
+        cx.fail(
           isOptional
             ? 'the type has the optional bit (bit 31) set; igvm 0.4.0 does not skip optional headers (use --allow-unknown to skip it)'
             : 'the type is in no header range (platform 0x1-0x100, initialization 0x101-0x200, directive 0x301-0x400)',
           'InvalidBinaryVariableHeaderSection',
         );
       }
-      fail(`unknown ${typeStage} header type`, 'InvalidVariableHeaderType');
+      cx.fail(`unknown ${typeStage} header type`, 'InvalidVariableHeaderType');
     }
     const st = typeStage!;
-    if (stageRank[st] < stageRank[stage]) fail(`a ${st} header after ${stage} headers (the order is platform, initialization, directive)`, 'InvalidBinaryVariableHeaderSection');
+    if (STAGE_RANK[st] < STAGE_RANK[stage]) cx.fail(`a ${st} header after ${stage} headers (the order is platform, initialization, directive)`, 'InvalidBinaryVariableHeaderSection');
     stage = st;
-    const want = CONTENT_SIZE[vh.type]!;
-    if (vh.length !== want) fail(`length ${vh.length} is not ${want}, the size of ${headerTypeName(vh.type)}`, 'InvalidVariableHeaderType');
-    const need = vh.type === IgvmHeaderType.VP_CONTEXT ? align8(want) : want;
-    if (need > room) fail(`its ${need} content bytes run past the end of the variable-header section (${room} bytes left)`, 'InvalidVariableHeaderSize', true);
+    if (length !== want) cx.fail(`length ${length} is not ${want}, the size of ${headerTypeName(type)}`, 'InvalidVariableHeaderType');
+    const need = type === IgvmHeaderType.VP_CONTEXT ? align8(want!) : want!;
+    if (need > room) cx.fail(`its ${need} content bytes run past the end of the variable-header section (${room} bytes left)`, 'InvalidVariableHeaderSize', true);
 
-    const decode = <T>(spec: StructSpec<T>): T => {
-      try {
-        return decodeStruct(spec, section, contentAt, { base: vho, source: name });
-      } catch (e) {
-        if (e instanceof ParseError) fail(e.message.slice(e.message.lastIndexOf(': ') + 2), 'ValueOutOfRange');
-        throw e;
-      }
-    };
-    /** a reference to `length` bytes at absolute `fileOffset`, checked against the file data section */
-    const dataRef = (fileOffset: number, length: number, what: string): IgvmData => {
-      if (fileOffset < fileDataOffset) fail(`${what} file_offset 0x${fileOffset.toString(16)} lies before the file-data section at 0x${fileDataOffset.toString(16)}`, 'InvalidDataSize');
-      if (length > size - fileOffset) fail(`${what}: ${length} bytes at file_offset 0x${fileOffset.toString(16)} run past the end of the ${size}-byte file`, 'InvalidDataSize', true);
-      return { kind: 'file', source: src, offset: fileOffset, length };
-    };
-
-    const h = decodeHeader(vh.type, decode, dataRef, fail, file, src);
+    const h = decodeHeader(type, cx, file);
     // like igvm, a platform header is checked as soon as it is read (VP contexts depend on it)
-    if (h.kind === 'supported-platform') checkPlatformHeader(h, architecture, fail);
+    if (h.kind === 'supported-platform') checkPlatformHeader(h, architecture, cx.failer);
     pushHeader(file, layout, stage, h, loc);
-    pos += align8(VARIABLE_HEADER_SIZE + vh.length);
+    pos += align8(VARIABLE_HEADER_SIZE + length);
     index++;
   }
 
@@ -195,23 +189,97 @@ function pushHeader(file: IgvmFile, layout: IgvmLayout, stage: HeaderStage, h: I
   else { file.directives.push(h as IgvmDirectiveHeader); layout.directives.push(loc); }
 }
 
-type Decode = <T>(spec: StructSpec<T>) => T;
-type DataRef = (fileOffset: number, length: number, what: string) => IgvmData;
-type Fail = (problem: string, rule: string, truncated?: boolean) => never;
+/** PAGE_DATA content size (CONTENT_SIZE), and the high half of the first GPA that is not a safe integer (2^53) */
+const PAGE_DATA_CONTENT = 24;
+const MAX_GPA_HI = 0x20_0000;
 
-function decodeHeader(type: number, decode: Decode, dataRef: DataRef, fail: Fail, file: IgvmFile, src: ByteSource): IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirectiveHeader {
+function pageDataHeader(r: RawPageData, data: IgvmData | null): IgvmDirectiveHeader {
+  return { kind: 'page-data', gpa: r.gpaHi * 0x1_0000_0000 + r.gpaLo, compatibilityMask: r.compatibilityMask, flags: r.flags, dataType: r.dataType, data };
+}
+
+/**
+ * The common case, thousands of PAGE_DATA headers in a row, read in one small loop: V8
+ * optimizes a small hot loop early, while the general loop (and decodeHeader) spend most of
+ * such a file in V8's slower tiers. It takes only headers that the general path would accept
+ * and turn into the same model, and stops at the first header that is anything else (another
+ * type, a bad length, a reserved field, a data offset out of bounds, …), which the general
+ * path then reads and reports. Returns how many headers it took, starting at `pos`.
+ */
+function readPageDataRun(cx: HeaderReader, file: IgvmFile, layout: IgvmLayout, pos: number, index: number, end: number): number {
+  const view = cx.view;
+  const step = VARIABLE_HEADER_SIZE + PAGE_DATA_CONTENT;
+  const lastData = cx.size - PAGE_SIZE_4K;
+  let n = 0;
+  for (; end - pos >= step; pos += step, n++) {
+    if (view.getUint32(pos, true) !== IgvmHeaderType.PAGE_DATA || view.getUint32(pos + 4, true) !== PAGE_DATA_CONTENT) break;
+    const r = decodePageData(view, pos + VARIABLE_HEADER_SIZE);
+    if (r.gpaHi >= MAX_GPA_HI || r.reserved !== 0) break;
+    const off = r.fileOffset;
+    if (off !== 0 && (off < cx.fileDataOffset || off > lastData)) break;
+    const data: IgvmData | null = off === 0 ? null : { kind: 'file', source: cx.src, offset: off, length: PAGE_SIZE_4K };
+    file.directives.push(pageDataHeader(r, data));
+    layout.directives.push({ index: index + n, offset: cx.base + pos, type: IgvmHeaderType.PAGE_DATA });
+  }
+  return n;
+}
+
+const STAGE_RANK: Readonly<Record<HeaderStage, number>> = { platform: 0, initialization: 1, directive: 2 };
+
+/**
+ * The header being read: where it is, and the checks and reads its decoder needs. One per
+ * file, updated per header (a file can hold thousands of headers; no closures per header).
+ */
+class HeaderReader {
+  readonly view: DataView;
+  readonly name: string;
+  readonly size: number;
+  loc: HeaderLocation = { index: 0, offset: 0, type: 0 };
+  contentAt = 0;
+  /** `fail` bound to this reader, for checks that take a callback */
+  readonly failer = (problem: string, rule: string): never => this.fail(problem, rule);
+  constructor(
+    readonly section: Uint8Array,
+    readonly base: number,
+    readonly fileDataOffset: number,
+    readonly src: ByteSource,
+  ) {
+    this.view = new DataView(section.buffer, section.byteOffset, section.byteLength);
+    this.name = src.name;
+    this.size = src.size;
+  }
+  fail(problem: string, rule: string, truncated = false): never {
+    throw new IgvmFormatError(this.loc, problem, rule, { source: this.name, truncated });
+  }
+  /** the header's content, decoded with `spec` */
+  decode<T>(spec: StructSpec<T>): T {
+    try {
+      return decodeStruct(spec, this.section, this.contentAt, { base: this.base, source: this.name });
+    } catch (e) {
+      if (e instanceof ParseError) this.fail(e.message.slice(e.message.lastIndexOf(': ') + 2), 'ValueOutOfRange');
+      throw e;
+    }
+  }
+  /** a reference to `length` bytes at absolute `fileOffset`, checked against the file data section */
+  dataRef(fileOffset: number, length: number, what: string): IgvmData {
+    if (fileOffset < this.fileDataOffset) this.fail(`${what} file_offset 0x${fileOffset.toString(16)} lies before the file-data section at 0x${this.fileDataOffset.toString(16)}`, 'InvalidDataSize');
+    if (length > this.size - fileOffset) this.fail(`${what}: ${length} bytes at file_offset 0x${fileOffset.toString(16)} run past the end of the ${this.size}-byte file`, 'InvalidDataSize', true);
+    return { kind: 'file', source: this.src, offset: fileOffset, length };
+  }
+}
+
+function decodeHeader(type: number, cx: HeaderReader, file: IgvmFile): IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirectiveHeader {
   switch (type) {
     case IgvmHeaderType.SUPPORTED_PLATFORM: {
-      const r = decode(IGVM_VHS_SUPPORTED_PLATFORM);
+      const r = cx.decode(IGVM_VHS_SUPPORTED_PLATFORM);
       return { kind: 'supported-platform', compatibilityMask: r.compatibilityMask, highestVtl: r.highestVtl, platformType: r.platformType, platformVersion: r.platformVersion, sharedGpaBoundary: joinU64(r.boundaryLo, r.boundaryHi) };
     }
     case IgvmHeaderType.GUEST_POLICY: {
-      const r = decode(IGVM_VHS_GUEST_POLICY);
-      if (r.reserved !== 0) fail(`reserved is 0x${r.reserved.toString(16)}, must be 0`, 'ReservedNotZero');
+      const r = cx.decode(IGVM_VHS_GUEST_POLICY);
+      if (r.reserved !== 0) cx.fail(`reserved is 0x${r.reserved.toString(16)}, must be 0`, 'ReservedNotZero');
       return { kind: 'guest-policy', policy: joinU64(r.policyLo, r.policyHi), compatibilityMask: r.compatibilityMask };
     }
     case IgvmHeaderType.RELOCATABLE_REGION: {
-      const r = decode(IGVM_VHS_RELOCATABLE_REGION);
+      const r = cx.decode(IGVM_VHS_RELOCATABLE_REGION);
       return {
         kind: 'relocatable-region', compatibilityMask: r.compatibilityMask, vpIndex: r.vpIndex, vtl: r.vtl, flags: r.flags,
         relocationAlignment: joinU64(r.alignLo, r.alignHi), relocationRegionGpa: joinU64(r.gpaLo, r.gpaHi), relocationRegionSize: joinU64(r.sizeLo, r.sizeHi),
@@ -219,52 +287,53 @@ function decodeHeader(type: number, decode: Decode, dataRef: DataRef, fail: Fail
       };
     }
     case IgvmHeaderType.PAGE_TABLE_RELOCATION_REGION: {
-      const r = decode(IGVM_VHS_PAGE_TABLE_RELOCATION);
-      if (r.reserved !== 0) fail(`reserved is 0x${r.reserved.toString(16)}, must be 0`, 'ReservedNotZero');
+      const r = cx.decode(IGVM_VHS_PAGE_TABLE_RELOCATION);
+      if (r.reserved !== 0) cx.fail(`reserved is 0x${r.reserved.toString(16)}, must be 0`, 'ReservedNotZero');
       return { kind: 'page-table-relocation-region', compatibilityMask: r.compatibilityMask, vpIndex: r.vpIndex, vtl: r.vtl, gpa: joinU64(r.gpaLo, r.gpaHi), size: joinU64(r.sizeLo, r.sizeHi), usedSize: joinU64(r.usedLo, r.usedHi) };
     }
     case IgvmHeaderType.PARAMETER_AREA: {
-      const r = decode(IGVM_VHS_PARAMETER_AREA);
-      return { kind: 'parameter-area', numberOfBytes: r.numberOfBytes, parameterAreaIndex: r.parameterAreaIndex, initialData: r.fileOffset === 0 ? null : dataRef(r.fileOffset, r.numberOfBytes, 'parameter area') };
+      const r = cx.decode(IGVM_VHS_PARAMETER_AREA);
+      return { kind: 'parameter-area', numberOfBytes: r.numberOfBytes, parameterAreaIndex: r.parameterAreaIndex, initialData: r.fileOffset === 0 ? null : cx.dataRef(r.fileOffset, r.numberOfBytes, 'parameter area') };
     }
     case IgvmHeaderType.PAGE_DATA: {
-      const r = decode(IGVM_VHS_PAGE_DATA);
+      const r = decodePageData(cx.view, cx.contentAt);
+      if (r.gpaHi >= MAX_GPA_HI) cx.fail(`field gpa = 0x${joinU64(r.gpaLo, r.gpaHi).toString(16)} is out of range`, 'ValueOutOfRange');
       // igvm 0.4.0 reads exactly 4K, even for a 2 MB page
-      const data = r.fileOffset === 0 ? null : dataRef(r.fileOffset, PAGE_SIZE_4K, 'page data');
-      if (r.reserved !== 0) fail(`reserved is 0x${r.reserved.toString(16)}, must be 0`, 'ReservedNotZero');
-      return { kind: 'page-data', gpa: r.gpa, compatibilityMask: r.compatibilityMask, flags: r.flags, dataType: r.dataType, data };
+      const data = r.fileOffset === 0 ? null : cx.dataRef(r.fileOffset, PAGE_SIZE_4K, 'page data');
+      if (r.reserved !== 0) cx.fail(`reserved is 0x${r.reserved.toString(16)}, must be 0`, 'ReservedNotZero');
+      return pageDataHeader(r, data);
     }
     case IgvmHeaderType.PARAMETER_INSERT: {
-      const r = decode(IGVM_VHS_PARAMETER_INSERT);
+      const r = cx.decode(IGVM_VHS_PARAMETER_INSERT);
       return { kind: 'parameter-insert', gpa: r.gpa, compatibilityMask: r.compatibilityMask, parameterAreaIndex: r.parameterAreaIndex };
     }
     case IgvmHeaderType.VP_CONTEXT: {
-      const r = decode(IGVM_VHS_VP_CONTEXT);
+      const r = cx.decode(IGVM_VHS_VP_CONTEXT);
       const plat = vpContextPlatform(file, r.compatibilityMask);
       if (!plat || !plat.kind) {
-        fail(`compatibility_mask 0x${r.compatibilityMask.toString(16)} is not exactly the mask of a platform with VP contexts (SEV_SNP, SEV_ES, NATIVE, SEV, VSM_ISOLATION)`, 'InvalidVpContextPlatformType');
+        cx.fail(`compatibility_mask 0x${r.compatibilityMask.toString(16)} is not exactly the mask of a platform with VP contexts (SEV_SNP, SEV_ES, NATIVE, SEV, VSM_ISOLATION)`, 'InvalidVpContextPlatformType');
       }
-      if (r.fileOffset === 0) fail('file_offset is 0: a VP context needs its data', 'InvalidDataSize');
+      if (r.fileOffset === 0) cx.fail('file_offset is 0: a VP context needs its data', 'InvalidDataSize');
       let length = CONTEXT_PAGE_SIZE;
       if (plat!.kind === 'vbs') {
         // register_count, then count × 32 bytes: checked against the file before anything is read
-        dataRef(r.fileOffset, VBS_REGISTER_LIST_HEADER, 'VBS register list');
-        const count = new DataView(src.read(r.fileOffset, 4).slice().buffer).getUint32(0, true);
+        cx.dataRef(r.fileOffset, VBS_REGISTER_LIST_HEADER, 'VBS register list');
+        const count = new DataView(cx.src.read(r.fileOffset, 4).slice().buffer).getUint32(0, true);
         length = VBS_REGISTER_LIST_HEADER + count * VBS_REGISTER_SIZE;
       }
-      return { kind: 'vp-context', gpa: r.gpa, compatibilityMask: r.compatibilityMask, vpIndex: r.vpIndex, data: dataRef(r.fileOffset, length, 'VP context') };
+      return { kind: 'vp-context', gpa: r.gpa, compatibilityMask: r.compatibilityMask, vpIndex: r.vpIndex, data: cx.dataRef(r.fileOffset, length, 'VP context') };
     }
     case IgvmHeaderType.REQUIRED_MEMORY: {
-      const r = decode(IGVM_VHS_REQUIRED_MEMORY);
-      if (r.reserved !== 0) fail(`reserved is 0x${r.reserved.toString(16)}, must be 0`, 'ReservedNotZero');
+      const r = cx.decode(IGVM_VHS_REQUIRED_MEMORY);
+      if (r.reserved !== 0) cx.fail(`reserved is 0x${r.reserved.toString(16)}, must be 0`, 'ReservedNotZero');
       return { kind: 'required-memory', gpa: r.gpa, compatibilityMask: r.compatibilityMask, numberOfBytes: r.numberOfBytes, flags: r.flags };
     }
     case IgvmHeaderType.ERROR_RANGE: {
-      const r = decode(IGVM_VHS_ERROR_RANGE);
+      const r = cx.decode(IGVM_VHS_ERROR_RANGE);
       return { kind: 'error-range', gpa: r.gpa, compatibilityMask: r.compatibilityMask, sizeBytes: r.sizeBytes };
     }
     case IgvmHeaderType.SNP_ID_BLOCK: {
-      const r = decode(IGVM_VHS_SNP_ID_BLOCK);
+      const r = cx.decode(IGVM_VHS_SNP_ID_BLOCK);
       const b = (u: Uint8Array): Uint8Array => new Uint8Array(u);
       return {
         kind: 'snp-id-block', compatibilityMask: r.compatibilityMask, authorKeyEnabled: r.authorKeyEnabled, reserved: b(r.reserved), ld: b(r.ld),
@@ -274,13 +343,13 @@ function decodeHeader(type: number, decode: Decode, dataRef: DataRef, fail: Fail
       };
     }
     case IgvmHeaderType.VBS_MEASUREMENT: {
-      const r = decode(IGVM_VHS_VBS_MEASUREMENT);
+      const r = cx.decode(IGVM_VHS_VBS_MEASUREMENT);
       const b = (u: Uint8Array): Uint8Array => new Uint8Array(u);
       return { kind: 'vbs-measurement', ...r, bootMeasurementDigest: b(r.bootMeasurementDigest), signature: b(r.signature), publicKey: b(r.publicKey) };
     }
     default: {
-      if (!PARAMETER_USAGE_TYPES.includes(type)) fail('unknown header type', 'InvalidVariableHeaderType');
-      const r = decode(IGVM_VHS_PARAMETER);
+      if (!PARAMETER_USAGE_TYPES.includes(type)) cx.fail('unknown header type', 'InvalidVariableHeaderType');
+      const r = cx.decode(IGVM_VHS_PARAMETER);
       return { kind: 'parameter-usage', type: type as IgvmHeaderType, parameterAreaIndex: r.parameterAreaIndex, byteOffset: r.byteOffset };
     }
   }
