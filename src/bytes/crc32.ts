@@ -10,7 +10,8 @@
  * slicing-by-8 loop (eight 256-entry tables, eight bytes per step). Tests check both against
  * each other.
  */
-const TABLES = /* @__PURE__ */ (() => {
+let tables: Int32Array | null = null;
+function makeTables(): Int32Array {
   const t = new Int32Array(8 * 256);
   for (let n = 0; n < 256; n++) {
     let c = n;
@@ -21,7 +22,7 @@ const TABLES = /* @__PURE__ */ (() => {
     for (let k = 1; k < 8; k++) t[k * 256 + n] = t[(k - 1) * 256 + n]! >>> 8 ^ t[t[(k - 1) * 256 + n]! & 0xff]!;
   }
   return t;
-})();
+}
 
 type Crc32 = (bytes: Uint8Array, previous?: number) => number;
 const native: Crc32 | undefined = (() => {
@@ -37,7 +38,7 @@ export function crc32(bytes: Uint8Array, previous = 0): number {
 
 /** The portable implementation (used where zlib.crc32 is not available; exported for tests). */
 export function crc32Portable(bytes: Uint8Array, previous = 0): number {
-  const t = TABLES;
+  const t = (tables ??= makeTables());
   let c = ~previous;
   let i = 0;
   const n = bytes.length;

@@ -72,6 +72,28 @@ function pageContent(d: IgvmData): PageContent {
   return { kind: 'bytes', bytes: page };
 }
 
+function pageDataLabel(index: number, page: number, noData: boolean): string {
+  return `PAGE_DATA #${index}${page >= 0 ? ` page ${page}` : ''}${noData ? ' (no data)' : ''}`;
+}
+
+/**
+ * A PAGE_DATA page operation. A file can hold thousands; the label ("PAGE_DATA #12 page 3
+ * (no data)") is made only when something reads it (a trace, an error), not for every page.
+ */
+class PageDataOp implements SnpPageOp {
+  constructor(
+    readonly gpa: number,
+    readonly type: SnpPageType,
+    readonly content: PageContent | null,
+    private readonly header: number,
+    private readonly page: number,
+    private readonly noData: boolean,
+  ) {}
+  get label(): string {
+    return pageDataLabel(this.header, this.page, this.noData);
+  }
+}
+
 export function planIgvmMeasurement(file: IgvmFile, options: IgvmPlanOptions = {}): IgvmMeasurePlan {
   const platform = options.platform ?? 'sev-snp';
   const layout = options.layout ?? headerLayout(file);
@@ -90,7 +112,6 @@ export function planIgvmMeasurement(file: IgvmFile, options: IgvmPlanOptions = {
 
   file.directives.forEach((h, i) => {
     const loc = layout.directives[i] ?? { index: -1, offset: 0, type: headerType(h) };
-    const tag = `#${loc.index}`;
     switch (h.kind) {
       case 'page-data': {
         if ((h.compatibilityMask & mask) === 0) return;
@@ -101,29 +122,29 @@ export function planIgvmMeasurement(file: IgvmFile, options: IgvmPlanOptions = {
         const pages = is2m ? PAGE_SIZE_2M / PAGE_SIZE_4K : 1;
         for (let k = 0; k < pages; k++) {
           const gpa = h.gpa + k * PAGE_SIZE_4K;
-          const label = `PAGE_DATA ${tag}${pages > 1 ? ` page ${k}` : ''}`;
+          const page = pages > 1 ? k : -1;
           if (!snp) {
             if (h.data && dataLength(h.data) > 0) {
               const c = pageContent(h.data);
-              pieces.push({ label, content: c.kind === 'source' ? { kind: 'range', source: c.source, offset: c.offset, length: PAGE_SIZE_4K } : { kind: 'bytes', bytes: c.bytes } });
+              pieces.push({ label: pageDataLabel(loc.index, page, false), content: c.kind === 'source' ? { kind: 'range', source: c.source, offset: c.offset, length: PAGE_SIZE_4K } : { kind: 'bytes', bytes: c.bytes } });
             }
             continue;
           }
           if (h.dataType === IgvmPageDataType.NORMAL) {
-            if (h.flags & PageDataFlags.UNMEASURED) ops.push({ gpa, type: SnpPageType.UNMEASURED, content: null, label });
+            if (h.flags & PageDataFlags.UNMEASURED) ops.push(new PageDataOp(gpa, SnpPageType.UNMEASURED, null, loc.index, page, false));
             else if (!h.data || dataLength(h.data) === 0) {
-              if (options.nativeZero) ops.push({ gpa, type: SnpPageType.ZERO, content: null, label: `${label} (no data)` });
-              else ops.push({ gpa, type: SnpPageType.NORMAL, content: { kind: 'bytes', bytes: zeroPage }, label: `${label} (no data)` });
-            } else ops.push({ gpa, type: SnpPageType.NORMAL, content: pageContent(h.data), label });
-          } else if (h.dataType === IgvmPageDataType.SECRETS) ops.push({ gpa, type: SnpPageType.SECRETS, content: null, label });
-          else if (h.dataType === IgvmPageDataType.CPUID_DATA || h.dataType === IgvmPageDataType.CPUID_XF) ops.push({ gpa, type: SnpPageType.CPUID, content: null, label });
+              if (options.nativeZero) ops.push(new PageDataOp(gpa, SnpPageType.ZERO, null, loc.index, page, true));
+              else ops.push(new PageDataOp(gpa, SnpPageType.NORMAL, { kind: 'bytes', bytes: zeroPage }, loc.index, page, true));
+            } else ops.push(new PageDataOp(gpa, SnpPageType.NORMAL, pageContent(h.data), loc.index, page, false));
+          } else if (h.dataType === IgvmPageDataType.SECRETS) ops.push(new PageDataOp(gpa, SnpPageType.SECRETS, null, loc.index, page, false));
+          else if (h.dataType === IgvmPageDataType.CPUID_DATA || h.dataType === IgvmPageDataType.CPUID_XF) ops.push(new PageDataOp(gpa, SnpPageType.CPUID, null, loc.index, page, false));
         }
         return;
       }
       case 'parameter-insert': {
         if ((h.compatibilityMask & mask) === 0) return;
         if (options.checkKvm && vmsaCount > 0) kvmFail(loc, 'the VMSA must be the final page directive in the IGVM file: QEMU/KVM measures the VMSA when the launch is finalized, not in file order');
-        if (snp) ops.push({ gpa: h.gpa, type: SnpPageType.UNMEASURED, content: null, label: `PARAMETER_INSERT ${tag} area ${h.parameterAreaIndex}` });
+        if (snp) ops.push({ gpa: h.gpa, type: SnpPageType.UNMEASURED, content: null, label: `PARAMETER_INSERT #${loc.index} area ${h.parameterAreaIndex}` });
         return;
       }
       case 'vp-context': {
@@ -134,7 +155,7 @@ export function planIgvmMeasurement(file: IgvmFile, options: IgvmPlanOptions = {
           const cr0 = new DataView(readData(h.data, VMSA_OFFSETS.cr0, 8).slice().buffer).getBigUint64(0, true);
           if (cr0 !== 0x31n && cr0 !== 0x30n) kvmFail(loc, `VMSA CR0 is 0x${cr0.toString(16)}, not 0x31 (protected mode) or 0x30 (real mode), the value KVM measures`);
         }
-        const label = `VP_CONTEXT ${tag} vp ${h.vpIndex} mask 0x${h.compatibilityMask.toString(16)}`;
+        const label = `VP_CONTEXT #${loc.index} vp ${h.vpIndex} mask 0x${h.compatibilityMask.toString(16)}`;
         const c = pageContent(h.data);
         if (snp) ops.push({ gpa: h.gpa, type: SnpPageType.VMSA, content: c, label });
         else pieces.push({ label, content: c.kind === 'source' ? { kind: 'range', source: c.source, offset: c.offset, length: PAGE_SIZE_4K } : { kind: 'bytes', bytes: c.bytes } });

@@ -12,7 +12,7 @@ import { headerTypeName } from '../../formats/igvm/defs.js';
 import { parseIgvm } from '../../formats/igvm/parse.js';
 import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
 import type { SnpIdBlock } from '../../formats/igvm/model.js';
-import { checkIgvmIdBlock, type IgvmIdBlockCheck } from '../../sign/igvm.js';
+import type { IgvmIdBlockCheck } from '../../sign/igvm.js';
 import { IGVM_MEASURE_PLATFORMS, measureIgvm, type IgvmMeasurePlatform } from '../../measure/igvm.js';
 import { snpTraceLine, sevTraceLine, traceHeader } from '../../report/trace.js';
 import { VERSION } from '../../version.js';
@@ -56,7 +56,8 @@ export async function runIgvmMeasure(file: string, f: IgvmMeasureFlags): Promise
     let sigCheck: IgvmIdBlockCheck | null = null;
     if (m.idBlock && m.idBlock.matches && platform === 'sev-snp') {
       const h = parsed.file.directives.filter((d): d is SnpIdBlock => d.kind === 'snp-id-block' && (d.compatibilityMask & m.compatibilityMask) !== 0).pop();
-      if (h) sigCheck = checkIgvmIdBlock(parsed.file, h, m.digest, m.compatibilityMask);
+      // the ECDSA code (and its curve set-up) is loaded only for a file that carries an ID block
+      if (h) sigCheck = (await import('../../sign/igvm.js')).checkIgvmIdBlock(parsed.file, h, m.digest, m.compatibilityMask);
     }
     if (f.json) {
       const doc = {
