@@ -3,10 +3,10 @@
  * Command implementations are imported lazily so start-up stays fast.
  * Exit codes: 0 ok, 1 error, 2 usage error.
  */
-import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { Command, CommanderError, Option } from 'commander';
 import { PrelaunchError } from '../errors.js';
 import { VERSION } from '../version.js';
+import { GOLDEN_WORKER_ARG } from './golden-worker.js';
 import { addMeasureOptions } from './measure-options.js';
 import { addSigningOptions } from './signing-options.js';
 
@@ -276,10 +276,10 @@ export async function main(argv: string[]): Promise<number> {
   }
 }
 
-// `golden` runs artifacts on worker threads that re-enter this script (see commands/golden.ts).
-const job = workerData && typeof workerData === 'object' ? (workerData as { prelaunchGoldenJob?: unknown }).prelaunchGoldenJob : undefined;
-if (!isMainThread && job) {
-  void import('./commands/golden.js').then((g) => g.goldenWorkerMain(job as Parameters<typeof g.goldenWorkerMain>[0], (m) => parentPort!.postMessage(m)));
+// `golden` runs artifacts on worker threads that re-enter this script with GOLDEN_WORKER_ARG
+// (see commands/golden.ts); worker_threads itself is loaded only then (~1-3 ms of start-up).
+if (process.argv[2] === GOLDEN_WORKER_ARG) {
+  void import('./golden-worker-main.js').then((w) => w.runGoldenWorker());
 } else {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;

@@ -2,6 +2,7 @@
  * `prelaunch golden [MANIFEST]`: every measurement of a release matrix in one canonical JSON
  * document; `prelaunch golden --check REPORT DOCUMENT`: which entry a report matches.
  */
+import { GOLDEN_WORKER_ARG } from '../golden-worker.js';
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
@@ -231,7 +232,7 @@ async function runOnWorkers(jobs: GoldenJob[], onProgress?: (done: number, total
   const done = new Array<number>(jobs.length).fill(0);
   const totals = new Array<number>(jobs.length).fill(0);
   return Promise.all(jobs.map((job, k) => new Promise<GoldenDocument>((resolve, reject) => {
-    const w = new Worker(script, { workerData: { prelaunchGoldenJob: job }, stdout: false, stderr: false });
+    const w = new Worker(script, { argv: [GOLDEN_WORKER_ARG], workerData: { prelaunchGoldenJob: job }, stdout: false, stderr: false });
     w.on('message', (m: { progress?: [number, number]; doc?: GoldenDocument; error?: { code: string; message: string } }) => {
       if (m.progress) {
         [done[k], totals[k]] = m.progress;
