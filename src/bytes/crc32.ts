@@ -3,14 +3,36 @@
  * initial value and final xor 0xFFFFFFFF. Incremental: `crc32(b, crc32(a))` equals
  * `crc32(a ‖ b)`.
  *
- * The IGVM parser checks the CRC of every variable-header section, ~260 KB for a file with
- * 8,000 pages. It runs once per process, so JavaScript never gets past V8's baseline tier for
- * it: a byte at a time took ~3 ms there. Node's zlib.crc32 (Node ≥ 20.15, reached without a
- * static import so that this module stays portable) does it natively; elsewhere, a
- * slicing-by-8 loop (eight 256-entry tables, eight bytes per step). Tests check both against
- * each other.
+ * The IGVM parser checks the CRC of every variable-header section: ~260 KB for a file with
+ * 8,000 pages, once per process, so V8 never optimizes the loop (a byte at a time took ~3 ms
+ * there). Large inputs go to Node's zlib.crc32 (Node ≥ 20.15; reached without a static import,
+ * so this module stays portable). Loading zlib costs ~1-3 ms itself, so small inputs, and
+ * runtimes without it, use a slicing-by-8 loop (eight 256-entry tables, eight bytes a step).
+ * Tests check both against zlib.
  */
+type Crc32 = (bytes: Uint8Array, previous?: number) => number;
+
+/** below this many bytes the JavaScript loop costs less than loading zlib */
+const NATIVE_FROM = 128 * 1024;
+let native: Crc32 | null | undefined;
+
+function nativeCrc32(): Crc32 | null {
+  if (native === undefined) {
+    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
+    const zlib = proc?.getBuiltinModule?.('node:zlib') as { crc32?: Crc32 } | undefined;
+    native = typeof zlib?.crc32 === 'function' ? zlib.crc32 : null;
+  }
+  return native;
+}
+
+/** CRC-32 of `bytes`, continuing from `previous` (the CRC of everything before them). */
+export function crc32(bytes: Uint8Array, previous = 0): number {
+  const fast = bytes.length >= NATIVE_FROM ? nativeCrc32() : null;
+  return fast ? fast(bytes, previous >>> 0) : crc32Portable(bytes, previous);
+}
+
 let tables: Int32Array | null = null;
+
 function makeTables(): Int32Array {
   const t = new Int32Array(8 * 256);
   for (let n = 0; n < 256; n++) {
@@ -24,19 +46,7 @@ function makeTables(): Int32Array {
   return t;
 }
 
-type Crc32 = (bytes: Uint8Array, previous?: number) => number;
-const native: Crc32 | undefined = (() => {
-  const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-  const zlib = proc?.getBuiltinModule?.('node:zlib') as { crc32?: Crc32 } | undefined;
-  return typeof zlib?.crc32 === 'function' ? zlib.crc32 : undefined;
-})();
-
-/** CRC-32 of `bytes`, continuing from `previous` (the CRC of everything before them). */
-export function crc32(bytes: Uint8Array, previous = 0): number {
-  return native ? native(bytes, previous >>> 0) : crc32Portable(bytes, previous);
-}
-
-/** The portable implementation (used where zlib.crc32 is not available; exported for tests). */
+/** The portable implementation (slicing-by-8; exported for tests). */
 export function crc32Portable(bytes: Uint8Array, previous = 0): number {
   const t = (tables ??= makeTables());
   let c = ~previous;

@@ -66,6 +66,12 @@ describe('crc32', () => {
       expect(crc32Portable(d, 0xdead_beef)).toBe(zlib.crc32(d, 0xdead_beef));
     }
   });
+  it('large inputs (zlib when Node has it) equal the portable loop, whole and continued', () => {
+    const big = new Uint8Array(createHash('shake256', { outputLength: 300_000 }).update('prelaunch crc32 big').digest());
+    expect(crc32(big)).toBe(crc32Portable(big));
+    expect(crc32(big, 0x1234_5678)).toBe(crc32Portable(big, 0x1234_5678));
+    expect(crc32(big.subarray(150_000), crc32(big.subarray(0, 150_000)))).toBe(zlib.crc32(big));
+  });
 });
 
 describe('igvm measure: every igvmmeasure vector', () => {
