@@ -16,6 +16,7 @@
  * `checkKvm` adds igvmmeasure's --check-kvm rules. Where the igvm crate's own measurer
  * differs, see docs/igvm.md.
  */
+import type { ByteSource } from '../bytes/source.js';
 import { FirmwareError } from '../errors.js';
 import { IgvmPageDataType, IgvmPlatformType, PAGE_SIZE_2M, PAGE_SIZE_4K, PageDataFlags, headerTypeName } from '../formats/igvm/defs.js';
 import { dataLength, readData, supportedPlatforms, type IgvmData, type IgvmFile } from '../formats/igvm/model.js';
@@ -77,21 +78,36 @@ function pageDataLabel(index: number, page: number, noData: boolean): string {
 }
 
 /**
- * A PAGE_DATA page operation. A file can hold thousands; the label ("PAGE_DATA #12 page 3
- * (no data)") is made only when something reads it (a trace, an error), not for every page.
+ * A PAGE_DATA page operation. A file can hold thousands, and everything the parser and the
+ * planner keep for each page is copied by V8's young-generation GC, so an operation keeps
+ * only what it needs: the label ("PAGE_DATA #12 page 3 (no data)") is made when something
+ * reads it (a trace, an error), and the content of a 4K page of the file is described afresh
+ * on each read from the header's own data reference (short-lived, so the GC never copies it).
  */
 class PageDataOp implements SnpPageOp {
   constructor(
     readonly gpa: number,
     readonly type: SnpPageType,
-    readonly content: PageContent | null,
+    /** a 4K page of the input (the header's data), or null: then `fixed` is the content */
+    private readonly file: { source: ByteSource; offset: number } | null,
+    private readonly fixed: PageContent | null,
     private readonly header: number,
     private readonly page: number,
     private readonly noData: boolean,
   ) {}
+  get content(): PageContent | null {
+    return this.file ? { kind: 'source', source: this.file.source, offset: this.file.offset } : this.fixed;
+  }
   get label(): string {
     return pageDataLabel(this.header, this.page, this.noData);
   }
+}
+
+/** A NORMAL page with data: the input's 4K page itself, or a page built from in-memory data. */
+function dataPageOp(gpa: number, d: IgvmData, header: number, page: number): PageDataOp {
+  return d.kind === 'file' && d.length === PAGE_SIZE_4K
+    ? new PageDataOp(gpa, SnpPageType.NORMAL, d, null, header, page, false)
+    : new PageDataOp(gpa, SnpPageType.NORMAL, null, pageContent(d), header, page, false);
 }
 
 export function planIgvmMeasurement(file: IgvmFile, options: IgvmPlanOptions = {}): IgvmMeasurePlan {
@@ -109,6 +125,7 @@ export function planIgvmMeasurement(file: IgvmFile, options: IgvmPlanOptions = {
   let idBlock: IgvmIdBlockRef | null = null;
   let vmsaCount = 0;
   const zeroPage = new Uint8Array(PAGE_SIZE_4K);
+  const zeroContent: PageContent = { kind: 'bytes', bytes: zeroPage };
 
   file.directives.forEach((h, i) => {
     const loc = layout.directives[i] ?? { index: -1, offset: 0, type: headerType(h) };
@@ -131,13 +148,13 @@ export function planIgvmMeasurement(file: IgvmFile, options: IgvmPlanOptions = {
             continue;
           }
           if (h.dataType === IgvmPageDataType.NORMAL) {
-            if (h.flags & PageDataFlags.UNMEASURED) ops.push(new PageDataOp(gpa, SnpPageType.UNMEASURED, null, loc.index, page, false));
+            if (h.flags & PageDataFlags.UNMEASURED) ops.push(new PageDataOp(gpa, SnpPageType.UNMEASURED, null, null, loc.index, page, false));
             else if (!h.data || dataLength(h.data) === 0) {
-              if (options.nativeZero) ops.push(new PageDataOp(gpa, SnpPageType.ZERO, null, loc.index, page, true));
-              else ops.push(new PageDataOp(gpa, SnpPageType.NORMAL, { kind: 'bytes', bytes: zeroPage }, loc.index, page, true));
-            } else ops.push(new PageDataOp(gpa, SnpPageType.NORMAL, pageContent(h.data), loc.index, page, false));
-          } else if (h.dataType === IgvmPageDataType.SECRETS) ops.push(new PageDataOp(gpa, SnpPageType.SECRETS, null, loc.index, page, false));
-          else if (h.dataType === IgvmPageDataType.CPUID_DATA || h.dataType === IgvmPageDataType.CPUID_XF) ops.push(new PageDataOp(gpa, SnpPageType.CPUID, null, loc.index, page, false));
+              if (options.nativeZero) ops.push(new PageDataOp(gpa, SnpPageType.ZERO, null, null, loc.index, page, true));
+              else ops.push(new PageDataOp(gpa, SnpPageType.NORMAL, null, zeroContent, loc.index, page, true));
+            } else ops.push(dataPageOp(gpa, h.data, loc.index, page));
+          } else if (h.dataType === IgvmPageDataType.SECRETS) ops.push(new PageDataOp(gpa, SnpPageType.SECRETS, null, null, loc.index, page, false));
+          else if (h.dataType === IgvmPageDataType.CPUID_DATA || h.dataType === IgvmPageDataType.CPUID_XF) ops.push(new PageDataOp(gpa, SnpPageType.CPUID, null, null, loc.index, page, false));
         }
         return;
       }
