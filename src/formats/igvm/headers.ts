@@ -116,16 +116,16 @@ export const IGVM_VHS_PARAMETER_AREA = defineStruct<{ numberOfBytes: number; par
  * cost, which for an 8,000-page file was a tenth of `igvm measure` (docs/performance.md).
  */
 export interface RawPageData { gpaLo: number; gpaHi: number; compatibilityMask: number; fileOffset: number; flags: number; dataType: number; reserved: number }
-export function decodePageData(view: DataView, at: number): RawPageData {
-  return {
-    gpaLo: view.getUint32(at, true),
-    gpaHi: view.getUint32(at + 4, true),
-    compatibilityMask: view.getUint32(at + 8, true),
-    fileOffset: view.getUint32(at + 12, true),
-    flags: view.getUint32(at + 16, true),
-    dataType: view.getUint16(at + 20, true),
-    reserved: view.getUint16(at + 22, true),
-  };
+/** Decode the PAGE_DATA content at `at` into `out` (reused by the parser's header loop: no allocation per header). */
+export function decodePageData(view: DataView, at: number, out: RawPageData = { gpaLo: 0, gpaHi: 0, compatibilityMask: 0, fileOffset: 0, flags: 0, dataType: 0, reserved: 0 }): RawPageData {
+  out.gpaLo = view.getUint32(at, true);
+  out.gpaHi = view.getUint32(at + 4, true);
+  out.compatibilityMask = view.getUint32(at + 8, true);
+  out.fileOffset = view.getUint32(at + 12, true);
+  out.flags = view.getUint32(at + 16, true);
+  out.dataType = view.getUint16(at + 20, true);
+  out.reserved = view.getUint16(at + 22, true);
+  return out;
 }
 export const IGVM_VHS_PARAMETER_INSERT = defineStruct<{ gpa: number; compatibilityMask: number; parameterAreaIndex: number }>(
   'IGVM_VHS_PARAMETER_INSERT',

@@ -209,10 +209,11 @@ function readPageDataRun(cx: HeaderReader, file: IgvmFile, layout: IgvmLayout, p
   const view = cx.view;
   const step = VARIABLE_HEADER_SIZE + PAGE_DATA_CONTENT;
   const lastData = cx.size - PAGE_SIZE_4K;
+  const scratch: RawPageData = { gpaLo: 0, gpaHi: 0, compatibilityMask: 0, fileOffset: 0, flags: 0, dataType: 0, reserved: 0 };
   let n = 0;
   for (; end - pos >= step; pos += step, n++) {
     if (view.getUint32(pos, true) !== IgvmHeaderType.PAGE_DATA || view.getUint32(pos + 4, true) !== PAGE_DATA_CONTENT) break;
-    const r = decodePageData(view, pos + VARIABLE_HEADER_SIZE);
+    const r = decodePageData(view, pos + VARIABLE_HEADER_SIZE, scratch);
     if (r.gpaHi >= MAX_GPA_HI || r.reserved !== 0) break;
     const off = r.fileOffset;
     if (off !== 0 && (off < cx.fileDataOffset || off > lastData)) break;
