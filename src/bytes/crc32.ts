@@ -31,6 +31,16 @@ export function crc32(bytes: Uint8Array, previous = 0): number {
   return fast ? fast(bytes, previous >>> 0) : crc32Portable(bytes, previous);
 }
 
+/**
+ * The CRC-32 function for a caller with many inputs (the IGVM serializer keys every 4K page
+ * it writes by its CRC): zlib's where Node has it (loaded once, then native per call), else
+ * the portable loop.
+ */
+export function crc32ForMany(): (bytes: Uint8Array, previous?: number) => number {
+  const fast = nativeCrc32();
+  return fast ? (bytes, previous = 0) => fast(bytes, previous >>> 0) : crc32Portable;
+}
+
 let tables: Int32Array | null = null;
 
 function makeTables(): Int32Array {

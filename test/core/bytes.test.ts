@@ -35,6 +35,24 @@ describe('hex', () => {
   });
 });
 
+describe('equalBytes', () => {
+  it('short and long inputs (the long ones go to Buffer.compare in Node)', () => {
+    for (const n of [0, 1, 63, 64, 4096]) {
+      const a = new Uint8Array(n).map((_, i) => i * 7);
+      expect(equalBytes(a, a.slice())).toBe(true);
+      if (n > 0) {
+        const b = a.slice();
+        b[n - 1]! ^= 1;
+        expect(equalBytes(a, b)).toBe(false);
+        const c = a.slice();
+        c[0]! ^= 0x80;
+        expect(equalBytes(a, c)).toBe(false);
+      }
+      expect(equalBytes(a, new Uint8Array(n + 1))).toBe(false);
+    }
+  });
+});
+
 describe('base64', () => {
   it('matches Buffer for lengths 0..40 and round-trips', () => {
     for (let n = 0; n <= 40; n++) {

@@ -17,7 +17,7 @@
  * kept (shifted if the header section changed size), so a file another writer laid out
  * differently also comes back byte for byte. Any other data is appended after it.
  */
-import { crc32 } from '../../bytes/crc32.js';
+import { crc32, crc32ForMany } from '../../bytes/crc32.js';
 import type { ByteSource } from '../../bytes/source.js';
 import type { ParsedIgvm } from './parse.js';
 import { IgvmFormatError } from './errors.js';
@@ -34,43 +34,60 @@ import { equalBytes } from '../../bytes/hex.js';
 
 const MAX_U32 = 0xffff_ffff;
 
-/** File-data section builder with igvm's de-duplication by exact content. */
+/**
+ * File-data section builder with igvm's de-duplication by exact content. Blobs are written
+ * into one growing buffer (a file has thousands of 4K pages; a buffer each cost more in
+ * allocation and GC than the copying), keyed by length and CRC-32 to find equal ones.
+ */
 class FileData {
-  readonly chunks: Uint8Array[] = [];
   /** the preserved data section of a parsed file */
   kept: { source: ByteSource; from: number; length: number; shift: number } | null = null;
-  private next: number;
-  private readonly seen = new Map<string, Array<{ bytes: Uint8Array; offset: number }>>();
-  constructor(readonly start: number) {
-    this.next = start;
+  private buf: Uint8Array;
+  private used = 0;
+  /** length:crc → offsets in `buf` of the blobs with that key */
+  private readonly seen = new Map<string, number[]>();
+  private readonly crc = crc32ForMany();
+  /** `expected`: the bytes the caller expects to add (before de-duplication), to size the buffer once */
+  constructor(readonly start: number, expected = 0) {
+    this.buf = new Uint8Array(Math.min(Math.max(expected, 1 << 16), 1 << 28));
   }
   get length(): number {
-    return this.next - this.start;
+    return this.used;
   }
-  /** Append `bytes` (or find an equal earlier blob); returns its file offset. */
-  add(bytes: Uint8Array): number {
-    const key = `${bytes.length}:${crc32(bytes)}`;
-    const list = this.seen.get(key) ?? [];
-    for (const c of list) if (equalBytes(c.bytes, bytes)) return c.offset;
-    const offset = this.next;
+  /** the section's bytes (valid until the next add) */
+  get bytes(): Uint8Array {
+    return this.buf.subarray(0, this.used);
+  }
+  /** Append `d` zero-padded to `size` bytes (or find an equal earlier blob); returns its file offset. */
+  add(d: IgvmData, size: number): number {
+    const len = dataLength(d);
+    if (len > size) throw new RangeError(`IGVM data of ${len} bytes does not fit in ${size}`);
+    if (this.used + size > this.buf.length) {
+      const grown = new Uint8Array(Math.max(this.buf.length * 2, this.used + size));
+      grown.set(this.bytes);
+      this.buf = grown;
+    }
+    const at = this.used;
+    // the buffer past `used` is all zero, so the padding is already there
+    this.buf.set(readData(d), at);
+    const blob = this.buf.subarray(at, at + size);
+    const key = `${size}:${this.crc(blob)}`;
+    const list = this.seen.get(key);
+    if (list) {
+      for (const o of list) {
+        if (equalBytes(this.buf.subarray(o, o + size), blob)) {
+          blob.fill(0, 0, len);
+          return this.start + o;
+        }
+      }
+    }
+    const offset = this.start + at;
     if (offset > MAX_U32) throw new RangeError('IGVM file data does not fit in a u32 file offset');
-    const own = bytes.slice();
-    this.chunks.push(own);
-    list.push({ bytes: own, offset });
-    this.seen.set(key, list);
-    this.next += own.length;
+    if (list) list.push(at);
+    else this.seen.set(key, [at]);
+    this.used += size;
     return offset;
   }
-}
-
-
-/** `d`'s bytes zero-padded to `size`. */
-function padded(d: IgvmData, size: number): Uint8Array {
-  const len = dataLength(d);
-  if (len === size) return readData(d).slice();
-  const out = new Uint8Array(size);
-  out.set(readData(d));
-  return out;
 }
 
 export interface SerializeOptions {
@@ -96,7 +113,7 @@ export function serializeIgvm(file: IgvmFile, options: SerializeOptions = {}): U
   const view = new DataView(section.buffer);
   const keep = options.preserve;
   const kept = keep ? { source: keep.source, from: keep.fileDataOffset, length: keep.source.size - keep.fileDataOffset, shift: vhEnd - keep.fileDataOffset } : null;
-  const data = new FileData(vhEnd + (kept?.length ?? 0));
+  const data = new FileData(vhEnd + (kept?.length ?? 0), expectedDataSize(all, kept !== null));
   if (kept) data.kept = kept;
 
   all.forEach((h, i) => {
@@ -126,11 +143,20 @@ export function serializeIgvm(file: IgvmFile, options: SerializeOptions = {}): U
     for (let at = 0; at < kept.length; at += 1 << 20) out.set(kept.source.read(kept.from + at, Math.min(1 << 20, kept.length - at)), pos + at);
     pos += kept.length;
   }
-  for (const c of data.chunks) {
-    out.set(c, pos);
-    pos += c.length;
-  }
+  out.set(data.bytes, pos);
   return out;
+}
+
+/** Upper bound of the file data the headers add (4K per page or context; 0 when a parsed file's data is kept). */
+function expectedDataSize(all: ReadonlyArray<IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirectiveHeader>, keeping: boolean): number {
+  if (keeping) return 0;
+  let n = 0;
+  for (const h of all) {
+    if (h.kind === 'page-data' && h.data) n += PAGE_SIZE_4K;
+    else if (h.kind === 'vp-context') n += Math.max(PAGE_SIZE_4K, dataLength(h.data));
+    else if (h.kind === 'parameter-area' && h.initialData) n += h.numberOfBytes;
+  }
+  return n;
 }
 
 /** A header's content bytes; with `data`, its file data is written and the offset filled in. */
@@ -139,7 +165,7 @@ function contentOf(h: IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirect
     if (!data || !d || dataLength(d) === 0) return 0;
     const k = data.kept;
     if (k && d.kind === 'file' && d.source === k.source && d.offset >= k.from && (size === undefined || dataLength(d) === size)) return d.offset + k.shift;
-    return data.add(size === undefined ? readData(d) : padded(d, size));
+    return data.add(d, size ?? dataLength(d));
   };
   switch (h.kind) {
     case 'supported-platform': return encodeSupportedPlatform(h);
