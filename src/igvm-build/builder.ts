@@ -56,8 +56,9 @@ export interface IgvmBuildOptions {
   kernelName?: string;
   bldr?: Uint8Array | null;
   tdxStage1?: Uint8Array | null;
+  /** loaded at 0x800000; its pages are referenced, not copied: keep the source readable until the file is serialized */
   filesystem?: ByteSource | null;
-  /** QEMU/Vanadium: a flat OVMF image */
+  /** QEMU/Vanadium: a flat OVMF image (referenced like the filesystem) */
   firmware?: ByteSource | null;
   /** 1..4 (default 1) */
   comport?: number;
@@ -278,11 +279,17 @@ export function buildIgvm(o: IgvmBuildOptions): IgvmBuildResult {
   }
 
   if (o.filesystem) {
+    // referenced, not copied, like the firmware's pages (a 32 MiB image is 8,192 pages);
+    // only a partial last page is padded in memory, as igvmbuilder pads it
     const fs = o.filesystem;
     for (let off = 0, g = kernelFs.start; off < fs.size; off += PAGE, g += PAGE) {
-      const buf = new Uint8Array(PAGE);
-      buf.set(fs.read(off, Math.min(PAGE, fs.size - off)));
-      directives.push(page(g, mask, buf));
+      if (fs.size - off >= PAGE) {
+        directives.push({ kind: 'page-data', gpa: g, compatibilityMask: mask, flags: 0, dataType: IgvmPageDataType.NORMAL, data: { kind: 'file', source: fs, offset: off, length: PAGE } });
+      } else {
+        const buf = new Uint8Array(PAGE);
+        buf.set(fs.read(off, fs.size - off));
+        directives.push(page(g, mask, buf));
+      }
     }
   }
 

@@ -1,5 +1,5 @@
 // IGVM benchmark, called by test/bench/run.mjs (and runnable alone: node test/bench/igvm-bench.mjs
-// [--runs N] [--igvmmeasure PATH]).
+// [--runs N] [--igvmmeasure PATH] [--igvmbuilder PATH]).
 //
 // The workload of ../shared/spec/performance-anchors.md: an IGVM of EDK2 + a 32 MiB filesystem,
 // SNP + native, built the way igvmbuilder builds it —
@@ -12,9 +12,11 @@
 // Timed as whole processes, median (and minimum) of `runs` after one warm-up: `prelaunch igvm
 // measure`, and igvmmeasure on the same file when its path is given (--igvmmeasure PATH or
 // IGVMMEASURE=PATH; see docs/performance.md for how it was built here), run by run in turn so
-// that both see the same machine. When NODE_EXTRA_CA_CERTS is set (this workplace sets it to
+// that both see the same machine; the ratio given is the median of the per-round ratios. When NODE_EXTRA_CA_CERTS is set (this workplace sets it to
 // the system bundle, which every Node process then parses at start-up, +35-45 ms),
-// prelaunch is timed with it and without it. Then `igvm build` and `igvm sign` of the file.
+// prelaunch is timed with it and without it. Then `igvm build` (beside igvmbuilder, with
+// --igvmbuilder PATH or IGVMBUILDER=PATH) and `igvm sign` (beside igvmmeasure sign), each
+// output checked to be byte-identical to the reference tool's.
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -53,12 +55,18 @@ export function makeBigIgvm(dir) {
   return { file, size: bytes.length, digest: c.igvmmeasure, buildArgv: argv };
 }
 
+const GNU_TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
+
+/** One run: wall seconds (GNU time adds ~1 ms, the same for every command), stdout, peak RSS in MiB (NaN without GNU time). */
 function run(cmd, argv, env) {
   const t0 = process.hrtime.bigint();
-  const r = spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 * MiB, env });
+  const r = GNU_TIME
+    ? spawnSync(GNU_TIME, ['-f', '%M', cmd, ...argv], { encoding: 'utf8', maxBuffer: 64 * MiB, env })
+    : spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 * MiB, env });
   const wall = Number(process.hrtime.bigint() - t0) / 1e9;
   if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed: ${r.stderr}`);
-  return { wall, stdout: r.stdout };
+  const rss = GNU_TIME ? Number(r.stderr.trim().split('\n').pop()) / 1024 : NaN;
+  return { wall, stdout: r.stdout, rss };
 }
 
 /**
@@ -67,16 +75,21 @@ function run(cmd, argv, env) {
  */
 export function interleaved(cmds, runs) {
   const walls = cmds.map(() => []);
+  const rss = cmds.map(() => 0);
   for (let i = 0; i < runs + 1; i++) {
     cmds.forEach((c, k) => {
       const r = run(c.cmd, c.argv, c.env);
-      if (c.expect && r.stdout.split('\n').map((l) => l.trim()).filter(Boolean).pop() !== c.expect) {
+      if (c.expect && r.stdout.split('\n').map((l) => l.trim()).filter(Boolean)[0] !== c.expect) {
         throw new Error(`${c.label}: unexpected output ${r.stdout.trim()}`);
       }
-      if (i > 0) walls[k].push(r.wall);
+      if (i > 0) { walls[k].push(r.wall); rss[k] = Math.max(rss[k], r.rss); }
     });
   }
-  return cmds.map((c, k) => ({ label: c.label, median: median(walls[k]), min: Math.min(...walls[k]) }));
+  // walls[k][i] / walls[0][i]: the same round, so slow spells of the machine cancel out
+  return cmds.map((c, k) => ({
+    label: c.label, median: median(walls[k]), min: Math.min(...walls[k]), rssMiB: rss[k],
+    pairedRatio: median(walls[k].map((w, i) => w / walls[0][i])),
+  }));
 }
 
 function withoutCaCerts() {
@@ -85,7 +98,7 @@ function withoutCaCerts() {
   return env;
 }
 
-export async function benchIgvm({ runs = 9, tmp, igvmmeasure = process.env.IGVMMEASURE ?? null } = {}) {
+export async function benchIgvm({ runs = 9, tmp, igvmmeasure = process.env.IGVMMEASURE ?? null, igvmbuilder = process.env.IGVMBUILDER ?? null } = {}) {
   if (!fs.existsSync(CLI)) throw new Error('build first: npm run build');
   const dir = tmp ?? fs.mkdtempSync(path.join(os.tmpdir(), 'prelaunch-igvm-bench-'));
   try {
@@ -103,12 +116,24 @@ export async function benchIgvm({ runs = 9, tmp, igvmmeasure = process.env.IGVMM
       name: `IGVM measure, ${mb} MB (EDK2 + 32 MiB filesystem, SNP + native): ${x.label}${x.label === 'node -e 0' ? ' (start-up alone)' : ''}`,
       bytes: x.label === 'node -e 0' ? 0 : size,
       seconds: x.median,
-      note: `min ${(x.min * 1000).toFixed(1)} ms${ref && x !== ref && x.label !== 'node -e 0' ? `; ${(x.median / ref.median).toFixed(2)}× igvmmeasure's median` : ''}`,
+      note: `min ${(x.min * 1000).toFixed(1)} ms, peak RSS ${x.rssMiB.toFixed(1)} MiB${ref && x !== ref && x.label !== 'node -e 0' ? `; ${x.pairedRatio.toFixed(2)}× igvmmeasure (median of the per-round ratios)` : ''}`,
     }));
     if (!igvmmeasure) results.push({ name: 'igvmmeasure (not run: give --igvmmeasure PATH)', bytes: 0, seconds: 0.149, note: 'the figure from the reference machine, performance-anchors.md' });
 
-    const b = interleaved([{ label: 'build', cmd: process.execPath, argv: [CLI, ...buildArgv], env: withoutCaCerts() }], Math.min(runs, 5))[0];
-    results.push({ name: `IGVM build of that file (prelaunch igvm build, igvmbuilder's flags)`, bytes: size, seconds: b.median, note: `min ${(b.min * 1000).toFixed(1)} ms; igvmbuilder: 0.21 s on the reference machine` });
+    const buildCmds = [{ label: 'prelaunch', cmd: process.execPath, argv: [CLI, ...buildArgv], env: withoutCaCerts() }];
+    if (igvmbuilder) {
+      const out = buildArgv.indexOf(file);
+      const argv = buildArgv.slice(2).map((a, i) => (i === out - 2 ? path.join(dir, 'r.built.igvm') : a));
+      buildCmds.unshift({ label: 'igvmbuilder', cmd: igvmbuilder, argv });
+    }
+    const bs = interleaved(buildCmds, Math.min(runs, 9));
+    if (igvmbuilder && Buffer.compare(fs.readFileSync(path.join(dir, 'r.built.igvm')), fs.readFileSync(file)) !== 0) throw new Error('igvm build output differs from igvmbuilder');
+    for (const x of bs) {
+      results.push({
+        name: `IGVM build of that file: ${x.label}`, bytes: size, seconds: x.median,
+        note: `min ${(x.min * 1000).toFixed(1)} ms, peak RSS ${x.rssMiB.toFixed(1)} MiB${igvmbuilder && x.label === 'prelaunch' ? `; ${x.pairedRatio.toFixed(2)}× igvmbuilder (median of the per-round ratios); byte-identical output` : igvmbuilder ? '' : '; igvmbuilder: 0.21 s, 143 MiB on the reference machine'}`,
+      });
+    }
     const key = path.join(ROOT, 'test/vectors/keys/igvm/id_key.pem');
     const signCmds = [{ label: 'prelaunch', cmd: process.execPath, argv: [CLI, 'igvm', 'sign', file, '--output', path.join(dir, 'p.signed.igvm'), '--id-key', key], env: withoutCaCerts() }];
     if (igvmmeasure) signCmds.unshift({ label: 'igvmmeasure', cmd: igvmmeasure, argv: [file, 'sign', '--output', path.join(dir, 'r.signed.igvm'), '--id-key', key] });
@@ -116,7 +141,7 @@ export async function benchIgvm({ runs = 9, tmp, igvmmeasure = process.env.IGVMM
     if (igvmmeasure && Buffer.compare(fs.readFileSync(path.join(dir, 'p.signed.igvm')), fs.readFileSync(path.join(dir, 'r.signed.igvm'))) !== 0) {
       throw new Error('igvm sign output differs from igvmmeasure sign');
     }
-    for (const x of s) results.push({ name: `IGVM sign of that file: ${x.label}`, bytes: size, seconds: x.median, note: `min ${(x.min * 1000).toFixed(1)} ms${igvmmeasure && x.label === 'prelaunch' ? `; ${(x.median / s[0].median).toFixed(2)}× igvmmeasure's median; byte-identical output` : ''}` });
+    for (const x of s) results.push({ name: `IGVM sign of that file: ${x.label}`, bytes: size, seconds: x.median, note: `min ${(x.min * 1000).toFixed(1)} ms, peak RSS ${x.rssMiB.toFixed(1)} MiB${igvmmeasure && x.label === 'prelaunch' ? `; ${x.pairedRatio.toFixed(2)}× igvmmeasure (median of the per-round ratios); byte-identical output` : ''}` });
     return results;
   } finally {
     if (!tmp) fs.rmSync(dir, { recursive: true, force: true });
@@ -127,7 +152,8 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   const args = process.argv.slice(2);
   const runs = Number(args[args.indexOf('--runs') + 1] || 0) || 9;
   const igvmmeasure = args.includes('--igvmmeasure') ? args[args.indexOf('--igvmmeasure') + 1] : undefined;
-  for (const r of await benchIgvm({ runs, ...(igvmmeasure ? { igvmmeasure } : {}) })) {
+  const igvmbuilder = args.includes('--igvmbuilder') ? args[args.indexOf('--igvmbuilder') + 1] : undefined;
+  for (const r of await benchIgvm({ runs, ...(igvmmeasure ? { igvmmeasure } : {}), ...(igvmbuilder ? { igvmbuilder } : {}) })) {
     console.log(`${r.name}: ${(r.seconds * 1000).toFixed(1)} ms${r.bytes ? `, ${(r.bytes / 1e6 / r.seconds).toFixed(0)} MB/s` : ''} (${r.note})`);
   }
 }

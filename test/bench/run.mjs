@@ -4,7 +4,7 @@
 // next to the floor or the reference tool measured in the same run. Inputs are generated
 // into a temporary directory and removed afterwards. Numbers go into docs/performance.md.
 //
-//   node test/bench/run.mjs [--runs N] [--quick] [--reference PATH_TO_sev-snp-measure.py]
+//   node test/bench/run.mjs [--runs N] [--quick] [--reference PATH_TO_sev-snp-measure.py] [--igvmmeasure PATH] [--igvmbuilder PATH]
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -18,6 +18,8 @@ const MiB = 1024 * 1024;
 const args = process.argv.slice(2);
 const RUNS = Number(args[args.indexOf('--runs') + 1] || 0) || (args.includes('--quick') ? 3 : 9);
 const REFERENCE = args.includes('--reference') ? args[args.indexOf('--reference') + 1] : process.env.SEV_SNP_MEASURE ?? null;
+const IGVMMEASURE = args.includes('--igvmmeasure') ? args[args.indexOf('--igvmmeasure') + 1] : process.env.IGVMMEASURE ?? null;
+const IGVMBUILDER = args.includes('--igvmbuilder') ? args[args.indexOf('--igvmbuilder') + 1] : process.env.IGVMBUILDER ?? null;
 
 const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 const fmt = (s) => `${(s * 1000).toFixed(1)} ms`;
@@ -143,7 +145,7 @@ try {
     const mod = await import(path.join(path.dirname(fileURLToPath(import.meta.url)), f));
     for (const [name, fn] of Object.entries(mod)) {
       if (typeof fn !== 'function' || !name.startsWith('bench')) continue;
-      const r = await fn({ runs: RUNS, tmp, sha384Floor: sha384 });
+      const r = await fn({ runs: RUNS, tmp, sha384Floor: sha384, igvmmeasure: IGVMMEASURE, igvmbuilder: IGVMBUILDER });
       for (const x of [].concat(r)) {
         const mbs = x.bytes ? ` — ${(x.bytes / 1e6 / x.seconds).toFixed(0)} MB/s${x.bytes ? `, ${((x.bytes / 1e6 / x.seconds / sha384) * 100).toFixed(0)}% of the sha384 floor` : ''}` : '';
         report.push(`- ${x.name}: ${fmt(x.seconds)}${mbs}${x.note ? ` (${x.note})` : ''}`);
