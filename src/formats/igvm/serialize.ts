@@ -35,40 +35,44 @@ import { equalBytes } from '../../bytes/hex.js';
 const MAX_U32 = 0xffff_ffff;
 
 /**
- * File-data section builder with igvm's de-duplication by exact content. Blobs are written
- * into one growing buffer (a file has thousands of 4K pages; a buffer each cost more in
- * allocation and GC than the copying), keyed by length and CRC-32 to find equal ones.
+ * File-data section builder with igvm's de-duplication by exact content. The blobs are
+ * written straight into the output file's buffer, after room for the headers (and a kept
+ * data section): a file has thousands of 4K pages, and a buffer for each, or a second copy of
+ * the whole file, cost more in allocation, page faults and GC than anything else in `igvm
+ * sign`/`igvm build`. Blobs are keyed by length and CRC-32 to find equal ones.
  */
 class FileData {
   /** the preserved data section of a parsed file */
   kept: { source: ByteSource; from: number; length: number; shift: number } | null = null;
+  /** the whole output file: [0, start) is the caller's, the file data follows */
   private buf: Uint8Array;
   private used = 0;
-  /** length:crc → offsets in `buf` of the blobs with that key */
+  /** length:crc → file offsets of the blobs with that key */
   private readonly seen = new Map<string, number[]>();
   private readonly crc = crc32ForMany();
-  /** `expected`: the bytes the caller expects to add (before de-duplication), to size the buffer once */
+  /** `start`: the file offset of the first blob; `expected`: the bytes the caller expects to add (before de-duplication) */
   constructor(readonly start: number, expected = 0) {
-    this.buf = new Uint8Array(Math.min(Math.max(expected, 1 << 16), 1 << 28));
+    this.buf = new Uint8Array(start + Math.min(Math.max(expected, 1 << 16), 1 << 28));
   }
   get length(): number {
     return this.used;
   }
-  /** the section's bytes (valid until the next add) */
-  get bytes(): Uint8Array {
-    return this.buf.subarray(0, this.used);
+  /** The output file: the caller fills [0, start) (valid until the next add). */
+  output(): Uint8Array {
+    return this.buf.subarray(0, this.start + this.used);
   }
   /** Append `d` zero-padded to `size` bytes (or find an equal earlier blob); returns its file offset. */
   add(d: IgvmData, size: number): number {
     const len = dataLength(d);
     if (len > size) throw new RangeError(`IGVM data of ${len} bytes does not fit in ${size}`);
-    if (this.used + size > this.buf.length) {
-      const grown = new Uint8Array(Math.max(this.buf.length * 2, this.used + size));
-      grown.set(this.bytes);
+    const at = this.start + this.used;
+    if (at > MAX_U32) throw new RangeError('IGVM file data does not fit in a u32 file offset');
+    if (at + size > this.buf.length) {
+      const grown = new Uint8Array(Math.max(this.buf.length * 2, at + size));
+      grown.set(this.buf.subarray(0, at));
       this.buf = grown;
     }
-    const at = this.used;
-    // the buffer past `used` is all zero, so the padding is already there
+    // the buffer past the last blob is all zero, so the padding is already there
     this.buf.set(readData(d), at);
     const blob = this.buf.subarray(at, at + size);
     const key = `${size}:${this.crc(blob)}`;
@@ -77,16 +81,14 @@ class FileData {
       for (const o of list) {
         if (equalBytes(this.buf.subarray(o, o + size), blob)) {
           blob.fill(0, 0, len);
-          return this.start + o;
+          return o;
         }
       }
     }
-    const offset = this.start + at;
-    if (offset > MAX_U32) throw new RangeError('IGVM file data does not fit in a u32 file offset');
     if (list) list.push(at);
     else this.seen.set(key, [at]);
     this.used += size;
-    return offset;
+    return at;
   }
 }
 
@@ -135,15 +137,12 @@ export function serializeIgvm(file: IgvmFile, options: SerializeOptions = {}): U
   const checksum = crc32(section, crc32(fixed));
   new DataView(fixed.buffer).setUint32(FIXED_HEADER_CHECKSUM_OFFSET, checksum, true);
 
-  const out = new Uint8Array(total);
+  const out = data.output();
   out.set(fixed, 0);
   out.set(section, fixedSize);
-  let pos = vhEnd;
   if (kept) {
-    for (let at = 0; at < kept.length; at += 1 << 20) out.set(kept.source.read(kept.from + at, Math.min(1 << 20, kept.length - at)), pos + at);
-    pos += kept.length;
+    for (let at = 0; at < kept.length; at += 1 << 20) out.set(kept.source.read(kept.from + at, Math.min(1 << 20, kept.length - at)), vhEnd + at);
   }
-  out.set(data.bytes, pos);
   return out;
 }
 
