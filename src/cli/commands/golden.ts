@@ -2,7 +2,6 @@
  * `prelaunch golden [MANIFEST]`: every measurement of a release matrix in one canonical JSON
  * document; `prelaunch golden --check REPORT DOCUMENT`: which entry a report matches.
  */
-import { GOLDEN_WORKER_ARG } from '../golden-worker.js';
 import * as os from 'node:os';
 import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
@@ -18,6 +17,7 @@ import { VERSION } from '../../version.js';
 import { intOption } from '../numbers.js';
 import { OpenFiles, readFileBytes, writeFileAtomic, type FileSource } from '../io.js';
 import type { SigningFlags } from '../signing-options.js';
+import { GOLDEN_WORKER_ARG } from '../golden-worker.js';
 
 export interface GoldenFlags extends SigningFlags {
   output?: string;
