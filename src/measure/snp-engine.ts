@@ -5,7 +5,7 @@
 import type { HashBackend } from '../hash/backend.js';
 import { LD_SIZE, PAGE_INFO, PAGE_INFO_SIZE, SnpPageType } from '../formats/snp/page-info.js';
 import { setU64 } from '../bytes/writer.js';
-import type { PageContent, SnpPageOp, SnpPlan } from '../plan/ops.js';
+import type { SnpPageOp, SnpPlan } from '../plan/ops.js';
 
 const ZERO48 = new Uint8Array(LD_SIZE);
 
@@ -64,18 +64,18 @@ export class SnpLaunchDigest {
 }
 
 /**
- * Hashes planner-built pages, caching them by identity so that e.g. 64 identical AP VMSAs
- * are hashed once. (Pages streamed from an input are hashed in place by the engine.)
+ * Hashes planner-built pages (VMSAs, the kernel-hashes page, a zero page), caching them by
+ * identity so that e.g. 64 identical AP VMSAs are hashed once. (Pages streamed from an input
+ * are hashed in place by {@link SnpLaunchDigest.updatePage}.)
  */
 export class PageHasher {
   private readonly cache = new WeakMap<Uint8Array, Uint8Array>();
   constructor(private readonly backend: HashBackend) {}
-  hash(content: PageContent): Uint8Array {
-    if (content.kind === 'source') return this.backend.hash('sha384', content.source.read(content.offset, PAGE));
-    let d = this.cache.get(content.bytes);
+  hash(bytes: Uint8Array): Uint8Array {
+    let d = this.cache.get(bytes);
     if (!d) {
-      d = this.backend.hash('sha384', content.bytes);
-      this.cache.set(content.bytes, d);
+      d = this.backend.hash('sha384', bytes);
+      this.cache.set(bytes, d);
     }
     return d;
   }
@@ -90,7 +90,7 @@ export function runSnpPlan(plan: SnpPlan, backend: HashBackend, onOp?: (e: SnpTr
     const c = op.content;
     if (c === null) ld.update(op.gpa, op.type, null);
     else if (c.kind === 'source') ld.updatePage(op.gpa, op.type, c.source.read(c.offset, PAGE));
-    else ld.update(op.gpa, op.type, pages.hash(c));
+    else ld.update(op.gpa, op.type, pages.hash(c.bytes));
     if (onOp) onOp({ index: i, op, contents: c ? ld.contents() : ZERO48, digest: ld.digest() });
   }
   return ld.digest();
