@@ -17,7 +17,7 @@ import { fixedHeaderSize } from './fixed-header.js';
 import { CONTENT_SIZE, SNP_ID_BLOCK_ARRAYS, VARIABLE_HEADER_SIZE, VBS_MEASUREMENT_ARRAYS, align8 } from './headers.js';
 import {
   dataLength, readData, supportedPlatforms,
-  type IgvmDirectiveHeader, type IgvmFile, type IgvmInitializationHeader, type IgvmPlatformHeader, type SupportedPlatform, type VpContext,
+  type IgvmDirectiveHeader, type IgvmFile, type PageData, type IgvmInitializationHeader, type IgvmPlatformHeader, type SupportedPlatform, type VpContext,
 } from './model.js';
 import { CONTEXT_PAGE_SIZE, VBS_REGISTER_LIST_HEADER, VBS_REGISTER_SIZE, decodeVbsRegisters, pageContextSize, vpContextKind, type VpContextKind } from './vp-context.js';
 
@@ -192,15 +192,16 @@ export function validateIgvm(file: IgvmFile, ctx: ValidateContext = {}): void {
 
   // ---- directives
   const areas = new Map<number, 'allocated' | 'inserted'>();
-  file.directives.forEach((h, i) => {
-    const loc = layout.directives[i]!;
+  const checkPageData = (h: PageData, loc: HeaderLocation): void => {
+    if (!pageAligned(h.gpa)) fail(loc, `gpa ${hex(h.gpa)} is not 4K-aligned`, 'UnalignedAddress');
+    if (h.dataType > IgvmPageDataType.CPUID_XF) fail(loc, `data_type ${h.dataType} is not NORMAL (0), SECRETS (1), CPUID_DATA (2) or CPUID_XF (3)`, 'InvalidPageDataType');
+    if (h.data && dataLength(h.data) > PAGE_SIZE_4K) fail(loc, `page data is ${dataLength(h.data)} bytes, more than 4K`, 'InvalidDataSize');
+  };
+  const checkDirective = (h: IgvmDirectiveHeader, loc: HeaderLocation): void => {
     switch (h.kind) {
-      case 'page-data': {
-        if (!pageAligned(h.gpa)) fail(loc, `gpa ${hex(h.gpa)} is not 4K-aligned`, 'UnalignedAddress');
-        if (h.dataType > IgvmPageDataType.CPUID_XF) fail(loc, `data_type ${h.dataType} is not NORMAL (0), SECRETS (1), CPUID_DATA (2) or CPUID_XF (3)`, 'InvalidPageDataType');
-        if (h.data && dataLength(h.data) > PAGE_SIZE_4K) fail(loc, `page data is ${dataLength(h.data)} bytes, more than 4K`, 'InvalidDataSize');
+      case 'page-data':
+        checkPageData(h, loc);
         return;
-      }
       case 'parameter-area': {
         if (!pageAligned(h.numberOfBytes)) fail(loc, `number_of_bytes ${hex(h.numberOfBytes)} is not a multiple of 4K`, 'UnalignedSize');
         if (h.initialData && dataLength(h.initialData) > h.numberOfBytes) fail(loc, `initial data (${dataLength(h.initialData)} bytes) is larger than the area`, 'InvalidDataSize');
@@ -260,7 +261,18 @@ export function validateIgvm(file: IgvmFile, ctx: ValidateContext = {}): void {
       case 'unknown':
         return;
     }
-  });
+  };
+  // a plain loop with PAGE_DATA (thousands per file) tested first and in line: it runs once per
+  // process, mostly before V8 optimizes it, where a forEach callback with the whole switch is slower
+  const directives = file.directives;
+  for (let i = 0; i < directives.length; i++) {
+    const h = directives[i]!;
+    if (h.kind === 'page-data') {
+      if (h.gpa % PAGE_SIZE_4K === 0 && h.dataType <= IgvmPageDataType.CPUID_XF && (h.data === null || dataLength(h.data) <= PAGE_SIZE_4K)) continue;
+      checkPageData(h, layout.directives[i]!);
+    }
+    checkDirective(h, layout.directives[i]!);
+  }
   const orphan = usedVpIdents[0];
   if (orphan) fail(orphan.loc, `no VBS VP context for vp_index ${orphan.vpIndex}, VTL ${orphan.vtl}`, 'NoMatchingVpContext');
 }
