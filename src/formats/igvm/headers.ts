@@ -116,16 +116,31 @@ export const IGVM_VHS_PARAMETER_AREA = defineStruct<{ numberOfBytes: number; par
  * cost, which for an 8,000-page file was a tenth of `igvm measure` (docs/performance.md).
  */
 export interface RawPageData { gpaLo: number; gpaHi: number; compatibilityMask: number; fileOffset: number; flags: number; dataType: number; reserved: number }
-/** Decode the PAGE_DATA content at `at` into `out` (reused by the parser's header loop: no allocation per header). */
-export function decodePageData(view: DataView, at: number, out: RawPageData = { gpaLo: 0, gpaHi: 0, compatibilityMask: 0, fileOffset: 0, flags: 0, dataType: 0, reserved: 0 }): RawPageData {
-  out.gpaLo = view.getUint32(at, true);
-  out.gpaHi = view.getUint32(at + 4, true);
-  out.compatibilityMask = view.getUint32(at + 8, true);
-  out.fileOffset = view.getUint32(at + 12, true);
-  out.flags = view.getUint32(at + 16, true);
-  out.dataType = view.getUint16(at + 20, true);
-  out.reserved = view.getUint16(at + 22, true);
-  return out;
+/** Byte offsets of IGVM_VHS_PAGE_DATA's fields in its content (all little-endian). */
+export enum PageDataField {
+  /** u64, read as two u32 halves */
+  GpaLo = 0,
+  GpaHi = 4,
+  CompatibilityMask = 8,
+  /** u32; 0 = no data */
+  FileOffset = 12,
+  Flags = 16,
+  /** u16 */
+  DataType = 20,
+  /** u16 */
+  Reserved = 22,
+}
+/** Decode the PAGE_DATA content at `at`. (The parser's header loop reads the same fields in line.) */
+export function decodePageData(view: DataView, at: number): RawPageData {
+  return {
+    gpaLo: view.getUint32(at + PageDataField.GpaLo, true),
+    gpaHi: view.getUint32(at + PageDataField.GpaHi, true),
+    compatibilityMask: view.getUint32(at + PageDataField.CompatibilityMask, true),
+    fileOffset: view.getUint32(at + PageDataField.FileOffset, true),
+    flags: view.getUint32(at + PageDataField.Flags, true),
+    dataType: view.getUint16(at + PageDataField.DataType, true),
+    reserved: view.getUint16(at + PageDataField.Reserved, true),
+  };
 }
 export const IGVM_VHS_PARAMETER_INSERT = defineStruct<{ gpa: number; compatibilityMask: number; parameterAreaIndex: number }>(
   'IGVM_VHS_PARAMETER_INSERT',
