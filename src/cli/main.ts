@@ -11,22 +11,53 @@ import { addMeasureOptions } from './measure-options.js';
 import { addSigningOptions } from './signing-options.js';
 
 
-export function buildProgram(): Command {
+/**
+ * The top-level commands, each defined (with its options and subcommands) by one function.
+ * Order: as `prelaunch --help` lists them.
+ */
+const COMMANDS: ReadonlyArray<readonly [string, (program: Command) => void]> = [
+  ['measure', defineMeasure],
+  ['ovmf', defineOvmf],
+  ['golden', defineGolden],
+  ['export', defineExport],
+  ['trace', defineTrace],
+  ['igvm', defineIgvm],
+  ['id-block', defineIdBlock],
+  ['policy', definePolicy],
+  ['tdx', defineTdx],
+];
+
+/**
+ * The CLI. With `command`, the name of a top-level command, only that command is defined
+ * (start-up: commander's objects for ~150 options cost ~1-2 ms a process); `main` passes the
+ * first argument, so `prelaunch igvm measure …` builds the igvm tree alone. Anything else (no
+ * argument, an option, `help`, a misspelt command) gets every command, so help, errors and
+ * suggestions are unchanged (test/cli/program.test.ts checks the help of every command both ways).
+ */
+export function buildProgram(command?: string): Command {
   const program = new Command('prelaunch')
     .description('Predict confidential-VM launch measurements before launch: AMD SEV, SEV-ES and SEV-SNP (OVMF and IGVM), SNP ID blocks, Intel TDX, and golden values for release pipelines.')
     .version(`prelaunch ${VERSION}`, '-V, --version')
     .showHelpAfterError(false)
     .enablePositionalOptions() // subcommand options (id-block prepare --measurement) go to the subcommand
     .exitOverride()
-    .configureOutput({ writeErr: (s) => process.stderr.write(s) });
+    // commander's errors are one line, like ours ("error: unknown command 'igvmm' (Did you mean igvm?)")
+    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(s.replace(/\n(?=.)/g, ' ')) });
+  const only = COMMANDS.find(([name]) => name === command);
+  for (const [, define] of only ? [only] : COMMANDS) define(program);
+  return program;
+}
 
+function defineMeasure(program: Command): void {
   addMeasureOptions(
     program
       .command('measure')
       .description('compute a launch digest from OVMF firmware (flags compatible with sev-snp-measure)'),
   )
     .action(async (opts) => (await import('./commands/measure.js')).runMeasure(opts));
+}
 
+function defineOvmf(program: Command): void {
   const ovmf = program.command('ovmf').description('OVMF/EDK2 firmware metadata');
   ovmf
     .command('inspect')
@@ -34,7 +65,9 @@ export function buildProgram(): Command {
     .argument('<file>', 'OVMF image')
     .option('--json', 'machine-readable output')
     .action(async (file, opts) => (await import('./commands/ovmf-inspect.js')).runOvmfInspect(file, opts));
+}
 
+function defineGolden(program: Command): void {
   addSigningOptions(program
     .command('golden')
     .description('golden values for a release: every measurement of a matrix in one canonical JSON document')
@@ -61,7 +94,9 @@ export function buildProgram(): Command {
   , { idKey: 'sign an ID block for every SNP entry with this P-384 private key' })
     .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
     .action(async (manifest, opts) => (await import('./commands/golden.js')).runGolden(manifest, opts));
+}
 
+function defineExport(program: Command): void {
   program
     .command('export')
     .description('render a golden document for a consumer: trustee, go-sev-guest, snpguest, in-toto, corim, qemu, libvirt')
@@ -72,7 +107,9 @@ export function buildProgram(): Command {
     .option('--name <name>', 'trustee: reference-value name for the measurement (default snp_launch_measurement)')
     .option('--id <id>', 'corim: CoRIM id (default derived from the firmware digests)')
     .action(async (doc, opts) => (await import('./commands/export.js')).runExport(doc, opts));
+}
 
+function defineTrace(program: Command): void {
   const trace = program.command('trace').description('work with --trace files');
   trace
     .command('diff')
@@ -80,7 +117,9 @@ export function buildProgram(): Command {
     .argument('<a>', 'trace file')
     .argument('<b>', 'trace file')
     .action(async (a, b) => (await import('./commands/trace-diff.js')).runTraceDiff(a, b));
+}
 
+function defineIgvm(program: Command): void {
   // IGVM files (src/cli/commands/igvm-*.ts)
   const igvm = program.command('igvm').description('IGVM files: inspect, measure and sign (igvmmeasure-compatible)');
   igvm
@@ -145,7 +184,9 @@ export function buildProgram(): Command {
   addSigningOptions(igvmBuild, { idKey: 'sign an SNP ID block into the file with this P-384 key (needs --snp and --policy)' })
     .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
     .action(async (hypervisor, opts) => (await import('./commands/igvm-build.js')).runIgvmBuild(hypervisor, opts));
+}
 
+function defineIdBlock(program: Command): void {
   // SEV-SNP ID block / ID auth (src/cli/commands/id-block.ts) and guest policy (policy.ts)
   const idBlockFields = (c: Command): Command => c
     .option('--measurement <digest>', 'the 48-byte launch digest, hex (96 digits) or base64')
@@ -202,7 +243,9 @@ export function buildProgram(): Command {
     .option('--author-key-digest <hex>', 'expected author key digest')
     .option('--json', 'machine-readable output')
     .action(async (opts) => (await import('./commands/id-block.js')).runIdBlockVerify(opts));
+}
 
+function definePolicy(program: Command): void {
   const policy = program.command('policy').description('SEV-SNP guest policy bits');
   policy
     .command('decode')
@@ -216,7 +259,9 @@ export function buildProgram(): Command {
     .argument('[fields...]', 'fields, separated by spaces or commas')
     .option('--json', 'machine-readable output')
     .action(async (fields, opts) => (await import('./commands/policy.js')).runPolicyEncode(fields, opts));
+}
 
+function defineTdx(program: Command): void {
   // Intel TDX: MRTD / RTMR prediction, CCEL replay and diff (src/cli/commands/tdx.ts)
   const tdx = program
     .command('tdx')
@@ -252,12 +297,10 @@ export function buildProgram(): Command {
     .argument('<ccel>', 'event log file')
     .option('--json', 'machine-readable output')
     .action(async (predicted, ccel, opts) => (await import('./commands/tdx.js')).runTdxDiff(predicted, ccel, opts));
-
-  return program;
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const program = buildProgram();
+  const program = buildProgram(argv[0]);
   try {
     await program.parseAsync(argv, { from: 'user' });
     return typeof process.exitCode === 'number' ? process.exitCode : 0;
