@@ -20,6 +20,7 @@ import type { ByteSource } from '../bytes/source.js';
 import { FirmwareError } from '../errors.js';
 import { IgvmPageDataType, IgvmPlatformType, PAGE_SIZE_2M, PAGE_SIZE_4K, PageDataFlags, headerTypeName } from '../formats/igvm/defs.js';
 import { dataLength, readData, supportedPlatforms, type IgvmData, type IgvmDirectiveHeader, type IgvmFile } from '../formats/igvm/model.js';
+import { directiveRuns, pageDataAt, runLocation } from '../formats/igvm/page-data-runs.js';
 import { headerLayout, headerType, vpContextPlatform, type HeaderLocation, type IgvmLayout } from '../formats/igvm/validate.js';
 import { SnpPageType, VMSA_GPA } from '../formats/snp/page-info.js';
 import { VMSA_OFFSETS } from '../formats/snp/vmsa.js';
@@ -103,6 +104,29 @@ class PageDataOp implements SnpPageOp {
   }
 }
 
+/**
+ * The op nearly every PAGE_DATA header of a file becomes: its 4K of file data, measured as a
+ * NORMAL page (PageDataOp with file data and no page number, in fewer fields).
+ */
+class FilePageOp implements SnpPageOp {
+  // assigned in the constructor (a class field would add an initializer call per op)
+  declare readonly type: SnpPageType;
+  constructor(
+    readonly gpa: number,
+    private readonly source: ByteSource,
+    private readonly offset: number,
+    private readonly header: number,
+  ) {
+    this.type = SnpPageType.NORMAL;
+  }
+  get content(): PageContent {
+    return { kind: 'source', source: this.source, offset: this.offset };
+  }
+  get label(): string {
+    return pageDataLabel(this.header, -1, false);
+  }
+}
+
 /** A NORMAL page with data: the input's 4K page itself, or a page built from in-memory data. */
 function dataPageOp(gpa: number, d: IgvmData, header: number, page: number): PageDataOp {
   return d.kind === 'file' && d.length === PAGE_SIZE_4K
@@ -127,8 +151,7 @@ export function planIgvmMeasurement(file: IgvmFile, options: IgvmPlanOptions = {
   const zeroPage = new Uint8Array(PAGE_SIZE_4K);
   const zeroContent: PageContent = { kind: 'bytes', bytes: zeroPage };
 
-  const directive = (h: IgvmDirectiveHeader, i: number): void => {
-    const loc = layout.directives[i] ?? { index: -1, offset: 0, type: headerType(h) };
+  const directive = (h: IgvmDirectiveHeader, loc: HeaderLocation): void => {
     switch (h.kind) {
       case 'page-data': {
         if ((h.compatibilityMask & mask) === 0) return;
@@ -187,20 +210,44 @@ export function planIgvmMeasurement(file: IgvmFile, options: IgvmPlanOptions = {
         return;
     }
   };
-  // a plain loop with the common case — an SNP 4K page of file data — in line (thousands per
-  // file; this runs once per process, mostly before V8 optimizes it): the same op as directive()
-  const directives = file.directives;
-  for (let i = 0; i < directives.length; i++) {
-    const h = directives[i]!;
-    if (snp && h.kind === 'page-data' && h.dataType === IgvmPageDataType.NORMAL && h.flags === 0) {
-      if ((h.compatibilityMask & mask) === 0) continue;
-      const d = h.data;
-      if (d !== null && d.kind === 'file' && d.length === PAGE_SIZE_4K) {
-        ops.push(new PageDataOp(h.gpa, SnpPageType.NORMAL, d, null, layout.directives[i]?.index ?? -1, -1, false));
+  // The common case, an SNP 4K page of file data measured as NORMAL, is made in line (thousands
+  // per file; this runs once per process, mostly before V8 optimizes it): the op directive()
+  // would make. A parsed file whose directives nobody has read is planned from its PAGE_DATA
+  // columns (../formats/igvm/page-data-runs.ts), without an object per header.
+  const runs = directiveRuns(file);
+  if (runs) {
+    const c = runs.columns;
+    for (const seg of runs.segments) {
+      if (!seg.run) {
+        directive(seg.header, seg.location);
         continue;
       }
+      for (let k = 0; k < seg.count; k++) {
+        const row = seg.row + k;
+        if ((c.compatibilityMask[row]! & mask) === 0) continue;
+        const off = c.fileOffset[row]!;
+        if (snp && off !== 0 && c.dataType[row] === IgvmPageDataType.NORMAL && c.flags[row] === 0) {
+          ops.push(new FilePageOp(c.gpa[row]!, c.source, off, seg.headerIndex + k));
+          continue;
+        }
+        directive(pageDataAt(c, row), runLocation(seg, k));
+      }
     }
-    directive(h, i);
+  } else {
+    const directives = file.directives;
+    for (let i = 0; i < directives.length; i++) {
+      const h = directives[i]!;
+      const loc = layout.directives[i];
+      if (snp && h.kind === 'page-data' && h.dataType === IgvmPageDataType.NORMAL && h.flags === 0) {
+        if ((h.compatibilityMask & mask) === 0) continue;
+        const d = h.data;
+        if (d !== null && d.kind === 'file' && d.length === PAGE_SIZE_4K) {
+          ops.push(new FilePageOp(h.gpa, d.source, d.offset, loc?.index ?? -1));
+          continue;
+        }
+      }
+      directive(h, loc ?? { index: -1, offset: 0, type: headerType(h) });
+    }
   }
 
   return {

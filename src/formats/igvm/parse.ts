@@ -24,9 +24,10 @@ import {
 import {
   CONTENT_SIZE, IGVM_VHS_ERROR_RANGE, IGVM_VHS_GUEST_POLICY, IGVM_VHS_PAGE_TABLE_RELOCATION, IGVM_VHS_PARAMETER,
   IGVM_VHS_PARAMETER_AREA, IGVM_VHS_PARAMETER_INSERT, IGVM_VHS_RELOCATABLE_REGION, IGVM_VHS_REQUIRED_MEMORY, IGVM_VHS_SNP_ID_BLOCK,
-  IGVM_VHS_SUPPORTED_PLATFORM, IGVM_VHS_VBS_MEASUREMENT, IGVM_VHS_VP_CONTEXT, VARIABLE_HEADER_SIZE, PageDataField, align8, decodePageData, joinU64, type RawPageData,
+  IGVM_VHS_SUPPORTED_PLATFORM, IGVM_VHS_VBS_MEASUREMENT, IGVM_VHS_VP_CONTEXT, VARIABLE_HEADER_SIZE, PAGE_DATA_HEADER_SIZE, PageDataField, align8, decodePageData, joinU64, type RawPageData,
 } from './headers.js';
 import type { IgvmData, IgvmDirectiveHeader, IgvmFile, IgvmInitializationHeader, IgvmPlatformHeader } from './model.js';
+import { PageDataColumns, deferDirectives, type DirectiveRuns } from './page-data-runs.js';
 import { checkPlatformHeader, validateIgvm, vpContextPlatform, type HeaderLocation, type IgvmLayout } from './validate.js';
 import { CONTEXT_PAGE_SIZE, VBS_REGISTER_LIST_HEADER, VBS_REGISTER_SIZE } from './vp-context.js';
 
@@ -107,6 +108,8 @@ export function parseIgvm(input: ByteSource | Uint8Array, options: IgvmParseOpti
   const file: IgvmFile = { formatVersion, architecture, pageSize, platforms: [], initializations: [], directives: [] };
   const layout: IgvmLayout = { variableHeaderOffset: vho, platforms: [], initializations: [], directives: [] };
   const cx = new HeaderReader(section, vho, fileDataOffset, src);
+  // directives: PAGE_DATA runs as columns, the rest as objects (./page-data-runs.ts)
+  const runs: DirectiveRuns = { columns: new PageDataColumns(Math.floor(vhs / PAGE_DATA_HEADER_SIZE), src), segments: [] };
   let stage: HeaderStage = 'platform';
   let pos = 0;
   let index = 0;
@@ -119,10 +122,10 @@ export function parseIgvm(input: ByteSource | Uint8Array, options: IgvmParseOpti
     const type = cx.view.getUint32(pos, true);
     const length = cx.view.getUint32(pos + 4, true);
     if (type === IgvmHeaderType.PAGE_DATA) {
-      const n = readPageDataRun(cx, file, layout, pos, index, vhs);
+      const n = readPageDataRun(cx, runs, pos, index, vhs);
       if (n > 0) {
         stage = 'directive';
-        pos += n * (VARIABLE_HEADER_SIZE + PAGE_DATA_CONTENT);
+        pos += n * PAGE_DATA_HEADER_SIZE;
         index += n;
         continue;
       }
@@ -144,7 +147,7 @@ export function parseIgvm(input: ByteSource | Uint8Array, options: IgvmParseOpti
         if (STAGE_RANK[skipStage] < STAGE_RANK[stage]) cx.fail(`a ${skipStage} header after ${stage} headers`, 'InvalidBinaryVariableHeaderSection');
         stage = skipStage;
         const unknown = { kind: 'unknown' as const, type, content: section.slice(contentAt, contentAt + length) };
-        pushHeader(file, layout, stage, unknown, loc);
+        pushHeader(file, layout, runs, stage, unknown, loc);
         pos += align8(VARIABLE_HEADER_SIZE + length);
         index++;
         continue;
@@ -169,11 +172,12 @@ export function parseIgvm(input: ByteSource | Uint8Array, options: IgvmParseOpti
     const h = decodeHeader(type, cx, file);
     // like igvm, a platform header is checked as soon as it is read (VP contexts depend on it)
     if (h.kind === 'supported-platform') checkPlatformHeader(h, architecture, cx.failer);
-    pushHeader(file, layout, stage, h, loc);
+    pushHeader(file, layout, runs, stage, h, loc);
     pos += align8(VARIABLE_HEADER_SIZE + length);
     index++;
   }
 
+  deferDirectives(file, layout, runs);
   validateIgvm(file, { layout, source: name });
   return {
     file,
@@ -183,10 +187,10 @@ export function parseIgvm(input: ByteSource | Uint8Array, options: IgvmParseOpti
   };
 }
 
-function pushHeader(file: IgvmFile, layout: IgvmLayout, stage: HeaderStage, h: IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirectiveHeader, loc: HeaderLocation): void {
+function pushHeader(file: IgvmFile, layout: IgvmLayout, runs: DirectiveRuns, stage: HeaderStage, h: IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirectiveHeader, loc: HeaderLocation): void {
   if (stage === 'platform') { file.platforms.push(h as IgvmPlatformHeader); layout.platforms.push(loc); }
   else if (stage === 'initialization') { file.initializations.push(h as IgvmInitializationHeader); layout.initializations.push(loc); }
-  else { file.directives.push(h as IgvmDirectiveHeader); layout.directives.push(loc); }
+  else runs.segments.push({ run: false, header: h as IgvmDirectiveHeader, location: loc });
 }
 
 /** PAGE_DATA content size (CONTENT_SIZE), and the high half of the first GPA that is not a safe integer (2^53) */
@@ -201,20 +205,20 @@ function pageDataHeader(r: RawPageData, data: IgvmData | null): IgvmDirectiveHea
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
- * The common case, thousands of PAGE_DATA headers in a row, read in one small loop. It runs
- * once per process, mostly before V8 has optimized it, so it does as little as it can per
- * header: the fields are read as 32-bit words of the section (PageDataField in headers.ts
- * gives their offsets; both u16 fields share one word) with no calls, and each header becomes
- * its model object directly. It takes only headers that the general path would accept and
- * turn into the same model, and stops at the first header that is anything else (another
- * type, a bad length, a reserved field, a data offset out of bounds, …), which the general
- * path then reads and reports. Returns how many headers it took, starting at `pos` (0 on a
- * big-endian host, where the general path reads every header).
+ * The common case, thousands of PAGE_DATA headers in a row, read in one small loop into the
+ * columns of ./page-data-runs.ts (no object per header). It runs once per process, mostly
+ * before V8 has optimized it, so it does as little as it can per header: the fields are read
+ * as 32-bit words of the section (PageDataField in headers.ts gives their offsets; both u16
+ * fields share one word) with no calls. It takes only headers that the general path would
+ * accept and turn into the same model (see pageDataAt), and stops at the first header that is
+ * anything else (another type, a bad length, a reserved field, a data offset out of bounds,
+ * …), which the general path then reads and reports. Returns how many headers it took,
+ * starting at `pos` (0 on a big-endian host, where the general path reads every header).
  */
-function readPageDataRun(cx: HeaderReader, file: IgvmFile, layout: IgvmLayout, pos: number, index: number, end: number): number {
+function readPageDataRun(cx: HeaderReader, runs: DirectiveRuns, pos: number, index: number, end: number): number {
   if (!LITTLE_ENDIAN_HOST || (pos & 3) !== 0) return 0;
   const words = cx.words;
-  const STEP = (VARIABLE_HEADER_SIZE + PAGE_DATA_CONTENT) >>> 2;
+  const STEP = PAGE_DATA_HEADER_SIZE >>> 2;
   const C = VARIABLE_HEADER_SIZE >>> 2;
   const GPA_LO = C + (PageDataField.GpaLo >>> 2);
   const GPA_HI = C + (PageDataField.GpaHi >>> 2);
@@ -224,29 +228,29 @@ function readPageDataRun(cx: HeaderReader, file: IgvmFile, layout: IgvmLayout, p
   const TYPE_RESERVED = C + (PageDataField.DataType >>> 2); // data_type (low 16 bits), reserved (high)
   const firstData = cx.fileDataOffset;
   const lastData = cx.size - PAGE_SIZE_4K;
-  const src = cx.src;
-  const base = cx.base;
-  const directives = file.directives;
-  const locations = layout.directives;
+  const c = runs.columns;
+  const { gpa, compatibilityMask, flags, dataType, fileOffset } = c;
+  const row0 = c.count;
   const last = (end >>> 2) - STEP;
   let w = pos >>> 2;
-  let n = 0;
-  for (; w <= last; w += STEP, n++) {
+  let row = row0;
+  for (; w <= last; w += STEP, row++) {
     if (words[w] !== IgvmHeaderType.PAGE_DATA || words[w + 1] !== PAGE_DATA_CONTENT) break;
     const gpaHi = words[w + GPA_HI]!;
     const off = words[w + FILE_OFFSET]!;
     const typeReserved = words[w + TYPE_RESERVED]!;
     if (gpaHi >= MAX_GPA_HI || typeReserved > 0xffff) break;
     if (off !== 0 && (off < firstData || off > lastData)) break;
-    directives.push({
-      kind: 'page-data',
-      gpa: gpaHi * 0x1_0000_0000 + words[w + GPA_LO]!,
-      compatibilityMask: words[w + MASK]!,
-      flags: words[w + FLAGS]!,
-      dataType: typeReserved,
-      data: off === 0 ? null : { kind: 'file', source: src, offset: off, length: PAGE_SIZE_4K },
-    });
-    locations.push({ index: index + n, offset: base + (w << 2), type: IgvmHeaderType.PAGE_DATA });
+    gpa[row] = gpaHi * 0x1_0000_0000 + words[w + GPA_LO]!;
+    compatibilityMask[row] = words[w + MASK]!;
+    flags[row] = words[w + FLAGS]!;
+    dataType[row] = typeReserved;
+    fileOffset[row] = off;
+  }
+  const n = row - row0;
+  if (n > 0) {
+    c.count = row;
+    runs.segments.push({ run: true, row: row0, count: n, headerIndex: index, offset: cx.base + pos });
   }
   return n;
 }
