@@ -79,26 +79,19 @@ function pageDataLabel(index: number, page: number, noData: boolean): string {
 }
 
 /**
- * A PAGE_DATA page operation. A file can hold thousands, and everything the parser and the
- * planner keep for each page is copied by V8's young-generation GC, so an operation keeps
- * only what it needs: the label ("PAGE_DATA #12 page 3 (no data)") is made when something
- * reads it (a trace, an error), and the content of a 4K page of the file is described afresh
- * on each read from the header's own data reference (short-lived, so the GC never copies it).
+ * A PAGE_DATA page operation other than a 4K page of the file (those are {@link FilePageOp}s):
+ * an unmeasured, zero, secrets or CPUID page, or a page built from in-memory data. The label
+ * ("PAGE_DATA #12 page 3 (no data)") is made when something reads it (a trace, an error).
  */
 class PageDataOp implements SnpPageOp {
   constructor(
     readonly gpa: number,
     readonly type: SnpPageType,
-    /** a 4K page of the input (the header's data), or null: then `fixed` is the content */
-    private readonly file: { source: ByteSource; offset: number } | null,
-    private readonly fixed: PageContent | null,
+    readonly content: PageContent | null,
     private readonly header: number,
     private readonly page: number,
     private readonly noData: boolean,
   ) {}
-  get content(): PageContent | null {
-    return this.file ? { kind: 'source', source: this.file.source, offset: this.file.offset } : this.fixed;
-  }
   get label(): string {
     return pageDataLabel(this.header, this.page, this.noData);
   }
@@ -106,7 +99,10 @@ class PageDataOp implements SnpPageOp {
 
 /**
  * The op nearly every PAGE_DATA header of a file becomes: its 4K of file data, measured as a
- * NORMAL page (PageDataOp with file data and no page number, in fewer fields).
+ * NORMAL page (what PageDataOp would be, in fewer fields). A file can hold thousands, and
+ * everything kept for each page is copied by V8's young-generation GC, so its content is
+ * described afresh on each read (short-lived, so the GC never copies it) and its label is
+ * made on demand.
  */
 class FilePageOp implements SnpPageOp {
   // assigned in the constructor (a class field would add an initializer call per op)
@@ -125,13 +121,6 @@ class FilePageOp implements SnpPageOp {
   get label(): string {
     return pageDataLabel(this.header, -1, false);
   }
-}
-
-/** A NORMAL page with data: the input's 4K page itself, or a page built from in-memory data. */
-function dataPageOp(gpa: number, d: IgvmData, header: number, page: number): PageDataOp {
-  return d.kind === 'file' && d.length === PAGE_SIZE_4K
-    ? new PageDataOp(gpa, SnpPageType.NORMAL, d, null, header, page, false)
-    : new PageDataOp(gpa, SnpPageType.NORMAL, null, pageContent(d), header, page, false);
 }
 
 export function planIgvmMeasurement(file: IgvmFile, options: IgvmPlanOptions = {}): IgvmMeasurePlan {
@@ -171,13 +160,14 @@ export function planIgvmMeasurement(file: IgvmFile, options: IgvmPlanOptions = {
             continue;
           }
           if (h.dataType === IgvmPageDataType.NORMAL) {
-            if (h.flags & PageDataFlags.UNMEASURED) ops.push(new PageDataOp(gpa, SnpPageType.UNMEASURED, null, null, loc.index, page, false));
+            if (h.flags & PageDataFlags.UNMEASURED) ops.push(new PageDataOp(gpa, SnpPageType.UNMEASURED, null, loc.index, page, false));
             else if (!h.data || dataLength(h.data) === 0) {
-              if (options.nativeZero) ops.push(new PageDataOp(gpa, SnpPageType.ZERO, null, null, loc.index, page, true));
-              else ops.push(new PageDataOp(gpa, SnpPageType.NORMAL, null, zeroContent, loc.index, page, true));
-            } else ops.push(dataPageOp(gpa, h.data, loc.index, page));
-          } else if (h.dataType === IgvmPageDataType.SECRETS) ops.push(new PageDataOp(gpa, SnpPageType.SECRETS, null, null, loc.index, page, false));
-          else if (h.dataType === IgvmPageDataType.CPUID_DATA || h.dataType === IgvmPageDataType.CPUID_XF) ops.push(new PageDataOp(gpa, SnpPageType.CPUID, null, null, loc.index, page, false));
+              if (options.nativeZero) ops.push(new PageDataOp(gpa, SnpPageType.ZERO, null, loc.index, page, true));
+              else ops.push(new PageDataOp(gpa, SnpPageType.NORMAL, zeroContent, loc.index, page, true));
+            } else if (h.data.kind === 'file' && h.data.length === PAGE_SIZE_4K) ops.push(new FilePageOp(gpa, h.data.source, h.data.offset, loc.index));
+            else ops.push(new PageDataOp(gpa, SnpPageType.NORMAL, pageContent(h.data), loc.index, page, false));
+          } else if (h.dataType === IgvmPageDataType.SECRETS) ops.push(new PageDataOp(gpa, SnpPageType.SECRETS, null, loc.index, page, false));
+          else if (h.dataType === IgvmPageDataType.CPUID_DATA || h.dataType === IgvmPageDataType.CPUID_XF) ops.push(new PageDataOp(gpa, SnpPageType.CPUID, null, loc.index, page, false));
         }
         return;
       }
