@@ -92,6 +92,36 @@ export function readFileBytes(file: string, flag: string): Uint8Array {
   }
 }
 
+/**
+ * Write a command's output to stdout. On POSIX it goes straight to fd 1 with fs.writeSync:
+ * creating `process.stdout` (a stream over a pipe, file or TTY) costs ~1.5 ms of every
+ * process's start-up (docs/performance.md). A non-blocking pipe that is full (EAGAIN) hands
+ * the rest to process.stdout, which queues it; once the reader has gone (EPIPE) the rest of
+ * the output is dropped quietly, as `prelaunch … | head -1` expects.
+ */
+let stdoutState: 'fd' | 'stream' | 'closed' = process.platform === 'win32' ? 'stream' : 'fd';
+export function writeStdout(text: string | Uint8Array): void {
+  if (stdoutState === 'stream') {
+    process.stdout.write(text);
+    return;
+  }
+  if (stdoutState === 'closed') return;
+  const buf = typeof text === 'string' ? Buffer.from(text, 'utf8') : text;
+  let done = 0;
+  try {
+    while (done < buf.length) done += fs.writeSync(1, buf, done, buf.length - done);
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === 'EPIPE') {
+      stdoutState = 'closed';
+      return;
+    }
+    if (code !== 'EAGAIN') throw e;
+    stdoutState = 'stream';
+    process.stdout.write(buf.subarray(done));
+  }
+}
+
 /** Write `data` to `file` atomically (temporary file in the same directory, then rename). */
 export function writeFileAtomic(file: string, data: Uint8Array | string): void {
   const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.tmp`);

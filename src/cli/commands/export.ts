@@ -1,7 +1,7 @@
 /** `prelaunch export --to FORMAT DOCUMENT`: a golden document in the shape a consumer takes. */
 import { OptionError, PrelaunchError } from '../../errors.js';
 import type { GoldenDocument } from '../../golden/engine.js';
-import { readFileBytes, writeFileAtomic } from '../io.js';
+import { readFileBytes, writeFileAtomic, writeStdout } from '../io.js';
 
 export const EXPORT_TARGETS = ['trustee', 'go-sev-guest', 'snpguest', 'in-toto', 'corim', 'qemu', 'libvirt'] as const;
 export type ExportTarget = (typeof EXPORT_TARGETS)[number];
@@ -56,5 +56,5 @@ export async function runExport(docFile: string, f: ExportFlags): Promise<void> 
       throw new OptionError('--to', `unknown export ${String(f.to)} (${EXPORT_TARGETS.join(', ')})`);
   }
   if (f.output) writeFileAtomic(f.output, out);
-  else process.stdout.write(out);
+  else writeStdout(out);
 }

@@ -15,7 +15,7 @@ import { reportFromBinary, reportFromJson } from '../../formats/snp/attestation-
 import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
 import { VERSION } from '../../version.js';
 import { intOption } from '../numbers.js';
-import { OpenFiles, readFileBytes, writeFileAtomic, type FileSource } from '../io.js';
+import { OpenFiles, readFileBytes, writeFileAtomic, type FileSource, writeStdout } from '../io.js';
 import type { SigningFlags } from '../signing-options.js';
 import { GOLDEN_WORKER_ARG } from '../golden-worker.js';
 
@@ -159,20 +159,20 @@ async function runCheck(reportFile: string, docFile: string | undefined, f: Gold
   if (!report.measurement) throw new PrelaunchError('ERR_MALFORMED', `${reportFile}: the report has no measurement`);
   const result = checkReport(doc, report);
   if (f.json) {
-    process.stdout.write(JSON.stringify({ matched: result.matched, candidates: result.candidates.map((c) => ({ index: c.index, entry: c.entry, differences: c.comparisons.filter((x) => !x.equal) })) }, null, 2) + '\n');
+    writeStdout(JSON.stringify({ matched: result.matched, candidates: result.candidates.map((c) => ({ index: c.index, entry: c.entry, differences: c.comparisons.filter((x) => !x.equal) })) }, null, 2) + '\n');
   } else {
     const describe = (c: (typeof result.candidates)[number]): string => {
       const e = c.entry;
       return `#${c.index}: ${e.artifact} ${e.mode} ${e.vmmType ?? ''}${e.vmsaProfile ? `/${e.vmsaProfile}` : ''} ${e.vcpuType ?? e.vcpuSig ?? ''} vcpus=${e.vcpus ?? '-'} guestFeatures=${e.guestFeatures ?? '-'}${e.policy ? ` policy=${e.policy}` : ''}`;
     };
     if (result.candidates.some((c) => c.comparisons.some((x) => x.field === 'measurement' && x.equal))) {
-      process.stdout.write(`${result.matched ? 'match' : 'measurement matches, other fields differ'}: ${result.candidates.length} entr${result.candidates.length === 1 ? 'y' : 'ies'}\n`);
+      writeStdout(`${result.matched ? 'match' : 'measurement matches, other fields differ'}: ${result.candidates.length} entr${result.candidates.length === 1 ? 'y' : 'ies'}\n`);
     } else {
-      process.stdout.write(`no entry has measurement ${report.measurement}\nthe configuration (vCPU count, VMM, vCPU model, guest features, VMSA profile, firmware or boot components) is outside this document; nearest entries:\n`);
+      writeStdout(`no entry has measurement ${report.measurement}\nthe configuration (vCPU count, VMM, vCPU model, guest features, VMSA profile, firmware or boot components) is outside this document; nearest entries:\n`);
     }
     for (const c of result.candidates) {
-      process.stdout.write(`  ${describe(c)}\n`);
-      for (const x of c.comparisons.filter((y) => !y.equal)) process.stdout.write(`    ${x.field}: report ${x.report}, entry ${x.entry}\n`);
+      writeStdout(`  ${describe(c)}\n`);
+      for (const x of c.comparisons.filter((y) => !y.equal)) writeStdout(`    ${x.field}: report ${x.report}, entry ${x.entry}\n`);
     }
   }
   if (!result.matched) process.exitCode = 1;
@@ -296,5 +296,5 @@ export async function runGolden(manifestFile: string | undefined, f: GoldenFlags
   if (f.timestamp) doc = { schema: doc.schema, tool: doc.tool, generated: new Date().toISOString(), artifacts: doc.artifacts, entries: doc.entries };
   const text = serializeGolden(doc);
   if (f.output) writeFileAtomic(f.output, text);
-  else process.stdout.write(text);
+  else writeStdout(text);
 }

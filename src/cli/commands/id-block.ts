@@ -19,7 +19,7 @@ import { parseDetachedSignature, type EcPoint } from '../../sign/ecdsa-p384.js';
 import {
   assembleIdAuth, buildIdBlock, idAuthSigningInputs, signIdAuth, verifyIdAuth, type IdAuthResult,
 } from '../../sign/id-block.js';
-import { readFileBytes, writeFileAtomic } from '../io.js';
+import { readFileBytes, writeFileAtomic, writeStdout } from '../io.js';
 import { loadPrivateKey, loadPublicKey, type Passphrase } from '../keys.js';
 import { intOption } from '../numbers.js';
 
@@ -273,7 +273,7 @@ function emitResult(r: IdAuthResult, f: OutputFlags): void {
   }
   if (f.idBlockOut !== undefined) writeFileAtomic(f.idBlockOut, r.idBlock);
   if (f.idAuthOut !== undefined) writeFileAtomic(f.idAuthOut, r.idAuth);
-  process.stdout.write(out);
+  writeStdout(out);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -303,7 +303,7 @@ export async function runIdBlockPrepare(f: PrepareFlags): Promise<void> {
   writeFileAtomic(blockFile, inputs.idBlock);
   writeFileAtomic(keyFile, inputs.idKey);
   if (f.json) {
-    process.stdout.write(JSON.stringify({
+    writeStdout(JSON.stringify({
       idBlockFile: blockFile,
       idKeyFile: keyFile,
       idBlock: toBase64(inputs.idBlock),
@@ -312,7 +312,7 @@ export async function runIdBlockPrepare(f: PrepareFlags): Promise<void> {
     }, null, 2) + '\n');
     return;
   }
-  process.stdout.write(
+  writeStdout(
     `${blockFile}: the 96-byte ID block; sign it with the ID key\n` +
     `${keyFile}: the 1028-byte ID public key structure; sign it with the author key\n` +
     `id_key_digest: ${toHex(inputs.idKeyDigest)}\n` +
@@ -351,7 +351,7 @@ export async function runIdBlockVerify(f: VerifyFlags): Promise<void> {
   });
   const yesNo = (b: boolean | null): string => (b === null ? 'not checked' : b ? 'ok' : 'FAILED');
   if (f.json) {
-    process.stdout.write(JSON.stringify({
+    writeStdout(JSON.stringify({
       ok: v.ok,
       problems: v.problems,
       measurement: toHex(v.idBlock.ld),
@@ -370,7 +370,7 @@ export async function runIdBlockVerify(f: VerifyFlags): Promise<void> {
       authorKeyDigestMatches: v.authorKeyDigestMatches,
     }, null, 2) + '\n');
   } else {
-    process.stdout.write(
+    writeStdout(
       `measurement:        ${toHex(v.idBlock.ld)}\n` +
       `family_id:          ${toHex(v.idBlock.familyId)}\n` +
       `image_id:           ${toHex(v.idBlock.imageId)}\n` +

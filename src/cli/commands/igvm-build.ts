@@ -23,7 +23,7 @@ import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
 import { measureIgvm } from '../../measure/igvm.js';
 import { signIgvm } from '../../sign/igvm.js';
 import { VERSION } from '../../version.js';
-import { openFileSource, readFileBytes, writeFileAtomic, type FileSource } from '../io.js';
+import { openFileSource, readFileBytes, writeFileAtomic, type FileSource, writeStdout } from '../io.js';
 import { loadPrivateKey } from '../keys.js';
 import { intOption } from '../numbers.js';
 import type { SigningFlags } from '../signing-options.js';
@@ -129,7 +129,7 @@ export async function runIgvmBuild(hypervisor: string, f: IgvmBuildFlags): Promi
       snp: f.snp === true, tdp: f.tdp === true, native: f.native === true, vsm: f.vsm === true,
       noVtom: f.vtom === false, altInjection: f.altInjection === true, sevFeatures, sort: f.sort === true,
     });
-    if (f.verbose) for (const n of result.notes) process.stdout.write(n + '\n');
+    if (f.verbose) for (const n of result.notes) writeStdout(n + '\n');
     let bytes = serializeIgvm(result.file);
 
     const backend = await loadHashBackend(f.hashBackend);
@@ -191,7 +191,7 @@ export async function runIgvmBuild(hypervisor: string, f: IgvmBuildFlags): Promi
     if (f.measure && platforms) {
       for (const p of platforms) {
         const value = (p.launchDigest ?? p.mrtd ?? null) as string | null;
-        process.stdout.write(`${String(p.platform).padEnd(14)} ${p.compatibilityMask}  ${value ? value.toUpperCase() : String(p.note)}\n`);
+        writeStdout(`${String(p.platform).padEnd(14)} ${p.compatibilityMask}  ${value ? value.toUpperCase() : String(p.note)}\n`);
       }
     }
   } finally {

@@ -16,7 +16,7 @@ import type { IgvmIdBlockCheck } from '../../sign/igvm.js';
 import { IGVM_MEASURE_PLATFORMS, measureIgvm, type IgvmMeasurePlatform } from '../../measure/igvm.js';
 import { snpTraceLine, sevTraceLine, traceHeader } from '../../report/trace.js';
 import { VERSION } from '../../version.js';
-import { openFileSource, textSink } from '../io.js';
+import { openFileSource, textSink, writeStdout } from '../io.js';
 
 export interface IgvmMeasureFlags {
   platform: string;
@@ -79,9 +79,9 @@ export async function runIgvmMeasure(file: string, f: IgvmMeasureFlags): Promise
           ...(sigCheck ? { signatureValid: sigCheck.ok, idBlockSignatureValid: sigCheck.idBlockSignatureValid, idKeySignatureValid: sigCheck.idKeySignatureValid, problems: sigCheck.problems } : {}),
         },
       };
-      process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+      writeStdout(JSON.stringify(doc, null, 2) + '\n');
     } else {
-      process.stdout.write(toHex(m.digest).toUpperCase() + '\n');
+      writeStdout(toHex(m.digest).toUpperCase() + '\n');
     }
     if (mismatch) {
       const loc = m.idBlock!.location;

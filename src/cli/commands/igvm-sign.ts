@@ -16,7 +16,7 @@ import { formatPolicy } from '../../formats/snp/policy.js';
 import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
 import { signIgvm } from '../../sign/igvm.js';
 import { VERSION } from '../../version.js';
-import { openFileSource, readFileBytes, writeFileAtomic } from '../io.js';
+import { openFileSource, readFileBytes, writeFileAtomic, writeStdout } from '../io.js';
 import { loadPrivateKey, type Passphrase } from '../keys.js';
 import { intOption } from '../numbers.js';
 import { parseFixedBytes } from './id-block.js';
@@ -113,9 +113,9 @@ export async function runIgvmSign(file: string, f: IgvmSignFlags): Promise<void>
         authorKeyDigest: s.idAuth.authorKeyDigest ? toHex(s.idAuth.authorKeyDigest) : null,
         replacedIdBlocks: s.replaced,
       };
-      process.stdout.write(JSON.stringify(doc, null, 2) + '\n');
+      writeStdout(JSON.stringify(doc, null, 2) + '\n');
     } else {
-      process.stdout.write(
+      writeStdout(
         `${toHex(s.digest).toUpperCase()}\n` +
           `signed:            ${f.output}\n` +
           `policy:            ${formatPolicy(s.policy)}\n` +

@@ -10,7 +10,7 @@ import { measure, inputSha256, type MeasureOptions, type Measurement, type SevMo
 import { measureReportJson, referenceLine, type InputDescription } from '../../report/measure-report.js';
 import { sevTraceLine, snpTraceLine, traceHeader } from '../../report/trace.js';
 import { VERSION } from '../../version.js';
-import { OpenFiles, fileSize, textSink, writeFileAtomic, type FileSource, type TextSink } from '../io.js';
+import { OpenFiles, fileSize, textSink, writeFileAtomic, type FileSource, type TextSink, writeStdout } from '../io.js';
 import { intOption } from '../numbers.js';
 
 export interface MeasureFlags {
@@ -214,8 +214,8 @@ export async function runMeasure(f: MeasureFlags): Promise<void> {
     trace?.close();
     const m = result.measurement;
     if (f.dumpVmsa) m.vmsas.forEach((page, i) => writeFileAtomic(`vmsa${i}.bin`, page));
-    if (f.outputFormat === 'json') process.stdout.write(JSON.stringify(result.report, null, 2) + '\n');
-    else process.stdout.write(referenceLine(m, f.outputFormat, f.verbose === true) + '\n');
+    if (f.outputFormat === 'json') writeStdout(JSON.stringify(result.report, null, 2) + '\n');
+    else writeStdout(referenceLine(m, f.outputFormat, f.verbose === true) + '\n');
   } catch (e) {
     trace?.discard();
     throw e;

@@ -1,7 +1,7 @@
 /** `prelaunch ovmf inspect FILE [--json]`: what a packager needs to know about an OVMF image. */
 import { toHex } from '../../bytes/hex.js';
 import { loadHashBackend } from '../../hash/index.js';
-import { openFileSource } from '../io.js';
+import { openFileSource, writeStdout } from '../io.js';
 import { inspectOvmf, renderOvmfInspection } from '../../report/ovmf-inspect.js';
 import { inputSha256 } from '../../measure/api.js';
 
@@ -10,7 +10,7 @@ export async function runOvmfInspect(file: string, opts: { json?: boolean }): Pr
   try {
     const backend = await loadHashBackend('node');
     const report = inspectOvmf(src, toHex(inputSha256(src, backend)));
-    process.stdout.write(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderOvmfInspection(report));
+    writeStdout(opts.json ? JSON.stringify(report, null, 2) + '\n' : renderOvmfInspection(report));
   } finally {
     src.close();
   }

@@ -17,7 +17,7 @@ import { diffRtmrs, predictRtmrs, replayCcel, type AcpiBlobs, type RtmrValues } 
 import { pageOrderForQemuVersion, requireTdxMetadata, type TdxPageOrder } from '../../plan/tdx.js';
 import { renderReplay, renderRtmrDiff, renderTdxReport, replayJson, tdxReportJson, type TdxPolicyFields } from '../../report/tdx-report.js';
 import { VERSION } from '../../version.js';
-import { OpenFiles, readFileBytes, writeFileAtomic, type FileSource } from '../io.js';
+import { OpenFiles, readFileBytes, writeFileAtomic, type FileSource, writeStdout } from '../io.js';
 import { intOption } from '../numbers.js';
 
 export interface TdxFlags {
@@ -155,7 +155,7 @@ export async function runTdx(f: TdxFlags): Promise<void> {
       rtmr,
       warnings,
     };
-    process.stdout.write(f.json ? JSON.stringify(tdxReportJson(report), null, 2) + '\n' : renderTdxReport(report));
+    writeStdout(f.json ? JSON.stringify(tdxReportJson(report), null, 2) + '\n' : renderTdxReport(report));
   } finally {
     files.close();
   }
@@ -164,7 +164,7 @@ export async function runTdx(f: TdxFlags): Promise<void> {
 export async function runTdxReplay(file: string, opts: { json?: boolean; hashBackend?: HashBackendName }): Promise<void> {
   const backend = await loadHashBackend(opts.hashBackend ?? 'node');
   const rep = replayCcel(readFileBytes(file, 'tdx replay'), { hashBackend: backend, name: file });
-  process.stdout.write(opts.json ? JSON.stringify(replayJson(rep, file), null, 2) + '\n' : renderReplay(rep, file));
+  writeStdout(opts.json ? JSON.stringify(replayJson(rep, file), null, 2) + '\n' : renderReplay(rep, file));
 }
 
 interface PredictedDoc { rtmrs?: Array<{ index: number; events: Array<{ rtmr: number; digest: string | null; type: string; description: string }> }> }
@@ -184,6 +184,6 @@ export async function runTdxDiff(predictedFile: string, ccelFile: string, opts: 
   }
   const rep = replayCcel(readFileBytes(ccelFile, 'tdx diff'), { name: ccelFile });
   const d = diffRtmrs(predicted, rep);
-  process.stdout.write(opts.json ? JSON.stringify(d, null, 2) + '\n' : renderRtmrDiff(d));
+  writeStdout(opts.json ? JSON.stringify(d, null, 2) + '\n' : renderRtmrDiff(d));
   if (d.first) process.exitCode = 1;
 }

@@ -1,15 +1,15 @@
 /** `prelaunch trace diff A B`: the first operation where two `--trace` files diverge. Exit 0 when equal, 1 when not. */
 import { diffTraces } from '../../report/trace.js';
-import { readFileBytes } from '../io.js';
+import { readFileBytes, writeStdout } from '../io.js';
 
 export async function runTraceDiff(a: string, b: string): Promise<void> {
   const dec = new TextDecoder();
   const d = diffTraces(dec.decode(readFileBytes(a, 'trace')), dec.decode(readFileBytes(b, 'trace')));
   if (d.index === null) {
-    process.stdout.write('traces are identical\n');
+    writeStdout('traces are identical\n');
     return;
   }
-  process.stdout.write(`first divergence at operation ${d.index} (${d.fields.join(', ')} differ)\n`);
-  process.stdout.write(`< ${d.a ?? '(end of trace)'}\n> ${d.b ?? '(end of trace)'}\n`);
+  writeStdout(`first divergence at operation ${d.index} (${d.fields.join(', ')} differ)\n`);
+  writeStdout(`< ${d.a ?? '(end of trace)'}\n> ${d.b ?? '(end of trace)'}\n`);
   process.exitCode = 1;
 }
