@@ -29,10 +29,47 @@ export interface StructSpec<T> {
  */
 const U64_FIELDS = new WeakMap<StructSpec<unknown>, readonly string[]>();
 
+const STRUCTS: Array<StructSpec<unknown>> = [];
+
 export function defineStruct<T>(name: string, parser: Parser, check?: (value: T) => string | null): StructSpec<T> {
   const size = parser.sizeOf();
   if (!Number.isInteger(size)) throw new TypeError(`${name}: struct size must be static`);
-  return { name, size, parser, ...(check ? { check } : {}) };
+  const spec: StructSpec<T> = { name, size, parser, ...(check ? { check } : {}) };
+  STRUCTS.push(spec as StructSpec<unknown>);
+  return spec;
+}
+
+/** Every structure defined so far (by the modules loaded so far). */
+export function definedStructs(): ReadonlyArray<StructSpec<unknown>> {
+  return STRUCTS;
+}
+
+// ---- decoders compiled at build time
+//
+// binary-parser turns a Parser into JavaScript source and compiles it with `new Function` on
+// its first parse: in a CLI process that is ~1.5 ms of every start-up for the structures one
+// command uses, and V8's code cache cannot keep such code. `npm run build` therefore writes
+// binary-parser's code for every structure into build/struct-decoders.js
+// (scripts/gen-struct-decoders.mjs), which the CLI bundle includes: it hands the functions to
+// installCompiledStructs, keyed by the parser's fingerprint. decodeStruct uses one only when
+// the fingerprint of the parser it is decoding matches (a parser changed since the build is
+// compiled as usual). Library users and the tests compile as usual too.
+
+type CompiledDecoder = (buffer: Uint8Array, constructorFn: unknown) => unknown;
+let compiledStructs: Readonly<Record<string, CompiledDecoder>> | null = null;
+
+/** The build's precompiled decoders (see above); called by build/struct-decoders.js. */
+export function installCompiledStructs(decoders: Readonly<Record<string, CompiledDecoder>>): void {
+  compiledStructs = decoders;
+}
+
+interface ParserNode { type: string; varName: string; endian: string; options: unknown; next?: ParserNode; compiled?: CompiledDecoder }
+
+/** What a parser's generated code depends on: every field's type, name, byte order and options, in order. */
+export function structFingerprint(parser: Parser): string {
+  const parts: string[] = [];
+  for (let p: ParserNode | undefined = parser as unknown as ParserNode; p; p = p.next) parts.push(`${p.type}:${p.varName}:${p.endian}:${JSON.stringify(p.options)}`);
+  return parts.join('|');
 }
 
 /**
@@ -47,6 +84,13 @@ export function decodeStruct<T>(spec: StructSpec<T>, bytes: Uint8Array, offset: 
     throw new ParseError('ERR_TRUNCATED', spec.name, at, `needs ${spec.size} bytes, only ${Math.max(0, bytes.length - offset)} available`, ctx.source);
   }
   let value: Record<string, unknown>;
+  if (compiledStructs !== null) {
+    const node = spec.parser as unknown as ParserNode;
+    if (node.compiled === undefined) {
+      const fn = compiledStructs[structFingerprint(spec.parser)];
+      if (fn !== undefined) node.compiled = fn;
+    }
+  }
   try {
     value = spec.parser.parse(bytes.subarray(offset, offset + spec.size)) as Record<string, unknown>;
   } catch (e) {
