@@ -4,11 +4,12 @@
  * through V8's code cache.
  *
  * Why: Node start-up plus compiling the ~0.5 MB bundle took ~35 ms more than an empty Node
- * process, more than hashing a 2 MiB firmware. `npm run build` runs one measurement with
- * PRELAUNCH_CODE_CACHE_OUT set, which writes the compiled code (top level and every function
- * that measurement used) next to the bundle; later runs skip parsing and compiling it
- * (measured ~16 ms saved per process, docs/performance.md). A missing or stale cache (another
- * Node/V8 version) is ignored by V8 and the bundle is compiled as usual.
+ * process, more than hashing a 2 MiB firmware. `npm run build` (scripts/make-code-cache.mjs)
+ * runs an SEV-SNP and an IGVM measurement in one process with PRELAUNCH_CODE_CACHE_OUT set,
+ * which writes the compiled code (top level and every function those runs used) next to the
+ * bundle; later runs skip parsing and compiling it (measured ~16 ms saved per process,
+ * docs/performance.md). A missing or stale cache (another Node/V8 version) is ignored by V8
+ * and the bundle is compiled as usual; PRELAUNCH_CODE_CACHE_CHECK=1 says on stderr which.
  */
 import * as fs from 'node:fs';
 import { Module, createRequire } from 'node:module';
@@ -31,6 +32,7 @@ const script = new vm.Script(Module.wrap(source), {
   ...(cachedData ? { cachedData } : {}),
   ...(loader ? { importModuleDynamically: loader as never } : {}),
 });
+if (process.env.PRELAUNCH_CODE_CACHE_CHECK) process.stderr.write(`code cache: ${cachedData ? (script.cachedDataRejected ? 'rejected' : 'accepted') : 'missing'}\n`);
 const out = process.env.PRELAUNCH_CODE_CACHE_OUT;
 if (out) process.on('exit', () => fs.writeFileSync(out, script.createCachedData()));
 const mod = new Module(file, module);

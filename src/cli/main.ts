@@ -8,6 +8,9 @@ import { PrelaunchError } from '../errors.js';
 import { GOLDEN_WORKER_ARG } from './golden-worker.js';
 import { buildProgram } from './program.js';
 
+/** the first argument of the build's code-cache run (scripts/make-code-cache.mjs) */
+const CODE_CACHE_RUNS_ARG = '--prelaunch-code-cache-runs';
+
 export async function main(argv: string[]): Promise<number> {
   const program = buildProgram(argv[0]);
   try {
@@ -32,6 +35,12 @@ export async function main(argv: string[]): Promise<number> {
 // (see commands/golden.ts); worker_threads itself is loaded only then (~1-3 ms of start-up).
 if (process.argv[2] === GOLDEN_WORKER_ARG) {
   void import('./golden-worker-main.js').then((w) => w.runGoldenWorker());
+} else if (process.argv[2] === CODE_CACHE_RUNS_ARG) {
+  // `npm run build` (scripts/make-code-cache.mjs): several commands in one process, so that the
+  // V8 code cache the launcher writes at exit holds the code each of them runs
+  void (async () => {
+    for (const argv of JSON.parse(process.argv[3] ?? '[]') as string[][]) await main(argv);
+  })();
 } else {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;

@@ -4,7 +4,7 @@
  * every level, is the same as in the full program, and the full program is what any other
  * first argument gets.
  */
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/program.js';
@@ -76,5 +76,13 @@ describe('stdout (writeStdout, src/cli/io.ts)', () => {
     const code = await new Promise((r) => child.on('close', r));
     expect(err).toBe('');
     expect(code).toBe(0);
+  });
+});
+
+describe('the launcher (src/cli/launcher.ts)', () => {
+  it('loads the bundle through the code cache npm run build wrote', () => {
+    const r = spawnSync(process.execPath, [CLI_BUNDLE, '--version'], { cwd: PROJECT, encoding: 'utf8', env: { ...process.env, PRELAUNCH_CODE_CACHE_CHECK: '1' } });
+    expect(r.status).toBe(0);
+    expect(r.stderr).toBe('code cache: accepted\n');
   });
 });
