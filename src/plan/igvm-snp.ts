@@ -20,6 +20,7 @@ import type { ByteSource } from '../bytes/source.js';
 import { FirmwareError } from '../errors.js';
 import { IgvmPageDataType, IgvmPlatformType, PAGE_SIZE_2M, PAGE_SIZE_4K, PageDataFlags, headerTypeName } from '../formats/igvm/defs.js';
 import { dataLength, readData, supportedPlatforms, type IgvmData, type IgvmDirectiveHeader, type IgvmFile } from '../formats/igvm/model.js';
+import { PageDataWord as PD } from '../formats/igvm/headers.js';
 import { directiveRuns, pageDataAt, runLocation } from '../formats/igvm/page-data-runs.js';
 import { headerLayout, headerType, vpContextPlatform, type HeaderLocation, type IgvmLayout } from '../formats/igvm/validate.js';
 import { SnpPageType, VMSA_GPA } from '../formats/snp/page-info.js';
@@ -203,24 +204,24 @@ export function planIgvmMeasurement(file: IgvmFile, options: IgvmPlanOptions = {
   // The common case, an SNP 4K page of file data measured as NORMAL, is made in line (thousands
   // per file; this runs once per process, mostly before V8 optimizes it): the op directive()
   // would make. A parsed file whose directives nobody has read is planned from its PAGE_DATA
-  // columns (../formats/igvm/page-data-runs.ts), without an object per header.
+  // runs (../formats/igvm/page-data-runs.ts), without an object per header.
   const runs = directiveRuns(file);
   if (runs) {
-    const c = runs.columns;
+    const words = runs.words;
     for (const seg of runs.segments) {
       if (!seg.run) {
         directive(seg.header, seg.location);
         continue;
       }
-      for (let k = 0; k < seg.count; k++) {
-        const row = seg.row + k;
-        if ((c.compatibilityMask[row]! & mask) === 0) continue;
-        const off = c.fileOffset[row]!;
-        if (snp && off !== 0 && c.dataType[row] === IgvmPageDataType.NORMAL && c.flags[row] === 0) {
-          ops.push(new FilePageOp(c.gpa[row]!, c.source, off, seg.headerIndex + k));
+      for (let k = 0, w = seg.word; k < seg.count; k++, w += PD.Count) {
+        if ((words[w + PD.CompatibilityMask]! & mask) === 0) continue;
+        const off = words[w + PD.FileOffset]!;
+        // in a run, the TYPE word is the data_type (its reserved half is 0)
+        if (snp && off !== 0 && words[w + PD.DataTypeReserved] === IgvmPageDataType.NORMAL && words[w + PD.Flags] === 0) {
+          ops.push(new FilePageOp(words[w + PD.GpaHi]! * 0x1_0000_0000 + words[w + PD.GpaLo]!, runs.source, off, seg.headerIndex + k));
           continue;
         }
-        directive(pageDataAt(c, row), runLocation(seg, k));
+        directive(pageDataAt(runs, seg, k), runLocation(seg, k));
       }
     }
   } else {

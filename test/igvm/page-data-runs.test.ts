@@ -1,7 +1,8 @@
 /**
- * The parser keeps PAGE_DATA runs as columns (src/formats/igvm/page-data-runs.ts) and builds
- * `file.directives` / `layout.directives` from them on first read. Validation and the SNP
- * planner read the columns while nobody has read the directives. These tests hold the two
+ * The parser leaves runs of PAGE_DATA headers in the header section
+ * (src/formats/igvm/page-data-runs.ts) and builds `file.directives` / `layout.directives` from
+ * them on first read. Validation and the SNP planner read the runs while nobody has read the
+ * directives. These tests hold the two
  * paths to each other: the same objects as the bytes say, the same checks, the same plan.
  */
 import * as fs from 'node:fs';
@@ -10,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { crc32 } from '../../src/bytes/crc32.js';
 import { bytesSource } from '../../src/bytes/source.js';
-import { decodePageData } from '../../src/formats/igvm/headers.js';
+import { PageDataField, PageDataWord, VARIABLE_HEADER_SIZE, decodePageData } from '../../src/formats/igvm/headers.js';
 import { directiveRuns } from '../../src/formats/igvm/page-data-runs.js';
 import { parseIgvm, type ParsedIgvm } from '../../src/formats/igvm/parse.js';
 import { measureIgvm } from '../../src/measure/igvm.js';
@@ -52,6 +53,16 @@ function planData(p: ParsedIgvm, nativeZero: boolean): unknown {
 const hasSnp = (p: ParsedIgvm): boolean => p.file.platforms.some((h) => h.kind === 'supported-platform' && h.platformType === 2);
 
 describe('PAGE_DATA runs', () => {
+  it('PageDataWord names the words PageDataField names the bytes of', () => {
+    const pairs: Array<[number, number]> = [
+      [PageDataWord.GpaLo, PageDataField.GpaLo], [PageDataWord.GpaHi, PageDataField.GpaHi],
+      [PageDataWord.CompatibilityMask, PageDataField.CompatibilityMask], [PageDataWord.FileOffset, PageDataField.FileOffset],
+      [PageDataWord.Flags, PageDataField.Flags], [PageDataWord.DataTypeReserved, PageDataField.DataType],
+    ];
+    for (const [word, byte] of pairs) expect(word * 4).toBe(VARIABLE_HEADER_SIZE + byte);
+    expect(PageDataWord.Count * 4).toBe(VARIABLE_HEADER_SIZE + 24);
+  });
+
   it('covers most committed samples', () => {
     expect(SAMPLES.length).toBeGreaterThanOrEqual(14);
   });
@@ -60,7 +71,7 @@ describe('PAGE_DATA runs', () => {
     const p = parse('builder/qemu-snp-bldr.igvm');
     const runs = directiveRuns(p.file);
     expect(runs).not.toBeNull();
-    expect(runs!.columns.count).toBeGreaterThan(20);
+    expect(runs!.segments.reduce((n, s) => n + (s.run ? s.count : 0), 0)).toBeGreaterThan(20);
     void p.layout.directives; // the layout alone does not
     expect(directiveRuns(p.file)).toBe(runs);
     void p.file.directives;
@@ -121,7 +132,7 @@ describe('PAGE_DATA runs', () => {
     expect(measureIgvm(q).digest).toEqual(before);
   });
 
-  it('a rule broken inside a run is reported at that header (checked on the columns)', () => {
+  it('a rule broken inside a run is reported at that header (checked in the section)', () => {
     const base = load('builder/qemu-snp-bldr.igvm');
     const p = parseIgvm(base);
     const pages = p.file.directives.map((d, i) => [d, i] as const).filter(([d]) => d.kind === 'page-data');

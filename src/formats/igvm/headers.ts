@@ -132,6 +132,23 @@ export enum PageDataField {
   /** u16 */
   Reserved = 22,
 }
+/**
+ * A whole PAGE_DATA header (IGVM_VHS_VARIABLE_HEADER + IGVM_VHS_PAGE_DATA) as eight 32-bit
+ * words: the parser's fast loop reads runs of them this way (the same fields as PageDataField,
+ * 8 bytes later; data_type and reserved share the last word, data_type in its low half).
+ */
+export enum PageDataWord {
+  Type = 0,
+  Length = 1,
+  GpaLo = 2,
+  GpaHi = 3,
+  CompatibilityMask = 4,
+  FileOffset = 5,
+  Flags = 6,
+  DataTypeReserved = 7,
+  /** words per header */
+  Count = 8,
+}
 /** Decode the PAGE_DATA content at `at`. (The parser's header loop reads the same fields in line.) */
 export function decodePageData(view: DataView, at: number): RawPageData {
   return {

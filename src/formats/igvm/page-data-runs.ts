@@ -1,49 +1,32 @@
 /**
- * A parsed file's PAGE_DATA headers, kept as columns until someone asks for the objects.
+ * A parsed file's PAGE_DATA headers, left in the header section until someone asks for the objects.
  *
  * A file holds thousands of PAGE_DATA headers (one per 4K page), and measuring it needs only a
  * few numbers from each. Building an object per header — plus its data reference and its
  * location — was most of the parse time of a large file: V8 runs that loop once per process,
  * mostly before optimizing it, and the young-generation GC copies every one of those live
- * objects (docs/performance.md). So the parser records each run of consecutive PAGE_DATA
- * headers in typed arrays, and the directives in file order as segments: a run of rows, or one
- * other header. `IgvmFile.directives` and `IgvmLayout.directives` are built from them the first
+ * objects (docs/performance.md). So the parser only checks each run of consecutive PAGE_DATA
+ * headers and records where it is: the fields stay in the header section, read as 32-bit
+ * words (PageDataWord in ./headers.ts; a run's headers have reserved 0, so their last word is
+ * the data_type). The directives are kept in file order as segments: a run, or one other
+ * header. `IgvmFile.directives` and `IgvmLayout.directives` are built from them the first
  * time anything reads them — exactly the objects the parser built before, in the same order —
  * and from then on they are plain arrays. Until then, `validateIgvm` and the SNP planner read
- * the columns directly ({@link directiveRuns}).
+ * the runs directly ({@link directiveRuns}).
  *
  * Only the parser creates runs, and only from headers that its general path would accept and
  * turn into the same objects (4K of file data or none; see readPageDataRun in ./parse.ts).
  */
 import type { ByteSource } from '../../bytes/source.js';
 import { IgvmHeaderType, PAGE_SIZE_4K } from './defs.js';
-import { PAGE_DATA_HEADER_SIZE } from './headers.js';
+import { PAGE_DATA_HEADER_SIZE, PageDataWord as PD } from './headers.js';
 import type { IgvmDirectiveHeader, IgvmFile, PageData } from './model.js';
 import type { HeaderLocation, IgvmLayout } from './validate.js';
 
-/** The fields of PAGE_DATA headers, one row per header. */
-export class PageDataColumns {
-  count = 0;
-  readonly gpa: Float64Array;
-  readonly compatibilityMask: Uint32Array;
-  readonly flags: Uint32Array;
-  readonly dataType: Uint16Array;
-  /** absolute offset of the header's 4K of data; 0: no data */
-  readonly fileOffset: Uint32Array;
-  /** `capacity`: at most this many rows (the parser passes the section size / 32, the most it can hold) */
-  constructor(capacity: number, readonly source: ByteSource) {
-    this.gpa = new Float64Array(capacity);
-    this.compatibilityMask = new Uint32Array(capacity);
-    this.flags = new Uint32Array(capacity);
-    this.dataType = new Uint16Array(capacity);
-    this.fileOffset = new Uint32Array(capacity);
-  }
-}
-
-/** Consecutive PAGE_DATA headers: rows `row`…`row + count - 1`. */
+/** Consecutive PAGE_DATA headers: `count` headers from word `word` of the section. */
 export interface PageDataRun {
   run: true;
-  row: number;
+  word: number;
   count: number;
   /** header index (position among all variable headers) and absolute offset of the first */
   headerIndex: number;
@@ -58,7 +41,10 @@ export interface DirectiveHeaderSegment {
 export type DirectiveSegment = PageDataRun | DirectiveHeaderSegment;
 
 export interface DirectiveRuns {
-  columns: PageDataColumns;
+  /** the variable-header section as 32-bit words (host order) */
+  words: Uint32Array;
+  /** the file, which the headers' file offsets point into */
+  source: ByteSource;
   /** the directives in file order */
   segments: DirectiveSegment[];
 }
@@ -66,23 +52,25 @@ export interface DirectiveRuns {
 const RUNS = new WeakMap<IgvmFile, DirectiveRuns>();
 
 /**
- * The columns and segments of a parsed file whose `directives` nobody has read yet, or null
+ * The runs and segments of a parsed file whose `directives` nobody has read yet, or null
  * (a file built in memory, or one whose directives were read — and so may have been changed).
  */
 export function directiveRuns(file: IgvmFile): DirectiveRuns | null {
   return RUNS.get(file) ?? null;
 }
 
-/** Row `row` as the model object the parser's general path makes for the same header. */
-export function pageDataAt(c: PageDataColumns, row: number): PageData {
-  const off = c.fileOffset[row]!;
+/** The `k`-th header of run `r`, as the model object the parser's general path makes for it. */
+export function pageDataAt(runs: DirectiveRuns, r: PageDataRun, k: number): PageData {
+  const w = runs.words;
+  const at = r.word + k * PD.Count;
+  const off = w[at + PD.FileOffset]!;
   return {
     kind: 'page-data',
-    gpa: c.gpa[row]!,
-    compatibilityMask: c.compatibilityMask[row]!,
-    flags: c.flags[row]!,
-    dataType: c.dataType[row]!,
-    data: off === 0 ? null : { kind: 'file', source: c.source, offset: off, length: PAGE_SIZE_4K },
+    gpa: w[at + PD.GpaHi]! * 0x1_0000_0000 + w[at + PD.GpaLo]!,
+    compatibilityMask: w[at + PD.CompatibilityMask]!,
+    flags: w[at + PD.Flags]!,
+    dataType: w[at + PD.DataTypeReserved]!,
+    data: off === 0 ? null : { kind: 'file', source: runs.source, offset: off, length: PAGE_SIZE_4K },
   };
 }
 
@@ -105,7 +93,7 @@ export function deferDirectives(file: IgvmFile, layout: IgvmLayout, runs: Direct
     for (const s of runs.segments) {
       if (s.run) {
         for (let k = 0; k < s.count; k++) {
-          directives.push(pageDataAt(runs.columns, s.row + k));
+          directives.push(pageDataAt(runs, s, k));
           locations.push(runLocation(s, k));
         }
       } else {

@@ -24,10 +24,10 @@ import {
 import {
   CONTENT_SIZE, IGVM_VHS_ERROR_RANGE, IGVM_VHS_GUEST_POLICY, IGVM_VHS_PAGE_TABLE_RELOCATION, IGVM_VHS_PARAMETER,
   IGVM_VHS_PARAMETER_AREA, IGVM_VHS_PARAMETER_INSERT, IGVM_VHS_RELOCATABLE_REGION, IGVM_VHS_REQUIRED_MEMORY, IGVM_VHS_SNP_ID_BLOCK,
-  IGVM_VHS_SUPPORTED_PLATFORM, IGVM_VHS_VBS_MEASUREMENT, IGVM_VHS_VP_CONTEXT, VARIABLE_HEADER_SIZE, PAGE_DATA_HEADER_SIZE, PageDataField, align8, decodePageData, joinU64, type RawPageData,
+  IGVM_VHS_SUPPORTED_PLATFORM, IGVM_VHS_VBS_MEASUREMENT, IGVM_VHS_VP_CONTEXT, VARIABLE_HEADER_SIZE, PAGE_DATA_HEADER_SIZE, PageDataWord as PD, align8, decodePageData, joinU64, type RawPageData,
 } from './headers.js';
 import type { IgvmData, IgvmDirectiveHeader, IgvmFile, IgvmInitializationHeader, IgvmPlatformHeader } from './model.js';
-import { PageDataColumns, deferDirectives, type DirectiveRuns } from './page-data-runs.js';
+import { deferDirectives, type DirectiveRuns } from './page-data-runs.js';
 import { checkPlatformHeader, validateIgvm, vpContextPlatform, type HeaderLocation, type IgvmLayout } from './validate.js';
 import { CONTEXT_PAGE_SIZE, VBS_REGISTER_LIST_HEADER, VBS_REGISTER_SIZE } from './vp-context.js';
 
@@ -108,8 +108,8 @@ export function parseIgvm(input: ByteSource | Uint8Array, options: IgvmParseOpti
   const file: IgvmFile = { formatVersion, architecture, pageSize, platforms: [], initializations: [], directives: [] };
   const layout: IgvmLayout = { variableHeaderOffset: vho, platforms: [], initializations: [], directives: [] };
   const cx = new HeaderReader(section, vho, fileDataOffset, src);
-  // directives: PAGE_DATA runs as columns, the rest as objects (./page-data-runs.ts)
-  const runs: DirectiveRuns = { columns: new PageDataColumns(Math.floor(vhs / PAGE_DATA_HEADER_SIZE), src), segments: [] };
+  // directives: runs of PAGE_DATA headers left in the section, the rest as objects (./page-data-runs.ts)
+  const runs: DirectiveRuns = { words: cx.words, source: src, segments: [] };
   let stage: HeaderStage = 'platform';
   let pos = 0;
   let index = 0;
@@ -205,53 +205,33 @@ function pageDataHeader(r: RawPageData, data: IgvmData | null): IgvmDirectiveHea
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
- * The common case, thousands of PAGE_DATA headers in a row, read in one small loop into the
- * columns of ./page-data-runs.ts (no object per header). It runs once per process, mostly
- * before V8 has optimized it, so it does as little as it can per header: the fields are read
- * as 32-bit words of the section (PageDataField in headers.ts gives their offsets; both u16
- * fields share one word) with no calls. It takes only headers that the general path would
- * accept and turn into the same model (see pageDataAt), and stops at the first header that is
- * anything else (another type, a bad length, a reserved field, a data offset out of bounds,
- * …), which the general path then reads and reports. Returns how many headers it took,
- * starting at `pos` (0 on a big-endian host, where the general path reads every header).
+ * The common case, thousands of PAGE_DATA headers in a row, checked in one small loop and
+ * recorded as a run (./page-data-runs.ts): no object per header, and nothing copied — the
+ * fields stay in the section. The loop runs once per process, mostly before V8 has optimized
+ * it, so it does as little as it can per header: it reads the words it checks (PageDataWord in
+ * headers.ts gives where each field is) with no calls. It takes only headers that the general path would accept and
+ * turn into the same model (see pageDataAt), and stops at the first header that is anything
+ * else (another type, a bad length, a reserved field, a data offset out of bounds, …), which
+ * the general path then reads and reports. Returns how many headers it took, starting at
+ * `pos` (0 on a big-endian host, where the general path reads every header).
  */
 function readPageDataRun(cx: HeaderReader, runs: DirectiveRuns, pos: number, index: number, end: number): number {
   if (!LITTLE_ENDIAN_HOST || (pos & 3) !== 0) return 0;
   const words = cx.words;
-  const STEP = PAGE_DATA_HEADER_SIZE >>> 2;
-  const C = VARIABLE_HEADER_SIZE >>> 2;
-  const GPA_LO = C + (PageDataField.GpaLo >>> 2);
-  const GPA_HI = C + (PageDataField.GpaHi >>> 2);
-  const MASK = C + (PageDataField.CompatibilityMask >>> 2);
-  const FILE_OFFSET = C + (PageDataField.FileOffset >>> 2);
-  const FLAGS = C + (PageDataField.Flags >>> 2);
-  const TYPE_RESERVED = C + (PageDataField.DataType >>> 2); // data_type (low 16 bits), reserved (high)
   const firstData = cx.fileDataOffset;
   const lastData = cx.size - PAGE_SIZE_4K;
-  const c = runs.columns;
-  const { gpa, compatibilityMask, flags, dataType, fileOffset } = c;
-  const row0 = c.count;
-  const last = (end >>> 2) - STEP;
-  let w = pos >>> 2;
-  let row = row0;
-  for (; w <= last; w += STEP, row++) {
-    if (words[w] !== IgvmHeaderType.PAGE_DATA || words[w + 1] !== PAGE_DATA_CONTENT) break;
-    const gpaHi = words[w + GPA_HI]!;
-    const off = words[w + FILE_OFFSET]!;
-    const typeReserved = words[w + TYPE_RESERVED]!;
-    if (gpaHi >= MAX_GPA_HI || typeReserved > 0xffff) break;
+  const first = pos >>> 2;
+  const last = (end >>> 2) - PD.Count;
+  let w = first;
+  for (; w <= last; w += PD.Count) {
+    if (words[w + PD.Type] !== IgvmHeaderType.PAGE_DATA || words[w + PD.Length] !== PAGE_DATA_CONTENT) break;
+    // data_type in the low half-word, reserved (must be 0) in the high one
+    if (words[w + PD.GpaHi]! >= MAX_GPA_HI || words[w + PD.DataTypeReserved]! > 0xffff) break;
+    const off = words[w + PD.FileOffset]!;
     if (off !== 0 && (off < firstData || off > lastData)) break;
-    gpa[row] = gpaHi * 0x1_0000_0000 + words[w + GPA_LO]!;
-    compatibilityMask[row] = words[w + MASK]!;
-    flags[row] = words[w + FLAGS]!;
-    dataType[row] = typeReserved;
-    fileOffset[row] = off;
   }
-  const n = row - row0;
-  if (n > 0) {
-    c.count = row;
-    runs.segments.push({ run: true, row: row0, count: n, headerIndex: index, offset: cx.base + pos });
-  }
+  const n = (w - first) / PD.Count;
+  if (n > 0) runs.segments.push({ run: true, word: first, count: n, headerIndex: index, offset: cx.base + pos });
   return n;
 }
 

@@ -14,7 +14,7 @@ import {
 } from './defs.js';
 import { IgvmFormatError } from './errors.js';
 import { fixedHeaderSize } from './fixed-header.js';
-import { CONTENT_SIZE, SNP_ID_BLOCK_ARRAYS, VARIABLE_HEADER_SIZE, VBS_MEASUREMENT_ARRAYS, align8 } from './headers.js';
+import { CONTENT_SIZE, PageDataWord as PD, SNP_ID_BLOCK_ARRAYS, VARIABLE_HEADER_SIZE, VBS_MEASUREMENT_ARRAYS, align8 } from './headers.js';
 import {
   dataLength, readData, supportedPlatforms,
   type IgvmDirectiveHeader, type IgvmFile, type PageData, type IgvmInitializationHeader, type IgvmPlatformHeader, type SupportedPlatform, type VpContext,
@@ -265,18 +265,18 @@ export function validateIgvm(file: IgvmFile, ctx: ValidateContext = {}): void {
   };
   const runs = directiveRuns(file);
   if (runs) {
-    // a parsed file whose directives nobody has read: PAGE_DATA runs are checked on their
-    // columns (./page-data-runs.ts); a row that breaks a rule is checked (and reported) as the
-    // object it stands for. Rows always have 4K of file data or none.
-    const c = runs.columns;
+    // a parsed file whose directives nobody has read: PAGE_DATA runs are checked in the header
+    // section (./page-data-runs.ts); a header that breaks a rule is checked (and reported) as
+    // the object it stands for. Run headers always have 4K of file data or none, and their
+    // TYPE word is the data_type; a GPA is 4K-aligned when its low word is.
+    const words = runs.words;
     for (const seg of runs.segments) {
       if (!seg.run) {
         checkDirective(seg.header, seg.location);
         continue;
       }
-      for (let k = 0; k < seg.count; k++) {
-        const row = seg.row + k;
-        if (c.gpa[row]! % PAGE_SIZE_4K !== 0 || c.dataType[row]! > IgvmPageDataType.CPUID_XF) checkPageData(pageDataAt(c, row), runLocation(seg, k));
+      for (let k = 0, w = seg.word; k < seg.count; k++, w += PD.Count) {
+        if ((words[w + PD.GpaLo]! & (PAGE_SIZE_4K - 1)) !== 0 || words[w + PD.DataTypeReserved]! > IgvmPageDataType.CPUID_XF) checkPageData(pageDataAt(runs, seg, k), runLocation(seg, k));
       }
     }
   } else {
