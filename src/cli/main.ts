@@ -38,9 +38,23 @@ if (process.argv[2] === GOLDEN_WORKER_ARG) {
 } else if (process.argv[2] === CODE_CACHE_RUNS_ARG) {
   // `npm run build` (scripts/make-code-cache.mjs): several commands in one process, so that the
   // V8 code cache the launcher writes at exit holds the code each of them runs
-  void (async () => {
-    for (const argv of JSON.parse(process.argv[3] ?? '[]') as string[][]) await main(argv);
-  })();
+  let runs: unknown = null;
+  try {
+    runs = JSON.parse(process.argv[3] ?? '');
+  } catch {
+    runs = null;
+  }
+  if (!Array.isArray(runs) || !runs.every((r) => Array.isArray(r) && r.every((a) => typeof a === 'string'))) {
+    process.stderr.write(`error: ${CODE_CACHE_RUNS_ARG} is internal to npm run build (it takes a JSON list of argument lists)\n`);
+    process.exitCode = 2;
+  } else {
+    void (async () => {
+      for (const argv of runs as string[][]) {
+        const code = await main(argv);
+        if (code !== 0) process.exitCode = code;
+      }
+    })();
+  }
 } else {
   main(process.argv.slice(2)).then((code) => {
     process.exitCode = code;

@@ -80,6 +80,13 @@ describe('stdout (writeStdout, src/cli/io.ts)', () => {
 });
 
 describe('the launcher (src/cli/launcher.ts)', () => {
+  it('the build-only code-cache run argument takes a JSON list of argument lists, and says so otherwise', () => {
+    expect(expectCleanError(runCli(['--prelaunch-code-cache-runs', 'foo']), 2)).toMatch(/--prelaunch-code-cache-runs is internal to npm run build/);
+    const ok = runCli(['--prelaunch-code-cache-runs', JSON.stringify([['policy', 'decode', '0x30000'], ['policy', 'encode', 'smt']])]);
+    expect(ok.code).toBe(0);
+    expect(ok.stdout).toMatch(/SMT/);
+    expect(ok.stdout).toMatch(/^0x30000$/m);
+  });
   it('loads the bundle through the code cache npm run build wrote', () => {
     const r = spawnSync(process.execPath, [CLI_BUNDLE, '--version'], { cwd: PROJECT, encoding: 'utf8', env: { ...process.env, PRELAUNCH_CODE_CACHE_CHECK: '1' } });
     expect(r.status).toBe(0);
