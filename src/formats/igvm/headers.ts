@@ -134,18 +134,21 @@ export enum PageDataField {
 }
 /**
  * A whole PAGE_DATA header (IGVM_VHS_VARIABLE_HEADER + IGVM_VHS_PAGE_DATA) as eight 32-bit
- * words: the parser's fast loop reads runs of them this way (the same fields as PageDataField,
- * 8 bytes later; data_type and reserved share the last word, data_type in its low half).
+ * words: the parser's fast loop reads runs of them this way. The content's fields are
+ * PageDataField's, from word 2 on; data_type and reserved share the last word, data_type in
+ * its low half.
  */
 export enum PageDataWord {
   Type = 0,
   Length = 1,
-  GpaLo = 2,
-  GpaHi = 3,
-  CompatibilityMask = 4,
-  FileOffset = 5,
-  Flags = 6,
-  DataTypeReserved = 7,
+  /** where the content starts (after the 8-byte IGVM_VHS_VARIABLE_HEADER) */
+  Content = 2,
+  GpaLo = Content + (PageDataField.GpaLo >>> 2),
+  GpaHi = Content + (PageDataField.GpaHi >>> 2),
+  CompatibilityMask = Content + (PageDataField.CompatibilityMask >>> 2),
+  FileOffset = Content + (PageDataField.FileOffset >>> 2),
+  Flags = Content + (PageDataField.Flags >>> 2),
+  DataTypeReserved = Content + (PageDataField.DataType >>> 2),
   /** words per header */
   Count = 8,
 }
