@@ -10,6 +10,7 @@
  * runtimes without it, use a slicing-by-8 loop (eight 256-entry tables, eight bytes a step).
  * Tests check both against zlib.
  */
+import { nodeBuiltin } from '../runtime.js';
 type Crc32 = (bytes: Uint8Array, previous?: number) => number;
 
 /** below this many bytes the JavaScript loop costs less than loading zlib */
@@ -18,8 +19,7 @@ let native: Crc32 | null | undefined;
 
 function nativeCrc32(): Crc32 | null {
   if (native === undefined) {
-    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-    const zlib = proc?.getBuiltinModule?.('node:zlib') as { crc32?: Crc32 } | undefined;
+    const zlib = nodeBuiltin<{ crc32?: Crc32 }>('node:zlib');
     native = typeof zlib?.crc32 === 'function' ? zlib.crc32 : null;
   }
   return native;

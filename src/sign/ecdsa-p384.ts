@@ -19,6 +19,7 @@
  */
 import { p384 } from '@noble/curves/nist.js';
 import { PrelaunchError } from '../errors.js';
+import { nodeBuiltin } from '../runtime.js';
 
 export interface EcPoint {
   x: bigint;
@@ -107,18 +108,9 @@ type NodeCrypto = typeof import('node:crypto');
 let nodeCrypto: NodeCrypto | null | undefined;
 /** node:crypto when this runtime has it (Node >= 20.16: process.getBuiltinModule), else null. */
 function openssl(): NodeCrypto | null {
-  if (nodeCrypto === undefined) {
-    const proc = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process;
-    nodeCrypto = (proc?.getBuiltinModule?.('node:crypto') as NodeCrypto | undefined) ?? null;
-  }
+  if (nodeCrypto === undefined) nodeCrypto = nodeBuiltin<NodeCrypto>('node:crypto') ?? null;
   return nodeCrypto;
 }
-
-const base64url = (b: Uint8Array): string => {
-  let bin = '';
-  for (const x of b) bin += String.fromCharCode(x);
-  return btoa(bin).replace(/\+/g, '-').replace(/\//g, '_').replace(/=+$/, '');
-};
 
 /**
  * Verify an ECDSA-P384-SHA384 signature of `message`; false for any invalid input (r or s
@@ -137,7 +129,9 @@ export function verifyP384(pub: EcPoint, message: Uint8Array, sig: EcdsaSignatur
   if (c !== null) {
     let key;
     try {
-      key = c.createPublicKey({ key: { kty: 'EC', crv: 'P-384', x: base64url(bigintToBytes(pub.x, 48)), y: base64url(bigintToBytes(pub.y, 48)) }, format: 'jwk' });
+      // (node:crypto is there, so Buffer is too)
+      const b64 = (v: bigint): string => Buffer.from(bigintToBytes(v, 48)).toString('base64url');
+      key = c.createPublicKey({ key: { kty: 'EC', crv: 'P-384', x: b64(pub.x), y: b64(pub.y) }, format: 'jwk' });
     } catch {
       return false; // not a point of P-384
     }
