@@ -4,17 +4,16 @@
  * (`id-block --from-measure "--mode snp …"`).
  */
 import { Command, Option } from 'commander';
+import { VCPU_TYPE_NAMES } from '../formats/snp/vcpu-types.js';
 
-export const VCPU_TYPE_CHOICES = [
-  'EPYC', 'EPYC-v1', 'EPYC-v2', 'EPYC-IBPB', 'EPYC-v3', 'EPYC-v4', 'EPYC-Rome', 'EPYC-Rome-v1', 'EPYC-Rome-v2', 'EPYC-Rome-v3',
-  'EPYC-Milan', 'EPYC-Milan-v1', 'EPYC-Milan-v2', 'EPYC-Genoa', 'EPYC-Genoa-v1', 'EPYC-Turin',
-];
+/** the `--vcpu-type` names: every model of the table in src/formats/snp/vcpu-types.ts */
+export const VCPU_TYPE_CHOICES: readonly string[] = VCPU_TYPE_NAMES;
 
 export function addMeasureOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--mode <mode>', 'guest mode').choices(['sev', 'seves', 'snp', 'snp:ovmf-hash', 'snp:svsm']).makeOptionMandatory())
     .option('--vcpus <n>', 'number of guest vCPUs')
-    .addOption(new Option('--vcpu-type <type>', 'QEMU -cpu model').choices(VCPU_TYPE_CHOICES))
+    .addOption(new Option('--vcpu-type <type>', 'QEMU -cpu model').choices([...VCPU_TYPE_CHOICES]))
     .option('--vcpu-sig <value>', 'guest vCPU CPUID signature (value of EAX of CPUID Fn0000_0001)')
     .option('--vcpu-family <n>', 'guest vCPU family')
     .option('--vcpu-model <n>', 'guest vCPU model')

@@ -100,7 +100,7 @@ describe('matrix and manifest parsing', () => {
     expect(parseVcpuList('1-3,8', 'x')).toEqual([1, 2, 3, 8]);
     expect(parseVcpuList([4, '1-2'], 'x')).toEqual([1, 2, 4]);
     for (const bad of ['0', '5-2', 'x', '1-999']) expect(() => parseVcpuList(bad, '--vcpus')).toThrow(OptionError);
-    expect(parseVcpuTypes('all', 'x')).toHaveLength(16);
+    expect(parseVcpuTypes('all', 'x')).toHaveLength(25);
   });
 
   const yaml = `version: 1
