@@ -25,6 +25,7 @@ export { encodeKernelHashesTable, type KernelHashes } from './formats/snp/kernel
 export type { SnpPlan, SnpPageOp, SevPlan, PageContent } from './plan/ops.js';
 export { planSnp, planSnpOvmfHash, planSnpSvsm } from './plan/snp.js';
 export { planSev, planSevEs } from './plan/sev.js';
+export { launchProblems, requireLaunchable, firmwareLoadProblem, snpSectionProblems, snpSectionWarnings, type LaunchMode, type FirmwareLoader } from './plan/launchability.js';
 export { SnpLaunchDigest, runSnpPlan, type SnpTraceEvent } from './measure/snp-engine.js';
 export { runSevPlan, type SevTraceEvent } from './measure/sev-engine.js';
 export { computeKernelHashes } from './measure/kernel-hashes.js';

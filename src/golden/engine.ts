@@ -26,6 +26,7 @@ import { computeKernelHashes, sha256Source } from '../measure/kernel-hashes.js';
 import { runSevPlan } from '../measure/sev-engine.js';
 import { runSnpPlan } from '../measure/snp-engine.js';
 import { planSev, planSevEs } from '../plan/sev.js';
+import { snpSectionWarnings } from '../plan/launchability.js';
 import { ovmfVmsas, planSnp, planSnpOvmfHash } from '../plan/snp.js';
 import type { GoldenCpu, GoldenMatrix, GoldenMode } from './matrix.js';
 
@@ -59,6 +60,8 @@ export interface GoldenOptions {
   /** a timestamp to record (omitted by default so documents are reproducible) */
   timestamp?: string | null;
   onProgress?: (done: number, total: number) => void;
+  /** called once per artifact with what the stack does that the caller should know (e.g. an unknown SEV metadata section type measured as ZERO pages) */
+  onWarning?: (warning: string) => void;
 }
 
 export interface GoldenInputDigest {
@@ -151,6 +154,7 @@ export function generateGolden(o: GoldenOptions): GoldenDocument {
 
   for (const a of o.artifacts) {
     const img = parseOvmf(a.firmware);
+    if (m.modes.includes('snp')) for (const w of snpSectionWarnings(img)) o.onWarning?.(w);
     const kh = a.kernel ? computeKernelHashes(a.kernel, a.initrd ?? null, a.cmdline, backend) : null;
     const rec: GoldenArtifactRecord = {
       name: a.name,

@@ -12,6 +12,7 @@ import type { VmmType, VmsaProfileName } from '../formats/snp/vmsa-profiles.js';
 import { defaultBackend, type HashBackend } from '../hash/index.js';
 import type { SevPlan, SnpPlan } from '../plan/ops.js';
 import { planSev, planSevEs } from '../plan/sev.js';
+import type { FirmwareLoader } from '../plan/launchability.js';
 import { planSnp, planSnpOvmfHash, planSnpSvsm } from '../plan/snp.js';
 import { computeKernelHashes, sha256Source } from './kernel-hashes.js';
 import { runSevPlan, type SevTraceEvent } from './sev-engine.js';
@@ -49,6 +50,13 @@ export interface MeasureOptions {
   /** snp:svsm: the SVSM image and the size of the OVMF vars store */
   svsm?: Input;
   varsSize?: number;
+  /**
+   * How the firmware reaches guest memory: `qemu` (default) — QEMU's `-bios`/pflash loader, and
+   * firmware QEMU refuses (size, no SEV metadata for SNP) is refused with a FirmwareError;
+   * `raw` — placed at 4 GiB − size exactly as given (the reference tools' model, for other
+   * loaders and test fixtures). See src/plan/launchability.ts.
+   */
+  firmwareLoader?: FirmwareLoader;
   hashBackend?: HashBackend;
   /** called for every SNP page in order (tracing) */
   onPage?: (e: SnpTraceEvent) => void;
@@ -65,6 +73,12 @@ export interface Measurement {
   kernelHashes: KernelHashes | null;
   /** how many SNP pages / SEV pieces were measured */
   operations: number;
+  /**
+   * What the stack does with this input that the caller should know, one sentence each (e.g. a
+   * SEV metadata section type QEMU does not know, measured as ZERO pages). The CLI prints each
+   * on stderr as `warning: …`.
+   */
+  warnings: string[];
 }
 
 const MODE_ALGORITHM: Record<SevMode, 'sha256' | 'sha384'> = { sev: 'sha256', seves: 'sha256', snp: 'sha384', 'snp:ovmf-hash': 'sha384', 'snp:svsm': 'sha384' };
@@ -79,6 +93,8 @@ export function planMeasurement(o: MeasureOptions, img: OvmfImage = parseOvmf(as
   const backend = o.hashBackend ?? defaultBackend;
   if (o.ovmfHash && o.mode !== 'snp') throw new OptionError('--snp-ovmf-hash', `only works with mode snp (not ${o.mode})`);
   const vmm = o.vmm ?? 'QEMU';
+  const loader = o.firmwareLoader ?? 'qemu';
+  if (loader !== 'qemu' && loader !== 'raw') throw new OptionError('firmwareLoader', `must be 'qemu' or 'raw' (got ${String(loader)})`);
   const kernelHashes =
     o.directBoot && o.mode !== 'snp:svsm' && o.mode !== 'snp:ovmf-hash'
       ? computeKernelHashes(asSource(o.directBoot.kernel, 'kernel'), o.directBoot.initrd ? asSource(o.directBoot.initrd, 'initrd') : null, o.directBoot.append, backend)
@@ -86,16 +102,16 @@ export function planMeasurement(o: MeasureOptions, img: OvmfImage = parseOvmf(as
   const sig = (): number => (vmm === 'QEMU' ? need(o.vcpuSig, '--vcpu-sig', o.mode) : o.vcpuSig ?? 0);
   switch (o.mode) {
     case 'sev':
-      return { plan: planSev(img, kernelHashes), kernelHashes };
+      return { plan: planSev(img, kernelHashes, loader), kernelHashes };
     case 'seves':
-      return { plan: planSevEs(img, { vcpus: need(o.vcpus, '--vcpus', o.mode), vmm, vcpuSig: sig(), kernelHashes, vmsaProfile: o.vmsaProfile ?? null }), kernelHashes };
+      return { plan: planSevEs(img, { vcpus: need(o.vcpus, '--vcpus', o.mode), vmm, vcpuSig: sig(), kernelHashes, vmsaProfile: o.vmsaProfile ?? null, firmwareLoader: loader }), kernelHashes };
     case 'snp':
       return {
-        plan: planSnp(img, { vcpus: need(o.vcpus, '--vcpus', o.mode), vmm, vcpuSig: sig(), guestFeatures: o.guestFeatures ?? 1n, kernelHashes, ovmfHash: o.ovmfHash ?? null, vmsaProfile: o.vmsaProfile ?? null }),
+        plan: planSnp(img, { vcpus: need(o.vcpus, '--vcpus', o.mode), vmm, vcpuSig: sig(), guestFeatures: o.guestFeatures ?? 1n, kernelHashes, ovmfHash: o.ovmfHash ?? null, vmsaProfile: o.vmsaProfile ?? null, firmwareLoader: loader }),
         kernelHashes,
       };
     case 'snp:ovmf-hash':
-      return { plan: planSnpOvmfHash(img), kernelHashes: null };
+      return { plan: planSnpOvmfHash(img, loader), kernelHashes: null };
     case 'snp:svsm': {
       if (vmm !== 'QEMU') throw new OptionError('--vmm-type', `snp:svsm is only defined for QEMU (got ${vmm})`);
       const svsm = parseOvmf(asSource(need(o.svsm, '--svsm', o.mode), 'svsm'));
@@ -119,7 +135,15 @@ export function measure(o: MeasureOptions): Measurement {
     digest = runSevPlan(plan, backend, o.onPiece);
     vmsas = plan.pieces.filter((p) => p.label.startsWith('VMSA')).map((p) => (p.content as { bytes: Uint8Array }).bytes);
   }
-  return { mode: o.mode, algorithm: MODE_ALGORITHM[o.mode], digest, vmsas, kernelHashes, operations: plan.kind === 'snp' ? plan.ops.length : plan.pieces.length };
+  return {
+    mode: o.mode,
+    algorithm: MODE_ALGORITHM[o.mode],
+    digest,
+    vmsas,
+    kernelHashes,
+    operations: plan.kind === 'snp' ? plan.ops.length : plan.pieces.length,
+    warnings: plan.kind === 'snp' ? [...(plan.warnings ?? [])] : [],
+  };
 }
 
 /** SNP launch digest (the attestation report's MEASUREMENT). */

@@ -6,6 +6,7 @@ import { FirmwareError, OptionError } from '../errors.js';
 import type { OvmfImage } from '../formats/ovmf/parse.js';
 import { encodeKernelHashesTable, type KernelHashes } from '../formats/snp/kernel-hashes.js';
 import type { VmmType, VmsaProfileName } from '../formats/snp/vmsa-profiles.js';
+import { requireLaunchable, type FirmwareLoader } from './launchability.js';
 import type { SevPlan } from './ops.js';
 import { checkVcpus, ovmfVmsas } from './snp.js';
 
@@ -24,7 +25,8 @@ function firmwareAndTable(img: OvmfImage, kernelHashes: KernelHashes | null): Se
   return pieces;
 }
 
-export function planSev(img: OvmfImage, kernelHashes: KernelHashes | null): SevPlan {
+export function planSev(img: OvmfImage, kernelHashes: KernelHashes | null, loader: FirmwareLoader = 'qemu'): SevPlan {
+  requireLaunchable(img, 'sev', 'QEMU', loader);
   return { kind: 'sev', pieces: firmwareAndTable(img, kernelHashes) };
 }
 
@@ -34,10 +36,13 @@ export interface SevEsPlanOptions {
   vcpuSig: number;
   kernelHashes?: KernelHashes | null;
   vmsaProfile?: VmsaProfileName | null;
+  /** how the firmware is loaded (default QEMU's loader, whose rules are checked) */
+  firmwareLoader?: FirmwareLoader;
 }
 
 export function planSevEs(img: OvmfImage, o: SevEsPlanOptions): SevPlan {
   checkVcpus(o.vcpus);
+  requireLaunchable(img, 'seves', o.vmm, o.firmwareLoader);
   // SEV-ES guests have no SEV_FEATURES: the field stays 0 whatever --guest-features says
   const { bsp, ap } = ovmfVmsas(img, o.vmm, o.vcpuSig, 0n, o.vmsaProfile);
   if (o.vcpus > 1 && img.resetEip === 0) {

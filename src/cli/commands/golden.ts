@@ -216,6 +216,7 @@ export async function computeGoldenJob(job: GoldenJob, onProgress?: (done: numbe
       tool: `prelaunch ${VERSION}`,
       hashBackend: backend,
       idBlock: signer,
+      onWarning: (w) => process.stderr.write(`warning: ${w}\n`),
       ...(onProgress ? { onProgress } : {}),
     });
   } finally {

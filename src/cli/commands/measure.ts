@@ -167,6 +167,7 @@ export function measureFromFlags(f: MeasureFlags, backend: HashBackend, hooks: M
     };
     hooks.beforeRun?.(r);
     const m = measure(opts);
+    for (const w of m.warnings) process.stderr.write(`warning: ${w}\n`);
     // the report's input digests are computed while the files are open, and only when asked for
     const report = hooks.report
       ? measureReportJson(m, {
