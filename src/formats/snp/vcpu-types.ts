@@ -10,8 +10,10 @@
  * "family", "model" or "stepping" there (they set features, caches and "model-id"), so every
  * version keeps its base model's signature (`x86_cpu_apply_version_props`). The version lists
  * are QEMU master's (10.2/11.x): EPYC v1–v5, EPYC-Rome v1–v5, EPYC-Milan v1–v4, EPYC-Genoa
- * v1–v3, EPYC-Turin v1–v2. Only AMD EPYC models are listed: they are the ones that can run
- * SEV-ES and SEV-SNP guests.
+ * v1–v3, EPYC-Turin v1–v2 (EPYC-v5, Rome-v5, Milan-v3, Genoa-v2 from the qemu-devel series
+ * that added them; Milan-v4, Genoa-v3, Turin-v2 from the version tables of a recent build of
+ * cpu.c — each adds one feature and a model-id). Only AMD EPYC models are listed: they are
+ * the ones that can run SEV-ES and SEV-SNP guests.
  */
 type Fms = readonly [family: number, model: number, stepping: number];
 
