@@ -432,3 +432,48 @@ describe('byte inputs: Uint8Array, Buffer and odd-offset subarrays give the same
     expect(Object.keys(CASES).filter((k) => k in NO_BYTES)).toEqual([]);
   });
 });
+
+/**
+ * A ByteSource as a caller might write one over a file: read() returns a Node Buffer view at an
+ * odd offset of one window that the next read() overwrites (the ByteSource contract allows it).
+ */
+function windowSource(bytes: Uint8Array, name = '<window>'): api.ByteSource {
+  let window = Buffer.alloc(0);
+  return {
+    name,
+    size: bytes.length,
+    read(offset, length) {
+      if (offset < 0 || length < 0 || offset + length > bytes.length) throw new RangeError(`read past the end of ${name}`);
+      if (window.length < length + 3) window = Buffer.alloc(length + 3);
+      window.fill(0xcc);
+      window.set(bytes.subarray(offset, offset + length), 3);
+      return window.subarray(3, 3 + length);
+    },
+  };
+}
+
+describe('ByteSource inputs whose read() returns reused Buffer windows give the same result', () => {
+  const SOURCE_CASES: Record<string, (src: (b: Uint8Array) => api.ByteSource) => unknown> = {
+    'parseOvmf + measureSnp': (src) => measureSnp({ ovmf: src(OVMF()), ...snp }),
+    'measure (snp, direct boot)': (src) => api.measure({ mode: 'snp', ovmf: src(AMDSEV()), ...snp, directBoot: { kernel: src(KERNEL()), initrd: src(INITRD()), append: 'quiet' } }),
+    'measureSev': (src) => api.measureSev({ ovmf: src(AMDSEV()), directBoot: { kernel: src(KERNEL()), initrd: null, append: null } }),
+    'measure (snp:svsm)': (src) => api.measure({ mode: 'snp:svsm', ovmf: src(CODE_4M()), svsm: src(SVSM()), varsSize: 540672, vcpus: 2, vcpuSig: snp.vcpuSig }),
+    'inspectOvmf': (src) => api.inspectOvmf(src(OVMF()), '00'),
+    'computeMrtd': (src) => api.computeMrtd(src(TDVF())),
+    'authenticodeDigest': (src) => api.authenticodeDigest(src(KERNEL()), nodeBackend),
+    'predictRtmrs': (src) => predictRtmrs(parseOvmf(src(OVMF())), { memory: 2 * GiB, acpi: ACPI(), directBoot: { kernel: src(KERNEL()), initrd: src(INITRD()), append: 'quiet' } }).events,
+    'parseIgvm + measureIgvm + inspectIgvm': (src) => {
+      const p = parseIgvm(src(IGVM_SIGNED()));
+      return [measureIgvm(p).digest, api.inspectIgvm(p), api.reserializeIgvm(p)];
+    },
+    'buildIgvm (firmware)': (src) => api.serializeIgvm(api.buildIgvm({ kernel: ELF(), hypervisor: 'qemu', sort: true, policy: 0x30000n, snp: true, native: true, bldr: BLDR(), firmware: src(OVMF()) }).file),
+  };
+  for (const [name, run] of Object.entries(SOURCE_CASES)) {
+    it(name, () => {
+      const strip = (x: unknown): unknown => JSON.parse(JSON.stringify(normalize(x)).replaceAll('<window>', '<memory>'));
+      const expected = strip(outcome(() => run((b) => bytesSource(b))));
+      expect(expected).toHaveProperty('result');
+      expect(strip(outcome(() => run((b) => windowSource(b))))).toEqual(expected);
+    });
+  }
+});
