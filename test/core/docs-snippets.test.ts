@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
 import { pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { PROJECT } from '../support/cli.js';
@@ -100,5 +101,32 @@ describe('docs snippets', () => {
     expect(demo).toBe(want);
     const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
     expect(pkg.scripts.demo).toContain('measure --mode snp --vcpus 4 --vcpu-type EPYC-v4 --ovmf firmware-samples/debian/OVMF.fd');
+  });
+});
+
+describe('docs do not steer users to wrong values (issue 12, item 10)', () => {
+  const texts = [...DOCS, 'src/cli/measure-options.ts', 'src/formats/snp/vmsa-profiles.ts'].map((f) => [f, fs.readFileSync(path.join(PROJECT, f), 'utf8')] as const);
+  it('kvm-init2 is not called "the QEMU default" (SEV-ES on QEMU >= 10.0 uses the legacy init: MXCSR/FCW 0, host-stacks.md H1)', () => {
+    for (const [f, t] of texts) expect(t, f).not.toMatch(/kvm-init2[^\n]{0,20}\(QEMU default\)/);
+    const measurement = texts.find(([f]) => f === 'docs/measurement.md')![1];
+    expect(measurement).toMatch(/SEV-ES, QEMU ≥ 10\.0[^\n]*MXCSR 0, FCW 0[^\n]*`kvm-legacy`/);
+  });
+  it('VMSA profiles are not "planned": they exist', () => {
+    for (const [f, t] of texts) expect(t, f).not.toMatch(/profiles[^.]*\bplanned\b/s);
+  });
+  it('npm run conformance on a clone without ../shared says what is missing in one error line', () => {
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'prelaunch-clone-'));
+    try {
+      fs.mkdirSync(path.join(dir, 'clone/scripts'), { recursive: true });
+      fs.copyFileSync(path.join(PROJECT, 'scripts/conformance.mjs'), path.join(dir, 'clone/scripts/conformance.mjs'));
+      const r = spawnSync(process.execPath, [path.join(dir, 'clone/scripts/conformance.mjs'), 'snp'], { encoding: 'utf8' });
+      expect(r.status).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(/^error: the conformance corpus is not beside this clone: .*shared.conformance.run\.mjs does not exist/);
+      const pkg = JSON.parse(fs.readFileSync(path.join(PROJECT, 'package.json'), 'utf8')) as { scripts: Record<string, string> };
+      expect(pkg.scripts.conformance).toContain('node scripts/conformance.mjs');
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
