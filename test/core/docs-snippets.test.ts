@@ -130,3 +130,19 @@ describe('docs do not steer users to wrong values (issue 12, item 10)', () => {
     }
   });
 });
+
+describe('docs/cli.md lists where prelaunch differs from the reference tools (issue 12, done-when)', () => {
+  const cli = fs.readFileSync(path.join(PROJECT, 'docs/cli.md'), 'utf8');
+  const section = cli.slice(cli.indexOf('## Where prelaunch differs from the reference tools'), cli.indexOf('\n## ', cli.indexOf('## Where prelaunch differs from the reference tools') + 3));
+  it('has a part per reference tool, and every table row says what prelaunch does, what the tool does and why', () => {
+    expect(section.length).toBeGreaterThan(100);
+    for (const tool of ['sev-snp-measure', 'igvmmeasure', 'igvmbuilder']) expect(section).toContain(`### ${tool}`);
+    const rows = section.split('\n').filter((l) => l.startsWith('| ') && !l.startsWith('| input |'));
+    expect(rows.length).toBeGreaterThanOrEqual(20);
+    for (const r of rows) {
+      const cells = r.split(/(?<!\\)\|/).slice(1, -1).map((c) => c.trim());
+      expect(cells, r).toHaveLength(4);
+      for (const c of cells) expect(c.length, r).toBeGreaterThan(0);
+    }
+  });
+});
