@@ -32,6 +32,8 @@ interface Case {
   inputs: () => Bytes;
   run: (b: Bytes) => unknown;
 }
+/** A case whose run() sees exactly the inputs it declared. */
+const c = <K extends string>(inputs: () => Record<K, Uint8Array>, run: (b: Record<K, Uint8Array>) => unknown): Case => ({ inputs, run: run as Case['run'] });
 
 // ---- inputs (loaded once, lazily) ---------------------------------------------------------
 
@@ -80,258 +82,420 @@ const snp = { vcpus: 4, vcpuSig: vcpuTypeSig('EPYC-v4') };
 // ---- the cases ------------------------------------------------------------------------------
 
 const CASES: Record<string, Case> = {
-  bytesSource: {
-    inputs: () => ({ b: OVMF().subarray(0, 4099) }),
+  bytesSource: c(
+    () => ({ b: OVMF().subarray(0, 4099) }),
     // a caller copying a read with slice() must get a copy, not a view into the input
-    run: ({ b }) => { const s = bytesSource(b); s.read(1, 16).slice().fill(0xee); return s.read(0, s.size); },
-  },
-  asSource: {
-    inputs: () => ({ b: OVMF().subarray(0, 4099) }),
-    run: ({ b }) => { const s = asSource(b); s.read(1, 16).slice().fill(0xee); return s.read(0, s.size); },
-  },
-  toHex: { inputs: () => ({ b: FAMILY() }), run: ({ b }) => api.toHex(b) },
-  toBase64: { inputs: () => ({ b: FAMILY() }), run: ({ b }) => api.toBase64(b) },
-  guidFromBytes: {
-    inputs: () => ({ b: OVMF().subarray(OVMF().length - 0x30, OVMF().length - 0x10) }),
-    run: ({ b }) => [api.guidFromBytes(b), api.guidFromBytes(b, 3), api.guidFromBytes(b)],
-  },
-  parseOvmf: { inputs: () => ({ fw: OVMF() }), run: ({ fw }) => parseOvmf(bytesSource(fw)) },
-  directBootSupport: { inputs: () => ({ fw: AMDSEV() }), run: ({ fw }) => api.directBootSupport(parseOvmf(bytesSource(fw))) },
-  inspectOvmf: { inputs: () => ({ fw: OVMF() }), run: ({ fw }) => api.inspectOvmf(bytesSource(fw), '00') },
-  renderOvmfInspection: { inputs: () => ({ fw: OVMF() }), run: ({ fw }) => api.renderOvmfInspection(api.inspectOvmf(bytesSource(fw), '00')) },
-  decodeVmsa: { inputs: () => ({ page: encodeVmsa(resetVmsa('QEMU', 0xfffffff0, vcpuTypeSig('EPYC-v4'), 1n)) }), run: ({ page }) => api.decodeVmsa(page) },
-  SnpLaunchDigest: {
-    inputs: () => ({ initial: LD(), contents: FAMILY().subarray(0, 16), page: OVMF().subarray(0, 4096) }),
-    run: ({ initial, page }) => {
+    ({ b }) => { const s = bytesSource(b); s.read(1, 16).slice().fill(0xee); return s.read(0, s.size); },
+  ),
+  asSource: c(
+    () => ({ b: OVMF().subarray(0, 4099) }),
+    ({ b }) => { const s = asSource(b); s.read(1, 16).slice().fill(0xee); return s.read(0, s.size); },
+  ),
+  toHex: c(
+    () => ({ b: FAMILY() }),
+    ({ b }) => api.toHex(b),
+  ),
+  toBase64: c(
+    () => ({ b: FAMILY() }),
+    ({ b }) => api.toBase64(b),
+  ),
+  guidFromBytes: c(
+    () => ({ b: OVMF().subarray(OVMF().length - 0x30, OVMF().length - 0x10) }),
+    ({ b }) => [api.guidFromBytes(b), api.guidFromBytes(b, 3), api.guidFromBytes(b)],
+  ),
+  parseOvmf: c(
+    () => ({ fw: OVMF() }),
+    ({ fw }) => parseOvmf(bytesSource(fw)),
+  ),
+  directBootSupport: c(
+    () => ({ fw: AMDSEV() }),
+    ({ fw }) => api.directBootSupport(parseOvmf(bytesSource(fw))),
+  ),
+  inspectOvmf: c(
+    () => ({ fw: OVMF() }),
+    ({ fw }) => api.inspectOvmf(bytesSource(fw), '00'),
+  ),
+  renderOvmfInspection: c(
+    () => ({ fw: OVMF() }),
+    ({ fw }) => api.renderOvmfInspection(api.inspectOvmf(bytesSource(fw), '00')),
+  ),
+  decodeVmsa: c(
+    () => ({ page: encodeVmsa(resetVmsa('QEMU', 0xfffffff0, vcpuTypeSig('EPYC-v4'), 1n)) }),
+    ({ page }) => api.decodeVmsa(page),
+  ),
+  SnpLaunchDigest: c(
+    () => ({ initial: LD(), contents: FAMILY().subarray(0, 16), page: OVMF().subarray(0, 4096) }),
+    ({ initial, page }) => {
       const d = new api.SnpLaunchDigest(nodeBackend, initial);
-      d.update(0x1000, api.SnpPageType.Normal, LD());
-      d.updatePage(0x2000, api.SnpPageType.Normal, page);
+      d.update(0x1000, api.SnpPageType.NORMAL, LD());
+      d.updatePage(0x2000, api.SnpPageType.NORMAL, page);
       return d.digest();
     },
-  },
-  encodeKernelHashesTable: {
-    inputs: () => ({ cmdline: shake('c', 32), initrd: shake('i', 32), kernel: shake('k', 32) }),
-    run: (h) => api.encodeKernelHashesTable({ cmdline: h.cmdline!, initrd: h.initrd!, kernel: h.kernel! }),
-  },
-  computeKernelHashes: {
-    inputs: () => ({ kernel: KERNEL(), initrd: INITRD() }),
-    run: ({ kernel, initrd }) => api.computeKernelHashes(asSource(kernel!), asSource(initrd!), 'console=ttyS0', nodeBackend),
-  },
-  measure: {
-    inputs: () => ({ ovmf: AMDSEV(), kernel: KERNEL(), initrd: INITRD() }),
-    run: ({ ovmf, kernel, initrd }) => api.measure({ mode: 'snp', ovmf: ovmf!, ...snp, directBoot: { kernel: kernel!, initrd: initrd!, append: 'quiet' } }),
-  },
-  measureSnp: {
+  ),
+  encodeKernelHashesTable: c(
+    () => ({ cmdline: shake('c', 32), initrd: shake('i', 32), kernel: shake('k', 32) }),
+    (h) => api.encodeKernelHashesTable({ cmdline: h.cmdline, initrd: h.initrd, kernel: h.kernel }),
+  ),
+  computeKernelHashes: c(
+    () => ({ kernel: KERNEL(), initrd: INITRD() }),
+    ({ kernel, initrd }) => api.computeKernelHashes(asSource(kernel), asSource(initrd), 'console=ttyS0', nodeBackend),
+  ),
+  measure: c(
+    () => ({ ovmf: AMDSEV(), kernel: KERNEL(), initrd: INITRD() }),
+    ({ ovmf, kernel, initrd }) => api.measure({ mode: 'snp', ovmf: ovmf, ...snp, directBoot: { kernel: kernel, initrd: initrd, append: 'quiet' } }),
+  ),
+  measureSnp: c(
     // the README example; called twice on the same bytes
-    inputs: () => ({ ovmf: OVMF() }),
-    run: ({ ovmf }) => [measureSnp({ ovmf: ovmf!, ...snp }), measureSnp({ ovmf: ovmf!, ...snp })],
-  },
-  measureSev: {
-    inputs: () => ({ ovmf: AMDSEV(), kernel: KERNEL() }),
-    run: ({ ovmf, kernel }) => api.measureSev({ ovmf: ovmf!, directBoot: { kernel: kernel!, initrd: null, append: null } }),
-  },
-  measureSevEs: { inputs: () => ({ ovmf: OVMF() }), run: ({ ovmf }) => api.measureSevEs({ ovmf: ovmf!, ...snp }) },
-  snpOvmfHash: { inputs: () => ({ ovmf: OVMF() }), run: ({ ovmf }) => api.snpOvmfHash(ovmf!) },
-  planMeasurement: {
-    inputs: () => ({ ovmf: CODE_4M(), svsm: SVSM() }),
-    run: ({ ovmf, svsm }) => {
-      const { plan } = api.planMeasurement({ mode: 'snp:svsm', ovmf: ovmf!, svsm: svsm!, varsSize: 540672, vcpus: 1, vcpuSig: vcpuTypeSig('EPYC-v4') });
+    () => ({ ovmf: OVMF() }),
+    ({ ovmf }) => [measureSnp({ ovmf: ovmf, ...snp }), measureSnp({ ovmf: ovmf, ...snp })],
+  ),
+  measureSev: c(
+    () => ({ ovmf: AMDSEV(), kernel: KERNEL() }),
+    ({ ovmf, kernel }) => api.measureSev({ ovmf: ovmf, directBoot: { kernel: kernel, initrd: null, append: null } }),
+  ),
+  measureSevEs: c(
+    () => ({ ovmf: OVMF() }),
+    ({ ovmf }) => api.measureSevEs({ ovmf: ovmf, ...snp }),
+  ),
+  snpOvmfHash: c(
+    () => ({ ovmf: OVMF() }),
+    ({ ovmf }) => api.snpOvmfHash(ovmf),
+  ),
+  planMeasurement: c(
+    () => ({ ovmf: CODE_4M(), svsm: SVSM() }),
+    ({ ovmf, svsm }) => {
+      const { plan } = api.planMeasurement({ mode: 'snp:svsm', ovmf: ovmf, svsm: svsm, varsSize: 540672, vcpus: 1, vcpuSig: vcpuTypeSig('EPYC-v4') });
       return api.runSnpPlan(plan as api.SnpPlan, nodeBackend);
     },
-  },
-  planSnp: {
-    inputs: () => ({ fw: AMDSEV(), kernel: shake('k', 32), initrd: shake('i', 32), cmdline: shake('c', 32), ovmfHash: api.snpOvmfHash(AMDSEV()) }),
-    run: (b) => {
-      const img = parseOvmf(bytesSource(b.fw!));
-      const o = { ...snp, vmm: 'QEMU' as const, guestFeatures: 1n, kernelHashes: { kernel: b.kernel!, initrd: b.initrd!, cmdline: b.cmdline! } };
-      return [api.runSnpPlan(api.planSnp(img, o), nodeBackend), api.runSnpPlan(api.planSnp(img, { ...o, ovmfHash: b.ovmfHash! }), nodeBackend)];
+  ),
+  planSnp: c(
+    () => ({ fw: AMDSEV(), kernel: shake('k', 32), initrd: shake('i', 32), cmdline: shake('c', 32), ovmfHash: api.snpOvmfHash(AMDSEV()) }),
+    (b) => {
+      const img = parseOvmf(bytesSource(b.fw));
+      const o = { ...snp, vmm: 'QEMU' as const, guestFeatures: 1n, kernelHashes: { kernel: b.kernel, initrd: b.initrd, cmdline: b.cmdline } };
+      return [api.runSnpPlan(api.planSnp(img, o), nodeBackend), api.runSnpPlan(api.planSnp(img, { ...o, ovmfHash: b.ovmfHash }), nodeBackend)];
     },
-  },
-  runSnpPlan: { inputs: () => ({ fw: OVMF() }), run: ({ fw }) => api.runSnpPlan(api.planSnpOvmfHash(parseOvmf(bytesSource(fw))), nodeBackend) },
-  planSnpOvmfHash: { inputs: () => ({ fw: OVMF() }), run: ({ fw }) => api.runSnpPlan(api.planSnpOvmfHash(parseOvmf(bytesSource(fw))), nodeBackend) },
-  planSnpSvsm: {
-    inputs: () => ({ ovmf: CODE_4M(), svsm: SVSM() }),
-    run: ({ ovmf, svsm }) => api.runSnpPlan(api.planSnpSvsm(parseOvmf(bytesSource(ovmf!)), parseOvmf(bytesSource(svsm!)), { vcpus: 1, vcpuSig: vcpuTypeSig('EPYC-v4'), varsSize: 540672 } as never), nodeBackend),
-  },
-  planSev: { inputs: () => ({ fw: OVMF() }), run: ({ fw }) => api.runSevPlan(api.planSev(parseOvmf(bytesSource(fw)), null), nodeBackend) },
-  runSevPlan: { inputs: () => ({ fw: OVMF() }), run: ({ fw }) => api.runSevPlan(api.planSev(parseOvmf(bytesSource(fw)), null), nodeBackend) },
-  planSevEs: { inputs: () => ({ fw: OVMF() }), run: ({ fw }) => api.runSevPlan(api.planSevEs(parseOvmf(bytesSource(fw)), { ...snp, vmm: 'QEMU' }), nodeBackend) },
-  referenceLine: {
-    inputs: () => ({ digest: LD() }),
-    run: ({ digest }) => api.referenceLine({ mode: 'snp', algorithm: 'sha384', digest: digest! } as api.Measurement, 'hex', true),
-  },
-  measureReportJson: {
-    inputs: () => ({ ovmf: OVMF() }),
-    run: ({ ovmf }) => api.measureReportJson(measureSnp({ ovmf: ovmf!, ...snp }), {
-      tool: 't', hashBackend: 'node', vmmType: 'QEMU', vcpus: 4, vcpuType: 'EPYC-v4', vcpuSig: snp.vcpuSig, guestFeatures: 1n, firmware: { path: 'OVMF.fd', size: ovmf!.length, sha256: '00' },
-    } as never),
-  },
-  encodeIdBlock: {
-    inputs: () => ({ ld: LD(), familyId: FAMILY(), imageId: IMAGE() }),
-    run: ({ ld, familyId, imageId }) => api.encodeIdBlock({ ld: ld!, familyId: familyId!, imageId: imageId!, version: 1, guestSvn: 2, policy: 0x30000n }),
-  },
-  decodeIdBlock: { inputs: () => ({ b: ID_BLOCK() }), run: ({ b }) => api.decodeIdBlock(b!) },
-  encodeIdAuth: {
-    inputs: () => ({ idAuth: ID_AUTH().idAuth }),
-    run: ({ idAuth }) => { const a = api.decodeIdAuth(idAuth!); return api.encodeIdAuth(a); },
-  },
-  decodeIdAuth: { inputs: () => ({ b: ID_AUTH().idAuth }), run: ({ b }) => api.decodeIdAuth(b!) },
-  decodeSnpPublicKey: { inputs: () => ({ b: ID_AUTH().idAuth.subarray(0x40, 0x40 + api.SNP_PUBLIC_KEY_SIZE) }), run: ({ b }) => api.decodeSnpPublicKey(b!) },
-  decodeSnpSignature: { inputs: () => ({ b: ID_AUTH().idAuth.subarray(0, api.SNP_SIGNATURE_SIZE) }), run: ({ b }) => api.decodeSnpSignature(b!) },
-  p384PublicKey: { inputs: () => ({ d: ID_KEY() }), run: ({ d }) => p384PublicKey(d!) },
-  p384PointFromSec1: {
-    inputs: () => {
+  ),
+  runSnpPlan: c(
+    () => ({ fw: OVMF() }),
+    ({ fw }) => api.runSnpPlan(api.planSnpOvmfHash(parseOvmf(bytesSource(fw))), nodeBackend),
+  ),
+  planSnpOvmfHash: c(
+    () => ({ fw: OVMF() }),
+    ({ fw }) => api.runSnpPlan(api.planSnpOvmfHash(parseOvmf(bytesSource(fw))), nodeBackend),
+  ),
+  planSnpSvsm: c(
+    () => ({ ovmf: CODE_4M(), svsm: SVSM() }),
+    ({ ovmf, svsm }) => api.runSnpPlan(api.planSnpSvsm(parseOvmf(bytesSource(ovmf)), parseOvmf(bytesSource(svsm)), { vcpus: 1, vcpuSig: vcpuTypeSig('EPYC-v4'), varsSize: 540672 } as never), nodeBackend),
+  ),
+  planSev: c(
+    () => ({ fw: OVMF() }),
+    ({ fw }) => api.runSevPlan(api.planSev(parseOvmf(bytesSource(fw)), null), nodeBackend),
+  ),
+  runSevPlan: c(
+    () => ({ fw: OVMF() }),
+    ({ fw }) => api.runSevPlan(api.planSev(parseOvmf(bytesSource(fw)), null), nodeBackend),
+  ),
+  planSevEs: c(
+    () => ({ fw: OVMF() }),
+    ({ fw }) => api.runSevPlan(api.planSevEs(parseOvmf(bytesSource(fw)), { ...snp, vmm: 'QEMU' }), nodeBackend),
+  ),
+  referenceLine: c(
+    () => ({ digest: LD() }),
+    ({ digest }) => api.referenceLine({ mode: 'snp', algorithm: 'sha384', digest: digest } as api.Measurement, 'hex', true),
+  ),
+  measureReportJson: c(
+    () => ({ ovmf: OVMF() }),
+    ({ ovmf }) => api.measureReportJson(measureSnp({ ovmf: ovmf, ...snp }), {
+        tool: 't', hashBackend: 'node', vmmType: 'QEMU', vcpus: 4, vcpuType: 'EPYC-v4', vcpuSig: snp.vcpuSig, guestFeatures: 1n, firmware: { path: 'OVMF.fd', size: ovmf.length, sha256: '00' },
+      } as never),
+  ),
+  encodeIdBlock: c(
+    () => ({ ld: LD(), familyId: FAMILY(), imageId: IMAGE() }),
+    ({ ld, familyId, imageId }) => api.encodeIdBlock({ ld: ld, familyId: familyId, imageId: imageId, version: 1, guestSvn: 2, policy: 0x30000n }),
+  ),
+  decodeIdBlock: c(
+    () => ({ b: ID_BLOCK() }),
+    ({ b }) => api.decodeIdBlock(b),
+  ),
+  encodeIdAuth: c(
+    () => ({ idAuth: ID_AUTH().idAuth }),
+    ({ idAuth }) => { const a = api.decodeIdAuth(idAuth); return api.encodeIdAuth(a); },
+  ),
+  decodeIdAuth: c(
+    () => ({ b: ID_AUTH().idAuth }),
+    ({ b }) => api.decodeIdAuth(b),
+  ),
+  decodeSnpPublicKey: c(
+    () => ({ b: ID_AUTH().idAuth.subarray(0x40, 0x40 + api.SNP_PUBLIC_KEY_SIZE) }),
+    ({ b }) => api.decodeSnpPublicKey(b),
+  ),
+  decodeSnpSignature: c(
+    () => ({ b: ID_AUTH().idAuth.subarray(0, api.SNP_SIGNATURE_SIZE) }),
+    ({ b }) => api.decodeSnpSignature(b),
+  ),
+  p384PublicKey: c(
+    () => ({ d: ID_KEY() }),
+    ({ d }) => p384PublicKey(d),
+  ),
+  p384PointFromSec1: c(
+    () => {
       const p = p384PublicKey(ID_KEY());
       const hex = (n: bigint): string => n.toString(16).padStart(96, '0');
       return { sec1: new Uint8Array(Buffer.from(`04${hex(p.x)}${hex(p.y)}`, 'hex')) };
     },
-    run: ({ sec1 }) => api.p384PointFromSec1(sec1!),
-  },
-  signP384: { inputs: () => ({ d: ID_KEY(), m: ID_BLOCK() }), run: ({ d, m }) => signP384(d!, m!) },
-  verifyP384: {
-    inputs: () => ({ m: ID_BLOCK() }),
-    run: ({ m }) => api.verifyP384(p384PublicKey(ID_KEY()), m!, signP384(ID_KEY(), ID_BLOCK()), 'noble'),
-  },
-  parseDetachedSignature: { inputs: () => ({ der: signatureToDer(signP384(ID_KEY(), ID_BLOCK())) }), run: ({ der }) => api.parseDetachedSignature(der!) },
-  buildIdBlock: {
-    inputs: () => ({ measurement: LD(), familyId: FAMILY(), imageId: IMAGE() }),
-    run: ({ measurement, familyId, imageId }) => buildIdBlock({ measurement: measurement!, familyId: familyId!, imageId: imageId!, guestSvn: 1 }),
-  },
-  signIdAuth: {
-    inputs: () => ({ idBlock: ID_BLOCK(), idKey: ID_KEY(), authorKey: AUTHOR_KEY() }),
-    run: ({ idBlock, idKey, authorKey }) => signIdAuth({ idBlock: idBlock!, idKey: idKey!, authorKey: authorKey! }),
-  },
-  createIdAuthSigner: {
-    inputs: () => ({ idBlock: ID_BLOCK(), idKey: ID_KEY(), authorKey: AUTHOR_KEY() }),
-    run: ({ idBlock, idKey, authorKey }) => api.createIdAuthSigner({ idKey: idKey!, authorKey: authorKey! })(idBlock!),
-  },
-  assembleIdAuth: {
-    inputs: () => ({ idBlock: ID_BLOCK() }),
-    run: ({ idBlock }) => api.assembleIdAuth({ idBlock: idBlock!, idPublicKey: p384PublicKey(ID_KEY()), idBlockSignature: signP384(ID_KEY(), ID_BLOCK()) }),
-  },
-  verifyIdAuth: {
-    inputs: () => ({ idBlock: ID_BLOCK(), idAuth: ID_AUTH().idAuth, measurement: LD(), idKeyDigest: ID_AUTH().idKeyDigest }),
-    run: ({ idBlock, idAuth, measurement, idKeyDigest }) => api.verifyIdAuth({ idBlock: idBlock!, idAuth: idAuth!, measurement: measurement!, idKeyDigest: idKeyDigest! }),
-  },
-  idAuthSigningInputs: { inputs: () => ({ idBlock: ID_BLOCK() }), run: ({ idBlock }) => api.idAuthSigningInputs({ idBlock: idBlock!, idPublicKey: p384PublicKey(ID_KEY()) }) },
-  keyDigest: { inputs: () => ({ pub: snpPublicKeyBytes(p384PublicKey(ID_KEY())) }), run: ({ pub }) => api.keyDigest(pub!) },
-  qemuSnippet: {
-    inputs: () => ({ idBlock: ID_BLOCK(), idAuth: ID_AUTH().idAuth, hostData: shake('host', 32) }),
-    run: ({ idBlock, idAuth, hostData }) => api.qemuSnippet({ policy: 0x30000n, idBlock: idBlock!, idAuth: idAuth!, authorKeyEnabled: true, hostData: hostData! }),
-  },
-  qemuSnpGuestObject: {
-    inputs: () => ({ idBlock: ID_BLOCK(), idAuth: ID_AUTH().idAuth, hostData: shake('host', 32) }),
-    run: ({ idBlock, idAuth, hostData }) => api.qemuSnpGuestObject({ policy: 0x30000n, idBlock: idBlock!, idAuth: idAuth!, authorKeyEnabled: true, hostData: hostData! }),
-  },
-  libvirtLaunchSecurity: {
-    inputs: () => ({ idBlock: ID_BLOCK(), idAuth: ID_AUTH().idAuth, hostData: shake('host', 32) }),
-    run: ({ idBlock, idAuth, hostData }) => api.libvirtLaunchSecurity({ policy: 0x30000n, idBlock: idBlock!, idAuth: idAuth!, authorKeyEnabled: true, hostData: hostData! }),
-  },
-  validateTdvfSections: { inputs: () => ({ fw: TDVF() }), run: ({ fw }) => { const img = parseOvmf(bytesSource(fw!)); return api.validateTdvfSections(img.tdxMetadata!, fw!.length); } },
-  qemuTdvfProblems: { inputs: () => ({ fw: TDVF() }), run: ({ fw }) => api.qemuTdvfProblems(api.requireTdxMetadata(parseOvmf(bytesSource(fw!)))) },
-  requireTdxMetadata: { inputs: () => ({ fw: TDVF() }), run: ({ fw }) => api.requireTdxMetadata(parseOvmf(bytesSource(fw!))) },
-  planTdxMrtd: { inputs: () => ({ fw: TDVF() }), run: ({ fw }) => api.runTdxMrtdPlan(api.planTdxMrtd(parseOvmf(bytesSource(fw!)), 'two'), nodeBackend) },
-  runTdxMrtdPlan: { inputs: () => ({ fw: TDVF() }), run: ({ fw }) => api.runTdxMrtdPlan(api.planTdxMrtd(parseOvmf(bytesSource(fw!)), 'single'), nodeBackend) },
-  tdxPlanStreamBytes: { inputs: () => ({ fw: TDVF() }), run: ({ fw }) => api.tdxPlanStreamBytes(api.planTdxMrtd(parseOvmf(bytesSource(fw!)), 'single')) },
-  computeMrtd: { inputs: () => ({ fw: TDVF() }), run: ({ fw }) => [api.computeMrtd(fw!), api.computeMrtd(fw!)] },
-  mrtdOfImage: { inputs: () => ({ fw: TDVF() }), run: ({ fw }) => api.mrtdOfImage(parseOvmf(bytesSource(fw!))) },
-  buildTdHob: { inputs: () => ({ fw: OVMF() }), run: ({ fw }) => api.buildTdHob(api.requireTdxMetadata(parseOvmf(bytesSource(fw!))), 2 * GiB) },
-  tdRamEntries: { inputs: () => ({ fw: OVMF() }), run: ({ fw }) => api.tdRamEntries(api.requireTdxMetadata(parseOvmf(bytesSource(fw!))), 2 * GiB) },
-  parseCcel: { inputs: () => ({ log: CCEL() }), run: ({ log }) => parseCcel(log!) },
-  encodeCcel: {
-    inputs: () => ({ sha384: PREDICTED().events[0]!.digest!, data: PREDICTED().events[0]!.data }),
-    run: ({ sha384, data }) => encodeCcel([{ mrIndex: 1, eventType: PREDICTED().events[0]!.eventType, sha384: sha384!, data: data! }]),
-  },
-  eventSha384: {
-    inputs: () => ({ log: CCEL() }),
-    run: ({ log }) => parseCcel(log!).events.map((e) => api.eventSha384(e)),
-  },
-  describeEventData: {
-    inputs: () => Object.fromEntries(PREDICTED().events.map((e, i) => [`event${i}`, e.data])),
-    run: (b) => PREDICTED().events.map((e, i) => api.describeEventData(e.eventType, b[`event${i}`]!)),
-  },
-  qemuPatchSetupHeader: {
-    inputs: () => ({ head: KERNEL().subarray(0, 0x1000) }),
-    run: ({ head }) => [api.qemuPatchSetupHeader(head!, KERNEL().length, 'console=ttyS0', 4097, 2 * GiB), api.qemuPatchSetupHeader(head!, KERNEL().length, '', null, 2 * GiB)],
-  },
-  authenticodeRanges: { inputs: () => ({ pe: KERNEL() }), run: ({ pe }) => api.authenticodeRanges(bytesSource(pe!)) },
-  authenticodeDigest: { inputs: () => ({ pe: KERNEL() }), run: ({ pe }) => api.authenticodeDigest(bytesSource(pe!), nodeBackend) },
-  predictRtmrs: {
-    inputs: () => ({ fw: OVMF(), kernel: KERNEL(), initrd: INITRD(), ...ACPI() }),
-    run: (b) => predictRtmrs(parseOvmf(bytesSource(b.fw!)), {
-      memory: 2 * GiB, acpi: { tableLoader: b.tableLoader!, rsdp: b.rsdp!, tables: b.tables! }, directBoot: { kernel: b.kernel!, initrd: b.initrd!, append: 'quiet' },
-    }),
-  },
-  replayCcel: { inputs: () => ({ log: CCEL() }), run: ({ log }) => api.replayCcel(log!) },
-  diffRtmrs: {
-    inputs: () => ({ log: CCEL() }),
-    run: ({ log }) => api.diffRtmrs(PREDICTED().events.map((e) => ({ rtmr: e.rtmr, digest: api.toHex(e.digest!), type: String(e.eventType), description: e.description })), api.replayCcel(log!)),
-  },
-  replayJson: { inputs: () => ({ log: CCEL() }), run: ({ log }) => api.replayJson(api.replayCcel(log!), 'ccel.bin') },
-  renderReplay: { inputs: () => ({ log: CCEL() }), run: ({ log }) => api.renderReplay(api.replayCcel(log!), 'ccel.bin') },
-  extendRtmr: { inputs: () => ({ rtmr: LD(), digest: shake('d', 48) }), run: ({ rtmr, digest }) => api.extendRtmr(nodeBackend, rtmr!, digest!) },
-  rtmrsOf: {
-    inputs: () => Object.fromEntries(PREDICTED().events.map((e, i) => [`digest${i}`, e.digest!])),
-    run: (b) => api.rtmrsOf(PREDICTED().events.map((e, i) => ({ ...e, digest: b[`digest${i}`]! }))),
-  },
-  tdxReportJson: {
-    inputs: () => ({ mrtd: LD(), mrconfigid: shake('c', 48), mrowner: shake('o', 48) }),
-    run: (b) => api.tdxReportJson({
-      tool: 't', firmware: { path: 'f', size: 1, sha256: '00' }, orders: ['single'], orderSource: 'test', mrtd: { single: b.mrtd! },
-      policy: { mrconfigid: b.mrconfigid!, mrowner: b.mrowner! }, memory: null, rtmr: null, warnings: [],
-    }),
-  },
-  renderTdxReport: {
-    inputs: () => ({ mrtd: LD(), mrconfigid: shake('c', 48), mrowner: shake('o', 48) }),
-    run: (b) => api.renderTdxReport({
-      tool: 't', firmware: { path: 'f', size: 1, sha256: '00' }, orders: ['single'], orderSource: 'test', mrtd: { single: b.mrtd! },
-      policy: { mrconfigid: b.mrconfigid!, mrowner: b.mrowner! }, memory: null, rtmr: null, warnings: [],
-    }),
-  },
-  generateGolden: {
-    inputs: () => ({ fw: AMDSEV(), kernel: KERNEL() }),
-    run: ({ fw, kernel }) => api.generateGolden({
-      tool: 't',
-      artifacts: [{ name: 'a', kind: 'ovmf', firmware: bytesSource(fw!), firmwarePath: 'a.fd', kernel: bytesSource(kernel!), kernelPath: 'k', initrd: null, cmdline: 'quiet' }],
-      matrix: { modes: ['snp', 'sev'], vcpus: [1, 2], cpus: cpusOf(['EPYC-v4'], []), vmmTypes: ['QEMU'], vmsaProfiles: null, guestFeatures: [1n], policies: null },
-    }),
-  },
-  reportFromBinary: { inputs: () => ({ b: REPORT() }), run: ({ b }) => api.reportFromBinary(b!) },
-  checkReport: {
-    inputs: () => ({ b: REPORT(), fw: OVMF() }),
-    run: ({ b, fw }) => api.checkReport(api.generateGolden({
-      tool: 't', artifacts: [{ name: 'a', kind: 'ovmf', firmware: bytesSource(fw!), firmwarePath: 'a.fd' }],
-      matrix: { modes: ['snp'], vcpus: [1], cpus: cpusOf(['EPYC-v4'], []), vmmTypes: ['QEMU'], vmsaProfiles: null, guestFeatures: [1n], policies: null },
-    }), api.reportFromBinary(b!)),
-  },
-  parseIgvm: { inputs: () => ({ f: IGVM() }), run: ({ f }) => [parseIgvm(f!), parseIgvm(bytesSource(f!))] },
-  serializeIgvm: { inputs: () => ({ f: IGVM() }), run: ({ f }) => api.serializeIgvm(parseIgvm(f!).file) },
-  reserializeIgvm: { inputs: () => ({ f: IGVM_SIGNED() }), run: ({ f }) => api.reserializeIgvm(parseIgvm(f!)) },
-  validateIgvm: { inputs: () => ({ f: IGVM() }), run: ({ f }) => api.validateIgvm(parseIgvm(f!).file) },
-  igvmHeaderLayout: { inputs: () => ({ f: IGVM() }), run: ({ f }) => api.igvmHeaderLayout(parseIgvm(f!).file) },
-  planIgvmMeasurement: { inputs: () => ({ f: IGVM() }), run: ({ f }) => api.planIgvmMeasurement(parseIgvm(f!).file) },
-  measureIgvm: { inputs: () => ({ f: IGVM_SIGNED() }), run: ({ f }) => [measureIgvm(f!), measureIgvm(parseIgvm(f!)), measureIgvm(bytesSource(f!), { nativeZero: true })] },
-  signIgvm: {
-    inputs: () => ({ f: IGVM(), idKey: ID_KEY(), authorKey: AUTHOR_KEY(), familyId: FAMILY(), imageId: IMAGE() }),
-    run: (b) => api.signIgvm(parseIgvm(b.f!), { idKey: b.idKey!, authorKey: b.authorKey!, familyId: b.familyId!, imageId: b.imageId! }),
-  },
-  checkIgvmIdBlock: {
-    inputs: () => ({ f: IGVM_SIGNED(), digest: measureIgvm(IGVM_SIGNED()).digest }),
-    run: ({ f, digest }) => { const file = parseIgvm(f!).file; return api.checkIgvmIdBlock(file, igvmIdBlock(file), digest!, 1); },
-  },
-  inspectIgvm: { inputs: () => ({ f: IGVM_SIGNED() }), run: ({ f }) => api.inspectIgvm(parseIgvm(f!)) },
-  renderIgvmInspection: { inputs: () => ({ f: IGVM_SIGNED() }), run: ({ f }) => api.renderIgvmInspection(api.inspectIgvm(parseIgvm(f!))) },
-  renderIgvmSvg: { inputs: () => ({ f: IGVM() }), run: ({ f }) => api.renderIgvmSvg(api.inspectIgvm(parseIgvm(f!))) },
-  buildIgvm: {
-    inputs: () => ({ kernel: ELF(), bldr: BLDR(), tdxStage1: STAGE1(), firmware: OVMF() }),
-    run: (b) => [
-      api.serializeIgvm(api.buildIgvm({ kernel: b.kernel!, hypervisor: 'qemu', sort: true, policy: 0x30000n, snp: true, tdp: true, native: true, tdxStage1: b.tdxStage1!, bldr: b.bldr! }).file),
-      api.serializeIgvm(api.buildIgvm({ kernel: b.kernel!, hypervisor: 'qemu', sort: true, policy: 0x30000n, snp: true, native: true, bldr: b.bldr!, firmware: bytesSource(b.firmware!) }).file),
+    ({ sec1 }) => api.p384PointFromSec1(sec1),
+  ),
+  signP384: c(
+    () => ({ d: ID_KEY(), m: ID_BLOCK() }),
+    ({ d, m }) => signP384(d, m),
+  ),
+  verifyP384: c(
+    () => ({ m: ID_BLOCK() }),
+    ({ m }) => api.verifyP384(p384PublicKey(ID_KEY()), m, signP384(ID_KEY(), ID_BLOCK()), 'noble'),
+  ),
+  parseDetachedSignature: c(
+    () => ({ der: signatureToDer(signP384(ID_KEY(), ID_BLOCK())) }),
+    ({ der }) => api.parseDetachedSignature(der),
+  ),
+  buildIdBlock: c(
+    () => ({ measurement: LD(), familyId: FAMILY(), imageId: IMAGE() }),
+    ({ measurement, familyId, imageId }) => buildIdBlock({ measurement: measurement, familyId: familyId, imageId: imageId, guestSvn: 1 }),
+  ),
+  signIdAuth: c(
+    () => ({ idBlock: ID_BLOCK(), idKey: ID_KEY(), authorKey: AUTHOR_KEY() }),
+    ({ idBlock, idKey, authorKey }) => signIdAuth({ idBlock: idBlock, idKey: idKey, authorKey: authorKey }),
+  ),
+  createIdAuthSigner: c(
+    () => ({ idBlock: ID_BLOCK(), idKey: ID_KEY(), authorKey: AUTHOR_KEY() }),
+    ({ idBlock, idKey, authorKey }) => api.createIdAuthSigner({ idKey: idKey, authorKey: authorKey })(idBlock),
+  ),
+  assembleIdAuth: c(
+    () => ({ idBlock: ID_BLOCK() }),
+    ({ idBlock }) => api.assembleIdAuth({ idBlock: idBlock, idPublicKey: p384PublicKey(ID_KEY()), idBlockSignature: signP384(ID_KEY(), ID_BLOCK()) }),
+  ),
+  verifyIdAuth: c(
+    () => ({ idBlock: ID_BLOCK(), idAuth: ID_AUTH().idAuth, measurement: LD(), idKeyDigest: ID_AUTH().idKeyDigest }),
+    ({ idBlock, idAuth, measurement, idKeyDigest }) => api.verifyIdAuth({ idBlock: idBlock, idAuth: idAuth, measurement: measurement, idKeyDigest: idKeyDigest }),
+  ),
+  idAuthSigningInputs: c(
+    () => ({ idBlock: ID_BLOCK() }),
+    ({ idBlock }) => api.idAuthSigningInputs({ idBlock: idBlock, idPublicKey: p384PublicKey(ID_KEY()) }),
+  ),
+  keyDigest: c(
+    () => ({ pub: snpPublicKeyBytes(p384PublicKey(ID_KEY())) }),
+    ({ pub }) => api.keyDigest(pub),
+  ),
+  qemuSnippet: c(
+    () => ({ idBlock: ID_BLOCK(), idAuth: ID_AUTH().idAuth, hostData: shake('host', 32) }),
+    ({ idBlock, idAuth, hostData }) => api.qemuSnippet({ policy: 0x30000n, idBlock: idBlock, idAuth: idAuth, authorKeyEnabled: true, hostData: hostData }),
+  ),
+  qemuSnpGuestObject: c(
+    () => ({ idBlock: ID_BLOCK(), idAuth: ID_AUTH().idAuth, hostData: shake('host', 32) }),
+    ({ idBlock, idAuth, hostData }) => api.qemuSnpGuestObject({ policy: 0x30000n, idBlock: idBlock, idAuth: idAuth, authorKeyEnabled: true, hostData: hostData }),
+  ),
+  libvirtLaunchSecurity: c(
+    () => ({ idBlock: ID_BLOCK(), idAuth: ID_AUTH().idAuth, hostData: shake('host', 32) }),
+    ({ idBlock, idAuth, hostData }) => api.libvirtLaunchSecurity({ policy: 0x30000n, idBlock: idBlock, idAuth: idAuth, authorKeyEnabled: true, hostData: hostData }),
+  ),
+  validateTdvfSections: c(
+    () => ({ fw: TDVF() }),
+    ({ fw }) => { const img = parseOvmf(bytesSource(fw)); return api.validateTdvfSections(img.tdxMetadata!, fw.length); },
+  ),
+  qemuTdvfProblems: c(
+    () => ({ fw: TDVF() }),
+    ({ fw }) => api.qemuTdvfProblems(api.requireTdxMetadata(parseOvmf(bytesSource(fw)))),
+  ),
+  requireTdxMetadata: c(
+    () => ({ fw: TDVF() }),
+    ({ fw }) => api.requireTdxMetadata(parseOvmf(bytesSource(fw))),
+  ),
+  planTdxMrtd: c(
+    () => ({ fw: TDVF() }),
+    ({ fw }) => api.runTdxMrtdPlan(api.planTdxMrtd(parseOvmf(bytesSource(fw)), 'two'), nodeBackend),
+  ),
+  runTdxMrtdPlan: c(
+    () => ({ fw: TDVF() }),
+    ({ fw }) => api.runTdxMrtdPlan(api.planTdxMrtd(parseOvmf(bytesSource(fw)), 'single'), nodeBackend),
+  ),
+  tdxPlanStreamBytes: c(
+    () => ({ fw: TDVF() }),
+    ({ fw }) => api.tdxPlanStreamBytes(api.planTdxMrtd(parseOvmf(bytesSource(fw)), 'single')),
+  ),
+  computeMrtd: c(
+    () => ({ fw: TDVF() }),
+    ({ fw }) => [api.computeMrtd(fw), api.computeMrtd(fw)],
+  ),
+  mrtdOfImage: c(
+    () => ({ fw: TDVF() }),
+    ({ fw }) => api.mrtdOfImage(parseOvmf(bytesSource(fw))),
+  ),
+  buildTdHob: c(
+    () => ({ fw: OVMF() }),
+    ({ fw }) => api.buildTdHob(api.requireTdxMetadata(parseOvmf(bytesSource(fw))), 2 * GiB),
+  ),
+  tdRamEntries: c(
+    () => ({ fw: OVMF() }),
+    ({ fw }) => api.tdRamEntries(api.requireTdxMetadata(parseOvmf(bytesSource(fw))), 2 * GiB),
+  ),
+  parseCcel: c(
+    () => ({ log: CCEL() }),
+    ({ log }) => parseCcel(log),
+  ),
+  encodeCcel: c(
+    () => ({ sha384: PREDICTED().events[0]!.digest!, data: PREDICTED().events[0]!.data }),
+    ({ sha384, data }) => encodeCcel([{ mrIndex: 1, eventType: PREDICTED().events[0]!.eventType, sha384: sha384, data: data }]),
+  ),
+  eventSha384: c(
+    () => ({ log: CCEL() }),
+    ({ log }) => parseCcel(log).events.map((e) => api.eventSha384(e)),
+  ),
+  describeEventData: c(
+    () => Object.fromEntries(PREDICTED().events.map((e, i) => [`event${i}`, e.data])),
+    (b) => PREDICTED().events.map((e, i) => api.describeEventData(e.eventType, b[`event${i}`]!)),
+  ),
+  qemuPatchSetupHeader: c(
+    () => ({ head: KERNEL().subarray(0, 0x1000) }),
+    ({ head }) => [api.qemuPatchSetupHeader(head, KERNEL().length, 'console=ttyS0', 4097, 2 * GiB), api.qemuPatchSetupHeader(head, KERNEL().length, '', null, 2 * GiB)],
+  ),
+  authenticodeRanges: c(
+    () => ({ pe: KERNEL() }),
+    ({ pe }) => api.authenticodeRanges(bytesSource(pe)),
+  ),
+  authenticodeDigest: c(
+    () => ({ pe: KERNEL() }),
+    ({ pe }) => api.authenticodeDigest(bytesSource(pe), nodeBackend),
+  ),
+  predictRtmrs: c(
+    () => ({ fw: OVMF(), kernel: KERNEL(), initrd: INITRD(), ...ACPI() }),
+    (b) => predictRtmrs(parseOvmf(bytesSource(b.fw)), {
+        memory: 2 * GiB, acpi: { tableLoader: b.tableLoader, rsdp: b.rsdp, tables: b.tables }, directBoot: { kernel: b.kernel, initrd: b.initrd, append: 'quiet' },
+      }),
+  ),
+  replayCcel: c(
+    () => ({ log: CCEL() }),
+    ({ log }) => api.replayCcel(log),
+  ),
+  diffRtmrs: c(
+    () => ({ log: CCEL() }),
+    ({ log }) => api.diffRtmrs(PREDICTED().events.map((e) => ({ rtmr: e.rtmr, digest: api.toHex(e.digest!), type: String(e.eventType), description: e.description })), api.replayCcel(log)),
+  ),
+  replayJson: c(
+    () => ({ log: CCEL() }),
+    ({ log }) => api.replayJson(api.replayCcel(log), 'ccel.bin'),
+  ),
+  renderReplay: c(
+    () => ({ log: CCEL() }),
+    ({ log }) => api.renderReplay(api.replayCcel(log), 'ccel.bin'),
+  ),
+  extendRtmr: c(
+    () => ({ rtmr: LD(), digest: shake('d', 48) }),
+    ({ rtmr, digest }) => api.extendRtmr(nodeBackend, rtmr, digest),
+  ),
+  rtmrsOf: c(
+    () => Object.fromEntries(PREDICTED().events.map((e, i) => [`digest${i}`, e.digest!])),
+    (b) => api.rtmrsOf(PREDICTED().events.map((e, i) => ({ ...e, digest: b[`digest${i}`]! }))),
+  ),
+  tdxReportJson: c(
+    () => ({ mrtd: LD(), mrconfigid: shake('c', 48), mrowner: shake('o', 48) }),
+    (b) => api.tdxReportJson({
+        tool: 't', firmware: { path: 'f', size: 1, sha256: '00' }, orders: ['single'], orderSource: 'test', mrtd: { single: b.mrtd },
+        policy: { mrconfigid: b.mrconfigid, mrowner: b.mrowner }, memory: null, rtmr: null, warnings: [],
+      }),
+  ),
+  renderTdxReport: c(
+    () => ({ mrtd: LD(), mrconfigid: shake('c', 48), mrowner: shake('o', 48) }),
+    (b) => api.renderTdxReport({
+        tool: 't', firmware: { path: 'f', size: 1, sha256: '00' }, orders: ['single'], orderSource: 'test', mrtd: { single: b.mrtd },
+        policy: { mrconfigid: b.mrconfigid, mrowner: b.mrowner }, memory: null, rtmr: null, warnings: [],
+      }),
+  ),
+  generateGolden: c(
+    () => ({ fw: AMDSEV(), kernel: KERNEL() }),
+    ({ fw, kernel }) => api.generateGolden({
+        tool: 't',
+        artifacts: [{ name: 'a', kind: 'ovmf', firmware: bytesSource(fw), firmwarePath: 'a.fd', kernel: bytesSource(kernel), kernelPath: 'k', initrd: null, cmdline: 'quiet' }],
+        matrix: { modes: ['snp', 'sev'], vcpus: [1, 2], cpus: cpusOf(['EPYC-v4'], []), vmmTypes: ['QEMU'], vmsaProfiles: null, guestFeatures: [1n], policies: null },
+      }),
+  ),
+  reportFromBinary: c(
+    () => ({ b: REPORT() }),
+    ({ b }) => api.reportFromBinary(b),
+  ),
+  checkReport: c(
+    () => ({ b: REPORT(), fw: OVMF() }),
+    ({ b, fw }) => api.checkReport(api.generateGolden({
+          tool: 't', artifacts: [{ name: 'a', kind: 'ovmf', firmware: bytesSource(fw), firmwarePath: 'a.fd' }],
+          matrix: { modes: ['snp'], vcpus: [1], cpus: cpusOf(['EPYC-v4'], []), vmmTypes: ['QEMU'], vmsaProfiles: null, guestFeatures: [1n], policies: null },
+        }), api.reportFromBinary(b)),
+  ),
+  parseIgvm: c(
+    () => ({ f: IGVM() }),
+    ({ f }) => [parseIgvm(f), parseIgvm(bytesSource(f))],
+  ),
+  serializeIgvm: c(
+    () => ({ f: IGVM() }),
+    ({ f }) => api.serializeIgvm(parseIgvm(f).file),
+  ),
+  reserializeIgvm: c(
+    () => ({ f: IGVM_SIGNED() }),
+    ({ f }) => api.reserializeIgvm(parseIgvm(f)),
+  ),
+  validateIgvm: c(
+    () => ({ f: IGVM() }),
+    ({ f }) => api.validateIgvm(parseIgvm(f).file),
+  ),
+  igvmHeaderLayout: c(
+    () => ({ f: IGVM() }),
+    ({ f }) => api.igvmHeaderLayout(parseIgvm(f).file),
+  ),
+  planIgvmMeasurement: c(
+    () => ({ f: IGVM() }),
+    ({ f }) => api.planIgvmMeasurement(parseIgvm(f).file),
+  ),
+  measureIgvm: c(
+    () => ({ f: IGVM_SIGNED() }),
+    ({ f }) => [measureIgvm(f), measureIgvm(parseIgvm(f)), measureIgvm(bytesSource(f), { nativeZero: true })],
+  ),
+  signIgvm: c(
+    () => ({ f: IGVM(), idKey: ID_KEY(), authorKey: AUTHOR_KEY(), familyId: FAMILY(), imageId: IMAGE() }),
+    (b) => api.signIgvm(parseIgvm(b.f), { idKey: b.idKey, authorKey: b.authorKey, familyId: b.familyId, imageId: b.imageId }),
+  ),
+  checkIgvmIdBlock: c(
+    () => ({ f: IGVM_SIGNED(), digest: measureIgvm(IGVM_SIGNED()).digest }),
+    ({ f, digest }) => { const file = parseIgvm(f).file; return api.checkIgvmIdBlock(file, igvmIdBlock(file), digest, 1); },
+  ),
+  inspectIgvm: c(
+    () => ({ f: IGVM_SIGNED() }),
+    ({ f }) => api.inspectIgvm(parseIgvm(f)),
+  ),
+  renderIgvmInspection: c(
+    () => ({ f: IGVM_SIGNED() }),
+    ({ f }) => api.renderIgvmInspection(api.inspectIgvm(parseIgvm(f))),
+  ),
+  renderIgvmSvg: c(
+    () => ({ f: IGVM() }),
+    ({ f }) => api.renderIgvmSvg(api.inspectIgvm(parseIgvm(f))),
+  ),
+  buildIgvm: c(
+    () => ({ kernel: ELF(), bldr: BLDR(), tdxStage1: STAGE1(), firmware: OVMF() }),
+    (b) => [
+      api.serializeIgvm(api.buildIgvm({ kernel: b.kernel, hypervisor: 'qemu', sort: true, policy: 0x30000n, snp: true, tdp: true, native: true, tdxStage1: b.tdxStage1, bldr: b.bldr }).file),
+      api.serializeIgvm(api.buildIgvm({ kernel: b.kernel, hypervisor: 'qemu', sort: true, policy: 0x30000n, snp: true, native: true, bldr: b.bldr, firmware: bytesSource(b.firmware) }).file),
     ],
-  },
-  parseKernelElf: { inputs: () => ({ elf: ELF() }), run: ({ elf }) => api.parseKernelElf(elf!) },
-  decodeIgvmSnpSignature: { inputs: () => ({ b: igvmIdBlock(parseIgvm(IGVM_SIGNED()).file).idKeySignature }), run: ({ b }) => api.decodeIgvmSnpSignature(b!) },
-  decodeIgvmSnpPublicKey: { inputs: () => ({ b: igvmIdBlock(parseIgvm(IGVM_SIGNED()).file).idPublicKey }), run: ({ b }) => api.decodeIgvmSnpPublicKey(b!) },
+  ),
+  parseKernelElf: c(
+    () => ({ elf: ELF() }),
+    ({ elf }) => api.parseKernelElf(elf),
+  ),
+  decodeIgvmSnpSignature: c(
+    () => ({ b: igvmIdBlock(parseIgvm(IGVM_SIGNED()).file).idKeySignature }),
+    ({ b }) => api.decodeIgvmSnpSignature(b),
+  ),
+  decodeIgvmSnpPublicKey: c(
+    () => ({ b: igvmIdBlock(parseIgvm(IGVM_SIGNED()).file).idPublicKey }),
+    ({ b }) => api.decodeIgvmSnpPublicKey(b),
+  ),
 };
 
 /** Exports that take no bytes, with the reason. */
