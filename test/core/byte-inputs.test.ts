@@ -51,6 +51,7 @@ const SVSM = file('firmware-samples/synthetic/svsm.bin');
 const TDVF = file('firmware-samples/tdx/synthetic-plain.bin');
 const IGVM = file('firmware-samples/igvm/builder/qemu-snp-bldr.igvm');
 const IGVM_SIGNED = file('firmware-samples/igvm/builder/qemu-snp-bldr.signed.igvm');
+const IGVM_TDP = file('firmware-samples/igvm/builder/qemu-snp-tdp-native.igvm');
 const ELF = file('firmware-samples/igvm-inputs/kernel.elf');
 const BLDR = file('firmware-samples/igvm-inputs/bldr.bin');
 const STAGE1 = file('firmware-samples/igvm-inputs/stage1.bin');
@@ -453,6 +454,10 @@ const CASES: Record<string, Case> = {
     () => ({ f: IGVM() }),
     ({ f }) => api.planIgvmMeasurement(parseIgvm(f).file),
   ),
+  planIgvmTdx: c(
+    () => ({ f: IGVM_TDP() }),
+    ({ f }) => [api.runTdxMrtdPlan(api.planIgvmTdx(parseIgvm(f).file).plan, nodeBackend), measureIgvm(f, { platform: 'tdx' })],
+  ),
   measureIgvm: c(
     () => ({ f: IGVM_SIGNED() }),
     ({ f }) => [measureIgvm(f), measureIgvm(parseIgvm(f)), measureIgvm(bytesSource(f), { nativeZero: true })],
@@ -509,7 +514,6 @@ const NO_BYTES: Record<string, string> = {
   eventTypeName: 'a number', directBootLoadOptions: 'a string', renderRtmrDiff: 'diffRtmrs\'s result (text and hex strings)',
   serializeGolden: 'a golden document (strings)', countEntries: 'a matrix', compareEntries: 'golden entries (strings)', parseManifestText: 'manifest text',
   validateManifest: 'a parsed manifest', parseVcpuList: 'text or numbers', reportFromJson: 'a JSON object (hex/base64 strings)', vmsaProfileFor: 'names',
-  planIgvmTdx: 'an IGVM model; no TDX IGVM sample is bundled (parseIgvm\'s Buffer handling is covered above)',
 };
 
 // ---- the harness ----------------------------------------------------------------------------
