@@ -112,6 +112,22 @@ const CASES: Record<string, Case> = {
     () => ({ fw: AMDSEV() }),
     ({ fw }) => api.directBootSupport(parseOvmf(bytesSource(fw))),
   ),
+  launchProblems: c(
+    () => ({ fw: CODE_4M() }),
+    ({ fw }) => api.launchProblems(parseOvmf(bytesSource(fw)), 'snp'),
+  ),
+  requireLaunchable: c(
+    () => ({ fw: OVMF() }),
+    ({ fw }) => api.requireLaunchable(parseOvmf(bytesSource(fw)), 'snp'),
+  ),
+  snpSectionProblems: c(
+    () => ({ fw: AMDSEV() }),
+    ({ fw }) => api.snpSectionProblems(parseOvmf(bytesSource(fw))),
+  ),
+  snpSectionWarnings: c(
+    () => ({ fw: AMDSEV() }),
+    ({ fw }) => api.snpSectionWarnings(parseOvmf(bytesSource(fw))),
+  ),
   inspectOvmf: c(
     () => ({ fw: OVMF() }),
     ({ fw }) => api.inspectOvmf(bytesSource(fw), '00'),
@@ -507,7 +523,7 @@ const CASES: Record<string, Case> = {
 const NO_BYTES: Record<string, string> = {
   PrelaunchError: 'error class', ParseError: 'error class', FirmwareError: 'error class', OptionError: 'error class', IgvmFormatError: 'error class', IgvmBuildError: 'error class',
   fromHex: 'text in', fromBase64: 'text in', guidToBytes: 'text in', loadHashBackend: 'a backend name',
-  encodeVmsa: 'register values (numbers and bigints)', resetVmsa: 'numbers', svsmVmsa: 'numbers', cpuSig: 'numbers', vcpuTypeSig: 'a model name',
+  firmwareLoadProblem: 'a size and a mode', encodeVmsa: 'register values (numbers and bigints)', resetVmsa: 'numbers', svsmVmsa: 'numbers', cpuSig: 'numbers', vcpuTypeSig: 'a model name',
   diffTraces: 'trace text', encodeSnpPublicKey: 'bigint coordinates', encodeSnpSignature: 'bigint r, s', encodeIgvmSnpSignature: 'bigint r, s', encodeIgvmSnpPublicKey: 'bigint coordinates',
   encodePolicy: 'policy fields', decodePolicy: 'a bigint', policyProblems: 'a bigint', validatePolicy: 'a bigint', policyFromSpec: 'text', renderPolicy: 'a bigint', formatPolicy: 'a bigint',
   signatureToDer: 'bigint r, s', snpPublicKeyBytes: 'a bigint point', pageOrderForQemuVersion: 'a version string', q35MemorySplit: 'a number',
