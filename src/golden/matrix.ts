@@ -29,6 +29,17 @@ export interface GoldenMatrix {
   hostData?: string[] | null;
 }
 
+/**
+ * The guest-features dimension is SNP's: seves entries are measured with SEV_FEATURES 0 and
+ * sev guests have no VMSA. A matrix without snp would drop it, so that is refused (for an
+ * SEV-ES host that sets DebugSwap: `prelaunch measure --mode seves --guest-features 0x20`).
+ */
+export function checkGuestFeaturesDimension(modes: GoldenMode[], given: boolean, where: string): void {
+  if (given && !modes.includes('snp')) {
+    throw new OptionError(where, `applies to snp entries only, and the modes (${modes.join(', ')}) have none: seves entries are measured with SEV_FEATURES 0 (for an SEV-ES host with DebugSwap use \`prelaunch measure --mode seves --guest-features 0x20\`)`);
+  }
+}
+
 /** Limits a vCPU count may take here. */
 export const MAX_VCPUS = 512;
 
