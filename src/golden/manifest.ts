@@ -9,7 +9,7 @@ import { parse as parseYaml } from 'yaml';
 import { OptionError, PrelaunchError } from '../errors.js';
 import { fromHex } from '../bytes/hex.js';
 import { cmdlineBytes, type KernelCmdline } from '../formats/linux/cmdline.js';
-import { checkGuestFeaturesDimension, cpusOf, parseHostDataList, parseModes, parseUintList, parseVcpuList, parseVcpuTypes, parseVmmTypes, parseVmsaProfiles, type GoldenMatrix } from './matrix.js';
+import { checkSnpOnlyDimensions, cpusOf, parseHostDataList, parseModes, parseUintList, parseVcpuList, parseVcpuTypes, parseVmmTypes, parseVmsaProfiles, type GoldenMatrix } from './matrix.js';
 
 export interface ManifestArtifact {
   name: string;
@@ -112,7 +112,7 @@ export function validateManifest(raw: unknown): GoldenManifest {
   const vmmTypes = m.vmmTypes === undefined ? ['QEMU' as const] : parseVmmTypes(m.vmmTypes, 'matrix.vmmTypes');
   const cpus = cpusOf(m.vcpuTypes === undefined ? [] : parseVcpuTypes(m.vcpuTypes, 'matrix.vcpuTypes'), m.vcpuSigs === undefined ? [] : parseUintList(m.vcpuSigs, 'matrix.vcpuSigs', 0xffff_ffffn));
   if (needsVcpus && vmmTypes.includes('QEMU') && cpus.length === 0) throw new OptionError('matrix.vcpuTypes', 'QEMU guests need vcpuTypes or vcpuSigs (the signature is part of the VMSA)');
-  checkGuestFeaturesDimension(modes, m.guestFeatures !== undefined, 'matrix.guestFeatures');
+  checkSnpOnlyDimensions(modes, [['matrix.guestFeatures', m.guestFeatures !== undefined], ['matrix.policies', m.policies !== undefined], ['matrix.hostData', m.hostData !== undefined], ['idBlock', raw.idBlock !== undefined]]);
   const matrix: GoldenMatrix = {
     modes,
     vcpus: needsVcpus ? parseVcpuList(m.vcpus, 'matrix.vcpus') : [],

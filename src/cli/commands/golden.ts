@@ -10,7 +10,7 @@ import { checkReport } from '../../golden/check.js';
 import { GOLDEN_SCHEMA, compareEntries, countEntries, generateGolden, serializeGolden, type GoldenArtifact, type GoldenDocument, type GoldenIdBlockSigner } from '../../golden/engine.js';
 import { fromHex, toBase64, toHex } from '../../bytes/hex.js';
 import { parseManifestText, type GoldenManifest } from '../../golden/manifest.js';
-import { checkGuestFeaturesDimension, cpusOf, parseHostDataList, parseModes, parseUintList, parseVcpuList, parseVcpuTypes, parseVmmTypes, parseVmsaProfiles } from '../../golden/matrix.js';
+import { checkSnpOnlyDimensions, cpusOf, parseHostDataList, parseModes, parseUintList, parseVcpuList, parseVcpuTypes, parseVmmTypes, parseVmsaProfiles } from '../../golden/matrix.js';
 import { reportFromBinary, reportFromJson } from '../../formats/snp/attestation-report.js';
 import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
 import { VERSION } from '../../version.js';
@@ -93,7 +93,7 @@ function manifestFromFlags(f: GoldenFlags): GoldenManifest {
   const nl = trailingNewlineWarning(cmdline);
   if (nl) process.stderr.write(nl + '\n');
   const modes = f.mode ? parseModes(f.mode, '--mode') : (['snp'] as const).slice();
-  checkGuestFeaturesDimension(modes, f.guestFeatures !== undefined, '--guest-features');
+  checkSnpOnlyDimensions(modes, [['--guest-features', f.guestFeatures !== undefined], ['--policy', f.policy !== undefined], ['--host-data', f.hostData !== undefined], ['--id-key', f.idKey !== undefined]]);
   const needsVcpus = modes.some((m) => m !== 'sev');
   const vmmTypes = f.vmmType ? parseVmmTypes(f.vmmType, '--vmm-type') : (['QEMU'] as const).slice();
   const cpus = cpusOf(f.vcpuType ? parseVcpuTypes(f.vcpuType, '--vcpu-type') : [], f.vcpuSig ? parseUintList(f.vcpuSig, '--vcpu-sig', 0xffff_ffffn) : []);
