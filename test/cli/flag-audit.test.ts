@@ -173,6 +173,12 @@ describe('the kernel command line is measured as bytes (issue #12 item 2)', () =
     expect(doc.artifacts[0]!.cmdline).toEqual({ value: null, hex: bytes.toString('hex'), sha256: sha256(bytes, new Uint8Array(1)) });
   });
 
+  it('a manifest that is not UTF-8 is refused (its bytes would become U+FFFD in a measured cmdline)', () => {
+    const m = path.join(work, 'manifest-latin1.yaml');
+    fs.writeFileSync(m, Buffer.concat([Buffer.from('artifacts:\n  - name: a\n    firmware: fw/synth/amdsev.fd\n    kernel: inputs/kernel_1m.bin\n    cmdline: "caf'), Buffer.from([0xe9]), Buffer.from('"\nmatrix:\n  vcpus: 1\n  vcpuTypes: [EPYC-v4]\n')]));
+    expect(expectCleanError(cli(['golden', m, '--jobs', '1']), 1)).toMatch(/not UTF-8.*cmdlineHex/);
+  });
+
   it('library: a string is UTF-8, bytes are exact; NUL and lone surrogates are refused', () => {
     expect([...cmdlineBytes('café')]).toEqual([0x63, 0x61, 0x66, 0xc3, 0xa9]);
     expect([...cmdlineBytes(new Uint8Array([0x63, 0xe9]))]).toEqual([0x63, 0xe9]);

@@ -85,6 +85,15 @@ async function idBlockSigner(spec: NonNullable<GoldenManifest['idBlock']>, baseD
 
 const U64 = (1n << 64n) - 1n;
 
+/** A manifest's text. Not UTF-8 is refused: replacing bytes with U+FFFD would change a measured cmdline. */
+function decodeManifest(bytes: Uint8Array, file: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new PrelaunchError('ERR_MALFORMED', `${file}: not UTF-8 text (give a kernel command line that is not UTF-8 as cmdlineHex)`, { file });
+  }
+}
+
 function manifestFromFlags(f: GoldenFlags): GoldenManifest {
   if (!f.ovmf) throw new OptionError('--ovmf', 'give a MANIFEST, or --ovmf FILE with the matrix flags');
   if (!f.idKey && (f.authorKey || f.familyId || f.imageId || f.guestSvn)) throw new OptionError('--id-key', 'ID-block fields need --id-key');
@@ -268,7 +277,7 @@ export async function runGolden(manifestFile: string | undefined, f: GoldenFlags
   let manifest: GoldenManifest;
   let baseDir = '.';
   if (manifestFile) {
-    manifest = parseManifestText(new TextDecoder().decode(readFileBytes(manifestFile, 'manifest')), manifestFile);
+    manifest = parseManifestText(decodeManifest(readFileBytes(manifestFile, 'manifest'), manifestFile), manifestFile);
     baseDir = path.dirname(manifestFile);
   } else {
     manifest = manifestFromFlags(f);
