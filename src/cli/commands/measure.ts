@@ -14,7 +14,6 @@ import { OpenFiles, fileSize, textSink, writeFileAtomic, type FileSource, type T
 import { intOption } from '../numbers.js';
 import { cmdlineFromFlags, trailingNewlineWarning } from '../cmdline-flag.js';
 import type { KernelCmdline } from '../../formats/linux/cmdline.js';
-import { checkSevEsGuestFeatures } from '../../plan/sev.js';
 
 export interface MeasureFlags {
   mode: SevMode;
@@ -122,8 +121,6 @@ function resolveFlags(f: MeasureFlags): ResolvedFlags {
     for (const [flag, v] of [['--svsm', f.svsm], ['--vars-size', f.varsSize], ['--vars-file', f.varsFile]] as const) {
       if (v !== undefined) throw new OptionError(flag, `only used by --mode snp:svsm (not ${mode})`);
     }
-  } else if (f.kernel !== undefined) {
-    throw new OptionError('--kernel', 'snp:svsm measures OVMF and the SVSM image only: measured direct boot (--kernel, --initrd, --append) is not modelled for it');
   }
   if (f.snpOvmfHash !== undefined && mode !== 'snp') throw new OptionError('--snp-ovmf-hash', `only works with --mode snp (not ${mode})`);
   if (mode === 'snp:svsm' && vmm !== 'QEMU') throw new OptionError('--vmm-type', `snp:svsm is only defined for QEMU (got ${vmm})`);
@@ -138,13 +135,8 @@ function resolveFlags(f: MeasureFlags): ResolvedFlags {
     ({ sig, type: vcpuType } = resolveSig(f, warnings));
     if (sig === undefined && vmm === 'QEMU') throw new OptionError('--vcpu-type', `missing --vcpu-type, --vcpu-sig or --vcpu-family in guest mode '${mode}'`);
   }
-  // given: applied or refused by the mode (src/measure/api.ts checkModeInputs, src/plan/sev.ts)
+  // given: applied or refused by the library (src/measure/api.ts checkModeInputs, src/plan/sev.ts)
   const givenFeatures = f.guestFeatures !== undefined ? intOption('--guest-features', f.guestFeatures, { auto: true, min: 0n, max: U64_MAX }) : undefined;
-  if (givenFeatures !== undefined && mode === 'sev') throw new OptionError('--guest-features', 'SEV guests have no VMSA and so no SEV_FEATURES (use --mode seves or snp)');
-  if (givenFeatures !== undefined && mode === 'seves') checkSevEsGuestFeatures(givenFeatures);
-  if (givenFeatures !== undefined && mode === 'snp:svsm' && givenFeatures !== 1n) {
-    throw new OptionError('--guest-features', `snp:svsm models COCONUT-SVSM's fixed VMSA with SEV_FEATURES 0x1; 0x${givenFeatures.toString(16)} is not modelled (build an IGVM file and use \`prelaunch igvm measure\`)`);
-  }
   const guestFeatures = givenFeatures ?? (mode === 'seves' ? 0n : mode === 'sev' ? undefined : 1n);
   const cmdline = cmdlineFromFlags(f.append, f.appendFile);
   const nl = trailingNewlineWarning(cmdline);
