@@ -13,6 +13,7 @@
  */
 import { OptionError } from '../../errors.js';
 import { toHex } from '../../bytes/hex.js';
+import { copyBytes } from '../../bytes/source.js';
 
 /** A kernel command line: text (encoded as UTF-8) or the exact bytes. */
 export type KernelCmdline = string | Uint8Array;
@@ -31,7 +32,7 @@ export function cmdlineBytes(c: KernelCmdline | null | undefined, option = 'appe
     if (lone) throw new OptionError(option, `holds a lone UTF-16 surrogate at index ${lone.index}, which has no UTF-8 encoding: pass the exact bytes instead`);
     bytes = new TextEncoder().encode(c);
   } else if (c instanceof Uint8Array) {
-    bytes = c.slice();
+    bytes = copyBytes(c); // Buffer's slice() is a view
   } else {
     throw new OptionError(option, 'must be a string or a Uint8Array');
   }
