@@ -44,7 +44,8 @@ export {
   buildIdBlock, signIdAuth, createIdAuthSigner, assembleIdAuth, verifyIdAuth, idAuthSigningInputs, keyDigest, snpPublicKeyBytes,
   type IdBlockOptions, type SignIdAuthOptions, type AssembleIdAuthOptions, type VerifyIdAuthOptions, type IdAuthResult, type IdAuthSigningInputs, type IdAuthVerification,
 } from './sign/id-block.js';
-export { qemuSnippet, qemuSnpGuestObject, libvirtLaunchSecurity, type SnpLaunchConfig } from './report/launch-config.js';
+export { qemuSnippet, qemuSnpGuestObject, libvirtLaunchSecurity, libvirtSnippet, launchSnippet, SNP_HOST_CBITPOS, SNP_HOST_REDUCED_PHYS_BITS, type SnpLaunchConfig } from './report/launch-config.js';
+export { cmdlineBytes, type KernelCmdline } from './formats/linux/cmdline.js';
 
 // Intel TDX: MRTD, RTMR0-3 prediction, CCEL replay and diff
 export { validateTdvfSections, qemuTdvfProblems } from './formats/ovmf/tdx-metadata.js';

@@ -15,6 +15,7 @@
  * Every value equals what `measure()` gives for that configuration (tests check samples,
  * the benchmark checks all).
  */
+import { cmdlineBytes, describeCmdline, type KernelCmdline } from '../formats/linux/cmdline.js';
 import { fromHex, toHex } from '../bytes/hex.js';
 import type { ByteSource } from '../bytes/source.js';
 import { OptionError } from '../errors.js';
@@ -43,7 +44,7 @@ export interface GoldenArtifact {
   kernelPath?: string | null;
   initrd?: ByteSource | null;
   initrdPath?: string | null;
-  cmdline?: string | null;
+  cmdline?: KernelCmdline | null;
 }
 
 /** Signs ID blocks for entries, when the manifest asks for them (see the id-block module). */
@@ -76,7 +77,8 @@ export interface GoldenArtifactRecord {
   firmware: GoldenInputDigest;
   kernel: GoldenInputDigest | null;
   initrd: GoldenInputDigest | null;
-  cmdline: { value: string; sha256: string } | null;
+  /** value: the text (null when the bytes are not UTF-8, then hex holds them) */
+  cmdline: { value: string | null; hex?: string; sha256: string } | null;
 }
 
 export interface GoldenEntry {
@@ -162,7 +164,7 @@ export function generateGolden(o: GoldenOptions): GoldenDocument {
       firmware: { path: a.firmwarePath, size: a.firmware.size, sha256: toHex(sha256Source(a.firmware, backend)) },
       kernel: a.kernel && kh ? { path: a.kernelPath ?? a.kernel.name, size: a.kernel.size, sha256: toHex(kh.kernel) } : null,
       initrd: a.initrd && kh ? { path: a.initrdPath ?? a.initrd.name, size: a.initrd.size, sha256: toHex(kh.initrd) } : null,
-      cmdline: kh ? { value: a.cmdline ?? '', sha256: toHex(kh.cmdline) } : null,
+      cmdline: kh ? { ...describeCmdline(cmdlineBytes(a.cmdline)), sha256: toHex(kh.cmdline) } : null,
     };
     artifacts.push(rec);
     const inputs = { firmware: rec.firmware.sha256, kernel: rec.kernel?.sha256 ?? null, initrd: kh ? toHex(kh.initrd) : null, cmdline: rec.cmdline?.sha256 ?? null };

@@ -6,6 +6,7 @@
 import { asSource, type ByteSource } from '../bytes/source.js';
 import { OptionError } from '../errors.js';
 import { parseOvmf, type OvmfImage } from '../formats/ovmf/parse.js';
+import type { KernelCmdline } from '../formats/linux/cmdline.js';
 import type { KernelHashes } from '../formats/snp/kernel-hashes.js';
 import { VMSA_GPA } from '../formats/snp/page-info.js';
 import type { VmmType, VmsaProfileName } from '../formats/snp/vmsa-profiles.js';
@@ -26,8 +27,8 @@ type Input = ByteSource | Uint8Array;
 export interface DirectBoot {
   kernel: Input;
   initrd?: Input | null;
-  /** kernel command line */
-  append?: string | null;
+  /** kernel command line: a string (hashed as UTF-8, as QEMU gets it from a UTF-8 shell) or the exact bytes; no NUL */
+  append?: KernelCmdline | null;
 }
 
 export interface MeasureOptions {
@@ -41,7 +42,11 @@ export interface MeasureOptions {
   vmm?: VmmType;
   /** VMSA generation (default: the VMM's current one): kvm-init2, kvm-legacy, ec2-2026, ec2-legacy, gce */
   vmsaProfile?: VmsaProfileName | null;
-  /** SEV_FEATURES for SNP VMSAs; default 0x1 (SNPActive) */
+  /**
+   * SEV_FEATURES of the VMSAs. snp: default 0x1 (SNPActive). seves: default 0; only DebugSwap
+   * (0x20, Linux 6.6-6.7 hosts) is accepted. Refused for sev (no VMSA) and, unless 0x1, for
+   * snp:svsm (its VMSA is fixed).
+   */
   guestFeatures?: bigint;
   /** measured direct boot (kernel hashes) */
   directBoot?: DirectBoot | null;
@@ -88,6 +93,26 @@ function need<T>(value: T | undefined, option: string, mode: SevMode): T {
   return value;
 }
 
+/**
+ * Refuse inputs the mode would not measure although they would change the guest's value:
+ * a value given here is applied or refused, never dropped. (Inputs that do not change what
+ * the mode computes, e.g. vCPUs for sev or the kernel for snp:ovmf-hash, are accepted.)
+ */
+function checkModeInputs(o: MeasureOptions): void {
+  const gf = o.guestFeatures;
+  if (o.mode === 'sev') {
+    if (gf !== undefined) throw new OptionError('--guest-features', 'SEV guests have no VMSA and so no SEV_FEATURES (use --mode seves or snp)');
+    if (o.vmsaProfile) throw new OptionError('--vmsa-profile', 'SEV guests have no VMSA (use --mode seves or snp)');
+  }
+  if (o.mode === 'snp:svsm') {
+    if (gf !== undefined && gf !== 1n) throw new OptionError('--guest-features', `snp:svsm models COCONUT-SVSM's fixed VMSA with SEV_FEATURES 0x1; 0x${gf.toString(16)} is not modelled (use an IGVM build and \`prelaunch igvm measure\`)`);
+    if (o.directBoot) throw new OptionError('--kernel', 'snp:svsm measures OVMF and the SVSM image only: measured direct boot (--kernel, --initrd, --append) is not modelled for it');
+    if (o.vmsaProfile) throw new OptionError('--vmsa-profile', 'snp:svsm has its own fixed VMSA');
+  } else if (o.svsm !== undefined || o.varsSize !== undefined) {
+    throw new OptionError(o.svsm !== undefined ? '--svsm' : '--vars-size', `only used by --mode snp:svsm (not ${o.mode})`);
+  }
+}
+
 /** Build the plan for `o` without hashing anything but the direct-boot components. */
 export function planMeasurement(o: MeasureOptions, img: OvmfImage = parseOvmf(asSource(o.ovmf, 'ovmf'))): { plan: SnpPlan | SevPlan; kernelHashes: KernelHashes | null } {
   const backend = o.hashBackend ?? defaultBackend;
@@ -95,6 +120,7 @@ export function planMeasurement(o: MeasureOptions, img: OvmfImage = parseOvmf(as
   const vmm = o.vmm ?? 'QEMU';
   const loader = o.firmwareLoader ?? 'qemu';
   if (loader !== 'qemu' && loader !== 'raw') throw new OptionError('firmwareLoader', `must be 'qemu' or 'raw' (got ${String(loader)})`);
+  checkModeInputs(o);
   const kernelHashes =
     o.directBoot && o.mode !== 'snp:svsm' && o.mode !== 'snp:ovmf-hash'
       ? computeKernelHashes(asSource(o.directBoot.kernel, 'kernel'), o.directBoot.initrd ? asSource(o.directBoot.initrd, 'initrd') : null, o.directBoot.append, backend)
@@ -104,7 +130,7 @@ export function planMeasurement(o: MeasureOptions, img: OvmfImage = parseOvmf(as
     case 'sev':
       return { plan: planSev(img, kernelHashes, loader), kernelHashes };
     case 'seves':
-      return { plan: planSevEs(img, { vcpus: need(o.vcpus, '--vcpus', o.mode), vmm, vcpuSig: sig(), kernelHashes, vmsaProfile: o.vmsaProfile ?? null, firmwareLoader: loader }), kernelHashes };
+      return { plan: planSevEs(img, { vcpus: need(o.vcpus, '--vcpus', o.mode), vmm, vcpuSig: sig(), guestFeatures: o.guestFeatures ?? 0n, kernelHashes, vmsaProfile: o.vmsaProfile ?? null, firmwareLoader: loader }), kernelHashes };
     case 'snp':
       return {
         plan: planSnp(img, { vcpus: need(o.vcpus, '--vcpus', o.mode), vmm, vcpuSig: sig(), guestFeatures: o.guestFeatures ?? 1n, kernelHashes, ovmfHash: o.ovmfHash ?? null, vmsaProfile: o.vmsaProfile ?? null, firmwareLoader: loader }),

@@ -315,6 +315,22 @@ const CASES: Record<string, Case> = {
     () => ({ idBlock: ID_BLOCK(), idAuth: ID_AUTH().idAuth, hostData: shake('host', 32) }),
     ({ idBlock, idAuth, hostData }) => api.libvirtLaunchSecurity({ policy: 0x30000n, idBlock: idBlock, idAuth: idAuth, authorKeyEnabled: true, hostData: hostData }),
   ),
+  libvirtSnippet: c(
+    () => ({ idBlock: ID_BLOCK(), idAuth: ID_AUTH().idAuth, hostData: shake('host', 32) }),
+    ({ idBlock, idAuth, hostData }) => api.libvirtSnippet({ policy: 0x30000n, idBlock: idBlock, idAuth: idAuth, authorKeyEnabled: true, kernelHashes: true, hostData: hostData, vcpus: 4, cpuModel: 'EPYC-v4' }),
+  ),
+  launchSnippet: c(
+    () => ({ idBlock: ID_BLOCK(), idAuth: ID_AUTH().idAuth, hostData: shake('host', 32) }),
+    ({ idBlock, idAuth, hostData }) => api.launchSnippet({ policy: 0x30000n, idBlock: idBlock, idAuth: idAuth, authorKeyEnabled: false, kernelHashes: true, hostData: hostData }, 'qemu'),
+  ),
+  cmdlineBytes: c(
+    () => ({ cmd: new Uint8Array([...'console=ttyS0 caf'].map((ch) => ch.charCodeAt(0)).concat([0xe9])) }),
+    ({ cmd }) => api.cmdlineBytes(cmd),
+  ),
+  directBootLoadOptions: c(
+    () => ({ cmd: new Uint8Array([...'root=/dev/vda caf'].map((ch) => ch.charCodeAt(0)).concat([0xe9])) }),
+    ({ cmd }) => api.directBootLoadOptions(cmd, true),
+  ),
   validateTdvfSections: c(
     () => ({ fw: TDVF() }),
     ({ fw }) => { const img = parseOvmf(bytesSource(fw)); return api.validateTdvfSections(img.tdxMetadata!, fw.length); },
@@ -527,7 +543,7 @@ const NO_BYTES: Record<string, string> = {
   diffTraces: 'trace text', encodeSnpPublicKey: 'bigint coordinates', encodeSnpSignature: 'bigint r, s', encodeIgvmSnpSignature: 'bigint r, s', encodeIgvmSnpPublicKey: 'bigint coordinates',
   encodePolicy: 'policy fields', decodePolicy: 'a bigint', policyProblems: 'a bigint', validatePolicy: 'a bigint', policyFromSpec: 'text', renderPolicy: 'a bigint', formatPolicy: 'a bigint',
   signatureToDer: 'bigint r, s', snpPublicKeyBytes: 'a bigint point', pageOrderForQemuVersion: 'a version string', q35MemorySplit: 'a number',
-  eventTypeName: 'a number', directBootLoadOptions: 'a string', renderRtmrDiff: 'diffRtmrs\'s result (text and hex strings)',
+  eventTypeName: 'a number', renderRtmrDiff: 'diffRtmrs\'s result (text and hex strings)',
   serializeGolden: 'a golden document (strings)', countEntries: 'a matrix', compareEntries: 'golden entries (strings)', parseManifestText: 'manifest text',
   validateManifest: 'a parsed manifest', parseVcpuList: 'text or numbers', reportFromJson: 'a JSON object (hex/base64 strings)', vmsaProfileFor: 'names',
 };
