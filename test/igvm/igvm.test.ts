@@ -336,6 +336,28 @@ describe('IGVM sizes are bounded before planning (no hang from one field)', () =
     expect(r.parameterAreas[0]!.bytes).toBe(2 ** 44);
     expect(r.memoryMap[0]!.runs.find((x) => x.kind === 'PARAMETER')!.pages).toBe(2 ** 32);
   });
+  it('a 2 MB page without data is one plan op for its 512 pages, traced page by page (a 32-byte header held ~30 KB of plan)', () => {
+    const n = 2000;
+    const b = serializeIgvm({
+      formatVersion: 1, architecture: 0, pageSize: 4096,
+      platforms: [{ kind: 'supported-platform', compatibilityMask: 1, highestVtl: 0, platformType: IgvmPlatformType.SEV_SNP, platformVersion: 1, sharedGpaBoundary: 0n }],
+      initializations: [],
+      directives: [
+        ...Array.from({ length: n }, (_, i) => ({ kind: 'page-data' as const, gpa: 0x1_0000_0000 + i * 0x20_0000, compatibilityMask: 1, flags: 1, dataType: 0, data: null })),
+        { kind: 'page-data', gpa: 0x10_0000, compatibilityMask: 1, flags: 0, dataType: 0, data: { kind: 'bytes', bytes: new Uint8Array(4096).fill(1) } },
+      ],
+    });
+    const events: Array<{ index: number; gpa: number; label: string }> = [];
+    const m = measureIgvm(b, { onPage: (e) => { if (e.index < 3 || e.index === 512) events.push({ index: e.index, gpa: e.op.gpa, label: e.op.label }); } });
+    expect(m.plan!.kind === 'snp' && m.plan!.ops.length).toBe(n + 1);
+    expect(m.operations).toBe(n * 512 + 1);
+    expect(events).toEqual([
+      { index: 0, gpa: 0x1_0000_0000, label: 'PAGE_DATA #1 page 0 (no data)' },
+      { index: 1, gpa: 0x1_0000_1000, label: 'PAGE_DATA #1 page 1 (no data)' },
+      { index: 2, gpa: 0x1_0000_2000, label: 'PAGE_DATA #1 page 2 (no data)' },
+      { index: 512, gpa: 0x1_0020_0000, label: 'PAGE_DATA #2 page 0 (no data)' },
+    ]);
+  });
   it('4 GiB of parameter areas, the limit, are planned (one PAGE.ADD op for 2^20 pages)', () => {
     const m = measureIgvm(tdxFile([2 ** 32]), { platform: 'tdx' });
     expect(m.operations).toBe(2);
