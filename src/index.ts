@@ -49,7 +49,7 @@ export { cmdlineBytes, type KernelCmdline } from './formats/linux/cmdline.js';
 
 // Intel TDX: MRTD, RTMR0-3 prediction, CCEL replay and diff
 export { validateTdvfSections, qemuTdvfProblems } from './formats/ovmf/tdx-metadata.js';
-export { planTdxMrtd, requireTdxMetadata, pageOrderForQemuVersion, TDX_PAGE_ORDERS, type TdxPageOrder, type TdxMrtdPlan, type TdxMrtdOp } from './plan/tdx.js';
+export { planTdxMrtd, requireTdxMetadata, tdvfMrtdWarnings, checkTdvfGuestRam, pageOrderForQemuVersion, TDX_PAGE_ORDERS, type TdxPageOrder, type TdxMrtdPlan, type TdxMrtdOp, type TdxMrtdPlanOptions } from './plan/tdx.js';
 export { runTdxMrtdPlan, tdxPlanStreamBytes } from './measure/tdx-engine.js';
 export { computeMrtd, mrtdOfImage, type MrtdOptions, type MrtdByOrder } from './measure/tdx-mrtd.js';
 export { parseCcel, encodeCcel, eventSha384, type CcelLog, type CcelEvent, type CcelWriteEvent } from './formats/tdx/ccel.js';

@@ -49,3 +49,24 @@ export function asSource(input: ByteSource | Uint8Array, name?: string): ByteSou
 export function forEachChunk(source: ByteSource, offset: number, length: number, chunk: number, fn: (bytes: Uint8Array) => void): void {
   for (let pos = 0; pos < length; pos += chunk) fn(source.read(offset + pos, Math.min(chunk, length - pos)));
 }
+
+/**
+ * `size` bytes: `head`, then zeros — memory a VMM maps fresh (zero-filled) and partly writes,
+ * e.g. QEMU's TD HOB, or an IGVM page whose data is shorter than the page. Nothing of `size` is
+ * allocated up front, and `head` is read only when a read reaches it: each read returns a new
+ * buffer of its own length.
+ */
+export function zeroPaddedSource(head: Uint8Array | ByteSource, size: number, name: string): ByteSource {
+  const h = head instanceof Uint8Array ? bytesSource(head, name) : head;
+  if (h.size > size) throw new RangeError(`${name}: ${h.size} bytes do not fit in ${size}`);
+  return {
+    name,
+    size,
+    read(offset, length) {
+      if (offset < 0 || length < 0 || offset + length > size) throw new RangeError(`read past the end of ${name}`);
+      const out = new Uint8Array(length);
+      if (offset < h.size) out.set(h.read(offset, Math.min(h.size, offset + length) - offset));
+      return out;
+    },
+  };
+}

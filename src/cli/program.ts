@@ -269,7 +269,7 @@ function defineTdx(program: Command): void {
     .option('--firmware <file>', 'TDVF/OVMF firmware image')
     .option('--page-order <order>', 'MRTD page order: single (upstream KVM, QEMU >= 9), two (QEMU 8.2 TDX stacks) or both (default)')
     .option('--vmm-version <version>', 'pick the page order from the QEMU version (8.x: two, >= 9: single)')
-    .option('--memory <size>', 'guest memory, QEMU -m syntax (2048 = MiB, 2G, 64G): predicts RTMR0')
+    .option('--memory <size>', 'guest memory, QEMU -m syntax (2048 = MiB, 2G, 64G): predicts RTMR0; checks TD_HOB/TempMem sections lie in guest RAM')
     .option('--kernel <file>', 'bzImage for QEMU direct boot: predicts RTMR1 and RTMR2')
     .option('--initrd <file>', 'initrd for QEMU direct boot')
     .option('--append <cmdline>', 'kernel command line (QEMU -append; UTF-8, for other bytes use --append-file)')

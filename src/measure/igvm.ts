@@ -9,7 +9,7 @@ import type { HeaderLocation } from '../formats/igvm/validate.js';
 import { defaultBackend, type HashBackend } from '../hash/index.js';
 import { planIgvmMeasurement, type IgvmSevPlatform } from '../plan/igvm-snp.js';
 import { planIgvmTdx } from '../plan/igvm-tdx.js';
-import type { SevPlan, SnpPlan } from '../plan/ops.js';
+import { snpPlanPages, type SevPlan, type SnpPlan } from '../plan/ops.js';
 import { runSevPlan, type SevTraceEvent } from './sev-engine.js';
 import { runSnpPlan, type SnpTraceEvent } from './snp-engine.js';
 import { runTdxMrtdPlan } from './tdx-engine.js';
@@ -62,7 +62,7 @@ export function measureIgvm(input: ByteSource | Uint8Array | ParsedIgvm, options
     compatibilityMask: p.compatibilityMask,
     digest,
     idBlock: p.idBlock ? { ...p.idBlock, matches: equalBytes(p.idBlock.ld, digest) } : null,
-    operations: p.plan.kind === 'snp' ? p.plan.ops.length : p.plan.pieces.length,
+    operations: p.plan.kind === 'snp' ? snpPlanPages(p.plan) : p.plan.pieces.length,
     vmsaCount: p.vmsaCount,
     plan: p.plan,
   };

@@ -85,13 +85,27 @@ export function runSnpPlan(plan: SnpPlan, backend: HashBackend, onOp?: (e: SnpTr
   const ld = new SnpLaunchDigest(backend, plan.initialDigest);
   const pages = new PageHasher(backend);
   const ops = plan.ops;
+  let index = 0;
   for (let i = 0; i < ops.length; i++) {
     const op = ops[i]!;
     const c = op.content;
+    const n = op.pages;
+    if (n !== undefined) {
+      // a run of identical pages (ops.ts): content is null or planner-built bytes
+      if (c !== null && c.kind === 'source') throw new RangeError(`${op.label}: a run of pages cannot stream its content`);
+      const contents = c === null ? null : pages.hash(c.bytes);
+      for (let k = 0; k < n; k++, index++) {
+        const gpa = op.gpa + k * PAGE;
+        ld.update(gpa, op.type, contents);
+        if (onOp) onOp({ index, op: { gpa, type: op.type, content: c, label: op.pageLabel ? op.pageLabel(k) : op.label }, contents: c ? ld.contents() : ZERO48, digest: ld.digest() });
+      }
+      continue;
+    }
     if (c === null) ld.update(op.gpa, op.type, null);
     else if (c.kind === 'source') ld.updatePage(op.gpa, op.type, c.source.read(c.offset, PAGE));
     else ld.update(op.gpa, op.type, pages.hash(c.bytes));
-    if (onOp) onOp({ index: i, op, contents: c ? ld.contents() : ZERO48, digest: ld.digest() });
+    if (onOp) onOp({ index, op, contents: c ? ld.contents() : ZERO48, digest: ld.digest() });
+    index++;
   }
   return ld.digest();
 }

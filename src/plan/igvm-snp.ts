@@ -150,6 +150,25 @@ export function planIgvmMeasurement(file: IgvmFile, options: IgvmPlanOptions = {
           throw new FirmwareError(`${where(loc)}: a 2 MB page with data cannot be measured the way igvmmeasure does (it asserts the data is empty or 2 MB, and igvm 0.4.0 reads only 4K)`, { headerIndex: loc.index });
         }
         const pages = is2m ? PAGE_SIZE_2M / PAGE_SIZE_4K : 1;
+        if (is2m && snp) {
+          // 512 identical pages (no data, checked above): one run op, not 512 objects — a file of
+          // 32-byte headers would otherwise hold ~30 KB of plan per header
+          let type: SnpPageType | null = null;
+          let content: PageContent | null = null;
+          let noData = false;
+          if (h.dataType === IgvmPageDataType.NORMAL) {
+            if (h.flags & PageDataFlags.UNMEASURED) type = SnpPageType.UNMEASURED;
+            else if (options.nativeZero) [type, noData] = [SnpPageType.ZERO, true];
+            else [type, content, noData] = [SnpPageType.NORMAL, zeroContent, true];
+          } else if (h.dataType === IgvmPageDataType.SECRETS) type = SnpPageType.SECRETS;
+          else if (h.dataType === IgvmPageDataType.CPUID_DATA || h.dataType === IgvmPageDataType.CPUID_XF) type = SnpPageType.CPUID;
+          if (type !== null) {
+            const index = loc.index;
+            ops.push({ gpa: h.gpa, type, content, label: pageDataLabel(index, 0, noData), pages, pageLabel: (k) => pageDataLabel(index, k, noData) });
+          }
+          return;
+        }
+        if (is2m) return; // SEV / SEV-ES: a page without data adds nothing
         for (let k = 0; k < pages; k++) {
           const gpa = h.gpa + k * PAGE_SIZE_4K;
           const page = pages > 1 ? k : -1;

@@ -21,6 +21,21 @@ export interface SnpPageOp {
   content: PageContent | null;
   /** what this page is: "firmware", "SNP_SEC_MEM", "VMSA vCPU 0", … */
   label: string;
+  /**
+   * When present, the op stands for `pages` consecutive 4K pages from `gpa`, each measured as
+   * `type` with this same `content` (null or planner-built bytes) — e.g. an IGVM 2 MB page
+   * without data — so that a small file cannot make the plan hold an object per 4K page.
+   * `pageLabel(k)` names page k (default: `label`).
+   */
+  pages?: number;
+  pageLabel?: (k: number) => string;
+}
+
+/** The 4K pages a plan measures (an op with `pages` counts that many). */
+export function snpPlanPages(plan: SnpPlan): number {
+  let n = 0;
+  for (const op of plan.ops) n += op.pages ?? 1;
+  return n;
 }
 
 export interface SnpPlan {

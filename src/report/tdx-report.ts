@@ -92,6 +92,7 @@ export function tdxReportJson(r: TdxReportInput): Record<string, unknown> {
   };
 }
 
+/** The text report. `warnings` are not part of it: the CLI prints them on stderr (`warning: …`). */
 export function renderTdxReport(r: TdxReportInput): string {
   const out: string[] = [];
   for (const o of r.orders) out.push(`MRTD ${toHex(r.mrtd[o]!)}  (${ORDER_TEXT[o]})`);
@@ -112,7 +113,6 @@ export function renderTdxReport(r: TdxReportInput): string {
       }
     });
   }
-  for (const w of r.warnings) out.push(`warning: ${w}`);
   return out.join('\n') + '\n';
 }
 

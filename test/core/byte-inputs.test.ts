@@ -339,6 +339,14 @@ const CASES: Record<string, Case> = {
     () => ({ fw: TDVF() }),
     ({ fw }) => api.qemuTdvfProblems(api.requireTdxMetadata(parseOvmf(bytesSource(fw)))),
   ),
+  tdvfMrtdWarnings: c(
+    () => ({ fw: TDVF() }),
+    ({ fw }) => api.tdvfMrtdWarnings(api.requireTdxMetadata(parseOvmf(bytesSource(fw)))),
+  ),
+  checkTdvfGuestRam: c(
+    () => ({ fw: TDVF() }),
+    ({ fw }) => api.checkTdvfGuestRam(api.requireTdxMetadata(parseOvmf(bytesSource(fw))), 2 * GiB),
+  ),
   requireTdxMetadata: c(
     () => ({ fw: TDVF() }),
     ({ fw }) => api.requireTdxMetadata(parseOvmf(bytesSource(fw))),

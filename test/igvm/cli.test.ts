@@ -10,7 +10,9 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PrelaunchError } from '../../src/errors.js';
+import { IgvmPlatformType } from '../../src/formats/igvm/defs.js';
 import { parseIgvm } from '../../src/formats/igvm/parse.js';
+import { serializeIgvm } from '../../src/formats/igvm/serialize.js';
 import { expectCleanError, expectOk, pool, PROJECT, runCli, runCliAsync } from '../support/cli.js';
 
 const BUILDER = path.join(PROJECT, 'firmware-samples/igvm/builder');
@@ -57,6 +59,20 @@ describe('igvm measure (CLI)', () => {
   });
   it('a missing file: one error line, exit 1', () => {
     expectCleanError(runCli(['igvm', 'measure', t('nope.igvm')]), 1);
+  });
+  it('--platform tdx with a 2^44-byte parameter area: one error line naming the field and the limit, exit 1', () => {
+    const file = t('huge-area.igvm');
+    fs.writeFileSync(file, serializeIgvm({
+      formatVersion: 1, architecture: 0, pageSize: 4096,
+      platforms: [{ kind: 'supported-platform', compatibilityMask: 1, highestVtl: 0, platformType: IgvmPlatformType.TDX, platformVersion: 1, sharedGpaBoundary: 0n }],
+      initializations: [],
+      directives: [
+        { kind: 'parameter-area', numberOfBytes: 2 ** 44, parameterAreaIndex: 0, initialData: null },
+        { kind: 'parameter-insert', gpa: 0x1_0000_0000, compatibilityMask: 1, parameterAreaIndex: 0 },
+        { kind: 'page-data', gpa: 0x10_0000, compatibilityMask: 1, flags: 0, dataType: 0, data: { kind: 'bytes', bytes: new Uint8Array(4096) } },
+      ],
+    }));
+    expect(expectCleanError(runCli(['igvm', 'measure', file, '--platform', 'tdx']), 1)).toMatch(/number_of_bytes 0x100000000000 exceeds the 0x100000000 bytes/);
   });
 });
 

@@ -21,6 +21,7 @@ import { loadHashBackend } from '../../src/hash/index.js';
 import { measureIgvm } from '../../src/measure/igvm.js';
 import { inspectIgvm, renderIgvmInspection, renderIgvmSvg } from '../../src/report/igvm-inspect.js';
 import { PrelaunchError } from '../../src/errors.js';
+import { IgvmPlatformType } from '../../src/formats/igvm/defs.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const COMMITTED = path.join(ROOT, 'firmware-samples/igvm');
@@ -278,5 +279,87 @@ describe('igvm inspect', () => {
     expect(r.snpIdBlocks[0]!.ld).toBe('c5b40954af5788d5f54202560e05873218a5932f6211fccfdf44998807505b2cd0090b42ccb8cc06d3bfb2353f8acfc3');
     expect(renderIgvmInspection(r)).toContain('sev_features 0x29');
     expect(renderIgvmSvg(r)).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
+  });
+});
+
+describe('IGVM sizes are bounded before planning (no hang from one field)', () => {
+  /** A TDX-only IGVM file built here: PARAMETER_AREA(s) of `sizes` bytes, each inserted, then one PAGE_DATA (igvm 0.4.0 wants some file data). */
+  const tdxFile = (sizes: number[], pageData: Uint8Array = new Uint8Array(4096).fill(0x5a)): Uint8Array => serializeIgvm({
+    formatVersion: 1, architecture: 0, pageSize: 4096,
+    platforms: [{ kind: 'supported-platform', compatibilityMask: 1, highestVtl: 0, platformType: IgvmPlatformType.TDX, platformVersion: 1, sharedGpaBoundary: 0n }],
+    initializations: [],
+    directives: [
+      ...sizes.flatMap((n, i) => [
+        { kind: 'parameter-area' as const, numberOfBytes: n, parameterAreaIndex: i, initialData: null },
+        { kind: 'parameter-insert' as const, gpa: 0x1_0000_0000 * (i + 1), compatibilityMask: 1, parameterAreaIndex: i },
+      ]),
+      { kind: 'page-data' as const, gpa: 0x10_0000, compatibilityMask: 1, flags: 0, dataType: 0, data: { kind: 'bytes' as const, bytes: pageData } },
+    ],
+  });
+  const codeAndMessage = (fn: () => unknown): [string | undefined, string] => {
+    try {
+      fn();
+    } catch (e) {
+      return [(e as PrelaunchError).code, (e as Error).message];
+    }
+    return [undefined, ''];
+  };
+
+  it('a parameter area of 2^44 bytes is refused for TDX (it was 2^32 page records)', () => {
+    const [code, msg] = codeAndMessage(() => measureIgvm(tdxFile([2 ** 44]), { platform: 'tdx' }));
+    expect(code).toBe('ERR_FIRMWARE_UNSUPPORTED');
+    expect(msg).toMatch(/PARAMETER_AREA #1 \(index 0, inserted by PARAMETER_INSERT #2\): number_of_bytes 0x100000000000 exceeds the 0x100000000 bytes/);
+  });
+  it('parameter areas are bounded together, not just one by one', () => {
+    const [code, msg] = codeAndMessage(() => measureIgvm(tdxFile([2 ** 31, 2 ** 31, 4096]), { platform: 'tdx' }));
+    expect(code).toBe('ERR_FIRMWARE_UNSUPPORTED');
+    expect(msg).toMatch(/PARAMETER_AREA #5 \(index 2, inserted by PARAMETER_INSERT #6\): .*brings the inserted parameter areas to 0x100001000 bytes/);
+  });
+  it('a parameter area inserted past the 52-bit TDX address space', () => {
+    const b = serializeIgvm({
+      formatVersion: 1, architecture: 0, pageSize: 4096,
+      platforms: [{ kind: 'supported-platform', compatibilityMask: 1, highestVtl: 0, platformType: IgvmPlatformType.TDX, platformVersion: 1, sharedGpaBoundary: 0n }],
+      initializations: [],
+      directives: [
+        { kind: 'parameter-area', numberOfBytes: 0x2000, parameterAreaIndex: 0, initialData: null },
+        { kind: 'parameter-insert', gpa: 2 ** 52 - 0x1000, compatibilityMask: 1, parameterAreaIndex: 0 },
+        { kind: 'page-data', gpa: 0x10_0000, compatibilityMask: 1, flags: 0, dataType: 0, data: { kind: 'bytes', bytes: new Uint8Array(4096) } },
+      ],
+    });
+    const [code, msg] = codeAndMessage(() => measureIgvm(b, { platform: 'tdx' }));
+    expect(code).toBe('ERR_FIRMWARE_UNSUPPORTED');
+    expect(msg).toMatch(/PARAMETER_INSERT #2: GPA 0xffffffffff000 \+ 0x2000 bytes runs past the 52-bit/);
+  });
+  it('igvm inspect reports the same 2^44-byte area without a loop over its pages', () => {
+    const b = tdxFile([2 ** 44]);
+    const r = inspectIgvm(parseIgvm(b));
+    expect(r.parameterAreas[0]!.bytes).toBe(2 ** 44);
+    expect(r.memoryMap[0]!.runs.find((x) => x.kind === 'PARAMETER')!.pages).toBe(2 ** 32);
+  });
+  it('a 2 MB page without data is one plan op for its 512 pages, traced page by page (a 32-byte header held ~30 KB of plan)', () => {
+    const n = 2000;
+    const b = serializeIgvm({
+      formatVersion: 1, architecture: 0, pageSize: 4096,
+      platforms: [{ kind: 'supported-platform', compatibilityMask: 1, highestVtl: 0, platformType: IgvmPlatformType.SEV_SNP, platformVersion: 1, sharedGpaBoundary: 0n }],
+      initializations: [],
+      directives: [
+        ...Array.from({ length: n }, (_, i) => ({ kind: 'page-data' as const, gpa: 0x1_0000_0000 + i * 0x20_0000, compatibilityMask: 1, flags: 1, dataType: 0, data: null })),
+        { kind: 'page-data', gpa: 0x10_0000, compatibilityMask: 1, flags: 0, dataType: 0, data: { kind: 'bytes', bytes: new Uint8Array(4096).fill(1) } },
+      ],
+    });
+    const events: Array<{ index: number; gpa: number; label: string }> = [];
+    const m = measureIgvm(b, { onPage: (e) => { if (e.index < 3 || e.index === 512) events.push({ index: e.index, gpa: e.op.gpa, label: e.op.label }); } });
+    expect(m.plan!.kind === 'snp' && m.plan!.ops.length).toBe(n + 1);
+    expect(m.operations).toBe(n * 512 + 1);
+    expect(events).toEqual([
+      { index: 0, gpa: 0x1_0000_0000, label: 'PAGE_DATA #1 page 0 (no data)' },
+      { index: 1, gpa: 0x1_0000_1000, label: 'PAGE_DATA #1 page 1 (no data)' },
+      { index: 2, gpa: 0x1_0000_2000, label: 'PAGE_DATA #1 page 2 (no data)' },
+      { index: 512, gpa: 0x1_0020_0000, label: 'PAGE_DATA #2 page 0 (no data)' },
+    ]);
+  });
+  it('4 GiB of parameter areas, the limit, are planned (one PAGE.ADD op for 2^20 pages)', () => {
+    const m = measureIgvm(tdxFile([2 ** 32]), { platform: 'tdx' });
+    expect(m.operations).toBe(2);
   });
 });

@@ -62,6 +62,22 @@ describe('prelaunch tdx (CLI)', () => {
     expect(d.stdout).toMatch(/first divergent event: RTMR2, event 1/);
     expect(d.stdout).toMatch(/kernel command line "quiet initrd=initrd"/);
   });
+  it('warnings go to stderr as `warning: …` lines and into the JSON; PAGE.AUG is ignored as QEMU does', () => {
+    const b = new Uint8Array(fs.readFileSync(fw('tdx/synthetic-plain.bin')));
+    new DataView(b.buffer).setUint32(0x3020 + 28, 3, true); // BFV: MR.EXTEND | PAGE.AUG
+    const file = path.join(tmp, 'aug.bin');
+    fs.writeFileSync(file, b);
+    const r = runCli(['tdx', '--firmware', file, '--page-order', 'single', '--json']);
+    expect(r.code).toBe(0);
+    const j = JSON.parse(r.stdout);
+    expect(j.mrtd).toBe(VECTORS.mrtd.find((v) => v.id === 'synthetic-plain-mrtd-single')!.value);
+    expect(r.stderr).toMatch(/^warning: section 0 \(BFV\) has attribute bit 1 \(PAGE\.AUG\), which QEMU ignores/m);
+    expect(r.stderr.trimEnd().split('\n').every((l) => l.startsWith('warning: '))).toBe(true);
+    expect(j.warnings).toEqual(r.stderr.trimEnd().split('\n').map((l) => l.slice('warning: '.length)));
+    const text = runCli(['tdx', '--firmware', file, '--page-order', 'single']);
+    expect(text.stdout).not.toMatch(/warning/);
+    expect(text.stderr).toBe(r.stderr);
+  });
   it.skipIf(!HAVE_SHARED)('replays the real dstack CCEL', () => {
     const rep = JSON.parse(expectOk(runCli(['tdx', 'replay', path.join(SHARED, 'oracles/tdx/samples/dstack-ccel.bin'), '--json'])));
     expect(rep.rtmrs).toEqual(VECTORS.ccelReplay.rtmrs);
@@ -73,6 +89,8 @@ describe('prelaunch tdx rejects bad input with one error line', () => {
   const plain = new Uint8Array(fs.readFileSync(fw('tdx/synthetic-plain.bin')));
   const overlap = plain.slice();
   new DataView(overlap.buffer).setUint32(0x3020 + 3 * 32 + 8, 0x801000, true);
+  const hugeTempMem = plain.slice();
+  for (const [at, v] of [[8, 0], [12, 1], [16, 0], [20, 0x4_0000]] as const) new DataView(hugeTempMem.buffer).setUint32(0x3020 + 2 * 32 + at, v, true);
   const cases: Array<[string, string[], RegExp, number]> = [
     ['no TDX metadata', ['tdx', '--firmware', fw('synthetic/amdsev.fd'), '--json'], /no TDX metadata/, 1],
     ['overlapping sections', ['tdx', '--firmware', bad('overlap.bin', overlap), '--page-order', 'single', '--json'], /overlaps/, 1],
@@ -83,6 +101,10 @@ describe('prelaunch tdx rejects bad input with one error line', () => {
     ['kernel without memory', ['tdx', '--firmware', OVMF, '--kernel', OVMF], /needs --memory/, 2],
     ['not a bzImage', ['tdx', '--firmware', OVMF, '--memory', '2G', '--kernel', OVMF], /MZ|HdrS/, 1],
     ['bad mrowner', ['tdx', '--firmware', OVMF, '--mrowner', 'abcd'], /48 bytes|hex nor base64/, 2],
+    // a TempMem section of 2^50 bytes at 4 GiB: 2^38 page records before sizes were bounded
+    ['a TempMem section of 2^50 bytes', ['tdx', '--firmware', bad('huge.bin', hugeTempMem), '--json'], /TDVF section 2 \(TempMem\).*MemoryDataSize 0x4000000000000.*--memory/, 1],
+    ['the same with a 4 GiB guest', ['tdx', '--firmware', bad('huge.bin', hugeTempMem), '--memory', '4G', '--json'], /not inside guest RAM/, 1],
+    ['a memory size no TD can have', ['tdx', '--firmware', OVMF, '--memory', '4096T'], /--memory: .*more than a TD can have/, 2],
   ];
   for (const [name, args, msg, code] of cases) {
     it(name, () => {

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bytesSource } from '../../src/bytes/source.js';
 import { toHex } from '../../src/bytes/hex.js';
-import { ParseError } from '../../src/errors.js';
+import { ParseError, PrelaunchError } from '../../src/errors.js';
 import { parseOvmf } from '../../src/formats/ovmf/parse.js';
 import { encodeCcel, parseCcel } from '../../src/formats/tdx/ccel.js';
 import { buildTdHob } from '../../src/formats/tdx/td-hob.js';
@@ -67,6 +67,22 @@ describe('direct boot', () => {
     v.setUint32(0x58 + 112 + 32, k.length, true);
     v.setUint32(0x58 + 112 + 36, 0x100, true);
     expect(toHex(authenticodeDigest(bytesSource(signed), nodeBackend))).toBe(VECTORS.authenticode.sha384);
+  });
+  it('Authenticode refuses section data shared between sections (edk2 would hash it once per section: a hang from one field)', () => {
+    // 20000 section headers, each covering the same 1 MiB: 20 GB to hash before this was refused
+    const k = syntheticBzImage({ tail: 0x10_0000 });
+    const v = new DataView(k.buffer);
+    const n = 20_000;
+    v.setUint16(0x46, n, true);
+    for (let i = 0; i < n; i++) {
+      const at = 0x58 + 240 + 40 * i;
+      v.setUint32(at + 16, k.length - 0x2000, true); // SizeOfRawData
+      v.setUint32(at + 20, 0x1000, true); // PointerToRawData
+    }
+    let err: unknown;
+    try { authenticodeDigest(bytesSource(k), nodeBackend); } catch (e) { err = e; }
+    expect((err as PrelaunchError).code).toBe('ERR_MALFORMED');
+    expect((err as Error).message).toMatch(/PE section header at offset 0x[0-9a-f]+: section 1 data 0x1000\+0x[0-9a-f]+ overlaps section 0's/);
   });
   it('QEMU setup-header patch', () => {
     const k = syntheticBzImage();

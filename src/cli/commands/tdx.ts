@@ -9,13 +9,13 @@ import * as path from 'node:path';
 import { fromBase64, fromHex, toHex } from '../../bytes/hex.js';
 import { OptionError, PrelaunchError } from '../../errors.js';
 import { parseOvmf } from '../../formats/ovmf/parse.js';
-import { qemuTdvfProblems } from '../../formats/ovmf/tdx-metadata.js';
 import { encodeCcel } from '../../formats/tdx/ccel.js';
+import { checkTdMemory } from '../../formats/tdx/td-hob.js';
 import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
 import { inputSha256 } from '../../measure/api.js';
 import { mrtdOfImage } from '../../measure/tdx-mrtd.js';
 import { diffRtmrs, predictRtmrs, replayCcel, type AcpiBlobs, type RtmrValues } from '../../measure/rtmr.js';
-import { pageOrderForQemuVersion, requireTdxMetadata, type TdxPageOrder } from '../../plan/tdx.js';
+import { pageOrderForQemuVersion, type TdxPageOrder } from '../../plan/tdx.js';
 import { renderReplay, renderRtmrDiff, renderTdxReport, replayJson, tdxReportJson, type TdxPolicyFields } from '../../report/tdx-report.js';
 import { VERSION } from '../../version.js';
 import { OpenFiles, readFileBytes, writeFileAtomic, type FileSource, writeStdout } from '../io.js';
@@ -51,6 +51,7 @@ export function parseMemory(text: string): number {
   if (!m) throw new OptionError('--memory', `${JSON.stringify(text)} is not a size (QEMU -m syntax: 2048, 2048M, 2G, 64G)`);
   const bytes = Number(m[1]) * UNITS[m[2]!.toUpperCase()]!;
   if (!Number.isSafeInteger(bytes) || bytes <= 0 || bytes % 4096 !== 0) throw new OptionError('--memory', `${text} is not a positive whole number of 4 KiB pages`);
+  checkTdMemory(bytes);
   return bytes;
 }
 
@@ -127,11 +128,10 @@ export async function runTdx(f: TdxFlags): Promise<void> {
   try {
     const fw = open(f.firmware, '--firmware');
     const img = parseOvmf(fw);
-    const meta = requireTdxMetadata(img);
+    const mrtd = mrtdOfImage(img, { orders, hashBackend: backend, memory });
     const warnings = [trailingNewlineWarning(cmdline)?.replace(/^warning: /, '')].filter((w): w is string => !!w);
-    warnings.push(...qemuTdvfProblems(meta).map((p) => `upstream QEMU would refuse this firmware: ${p}`));
+    warnings.push(...mrtd.warnings);
     if (policy.tdAttributes != null && policy.tdAttributes & 1n) warnings.push('TD_ATTRIBUTES has DEBUG set: a debug TD offers no confidentiality; a policy must reject it');
-    const mrtd = mrtdOfImage(img, { orders, hashBackend: backend });
     let rtmr: RtmrValues | null = null;
     if (memory !== null) {
       rtmr = predictRtmrs(img, {
@@ -161,6 +161,7 @@ export async function runTdx(f: TdxFlags): Promise<void> {
       rtmr,
       warnings,
     };
+    for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
     writeStdout(f.json ? JSON.stringify(tdxReportJson(report), null, 2) + '\n' : renderTdxReport(report));
   } finally {
     files.close();

@@ -8,7 +8,8 @@
  *
  * Types: 0 BFV, 1 CFV, 2 TD_HOB, 3 TempMem, 4 PermMem, 5 Payload, 6 PayloadParam (td-shim:
  * 7 TD_INFO, 8 TD_PARAMS). Attributes: bit 0 MR.EXTEND (content measured into MRTD), bit 1
- * PAGE.AUG (memory added after launch: no PAGE.ADD record).
+ * PAGE.AUG (memory added after launch: no PAGE.ADD record — but QEMU ignores the bit for the
+ * types 0–3 it accepts and PAGE.ADDs them all; see ../../plan/tdx.ts).
  *
  * {@link parseTdxMetadata} decodes; {@link validateTdvfSections} applies the rules every TDX
  * loader needs (QEMU hw/i386/tdvf.c: raw ≤ memory size, page alignment, raw data inside the
@@ -76,6 +77,28 @@ export function parseTdxMetadata(src: ByteSource, offsetFromEnd: number, entryOf
 
 const hx = (n: number): string => `0x${n.toString(16)}`;
 
+/**
+ * The first GPA no TDVF section may reach: 2^51, the shared bit of a TD with the widest (52-bit)
+ * guest physical address width. Linux `tdx_vcpu_init_mem_region` (arch/x86/kvm/vmx/tdx.c)
+ * refuses a KVM_TDX_INIT_MEM_REGION whose start or end GPA is not private.
+ */
+export const TDX_PRIVATE_GPA_LIMIT = 2 ** 51;
+
+/** Section types QEMU measures (hw/i386/tdvf.c accepts no others). */
+export const QEMU_TDVF_SECTION_TYPES = 4;
+
+/**
+ * Whether the section's memory is copied from the image (at DataOffset, MemoryDataSize bytes):
+ * BFV and CFV under QEMU (`tdx_finalize_vm`), and, for the types QEMU refuses, an MR.EXTEND
+ * section that is not PAGE.AUG (as td-shim loads it). TD_HOB and TempMem get fresh zeroed
+ * memory from QEMU, whatever their attributes.
+ */
+export function tdvfSectionFromImage(s: Pick<TdvfSection, 'type' | 'mrExtend' | 'pageAug'>): boolean {
+  if (s.type <= 1) return true;
+  if (s.type < QEMU_TDVF_SECTION_TYPES) return false;
+  return s.mrExtend && !s.pageAug;
+}
+
 /** File offset of section `index`'s 32-byte entry. */
 export function tdvfSectionOffset(meta: TdxMetadata, index: number): number {
   return meta.offset + TDVF_DESCRIPTOR.size + index * TDVF_SECTION.size;
@@ -84,9 +107,13 @@ export function tdvfSectionOffset(meta: TdxMetadata, index: number): number {
 /**
  * Check the section table against the image it came from. Throws a {@link ParseError} naming
  * the section's entry offset for: RawDataSize > MemoryDataSize, a GPA or memory size that is not
- * page aligned, raw data past the end of the image, MR.EXTEND content (MemoryDataSize bytes from
- * DataOffset, as QEMU copies it) past the end of the image, and two sections whose GPA ranges
- * overlap.
+ * page aligned, a GPA range reaching {@link TDX_PRIVATE_GPA_LIMIT}, raw data past the end of the
+ * image, image-backed content past the end of the image, and two sections whose GPA ranges
+ * overlap. Image-backed: a BFV or CFV section (QEMU `tdx_finalize_vm` points it at
+ * `image + DataOffset`, and KVM copies all MemoryDataSize bytes into the TD, measured or not),
+ * and an MR.EXTEND section of another type that is not PAGE.AUG (td-shim). So every size that
+ * makes the plan read the image is bounded by the image; TD_HOB/TempMem sizes are bounded by
+ * guest RAM (../../plan/tdx.ts).
  */
 export function validateTdvfSections(meta: TdxMetadata, imageSize: number, sourceName?: string): void {
   const err = (i: number, problem: string): ParseError => new ParseError('ERR_MALFORMED', `TDVF section ${i}`, tdvfSectionOffset(meta, i), problem, sourceName);
@@ -95,10 +122,14 @@ export function validateTdvfSections(meta: TdxMetadata, imageSize: number, sourc
     if (s.rawDataSize > s.memoryDataSize) throw err(i, `${what}: RawDataSize ${hx(s.rawDataSize)} exceeds MemoryDataSize ${hx(s.memoryDataSize)}`);
     if (s.memoryAddress % PAGE_SIZE !== 0) throw err(i, `${what}: MemoryAddress ${hx(s.memoryAddress)} is not page aligned`);
     if (s.memoryDataSize % PAGE_SIZE !== 0) throw err(i, `${what}: MemoryDataSize ${hx(s.memoryDataSize)} is not page aligned`);
-    if (s.memoryAddress + s.memoryDataSize > 2 ** 52) throw err(i, `${what}: GPA range ${hx(s.memoryAddress)}+${hx(s.memoryDataSize)} is beyond the 52-bit guest physical address space`);
+    if (s.memoryAddress + s.memoryDataSize >= TDX_PRIVATE_GPA_LIMIT) {
+      throw err(i, `${what}: MemoryAddress ${hx(s.memoryAddress)} + MemoryDataSize ${hx(s.memoryDataSize)} reaches ${hx(TDX_PRIVATE_GPA_LIMIT)} (2^51, the shared bit of the widest TDX guest physical address width): KVM_TDX_INIT_MEM_REGION takes private GPAs only`);
+    }
     if (s.dataOffset + s.rawDataSize > imageSize) throw err(i, `${what}: raw data ${hx(s.dataOffset)}+${hx(s.rawDataSize)} runs past the end of the ${imageSize}-byte image`);
-    if (s.mrExtend && !s.pageAug && s.dataOffset + s.memoryDataSize > imageSize) {
-      throw err(i, `${what}: MR.EXTEND content ${hx(s.dataOffset)}+${hx(s.memoryDataSize)} runs past the end of the ${imageSize}-byte image`);
+    if (tdvfSectionFromImage(s) && s.dataOffset + s.memoryDataSize > imageSize) {
+      throw err(i, s.mrExtend
+        ? `${what}: MR.EXTEND content ${hx(s.dataOffset)}+${hx(s.memoryDataSize)} runs past the end of the ${imageSize}-byte image`
+        : `${what}: content ${hx(s.dataOffset)}+${hx(s.memoryDataSize)} runs past the end of the ${imageSize}-byte image (QEMU copies MemoryDataSize bytes from the image at DataOffset into the TD)`);
     }
   });
   const ranges = meta.sections.map((s, i) => ({ i, start: s.memoryAddress, end: s.memoryAddress + s.memoryDataSize })).filter((r) => r.end > r.start).sort((a, b) => a.start - b.start);

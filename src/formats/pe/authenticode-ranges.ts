@@ -17,7 +17,8 @@
  * Hashed ranges, in order: [0, CheckSum); (CheckSum+4, cert-dir entry); (cert-dir entry + 8,
  * SizeOfHeaders) — or (CheckSum+4, SizeOfHeaders) when there is no entry 4; every section with
  * SizeOfRawData > 0 sorted by PointerToRawData; then, if the file is longer than the bytes
- * hashed so far, [SUM, fileSize − certificate-table size).
+ * hashed so far, [SUM, fileSize − certificate-table size). Section data that overlaps another
+ * section's is refused, so the bytes hashed never exceed the file's size plus its headers.
  */
 import { Parser, decodeStruct, defineStruct } from '../../bytes/struct.js';
 import { copyBytes, type ByteSource } from '../../bytes/source.js';
@@ -81,9 +82,16 @@ export function authenticodeRanges(src: ByteSource): HashRange[] {
   for (let i = 0; i < nsections; i++) sections.push(decodeStruct(PE_SECTION, table, i * PE_SECTION.size, { base: secAt, source: src.name }));
   // edk2 sorts with a stable insertion sort on PointerToRawData
   const sorted = sections.map((s, i) => ({ s, i })).sort((a, b) => a.s.pointerToRawData - b.s.pointerToRawData || a.i - b.i);
+  let prev: { end: number; i: number } | null = null;
   for (const { s, i } of sorted) {
     if (s.sizeOfRawData === 0) continue;
     if (s.pointerToRawData + s.sizeOfRawData > size) throw fail('PE section header', secAt + i * PE_SECTION.size, `section data 0x${s.pointerToRawData.toString(16)}+0x${s.sizeOfRawData.toString(16)} runs past the end of the ${size}-byte file`);
+    // edk2 would hash shared bytes once per section: up to 65535 times the file. Linkers and the
+    // kernel's own PE header never overlap section data, so such an image is refused.
+    if (prev && s.pointerToRawData < prev.end) {
+      throw fail('PE section header', secAt + i * PE_SECTION.size, `section ${i} data 0x${s.pointerToRawData.toString(16)}+0x${s.sizeOfRawData.toString(16)} overlaps section ${prev.i}'s (ending at 0x${prev.end.toString(16)}): prelaunch does not measure images whose sections share file bytes`);
+    }
+    prev = { end: s.pointerToRawData + s.sizeOfRawData, i };
     ranges.push({ offset: s.pointerToRawData, length: s.sizeOfRawData });
     sum += s.sizeOfRawData;
   }

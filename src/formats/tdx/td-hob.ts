@@ -26,7 +26,7 @@
  * carved out of the entry containing it ("accepted"), leaving unaccepted head and tail pieces.
  */
 import { StructWriter } from '../../bytes/writer.js';
-import { FirmwareError } from '../../errors.js';
+import { FirmwareError, OptionError } from '../../errors.js';
 import type { TdxMetadata } from '../ovmf/tdx-metadata.js';
 
 export const HOB_PHIT_SIZE = 56;
@@ -36,17 +36,31 @@ export const EFI_RESOURCE_SYSTEM_MEMORY = 0;
 export const EFI_RESOURCE_MEMORY_UNACCEPTED = 7;
 export const TDVF_PRIVATE_ATTRIBUTES = 7;
 const FOUR_GIB = 0x1_0000_0000;
+/** q35 keeps less than this much RAM below 4 GiB, whatever the memory size (QEMU pc_q35_init). */
+export const Q35_LOW_RAM_LIMIT = 0xb000_0000;
+/**
+ * The most guest memory modelled: RAM above 4 GiB must end below 2^51, the shared bit of the
+ * widest TDX guest physical address width (no private GPA lies above it).
+ */
+export const TD_MEMORY_LIMIT = 2 ** 51 - FOUR_GIB + 0x8000_0000;
 
 export interface TdRamEntry { start: number; length: number; accepted: boolean }
 
 /** QEMU q35's split of guest RAM below and above 4 GiB. */
 export function q35MemorySplit(memory: number): { below4g: number; above4g: number } {
-  const lowmem = memory >= 0xb000_0000 ? 0x8000_0000 : 0xb000_0000;
+  const lowmem = memory >= Q35_LOW_RAM_LIMIT ? 0x8000_0000 : Q35_LOW_RAM_LIMIT;
   return memory > lowmem ? { below4g: lowmem, above4g: memory - lowmem } : { below4g: memory, above4g: 0 };
+}
+
+/** A guest memory size a TD can have: a positive whole number of pages, RAM below 2^51. */
+export function checkTdMemory(memory: number): void {
+  if (!Number.isSafeInteger(memory) || memory <= 0 || memory % 4096 !== 0) throw new OptionError('--memory', `${memory} is not a positive whole number of 4 KiB pages`);
+  if (memory > TD_MEMORY_LIMIT) throw new OptionError('--memory', `${memory} bytes is more than a TD can have (${TD_MEMORY_LIMIT}: guest RAM above 4 GiB must end below 2^51, the shared bit of the widest TDX guest physical address width)`);
 }
 
 /** QEMU's TDX RAM entries (tdx_init_ram_entries + tdx_accept_ram_range + sort). */
 export function tdRamEntries(meta: TdxMetadata, memory: number): TdRamEntry[] {
+  checkTdMemory(memory);
   const { below4g, above4g } = q35MemorySplit(memory);
   const entries: TdRamEntry[] = [{ start: 0, length: below4g, accepted: false }];
   if (above4g > 0) entries.push({ start: FOUR_GIB, length: above4g, accepted: false });
@@ -74,6 +88,8 @@ export interface TdHob {
   gpa: number;
   /** the measured bytes: PHIT and resource descriptors, without the end-of-list HOB */
   measured: Uint8Array;
+  /** the whole list as QEMU writes it into the TD_HOB section (end-of-list HOB included) */
+  list: Uint8Array;
   ram: TdRamEntry[];
 }
 
@@ -84,7 +100,7 @@ export function buildTdHob(meta: TdxMetadata, memory: number): TdHob {
   const measuredSize = HOB_PHIT_SIZE + ram.length * HOB_RESOURCE_SIZE;
   const total = measuredSize + HOB_END_SIZE;
   if (total > hobSection.memoryDataSize) throw new FirmwareError(`the TD HOB (${total} bytes) does not fit the ${hobSection.memoryDataSize}-byte TD_HOB section`);
-  const w = new StructWriter(measuredSize);
+  const w = new StructWriter(total);
   w.u16(0, 1).u16(2, HOB_PHIT_SIZE).u32(4, 0).u32(8, 9).u32(12, 0).u64(0x30, hobSection.memoryAddress + total);
   ram.forEach((e, i) => {
     const at = HOB_PHIT_SIZE + i * HOB_RESOURCE_SIZE;
@@ -93,5 +109,6 @@ export function buildTdHob(meta: TdxMetadata, memory: number): TdHob {
       .u32(at + 0x1c, TDVF_PRIVATE_ATTRIBUTES)
       .u64(at + 0x20, e.start).u64(at + 0x28, e.length);
   });
-  return { gpa: hobSection.memoryAddress, measured: w.bytes, ram };
+  w.u16(measuredSize, 0xffff).u16(measuredSize + 2, HOB_END_SIZE);
+  return { gpa: hobSection.memoryAddress, measured: w.bytes.subarray(0, measuredSize), list: w.bytes, ram };
 }
