@@ -8,6 +8,8 @@ import * as path from 'node:path';
 import { OptionError, PrelaunchError } from '../../errors.js';
 import { checkReport } from '../../golden/check.js';
 import { GOLDEN_SCHEMA, compareEntries, countEntries, generateGolden, serializeGolden, type GoldenArtifact, type GoldenDocument, type GoldenIdBlockSigner } from '../../golden/engine.js';
+import { parseGoldenDocument } from '../../golden/document.js';
+import { parseJsonDocument } from '../../schema/validate.js';
 import { fromHex, toBase64, toHex } from '../../bytes/hex.js';
 import { parseManifestText, type GoldenManifest } from '../../golden/manifest.js';
 import { cpusOf, parseHostDataList, parseModes, parseUintList, parseVcpuList, parseVcpuTypes, parseVmmTypes, parseVmsaProfiles } from '../../golden/matrix.js';
@@ -134,25 +136,12 @@ function progressBar(): ((done: number, total: number) => void) | undefined {
 async function runCheck(reportFile: string, docFile: string | undefined, f: GoldenFlags): Promise<void> {
   if (!docFile) throw new OptionError('--check', 'usage: prelaunch golden --check REPORT reference-values.json');
   const dec = new TextDecoder();
-  const docText = dec.decode(readFileBytes(docFile, 'golden document'));
-  let doc: GoldenDocument;
-  try {
-    doc = JSON.parse(docText) as GoldenDocument;
-  } catch {
-    throw new PrelaunchError('ERR_MALFORMED', `${docFile}: not a JSON golden document`);
-  }
-  if (!Array.isArray(doc.entries)) throw new PrelaunchError('ERR_MALFORMED', `${docFile}: no entries array (not a prelaunch golden document)`);
+  const doc = parseGoldenDocument(dec.decode(readFileBytes(docFile, 'golden document')), docFile);
   const raw = readFileBytes(reportFile, '--check');
   let report;
   const text = dec.decode(raw.subarray(0, 64)).trimStart();
   if (text.startsWith('{')) {
-    let j: Record<string, unknown>;
-    try {
-      j = JSON.parse(dec.decode(raw)) as Record<string, unknown>;
-    } catch {
-      throw new PrelaunchError('ERR_MALFORMED', `${reportFile}: not valid JSON`);
-    }
-    report = reportFromJson((j.report as Record<string, unknown> | undefined) ?? j, reportFile);
+    report = reportFromJson(parseJsonDocument(dec.decode(raw), reportFile, 'an SEV-SNP attestation report as JSON'), reportFile);
   } else {
     report = reportFromBinary(raw, reportFile);
   }

@@ -16,6 +16,8 @@ import { mrtdOfImage } from '../../measure/tdx-mrtd.js';
 import { diffRtmrs, predictRtmrs, replayCcel, type AcpiBlobs, type RtmrValues } from '../../measure/rtmr.js';
 import { pageOrderForQemuVersion, requireTdxMetadata, type TdxPageOrder } from '../../plan/tdx.js';
 import { renderReplay, renderRtmrDiff, renderTdxReport, replayJson, tdxReportJson, type TdxPolicyFields } from '../../report/tdx-report.js';
+import { TDX_PREDICTION_SCHEMA } from '../../schema/tdx-prediction.js';
+import { parseJsonDocument, validateDocument } from '../../schema/validate.js';
 import { VERSION } from '../../version.js';
 import { OpenFiles, readFileBytes, writeFileAtomic, type FileSource, writeStdout } from '../io.js';
 import { intOption } from '../numbers.js';
@@ -167,21 +169,13 @@ export async function runTdxReplay(file: string, opts: { json?: boolean; hashBac
   writeStdout(opts.json ? JSON.stringify(replayJson(rep, file), null, 2) + '\n' : renderReplay(rep, file));
 }
 
-interface PredictedDoc { rtmrs?: Array<{ index: number; events: Array<{ rtmr: number; digest: string | null; type: string; description: string }> }> }
+interface PredictedDoc { rtmrs: Array<{ index: number; events: Array<{ rtmr: number; digest: string | null; type: string; description: string }> }> }
 
 export async function runTdxDiff(predictedFile: string, ccelFile: string, opts: { json?: boolean }): Promise<void> {
-  let doc: PredictedDoc;
-  try {
-    doc = JSON.parse(new TextDecoder().decode(readFileBytes(predictedFile, 'tdx diff'))) as PredictedDoc;
-  } catch (e) {
-    if (e instanceof PrelaunchError) throw e;
-    throw new OptionError('tdx diff', `${predictedFile} is not JSON (write it with \`prelaunch tdx … --memory … --json\`)`);
-  }
-  if (!Array.isArray(doc.rtmrs)) throw new OptionError('tdx diff', `${predictedFile} has no "rtmrs" event lists (predict with --memory and --json)`);
-  const predicted = doc.rtmrs.flatMap((r) => (Array.isArray(r.events) ? r.events : []));
-  for (const e of predicted) {
-    if (typeof e.rtmr !== 'number' || !(e.rtmr >= 0 && e.rtmr <= 3) || (e.digest !== null && typeof e.digest !== 'string')) throw new OptionError('tdx diff', `${predictedFile}: malformed event ${JSON.stringify(e).slice(0, 80)}`);
-  }
+  const what = 'a TDX prediction (write it with `prelaunch tdx --firmware FILE --memory SIZE --json`)';
+  const raw = parseJsonDocument(new TextDecoder().decode(readFileBytes(predictedFile, 'tdx diff')), predictedFile, what);
+  const doc = validateDocument<PredictedDoc>(TDX_PREDICTION_SCHEMA, raw, predictedFile, what);
+  const predicted = doc.rtmrs.flatMap((r) => r.events);
   const rep = replayCcel(readFileBytes(ccelFile, 'tdx diff'), { name: ccelFile });
   const d = diffRtmrs(predicted, rep);
   writeStdout(opts.json ? JSON.stringify(d, null, 2) + '\n' : renderRtmrDiff(d));
