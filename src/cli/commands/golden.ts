@@ -12,6 +12,7 @@ import { parseGoldenDocument } from '../../golden/document.js';
 import { parseJsonDocument } from '../../schema/validate.js';
 import { fromHex, toBase64, toHex } from '../../bytes/hex.js';
 import { parseManifestText, type GoldenManifest } from '../../golden/manifest.js';
+import { MAX_GOLDEN_ENTRIES } from '../../schema/golden-manifest.js';
 import { cpusOf, parseHostDataList, parseModes, parseUintList, parseVcpuList, parseVcpuTypes, parseVmmTypes, parseVmsaProfiles } from '../../golden/matrix.js';
 import { reportFromBinary, reportFromJson } from '../../formats/snp/attestation-report.js';
 import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
@@ -96,7 +97,7 @@ function manifestFromFlags(f: GoldenFlags): GoldenManifest {
   if (needsVcpus && f.vcpus === undefined) throw new OptionError('--vcpus', 'required for snp and seves (e.g. 1-64)');
   if (needsVcpus && vmmTypes.includes('QEMU') && cpus.length === 0) throw new OptionError('--vcpu-type', 'QEMU guests need --vcpu-type (a list, or all) or --vcpu-sig');
   const maxEntries = f.maxEntries === undefined ? 100_000 : Number(f.maxEntries);
-  if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new OptionError('--max-entries', 'must be a positive integer');
+  if (!Number.isInteger(maxEntries) || maxEntries < 1 || maxEntries > MAX_GOLDEN_ENTRIES) throw new OptionError('--max-entries', `must be an integer within 1..${MAX_GOLDEN_ENTRIES}`);
   return {
     artifacts: [{ name: path.basename(f.ovmf), kind: 'ovmf', firmware: f.ovmf, kernel: f.kernel ?? null, initrd: f.initrd ?? null, cmdline: f.append ?? null }],
     matrix: {
@@ -251,14 +252,14 @@ export async function runGolden(manifestFile: string | undefined, f: GoldenFlags
   let manifest: GoldenManifest;
   let baseDir = '.';
   if (manifestFile) {
-    manifest = parseManifestText(new TextDecoder().decode(readFileBytes(manifestFile, 'manifest')), manifestFile);
+    manifest = parseManifestText(new TextDecoder().decode(readFileBytes(manifestFile, 'manifest')), manifestFile); // TODO(io): read capped at MAX_MANIFEST_BYTES
     baseDir = path.dirname(manifestFile);
   } else {
     manifest = manifestFromFlags(f);
   }
   const total = countEntries(manifest.matrix) * manifest.artifacts.length;
   if (total > manifest.maxEntries) {
-    const where = manifestFile ? `${manifestFile}: maxEntries` : '--max-entries';
+    const where = manifestFile ? `${manifestFile}: $.maxEntries` : '--max-entries';
     throw new PrelaunchError(manifestFile ? 'ERR_MALFORMED' : 'ERR_INVALID_OPTION', `${where}: the matrix produces ${total} entries, more than the maximum ${manifest.maxEntries} (raise it if you mean it)`);
   }
   // Artifacts are independent: with several, spread them over worker threads (one per core

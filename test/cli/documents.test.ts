@@ -1,0 +1,59 @@
+/**
+ * Issue 12: JSON documents given to the CLI are checked against their schema before use — one
+ * `error:` line naming the file and the JSON path, exit 1 — never "internal error".
+ */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import * as path from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { expectCleanError, runCli } from '../support/cli.js';
+import { SAMPLE_DOC } from '../core/schemas.test.js';
+
+const dir = mkdtempSync(path.join(tmpdir(), 'prelaunch-docs-'));
+const file = (name: string, content: unknown): string => {
+  const p = path.join(dir, name);
+  writeFileSync(p, typeof content === 'string' ? content : JSON.stringify(content));
+  return p;
+};
+const doc = (patch: (d: Record<string, any>) => void): Record<string, unknown> => {
+  const d = structuredClone(SAMPLE_DOC) as Record<string, any>;
+  patch(d);
+  return d;
+};
+const REPORT = file('report.json', { measurement: SAMPLE_DOC.entries[0]!.measurement, policy: '0x30000' });
+
+describe('golden --check, export and tdx diff refuse malformed documents', () => {
+  it('a well-formed document still checks', () => {
+    const r = runCli(['golden', '--check', REPORT, file('good.json', SAMPLE_DOC)]);
+    expect(r.stdout).toMatch(/^measurement matches|^match/);
+  });
+
+  it.each([
+    ['null.json', null, /null\.json: \$: expected a prelaunch golden-values document/],
+    ['entry.json', doc((d) => { d.entries[0] = null; }), /entry\.json: \$\.entries\[0\]: expected an object, got null/],
+    ['policy.json', doc((d) => { d.entries[0].policy = '0x'; }), /policy\.json: \$\.entries\[0\]\.policy: expected a 64-bit value in hex like 0x30000 or null, got "0x"/],
+  ])('golden --check REPORT %s', (name, content, re) => {
+    expect(expectCleanError(runCli(['golden', '--check', REPORT, file(name, content)]), 1)).toMatch(re);
+  });
+
+  it('golden --check with a report whose cpuid_fam_id does not fit its byte', () => {
+    const rep = file('fam.json', { measurement: 'ab'.repeat(48), cpuid_fam_id: 1000, cpuid_mod_id: 1, cpuid_step: 1 });
+    expect(expectCleanError(runCli(['golden', '--check', rep, file('good2.json', SAMPLE_DOC)]), 1)).toMatch(/fam\.json: \$\.cpuid_fam_id: expected an integer within 0\.\.255, got 1000/);
+  });
+
+  it.each([
+    ['null-artifacts.json', doc((d) => { d.artifacts = null; }), /\$\.artifacts: expected a list, got null/],
+    ['no-inputs.json', doc((d) => { delete d.entries[0].inputs; }), /\$\.entries\[0\]: missing "inputs"/],
+  ])('export with %s', (name, content, re) => {
+    expect(expectCleanError(runCli(['export', '--to', 'qemu', file(name, content)]), 1)).toMatch(re);
+  });
+
+  it.each([
+    ['p-null.json', 'null', /p-null\.json: \$: expected a TDX prediction/],
+    ['p-rtmrs.json', { rtmrs: [null] }, /p-rtmrs\.json: \$\.rtmrs\[0\]: expected an object, got null/],
+    ['p-text.json', 'not json', /p-text\.json: not valid JSON/],
+    ['p-event.json', { rtmrs: [{ index: 0, events: [{ rtmr: 7, type: 'x', digest: null, description: '' }] }] }, /\$\.rtmrs\[0\]\.events\[0\]\.rtmr: expected an RTMR index 0\.\.3, got 7/],
+  ])('tdx diff %s CCEL: exit 1 like every other bad input file', (name, content, re) => {
+    expect(expectCleanError(runCli(['tdx', 'diff', file(name, content), REPORT]), 1)).toMatch(re);
+  });
+});
