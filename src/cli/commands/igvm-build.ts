@@ -141,7 +141,7 @@ export async function runIgvmBuild(hypervisor: string, f: IgvmBuildFlags): Promi
       });
       bytes = signed.bytes;
       idBlock = {
-        ld: toHex(signed.digest), policy: hex(signed.policy), idKeyDigest: signed.idAuth.idKeyDigest, authorKeyDigest: signed.idAuth.authorKeyDigest ?? null,
+        ld: toHex(signed.digest), policy: hex(signed.policy), idKeyDigest: toHex(signed.idAuth.idKeyDigest), authorKeyDigest: signed.idAuth.authorKeyDigest ? toHex(signed.idAuth.authorKeyDigest) : null,
         familyId: toHex(familyId ?? new Uint8Array(16)), imageId: toHex(imageId ?? new Uint8Array(16)), guestSvn: guestSvn ?? 0,
       };
     }
