@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { expectCleanError, runCli } from '../support/cli.js';
-import { SAMPLE_DOC } from '../core/schemas.test.js';
+import { SAMPLE_DOC } from '../support/samples.js';
 
 const dir = mkdtempSync(path.join(tmpdir(), 'prelaunch-docs-'));
 const file = (name: string, content: unknown): string => {

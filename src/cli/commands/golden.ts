@@ -11,6 +11,8 @@ import { GOLDEN_SCHEMA, compareEntries, countEntries, generateGolden, serializeG
 import { parseGoldenDocument } from '../../golden/document.js';
 import { parseJsonDocument } from '../../schema/validate.js';
 import { fromHex, toBase64, toHex } from '../../bytes/hex.js';
+import { bytesSource } from '../../bytes/source.js';
+import { refuseWrongKind } from '../../formats/file-kind.js';
 import { parseManifestText, type GoldenManifest } from '../../golden/manifest.js';
 import { MAX_GOLDEN_ENTRIES } from '../../schema/golden-manifest.js';
 import { cpusOf, parseHostDataList, parseModes, parseUintList, parseVcpuList, parseVcpuTypes, parseVmmTypes, parseVmsaProfiles } from '../../golden/matrix.js';
@@ -144,6 +146,7 @@ async function runCheck(reportFile: string, docFile: string | undefined, f: Gold
   if (text.startsWith('{')) {
     report = reportFromJson(parseJsonDocument(dec.decode(raw), reportFile, 'an SEV-SNP attestation report as JSON'), reportFile);
   } else {
+    refuseWrongKind(bytesSource(raw, reportFile), ['snp-report'], '--check', 'an SEV-SNP attestation report');
     report = reportFromBinary(raw, reportFile);
   }
   if (!report.measurement) throw new PrelaunchError('ERR_MALFORMED', `${reportFile}: the report has no measurement`);

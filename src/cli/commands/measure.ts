@@ -12,6 +12,7 @@ import { sevTraceLine, snpTraceLine, traceHeader } from '../../report/trace.js';
 import { VERSION } from '../../version.js';
 import { OpenFiles, fileSize, textSink, writeFileAtomic, type FileSource, type TextSink, writeStdout } from '../io.js';
 import { intOption } from '../numbers.js';
+import { refuseWrongKind } from '../../formats/file-kind.js';
 
 export interface MeasureFlags {
   mode: SevMode;
@@ -147,6 +148,7 @@ export function measureFromFlags(f: MeasureFlags, backend: HashBackend, hooks: M
   const open = (file: string, flag: string): FileSource => files.open(file, flag);
   try {
     const ovmf = open(f.ovmf, '--ovmf');
+    refuseWrongKind(ovmf, ['ovmf'], '--ovmf', 'an OVMF image');
     const kernel = f.kernel !== undefined ? open(f.kernel, '--kernel') : null;
     const initrd = f.initrd !== undefined ? open(f.initrd, '--initrd') : null;
     const svsm = r.mode === 'snp:svsm' ? open(f.svsm!, '--svsm') : null;

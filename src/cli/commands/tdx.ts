@@ -6,6 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fromBase64, fromHex, toHex } from '../../bytes/hex.js';
+import { bytesSource } from '../../bytes/source.js';
 import { OptionError, PrelaunchError } from '../../errors.js';
 import { parseOvmf } from '../../formats/ovmf/parse.js';
 import { qemuTdvfProblems } from '../../formats/ovmf/tdx-metadata.js';
@@ -21,6 +22,7 @@ import { parseJsonDocument, validateDocument } from '../../schema/validate.js';
 import { VERSION } from '../../version.js';
 import { OpenFiles, readFileBytes, writeFileAtomic, type FileSource, writeStdout } from '../io.js';
 import { intOption } from '../numbers.js';
+import { refuseWrongKind } from '../../formats/file-kind.js';
 
 export interface TdxFlags {
   firmware?: string;
@@ -123,6 +125,7 @@ export async function runTdx(f: TdxFlags): Promise<void> {
   const open = (file: string, flag: string): FileSource => files.open(file, flag);
   try {
     const fw = open(f.firmware, '--firmware');
+    refuseWrongKind(fw, ['ovmf'], '--firmware', 'a TDVF/OVMF image');
     const img = parseOvmf(fw);
     const meta = requireTdxMetadata(img);
     const warnings = qemuTdvfProblems(meta).map((p) => `upstream QEMU would refuse this firmware: ${p}`);
@@ -165,7 +168,9 @@ export async function runTdx(f: TdxFlags): Promise<void> {
 
 export async function runTdxReplay(file: string, opts: { json?: boolean; hashBackend?: HashBackendName }): Promise<void> {
   const backend = await loadHashBackend(opts.hashBackend ?? 'node');
-  const rep = replayCcel(readFileBytes(file, 'tdx replay'), { hashBackend: backend, name: file });
+  const log = readFileBytes(file, 'tdx replay');
+  refuseWrongKind(bytesSource(log, file), ['event-log'], 'tdx replay', 'a TCG event log (CCEL)');
+  const rep = replayCcel(log, { hashBackend: backend, name: file });
   writeStdout(opts.json ? JSON.stringify(replayJson(rep, file), null, 2) + '\n' : renderReplay(rep, file));
 }
 
@@ -176,7 +181,9 @@ export async function runTdxDiff(predictedFile: string, ccelFile: string, opts: 
   const raw = parseJsonDocument(new TextDecoder().decode(readFileBytes(predictedFile, 'tdx diff')), predictedFile, what);
   const doc = validateDocument<PredictedDoc>(TDX_PREDICTION_SCHEMA, raw, predictedFile, what);
   const predicted = doc.rtmrs.flatMap((r) => r.events);
-  const rep = replayCcel(readFileBytes(ccelFile, 'tdx diff'), { name: ccelFile });
+  const log = readFileBytes(ccelFile, 'tdx diff');
+  refuseWrongKind(bytesSource(log, ccelFile), ['event-log'], 'tdx diff', 'a TCG event log (CCEL)');
+  const rep = replayCcel(log, { name: ccelFile });
   const d = diffRtmrs(predicted, rep);
   writeStdout(opts.json ? JSON.stringify(d, null, 2) + '\n' : renderRtmrDiff(d));
   if (d.first) process.exitCode = 1;
