@@ -7,6 +7,8 @@
  * (add PRELAUNCH_FUZZ_PATH=<path> to jump straight to the shrunk case).
  */
 import type { Parameters } from 'fast-check';
+import * as path from 'node:path';
+import { expect } from 'vitest';
 
 export const FUZZ_SEED = process.env.PRELAUNCH_FUZZ_SEED !== undefined ? Number(process.env.PRELAUNCH_FUZZ_SEED) : 0x5eed;
 const SCALE = process.env.PRELAUNCH_FUZZ_RUNS !== undefined ? Number(process.env.PRELAUNCH_FUZZ_RUNS) : 1;
@@ -21,11 +23,13 @@ export function fuzzParams<T>(p: { numRuns: number } & Parameters<T>): Parameter
     endOnFailure: SCALE > 1, // the long runs report the first failure unshrunk (shrinking can take long)
     reporter: (details) => {
       if (!details.failed) return;
-      const file = process.env.VITEST_TEST_FILE ?? '<test file>';
+      const testPath = expect.getState().testPath;
+      const file = testPath ? path.relative(process.cwd(), testPath) : '<test file>';
+      const name = expect.getState().currentTestName;
       throw new Error(
         `property failed after ${details.numRuns} runs (seed ${details.seed}, path ${details.counterexamplePath ?? '-'}): ${String((details.errorInstance as Error | undefined)?.message ?? details.error).slice(0, 2000)}\n` +
           `counterexample: ${JSON.stringify(details.counterexample, (_, v) => (v instanceof Uint8Array ? `<${v.length} bytes>` : typeof v === 'bigint' ? `${v}n` : v))?.slice(0, 500)}\n` +
-          `replay: PRELAUNCH_FUZZ_SEED=${details.seed} PRELAUNCH_FUZZ_PATH=${details.counterexamplePath ?? ''} npx vitest run ${file}`,
+          `replay: PRELAUNCH_FUZZ_SEED=${details.seed} PRELAUNCH_FUZZ_PATH=${details.counterexamplePath ?? ''} npx vitest run ${file}${name ? ` -t '${name.replace(/'/g, '.').split(' > ').pop()}'` : ''}`,
       );
     },
   };

@@ -1,0 +1,78 @@
+/**
+ * Inputs for the property-based fuzz tests: real samples mutated the ways hostile files
+ * differ (bit flips, truncation, size/offset fields set to huge values, spliced random
+ * bytes), and plain random bytes. Each input carries a short description for reports.
+ */
+import fc from 'fast-check';
+
+export interface FuzzInput {
+  bytes: Uint8Array;
+  /** which sample and which mutations, for a failure report */
+  desc: string;
+}
+
+type Op =
+  | { k: 'flip'; at: number; end: boolean; bit: number }
+  | { k: 'u32'; at: number; end: boolean; v: number }
+  | { k: 'u64'; at: number; end: boolean; v: bigint }
+  | { k: 'trunc'; keep: number }
+  | { k: 'bytes'; at: number; end: boolean; data: Uint8Array };
+
+/** values a size, count or offset field is set to */
+const HUGE32 = [0xffffffff, 0x80000000, 0x7fffffff, 0x10000000, 0xfffff000, 0x1000, 0, 1];
+const HUGE64 = [(1n << 44n), (1n << 52n), (1n << 63n), (1n << 64n) - 1n, 0xffffffffn, (1n << 32n)];
+
+/** a position: from the start or from the end (footers, trailers), often 4- or 8-aligned */
+const pos = fc.record({ at: fc.oneof(fc.nat(0x400), fc.nat(0x20000)), end: fc.boolean() });
+const op: fc.Arbitrary<Op> = fc.oneof(
+  { weight: 3, arbitrary: fc.record({ k: fc.constant('flip' as const), bit: fc.nat(7) }).chain((o) => pos.map((p) => ({ ...o, ...p }))) },
+  { weight: 3, arbitrary: fc.record({ k: fc.constant('u32' as const), v: fc.constantFrom(...HUGE32) }).chain((o) => pos.map((p) => ({ ...o, ...p, at: p.at & ~3 }))) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('u64' as const), v: fc.constantFrom(...HUGE64) }).chain((o) => pos.map((p) => ({ ...o, ...p, at: p.at & ~7 }))) },
+  { weight: 1, arbitrary: fc.record({ k: fc.constant('trunc' as const), keep: fc.nat(0x20000) }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('bytes' as const), data: fc.uint8Array({ minLength: 1, maxLength: 64 }) }).chain((o) => pos.map((p) => ({ ...o, ...p }))) },
+);
+
+function place(len: number, at: number, end: boolean, width: number): number {
+  if (len < width) return -1;
+  const room = len - width + 1;
+  return end ? len - width - (at % room) : at % room;
+}
+
+export function applyOps(sample: Uint8Array, ops: Op[]): Uint8Array {
+  let b = sample.slice();
+  for (const o of ops) {
+    if (o.k === 'trunc') {
+      b = b.slice(0, o.keep % (b.length + 1));
+      continue;
+    }
+    const width = o.k === 'flip' ? 1 : o.k === 'u32' ? 4 : o.k === 'u64' ? 8 : o.data.length;
+    const at = place(b.length, o.at, o.end, width);
+    if (at < 0) continue;
+    const v = new DataView(b.buffer, b.byteOffset, b.length);
+    if (o.k === 'flip') b[at]! ^= 1 << o.bit;
+    else if (o.k === 'u32') v.setUint32(at, o.v, true);
+    else if (o.k === 'u64') v.setBigUint64(at, o.v, true);
+    else b.set(o.data, at);
+  }
+  return b;
+}
+
+const show = (o: Op): string =>
+  o.k === 'trunc' ? `trunc(${o.keep})` : o.k === 'bytes' ? `bytes(${o.end ? '-' : ''}${o.at},${o.data.length})` : `${o.k}(${o.end ? '-' : ''}${o.at},${o.k === 'flip' ? o.bit : `0x${o.v.toString(16)}`})`;
+
+/** a sample (by name) with 1-6 mutations */
+export function mutated(samples: Record<string, Uint8Array>): fc.Arbitrary<FuzzInput> {
+  const names = Object.keys(samples);
+  return fc.tuple(fc.constantFrom(...names), fc.array(op, { minLength: 1, maxLength: 6 })).map(([name, ops]) => ({
+    bytes: applyOps(samples[name]!, ops),
+    desc: `${name} ${ops.map(show).join(' ')}`,
+  }));
+}
+
+/** random bytes, or a sample mutated (3:1) */
+export function hostile(samples: Record<string, Uint8Array>, maxRandom = 4096): fc.Arbitrary<FuzzInput> {
+  return fc.oneof(
+    { weight: 3, arbitrary: mutated(samples) },
+    { weight: 1, arbitrary: fc.uint8Array({ maxLength: maxRandom }).map((bytes) => ({ bytes, desc: `random(${bytes.length})` })) },
+  );
+}
