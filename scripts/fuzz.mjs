@@ -29,7 +29,7 @@ const current = path.join(dir, 'current');
 console.log(`fuzz: seed ${seed}, ${runs}x the npm-test budget, 512 MB heap, hang after ${hangSeconds} s of one case`);
 console.log(`replay: npm run fuzz -- --seed ${seed} --runs ${runs}`);
 
-const child = spawn('npx', ['vitest', 'run', 'test/fuzz', 'test/core/schemas.test.ts', '--testTimeout=0', '--pool=forks', ...args], {
+const child = spawn('npx', ['vitest', 'run', 'test/fuzz', 'test/core/schemas.test.ts', '--testTimeout=0', '--pool=forks', '--reporter=verbose', ...args], {
   stdio: 'inherit',
   detached: true,
   env: {

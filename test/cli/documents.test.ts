@@ -57,3 +57,17 @@ describe('golden --check, export and tdx diff refuse malformed documents', () =>
     expect(expectCleanError(runCli(['tdx', 'diff', file(name, content), REPORT]), 1)).toMatch(re);
   });
 });
+
+describe('golden manifests are capped before parsing', () => {
+  it('a 2 MB YAML manifest (60,000 artifacts) is refused before the YAML parser sees it', () => {
+    const m = file('huge.yaml', 'artifacts:\n' + '  - {name: a, firmware: OVMF.fd}\n'.repeat(60_000) + 'matrix: {vcpus: 1, vcpuTypes: EPYC}\n');
+    const t0 = Date.now();
+    expect(expectCleanError(runCli(['golden', m]), 1)).toMatch(/huge\.yaml: \d+ characters; a golden manifest is at most 1048576 \(1 MiB\)/);
+    expect(Date.now() - t0).toBeLessThan(20_000);
+  });
+  it('maxEntries above 1,000,000 is refused (manifest and flag)', () => {
+    const m = file('max.yaml', 'maxEntries: 2000000\nartifacts:\n  - {name: a, firmware: OVMF.fd}\nmatrix: {vcpus: 1, vcpuTypes: EPYC}\n');
+    expect(expectCleanError(runCli(['golden', m]), 1)).toMatch(/max\.yaml: \$\.maxEntries: expected an integer within 1\.\.1000000, got 2000000/);
+    expect(expectCleanError(runCli(['golden', '--ovmf', 'x.fd', '--vcpus', '1', '--vcpu-type', 'EPYC', '--max-entries', '2000000']), 2)).toMatch(/--max-entries: must be an integer within 1\.\.1000000/);
+  });
+});
