@@ -4,6 +4,7 @@
  * bytes), and plain random bytes. Each input carries a short description for reports.
  */
 import fc from 'fast-check';
+import { crc32 } from '../../src/bytes/crc32.js';
 
 export interface FuzzInput {
   bytes: Uint8Array;
@@ -60,19 +61,39 @@ export function applyOps(sample: Uint8Array, ops: Op[]): Uint8Array {
 const show = (o: Op): string =>
   o.k === 'trunc' ? `trunc(${o.keep})` : o.k === 'bytes' ? `bytes(${o.end ? '-' : ''}${o.at},${o.data.length})` : `${o.k}(${o.end ? '-' : ''}${o.at},${o.k === 'flip' ? o.bit : `0x${o.v.toString(16)}`})`;
 
-/** a sample (by name) with 1-6 mutations */
-export function mutated(samples: Record<string, Uint8Array>): fc.Arbitrary<FuzzInput> {
+/**
+ * Make a mutated IGVM file pass the fixed header's checks that would otherwise stop nearly
+ * every mutation at the door: total_file_size and the CRC-32 of the headers (IGVM spec:
+ * fixed header with checksum 0, then the variable headers).
+ */
+export function fixIgvm(b: Uint8Array): Uint8Array {
+  if (b.length < 32) return b;
+  const v = new DataView(b.buffer, b.byteOffset, b.length);
+  if (v.getUint32(0, true) !== 0x4d564749) return b;
+  v.setUint32(0x10, b.length, true);
+  const vho = v.getUint32(8, true);
+  const vhs = v.getUint32(12, true);
+  if (vho + vhs > b.length) return b;
+  const fixed = b.slice(0, v.getUint32(4, true) === 2 ? 32 : 24);
+  fixed.fill(0, 0x14, 0x18);
+  v.setUint32(0x14, crc32(b.subarray(vho, vho + vhs), crc32(fixed)), true);
+  return b;
+}
+
+/** a sample (by name) with 1-6 mutations; `fix` (e.g. {@link fixIgvm}) repairs checksums in 7 of 8 */
+export function mutated(samples: Record<string, Uint8Array>, fix?: (b: Uint8Array) => Uint8Array): fc.Arbitrary<FuzzInput> {
   const names = Object.keys(samples);
-  return fc.tuple(fc.constantFrom(...names), fc.array(op, { minLength: 1, maxLength: 6 })).map(([name, ops]) => ({
-    bytes: applyOps(samples[name]!, ops),
-    desc: `${name} ${ops.map(show).join(' ')}`,
-  }));
+  return fc.tuple(fc.constantFrom(...names), fc.array(op, { minLength: 1, maxLength: 6 }), fc.nat(7)).map(([name, ops, f]) => {
+    const bytes = applyOps(samples[name]!, ops);
+    const fixed = fix && f !== 0;
+    return { bytes: fixed ? fix(bytes) : bytes, desc: `${name} ${ops.map(show).join(' ')}${fixed ? ' +fix' : ''}` };
+  });
 }
 
 /** random bytes, or a sample mutated (3:1) */
-export function hostile(samples: Record<string, Uint8Array>, maxRandom = 4096): fc.Arbitrary<FuzzInput> {
+export function hostile(samples: Record<string, Uint8Array>, maxRandom = 4096, fix?: (b: Uint8Array) => Uint8Array): fc.Arbitrary<FuzzInput> {
   return fc.oneof(
-    { weight: 3, arbitrary: mutated(samples) },
+    { weight: 3, arbitrary: mutated(samples, fix) },
     { weight: 1, arbitrary: fc.uint8Array({ maxLength: maxRandom }).map((bytes) => ({ bytes, desc: `random(${bytes.length})` })) },
   );
 }
