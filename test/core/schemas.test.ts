@@ -104,6 +104,8 @@ describe('documents trusted as well-formed (issue 12) are refused with the file 
     ['no inputs', doc((d) => { delete (d.entries[0] as { inputs?: unknown }).inputs; }), /^ref\.json: \$\.entries\[0\]: missing "inputs"$/],
     ['an idAuth of the wrong size', doc((d) => { d.entries[0]!.idBlock.idAuth = toBase64(new Uint8Array(4095)); }), /\$\.entries\[0\]\.idBlock\.idAuth: expected the 4096-byte ID authentication structure in base64/],
     ['not JSON', '{', /^ref\.json: not valid JSON/],
+    ['an entry of no artifact', doc((d) => { d.entries[0]!.artifact = 'other'; }), /^ref\.json: \$\.entries\[0\]\.artifact: "other" is not one of the document's artifacts$/],
+    ['an snp measurement of 32 bytes', doc((d) => { d.entries[0]!.measurement = 'ab'.repeat(32); }), /^ref\.json: \$\.entries\[0\]\.measurement: snp measurements are 96 hex digits, got 64$/],
   ])('a golden document with %s', (_, text, re) => {
     try {
       parseGoldenDocument(text, 'ref.json');
