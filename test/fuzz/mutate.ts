@@ -17,7 +17,9 @@ type Op =
   | { k: 'u32'; at: number; end: boolean; v: number }
   | { k: 'u64'; at: number; end: boolean; v: bigint }
   | { k: 'trunc'; keep: number }
-  | { k: 'bytes'; at: number; end: boolean; data: Uint8Array };
+  | { k: 'bytes'; at: number; end: boolean; data: Uint8Array }
+  /** the same u32 at `count` places `stride` apart: every entry of a table (sections, headers) at once */
+  | { k: 'spray'; at: number; end: boolean; v: number; stride: number; count: number };
 
 /** values a size, count or offset field is set to */
 const HUGE32 = [0xffffffff, 0x80000000, 0x7fffffff, 0x10000000, 0xfffff000, 0x1000, 0, 1];
@@ -31,6 +33,11 @@ const op: fc.Arbitrary<Op> = fc.oneof(
   { weight: 2, arbitrary: fc.record({ k: fc.constant('u64' as const), v: fc.constantFrom(...HUGE64) }).chain((o) => pos.map((p) => ({ ...o, ...p, at: p.at & ~7 }))) },
   { weight: 1, arbitrary: fc.record({ k: fc.constant('trunc' as const), keep: fc.nat(0x20000) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('bytes' as const), data: fc.uint8Array({ minLength: 1, maxLength: 64 }) }).chain((o) => pos.map((p) => ({ ...o, ...p }))) },
+  {
+    weight: 2,
+    arbitrary: fc.record({ k: fc.constant('spray' as const), v: fc.constantFrom(...HUGE32), stride: fc.constantFrom(8, 12, 16, 24, 32, 40), count: fc.integer({ min: 2, max: 64 }) })
+      .chain((o) => pos.map((p) => ({ ...o, ...p, at: p.at & ~3 }))),
+  },
 );
 
 function place(len: number, at: number, end: boolean, width: number): number {
@@ -46,6 +53,12 @@ export function applyOps(sample: Uint8Array, ops: Op[]): Uint8Array {
       b = b.slice(0, o.keep % (b.length + 1));
       continue;
     }
+    if (o.k === 'spray') {
+      const v = new DataView(b.buffer, b.byteOffset, b.length);
+      const first = place(b.length, o.at, o.end, 4);
+      for (let i = 0, at = first; first >= 0 && i < o.count && at + 4 <= b.length; i++, at += o.stride) v.setUint32(at, o.v, true);
+      continue;
+    }
     const width = o.k === 'flip' ? 1 : o.k === 'u32' ? 4 : o.k === 'u64' ? 8 : o.data.length;
     const at = place(b.length, o.at, o.end, width);
     if (at < 0) continue;
@@ -59,7 +72,7 @@ export function applyOps(sample: Uint8Array, ops: Op[]): Uint8Array {
 }
 
 const show = (o: Op): string =>
-  o.k === 'trunc' ? `trunc(${o.keep})` : o.k === 'bytes' ? `bytes(${o.end ? '-' : ''}${o.at},${o.data.length})` : `${o.k}(${o.end ? '-' : ''}${o.at},${o.k === 'flip' ? o.bit : `0x${o.v.toString(16)}`})`;
+  o.k === 'spray' ? `spray(${o.end ? '-' : ''}${o.at},0x${o.v.toString(16)},${o.stride}x${o.count})` : o.k === 'trunc' ? `trunc(${o.keep})` : o.k === 'bytes' ? `bytes(${o.end ? '-' : ''}${o.at},${o.data.length})` : `${o.k}(${o.end ? '-' : ''}${o.at},${o.k === 'flip' ? o.bit : `0x${o.v.toString(16)}`})`;
 
 /**
  * Make a mutated IGVM file pass the fixed header's checks that would otherwise stop nearly
