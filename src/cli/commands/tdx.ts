@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fromBase64, fromHex, toHex } from '../../bytes/hex.js';
 import { bytesSource } from '../../bytes/source.js';
-import { OptionError, PrelaunchError } from '../../errors.js';
+import { OptionError } from '../../errors.js';
 import { parseOvmf } from '../../formats/ovmf/parse.js';
 import { qemuTdvfProblems } from '../../formats/ovmf/tdx-metadata.js';
 import { encodeCcel } from '../../formats/tdx/ccel.js';
