@@ -3,12 +3,15 @@
  * Validation is strict — an unknown key or an impossible value is an error naming its path
  * in the manifest — because a typo silently dropping a dimension would publish wrong values.
  * Paths stay as written; the caller resolves them (relative to the manifest's directory).
- * The JSON Schema is docs/schemas/golden-manifest.schema.json.
+ * The structure is checked first against the schema (src/schema/golden-manifest.ts, published
+ * as docs/schemas/golden-manifest.schema.json), then the values (vCPU types, ranges, …) here.
  */
 import { parse as parseYaml } from 'yaml';
 import { OptionError, PrelaunchError } from '../errors.js';
 import { fromHex } from '../bytes/hex.js';
 import { cmdlineBytes, type KernelCmdline } from '../formats/linux/cmdline.js';
+import { GOLDEN_MANIFEST_SCHEMA, MAX_MANIFEST_BYTES } from '../schema/golden-manifest.js';
+import { validateDocument } from '../schema/validate.js';
 import { checkSnpOnlyDimensions, cpusOf, parseHostDataList, parseModes, parseUintList, parseVcpuList, parseVcpuTypes, parseVmmTypes, parseVmsaProfiles, type GoldenMatrix } from './matrix.js';
 
 export interface ManifestArtifact {
@@ -80,8 +83,22 @@ function manifestCmdline(a: Record<string, unknown>, where: string): KernelCmdli
   return null;
 }
 
-/** Validate a parsed manifest object. */
-export function validateManifest(raw: unknown): GoldenManifest {
+/**
+ * Validate a parsed manifest object (`name`, the file, names it in errors): ERR_MALFORMED
+ * naming the JSON path of the first problem.
+ */
+export function validateManifest(raw: unknown, name = 'manifest'): GoldenManifest {
+  validateDocument(GOLDEN_MANIFEST_SCHEMA, raw, name, 'a golden-values manifest');
+  try {
+    return manifestValues(raw);
+  } catch (e) {
+    if (e instanceof OptionError) throw new PrelaunchError('ERR_MALFORMED', `${name}: $${e.option.startsWith('[') ? '' : '.'}${e.option}: ${e.message.slice(e.option.length + 2)}`, { file: name, path: `$.${e.option}` });
+    throw e;
+  }
+}
+
+/** The values of a manifest whose structure matches the schema. */
+function manifestValues(raw: unknown): GoldenManifest {
   if (!isObj(raw)) throw new OptionError('manifest', 'must be an object with artifacts and matrix');
   keysOnly(raw, ['version', 'artifacts', 'matrix', 'idBlock', 'maxEntries'], '');
   if (raw.version !== undefined && raw.version !== 1) throw new OptionError('version', `unsupported manifest version ${JSON.stringify(raw.version)} (this prelaunch reads version 1)`);
@@ -145,18 +162,19 @@ export function validateManifest(raw: unknown): GoldenManifest {
   return { artifacts, matrix, maxEntries, idBlock };
 }
 
-/** Parse manifest text: JSON when it looks like JSON, YAML otherwise. */
+/**
+ * Parse manifest text: JSON when it looks like JSON, YAML otherwise. Text longer than
+ * {@link MAX_MANIFEST_BYTES} is refused before it is parsed.
+ */
 export function parseManifestText(text: string, name: string): GoldenManifest {
+  if (text.length > MAX_MANIFEST_BYTES) {
+    throw new PrelaunchError('ERR_MALFORMED', `${name}: ${text.length} characters; a golden manifest is at most ${MAX_MANIFEST_BYTES} (1 MiB)`, { file: name });
+  }
   let raw: unknown;
   try {
     raw = /^\s*[{[]/.test(text) ? JSON.parse(text) : parseYaml(text, { uniqueKeys: true, strict: true });
   } catch (e) {
     throw new PrelaunchError('ERR_MALFORMED', `${name}: not valid JSON or YAML: ${(e as Error).message.split('\n')[0]}`, { file: name });
   }
-  try {
-    return validateManifest(raw);
-  } catch (e) {
-    if (e instanceof OptionError) throw new PrelaunchError('ERR_MALFORMED', `${name}: ${e.message}`, { file: name, key: e.option });
-    throw e;
-  }
+  return validateManifest(raw, name);
 }

@@ -125,7 +125,7 @@ matrix:
     [yaml.replace('"1-4"', '"0-4"'), /matrix\.vcpus/],
     [yaml.replace('EPYC-Milan', 'EPYC-Zen9'), /matrix\.vcpuTypes: unknown vCPU type "EPYC-Zen9"/],
     [yaml.replace('[QEMU, ec2]', '[QEMU, azure]'), /matrix\.vmmTypes/],
-    [yaml.replace('    firmware: OVMF.fd\n', ''), /artifacts\[0\]\.firmware: is required/],
+    [yaml.replace('    firmware: OVMF.fd\n', ''), /\$\.artifacts\[0\]: missing "firmware"/],
     [yaml.replace('version: 1', 'version: 2'), /version/],
     [yaml + 'extra: 1\n', /extra: unknown key/],
     ['artifacts: [', /not valid JSON or YAML/],
@@ -216,7 +216,7 @@ describe('golden CLI', () => {
     writeFileSync(path.join(dir, 'm2.yaml'), 'artifacts:\n  - name: x\n    firmware: a.fd\nmatrix:\n  vcpuz: 1\n');
     r = cli(['golden', path.join(dir, 'm2.yaml'), '-o', out]);
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/m2\.yaml: matrix\.vcpuz: unknown key/);
+    expect(r.stderr).toMatch(/m2\.yaml: \$\.matrix\.vcpuz: unknown key/);
     r = cli(['golden', '--ovmf', OVMF, '--vcpus', '1-64', '--vcpu-type', 'all', '--max-entries', '100', '-o', out]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/1600 entries, more than the maximum 100/);

@@ -64,6 +64,15 @@ describe('igvm build (CLI)', () => {
     expect(m.idBlock.ld).toBe(QEMU_DIGEST.toLowerCase());
     expect(m.idBlock.policy).toBe('0x30000');
   });
+  it('--manifest with an ID block is byte-identical with --hash-backend node and noble (key digests as hex)', () => {
+    const keys = ['--id-key', path.join(KEYS, 'id_key.pem'), '--author-key', path.join(KEYS, 'author_key.pem')];
+    expectOk(runCli(['igvm', 'build', ...QEMU, '--output', t('bn.igvm'), ...keys, '--manifest', t('bn.json'), '--hash-backend', 'node', 'qemu']));
+    expectOk(runCli(['igvm', 'build', ...QEMU, '--output', t('bn.igvm'), ...keys, '--manifest', t('bb.json'), '--hash-backend', 'noble', 'qemu']));
+    expect(fs.readFileSync(t('bb.json'), 'utf8')).toBe(fs.readFileSync(t('bn.json'), 'utf8'));
+    const m = JSON.parse(fs.readFileSync(t('bn.json'), 'utf8')) as Record<string, any>;
+    expect(m.idBlock.idKeyDigest).toMatch(/^[0-9a-f]{96}$/);
+    expect(m.idBlock.authorKeyDigest).toMatch(/^[0-9a-f]{96}$/);
+  });
   it('--family-id/--image-id/--guest-svn go into the ID block', () => {
     expectOk(runCli(['igvm', 'build', ...QEMU, '--output', t('f.igvm'), '--id-key', path.join(KEYS, 'id_key.pem'), '--family-id', '11'.repeat(16), '--guest-svn', '7', '--manifest', t('f.json'), 'qemu']));
     const m = JSON.parse(fs.readFileSync(t('f.json'), 'utf8')) as Record<string, any>;

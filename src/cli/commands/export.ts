@@ -1,5 +1,6 @@
 /** `prelaunch export --to FORMAT DOCUMENT`: a golden document in the shape a consumer takes. */
-import { OptionError, PrelaunchError } from '../../errors.js';
+import { OptionError } from '../../errors.js';
+import { parseGoldenDocument } from '../../golden/document.js';
 import type { GoldenDocument } from '../../golden/engine.js';
 import { readFileBytes, writeFileAtomic, writeStdout } from '../io.js';
 import { intOption } from '../numbers.js';
@@ -29,14 +30,7 @@ export async function runExport(docFile: string, f: ExportFlags): Promise<void> 
   for (const [key, flag, targets] of TARGET_FLAGS) {
     if (f[key] !== undefined && !targets.includes(f.to)) throw new OptionError(flag, `only used by --to ${targets.join(' or ')} (not ${f.to})`);
   }
-  let doc: GoldenDocument;
-  try {
-    doc = JSON.parse(new TextDecoder().decode(readFileBytes(docFile, 'golden document'))) as GoldenDocument;
-  } catch (e) {
-    if (e instanceof PrelaunchError) throw e;
-    throw new PrelaunchError('ERR_MALFORMED', `${docFile}: not a JSON golden document`);
-  }
-  if (!doc || !Array.isArray(doc.entries) || !Array.isArray(doc.artifacts)) throw new PrelaunchError('ERR_MALFORMED', `${docFile}: not a prelaunch golden document (no entries/artifacts)`);
+  const doc = parseGoldenDocument(new TextDecoder().decode(readFileBytes(docFile, 'golden document')), docFile);
   const { selectEntries } = await import('../../export/select.js');
   const entries = selectEntries(doc.entries, f.select);
   const selected: GoldenDocument = { ...doc, entries };

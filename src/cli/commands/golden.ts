@@ -8,8 +8,13 @@ import * as path from 'node:path';
 import { OptionError, PrelaunchError } from '../../errors.js';
 import { checkReport } from '../../golden/check.js';
 import { GOLDEN_SCHEMA, compareEntries, countEntries, generateGolden, serializeGolden, type GoldenArtifact, type GoldenDocument, type GoldenIdBlockSigner } from '../../golden/engine.js';
+import { parseGoldenDocument } from '../../golden/document.js';
+import { parseJsonDocument } from '../../schema/validate.js';
 import { fromHex, toBase64, toHex } from '../../bytes/hex.js';
+import { bytesSource } from '../../bytes/source.js';
+import { refuseWrongKind } from '../../formats/file-kind.js';
 import { parseManifestText, type GoldenManifest } from '../../golden/manifest.js';
+import { MAX_GOLDEN_ENTRIES } from '../../schema/golden-manifest.js';
 import { checkSnpOnlyDimensions, cpusOf, parseHostDataList, parseModes, parseUintList, parseVcpuList, parseVcpuTypes, parseVmmTypes, parseVmsaProfiles } from '../../golden/matrix.js';
 import { reportFromBinary, reportFromJson } from '../../formats/snp/attestation-report.js';
 import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
@@ -109,7 +114,7 @@ function manifestFromFlags(f: GoldenFlags): GoldenManifest {
   if (needsVcpus && f.vcpus === undefined) throw new OptionError('--vcpus', 'required for snp and seves (e.g. 1-64)');
   if (needsVcpus && vmmTypes.includes('QEMU') && cpus.length === 0) throw new OptionError('--vcpu-type', 'QEMU guests need --vcpu-type (a list, or all) or --vcpu-sig');
   const maxEntries = f.maxEntries === undefined ? 100_000 : Number(f.maxEntries);
-  if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new OptionError('--max-entries', 'must be a positive integer');
+  if (!Number.isInteger(maxEntries) || maxEntries < 1 || maxEntries > MAX_GOLDEN_ENTRIES) throw new OptionError('--max-entries', `must be an integer within 1..${MAX_GOLDEN_ENTRIES}`);
   return {
     artifacts: [{ name: path.basename(f.ovmf), kind: 'ovmf', firmware: f.ovmf, kernel: f.kernel ?? null, initrd: f.initrd ?? null, cmdline: cmdline ?? null }],
     matrix: {
@@ -149,26 +154,14 @@ function progressBar(): ((done: number, total: number) => void) | undefined {
 async function runCheck(reportFile: string, docFile: string | undefined, f: GoldenFlags): Promise<void> {
   if (!docFile) throw new OptionError('--check', 'usage: prelaunch golden --check REPORT reference-values.json');
   const dec = new TextDecoder();
-  const docText = dec.decode(readFileBytes(docFile, 'golden document'));
-  let doc: GoldenDocument;
-  try {
-    doc = JSON.parse(docText) as GoldenDocument;
-  } catch {
-    throw new PrelaunchError('ERR_MALFORMED', `${docFile}: not a JSON golden document`);
-  }
-  if (!Array.isArray(doc.entries)) throw new PrelaunchError('ERR_MALFORMED', `${docFile}: no entries array (not a prelaunch golden document)`);
+  const doc = parseGoldenDocument(dec.decode(readFileBytes(docFile, 'golden document')), docFile);
   const raw = readFileBytes(reportFile, '--check');
   let report;
   const text = dec.decode(raw.subarray(0, 64)).trimStart();
   if (text.startsWith('{')) {
-    let j: Record<string, unknown>;
-    try {
-      j = JSON.parse(dec.decode(raw)) as Record<string, unknown>;
-    } catch {
-      throw new PrelaunchError('ERR_MALFORMED', `${reportFile}: not valid JSON`);
-    }
-    report = reportFromJson((j.report as Record<string, unknown> | undefined) ?? j, reportFile);
+    report = reportFromJson(parseJsonDocument(dec.decode(raw), reportFile, 'an SEV-SNP attestation report as JSON'), reportFile);
   } else {
+    refuseWrongKind(bytesSource(raw, reportFile), ['snp-report'], '--check', 'an SEV-SNP attestation report');
     report = reportFromBinary(raw, reportFile);
   }
   if (!report.measurement) throw new PrelaunchError('ERR_MALFORMED', `${reportFile}: the report has no measurement`);
@@ -285,7 +278,7 @@ export async function runGolden(manifestFile: string | undefined, f: GoldenFlags
   }
   const total = countEntries(manifest.matrix) * manifest.artifacts.length;
   if (total > manifest.maxEntries) {
-    const where = manifestFile ? `${manifestFile}: maxEntries` : '--max-entries';
+    const where = manifestFile ? `${manifestFile}: $.maxEntries` : '--max-entries';
     throw new PrelaunchError(manifestFile ? 'ERR_MALFORMED' : 'ERR_INVALID_OPTION', `${where}: the matrix produces ${total} entries, more than the maximum ${manifest.maxEntries} (raise it if you mean it)`);
   }
   // Artifacts are independent: with several, spread them over worker threads (one per core

@@ -12,6 +12,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fromBase64, fromHex, toBase64, toHex } from '../../bytes/hex.js';
 import { OptionError, PrelaunchError } from '../../errors.js';
+import { MEASURE_OUTPUT_SCHEMA } from '../../schema/measure-output.js';
+import { parseJsonDocument, validateDocument } from '../../schema/validate.js';
 import { ID_AUTH_SIZE, ID_BLOCK_SIZE, decodeIdBlock } from '../../formats/snp/id-block.js';
 import { DEFAULT_SNP_POLICY, formatPolicy, policyFromSpec } from '../../formats/snp/policy.js';
 import { launchSnippet, type SnpLaunchConfig } from '../../report/launch-config.js';
@@ -140,15 +142,10 @@ function measurementFromFile(file: string): ResolvedMeasurement {
   }
   const t = text.trim();
   if (t.startsWith('{')) {
-    let doc: { measurement?: unknown; mode?: unknown; algorithm?: unknown; kernel?: unknown; vcpus?: unknown; vcpuType?: unknown };
-    try {
-      doc = JSON.parse(t) as typeof doc;
-    } catch {
-      throw badValue('--from-measure', `${file} is not valid JSON`);
-    }
+    const what = 'a prelaunch measure --json document';
+    const doc = validateDocument<{ measurement: string; mode?: string; kernel?: unknown; vcpus?: unknown; vcpuType?: unknown }>(MEASURE_OUTPUT_SCHEMA, parseJsonDocument(t, file, what), file, what);
     if (typeof doc.mode === 'string' && !doc.mode.startsWith('snp')) throw badValue('--from-measure', `${file} holds a ${doc.mode} measurement; ID blocks are SEV-SNP only`);
     if (doc.mode === 'snp:ovmf-hash') throw badValue('--from-measure', `${file} holds an snp:ovmf-hash intermediate, not a launch digest`);
-    if (typeof doc.measurement !== 'string') throw badValue('--from-measure', `${file} has no "measurement" field`);
     return {
       digest: parseMeasurement(doc.measurement, '--from-measure'),
       launch: {

@@ -27,6 +27,7 @@ import { openFileSource, readFileBytes, writeFileAtomic, type FileSource, writeS
 import { loadPrivateKey } from '../keys.js';
 import { intOption } from '../numbers.js';
 import type { SigningFlags } from '../signing-options.js';
+import { refuseWrongKind } from '../../formats/file-kind.js';
 
 export interface IgvmBuildFlags extends SigningFlags {
   tdxStage1?: string;
@@ -121,6 +122,7 @@ export async function runIgvmBuild(hypervisor: string, f: IgvmBuildFlags): Promi
   try {
     const firmware = f.firmware !== undefined ? openFileSource(f.firmware, '--firmware') : null;
     if (firmware) opened.push(firmware);
+    if (firmware) refuseWrongKind(firmware, ['ovmf'], '--firmware', 'an OVMF image');
     const filesystem = f.filesystem !== undefined ? openFileSource(f.filesystem, '--filesystem') : null;
     if (filesystem) opened.push(filesystem);
 
@@ -141,7 +143,7 @@ export async function runIgvmBuild(hypervisor: string, f: IgvmBuildFlags): Promi
       });
       bytes = signed.bytes;
       idBlock = {
-        ld: toHex(signed.digest), policy: hex(signed.policy), idKeyDigest: signed.idAuth.idKeyDigest, authorKeyDigest: signed.idAuth.authorKeyDigest ?? null,
+        ld: toHex(signed.digest), policy: hex(signed.policy), idKeyDigest: toHex(signed.idAuth.idKeyDigest), authorKeyDigest: signed.idAuth.authorKeyDigest ? toHex(signed.idAuth.authorKeyDigest) : null,
         familyId: toHex(familyId ?? new Uint8Array(16)), imageId: toHex(imageId ?? new Uint8Array(16)), guestSvn: guestSvn ?? 0,
       };
     }

@@ -17,6 +17,7 @@ import { IGVM_MEASURE_PLATFORMS, measureIgvm, type IgvmMeasurePlatform } from '.
 import { snpTraceLine, sevTraceLine, traceHeader } from '../../report/trace.js';
 import { VERSION } from '../../version.js';
 import { openFileSource, textSink, writeStdout } from '../io.js';
+import { refuseWrongKind } from '../../formats/file-kind.js';
 
 export interface IgvmMeasureFlags {
   platform: string;
@@ -41,6 +42,7 @@ export async function runIgvmMeasure(file: string, f: IgvmMeasureFlags): Promise
   const src = openFileSource(file, 'igvm measure');
   const trace = f.trace !== undefined ? textSink(f.trace) : null;
   try {
+    refuseWrongKind(src, ['igvm'], 'igvm measure', 'an IGVM file');
     const parsed = parseIgvm(src, { allowUnknown: f.allowUnknown === true });
     if (trace) trace.write(traceHeader({ igvm: file, platform, nativeZero: f.nativeZero ? 1 : 0 }));
     const m = measureIgvm(parsed, {

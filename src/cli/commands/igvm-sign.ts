@@ -21,6 +21,7 @@ import { loadPrivateKey, type Passphrase } from '../keys.js';
 import { intOption } from '../numbers.js';
 import { parseFixedBytes } from './id-block.js';
 import type { SigningFlags } from '../signing-options.js';
+import { refuseWrongKind } from '../../formats/file-kind.js';
 
 export interface IgvmSignFlags extends SigningFlags {
   idKey: string;
@@ -79,6 +80,7 @@ export async function runIgvmSign(file: string, f: IgvmSignFlags): Promise<void>
 
   const src = openFileSource(file, 'igvm sign');
   try {
+    refuseWrongKind(src, ['igvm'], 'igvm sign', 'an IGVM file');
     const parsed = parseIgvm(src, { allowUnknown: f.allowUnknown === true });
     const s = signIgvm(parsed, {
       idKey: idKey.d,

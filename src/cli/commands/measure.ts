@@ -14,6 +14,7 @@ import { OpenFiles, fileSize, textSink, writeFileAtomic, type FileSource, type T
 import { intOption } from '../numbers.js';
 import { cmdlineFromFlags, trailingNewlineWarning } from '../cmdline-flag.js';
 import type { KernelCmdline } from '../../formats/linux/cmdline.js';
+import { refuseWrongKind } from '../../formats/file-kind.js';
 
 export interface MeasureFlags {
   mode: SevMode;
@@ -183,6 +184,7 @@ export function measureFromFlags(f: MeasureFlags, backend: HashBackend, hooks: M
   const open = (file: string, flag: string): FileSource => files.open(file, flag);
   try {
     const ovmf = open(f.ovmf, '--ovmf');
+    refuseWrongKind(ovmf, ['ovmf'], '--ovmf', 'an OVMF image');
     const kernel = f.kernel !== undefined ? open(f.kernel, '--kernel') : null;
     const initrd = f.initrd !== undefined ? open(f.initrd, '--initrd') : null;
     const svsm = r.mode === 'snp:svsm' ? open(f.svsm!, '--svsm') : null;

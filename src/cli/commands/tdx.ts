@@ -7,7 +7,8 @@ import { cmdlineFromFlags, trailingNewlineWarning } from '../cmdline-flag.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fromBase64, fromHex, toHex } from '../../bytes/hex.js';
-import { OptionError, PrelaunchError } from '../../errors.js';
+import { bytesSource } from '../../bytes/source.js';
+import { OptionError } from '../../errors.js';
 import { parseOvmf } from '../../formats/ovmf/parse.js';
 import { encodeCcel } from '../../formats/tdx/ccel.js';
 import { checkTdMemory } from '../../formats/tdx/td-hob.js';
@@ -17,9 +18,12 @@ import { mrtdOfImage } from '../../measure/tdx-mrtd.js';
 import { diffRtmrs, predictRtmrs, replayCcel, type AcpiBlobs, type RtmrValues } from '../../measure/rtmr.js';
 import { pageOrderForQemuVersion, type TdxPageOrder } from '../../plan/tdx.js';
 import { renderReplay, renderRtmrDiff, renderTdxReport, replayJson, tdxReportJson, type TdxPolicyFields } from '../../report/tdx-report.js';
+import { TDX_PREDICTION_SCHEMA } from '../../schema/tdx-prediction.js';
+import { parseJsonDocument, validateDocument } from '../../schema/validate.js';
 import { VERSION } from '../../version.js';
 import { OpenFiles, readFileBytes, writeFileAtomic, type FileSource, writeStdout } from '../io.js';
 import { intOption } from '../numbers.js';
+import { refuseWrongKind } from '../../formats/file-kind.js';
 
 export interface TdxFlags {
   firmware?: string;
@@ -127,6 +131,7 @@ export async function runTdx(f: TdxFlags): Promise<void> {
   const open = (file: string, flag: string): FileSource => files.open(file, flag);
   try {
     const fw = open(f.firmware, '--firmware');
+    refuseWrongKind(fw, ['ovmf'], '--firmware', 'a TDVF/OVMF image');
     const img = parseOvmf(fw);
     const mrtd = mrtdOfImage(img, { orders, hashBackend: backend, memory });
     const warnings = [trailingNewlineWarning(cmdline)?.replace(/^warning: /, '')].filter((w): w is string => !!w);
@@ -170,26 +175,22 @@ export async function runTdx(f: TdxFlags): Promise<void> {
 
 export async function runTdxReplay(file: string, opts: { json?: boolean; hashBackend?: HashBackendName }): Promise<void> {
   const backend = await loadHashBackend(opts.hashBackend ?? 'node');
-  const rep = replayCcel(readFileBytes(file, 'tdx replay'), { hashBackend: backend, name: file });
+  const log = readFileBytes(file, 'tdx replay');
+  refuseWrongKind(bytesSource(log, file), ['event-log'], 'tdx replay', 'a TCG event log (CCEL)');
+  const rep = replayCcel(log, { hashBackend: backend, name: file });
   writeStdout(opts.json ? JSON.stringify(replayJson(rep, file), null, 2) + '\n' : renderReplay(rep, file));
 }
 
-interface PredictedDoc { rtmrs?: Array<{ index: number; events: Array<{ rtmr: number; digest: string | null; type: string; description: string }> }> }
+interface PredictedDoc { rtmrs: Array<{ index: number; events: Array<{ rtmr: number; digest: string | null; type: string; description: string }> }> }
 
 export async function runTdxDiff(predictedFile: string, ccelFile: string, opts: { json?: boolean }): Promise<void> {
-  let doc: PredictedDoc;
-  try {
-    doc = JSON.parse(new TextDecoder().decode(readFileBytes(predictedFile, 'tdx diff'))) as PredictedDoc;
-  } catch (e) {
-    if (e instanceof PrelaunchError) throw e;
-    throw new OptionError('tdx diff', `${predictedFile} is not JSON (write it with \`prelaunch tdx … --memory … --json\`)`);
-  }
-  if (!Array.isArray(doc.rtmrs)) throw new OptionError('tdx diff', `${predictedFile} has no "rtmrs" event lists (predict with --memory and --json)`);
-  const predicted = doc.rtmrs.flatMap((r) => (Array.isArray(r.events) ? r.events : []));
-  for (const e of predicted) {
-    if (typeof e.rtmr !== 'number' || !(e.rtmr >= 0 && e.rtmr <= 3) || (e.digest !== null && typeof e.digest !== 'string')) throw new OptionError('tdx diff', `${predictedFile}: malformed event ${JSON.stringify(e).slice(0, 80)}`);
-  }
-  const rep = replayCcel(readFileBytes(ccelFile, 'tdx diff'), { name: ccelFile });
+  const what = 'a TDX prediction (write it with `prelaunch tdx --firmware FILE --memory SIZE --json`)';
+  const raw = parseJsonDocument(new TextDecoder().decode(readFileBytes(predictedFile, 'tdx diff')), predictedFile, what);
+  const doc = validateDocument<PredictedDoc>(TDX_PREDICTION_SCHEMA, raw, predictedFile, what);
+  const predicted = doc.rtmrs.flatMap((r) => r.events);
+  const log = readFileBytes(ccelFile, 'tdx diff');
+  refuseWrongKind(bytesSource(log, ccelFile), ['event-log'], 'tdx diff', 'a TCG event log (CCEL)');
+  const rep = replayCcel(log, { name: ccelFile });
   const d = diffRtmrs(predicted, rep);
   writeStdout(opts.json ? JSON.stringify(d, null, 2) + '\n' : renderRtmrDiff(d));
   if (d.first) process.exitCode = 1;

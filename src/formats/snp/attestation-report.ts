@@ -13,7 +13,9 @@
  * {@link reportFromJson} accepts snake_case or camelCase names with hex, 0x-hex or base64 values.
  */
 import { fromBase64, fromHex, toHex } from '../../bytes/hex.js';
-import { ParseError } from '../../errors.js';
+import { ParseError, PrelaunchError } from '../../errors.js';
+import { REPORT_JSON_FIELDS, SNP_REPORT_JSON_SCHEMA } from '../../schema/snp-report-json.js';
+import { validateDocument } from '../../schema/validate.js';
 import { cpuSig } from './vcpu-types.js';
 
 export const ATTESTATION_REPORT_SIZE = 0x4a0;
@@ -52,40 +54,58 @@ export function reportFromBinary(b: Uint8Array, source?: string): ReportFields {
   };
 }
 
-function bytesField(v: unknown, len: number, name: string, source?: string): string | null {
-  if (v === undefined || v === null) return null;
-  if (Array.isArray(v) && v.every((x) => Number.isInteger(x) && x >= 0 && x < 256)) {
-    if (v.length !== len) throw new ParseError('ERR_MALFORMED', 'attestation report JSON', 0, `${name} has ${v.length} bytes, expected ${len}`, source);
-    return toHex(Uint8Array.from(v as number[]));
-  }
-  if (typeof v !== 'string') throw new ParseError('ERR_MALFORMED', 'attestation report JSON', 0, `${name} must be hex or base64`, source);
-  const t = v.replace(/^0x/i, '');
-  const bytes = (t.length === len * 2 ? fromHex(t) : null) ?? fromBase64(v);
-  if (!bytes || bytes.length !== len) throw new ParseError('ERR_MALFORMED', 'attestation report JSON', 0, `${name} is not ${len} bytes of hex or base64`, source);
-  return toHex(bytes);
+function bytesField(v: unknown, len: number): Uint8Array | null {
+  if (Array.isArray(v)) return Uint8Array.from(v as number[]);
+  const t = (v as string).replace(/^0x/i, '');
+  return t.length === len * 2 ? fromHex(t) : fromBase64(v as string);
 }
 
-export function reportFromJson(j: Record<string, unknown>, source?: string): ReportFields {
-  const pick = (...names: string[]): unknown => names.map((n) => j[n]).find((x) => x !== undefined);
-  const num = (x: unknown, name: string): bigint | null => {
-    if (x === undefined || x === null) return null;
-    if (typeof x === 'number' && Number.isInteger(x) && x >= 0) return BigInt(x);
-    if (typeof x === 'string' && /^(0x[0-9a-fA-F]+|[0-9]+)$/.test(x)) return BigInt(x);
-    throw new ParseError('ERR_MALFORMED', 'attestation report JSON', 0, `${name} must be a non-negative integer`, source);
+/**
+ * The fields of a report given as JSON (parsed), checked against its schema first
+ * (src/schema/snp-report-json.ts): a field of the wrong form or out of its range is
+ * ERR_MALFORMED naming `source` and the JSON path. `{"report": {…}}` is unwrapped.
+ */
+export function reportFromJson(json: unknown, source = 'report'): ReportFields {
+  validateDocument(SNP_REPORT_JSON_SCHEMA, json, source, 'an SEV-SNP attestation report');
+  const inner = (json as Record<string, unknown>).report;
+  const wrapped = typeof inner === 'object' && inner !== null && !Array.isArray(inner);
+  const j = (wrapped ? inner : json) as Record<string, unknown>;
+  const at = wrapped ? '$.report' : '$';
+  const field = (f: keyof typeof REPORT_JSON_FIELDS): [string, unknown] => {
+    const name = REPORT_JSON_FIELDS[f].names.find((n) => j[n] !== undefined && j[n] !== null);
+    return name === undefined ? ['', null] : [name, j[name]];
   };
-  const fam = num(pick('cpuid_fam_id', 'cpuidFamId'), 'cpuid_fam_id');
-  const mod = num(pick('cpuid_mod_id', 'cpuidModId'), 'cpuid_mod_id');
-  const step = num(pick('cpuid_step', 'cpuidStep'), 'cpuid_step');
-  const svn = num(pick('guest_svn', 'guestSvn'), 'guest_svn');
+  const bytes = (f: 'measurement' | 'hostData' | 'idKeyDigest' | 'authorKeyDigest' | 'familyId' | 'imageId'): string | null => {
+    const [name, x] = field(f);
+    if (x === null) return null;
+    const b = bytesField(x, REPORT_JSON_FIELDS[f].bytes);
+    // the schema admits only the right lengths; base64 whose padding bits are not zero is not canonical
+    if (!b) throw new PrelaunchError('ERR_MALFORMED', `${source}: ${at}.${name}: not canonical base64 (the bits after the last byte must be zero)`, { file: source, path: `${at}.${name}` });
+    return toHex(b);
+  };
+  const num = (f: 'guestSvn' | 'policy' | 'cpuidFamId' | 'cpuidModId' | 'cpuidStep'): bigint | null => {
+    const [name, x] = field(f);
+    if (x === null) return null;
+    const v = BigInt(x as string | number);
+    const bits = REPORT_JSON_FIELDS[f].bits;
+    if (v >= 1n << BigInt(bits)) {
+      throw new PrelaunchError('ERR_MALFORMED', `${source}: ${at}.${name}: expected an integer within 0..2^${bits}-1, got ${JSON.stringify(x)}`, { file: source, path: `${at}.${name}` });
+    }
+    return v;
+  };
+  const fam = num('cpuidFamId');
+  const mod = num('cpuidModId');
+  const step = num('cpuidStep');
+  const svn = num('guestSvn');
   return {
-    measurement: bytesField(pick('measurement', 'launch_measurement'), 48, 'measurement', source),
-    hostData: bytesField(pick('host_data', 'hostData'), 32, 'host_data', source),
-    idKeyDigest: bytesField(pick('id_key_digest', 'idKeyDigest'), 48, 'id_key_digest', source),
-    authorKeyDigest: bytesField(pick('author_key_digest', 'authorKeyDigest'), 48, 'author_key_digest', source),
-    familyId: bytesField(pick('family_id', 'familyId'), 16, 'family_id', source),
-    imageId: bytesField(pick('image_id', 'imageId'), 16, 'image_id', source),
+    measurement: bytes('measurement'),
+    hostData: bytes('hostData'),
+    idKeyDigest: bytes('idKeyDigest'),
+    authorKeyDigest: bytes('authorKeyDigest'),
+    familyId: bytes('familyId'),
+    imageId: bytes('imageId'),
     guestSvn: svn === null ? null : Number(svn),
-    policy: num(pick('policy', 'guest_policy', 'guestPolicy'), 'policy'),
+    policy: num('policy'),
     vcpuSig: fam !== null && mod !== null && step !== null ? cpuSig(Number(fam), Number(mod), Number(step)) : null,
   };
 }

@@ -1,0 +1,106 @@
+/**
+ * The golden-values manifest (`prelaunch golden MANIFEST`, JSON or YAML), declared once:
+ * published as docs/schemas/golden-manifest.schema.json. The limits (artifacts, list lengths,
+ * maxEntries) bound what a manifest can make prelaunch compute before anything is expanded;
+ * the text itself is capped at {@link MAX_MANIFEST_BYTES} before it is parsed.
+ */
+import type { Schema } from './validate.js';
+
+/** A manifest is a few KB; the cap keeps a hostile one from costing more than ~100 MB to parse. */
+export const MAX_MANIFEST_BYTES = 1 << 20;
+/** Artifacts per manifest. */
+export const MAX_MANIFEST_ARTIFACTS = 4096;
+/** The largest `maxEntries` (and `--max-entries`) accepted: about 0.5-6 GB of document. */
+export const MAX_GOLDEN_ENTRIES = 1_000_000;
+
+const LIST_MAX = 1024;
+
+export const GOLDEN_MANIFEST_SCHEMA: Schema = {
+  $schema: 'https://json-schema.org/draft/2020-12/schema',
+  $id: 'urn:prelaunch:golden-manifest:v1',
+  title: 'a golden-values manifest (an object with artifacts and matrix)',
+  description: 'Input of `prelaunch golden MANIFEST` (JSON or YAML, at most 1 MiB). Unknown keys are errors. Paths are relative to the manifest\'s directory.',
+  type: 'object',
+  additionalProperties: false,
+  required: ['artifacts', 'matrix'],
+  properties: {
+    version: { const: 1, title: 'version 1 (the only version this prelaunch reads)' },
+    maxEntries: { type: 'integer', minimum: 1, maximum: MAX_GOLDEN_ENTRIES, default: 100000, title: `an integer within 1..${MAX_GOLDEN_ENTRIES}`, description: 'refuse matrices producing more entries than this' },
+    artifacts: {
+      type: 'array',
+      minItems: 1,
+      maxItems: MAX_MANIFEST_ARTIFACTS,
+      items: {
+        type: 'object',
+        additionalProperties: false,
+        required: ['name', 'firmware'],
+        properties: {
+          name: { type: 'string', minLength: 1, title: 'a non-empty string', description: 'unique within the manifest' },
+          kind: { const: 'ovmf', default: 'ovmf', title: '"ovmf" (the only artifact kind golden supports yet)' },
+          firmware: { type: 'string', minLength: 1, title: 'a file name', description: 'OVMF image' },
+          kernel: { type: 'string', minLength: 1, title: 'a file name', description: 'measured direct boot: kernel (needs an AmdSevX64 firmware)' },
+          initrd: { type: 'string', minLength: 1, title: 'a file name' },
+          cmdline: { type: 'string', description: 'kernel command line, measured as UTF-8 (no NUL)' },
+          cmdlineHex: {
+            type: 'string',
+            pattern: '^(0[xX])?([0-9a-fA-F]{2})*$',
+            title: 'hex digits',
+            description: 'kernel command line as its exact bytes in hex (for one that is not UTF-8); instead of cmdline, not with it',
+          },
+        },
+        dependentRequired: { initrd: ['kernel'], cmdline: ['kernel'], cmdlineHex: ['kernel'] },
+      },
+    },
+    matrix: {
+      type: 'object',
+      additionalProperties: false,
+      properties: {
+        modes: { $ref: '#/$defs/list', description: 'snp (default), seves, sev' },
+        vcpus: {
+          description: 'counts and ranges: 4, "1-64", [1, "8-16"]; required for snp and seves',
+          title: 'vCPU counts and ranges like 4, "1-64" or [1, "8-16"]',
+          oneOf: [
+            { type: 'integer', minimum: 1, maximum: 512 },
+            { type: 'string', maxLength: 4096, pattern: '^\\s*\\d+(-\\d+)?(\\s*,\\s*\\d+(-\\d+)?)*\\s*$' },
+            { type: 'array', minItems: 1, maxItems: LIST_MAX, items: { oneOf: [{ type: 'integer', minimum: 1, maximum: 512 }, { type: 'string', pattern: '^\\d+(-\\d+)?$' }] } },
+          ],
+        },
+        vcpuTypes: { $ref: '#/$defs/list', description: 'QEMU -cpu models (see docs/cli.md) or "all"' },
+        vcpuSigs: { $ref: '#/$defs/uintList', description: 'CPUID signatures, 0..0xffffffff' },
+        vmmTypes: { $ref: '#/$defs/list', description: 'QEMU (default), ec2, gce' },
+        vmsaProfiles: { $ref: '#/$defs/list', description: 'kvm-init2, kvm-legacy, ec2-2026, ec2-legacy, gce; VMMs without a listed profile use their default' },
+        guestFeatures: { $ref: '#/$defs/uintList', description: 'SNP SEV_FEATURES values; default ["0x1"]' },
+        policies: { $ref: '#/$defs/uintList', description: 'guest policies carried into entries and ID blocks (not part of the measurement)' },
+        hostData: { $ref: '#/$defs/list', description: 'HOST_DATA values, 32 bytes hex, carried into entries' },
+      },
+    },
+    idBlock: {
+      type: 'object',
+      additionalProperties: false,
+      required: ['idKey'],
+      description: 'sign an ID block for every SNP entry (RFC 6979: reproducible)',
+      properties: {
+        idKey: { type: 'string', minLength: 1, title: 'a file name', description: 'P-384 private key, PEM or DER (SEC1/PKCS#8, possibly encrypted)' },
+        authorKey: { type: 'string', minLength: 1, title: 'a file name' },
+        familyId: { type: 'string', pattern: '^(0x)?[0-9a-fA-F]{32}$', title: '16 bytes as 32 hex digits' },
+        imageId: { type: 'string', pattern: '^(0x)?[0-9a-fA-F]{32}$', title: '16 bytes as 32 hex digits' },
+        guestSvn: { type: 'integer', minimum: 0, maximum: 4294967295, title: 'an integer within 0..2^32-1' },
+        passphraseFile: { type: 'string', minLength: 1, title: 'a file name' },
+        passphraseEnv: { type: 'string', minLength: 1, title: 'an environment variable name' },
+      },
+    },
+  },
+  $defs: {
+    list: {
+      title: 'a list of strings, or one comma-separated string',
+      oneOf: [{ type: 'string', maxLength: 65536 }, { type: 'array', minItems: 1, maxItems: LIST_MAX, items: { type: 'string' } }],
+    },
+    uintList: {
+      title: 'a list of unsigned integers (decimal, 0x hex, 0b, 0o), or one comma-separated string',
+      oneOf: [
+        { type: 'string', maxLength: 65536 },
+        { type: 'array', minItems: 1, maxItems: LIST_MAX, items: { oneOf: [{ type: 'string', pattern: '^(0[xX][0-9a-fA-F]+|0[bB][01]+|0[oO][0-7]+|[0-9]+)$' }, { type: 'integer', minimum: 0 }] } },
+      ],
+    },
+  },
+};
