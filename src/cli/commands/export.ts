@@ -1,7 +1,7 @@
 /** `prelaunch export --to FORMAT DOCUMENT`: a golden document in the shape a consumer takes. */
 import { OptionError, PrelaunchError } from '../../errors.js';
 import type { GoldenDocument } from '../../golden/engine.js';
-import { readFileBytes, writeFileAtomic, writeStdout } from '../io.js';
+import { LIMITS, Outputs, readInput, writeStdout } from '../io.js';
 
 export const EXPORT_TARGETS = ['trustee', 'go-sev-guest', 'snpguest', 'in-toto', 'corim', 'qemu', 'libvirt'] as const;
 export type ExportTarget = (typeof EXPORT_TARGETS)[number];
@@ -15,9 +15,11 @@ export interface ExportFlags {
 }
 
 export async function runExport(docFile: string, f: ExportFlags): Promise<void> {
+  const outputs = new Outputs();
+  if (f.output) outputs.add(f.output, '--output');
   let doc: GoldenDocument;
   try {
-    doc = JSON.parse(new TextDecoder().decode(readFileBytes(docFile, 'golden document'))) as GoldenDocument;
+    doc = JSON.parse(new TextDecoder().decode(readInput(docFile, 'export', LIMITS.goldenDocument, 'a golden document'))) as GoldenDocument;
   } catch (e) {
     if (e instanceof PrelaunchError) throw e;
     throw new PrelaunchError('ERR_MALFORMED', `${docFile}: not a JSON golden document`);
@@ -55,6 +57,8 @@ export async function runExport(docFile: string, f: ExportFlags): Promise<void> 
     default:
       throw new OptionError('--to', `unknown export ${String(f.to)} (${EXPORT_TARGETS.join(', ')})`);
   }
-  if (f.output) writeFileAtomic(f.output, out);
-  else writeStdout(out);
+  if (f.output) {
+    outputs.write(f.output, out, '--output');
+    outputs.commit();
+  } else writeStdout(out);
 }

@@ -15,7 +15,7 @@ import { reportFromBinary, reportFromJson } from '../../formats/snp/attestation-
 import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
 import { VERSION } from '../../version.js';
 import { intOption } from '../numbers.js';
-import { OpenFiles, readFileBytes, writeFileAtomic, type FileSource, writeStdout } from '../io.js';
+import { LIMITS, OpenFiles, Outputs, readInput, type FileSource, writeStdout } from '../io.js';
 import type { SigningFlags } from '../signing-options.js';
 import { GOLDEN_WORKER_ARG } from '../golden-worker.js';
 
@@ -134,7 +134,7 @@ function progressBar(): ((done: number, total: number) => void) | undefined {
 async function runCheck(reportFile: string, docFile: string | undefined, f: GoldenFlags): Promise<void> {
   if (!docFile) throw new OptionError('--check', 'usage: prelaunch golden --check REPORT reference-values.json');
   const dec = new TextDecoder();
-  const docText = dec.decode(readFileBytes(docFile, 'golden document'));
+  const docText = dec.decode(readInput(docFile, 'golden --check', LIMITS.goldenDocument, 'a golden document'));
   let doc: GoldenDocument;
   try {
     doc = JSON.parse(docText) as GoldenDocument;
@@ -142,7 +142,7 @@ async function runCheck(reportFile: string, docFile: string | undefined, f: Gold
     throw new PrelaunchError('ERR_MALFORMED', `${docFile}: not a JSON golden document`);
   }
   if (!Array.isArray(doc.entries)) throw new PrelaunchError('ERR_MALFORMED', `${docFile}: no entries array (not a prelaunch golden document)`);
-  const raw = readFileBytes(reportFile, '--check');
+  const raw = readInput(reportFile, '--check', LIMITS.attestationReport, 'an attestation report');
   let report;
   const text = dec.decode(raw.subarray(0, 64)).trimStart();
   if (text.startsWith('{')) {
@@ -194,6 +194,7 @@ export async function computeGoldenJob(job: GoldenJob, onProgress?: (done: numbe
   const signer = manifest.idBlock ? await idBlockSigner(manifest.idBlock, baseDir, job.manifestFile ? `${job.manifestFile}: idBlock.` : '--') : null;
   const files = new OpenFiles();
   const open = (p: string, key: string): FileSource => files.open(p, key, baseDir);
+  const openBoot = (p: string, key: string): FileSource => files.open(p, key, baseDir, LIMITS.bootStream, 'a kernel or initrd given as a stream');
   try {
     const artifacts: GoldenArtifact[] = job.artifacts.map((i) => {
       const a = manifest.artifacts[i]!;
@@ -202,9 +203,9 @@ export async function computeGoldenJob(job: GoldenJob, onProgress?: (done: numbe
         kind: 'ovmf',
         firmware: open(a.firmware, `artifacts[${i}].firmware`),
         firmwarePath: a.firmware,
-        kernel: a.kernel ? open(a.kernel, `artifacts[${i}].kernel`) : null,
+        kernel: a.kernel ? openBoot(a.kernel, `artifacts[${i}].kernel`) : null,
         kernelPath: a.kernel,
-        initrd: a.initrd ? open(a.initrd, `artifacts[${i}].initrd`) : null,
+        initrd: a.initrd ? openBoot(a.initrd, `artifacts[${i}].initrd`) : null,
         initrdPath: a.initrd,
         cmdline: a.cmdline,
       };
@@ -259,10 +260,12 @@ export async function goldenWorkerMain(job: GoldenJob, post: (m: unknown) => voi
 export async function runGolden(manifestFile: string | undefined, f: GoldenFlags): Promise<void> {
   if (f.check !== undefined) return runCheck(f.check, manifestFile, f);
   if (manifestFile && f.ovmf) throw new OptionError('--ovmf', 'give either a MANIFEST or --ovmf with matrix flags, not both');
+  const outputs = new Outputs();
+  if (f.output) outputs.add(f.output, '--output');
   let manifest: GoldenManifest;
   let baseDir = '.';
   if (manifestFile) {
-    manifest = parseManifestText(new TextDecoder().decode(readFileBytes(manifestFile, 'manifest')), manifestFile);
+    manifest = parseManifestText(new TextDecoder().decode(readInput(manifestFile, 'golden', LIMITS.manifest, 'a golden manifest')), manifestFile);
     baseDir = path.dirname(manifestFile);
   } else {
     manifest = manifestFromFlags(f);
@@ -295,6 +298,12 @@ export async function runGolden(manifestFile: string | undefined, f: GoldenFlags
   }
   if (f.timestamp) doc = { schema: doc.schema, tool: doc.tool, generated: new Date().toISOString(), artifacts: doc.artifacts, entries: doc.entries };
   const text = serializeGolden(doc);
-  if (f.output) writeFileAtomic(f.output, text);
-  else writeStdout(text);
+  if (f.output) {
+    try {
+      outputs.write(f.output, text, '--output');
+      outputs.commit();
+    } finally {
+      outputs.abort();
+    }
+  } else writeStdout(text);
 }

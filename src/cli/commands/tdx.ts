@@ -17,7 +17,7 @@ import { diffRtmrs, predictRtmrs, replayCcel, type AcpiBlobs, type RtmrValues } 
 import { pageOrderForQemuVersion, requireTdxMetadata, type TdxPageOrder } from '../../plan/tdx.js';
 import { renderReplay, renderRtmrDiff, renderTdxReport, replayJson, tdxReportJson, type TdxPolicyFields } from '../../report/tdx-report.js';
 import { VERSION } from '../../version.js';
-import { OpenFiles, readFileBytes, writeFileAtomic, type FileSource, writeStdout } from '../io.js';
+import { LIMITS, OpenFiles, Outputs, readInput, type FileSource, writeStdout } from '../io.js';
 import { intOption } from '../numbers.js';
 
 export interface TdxFlags {
@@ -89,11 +89,13 @@ function readAcpiDir(dir: string): AcpiBlobs {
   const pick = (key: keyof AcpiBlobs): Uint8Array => {
     for (const rel of ACPI_FILES[key]) {
       const p = path.join(dir, rel);
+      let isFile = false;
       try {
-        if (fs.statSync(p).isFile()) return readFileBytes(p, '--acpi-dir');
+        isFile = fs.statSync(p).isFile();
       } catch {
         /* try the next name */
       }
+      if (isFile) return readInput(p, '--acpi-dir', LIMITS.acpiBlob, 'an ACPI fw_cfg blob', { regularOnly: true });
     }
     throw new OptionError('--acpi-dir', `${dir} has none of ${ACPI_FILES[key].join(', ')}`);
   };
@@ -115,10 +117,13 @@ export async function runTdx(f: TdxFlags): Promise<void> {
     mrowner: mr48('--mrowner', f.mrowner),
     mrownerconfig: mr48('--mrownerconfig', f.mrownerconfig),
   };
+  const out = new Outputs();
+  if (f.ccelOut !== undefined) out.add(f.ccelOut, '--ccel-out');
   const acpi = f.acpiDir !== undefined ? readAcpiDir(f.acpiDir) : null;
   const backend = await loadHashBackend(f.hashBackend);
   const files = new OpenFiles();
   const open = (file: string, flag: string): FileSource => files.open(file, flag);
+  const openBoot = (file: string, flag: string): FileSource => files.open(file, flag, undefined, LIMITS.bootStream, 'a kernel or initrd given as a stream');
   try {
     const fw = open(f.firmware, '--firmware');
     const img = parseOvmf(fw);
@@ -133,7 +138,7 @@ export async function runTdx(f: TdxFlags): Promise<void> {
         acpi,
         hashBackend: backend,
         directBoot: f.kernel !== undefined
-          ? { kernel: open(f.kernel, '--kernel'), initrd: f.initrd !== undefined ? open(f.initrd, '--initrd') : null, append: f.append ?? null, qemuKernelPatch: f.kernelPatch !== false }
+          ? { kernel: openBoot(f.kernel, '--kernel'), initrd: f.initrd !== undefined ? openBoot(f.initrd, '--initrd') : null, append: f.append ?? null, qemuKernelPatch: f.kernelPatch !== false }
           : null,
       });
       if (!acpi) warnings.push('RTMR0 is incomplete: the ACPI events are defined by the VMM; supply the fw_cfg blobs with --acpi-dir');
@@ -141,7 +146,7 @@ export async function runTdx(f: TdxFlags): Promise<void> {
       if (f.ccelOut !== undefined) {
         const unknown = rtmr.events.filter((e) => !e.digest);
         if (unknown.length) throw new OptionError('--ccel-out', `${unknown.length} event digests are unknown (supply --acpi-dir)`);
-        writeFileAtomic(f.ccelOut, encodeCcel(rtmr.events.map((e) => ({ mrIndex: e.rtmr + 1, eventType: e.eventType, sha384: e.digest!, data: e.data })), { areaSize: 0x10000 }));
+        out.write(f.ccelOut, encodeCcel(rtmr.events.map((e) => ({ mrIndex: e.rtmr + 1, eventType: e.eventType, sha384: e.digest!, data: e.data })), { areaSize: 0x10000 }), '--ccel-out');
       }
     }
     const report = {
@@ -155,15 +160,17 @@ export async function runTdx(f: TdxFlags): Promise<void> {
       rtmr,
       warnings,
     };
+    out.commit();
     writeStdout(f.json ? JSON.stringify(tdxReportJson(report), null, 2) + '\n' : renderTdxReport(report));
   } finally {
     files.close();
+    out.abort();
   }
 }
 
 export async function runTdxReplay(file: string, opts: { json?: boolean; hashBackend?: HashBackendName }): Promise<void> {
   const backend = await loadHashBackend(opts.hashBackend ?? 'node');
-  const rep = replayCcel(readFileBytes(file, 'tdx replay'), { hashBackend: backend, name: file });
+  const rep = replayCcel(readInput(file, 'tdx replay', LIMITS.ccel, 'a CCEL event log'), { hashBackend: backend, name: file });
   writeStdout(opts.json ? JSON.stringify(replayJson(rep, file), null, 2) + '\n' : renderReplay(rep, file));
 }
 
@@ -172,7 +179,7 @@ interface PredictedDoc { rtmrs?: Array<{ index: number; events: Array<{ rtmr: nu
 export async function runTdxDiff(predictedFile: string, ccelFile: string, opts: { json?: boolean }): Promise<void> {
   let doc: PredictedDoc;
   try {
-    doc = JSON.parse(new TextDecoder().decode(readFileBytes(predictedFile, 'tdx diff'))) as PredictedDoc;
+    doc = JSON.parse(new TextDecoder().decode(readInput(predictedFile, 'tdx diff', LIMITS.tdxPrediction, 'a tdx --json prediction'))) as PredictedDoc;
   } catch (e) {
     if (e instanceof PrelaunchError) throw e;
     throw new OptionError('tdx diff', `${predictedFile} is not JSON (write it with \`prelaunch tdx … --memory … --json\`)`);
@@ -182,7 +189,7 @@ export async function runTdxDiff(predictedFile: string, ccelFile: string, opts: 
   for (const e of predicted) {
     if (typeof e.rtmr !== 'number' || !(e.rtmr >= 0 && e.rtmr <= 3) || (e.digest !== null && typeof e.digest !== 'string')) throw new OptionError('tdx diff', `${predictedFile}: malformed event ${JSON.stringify(e).slice(0, 80)}`);
   }
-  const rep = replayCcel(readFileBytes(ccelFile, 'tdx diff'), { name: ccelFile });
+  const rep = replayCcel(readInput(ccelFile, 'tdx diff', LIMITS.ccel, 'a CCEL event log'), { name: ccelFile });
   const d = diffRtmrs(predicted, rep);
   writeStdout(opts.json ? JSON.stringify(d, null, 2) + '\n' : renderRtmrDiff(d));
   if (d.first) process.exitCode = 1;
