@@ -132,6 +132,14 @@ interface OpenInput {
   close(): void;
 }
 
+/** The descriptor `file` names when it is /dev/stdin or /dev/fd/N (/proc/self/fd/N), else null. */
+function inheritedFd(file: string): number | null {
+  if (process.platform === 'win32') return null;
+  if (file === '/dev/stdin') return 0;
+  const m = /^\/(?:dev|proc\/self)\/fd\/(\d{1,9})$/.exec(file);
+  return m ? Number(m[1]) : null;
+}
+
 function openInput(file: string, flag: string, o: InputOptions = {}, verb = 'cannot read'): OpenInput {
   const what = `${flag}: ${verb}`;
   if (o.stdin && file === '-') {
@@ -142,6 +150,20 @@ function openInput(file: string, flag: string, o: InputOptions = {}, verb = 'can
     }
     // stdin is read from where it stands (a redirected regular file may be positioned)
     return { fd: 0, size: null, close: () => {} };
+  }
+  const inherited = inheritedFd(file);
+  if (inherited !== null) {
+    // /dev/stdin, /dev/fd/N: the descriptor itself (a pipe from a Node parent is a socket,
+    // which cannot be opened by path)
+    let fst: fs.Stats;
+    try {
+      fst = fs.fstatSync(inherited);
+    } catch (e) {
+      throw ioError(what, file, e);
+    }
+    if (fst.isDirectory()) throw new PrelaunchError('ERR_IO', `${what} ${file}: is a directory`, { file });
+    if (!fst.isFile() && o.regularOnly) throw new PrelaunchError('ERR_IO', `${what} ${file}: is ${kindOf(fst)}; a regular file is needed here`, { file });
+    return { fd: inherited, size: fst.isFile() ? fst.size : null, close: () => {} };
   }
   let st: fs.Stats;
   try {
@@ -363,9 +385,9 @@ function spoolStream(fd: number, file: string, flag: string, maxBytes: number, w
       try {
         if (tmpFd < 0) {
           const p = path.join(os.tmpdir(), `.prelaunch-stream.${process.pid}.${Date.now().toString(36)}${Math.random().toString(36).slice(2, 8)}.tmp`);
-          tmpFd = fs.openSync(p, 'wx+', 0o600);
           tmpPath = p;
           trackTemp(p);
+          tmpFd = fs.openSync(p, 'wx+', 0o600);
           try {
             fs.unlinkSync(p); // POSIX: the data lives while the descriptor is open
             untrackTemp(p);
@@ -513,7 +535,8 @@ export function checkOutputTarget(file: string, flag: string): Target {
   try {
     st = fs.statSync(real);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'ENOENT') throw writeError(flag, file, e);
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code !== 'ENOENT' && code !== 'ENOTDIR') throw writeError(flag, file, e);
   }
   if (st?.isDirectory()) throw new PrelaunchError('ERR_IO', `${flag}: cannot write ${file}: is a directory (give a file name)`, { file });
   if (st && !st.isFile()) return { file, flag, real, direct: true };
@@ -564,21 +587,22 @@ interface Staged {
  * whatever was staged and not committed.
  */
 export class Outputs {
+  /** by the path written (symlinks resolved) */
   private readonly targets = new Map<string, Target>();
   private readonly staged: Staged[] = [];
   private done = false;
 
   /** Check `file` now (directory exists, not a directory…). Two flags naming one file are refused. */
   add(file: string, flag: string): void {
-    const t = checkOutputTarget(file, flag);
-    const prev = [...this.targets.values()].find((x) => x.real === t.real && x.file !== file);
-    if (prev && !t.direct) throw new PrelaunchError('ERR_INVALID_OPTION', `${flag}: ${file} is also the output of ${prev.flag}`, { option: flag });
-    if (!this.targets.has(file)) this.targets.set(file, t);
+    this.target(file, flag);
   }
 
   private target(file: string, flag: string): Target {
-    if (!this.targets.has(file)) this.add(file, flag);
-    return this.targets.get(file)!;
+    const t = checkOutputTarget(file, flag);
+    const prev = this.targets.get(t.real);
+    if (prev && prev.flag !== flag && !t.direct) throw new PrelaunchError('ERR_INVALID_OPTION', `${flag}: ${file} is also the output of ${prev.flag}`, { option: flag });
+    if (!prev) this.targets.set(t.real, t);
+    return prev ?? t;
   }
 
   /** Stage `data` for `file` (a temporary file now; a direct target at commit). */
@@ -593,8 +617,8 @@ export class Outputs {
     this.staged.push(entry);
     let fd = -1;
     try {
+      trackTemp(tmp); // before the file exists: a signal can never leave it behind
       fd = fs.openSync(tmp, 'w', 0o666);
-      trackTemp(tmp);
       writeAll(fd, typeof data === 'string' ? Buffer.from(data, 'utf8') : data);
       fs.closeSync(fd);
       fd = -1;
@@ -610,13 +634,13 @@ export class Outputs {
     const t = this.target(file, flag);
     const entry: Staged = { target: t, tmp: t.direct ? null : tempNameFor(t.real), data: null, open: true };
     let fd: number;
+    if (entry.tmp) trackTemp(entry.tmp); // before the file exists: a signal can never leave it behind
+    this.staged.push(entry);
     try {
       fd = t.direct ? fs.openSync(t.real, fs.constants.O_WRONLY | fs.constants.O_APPEND) : fs.openSync(entry.tmp!, 'w', 0o666);
     } catch (e) {
       throw writeError(flag, file, e);
     }
-    if (entry.tmp) trackTemp(entry.tmp);
-    this.staged.push(entry);
     let buf: string[] = [];
     let size = 0;
     const closeFd = (): void => {
