@@ -265,6 +265,14 @@ export function readInput(file: string, flag: string, maxBytes: number, what: st
   }
 }
 
+/**
+ * {@link readInput} with a default cap, for callers that have not picked one from their
+ * format yet (prefer readInput with a cap from {@link LIMITS}).
+ */
+export function readFileBytes(file: string, flag: string, maxBytes = 64 * MiB, what = 'this input'): Uint8Array {
+  return readInput(file, flag, maxBytes, what);
+}
+
 /** The size of `file` (a regular file's from fstat; a stream's by reading it, up to `maxBytes`). */
 export function inputSize(file: string, flag: string, maxBytes: number, what: string): number {
   const input = openInput(file, flag);
@@ -727,12 +735,16 @@ export class Outputs {
 }
 
 function stderrSink(flag: string): TextSink {
+  let closed = false;
   return {
     write(l) {
+      if (closed) return;
       try {
         writeAll(2, Buffer.from(l + '\n', 'utf8'));
       } catch (e) {
-        throw writeError(flag, 'standard error', e);
+        // a reader that has gone (`--trace - 2>&1 | head`) ends the trace quietly, as on stdout
+        if ((e as NodeJS.ErrnoException).code === 'EPIPE') closed = true;
+        else throw writeError(flag, 'standard error', e);
       }
     },
     close() {},
