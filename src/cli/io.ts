@@ -632,6 +632,9 @@ export class Outputs {
       fd = -1;
     } catch (e) {
       if (fd >= 0) try { fs.closeSync(fd); } catch { /* closed */ }
+      try { fs.rmSync(tmp, { force: true }); } catch { /* gone */ }
+      untrackTemp(tmp);
+      entry.tmp = null;
       throw writeError(t.flag, t.file, e);
     }
   }

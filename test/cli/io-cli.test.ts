@@ -50,6 +50,18 @@ describe('bounded reads and clear refusals (items 11, 12)', () => {
     expect(line).toBe('error: tdx replay /dev/zero: larger than 64 MiB, the most prelaunch reads for a CCEL event log');
   });
 
+  it('--from-measure - on an endless stdin (/dev/urandom) stops at its cap', () => {
+    const urandom = fs.openSync('/dev/urandom', 'r');
+    try {
+      const key = path.join(PROJECT, 'test/vectors/keys/igvm/id_key.pem');
+      const r = spawnSync(process.execPath, [CLI_BUNDLE, 'id-block', '--from-measure', '-', '--id-key', key], { stdio: [urandom, 'pipe', 'pipe'], encoding: 'utf8', timeout: 20_000 });
+      const line = expectCleanError({ code: r.status ?? -1, signal: r.signal, stdout: r.stdout, stderr: r.stderr }, 1);
+      expect(line).toBe('error: --from-measure standard input: larger than 1 MiB, the most prelaunch reads for `prelaunch measure` output');
+    } finally {
+      fs.closeSync(urandom);
+    }
+  });
+
   it('trace diff of two empty files is an error, not "identical"', () => {
     const line = expectCleanError(runCli(['trace', 'diff', '/dev/null', '/dev/null']), 1);
     expect(line).toBe('error: trace diff: /dev/null is empty, not a --trace file');

@@ -58,7 +58,11 @@ export async function runExport(docFile: string, f: ExportFlags): Promise<void> 
       throw new OptionError('--to', `unknown export ${String(f.to)} (${EXPORT_TARGETS.join(', ')})`);
   }
   if (f.output) {
-    outputs.write(f.output, out, '--output');
-    outputs.commit();
+    try {
+      outputs.write(f.output, out, '--output');
+      outputs.commit();
+    } finally {
+      outputs.abort();
+    }
   } else writeStdout(out);
 }
