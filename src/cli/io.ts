@@ -273,6 +273,11 @@ export function readFileBytes(file: string, flag: string, maxBytes = 64 * MiB, w
   return readInput(file, flag, maxBytes, what);
 }
 
+/** {@link inputSize} with the --vars-file cap (for callers on other branches). */
+export function fileSize(file: string, flag: string): number {
+  return inputSize(file, flag, LIMITS.varsFile, 'an input whose size is used');
+}
+
 /** The size of `file` (a regular file's from fstat; a stream's by reading it, up to `maxBytes`). */
 export function inputSize(file: string, flag: string, maxBytes: number, what: string): number {
   const input = openInput(file, flag);
@@ -752,6 +757,27 @@ function stderrSink(flag: string): TextSink {
     },
     close() {},
     discard() {},
+  };
+}
+
+/**
+ * A text output on its own (`-` is stderr): checked now, committed on `close()`, removed by
+ * `discard()`. Commands with several outputs use one {@link Outputs} instead.
+ */
+export function textSink(target: string, flag = '--trace'): TextSink {
+  const out = new Outputs();
+  if (target !== '-') out.add(target, flag);
+  const sink = out.textSink(target, flag);
+  return {
+    write: (l) => sink.write(l),
+    close() {
+      sink.close();
+      out.commit();
+    },
+    discard() {
+      sink.discard();
+      out.abort();
+    },
   };
 }
 

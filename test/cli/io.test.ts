@@ -12,7 +12,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PrelaunchError } from '../../src/errors.js';
-import { LIMITS, Outputs, checkOutputTarget, inputSize, liveTemporaryFiles, openFileSource, readInput, writeFileAtomic } from '../../src/cli/io.js';
+import { LIMITS, Outputs, checkOutputTarget, inputSize, liveTemporaryFiles, openFileSource, readInput, textSink, writeFileAtomic } from '../../src/cli/io.js';
 import { PROJECT } from '../support/cli.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prelaunch-io-'));
@@ -227,6 +227,19 @@ describe('Outputs: one transaction per command', () => {
     expect(e.code).toBe('ERR_IO');
     expect(e.message).toBe('--trace: cannot write /dev/full: no space left on the device');
     out.abort();
+  });
+
+  it('textSink on its own: committed by close, nothing left by discard; a directory is refused up front', () => {
+    const a = textSink(t('solo.trace'));
+    a.write('# one');
+    a.close();
+    expect(fs.readFileSync(t('solo.trace'), 'utf8')).toBe('# one\n');
+    const b = textSink(t('dropped.trace'));
+    b.write('# two');
+    b.discard();
+    expect(fs.existsSync(t('dropped.trace'))).toBe(false);
+    expect(fs.readdirSync(tmp).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+    expect(ioError(() => textSink(tmp)).message).toBe(`--trace: cannot write ${tmp}: is a directory (give a file name)`);
   });
 
   it('a text sink to a file is staged, then committed', () => {
