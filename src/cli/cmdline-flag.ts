@@ -4,10 +4,9 @@
  * not UTF-8 with U+FFFD, so the bytes of a non-UTF-8 `--append` are lost before prelaunch sees
  * them: an argument holding U+FFFD is refused, and `--append-file` passes exact bytes.
  */
-import * as fs from 'node:fs';
 import { OptionError } from '../errors.js';
 import { cmdlineBytes, type KernelCmdline } from '../formats/linux/cmdline.js';
-import { readFileBytes } from './io.js';
+import { readInput } from './io.js';
 
 /** Larger command-line files are refused before they are read (Linux takes at most a few KiB). */
 export const MAX_CMDLINE_FILE = 1 << 20;
@@ -31,15 +30,7 @@ export function checkArgvCmdline(text: string, flag: string, fileFlag: string): 
 
 /** The exact bytes of a command-line file. The file is the command line: a trailing newline is part of it. */
 export function readCmdlineFile(file: string, flag: string): Uint8Array {
-  try {
-    const st = fs.statSync(file);
-    if (st.isFile() && st.size > MAX_CMDLINE_FILE) throw new OptionError(flag, `${file} is ${st.size} bytes; a kernel command line file may hold at most ${MAX_CMDLINE_FILE}`);
-  } catch (e) {
-    if (e instanceof OptionError) throw e;
-    // readFileBytes reports a missing or unreadable file
-  }
-  const bytes = readFileBytes(file, flag);
-  if (bytes.length > MAX_CMDLINE_FILE) throw new OptionError(flag, `${file} holds more than ${MAX_CMDLINE_FILE} bytes; a kernel command line file may hold at most that`);
+  const bytes = readInput(file, flag, MAX_CMDLINE_FILE, 'a kernel command line file');
   cmdlineBytes(bytes, `${flag} ${file}`);
   return bytes;
 }

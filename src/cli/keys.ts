@@ -6,10 +6,9 @@
  * Messages name the file and the problem, never key bytes.
  */
 import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
-import * as fs from 'node:fs';
 import { OptionError, PrelaunchError } from '../errors.js';
 import type { EcPoint } from '../sign/ecdsa-p384.js';
-import { readFileBytes } from './io.js';
+import { LIMITS, readInput } from './io.js';
 
 export interface Passphrase {
   /** file holding the passphrase (first line) */
@@ -29,12 +28,7 @@ function readPassphrase(p: Passphrase | undefined): string | null {
   if (!p) return null;
   if (p.file !== undefined && p.env !== undefined) throw new OptionError('--passphrase-file', 'give --passphrase-file or --passphrase-env, not both');
   if (p.file !== undefined) {
-    let text: string;
-    try {
-      text = fs.readFileSync(p.file, 'utf8');
-    } catch {
-      throw new PrelaunchError('ERR_IO', `--passphrase-file: cannot read ${p.file}`, { file: p.file });
-    }
+    const text = Buffer.from(readInput(p.file, '--passphrase-file', LIMITS.passphrase, 'a passphrase file')).toString('utf8');
     const first = text.split(/\r?\n/)[0] ?? '';
     if (!first) throw new OptionError('--passphrase-file', `${p.file} is empty`);
     return first;
@@ -73,9 +67,16 @@ export interface LoadedPrivateKey {
   publicKey: EcPoint;
 }
 
-/** Load a P-384 private key from `file` (PEM or DER; encrypted with a passphrase). */
-export function loadPrivateKey(file: string, flag: string, pass?: Passphrase): LoadedPrivateKey {
-  const bytes = readFileBytes(file, flag);
+/** The bytes of a key file (PEM or DER), capped at {@link LIMITS.key}. */
+export function readKeyFile(file: string, flag: string): Uint8Array {
+  return readInput(file, flag, LIMITS.key, 'a key file');
+}
+
+/**
+ * Load a P-384 private key from `file` (PEM or DER; encrypted with a passphrase). `bytes`:
+ * the file's contents when already read (a pipe can be read only once).
+ */
+export function loadPrivateKey(file: string, flag: string, pass?: Passphrase, bytes: Uint8Array = readKeyFile(file, flag)): LoadedPrivateKey {
   const buf = Buffer.from(bytes);
   const pem = isPem(bytes);
   const text = pem ? buf.toString('latin1') : '';
@@ -122,10 +123,10 @@ export function loadPrivateKey(file: string, flag: string, pass?: Passphrase): L
 
 /** Load a P-384 public key: SPKI PEM/DER, or a private key (its public half; encrypted ones need the passphrase). */
 export function loadPublicKey(file: string, flag: string, pass?: Passphrase): EcPoint {
-  const bytes = readFileBytes(file, flag);
+  const bytes = readKeyFile(file, flag);
   const buf = Buffer.from(bytes);
   const pem = isPem(bytes);
-  if (pem && /PRIVATE KEY-----/.test(buf.toString('latin1'))) return loadPrivateKey(file, flag, pass).publicKey;
+  if (pem && /PRIVATE KEY-----/.test(buf.toString('latin1'))) return loadPrivateKey(file, flag, pass, bytes).publicKey;
   const attempts: Parameters<typeof createPublicKey>[0][] = pem
     ? [{ key: buf, format: 'pem' }]
     : [{ key: buf, format: 'der', type: 'spki' }, { key: buf, format: 'der', type: 'pkcs1' }];
@@ -142,7 +143,7 @@ export function loadPublicKey(file: string, flag: string, pass?: Passphrase): Ec
   if (!pem) {
     // a DER private key?
     try {
-      return loadPrivateKey(file, flag, pass).publicKey;
+      return loadPrivateKey(file, flag, pass, bytes).publicKey;
     } catch { /* fall through to the public-key message */ }
   }
   throw new PrelaunchError('ERR_KEY', `${flag} ${file}: not a readable public key (expected PEM 'PUBLIC KEY' or DER SubjectPublicKeyInfo, as 'openssl ec -pubout' writes)`, { file });

@@ -2,7 +2,7 @@
 import { OptionError } from '../../errors.js';
 import { parseGoldenDocument } from '../../golden/document.js';
 import type { GoldenDocument } from '../../golden/engine.js';
-import { readFileBytes, writeFileAtomic, writeStdout } from '../io.js';
+import { LIMITS, Outputs, readInput, writeStdout } from '../io.js';
 import { intOption } from '../numbers.js';
 
 export const EXPORT_TARGETS = ['trustee', 'go-sev-guest', 'snpguest', 'in-toto', 'corim', 'qemu', 'libvirt'] as const;
@@ -30,7 +30,9 @@ export async function runExport(docFile: string, f: ExportFlags): Promise<void> 
   for (const [key, flag, targets] of TARGET_FLAGS) {
     if (f[key] !== undefined && !targets.includes(f.to)) throw new OptionError(flag, `only used by --to ${targets.join(' or ')} (not ${f.to})`);
   }
-  const doc = parseGoldenDocument(new TextDecoder().decode(readFileBytes(docFile, 'golden document')), docFile);
+  const outputs = new Outputs();
+  if (f.output) outputs.add(f.output, '--output');
+  const doc = parseGoldenDocument(new TextDecoder().decode(readInput(docFile, 'export', LIMITS.goldenDocument, 'a golden document')), docFile);
   const { selectEntries } = await import('../../export/select.js');
   const entries = selectEntries(doc.entries, f.select);
   const selected: GoldenDocument = { ...doc, entries };
@@ -66,6 +68,12 @@ export async function runExport(docFile: string, f: ExportFlags): Promise<void> 
     default:
       throw new OptionError('--to', `unknown export ${String(f.to)} (${EXPORT_TARGETS.join(', ')})`);
   }
-  if (f.output) writeFileAtomic(f.output, out);
-  else writeStdout(out);
+  if (f.output) {
+    try {
+      outputs.write(f.output, out, '--output');
+      outputs.commit();
+    } finally {
+      outputs.abort();
+    }
+  } else writeStdout(out);
 }

@@ -20,7 +20,7 @@ import { reportFromBinary, reportFromJson } from '../../formats/snp/attestation-
 import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
 import { VERSION } from '../../version.js';
 import { intOption } from '../numbers.js';
-import { OpenFiles, readFileBytes, writeFileAtomic, type FileSource, writeStdout } from '../io.js';
+import { LIMITS, OpenFiles, Outputs, readInput, type FileSource, writeStdout } from '../io.js';
 import type { SigningFlags } from '../signing-options.js';
 import { GOLDEN_WORKER_ARG } from '../golden-worker.js';
 import { cmdlineFromFlags, trailingNewlineWarning } from '../cmdline-flag.js';
@@ -154,8 +154,8 @@ function progressBar(): ((done: number, total: number) => void) | undefined {
 async function runCheck(reportFile: string, docFile: string | undefined, f: GoldenFlags): Promise<void> {
   if (!docFile) throw new OptionError('--check', 'usage: prelaunch golden --check REPORT reference-values.json');
   const dec = new TextDecoder();
-  const doc = parseGoldenDocument(dec.decode(readFileBytes(docFile, 'golden document')), docFile);
-  const raw = readFileBytes(reportFile, '--check');
+  const doc = parseGoldenDocument(dec.decode(readInput(docFile, 'golden --check', LIMITS.goldenDocument, 'a golden document')), docFile);
+  const raw = readInput(reportFile, '--check', LIMITS.attestationReport, 'an attestation report');
   let report;
   const text = dec.decode(raw.subarray(0, 64)).trimStart();
   if (text.startsWith('{')) {
@@ -202,6 +202,7 @@ export async function computeGoldenJob(job: GoldenJob, onProgress?: (done: numbe
   const signer = manifest.idBlock ? await idBlockSigner(manifest.idBlock, baseDir, job.manifestFile ? `${job.manifestFile}: idBlock.` : '--') : null;
   const files = new OpenFiles();
   const open = (p: string, key: string): FileSource => files.open(p, key, baseDir);
+  const openBoot = (p: string, key: string): FileSource => files.open(p, key, baseDir, LIMITS.bootStream, 'a kernel or initrd given as a stream');
   try {
     const artifacts: GoldenArtifact[] = job.artifacts.map((i) => {
       const a = manifest.artifacts[i]!;
@@ -210,9 +211,9 @@ export async function computeGoldenJob(job: GoldenJob, onProgress?: (done: numbe
         kind: 'ovmf',
         firmware: open(a.firmware, `artifacts[${i}].firmware`),
         firmwarePath: a.firmware,
-        kernel: a.kernel ? open(a.kernel, `artifacts[${i}].kernel`) : null,
+        kernel: a.kernel ? openBoot(a.kernel, `artifacts[${i}].kernel`) : null,
         kernelPath: a.kernel,
-        initrd: a.initrd ? open(a.initrd, `artifacts[${i}].initrd`) : null,
+        initrd: a.initrd ? openBoot(a.initrd, `artifacts[${i}].initrd`) : null,
         initrdPath: a.initrd,
         cmdline: a.cmdline,
       };
@@ -268,10 +269,12 @@ export async function goldenWorkerMain(job: GoldenJob, post: (m: unknown) => voi
 export async function runGolden(manifestFile: string | undefined, f: GoldenFlags): Promise<void> {
   if (f.check !== undefined) return runCheck(f.check, manifestFile, f);
   if (manifestFile && f.ovmf) throw new OptionError('--ovmf', 'give either a MANIFEST or --ovmf with matrix flags, not both');
+  const outputs = new Outputs();
+  if (f.output) outputs.add(f.output, '--output');
   let manifest: GoldenManifest;
   let baseDir = '.';
   if (manifestFile) {
-    manifest = parseManifestText(decodeManifest(readFileBytes(manifestFile, 'manifest'), manifestFile), manifestFile);
+    manifest = parseManifestText(decodeManifest(readInput(manifestFile, 'golden', LIMITS.manifest, 'a golden manifest'), manifestFile), manifestFile);
     baseDir = path.dirname(manifestFile);
   } else {
     manifest = manifestFromFlags(f);
@@ -304,6 +307,12 @@ export async function runGolden(manifestFile: string | undefined, f: GoldenFlags
   }
   if (f.timestamp) doc = { schema: doc.schema, tool: doc.tool, generated: new Date().toISOString(), artifacts: doc.artifacts, entries: doc.entries };
   const text = serializeGolden(doc);
-  if (f.output) writeFileAtomic(f.output, text);
-  else writeStdout(text);
+  if (f.output) {
+    try {
+      outputs.write(f.output, text, '--output');
+      outputs.commit();
+    } finally {
+      outputs.abort();
+    }
+  } else writeStdout(text);
 }

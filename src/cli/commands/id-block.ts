@@ -21,7 +21,7 @@ import { parseDetachedSignature, type EcPoint } from '../../sign/ecdsa-p384.js';
 import {
   assembleIdAuth, buildIdBlock, idAuthSigningInputs, signIdAuth, verifyIdAuth, type IdAuthResult,
 } from '../../sign/id-block.js';
-import { readFileBytes, writeFileAtomic, writeStdout } from '../io.js';
+import { LIMITS, Outputs, checkOutputTarget, readInput, writeStdout } from '../io.js';
 import { loadPrivateKey, loadPublicKey, type Passphrase } from '../keys.js';
 import { intOption } from '../numbers.js';
 
@@ -134,12 +134,7 @@ interface ResolvedMeasurement {
 
 /** A digest from `prelaunch measure` output: its JSON document, or the printed hex/base64 line. */
 function measurementFromFile(file: string): ResolvedMeasurement {
-  let text: string;
-  try {
-    text = file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(file, 'utf8');
-  } catch {
-    throw new PrelaunchError('ERR_IO', `--from-measure: cannot read ${file}`, { file });
-  }
+  const text = Buffer.from(readInput(file, '--from-measure', LIMITS.measureOutput, '`prelaunch measure` output', { stdin: true })).toString('utf8');
   const t = text.trim();
   if (t.startsWith('{')) {
     const what = 'a prelaunch measure --json document';
@@ -221,9 +216,9 @@ function blobArg(value: string, flag: string, size: number): Uint8Array {
   const inline = fromBase64(value.trim()) ?? fromHex(value.trim().replace(/^0x/i, ''));
   if (inline && inline.length === size) return inline;
   if (!fs.existsSync(value)) {
-    throw badValue(flag, `is neither a file nor base64/hex of ${size} bytes`);
+    throw new PrelaunchError('ERR_IO', `${flag}: cannot read ${value}: no such file (and the value is not base64/hex of ${size} bytes either)`, { file: value, option: flag });
   }
-  const bytes = readFileBytes(value, flag);
+  const bytes = readInput(value, flag, LIMITS.idBlob, 'an ID block, ID auth or signature file');
   if (bytes.length === size) return bytes;
   const text = Buffer.from(bytes).toString('latin1').trim();
   const decoded = fromBase64(text) ?? fromHex(text.replace(/^0x/i, ''));
@@ -233,7 +228,7 @@ function blobArg(value: string, flag: string, size: number): Uint8Array {
 
 /** A detached signature file: DER or raw r||s, binary or as base64/hex text. */
 function signatureFile(file: string, flag: string): ReturnType<typeof parseDetachedSignature> {
-  const bytes = readFileBytes(file, flag);
+  const bytes = readInput(file, flag, LIMITS.idBlob, 'a signature file');
   let data = bytes;
   const text = Buffer.from(bytes).toString('latin1').trim();
   if (/^[A-Za-z0-9+/=\s]+$/.test(text) && bytes[0] !== 0x30) {
@@ -278,6 +273,12 @@ function launchConfig(r: IdAuthResult, f: OutputFlags, policy: bigint, launch: M
   };
 }
 
+/** Check the output files before any work (their directories exist…). */
+function checkOutputs(f: OutputFlags): void {
+  if (f.idBlockOut !== undefined) checkOutputTarget(f.idBlockOut, '--id-block-out');
+  if (f.idAuthOut !== undefined) checkOutputTarget(f.idAuthOut, '--id-auth-out');
+}
+
 function emitResult(r: IdAuthResult, f: OutputFlags, launch: MeasuredLaunch | null): void {
   const block = decodeIdBlock(r.idBlock);
   if (f.emit === undefined) {
@@ -316,8 +317,14 @@ function emitResult(r: IdAuthResult, f: OutputFlags, launch: MeasuredLaunch | nu
       `id_key_hash: ${toBase64(r.idKeyDigest)}\n` +
       `author_key: ${r.authorKeyDigest ? toBase64(r.authorKeyDigest) : 'none'}\n`;
   }
-  if (f.idBlockOut !== undefined) writeFileAtomic(f.idBlockOut, r.idBlock);
-  if (f.idAuthOut !== undefined) writeFileAtomic(f.idAuthOut, r.idAuth);
+  const outputs = new Outputs();
+  try {
+    if (f.idBlockOut !== undefined) outputs.write(f.idBlockOut, r.idBlock, '--id-block-out');
+    if (f.idAuthOut !== undefined) outputs.write(f.idAuthOut, r.idAuth, '--id-auth-out');
+    outputs.commit();
+  } finally {
+    outputs.abort();
+  }
   writeStdout(out);
 }
 
@@ -327,6 +334,7 @@ function emitResult(r: IdAuthResult, f: OutputFlags, launch: MeasuredLaunch | nu
 export async function runIdBlock(f: IdBlockFlags): Promise<void> {
   const idKeyFile = oneOf('--id-key', f.idKey, '--idkey', f.idkey);
   const authorKeyFile = oneOf('--author-key', f.authorKey, '--authorkey', f.authorkey);
+  checkOutputs(f);
   const { idBlock, launch } = idBlockFromFlags(f);
   if (idKeyFile === undefined) throw new OptionError('--id-key', 'missing: give the ID private key (PEM or DER), or use `id-block prepare` to sign elsewhere');
   const pass = passphrase(f);
@@ -344,9 +352,20 @@ export async function runIdBlockPrepare(f: PrepareFlags): Promise<void> {
   const inputs = idAuthSigningInputs({ idBlock, idPublicKey });
   const blockFile = path.join(f.outDir, 'id-block.bin');
   const keyFile = path.join(f.outDir, 'id-key.bin');
-  if (!fs.existsSync(f.outDir) || !fs.statSync(f.outDir).isDirectory()) throw new OptionError('--out-dir', `${f.outDir} is not a directory`);
-  writeFileAtomic(blockFile, inputs.idBlock);
-  writeFileAtomic(keyFile, inputs.idKey);
+  let dirStat: fs.Stats | null = null;
+  try {
+    dirStat = fs.statSync(f.outDir);
+  } catch { /* reported below */ }
+  if (!dirStat) throw new PrelaunchError('ERR_IO', `--out-dir: the directory ${f.outDir} does not exist (create it first)`, { file: f.outDir });
+  if (!dirStat.isDirectory()) throw new PrelaunchError('ERR_IO', `--out-dir: ${f.outDir} is not a directory`, { file: f.outDir });
+  const outputs = new Outputs();
+  try {
+    outputs.write(blockFile, inputs.idBlock, '--out-dir');
+    outputs.write(keyFile, inputs.idKey, '--out-dir');
+    outputs.commit();
+  } finally {
+    outputs.abort();
+  }
   if (f.json) {
     writeStdout(JSON.stringify({
       idBlockFile: blockFile,
@@ -369,6 +388,7 @@ export async function runIdBlockPrepare(f: PrepareFlags): Promise<void> {
 }
 
 export async function runIdBlockAssemble(f: AssembleFlags): Promise<void> {
+  checkOutputs(f);
   const idBlock = blobArg(f.idBlock, '--id-block', ID_BLOCK_SIZE);
   decodeIdBlock(idBlock, f.idBlock);
   if ((f.authorPubkey === undefined) !== (f.idKeySig === undefined)) {

@@ -23,7 +23,7 @@ import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
 import { measureIgvm } from '../../measure/igvm.js';
 import { signIgvm } from '../../sign/igvm.js';
 import { VERSION } from '../../version.js';
-import { openFileSource, readFileBytes, writeFileAtomic, type FileSource, writeStdout } from '../io.js';
+import { LIMITS, Outputs, openFileSource, readInput, type FileSource, writeStdout } from '../io.js';
 import { loadPrivateKey } from '../keys.js';
 import { intOption } from '../numbers.js';
 import type { SigningFlags } from '../signing-options.js';
@@ -115,15 +115,19 @@ export async function runIgvmBuild(hypervisor: string, f: IgvmBuildFlags): Promi
   const idKey = f.idKey ? loadPrivateKey(f.idKey, '--id-key', pass) : null;
   const authorKey = f.authorKey ? loadPrivateKey(f.authorKey, '--author-key', pass) : null;
 
-  const kernel = readFileBytes(f.kernel, '--kernel');
-  const bldr = f.bldr !== undefined ? readFileBytes(f.bldr, '--bldr') : null;
-  const stage1 = f.tdxStage1 !== undefined ? readFileBytes(f.tdxStage1, '--tdx-stage1') : null;
+  // both outputs are checked now and written together at the end (none if anything fails)
+  const outputs = new Outputs();
+  outputs.add(f.output, '--output');
+  if (f.manifest !== undefined) outputs.add(f.manifest, '--manifest');
+  const kernel = readInput(f.kernel, '--kernel', LIMITS.igvmBuildKernel, 'an IGVM kernel');
+  const bldr = f.bldr !== undefined ? readInput(f.bldr, '--bldr', LIMITS.igvmBuildLoader, 'a boot loader') : null;
+  const stage1 = f.tdxStage1 !== undefined ? readInput(f.tdxStage1, '--tdx-stage1', LIMITS.igvmBuildLoader, 'a boot loader') : null;
   const opened: FileSource[] = [];
   try {
     const firmware = f.firmware !== undefined ? openFileSource(f.firmware, '--firmware') : null;
     if (firmware) opened.push(firmware);
     if (firmware) refuseWrongKind(firmware, ['ovmf'], '--firmware', 'an OVMF image');
-    const filesystem = f.filesystem !== undefined ? openFileSource(f.filesystem, '--filesystem') : null;
+    const filesystem = f.filesystem !== undefined ? openFileSource(f.filesystem, '--filesystem', LIMITS.igvmStream, 'a filesystem image given as a stream') : null;
     if (filesystem) opened.push(filesystem);
 
     const result = buildIgvm({
@@ -166,7 +170,7 @@ export async function runIgvmBuild(hypervisor: string, f: IgvmBuildFlags): Promi
       }
     }
 
-    writeFileAtomic(f.output, bytes);
+    outputs.write(f.output, bytes, '--output');
     if (f.manifest !== undefined) {
       // the inputs' digests are for the manifest only (a 32 MiB filesystem is ~20 ms of SHA-256)
       const inputs: Record<string, unknown> = { kernel: { path: f.kernel, size: kernel.length, sha256: sha256(kernel) } };
@@ -188,8 +192,9 @@ export async function runIgvmBuild(hypervisor: string, f: IgvmBuildFlags): Promi
         idBlock,
         layout: layoutJson(result.layout),
       };
-      writeFileAtomic(f.manifest, JSON.stringify(doc, null, 2) + '\n');
+      outputs.write(f.manifest, JSON.stringify(doc, null, 2) + '\n', '--manifest');
     }
+    outputs.commit();
     if (f.measure && platforms) {
       for (const p of platforms) {
         const value = (p.launchDigest ?? p.mrtd ?? null) as string | null;
@@ -198,5 +203,6 @@ export async function runIgvmBuild(hypervisor: string, f: IgvmBuildFlags): Promi
     }
   } finally {
     for (const s of opened) s.close();
+    outputs.abort();
   }
 }

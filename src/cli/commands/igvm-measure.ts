@@ -16,7 +16,7 @@ import type { IgvmIdBlockCheck } from '../../sign/igvm.js';
 import { IGVM_MEASURE_PLATFORMS, measureIgvm, type IgvmMeasurePlatform } from '../../measure/igvm.js';
 import { snpTraceLine, sevTraceLine, traceHeader } from '../../report/trace.js';
 import { VERSION } from '../../version.js';
-import { openFileSource, textSink, writeStdout } from '../io.js';
+import { LIMITS, Outputs, openFileSource, writeStdout } from '../io.js';
 import { refuseWrongKind } from '../../formats/file-kind.js';
 
 export interface IgvmMeasureFlags {
@@ -39,20 +39,25 @@ export async function runIgvmMeasure(file: string, f: IgvmMeasureFlags): Promise
   if (platform === 'tdx' && f.nativeZero) throw new OptionError('--native-zero', 'applies to SEV platforms only (not tdx)');
   if (platform === 'tdx' && f.trace !== undefined) throw new OptionError('--trace', 'is available for sev-snp, sev-es and sev');
   const backend = await loadHashBackend(f.hashBackend);
-  const src = openFileSource(file, 'igvm measure');
-  const trace = f.trace !== undefined ? textSink(f.trace) : null;
+  const out = new Outputs();
+  if (f.trace !== undefined && f.trace !== '-') out.add(f.trace, '--trace');
+  const src = openFileSource(file, 'igvm measure', LIMITS.igvmStream, 'an IGVM file given as a stream');
+  let trace = null as ReturnType<Outputs['textSink']> | null;
   try {
     refuseWrongKind(src, ['igvm'], 'igvm measure', 'an IGVM file');
+    if (f.trace !== undefined) trace = out.textSink(f.trace, '--trace');
+    const sink = trace;
     const parsed = parseIgvm(src, { allowUnknown: f.allowUnknown === true });
-    if (trace) trace.write(traceHeader({ igvm: file, platform, nativeZero: f.nativeZero ? 1 : 0 }));
+    if (sink) sink.write(traceHeader({ igvm: file, platform, nativeZero: f.nativeZero ? 1 : 0 }));
     const m = measureIgvm(parsed, {
       platform,
       checkKvm: f.checkKvm === true,
       nativeZero: f.nativeZero === true,
       hashBackend: backend,
-      ...(trace ? { onPage: (e) => trace.write(snpTraceLine(e)), onPiece: (e) => trace.write(sevTraceLine(e)) } : {}),
+      ...(sink ? { onPage: (e) => sink.write(snpTraceLine(e)), onPiece: (e) => sink.write(sevTraceLine(e)) } : {}),
     });
-    trace?.close();
+    sink?.close();
+    out.commit();
     const mismatch = m.idBlock && !m.idBlock.matches && !f.ignoreIdblock;
     // beyond igvmmeasure (which compares only the digest): the signatures SNP_LAUNCH_FINISH checks
     let sigCheck: IgvmIdBlockCheck | null = null;
@@ -105,5 +110,6 @@ export async function runIgvmMeasure(file: string, f: IgvmMeasureFlags): Promise
     throw e;
   } finally {
     src.close();
+    out.abort();
   }
 }

@@ -16,8 +16,8 @@ import { formatPolicy } from '../../formats/snp/policy.js';
 import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
 import { signIgvm } from '../../sign/igvm.js';
 import { VERSION } from '../../version.js';
-import { openFileSource, readFileBytes, writeFileAtomic, writeStdout } from '../io.js';
-import { loadPrivateKey, type Passphrase } from '../keys.js';
+import { LIMITS, Outputs, openFileSource, writeStdout } from '../io.js';
+import { loadPrivateKey, readKeyFile, type Passphrase } from '../keys.js';
 import { intOption } from '../numbers.js';
 import { parseFixedBytes } from './id-block.js';
 import type { SigningFlags } from '../signing-options.js';
@@ -52,9 +52,9 @@ function sameFile(a: string, b: string): boolean {
  * igvmmeasure reads keys with `SecretKey::from_sec1_pem`: SEC1 PEM only. Unless --allow-pkcs8,
  * refuse what it refuses, so a key that works here works there too.
  */
-function checkKeyForm(file: string, flag: string, allowPkcs8: boolean): void {
+function checkKeyForm(file: string, flag: string, bytes: Uint8Array, allowPkcs8: boolean): void {
   if (allowPkcs8) return;
-  const head = Buffer.from(readFileBytes(file, flag).subarray(0, 65536)).toString('latin1');
+  const head = Buffer.from(bytes.subarray(0, 65536)).toString('latin1');
   if (/-----BEGIN EC PRIVATE KEY-----/.test(head)) return;
   const why = /-----BEGIN (?:ENCRYPTED )?PRIVATE KEY-----/.test(head) ? "is a PKCS#8 key ('BEGIN PRIVATE KEY')" : 'is not a PEM key';
   throw new PrelaunchError(
@@ -72,13 +72,17 @@ export async function runIgvmSign(file: string, f: IgvmSignFlags): Promise<void>
   const imageId = f.imageId !== undefined ? parseFixedBytes(f.imageId, '--image-id', 16) : undefined;
   const guestSvn = f.guestSvn !== undefined ? Number(intOption('--guest-svn', f.guestSvn, { auto: true, min: 0n, max: 0xffff_ffffn })) : undefined;
   const pass: Passphrase = { file: f.passphraseFile, env: f.passphraseEnv };
-  const idKey = loadPrivateKey(f.idKey, '--id-key', pass);
-  checkKeyForm(f.idKey, '--id-key', f.allowPkcs8 === true);
-  const authorKey = f.authorKey !== undefined ? loadPrivateKey(f.authorKey, '--author-key', pass) : null;
-  if (f.authorKey !== undefined) checkKeyForm(f.authorKey, '--author-key', f.allowPkcs8 === true);
+  const out = new Outputs();
+  out.add(f.output, '--output');
+  const idKeyBytes = readKeyFile(f.idKey, '--id-key');
+  const idKey = loadPrivateKey(f.idKey, '--id-key', pass, idKeyBytes);
+  checkKeyForm(f.idKey, '--id-key', idKeyBytes, f.allowPkcs8 === true);
+  const authorKeyBytes = f.authorKey !== undefined ? readKeyFile(f.authorKey, '--author-key') : null;
+  const authorKey = f.authorKey !== undefined ? loadPrivateKey(f.authorKey, '--author-key', pass, authorKeyBytes!) : null;
+  if (f.authorKey !== undefined) checkKeyForm(f.authorKey, '--author-key', authorKeyBytes!, f.allowPkcs8 === true);
   const backend = await loadHashBackend(f.hashBackend);
 
-  const src = openFileSource(file, 'igvm sign');
+  const src = openFileSource(file, 'igvm sign', LIMITS.igvmStream, 'an IGVM file given as a stream');
   try {
     refuseWrongKind(src, ['igvm'], 'igvm sign', 'an IGVM file');
     const parsed = parseIgvm(src, { allowUnknown: f.allowUnknown === true });
@@ -93,7 +97,8 @@ export async function runIgvmSign(file: string, f: IgvmSignFlags): Promise<void>
       existingIdBlock: f.replaceIdblock ? 'replace' : 'refuse',
       hashBackend: backend,
     });
-    writeFileAtomic(f.output, s.bytes);
+    out.write(f.output, s.bytes, '--output');
+    out.commit();
     if (s.replaced) process.stderr.write(`note: replaced the file's existing SNP ID block${s.replaced > 1 ? `s (${s.replaced})` : ''}\n`);
     for (const p of s.policyProblems) process.stderr.write(`warning: the file's guest policy ${formatPolicy(s.policy)}: ${p} (signed anyway, as igvmmeasure does)\n`);
     if (f.json) {
@@ -127,5 +132,6 @@ export async function runIgvmSign(file: string, f: IgvmSignFlags): Promise<void>
     }
   } finally {
     src.close();
+    out.abort();
   }
 }

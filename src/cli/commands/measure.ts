@@ -10,7 +10,7 @@ import { measure, inputSha256, type MeasureOptions, type Measurement, type SevMo
 import { measureReportJson, referenceLine, type InputDescription } from '../../report/measure-report.js';
 import { sevTraceLine, snpTraceLine, traceHeader } from '../../report/trace.js';
 import { VERSION } from '../../version.js';
-import { OpenFiles, fileSize, textSink, writeFileAtomic, type FileSource, type TextSink, writeStdout } from '../io.js';
+import { LIMITS, OpenFiles, Outputs, inputSize, type FileSource, type TextSink, writeStdout } from '../io.js';
 import { intOption } from '../numbers.js';
 import { cmdlineFromFlags, trailingNewlineWarning } from '../cmdline-flag.js';
 import type { KernelCmdline } from '../../formats/linux/cmdline.js';
@@ -151,7 +151,7 @@ function resolveFlags(f: MeasureFlags): ResolvedFlags {
   let varsSize: number | undefined;
   if (mode === 'snp:svsm') {
     if (f.svsm === undefined) throw new OptionError('--svsm', 'snp:svsm mode requires --svsm');
-    if (f.varsFile !== undefined) varsSize = fileSize(f.varsFile, '--vars-file');
+    if (f.varsFile !== undefined) varsSize = inputSize(f.varsFile, '--vars-file', LIMITS.varsFile, 'an OVMF vars store');
     else if (f.varsSize !== undefined) varsSize = Number(intOption('--vars-size', f.varsSize, { min: 0n, max: 0xffff_ffffn }));
     if (!varsSize) throw new OptionError('--vars-size', 'snp:svsm mode requires a non-zero --vars-size or --vars-file');
   }
@@ -182,11 +182,12 @@ export function measureFromFlags(f: MeasureFlags, backend: HashBackend, hooks: M
   const r = resolveFlags(f);
   const files = new OpenFiles();
   const open = (file: string, flag: string): FileSource => files.open(file, flag);
+  const openBoot = (file: string, flag: string): FileSource => files.open(file, flag, undefined, LIMITS.bootStream, 'a kernel or initrd given as a stream');
   try {
     const ovmf = open(f.ovmf, '--ovmf');
     refuseWrongKind(ovmf, ['ovmf'], '--ovmf', 'an OVMF image');
-    const kernel = f.kernel !== undefined ? open(f.kernel, '--kernel') : null;
-    const initrd = f.initrd !== undefined ? open(f.initrd, '--initrd') : null;
+    const kernel = f.kernel !== undefined ? openBoot(f.kernel, '--kernel') : null;
+    const initrd = f.initrd !== undefined ? openBoot(f.initrd, '--initrd') : null;
     const svsm = r.mode === 'snp:svsm' ? open(f.svsm!, '--svsm') : null;
     const opts: MeasureOptions = {
       mode: r.mode,
@@ -236,15 +237,19 @@ export function measureFromFlags(f: MeasureFlags, backend: HashBackend, hooks: M
 
 export async function runMeasure(f: MeasureFlags): Promise<void> {
   const backend = await loadHashBackend(f.hashBackend);
-  // the trace file is created only once the flags are valid and the inputs are open
+  // every output is checked before the work and committed together after it
+  const out = new Outputs();
   let trace = null as TextSink | null;
   try {
+    if (f.trace !== undefined && f.trace !== '-') out.add(f.trace, '--trace');
+    if (f.dumpVmsa) out.add('vmsa0.bin', '--dump-vmsa');
+    // the trace file is created only once the flags are valid and the inputs are open
     const result = measureFromFlags(f, backend, {
       report: f.outputFormat === 'json',
       ...(f.trace !== undefined
         ? {
             beforeRun: (r: ResolvedFlags) => {
-              trace = textSink(f.trace!);
+              trace = out.textSink(f.trace!, '--trace');
               trace.write(traceHeader({ mode: r.mode, vmm: r.vmm, vmsaProfile: r.vmsaProfile, vcpus: r.vcpus ?? '-', vcpuSig: r.sig !== undefined ? `0x${r.sig.toString(16)}` : '-', guestFeatures: r.guestFeatures !== undefined ? `0x${r.guestFeatures.toString(16)}` : '-', ovmf: f.ovmf }));
             },
             onPage: (e) => trace!.write(snpTraceLine(e)),
@@ -254,11 +259,14 @@ export async function runMeasure(f: MeasureFlags): Promise<void> {
     });
     trace?.close();
     const m = result.measurement;
-    if (f.dumpVmsa) m.vmsas.forEach((page, i) => writeFileAtomic(`vmsa${i}.bin`, page));
+    if (f.dumpVmsa) m.vmsas.forEach((page, i) => out.write(`vmsa${i}.bin`, page, '--dump-vmsa'));
+    out.commit();
     if (f.outputFormat === 'json') writeStdout(JSON.stringify(result.report, null, 2) + '\n');
     else writeStdout(referenceLine(m, f.outputFormat, f.verbose === true) + '\n');
   } catch (e) {
     trace?.discard();
     throw e;
+  } finally {
+    out.abort();
   }
 }

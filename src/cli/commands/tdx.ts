@@ -21,7 +21,7 @@ import { renderReplay, renderRtmrDiff, renderTdxReport, replayJson, tdxReportJso
 import { TDX_PREDICTION_SCHEMA } from '../../schema/tdx-prediction.js';
 import { parseJsonDocument, validateDocument } from '../../schema/validate.js';
 import { VERSION } from '../../version.js';
-import { OpenFiles, readFileBytes, writeFileAtomic, type FileSource, writeStdout } from '../io.js';
+import { LIMITS, OpenFiles, Outputs, readInput, type FileSource, writeStdout } from '../io.js';
 import { intOption } from '../numbers.js';
 import { refuseWrongKind } from '../../formats/file-kind.js';
 
@@ -96,11 +96,13 @@ function readAcpiDir(dir: string): AcpiBlobs {
   const pick = (key: keyof AcpiBlobs): Uint8Array => {
     for (const rel of ACPI_FILES[key]) {
       const p = path.join(dir, rel);
+      let isFile = false;
       try {
-        if (fs.statSync(p).isFile()) return readFileBytes(p, '--acpi-dir');
+        isFile = fs.statSync(p).isFile();
       } catch {
         /* try the next name */
       }
+      if (isFile) return readInput(p, '--acpi-dir', LIMITS.acpiBlob, 'an ACPI fw_cfg blob', { regularOnly: true });
     }
     throw new OptionError('--acpi-dir', `${dir} has none of ${ACPI_FILES[key].join(', ')}`);
   };
@@ -125,10 +127,13 @@ export async function runTdx(f: TdxFlags): Promise<void> {
     mrowner: mr48('--mrowner', f.mrowner),
     mrownerconfig: mr48('--mrownerconfig', f.mrownerconfig),
   };
+  const out = new Outputs();
+  if (f.ccelOut !== undefined) out.add(f.ccelOut, '--ccel-out');
   const acpi = f.acpiDir !== undefined ? readAcpiDir(f.acpiDir) : null;
   const backend = await loadHashBackend(f.hashBackend);
   const files = new OpenFiles();
   const open = (file: string, flag: string): FileSource => files.open(file, flag);
+  const openBoot = (file: string, flag: string): FileSource => files.open(file, flag, undefined, LIMITS.bootStream, 'a kernel or initrd given as a stream');
   try {
     const fw = open(f.firmware, '--firmware');
     refuseWrongKind(fw, ['ovmf'], '--firmware', 'a TDVF/OVMF image');
@@ -144,7 +149,7 @@ export async function runTdx(f: TdxFlags): Promise<void> {
         acpi,
         hashBackend: backend,
         directBoot: f.kernel !== undefined
-          ? { kernel: open(f.kernel, '--kernel'), initrd: f.initrd !== undefined ? open(f.initrd, '--initrd') : null, append: cmdline ?? null, qemuKernelPatch: f.kernelPatch !== false }
+          ? { kernel: openBoot(f.kernel, '--kernel'), initrd: f.initrd !== undefined ? openBoot(f.initrd, '--initrd') : null, append: cmdline ?? null, qemuKernelPatch: f.kernelPatch !== false }
           : null,
       });
       if (!acpi) warnings.push('RTMR0 is incomplete: the ACPI events are defined by the VMM; supply the fw_cfg blobs with --acpi-dir');
@@ -152,7 +157,7 @@ export async function runTdx(f: TdxFlags): Promise<void> {
       if (f.ccelOut !== undefined) {
         const unknown = rtmr.events.filter((e) => !e.digest);
         if (unknown.length) throw new OptionError('--ccel-out', `${unknown.length} event digests are unknown (supply --acpi-dir)`);
-        writeFileAtomic(f.ccelOut, encodeCcel(rtmr.events.map((e) => ({ mrIndex: e.rtmr + 1, eventType: e.eventType, sha384: e.digest!, data: e.data })), { areaSize: 0x10000 }));
+        out.write(f.ccelOut, encodeCcel(rtmr.events.map((e) => ({ mrIndex: e.rtmr + 1, eventType: e.eventType, sha384: e.digest!, data: e.data })), { areaSize: 0x10000 }), '--ccel-out');
       }
     }
     const report = {
@@ -167,15 +172,17 @@ export async function runTdx(f: TdxFlags): Promise<void> {
       warnings,
     };
     for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+    out.commit();
     writeStdout(f.json ? JSON.stringify(tdxReportJson(report), null, 2) + '\n' : renderTdxReport(report));
   } finally {
     files.close();
+    out.abort();
   }
 }
 
 export async function runTdxReplay(file: string, opts: { json?: boolean; hashBackend?: HashBackendName }): Promise<void> {
   const backend = await loadHashBackend(opts.hashBackend ?? 'node');
-  const log = readFileBytes(file, 'tdx replay');
+  const log = readInput(file, 'tdx replay', LIMITS.ccel, 'a CCEL event log');
   refuseWrongKind(bytesSource(log, file), ['event-log'], 'tdx replay', 'a TCG event log (CCEL)');
   const rep = replayCcel(log, { hashBackend: backend, name: file });
   writeStdout(opts.json ? JSON.stringify(replayJson(rep, file), null, 2) + '\n' : renderReplay(rep, file));
@@ -185,10 +192,10 @@ interface PredictedDoc { rtmrs: Array<{ index: number; events: Array<{ rtmr: num
 
 export async function runTdxDiff(predictedFile: string, ccelFile: string, opts: { json?: boolean }): Promise<void> {
   const what = 'a TDX prediction (write it with `prelaunch tdx --firmware FILE --memory SIZE --json`)';
-  const raw = parseJsonDocument(new TextDecoder().decode(readFileBytes(predictedFile, 'tdx diff')), predictedFile, what);
+  const raw = parseJsonDocument(new TextDecoder().decode(readInput(predictedFile, 'tdx diff', LIMITS.tdxPrediction, 'a tdx --json prediction')), predictedFile, what);
   const doc = validateDocument<PredictedDoc>(TDX_PREDICTION_SCHEMA, raw, predictedFile, what);
   const predicted = doc.rtmrs.flatMap((r) => r.events);
-  const log = readFileBytes(ccelFile, 'tdx diff');
+  const log = readInput(ccelFile, 'tdx diff', LIMITS.ccel, 'a CCEL event log');
   refuseWrongKind(bytesSource(log, ccelFile), ['event-log'], 'tdx diff', 'a TCG event log (CCEL)');
   const rep = replayCcel(log, { name: ccelFile });
   const d = diffRtmrs(predicted, rep);
