@@ -145,27 +145,75 @@ function metadataHeaderProblem(img: OvmfImage): string | null {
 }
 
 /**
- * Every reason the stack cannot launch `img` as `mode` with `vmm`, first the loader's, then the
- * SNP launch flow's. QEMU's loader and metadata rules apply to `vmm` QEMU; the SNP_LAUNCH_UPDATE
- * rules (KVM and the secure processor) to every VMM.
+ * Whose model a digest follows where sev-snp-measure and the real stack differ:
+ * - `stack` (the library's default): QEMU + KVM. Firmware QEMU's loader refuses gets no digest,
+ *   an unknown SEV metadata section type is measured as ZERO pages (with a warning), SEV_FEATURES
+ *   bits no SEV-ES guest can carry are refused.
+ * - `sev-snp-measure`: the drop-in model (`prelaunch measure` without a host stack). The digest is
+ *   sev-snp-measure's, which places any file as given; wherever no real launch produces it a
+ *   warning says so and why. An unknown section type is refused, as sev-snp-measure refuses it.
+ * The SNP_LAUNCH_UPDATE section rules refuse under both: they also bound the plan.
  */
-export function launchProblems(img: OvmfImage, mode: LaunchMode, vmm: VmmType = 'QEMU', loader: FirmwareLoader = 'qemu'): string[] {
+export type LaunchModel = 'stack' | 'sev-snp-measure';
+export const LAUNCH_MODELS: readonly LaunchModel[] = ['stack', 'sev-snp-measure'];
+
+/** Why QEMU's loader cannot load `img` as `mode` firmware (and, for SNP, find its SEV metadata). */
+function loaderProblems(img: OvmfImage, mode: LaunchMode, vmm: VmmType, loader: FirmwareLoader): string[] {
   const out: string[] = [];
   const qemuLoader = vmm === 'QEMU' && loader === 'qemu';
   if (qemuLoader) {
     const load = firmwareLoadProblem(img.size, mode);
     if (load) out.push(load);
-  } else if (img.size > FOUR_GIB) {
-    out.push(`its size ${img.size} does not fit below 4 GiB`);
-  }
-  if (mode === 'snp') {
-    if (qemuLoader) {
+    if (mode === 'snp') {
       const header = metadataHeaderProblem(img);
       if (header) out.push(header);
     }
-    for (const p of snpSectionProblems(img)) out.push(p);
+  } else if (img.size > FOUR_GIB) {
+    out.push(`its size ${img.size} does not fit below 4 GiB`);
   }
   return out;
+}
+
+/**
+ * Every reason the stack cannot launch `img` as `mode` with `vmm`, first the loader's, then the
+ * SNP launch flow's. QEMU's loader and metadata rules apply to `vmm` QEMU; the SNP_LAUNCH_UPDATE
+ * rules (KVM and the secure processor) to every VMM.
+ */
+export function launchProblems(img: OvmfImage, mode: LaunchMode, vmm: VmmType = 'QEMU', loader: FirmwareLoader = 'qemu'): string[] {
+  const out = loaderProblems(img, mode, vmm, loader);
+  if (mode === 'snp') for (const p of snpSectionProblems(img)) out.push(p);
+  return out;
+}
+
+/**
+ * Check `img` for a launch as `mode` under `model`; returns the warnings to show. Under `stack`
+ * every problem refuses (see {@link requireLaunchable}); under `sev-snp-measure` the loader's
+ * problems are warnings (that tool's value, which no QEMU launch produces) and unknown SEV
+ * metadata section types refuse, as that tool refuses them.
+ */
+export function checkLaunch(img: OvmfImage, mode: LaunchMode, vmm: VmmType, loader: FirmwareLoader, model: LaunchModel): string[] {
+  if (model === 'stack') {
+    requireLaunchable(img, mode, vmm, loader);
+    return mode === 'snp' ? snpSectionWarnings(img) : [];
+  }
+  if (mode === 'snp') {
+    const problems = snpSectionProblems(img);
+    if (problems.length > 0) {
+      throw new FirmwareError(`${img.source.name}: ${vmm === 'QEMU' ? 'QEMU' : vmm} cannot launch this firmware as SEV-SNP: ${problems[0]}; no launch digest exists for it`, { mode, vmm, problems });
+    }
+    img.sevMetadata?.sections.forEach((sec, i) => {
+      if (SevSectionType[sec.type] === undefined) {
+        throw new FirmwareError(
+          `${img.source.name}: SEV metadata section ${i} has type ${sec.type} (${hx(sec.type)}), which sev-snp-measure refuses; ` +
+            'QEMU measures it as ZERO pages (snp_metadata_desc_to_page_type): give the host stack (--qemu-version, --stack, --from-qemu or --from-libvirt) to measure it as QEMU does',
+          { mode, section: i, type: sec.type },
+        );
+      }
+    });
+  }
+  return loaderProblems(img, mode, vmm, loader).map(
+    (p) => `${img.source.name}: no ${vmm === 'QEMU' ? 'QEMU' : vmm} launch produces this ${MODE_NAME[mode]} digest: ${p}. It is sev-snp-measure's value (the file placed as given); give the host stack (--qemu-version, --stack, --from-qemu or --from-libvirt) to have such firmware refused`,
+  );
 }
 
 /** Throw a {@link FirmwareError} naming the first reason `img` cannot be launched as `mode`. */
