@@ -12,7 +12,7 @@ export const VCPU_TYPE_CHOICES = [
 
 export function addMeasureOptions(cmd: Command): Command {
   return cmd
-    .addOption(new Option('--mode <mode>', 'guest mode').choices(['sev', 'seves', 'snp', 'snp:ovmf-hash', 'snp:svsm']).makeOptionMandatory())
+    .addOption(new Option('--mode <mode>', 'guest mode (required unless --from-qemu / --from-libvirt)').choices(['sev', 'seves', 'snp', 'snp:ovmf-hash', 'snp:svsm']))
     .option('--vcpus <n>', 'number of guest vCPUs')
     .addOption(new Option('--vcpu-type <type>', 'QEMU -cpu model').choices(VCPU_TYPE_CHOICES))
     .option('--vcpu-sig <value>', 'guest vCPU CPUID signature (value of EAX of CPUID Fn0000_0001)')
@@ -21,11 +21,11 @@ export function addMeasureOptions(cmd: Command): Command {
     .option('--vcpu-stepping <n>', 'guest vCPU stepping')
     .option('--vmm-type <type>', 'VMM: QEMU, ec2 or gce (default: QEMU, or the VMM of --vmsa-profile)')
     .addOption(new Option('--vmsa-profile <name>', 'VMSA generation: kvm-init2 (QEMU default), kvm-legacy, ec2-2026 (ec2 default), ec2-legacy, gce').choices(['kvm-init2', 'kvm-legacy', 'ec2-2026', 'ec2-legacy', 'gce']))
-    .requiredOption('--ovmf <file>', 'OVMF firmware image')
+    .option('--ovmf <file>', 'OVMF firmware image (required unless --from-qemu / --from-libvirt)')
     .option('--kernel <file>', 'kernel for measured direct boot')
     .option('--initrd <file>', 'initrd for measured direct boot')
     .option('--append <cmdline>', 'kernel command line for measured direct boot')
-    .option('--guest-features <value>', 'SNP SEV_FEATURES of the VMSAs', '0x1')
+    .option('--guest-features <value>', 'SNP SEV_FEATURES of the VMSAs (default: 0x1, or what the host stack derives)')
     .addOption(new Option('--output-format <format>', 'digest output').choices(['hex', 'base64', 'json']).default('hex'))
     .option('-v, --verbose', 'print the reference tool\'s sentence')
     .option('--snp-ovmf-hash <hex>', 'resume from a precomputed snp:ovmf-hash digest')
@@ -34,7 +34,18 @@ export function addMeasureOptions(cmd: Command): Command {
     .addOption(new Option('--vars-size <n>', 'size of the OVMF vars store (snp:svsm)').conflicts('varsFile'))
     .addOption(new Option('--vars-file <file>', 'OVMF vars store; only its size is used (snp:svsm)').conflicts('varsSize'))
     .option('--trace <file>', 'write every page operation with its running digest to FILE (- for stderr)')
-    .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'));
+    .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
+    // the launch stack as input (src/stack/, docs/stack.md)
+    .addOption(new Option('--from-qemu <file>', 'measure the launch a QEMU command line describes (shell script, ps line or /proc/PID/cmdline; - for stdin)').conflicts('fromLibvirt'))
+    .option('--from-libvirt <file>', 'measure the launch a libvirt domain XML describes (virsh dumpxml)')
+    .option('--stack <file>', 'host stack file (prelaunch host probe)')
+    .option('--qemu-version <version>', 'host stack: QEMU version, e.g. 10.1.0')
+    .option('--host-kernel <release>', 'host stack: host kernel release (uname -r), e.g. 6.12.48+deb13-amd64')
+    .option('--libvirt-version <version>', 'host stack: libvirt version')
+    .option('--host-cpu-sig <value>', 'host stack: the host CPUID(1).EAX signature (for -cpu host / host-passthrough / host-model)')
+    .option('--host-model <model>', 'host stack: the CPU model libvirt resolves host-model to (virsh domcapabilities)')
+    .option('--firmware-descriptors <dir>', 'QEMU firmware descriptors for --from-libvirt (default: /usr/share/qemu/firmware and /etc/qemu/firmware)')
+    .option('--sysroot <dir>', 'resolve the absolute paths of --from-qemu / --from-libvirt and of the descriptors under DIR');
 }
 
 /** Split a flag string the way a shell would for simple cases: whitespace, '…' and "…" quoting, backslash escapes. */

@@ -25,8 +25,8 @@ type Input = ByteSource | Uint8Array;
 export interface DirectBoot {
   kernel: Input;
   initrd?: Input | null;
-  /** kernel command line */
-  append?: string | null;
+  /** kernel command line (text as UTF-8, or its exact bytes) */
+  append?: string | Uint8Array | null;
 }
 
 export interface MeasureOptions {

@@ -11,15 +11,18 @@ export function sha256Source(src: ByteSource | null, backend: HashBackend): Uint
   return h.digest();
 }
 
-/** The command line is hashed as UTF-8 with its terminating NUL (no command line: just the NUL). */
-export function cmdlineBytes(append: string | null | undefined): Uint8Array {
-  const text = utf8(append ?? '');
+/**
+ * The command line is hashed as UTF-8 with its terminating NUL (no command line: just the NUL).
+ * Bytes are taken as they are (QEMU hashes the raw -append bytes: stack rule H7).
+ */
+export function cmdlineBytes(append: string | Uint8Array | null | undefined): Uint8Array {
+  const text = typeof append === 'string' || append == null ? utf8(append ?? '') : append;
   const out = new Uint8Array(text.length + 1);
   out.set(text);
   return out;
 }
 
-export function computeKernelHashes(kernel: ByteSource, initrd: ByteSource | null, append: string | null | undefined, backend: HashBackend): KernelHashes {
+export function computeKernelHashes(kernel: ByteSource, initrd: ByteSource | null, append: string | Uint8Array | null | undefined, backend: HashBackend): KernelHashes {
   return {
     kernel: sha256Source(kernel, backend),
     initrd: sha256Source(initrd, backend),
