@@ -116,8 +116,10 @@ export async function runMeasureFromLaunch(f: MeasureFlags): Promise<void> {
   }
   const guestFeatures = f.guestFeatures !== undefined ? intOption('--guest-features', f.guestFeatures, { auto: true, min: 0n, max: (1n << 64n) - 1n }) : undefined;
   const r = resolveLaunch(desc, stack, { ...(f.vmsaProfile !== undefined ? { vmsaProfile: f.vmsaProfile } : {}), ...(guestFeatures !== undefined ? { guestFeatures } : {}) });
-  const assumed = Object.entries(stack.origin).filter(([k, o]) => o === 'default' && k !== 'vmm');
-  if (assumed.length) process.stderr.write(`note: host stack assumed: ${describeStack(stack)}; give --qemu-version and --host-kernel (or --stack FILE) for yours\n`);
+  // said once the value is there (an error stays one line)
+  const noteAssumed = (): void => {
+    if (Object.entries(stack.origin).some(([k, o]) => o === 'default' && k !== 'vmm')) process.stderr.write(`note: host stack assumed: ${describeStack(stack)}; give --qemu-version and --host-kernel (or --stack FILE) for yours\n`);
+  };
 
   const backend = await loadHashBackend(f.hashBackend);
   const files = new OpenFiles();
@@ -154,6 +156,7 @@ export async function runMeasureFromLaunch(f: MeasureFlags): Promise<void> {
       if (f.outputFormat === 'json') {
         writeStdout(JSON.stringify({ mrtd: hex, algorithm: 'sha384', mode: 'tdx', pageOrder: 'single', launch: launchJson, stack: stackJson(stack), rules: r.hits.map(ruleJson), firmware: { path: fw.name, size: fw.size, sha256: toHex(inputSha256(fw, backend)) }, tool: `prelaunch ${VERSION}` }, null, 2) + '\n');
       } else writeStdout((f.verbose ? `Calculated TDX MRTD: ` : '') + hex + '\n');
+      noteAssumed();
       return;
     }
     const kernel = r.directBoot ? files.open(r.directBoot.kernel, `${name}: kernel`) : null;
@@ -210,6 +213,7 @@ export async function runMeasureFromLaunch(f: MeasureFlags): Promise<void> {
       };
       writeStdout(JSON.stringify(doc, null, 2) + '\n');
     } else writeStdout(referenceLine(m, f.outputFormat, f.verbose === true) + '\n');
+    noteAssumed();
   } catch (e) {
     trace?.discard();
     throw e;
