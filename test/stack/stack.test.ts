@@ -280,3 +280,37 @@ describe('units', () => {
     expect(code(() => parseLibvirtDomain(xml, 'd.xml'))).toBe('ERR_MALFORMED');
   });
 });
+
+describe('host probe', () => {
+  const ROOT = path.join(INPUTS, 'probe-root');
+  it('reads the kernel, CPU signature and kvm_amd parameters from a root directory', () => {
+    const r = runCli(['host', 'probe', '--root', ROOT, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    // family 25 model 17 stepping 1 → 0xa10f11 (CPUID Fn0000_0001_EAX encoding)
+    expect(JSON.parse(r.stdout)).toEqual({ prelaunchStack: 1, vmm: 'QEMU', hostKernel: '6.12.48+deb13-amd64', hostCpuSig: '0xa10f11', kvmAmd: { sev: 'Y', sev_es: 'Y', sev_snp: 'Y' } });
+  });
+  it('takes the QEMU version and libvirt host-model from the commands it runs', async () => {
+    const { probeHost } = await import('../../src/stack/probe.js');
+    const files: Record<string, string> = { '/proc/sys/kernel/osrelease': '6.17.7-300.fc43.x86_64\n' };
+    const out: Record<string, string> = {
+      'qemu-system-x86_64 --version': 'QEMU emulator version 10.1.2 (qemu-10.1.2-1.fc43)\nCopyright (c) 2003-2025 Fabrice Bellard and the QEMU Project developers\n',
+      'virsh --version': '11.6.0\n',
+      'virsh domcapabilities --virttype kvm --arch x86_64': "<domainCapabilities><cpu><mode name='host-passthrough' supported='yes'/><mode name='host-model' supported='yes'><model fallback='forbid'>EPYC-Genoa</model><vendor>AMD</vendor></mode></cpu></domainCapabilities>",
+    };
+    const r = probeHost({ readFile: (p) => files[p] ?? null, readDir: () => null, run: (c, a) => out[[c, ...a].join(' ')] ?? null });
+    expect(r.stack).toEqual({ prelaunchStack: 1, vmm: 'QEMU', qemu: '10.1.2', hostKernel: '6.17.7-300.fc43.x86_64', libvirt: '11.6.0', hostModel: 'EPYC-Genoa' });
+  });
+  it('the stack file it writes is what measure --stack reads', () => {
+    const file = path.join(tmp, 'host.json');
+    expect(runCli(['host', 'probe', '--root', ROOT, '-o', file]).code).toBe(0);
+    const r = runCli(['measure', '--from-libvirt', path.join(INPUTS, 'nova-snp-instance.xml'), '--sysroot', SYSROOT, '--stack', file, '--qemu-version', '9.2.0']);
+    expect(r.code, r.stderr).toBe(0);
+    const explicit = runCli(['measure', '--mode', 'snp', '--vcpus', '4', '--vcpu-type', 'EPYC-Genoa', '--ovmf', AMDSEV, '--kernel', NOVA_KERNEL, '--initrd', NOVA_INITRD, '--append', 'root=/dev/vda1 console=ttyS0 & quiet']);
+    expect(lastLine(r.stdout)).toBe(lastLine(explicit.stdout));
+  });
+  it('a stack file with an unknown key is refused', () => {
+    const file = path.join(tmp, 'bad-stack.json');
+    fs.writeFileSync(file, JSON.stringify({ prelaunchStack: 1, qemu: '10.1', frobnicate: 1 }));
+    expect(expectCleanError(runCli(['measure', '--mode', 'sev', '--ovmf', OVMF, '--stack', file]), 1)).toMatch(/unknown key "frobnicate"/);
+  });
+});
