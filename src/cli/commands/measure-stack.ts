@@ -33,38 +33,45 @@ const GUEST_FLAGS: Array<[keyof MeasureFlags, string]> = [
   ['snpOvmfHash', '--snp-ovmf-hash'], ['svsm', '--svsm'], ['varsSize', '--vars-size'], ['varsFile', '--vars-file'],
 ];
 
-function readInput(file: string, flag: string): Uint8Array {
-  if (file === '-') {
-    const chunks: Buffer[] = [];
-    let total = 0;
-    const buf = Buffer.alloc(65536);
-    for (;;) {
-      let n: number;
-      try {
-        n = fs.readSync(0, buf, 0, buf.length, null);
-      } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'EAGAIN') continue;
-        if ((e as NodeJS.ErrnoException).code === 'EOF') break;
-        throw new PrelaunchError('ERR_IO', `${flag} -: cannot read stdin`);
-      }
-      if (n === 0) break;
-      total += n;
-      if (total > MAX_LAUNCH_INPUT) throw new PrelaunchError('ERR_IO', `${flag} -: more than ${MAX_LAUNCH_INPUT} bytes on stdin: not a launch description`);
-      chunks.push(Buffer.from(buf.subarray(0, n)));
+/** Read a whole stream (stdin, a pipe such as <(virsh dumpxml …)) up to MAX_LAUNCH_INPUT bytes. */
+function readStream(fd: number, what: string, flag: string): Uint8Array {
+  const chunks: Buffer[] = [];
+  let total = 0;
+  const buf = Buffer.alloc(65536);
+  for (;;) {
+    let n: number;
+    try {
+      n = fs.readSync(fd, buf, 0, buf.length, null);
+    } catch (e) {
+      const c = (e as NodeJS.ErrnoException).code;
+      if (c === 'EAGAIN') continue;
+      if (c === 'EOF') break;
+      throw new PrelaunchError('ERR_IO', `${flag} ${what}: cannot read: ${(e as Error).message}`);
     }
-    return new Uint8Array(Buffer.concat(chunks));
+    if (n === 0) break;
+    total += n;
+    if (total > MAX_LAUNCH_INPUT) throw new PrelaunchError('ERR_IO', `${flag} ${what}: more than ${MAX_LAUNCH_INPUT} bytes: not a launch description`);
+    chunks.push(Buffer.from(buf.subarray(0, n)));
   }
-  let size: number;
+  return new Uint8Array(Buffer.concat(chunks));
+}
+
+function readInput(file: string, flag: string): Uint8Array {
+  if (file === '-') return readStream(0, '-', flag);
+  let fd: number;
   try {
-    const st = fs.statSync(file);
-    if (!st.isFile()) throw new PrelaunchError('ERR_IO', `${flag}: cannot read ${file}: not a regular file`, { file });
-    size = st.size;
-  } catch (e) {
-    if (e instanceof PrelaunchError) throw e;
+    fd = fs.openSync(file, 'r');
+  } catch {
     return readFileBytes(file, flag); // reports the reason
   }
-  if (size > MAX_LAUNCH_INPUT) throw new PrelaunchError('ERR_IO', `${flag}: ${file} is ${size} bytes: not a launch description (limit ${MAX_LAUNCH_INPUT})`, { file });
-  return readFileBytes(file, flag);
+  try {
+    const st = fs.fstatSync(fd);
+    if (st.isDirectory()) throw new PrelaunchError('ERR_IO', `${flag}: cannot read ${file}: is a directory`, { file });
+    if (st.isFile() && st.size > MAX_LAUNCH_INPUT) throw new PrelaunchError('ERR_IO', `${flag}: ${file} is ${st.size} bytes: not a launch description (limit ${MAX_LAUNCH_INPUT})`, { file });
+    return readStream(fd, file, flag);
+  } finally {
+    fs.closeSync(fd);
+  }
 }
 
 /** QEMU firmware descriptors: DIR, or libvirt's search path (/etc/qemu/firmware overrides /usr/share/qemu/firmware by file name; an empty file masks). */
