@@ -104,8 +104,9 @@ export function parseLibvirtDomain(text: string, file: string, opts: LibvirtPars
   let cpu: GuestCpu = { kind: 'none' };
   if (cpuEl) {
     const model = child(cpuEl, 'model');
-    const mode = cpuEl.attrs.mode ?? (model ? 'custom' : 'custom');
-    if (mode === 'host-passthrough') cpu = { kind: 'host', how: "<cpu mode='host-passthrough'> (-cpu host)" };
+    const mode = cpuEl.attrs.mode ?? 'custom';
+    if (mode === 'custom' && !model && cpuEl.attrs.mode === undefined) cpu = { kind: 'none' }; // <cpu> with only a topology: no -cpu model
+    else if (mode === 'host-passthrough') cpu = { kind: 'host', how: "<cpu mode='host-passthrough'> (-cpu host)" };
     else if (mode === 'maximum') cpu = { kind: 'host', how: "<cpu mode='maximum'> (-cpu max)" };
     else if (mode === 'host-model') cpu = { kind: 'host-model' };
     else if (mode === 'custom') {
@@ -154,6 +155,7 @@ export function parseLibvirtDomain(text: string, file: string, opts: LibvirtPars
     firmware = { path: resolve(d.filename), device: d.device === 'memory' ? 'memory' : 'flash', via: `firmware descriptor ${d.path}` };
     notes.push(`firmware autoselected: ${d.path} → ${d.filename}`);
   } else throw new PrelaunchError('ERR_UNSUPPORTED_STACK', `${file}: no firmware: neither <os firmware='efi'> nor a <loader> path (libvirt would boot QEMU's default SeaBIOS, which is not modelled)`);
+  if (guest === 'tdx' && firmware.device === 'flash') throw new PrelaunchError('ERR_UNSUPPORTED_STACK', `${file}: TDX with pflash firmware (${firmware.via}): QEMU loads TDVF only as -bios; pflash is not modelled`);
   if (guest === 'sev-snp' && firmware.device === 'flash') throw new PrelaunchError('ERR_UNSUPPORTED_STACK', `${file}: SEV-SNP with pflash firmware (${firmware.via}): QEMU cannot launch it (stack rule H8; use a ROM/memory firmware such as OVMF.amdsev.fd)`);
 
   const kernel = child(os, 'kernel')?.text.trim() || null;

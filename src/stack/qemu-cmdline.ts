@@ -336,6 +336,7 @@ export function parseQemuCommandLine(text: Uint8Array, file: string, opts: QemuP
     firmware = { path: resolve(unit0.file), device: 'flash', via: 'pflash unit 0' };
   } else throw unsupported(file, 'no -bios or pflash firmware: QEMU would boot its default SeaBIOS, which is not modelled');
   if (guest === 'sev-snp' && firmware.device === 'flash') throw unsupported(file, 'SEV-SNP with pflash firmware: QEMU cannot launch it (stack rule H8; use -bios with an AmdSev/OVMF build)');
+  if (guest === 'tdx' && firmware.device === 'flash') throw unsupported(file, 'TDX with pflash firmware: QEMU loads TDVF only as -bios (hw/i386/pc_sysfw.c); pflash is not modelled');
 
   if ((initrd !== null || append !== null) && kernel === null) throw bad(file, '-initrd/-append without -kernel');
   return {

@@ -279,6 +279,13 @@ describe('units', () => {
     expect(parseXml('<?xml version="1.0"?><a x="1&amp;2"><b>t&#x41;</b></a>', 'x').children[0]!.text).toBe('tA');
     for (const bad of ['<a>', '<a></b>', '<a x=1/>', '<a>&foo;</a>', '<a/><b/>']) expect(code(() => parseXml(bad, 'x'))).toBe('ERR_MALFORMED');
   });
+  it('libvirt: a <cpu> with only a topology names no model (refused when the signature matters)', () => {
+    const xml = `<domain type='kvm'><vcpu>2</vcpu><os><loader type='rom'>/f</loader></os><cpu><topology sockets='1' cores='2' threads='1'/></cpu><launchSecurity type='sev-snp'/></domain>`;
+    expect(parseLibvirtDomain(xml, 'd.xml').cpu).toEqual({ kind: 'none' });
+  });
+  it('TDX with pflash firmware is refused', () => {
+    expect(code(() => parseQemuCommandLine(enc('qemu-system-x86_64 -M q35,confidential-guest-support=t -object tdx-guest,id=t -drive if=pflash,unit=0,file=f'), 'x'))).toBe('ERR_UNSUPPORTED_STACK');
+  });
   it('libvirt: <vcpus> must agree with current', () => {
     const xml = `<domain type='kvm'><vcpu current='2'>4</vcpu><vcpus><vcpu id='0' enabled='yes'/><vcpu id='1' enabled='no'/></vcpus><os><loader type='rom'>/f</loader></os><cpu><model>EPYC</model></cpu><launchSecurity type='sev-snp'/></domain>`;
     expect(code(() => parseLibvirtDomain(xml, 'd.xml'))).toBe('ERR_MALFORMED');
