@@ -54,7 +54,6 @@ export interface StackInputs {
   libvirtVersion?: string;
   hostCpuSig?: string;
   hostModel?: string;
-  vmm?: string;
   /** a parsed stack file and its name */
   file?: { name: string; doc: unknown };
 }
@@ -108,13 +107,13 @@ export function resolveStack(inp: StackInputs, withDefaults: boolean): HostStack
     if (typeof fromFile[key] === 'string') return [fromFile[key] as string, `--stack ${inp.file!.name}`];
     return null;
   };
-  const any = [inp.qemuVersion, inp.hostKernel, inp.libvirtVersion, inp.hostCpuSig, inp.hostModel, inp.vmm, inp.file].some((v) => v !== undefined);
+  const any = [inp.qemuVersion, inp.hostKernel, inp.libvirtVersion, inp.hostCpuSig, inp.hostModel, inp.file].some((v) => v !== undefined);
   if (!any && !withDefaults) return null;
 
-  const vmmP = pick('vmm', inp.vmm, '--stack-vmm');
-  const vmm = (vmmP?.[0] ?? 'QEMU') as StackVmm;
-  if (!STACK_VMMS.includes(vmm)) throw new OptionError(vmmP![1].startsWith('--stack ') ? '--stack' : vmmP![1], `unknown VMM ${JSON.stringify(vmm)} (QEMU, ec2, ec2-legacy or gce)`);
-  origin.vmm = vmmP ? (vmmP[1].startsWith('--stack') && vmmP[1] !== '--stack-vmm' ? 'file' : 'flag') : 'default';
+  // the VMM comes from the stack file only (EC2 and GCE are not described by versions)
+  const vmm = (typeof fromFile.vmm === 'string' ? fromFile.vmm : 'QEMU') as StackVmm;
+  if (!STACK_VMMS.includes(vmm)) throw fileError(inp.file!.name, `unknown "vmm" ${JSON.stringify(vmm)} (QEMU, ec2, ec2-legacy or gce)`);
+  origin.vmm = typeof fromFile.vmm === 'string' ? 'file' : 'default';
 
   const ver = (key: 'qemu' | 'hostKernel' | 'libvirt', flagValue: string | undefined, flag: string, def: string | null): Version | null => {
     const p = pick(key, flagValue, flag);

@@ -128,7 +128,10 @@ export function parseQemuCommandLine(text: Uint8Array, file: string, opts: QemuP
     const i = c.findIndex(isQemu);
     if (i >= 0) found.push(c.slice(i + 1));
   }
-  if (found.length === 0) throw bad(file, 'no QEMU command (qemu-system-x86_64 or qemu-kvm) found');
+  if (found.length === 0) {
+    const viaVariable = commands.some((c) => c.some((w) => w.expansion));
+    throw bad(file, `no QEMU command (qemu-system-x86_64 or qemu-kvm) found${viaVariable ? ' (a command built from shell variables is not expanded: give the command line as QEMU ran it, e.g. /proc/PID/cmdline)' : ''}`);
+  }
   if (found.length > 1) throw bad(file, `${found.length} QEMU commands found: give one launch`);
   const args = found[0]!;
 
@@ -145,6 +148,7 @@ export function parseQemuCommandLine(text: Uint8Array, file: string, opts: QemuP
 
   for (let i = 0; i < args.length; i++) {
     const w = args[i]!;
+    if (w.expansion) throw bad(file, `line ${w.line}: ${JSON.stringify(new TextDecoder().decode(w.bytes).slice(0, 40))} is an unexpanded shell expansion ($… or \`…\`): give the command line as QEMU ran it (e.g. /proc/PID/cmdline)`);
     const raw = wordText(w, file);
     if (!raw.startsWith('-') || raw === '-') {
       throw bad(file, `line ${w.line}: ${JSON.stringify(raw.slice(0, 60))} is not an option: \`ps\` joins arguments with spaces and loses their quoting (a quoted -append splits); give the script, or /proc/PID/cmdline`);

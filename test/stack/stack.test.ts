@@ -160,6 +160,8 @@ describe('SEV-ES and the host stack (H1)', () => {
     const explicit = runCli(['measure', '--mode', 'seves', '--vcpus', '2', '--vcpu-type', 'EPYC-Milan', '--ovmf', OVMF, '--vmsa-profile', 'kvm-legacy']);
     expect(r.code, r.stderr).toBe(0);
     expect(lastLine(r.stdout)).toBe(lastLine(explicit.stdout));
+    // test/vectors/vmsa-profiles.json: sev-snp-measure v0.0.9-8 (before the KVM_SEV_INIT2 VMSA), seves 2 × EPYC-Milan
+    expect(lastLine(r.stdout)).toBe('baab03bac1e7647bf7ef1e797a93791cfb4b158477bd4b57deffbeb3f1fdd13e');
     // and the same from the plain flags with a stack
     expect(lastLine(runCli(['measure', '--mode', 'seves', '--vcpus', '2', '--vcpu-type', 'EPYC-Milan', '--ovmf', OVMF, '--qemu-version', '10.0.2', '--host-kernel', '6.12.0']).stdout)).toBe(lastLine(explicit.stdout));
   });
@@ -318,6 +320,20 @@ describe('host probe', () => {
     expect(r.code, r.stderr).toBe(0);
     const explicit = runCli(['measure', '--mode', 'snp', '--vcpus', '4', '--vcpu-type', 'EPYC-Genoa', '--ovmf', AMDSEV, '--kernel', NOVA_KERNEL, '--initrd', NOVA_INITRD, '--append', 'root=/dev/vda1 console=ttyS0 & quiet']);
     expect(lastLine(r.stdout)).toBe(lastLine(explicit.stdout));
+  });
+  it('a stack file naming EC2 before 2026 (H10) gives sev-snp-measure 0.0.12\'s EC2 value', () => {
+    const file = path.join(tmp, 'ec2.json');
+    fs.writeFileSync(file, JSON.stringify({ prelaunchStack: 1, vmm: 'ec2-legacy' }));
+    const r = runCli(['measure', '--mode', 'snp', '--vcpus', '1', '--ovmf', OVMF, '--stack', file]);
+    // test/vectors/vmsa-profiles.json, reference E (sev-snp-measure v0.0.12-2)
+    expect(lastLine(r.stdout)).toBe('0855b9ee67ab9eda0cad78d275bf488cb5966220b646b5532277bff1115c89b69611d074920620fe92bfdf23d47f1f2b');
+  });
+  it('plain flags with a stack: JSON lists the stack and the rules', () => {
+    const doc = JSON.parse(runCli(['measure', '--mode', 'snp', '--vcpus', '1', '--vcpu-type', 'EPYC-Milan', '--ovmf', OVMF, '--qemu-version', '10.1.0', '--host-kernel', '6.12.0', '--output-format', 'json']).stdout);
+    expect(doc.rules.map((h: { id: string }) => h.id)).toEqual(['snp-support', 'H3']);
+    expect(doc.stack.qemu).toBe('10.1.0');
+    // test/vectors/snp-measure.json snp.qemu.deb-OVMF.EPYC-Milan.v1
+    expect(doc.measurement).toBe('80479ca85a2b182c026f6a3a2f2b180ab968d84b17540dd30de39039e70b8c0c33ead2cae6d34e37750035fcff60bfc8');
   });
   it('a stack file with an unknown key is refused', () => {
     const file = path.join(tmp, 'bad-stack.json');
