@@ -185,6 +185,20 @@ describe('SEV-ES and the host stack (H1)', () => {
   });
 });
 
+describe('ID block in the launch', () => {
+  it('an id-block whose digest is not the launch\'s: a warning, and JSON says so', () => {
+    const idBlock = Buffer.alloc(96);
+    idBlock.writeUInt32LE(1, 0x50);
+    idBlock.writeBigUInt64LE(0x30000n, 0x58);
+    const p = path.join(tmp, 'idb.sh');
+    fs.writeFileSync(p, `qemu-system-x86_64 -machine q35,confidential-guest-support=s -object sev-snp-guest,id=s,id-block=${idBlock.toString('base64')},id-auth= -cpu EPYC-v4 -smp 4 -bios ${OVMF}\n`);
+    const r = runCli(['measure', '--from-qemu', p, '--qemu-version', '10.1.0', '--host-kernel', '6.12.0', '--output-format', 'json']);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^warning: .*id-block expects measurement 0000/);
+    expect(JSON.parse(r.stdout).idBlock).toMatchObject({ matches: false, policy: '0x30000', policyMatches: true });
+  });
+});
+
 describe('raw -append bytes (H7)', () => {
   it('a non-UTF-8 -append in a script is hashed as its bytes', () => {
     const script = Buffer.concat([

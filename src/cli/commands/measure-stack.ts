@@ -157,12 +157,14 @@ export async function runMeasureFromLaunch(f: MeasureFlags): Promise<void> {
       notes: desc.notes,
     };
     if (r.mode === 'tdx') {
+      if (f.dumpVmsa) throw new OptionError('--dump-vmsa', 'a TD has no VMSA');
+      if (f.trace !== undefined) throw new OptionError('--trace', 'TDX MRTD traces are not written (use prelaunch tdx for the MRTD details)');
       const img = parseOvmf(fw);
       const mrtd = mrtdOfImage(img, { orders: ['single'], hashBackend: backend });
       const hex = toHex(mrtd.single!);
       if (f.outputFormat === 'json') {
         writeStdout(JSON.stringify({ mrtd: hex, algorithm: 'sha384', mode: 'tdx', pageOrder: 'single', launch: launchJson, stack: stackJson(stack), rules: r.hits.map(ruleJson), firmware: { path: fw.name, size: fw.size, sha256: toHex(inputSha256(fw, backend)) }, tool: `prelaunch ${VERSION}` }, null, 2) + '\n');
-      } else writeStdout((f.verbose ? `Calculated TDX MRTD: ` : '') + hex + '\n');
+      } else writeStdout((f.verbose ? `Calculated TDX MRTD: ` : '') + (f.outputFormat === 'base64' ? toBase64(mrtd.single!) : hex) + '\n');
       noteAssumed();
       return;
     }
