@@ -304,11 +304,15 @@ export function parseQemuCommandLine(text: Uint8Array, file: string, opts: QemuP
     const max = kv.maxcpus ?? 0;
     const topo = ['sockets', 'dies', 'clusters', 'modules', 'cores', 'threads', 'books', 'drawers'].reduce((n, k) => n * (kv[k] || 1), 1);
     if (cpus === 0 && max === 0) {
+      // only a topology: omitted parameters are 1, the vCPUs are its product
       vcpus = topo;
       maxVcpus = topo;
     } else {
-      maxVcpus = max || (cpus && ['sockets', 'cores', 'threads'].some((k) => kv[k] !== undefined) ? topo : cpus);
+      // maxcpus defaults to cpus and cpus to maxcpus; omitted topology parameters are derived
+      // from maxcpus, and a fully given topology must multiply to it (else QEMU refuses)
+      maxVcpus = max || cpus;
       vcpus = cpus || maxVcpus;
+      if (['sockets', 'cores', 'threads'].every((k) => kv[k] !== undefined) && topo !== maxVcpus) throw bad(file, `-smp: the topology gives ${topo} vCPUs but maxcpus is ${maxVcpus} (QEMU refuses it)`);
     }
     if (vcpus < 1) throw bad(file, '-smp gives no vCPU');
     if (maxVcpus < vcpus) throw bad(file, `-smp: maxcpus ${maxVcpus} is less than cpus ${vcpus}`);

@@ -269,6 +269,8 @@ describe('units', () => {
     ['-smp sockets=2,cores=2,threads=2', 8],
     ['-smp maxcpus=8', 8],
     ['-smp 8,sockets=2,cores=4', 8],
+    ['-smp 4,sockets=2', 4],
+    ['-smp 2,maxcpus=8,sockets=2,cores=2,threads=2', 2],
   ])('-smp %s → %i VMSAs', (args, n) => expect(parse(args).vcpus).toBe(n));
   it('-object in JSON form, -cpu with family/model/stepping', () => {
     const d = parseQemuCommandLine(enc(`qemu-kvm -machine q35,memory-encryption=lsec0 -object '{"qom-type":"sev-snp-guest","id":"lsec0","cbitpos":51,"reduced-phys-bits":1,"kernel-hashes":true,"policy":196608}' -cpu EPYC-Milan,+x2apic,model=17 -bios f`), 'j.sh');
@@ -353,5 +355,24 @@ describe('host probe', () => {
     const file = path.join(tmp, 'bad-stack.json');
     fs.writeFileSync(file, JSON.stringify({ prelaunchStack: 1, qemu: '10.1', frobnicate: 1 }));
     expect(expectCleanError(runCli(['measure', '--mode', 'sev', '--ovmf', OVMF, '--stack', file]), 1)).toMatch(/unknown key "frobnicate"/);
+  });
+});
+
+describe('libvirt cpu_map EPYC models → QEMU -cpu (one test per model)', async () => {
+  const { LIBVIRT_EPYC_SIGNATURES, decodeSig } = await import('../../src/stack/cpu-models.js');
+  const { isVcpuType } = await import('../../src/formats/snp/vcpu-types.js');
+  const { resolveLaunch } = await import('../../src/stack/launch.js');
+  const stack = resolveStack({ qemuVersion: '10.2.0', hostKernel: '6.12.0' }, false)!;
+  const rows = LIBVIRT_EPYC_SIGNATURES.flatMap((e) => e.models.map((name) => [name, e.family, e.model] as const));
+  it.each(rows)('<model>%s</model>: QEMU family/model agree with libvirt\'s signature %i/%i', (name, family, model) => {
+    const xml = `<domain type='kvm'><vcpu>1</vcpu><os><loader type='rom'>/f</loader></os><cpu mode='custom'><model fallback='forbid'>${name}</model></cpu><launchSecurity type='sev-snp'/></domain>`;
+    const d = parseLibvirtDomain(xml, 'd.xml');
+    if (isVcpuType(name)) {
+      const sig = resolveLaunch(d, stack).vcpuSig!;
+      expect(decodeSig(sig)).toMatchObject({ family, model });
+    } else {
+      // not (yet) in the QEMU model table: refused by name, never guessed
+      expect(() => resolveLaunch(d, stack)).toThrow(new RegExp(name));
+    }
   });
 });
