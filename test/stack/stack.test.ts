@@ -165,6 +165,12 @@ describe('SEV-ES and the host stack (H1)', () => {
     // and the same from the plain flags with a stack
     expect(lastLine(runCli(['measure', '--mode', 'seves', '--vcpus', '2', '--vcpu-type', 'EPYC-Milan', '--ovmf', OVMF, '--qemu-version', '10.0.2', '--host-kernel', '6.12.0']).stdout)).toBe(lastLine(explicit.stdout));
   });
+  it('plain SEV with kernel hashes (sev-guest policy 0x1) = --mode sev --kernel', () => {
+    const p = file('sev.sh', `qemu-system-x86_64 -machine q35,memory-encryption=s -object sev-guest,id=s,policy=0x1,kernel-hashes=on,cbitpos=47,reduced-phys-bits=1 -bios ${AMDSEV} -kernel ${NOVA_KERNEL} -append "console=ttyS0"\n`);
+    const r = runCli(['measure', '--from-qemu', p, '--qemu-version', '9.2.0', '--host-kernel', '6.8.0']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(lastLine(r.stdout)).toBe(lastLine(runCli(['measure', '--mode', 'sev', '--ovmf', AMDSEV, '--kernel', NOVA_KERNEL, '--append', 'console=ttyS0']).stdout));
+  });
   it('legacy-vm-type=off on Linux >= 6.10: KVM_SEV_INIT2 = kvm-init2; on 6.9 refused', () => {
     const p = file('es-off.sh', cmd(',legacy-vm-type=off'));
     const r = runCli(['measure', '--from-qemu', p, '--qemu-version', '10.0.2', '--host-kernel', '6.12.0']);
