@@ -52,6 +52,9 @@ export function parseLibvirtDomain(text: string, file: string, opts: LibvirtPars
   const root = parseXml(text, file);
   if (root.name !== 'domain') throw bad(file, `the root element is <${root.name}>, not <domain>: not a libvirt domain (virsh dumpxml NAME)`);
   if (root.attrs.type !== undefined && root.attrs.type !== 'kvm') throw new PrelaunchError('ERR_UNSUPPORTED_STACK', `${file}: <domain type='${root.attrs.type}'>: confidential guests run on kvm`);
+  for (const c of root.children) {
+    if (/:(commandline|capabilities|deprecation|override)$/.test(c.name)) throw new PrelaunchError('ERR_UNSUPPORTED_STACK', `${file}: <${c.name}> passes options to QEMU directly, which may change the measurement and is not modelled`, { file });
+  }
   const ls = child(root, 'launchSecurity');
   if (!ls) throw bad(file, 'no <launchSecurity>: not a confidential guest');
   const lsType = ls.attrs.type ?? '';

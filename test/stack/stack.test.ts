@@ -310,6 +310,10 @@ describe('units', () => {
   it('TDX with pflash firmware is refused', () => {
     expect(code(() => parseQemuCommandLine(enc('qemu-system-x86_64 -M q35,confidential-guest-support=t -object tdx-guest,id=t -drive if=pflash,unit=0,file=f'), 'x'))).toBe('ERR_UNSUPPORTED_STACK');
   });
+  it('libvirt: <qemu:commandline> pass-through is refused', () => {
+    const xml = `<domain type='kvm' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'><vcpu>1</vcpu><os><loader type='rom'>/f</loader></os><cpu><model>EPYC</model></cpu><launchSecurity type='sev-snp'/><qemu:commandline><qemu:arg value='-cpu'/><qemu:arg value='host'/></qemu:commandline></domain>`;
+    expect(code(() => parseLibvirtDomain(xml, 'd.xml'))).toBe('ERR_UNSUPPORTED_STACK');
+  });
   it('libvirt: <vcpus> must agree with current', () => {
     const xml = `<domain type='kvm'><vcpu current='2'>4</vcpu><vcpus><vcpu id='0' enabled='yes'/><vcpu id='1' enabled='no'/></vcpus><os><loader type='rom'>/f</loader></os><cpu><model>EPYC</model></cpu><launchSecurity type='sev-snp'/></domain>`;
     expect(code(() => parseLibvirtDomain(xml, 'd.xml'))).toBe('ERR_MALFORMED');
