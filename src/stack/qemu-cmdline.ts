@@ -170,7 +170,7 @@ export function parseQemuCommandLine(text: Uint8Array, file: string, opts: QemuP
         for (const [k, v] of parseKeyval(a, 'type')) machine[k] = v;
         break;
       case 'smp':
-        smp = parseKeyval(a, 'cpus');
+        smp = [...(smp ?? []), ...parseKeyval(a, 'cpus')]; // -smp options merge (qemu_smp_opts merge_lists)
         break;
       case 'cpu':
         cpu = a;

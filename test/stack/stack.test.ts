@@ -276,6 +276,7 @@ describe('units', () => {
     ['-smp maxcpus=8', 8],
     ['-smp 8,sockets=2,cores=4', 8],
     ['-smp 4,sockets=2', 4],
+    ['-smp 2 -smp maxcpus=8', 2],
     ['-smp 2,maxcpus=8,sockets=2,cores=2,threads=2', 2],
   ])('-smp %s → %i VMSAs', (args, n) => expect(parse(args).vcpus).toBe(n));
   it('-object in JSON form, -cpu with family/model/stepping', () => {
