@@ -20,13 +20,15 @@ export function guidToBytes(guid: string): Uint8Array {
   return b;
 }
 
-/** 16 on-disk bytes → canonical lowercase string. */
+/** 16 on-disk bytes → canonical lowercase string. Reads `bytes` only (never writes to it). */
 export function guidFromBytes(bytes: Uint8Array, offset = 0): string {
-  const b = bytes.slice(offset, offset + 16);
-  if (b.length !== 16) throw new RangeError('a GUID needs 16 bytes');
-  b.subarray(0, 4).reverse();
-  b.subarray(4, 6).reverse();
-  b.subarray(6, 8).reverse();
-  const h = toHex(b);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  if (!Number.isInteger(offset) || offset < 0 || offset + GUID_SIZE > bytes.length) throw new RangeError('a GUID needs 16 bytes');
+  const h = toHex(bytes.subarray(offset, offset + GUID_SIZE));
+  // the first three fields (4, 2, 2 bytes) are little-endian on disk
+  const le = (from: number, to: number): string => {
+    let s = '';
+    for (let i = to - 2; i >= from; i -= 2) s += h.slice(i, i + 2);
+    return s;
+  };
+  return `${le(0, 8)}-${le(8, 12)}-${le(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
 }

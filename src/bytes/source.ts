@@ -14,7 +14,23 @@ export interface ByteSource {
   read(offset: number, length: number): Uint8Array;
 }
 
-export function bytesSource(bytes: Uint8Array, name = '<memory>'): ByteSource {
+/**
+ * `bytes` as a plain `Uint8Array` view of the same memory (no copy). Node's `Buffer` is a
+ * Uint8Array subclass whose `slice()` returns a view instead of a copy, so code that copies
+ * with `slice()` and then writes to (or reads `.buffer` of) the copy would alias the caller's
+ * memory. Every public entry point that takes bytes passes them through this first.
+ */
+export function plainBytes(bytes: Uint8Array): Uint8Array {
+  return Object.getPrototypeOf(bytes) === Uint8Array.prototype ? bytes : new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+}
+
+/** A copy of `bytes[start, end)` in fresh memory (offset 0 of its own ArrayBuffer), whatever the input's class. */
+export function copyBytes(bytes: Uint8Array, start = 0, end = bytes.length): Uint8Array {
+  return plainBytes(bytes).slice(start, end);
+}
+
+export function bytesSource(input: Uint8Array, name = '<memory>'): ByteSource {
+  const bytes = plainBytes(input);
   return {
     name,
     size: bytes.length,

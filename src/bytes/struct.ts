@@ -6,6 +6,7 @@
  */
 import { Parser } from 'binary-parser';
 import { ParseError } from '../errors.js';
+import { plainBytes } from './source.js';
 
 export { Parser };
 
@@ -92,7 +93,7 @@ export function decodeStruct<T>(spec: StructSpec<T>, bytes: Uint8Array, offset: 
     }
   }
   try {
-    value = spec.parser.parse(bytes.subarray(offset, offset + spec.size)) as Record<string, unknown>;
+    value = spec.parser.parse(plainBytes(bytes).subarray(offset, offset + spec.size)) as Record<string, unknown>;
   } catch (e) {
     throw new ParseError('ERR_MALFORMED', spec.name, at, (e as Error).message, ctx.source);
   }

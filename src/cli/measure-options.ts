@@ -20,7 +20,7 @@ export function addMeasureOptions(cmd: Command): Command {
     .option('--vcpu-model <n>', 'guest vCPU model')
     .option('--vcpu-stepping <n>', 'guest vCPU stepping')
     .option('--vmm-type <type>', 'VMM: QEMU, ec2 or gce (default: QEMU, or the VMM of --vmsa-profile)')
-    .addOption(new Option('--vmsa-profile <name>', 'VMSA generation: kvm-init2 (QEMU default), kvm-legacy, ec2-2026 (ec2 default), ec2-legacy, gce').choices(['kvm-init2', 'kvm-legacy', 'ec2-2026', 'ec2-legacy', 'gce']))
+    .addOption(new Option('--vmsa-profile <name>', 'VMSA generation: kvm-init2 (default for QEMU: SNP on QEMU >= 9.1 + Linux >= 6.11; SEV-ES only with legacy-vm-type=off), kvm-legacy (MXCSR/FCW 0: SEV-ES on QEMU >= 10.0 as shipped, Linux < 6.10), ec2-2026 (ec2 default), ec2-legacy, gce').choices(['kvm-init2', 'kvm-legacy', 'ec2-2026', 'ec2-legacy', 'gce']))
     .option('--ovmf <file>', 'OVMF firmware image (required unless --from-qemu / --from-libvirt)')
     .option('--kernel <file>', 'kernel for measured direct boot')
     .option('--initrd <file>', 'initrd for measured direct boot')

@@ -15,7 +15,7 @@
  * contexts in creation order, then every PAGE_DATA and the SNP VMSA in creation order, or
  * sorted by GPA (stable) with `sort`.
  */
-import type { ByteSource } from '../bytes/source.js';
+import { copyBytes, type ByteSource } from '../bytes/source.js';
 import { IgvmArchitecture, IgvmHeaderType, IgvmPageDataType, IgvmPlatformType } from '../formats/igvm/defs.js';
 import type { IgvmDirectiveHeader, IgvmFile, IgvmInitializationHeader, IgvmPlatformHeader, PageData } from '../formats/igvm/model.js';
 import { encodeBldrStackPage, BLDR_LAUNCH_INFO_SIZE } from './bldr-launch.js';
@@ -273,7 +273,7 @@ export function buildIgvm(o: IgvmBuildOptions): IgvmBuildResult {
   if (has(TDP_MASK)) {
     const img = o.tdxStage1!;
     if (img.length !== PAGE) throw new BuildError('tdx-stage1', `the TDX stage 1 image must be exactly 4096 bytes, it is ${img.length}`);
-    const bytes = img.slice();
+    const bytes = copyBytes(img); // the caller's image stays as it was
     bytes.set(encodeTdpStartContext(Number(ctx.rip & 0xffff_ffffn), Number(ctx.rsp & 0xffff_ffffn)), 0);
     directives.push(page(stage1!.start, TDP_MASK, bytes));
   }

@@ -20,7 +20,7 @@
  * Contiguous or overlapping pre-validated regions merge; at most 8 regions.
  */
 import { Parser, decodeStruct, defineStruct } from '../bytes/struct.js';
-import type { ByteSource } from '../bytes/source.js';
+import { copyBytes, type ByteSource } from '../bytes/source.js';
 import { parseFooterTable } from '../formats/ovmf/footer-table.js';
 import { OVMF_TABLE_FOOTER_GUID, SEV_METADATA_GUID, TDX_METADATA_OFFSET_GUID } from '../formats/ovmf/defs.js';
 import type { IgvmData } from '../formats/igvm/model.js';
@@ -73,12 +73,12 @@ function metadata(src: ByteSource, body: Uint8Array, sig: string, entryOffset: n
   const at = src.size - fromEnd;
   if (at < 0) throw new BuildError(INPUT, `OVMF ${sig} metadata offset ${fromEnd} from the end is outside the ${src.size}-byte image`);
   if (at + DESCRIPTOR.size > src.size) throw new BuildError(INPUT, `OVMF ${sig} metadata descriptor at ${hex(at)} is truncated`);
-  const d = decodeStruct(DESCRIPTOR, src.read(at, DESCRIPTOR.size).slice(), 0, { base: at, source: src.name });
+  const d = decodeStruct(DESCRIPTOR, copyBytes(src.read(at, DESCRIPTOR.size)), 0, { base: at, source: src.name });
   if (d.sig !== sig) throw new BuildError(INPUT, `OVMF metadata signature mismatch at ${hex(at)}: ${JSON.stringify(d.sig)}, expected "${sig}"`);
   let pos = at + DESCRIPTOR.size;
   for (let i = 0; i < d.count; i++) {
     if (pos + itemSize > src.size) throw new BuildError(INPUT, `OVMF ${sig} metadata entry ${i} at ${hex(pos)} runs past the end of the image`);
-    each(src.read(pos, itemSize).slice(), pos);
+    each(copyBytes(src.read(pos, itemSize)), pos);
     pos += itemSize;
   }
 }

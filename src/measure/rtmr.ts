@@ -12,7 +12,7 @@
  * `RTMR[i] = SHA-384(RTMR[i] ‖ digest)`, from 48 zero bytes. In the CCEL the "PCR index" is the
  * MR index: 1..4 = RTMR0..3.
  */
-import { asSource, type ByteSource } from '../bytes/source.js';
+import { asSource, type ByteSource, copyBytes } from '../bytes/source.js';
 import { toHex } from '../bytes/hex.js';
 import { FirmwareError, OptionError } from '../errors.js';
 import { defaultBackend, type HashBackend } from '../hash/index.js';
@@ -196,7 +196,7 @@ export function predictRtmrs(img: OvmfImage, opts: RtmrPredictionOptions): RtmrV
     const initrd = db.initrd ? asSource(db.initrd, 'initrd') : null;
     let image: ByteSource = kernel;
     if (db.qemuKernelPatch !== false) {
-      const head = kernel.read(0, Math.min(SETUP_HEADER_END, kernel.size)).slice();
+      const head = copyBytes(kernel.read(0, Math.min(SETUP_HEADER_END, kernel.size)));
       const patch = qemuPatchSetupHeader(head, kernel.size, db.append ?? '', initrd ? initrd.size : null, q35MemorySplit(opts.memory).below4g);
       image = overlaySource(kernel, patch.header);
     }

@@ -16,7 +16,7 @@
  * `checkKvm` adds igvmmeasure's --check-kvm rules. Where the igvm crate's own measurer
  * differs, see docs/igvm.md.
  */
-import type { ByteSource } from '../bytes/source.js';
+import { copyBytes, type ByteSource } from '../bytes/source.js';
 import { FirmwareError } from '../errors.js';
 import { IgvmPageDataType, IgvmPlatformType, PAGE_SIZE_2M, PAGE_SIZE_4K, PageDataFlags, headerTypeName } from '../formats/igvm/defs.js';
 import { dataLength, readData, supportedPlatforms, type IgvmData, type IgvmDirectiveHeader, type IgvmFile } from '../formats/igvm/model.js';
@@ -183,7 +183,7 @@ export function planIgvmMeasurement(file: IgvmFile, options: IgvmPlanOptions = {
         if (options.checkKvm) {
           if (vmsaCount > 0) kvmFail(loc, 'more than one VMSA: QEMU/KVM only sets the VMSA of the first virtual CPU');
           if (h.gpa !== VMSA_GPA) kvmFail(loc, `the VMSA GPA 0x${h.gpa.toString(16).padStart(16, '0')} is not 0xFFFFFFFFF000, where KVM always places it`);
-          const cr0 = new DataView(readData(h.data, VMSA_OFFSETS.cr0, 8).slice().buffer).getBigUint64(0, true);
+          const cr0 = new DataView(copyBytes(readData(h.data, VMSA_OFFSETS.cr0, 8)).buffer).getBigUint64(0, true);
           if (cr0 !== 0x31n && cr0 !== 0x30n) kvmFail(loc, `VMSA CR0 is 0x${cr0.toString(16)}, not 0x31 (protected mode) or 0x30 (real mode), the value KVM measures`);
         }
         const label = `VP_CONTEXT #${loc.index} vp ${h.vpIndex} mask 0x${h.compatibilityMask.toString(16)}`;

@@ -13,6 +13,7 @@ import type { ParsedIgvm } from '../formats/igvm/parse.js';
 import { vpContextPlatform, type HeaderLocation } from '../formats/igvm/validate.js';
 import { decodeNativeVpContext, decodeVbsRegisters } from '../formats/igvm/vp-context.js';
 import { decodeVmsa } from '../formats/snp/vmsa.js';
+import { copyBytes } from '../bytes/source.js';
 
 const h = (n: number | bigint): string => `0x${n.toString(16)}`;
 
@@ -175,7 +176,7 @@ export function inspectIgvm(parsed: ParsedIgvm): IgvmInspection {
     if (d.kind === 'vp-context') {
       const plat = vpContextPlatform(file, d.compatibilityMask);
       let context: Record<string, unknown> = {};
-      const bytes = readData(d.data).slice();
+      const bytes = copyBytes(readData(d.data));
       if (plat?.kind === 'snp-vmsa') context = { kind: 'SEV VMSA', ...decodeVmsaFields(bytes) };
       else if (plat?.kind === 'native') {
         const c = decodeNativeVpContext(bytes);

@@ -12,6 +12,7 @@
  * author-key-enabled=off (QEMU) / auth_key_en=0 (KVM).
  */
 import { equalBytes, toHex } from '../bytes/hex.js';
+import { copyBytes } from '../bytes/source.js';
 import { OptionError, PrelaunchError } from '../errors.js';
 import {
   ID_BLOCK_SIZE, ID_BLOCK_VERSION, SNP_ALGO_ECDSA_P384_SHA384, SNP_CURVE_P384, SNP_PUBLIC_KEY_SIZE, SNP_SIGNATURE_SIZE,
@@ -104,7 +105,7 @@ function assemble(idBlock: Uint8Array, idPublicKey: EcPoint, idBlockSignature: E
     authorKey,
   });
   return {
-    idBlock: idBlock.slice(),
+    idBlock: copyBytes(idBlock),
     idAuth,
     idKeyDigest: keyDigest(idKey, backend),
     authorKeyDigest: authorPublicKey ? keyDigest(authorKey, backend) : null,
@@ -165,7 +166,7 @@ export function idAuthSigningInputs(o: { idBlock: Uint8Array; idPublicKey: EcPoi
   checkIdBlockBytes(o.idBlock);
   checkP384Point(o.idPublicKey, 'ID public key');
   const idKey = snpPublicKeyBytes(o.idPublicKey);
-  return { idBlock: o.idBlock.slice(), idKey, idKeyDigest: keyDigest(idKey, o.hashBackend ?? defaultBackend) };
+  return { idBlock: copyBytes(o.idBlock), idKey, idKeyDigest: keyDigest(idKey, o.hashBackend ?? defaultBackend) };
 }
 
 export interface AssembleIdAuthOptions {

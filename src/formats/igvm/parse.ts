@@ -10,7 +10,7 @@
  * panics).
  */
 import { decodeStruct, type StructSpec } from '../../bytes/struct.js';
-import { asSource, type ByteSource } from '../../bytes/source.js';
+import { asSource, type ByteSource, copyBytes } from '../../bytes/source.js';
 import { crc32 } from '../../bytes/crc32.js';
 import { ParseError } from '../../errors.js';
 import {
@@ -67,7 +67,7 @@ export function parseIgvm(input: ByteSource | Uint8Array, options: IgvmParseOpti
 
   // ---- fixed header
   if (size < FIXED_HEADER_V1_SIZE) fixedFail(`the file is ${size} bytes, shorter than the 24-byte fixed header`);
-  const fixedV1 = src.read(0, FIXED_HEADER_V1_SIZE).slice();
+  const fixedV1 = copyBytes(src.read(0, FIXED_HEADER_V1_SIZE));
   const fh = decodeStruct(IGVM_FIXED_HEADER, fixedV1, 0, { source: name });
   if (fh.magic !== IGVM_MAGIC) fixedFail(`magic 0x${fh.magic.toString(16).padStart(8, '0')} is not "IGVM" (0x4d564749)`);
   if (fh.formatVersion !== 1 && fh.formatVersion !== 2) fixedFail(`format_version ${fh.formatVersion} is not 1 or 2`, 4);
@@ -77,7 +77,7 @@ export function parseIgvm(input: ByteSource | Uint8Array, options: IgvmParseOpti
   let fixed = fixedV1;
   if (formatVersion === 2) {
     if (size < FIXED_HEADER_V2_SIZE) fixedFail(`the file is ${size} bytes, shorter than the 32-byte v2 fixed header`);
-    fixed = src.read(0, FIXED_HEADER_V2_SIZE).slice();
+    fixed = copyBytes(src.read(0, FIXED_HEADER_V2_SIZE));
     const tail = decodeStruct(IGVM_FIXED_HEADER_V2_TAIL, fixed, FIXED_HEADER_V1_SIZE, { source: name });
     if (tail.architecture !== IgvmArchitecture.X64 && tail.architecture !== IgvmArchitecture.AARCH64) {
       fixedFail(`architecture ${tail.architecture} is neither 0 (X64) nor 1 (AArch64)`, 0x18);
@@ -94,7 +94,7 @@ export function parseIgvm(input: ByteSource | Uint8Array, options: IgvmParseOpti
   // with no file data at all is invalid; this also bounds the read below by the file length
   if (vho + vhs >= size) fixedFail(`variable headers 0x${vho.toString(16)}+0x${vhs.toString(16)} reach the end of the ${size}-byte file (igvm 0.4.0 requires a file-data section)`, 0xc);
   const fileDataOffset = vho + vhs;
-  const section = src.read(vho, vhs).slice();
+  const section = copyBytes(src.read(vho, vhs));
 
   // ---- checksum: the fixed header with checksum 0, then the variable-header section
   const zeroed = fixed.slice();
@@ -333,7 +333,7 @@ function decodeHeader(type: number, cx: HeaderReader, file: IgvmFile): IgvmPlatf
       if (plat!.kind === 'vbs') {
         // register_count, then count × 32 bytes: checked against the file before anything is read
         cx.dataRef(r.fileOffset, VBS_REGISTER_LIST_HEADER, 'VBS register list');
-        const count = new DataView(cx.src.read(r.fileOffset, 4).slice().buffer).getUint32(0, true);
+        const count = new DataView(copyBytes(cx.src.read(r.fileOffset, 4)).buffer).getUint32(0, true);
         length = VBS_REGISTER_LIST_HEADER + count * VBS_REGISTER_SIZE;
       }
       return { kind: 'vp-context', gpa: r.gpa, compatibilityMask: r.compatibilityMask, vpIndex: r.vpIndex, data: cx.dataRef(r.fileOffset, length, 'VP context') };

@@ -21,6 +21,7 @@ import {
 } from './model.js';
 import { directiveRuns, pageDataAt, runLocation } from './page-data-runs.js';
 import { CONTEXT_PAGE_SIZE, VBS_REGISTER_LIST_HEADER, VBS_REGISTER_SIZE, decodeVbsRegisters, pageContextSize, vpContextKind, type VpContextKind } from './vp-context.js';
+import { copyBytes } from '../../bytes/source.js';
 
 /** Where a header is (or would be) in the file. */
 export interface HeaderLocation {
@@ -229,7 +230,7 @@ export function validateIgvm(file: IgvmFile, ctx: ValidateContext = {}): void {
       case 'vp-context': {
         const kind = checkVpContext(file, h, arch, (p, r) => fail(loc, p, r));
         if (kind === 'vbs') {
-          const regs = decodeVbsRegisters(readData(h.data).slice());
+          const regs = decodeVbsRegisters(copyBytes(readData(h.data)));
           const vtl = regs[0]!.vtl;
           for (let k = usedVpIdents.length - 1; k >= 0; k--) {
             const id = usedVpIdents[k]!;
@@ -326,7 +327,7 @@ function checkVpContext(file: IgvmFile, h: VpContext, arch: number, fail: (probl
   const len = dataLength(h.data);
   if (kind === 'vbs') {
     if (len < VBS_REGISTER_LIST_HEADER) fail('the VBS register list is missing', 'InvalidDataSize');
-    const blob = readData(h.data).slice();
+    const blob = copyBytes(readData(h.data));
     const count = new DataView(blob.buffer).getUint32(0, true);
     if (len !== VBS_REGISTER_LIST_HEADER + count * VBS_REGISTER_SIZE) fail(`the VBS register list is ${len} bytes, not 4 + 32 × ${count}`, 'InvalidDataSize');
     if (count === 0) fail('the VBS VP context has no registers', 'NoVbsVpContextRegisters');

@@ -20,6 +20,7 @@
  * 0x37FFFFFF, clamped to below4g − acpi_data_size(0x28000) − 1; the initrd goes at
  * (initrd_max − size) & ~0xFFF.
  */
+import { copyBytes } from '../../bytes/source.js';
 import { FirmwareError } from '../../errors.js';
 
 export const SETUP_HEADER_END = 0x280;
@@ -55,7 +56,7 @@ function vgaMode(cmdline: string): number | null {
  */
 export function qemuPatchSetupHeader(head: Uint8Array, kernelSize: number, cmdline: string, initrdSize: number | null, below4g: number): QemuKernelPatch {
   if (head.length < SETUP_HEADER_END) throw new FirmwareError(`the kernel is ${kernelSize} bytes, too small for a Linux bzImage`);
-  const h = head.slice(0, SETUP_HEADER_END);
+  const h = copyBytes(head, 0, SETUP_HEADER_END); // never the caller's bytes: the fields are patched in place
   const v = new DataView(h.buffer);
   if (v.getUint32(0x202, true) !== 0x5372_6448) throw new FirmwareError('the kernel has no "HdrS" setup-header signature: not a Linux bzImage (QEMU direct boot needs one)');
   const protocol = v.getUint16(0x206, true);

@@ -13,7 +13,7 @@
  */
 import { guidFromBytes } from '../../bytes/guid.js';
 import { ParseError } from '../../errors.js';
-import type { ByteSource } from '../../bytes/source.js';
+import { copyBytes, type ByteSource } from '../../bytes/source.js';
 import { KNOWN_TABLE_ENTRIES, OVMF_TABLE_FOOTER_GUID } from './defs.js';
 
 export const ENTRY_HEADER_SIZE = 18;
@@ -41,7 +41,7 @@ export interface FooterTable {
 export function parseFooterTable(src: ByteSource): FooterTable | null {
   const len = src.size;
   if (len < TAIL) return null;
-  const tail = src.read(len - TAIL, 18).slice();
+  const tail = copyBytes(src.read(len - TAIL, 18));
   if (guidFromBytes(tail, 2) !== OVMF_TABLE_FOOTER_GUID) return null;
   const total = tail[0]! | (tail[1]! << 8);
   const footerAt = len - TAIL;
@@ -53,7 +53,7 @@ export function parseFooterTable(src: ByteSource): FooterTable | null {
   if (start < 0) {
     throw new ParseError('ERR_TRUNCATED', 'OVMF footer table', footerAt, `table size ${total} exceeds the ${len}-byte image`, src.name);
   }
-  const body = src.read(start, bodySize).slice();
+  const body = copyBytes(src.read(start, bodySize));
   const entries: FooterEntry[] = [];
   let end = bodySize; // end of the next entry to read (exclusive), relative to `start`
   while (end >= ENTRY_HEADER_SIZE) {

@@ -7,7 +7,7 @@
  */
 import { ParseError } from '../../errors.js';
 import { Parser, decodeStruct, defineStruct } from '../../bytes/struct.js';
-import type { ByteSource } from '../../bytes/source.js';
+import { copyBytes, type ByteSource } from '../../bytes/source.js';
 import { sevSectionTypeName } from './defs.js';
 
 interface RawHeader { signature: string; size: number; version: number; count: number }
@@ -42,7 +42,7 @@ export function parseSevMetadata(src: ByteSource, offsetFromEnd: number, entryOf
   if (offsetFromEnd <= 0 || start < 0 || start + SEV_METADATA_HEADER.size > src.size) {
     throw new ParseError('ERR_TRUNCATED', 'SEV_METADATA_OFFSET entry', entryOffset, `metadata offset ${offsetFromEnd} from the end points outside the ${src.size}-byte image`, src.name);
   }
-  const hdr = decodeStruct(SEV_METADATA_HEADER, src.read(start, SEV_METADATA_HEADER.size).slice(), 0, { base: start, source: src.name });
+  const hdr = decodeStruct(SEV_METADATA_HEADER, copyBytes(src.read(start, SEV_METADATA_HEADER.size)), 0, { base: start, source: src.name });
   if (hdr.signature !== 'ASEV') throw new ParseError('ERR_MALFORMED', 'SEV metadata header', start, `wrong signature ${JSON.stringify(hdr.signature)} (expected "ASEV")`, src.name);
   if (hdr.version !== 1) throw new ParseError('ERR_MALFORMED', 'SEV metadata header', start, `unsupported version ${hdr.version} (expected 1)`, src.name);
   const itemsAt = start + SEV_METADATA_HEADER.size;
@@ -50,7 +50,7 @@ export function parseSevMetadata(src: ByteSource, offsetFromEnd: number, entryOf
   if (hdr.count * SEV_METADATA_SECTION.size > src.size - itemsAt) {
     throw new ParseError('ERR_TRUNCATED', 'SEV metadata header', start, `${hdr.count} sections do not fit in the image`, src.name);
   }
-  const items = src.read(itemsAt, hdr.count * SEV_METADATA_SECTION.size).slice();
+  const items = copyBytes(src.read(itemsAt, hdr.count * SEV_METADATA_SECTION.size));
   const sections: SevSection[] = [];
   for (let i = 0; i < hdr.count; i++) {
     const s = decodeStruct(SEV_METADATA_SECTION, items, i * SEV_METADATA_SECTION.size, { base: itemsAt, source: src.name });

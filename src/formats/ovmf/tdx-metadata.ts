@@ -17,7 +17,7 @@
  */
 import { ParseError } from '../../errors.js';
 import { Parser, decodeStruct, defineStruct } from '../../bytes/struct.js';
-import type { ByteSource } from '../../bytes/source.js';
+import { copyBytes, type ByteSource } from '../../bytes/source.js';
 import { PAGE_SIZE, TDVF_ATTR_MR_EXTEND, TDVF_ATTR_PAGE_AUG, TDVF_SECTION_TYPES } from './defs.js';
 
 interface RawDescriptor { signature: string; length: number; version: number; count: number }
@@ -50,7 +50,7 @@ export function parseTdxMetadata(src: ByteSource, offsetFromEnd: number, entryOf
   if (offsetFromEnd <= 0 || start < 0 || start + TDVF_DESCRIPTOR.size > src.size) {
     throw new ParseError('ERR_TRUNCATED', 'TDX_METADATA_OFFSET entry', entryOffset, `metadata offset ${offsetFromEnd} from the end points outside the ${src.size}-byte image`, src.name);
   }
-  const d = decodeStruct(TDVF_DESCRIPTOR, src.read(start, TDVF_DESCRIPTOR.size).slice(), 0, { base: start, source: src.name });
+  const d = decodeStruct(TDVF_DESCRIPTOR, copyBytes(src.read(start, TDVF_DESCRIPTOR.size)), 0, { base: start, source: src.name });
   if (d.signature !== 'TDVF') throw new ParseError('ERR_MALFORMED', 'TDVF descriptor', start, `wrong signature ${JSON.stringify(d.signature)} (expected "TDVF")`, src.name);
   if (d.version !== 1) throw new ParseError('ERR_MALFORMED', 'TDVF descriptor', start, `unsupported version ${d.version} (expected 1)`, src.name);
   const secAt = start + TDVF_DESCRIPTOR.size;
@@ -60,7 +60,7 @@ export function parseTdxMetadata(src: ByteSource, offsetFromEnd: number, entryOf
   if (d.length !== TDVF_DESCRIPTOR.size + TDVF_SECTION.size * d.count) {
     throw new ParseError('ERR_MALFORMED', 'TDVF descriptor', start, `length ${d.length} does not match ${d.count} sections (expected ${16 + 32 * d.count})`, src.name);
   }
-  const raw = src.read(secAt, d.count * TDVF_SECTION.size).slice();
+  const raw = copyBytes(src.read(secAt, d.count * TDVF_SECTION.size));
   const sections: TdvfSection[] = [];
   for (let i = 0; i < d.count; i++) {
     const s = decodeStruct(TDVF_SECTION, raw, i * TDVF_SECTION.size, { base: secAt, source: src.name });

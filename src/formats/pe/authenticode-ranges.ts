@@ -20,7 +20,7 @@
  * hashed so far, [SUM, fileSize − certificate-table size).
  */
 import { Parser, decodeStruct, defineStruct } from '../../bytes/struct.js';
-import type { ByteSource } from '../../bytes/source.js';
+import { copyBytes, type ByteSource } from '../../bytes/source.js';
 import { ParseError } from '../../errors.js';
 
 interface RawSection { name: number[]; virtualSize: number; virtualAddress: number; sizeOfRawData: number; pointerToRawData: number }
@@ -35,12 +35,12 @@ export function authenticodeRanges(src: ByteSource): HashRange[] {
   const size = src.size;
   const fail = (structure: string, at: number, problem: string): ParseError => new ParseError('ERR_MALFORMED', structure, at, problem, src.name);
   if (size < 0x40) throw new ParseError('ERR_TRUNCATED', 'DOS header', 0, `needs 64 bytes, the file has ${size}`, src.name);
-  const dos = src.read(0, 0x40).slice();
+  const dos = copyBytes(src.read(0, 0x40));
   if (dos[0] !== 0x4d || dos[1] !== 0x5a) throw fail('DOS header', 0, 'no "MZ" signature: not a PE/COFF image (an EFI-stub kernel is needed)');
   const lfanew = new DataView(dos.buffer).getUint32(0x3c, true);
   const optAt = lfanew + 24;
   if (lfanew + 24 + 2 > size) throw new ParseError('ERR_TRUNCATED', 'PE header', lfanew, 'runs past the end of the file', src.name);
-  const head = src.read(lfanew, 24 + 2).slice();
+  const head = copyBytes(src.read(lfanew, 24 + 2));
   const hv = new DataView(head.buffer);
   if (hv.getUint32(0, true) !== 0x0000_4550) throw fail('PE header', lfanew, 'no "PE\\0\\0" signature');
   const nsections = hv.getUint16(6, true);
@@ -51,7 +51,7 @@ export function authenticodeRanges(src: ByteSource): HashRange[] {
   const dirAt = optAt + (pe32plus ? 112 : 96);
   const countAt = optAt + (pe32plus ? 108 : 92);
   if (optAt + optSize > size || countAt + 4 > optAt + optSize) throw new ParseError('ERR_TRUNCATED', 'PE optional header', optAt, `${optSize} bytes do not fit in the file`, src.name);
-  const opt = src.read(optAt, optSize).slice();
+  const opt = copyBytes(src.read(optAt, optSize));
   const ov = new DataView(opt.buffer);
   const sizeOfHeaders = ov.getUint32(60, true);
   const checksumAt = optAt + 64;
@@ -76,7 +76,7 @@ export function authenticodeRanges(src: ByteSource): HashRange[] {
 
   const secAt = optAt + optSize;
   if (secAt + nsections * PE_SECTION.size > size) throw new ParseError('ERR_TRUNCATED', 'PE section table', secAt, `${nsections} sections do not fit in the file`, src.name);
-  const table = src.read(secAt, nsections * PE_SECTION.size).slice();
+  const table = copyBytes(src.read(secAt, nsections * PE_SECTION.size));
   const sections: RawSection[] = [];
   for (let i = 0; i < nsections; i++) sections.push(decodeStruct(PE_SECTION, table, i * PE_SECTION.size, { base: secAt, source: src.name }));
   // edk2 sorts with a stable insertion sort on PointerToRawData

@@ -2,10 +2,13 @@
  * What each VMM puts in the VMSA at reset, as named, versioned profiles. The defaults match
  * virtee/sev-snp-measure 0.0.13 (vmsa.py) — see docs/measurement.md for where each comes from.
  *
- * - QEMU / kvm-init2 (default): hosts using KVM_SEV_INIT2 (Linux ≥ 6.10) set MXCSR 0x1F80 and
- *   x87 FCW 0x37F.
- * - QEMU / kvm-legacy: hosts before KVM_SEV_INIT2 leave MXCSR and FCW zero (what
- *   sev-snp-measure computed before 0.0.10).
+ * - QEMU / kvm-init2 (default): VMs QEMU creates with KVM_SEV_INIT2 get MXCSR 0x1F80 and x87
+ *   FCW 0x37F (kernel `sev_es_sync_vmsa`): SNP on QEMU ≥ 9.1 + Linux ≥ 6.11; SEV-ES only with
+ *   `legacy-vm-type=off` on Linux ≥ 6.10.
+ * - QEMU / kvm-legacy: VMs created with the legacy KVM_SEV_INIT / KVM_SEV_ES_INIT leave MXCSR
+ *   and FCW zero (what sev-snp-measure computed before 0.0.10): SEV-ES on QEMU ≥ 10.0 as
+ *   shipped (`legacy-vm-type=auto`, QEMU target/i386/sev.c `sev_kvm_type`), hosts before
+ *   Linux 6.10. Which stack gives which: ../shared/spec/host-stacks.md H1–H4, docs/measurement.md.
  * - ec2 / ec2-2026 (default): AWS Nitro: CS attrib 0x9A for a vCPU starting at the reset
  *   vector, SS 0x92, TR 0x83, rdx 0x600, no MXCSR/FCW.
  * - ec2 / ec2-legacy: as ec2-2026 but rdx 0 (EC2 instances before the 2026 change).
@@ -29,8 +32,8 @@ export interface VmsaProfile {
 }
 
 export const VMSA_PROFILES: Readonly<Record<VmsaProfileName, VmsaProfile>> = {
-  'kvm-init2': { name: 'kvm-init2', vmm: 'QEMU', description: 'QEMU on KVM_SEV_INIT2 hosts (Linux ≥ 6.10): MXCSR 0x1F80, FCW 0x37F', mxcsr: 0x1f80, x87Fcw: 0x37f, rdx: null },
-  'kvm-legacy': { name: 'kvm-legacy', vmm: 'QEMU', description: 'QEMU on hosts before KVM_SEV_INIT2 (Linux < 6.10): MXCSR and FCW 0', mxcsr: 0, x87Fcw: 0, rdx: null },
+  'kvm-init2': { name: 'kvm-init2', vmm: 'QEMU', description: 'QEMU VMs created with KVM_SEV_INIT2 (SNP on QEMU ≥ 9.1 + Linux ≥ 6.11; SEV-ES only with legacy-vm-type=off): MXCSR 0x1F80, FCW 0x37F', mxcsr: 0x1f80, x87Fcw: 0x37f, rdx: null },
+  'kvm-legacy': { name: 'kvm-legacy', vmm: 'QEMU', description: 'QEMU VMs created with the legacy KVM_SEV_INIT/KVM_SEV_ES_INIT (SEV-ES on QEMU ≥ 10.0 as shipped; Linux < 6.10): MXCSR and FCW 0', mxcsr: 0, x87Fcw: 0, rdx: null },
   'ec2-2026': { name: 'ec2-2026', vmm: 'ec2', description: 'AWS EC2 since 2026: rdx 0x600', mxcsr: 0, x87Fcw: 0, rdx: 0x600n },
   'ec2-legacy': { name: 'ec2-legacy', vmm: 'ec2', description: 'AWS EC2 before 2026: rdx 0', mxcsr: 0, x87Fcw: 0, rdx: 0n },
   gce: { name: 'gce', vmm: 'gce', description: 'Google Compute Engine: G_PAT 0x70106, rdx 0x600', mxcsr: 0, x87Fcw: 0, rdx: 0x600n },
