@@ -25,6 +25,7 @@ export { encodeKernelHashesTable, type KernelHashes } from './formats/snp/kernel
 export type { SnpPlan, SnpPageOp, SevPlan, PageContent } from './plan/ops.js';
 export { planSnp, planSnpOvmfHash, planSnpSvsm } from './plan/snp.js';
 export { planSev, planSevEs } from './plan/sev.js';
+export { launchProblems, requireLaunchable, firmwareLoadProblem, snpSectionProblems, snpSectionWarnings, type LaunchMode, type FirmwareLoader } from './plan/launchability.js';
 export { SnpLaunchDigest, runSnpPlan, type SnpTraceEvent } from './measure/snp-engine.js';
 export { runSevPlan, type SevTraceEvent } from './measure/sev-engine.js';
 export { computeKernelHashes } from './measure/kernel-hashes.js';
@@ -43,7 +44,8 @@ export {
   buildIdBlock, signIdAuth, createIdAuthSigner, assembleIdAuth, verifyIdAuth, idAuthSigningInputs, keyDigest, snpPublicKeyBytes,
   type IdBlockOptions, type SignIdAuthOptions, type AssembleIdAuthOptions, type VerifyIdAuthOptions, type IdAuthResult, type IdAuthSigningInputs, type IdAuthVerification,
 } from './sign/id-block.js';
-export { qemuSnippet, qemuSnpGuestObject, libvirtLaunchSecurity, type SnpLaunchConfig } from './report/launch-config.js';
+export { qemuSnippet, qemuSnpGuestObject, libvirtLaunchSecurity, libvirtSnippet, launchSnippet, SNP_HOST_CBITPOS, SNP_HOST_REDUCED_PHYS_BITS, type SnpLaunchConfig } from './report/launch-config.js';
+export { cmdlineBytes, type KernelCmdline } from './formats/linux/cmdline.js';
 
 // Intel TDX: MRTD, RTMR0-3 prediction, CCEL replay and diff
 export { validateTdvfSections, qemuTdvfProblems } from './formats/ovmf/tdx-metadata.js';

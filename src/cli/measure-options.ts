@@ -4,17 +4,16 @@
  * (`id-block --from-measure "--mode snp …"`).
  */
 import { Command, Option } from 'commander';
+import { VCPU_TYPE_NAMES } from '../formats/snp/vcpu-types.js';
 
-export const VCPU_TYPE_CHOICES = [
-  'EPYC', 'EPYC-v1', 'EPYC-v2', 'EPYC-IBPB', 'EPYC-v3', 'EPYC-v4', 'EPYC-Rome', 'EPYC-Rome-v1', 'EPYC-Rome-v2', 'EPYC-Rome-v3',
-  'EPYC-Milan', 'EPYC-Milan-v1', 'EPYC-Milan-v2', 'EPYC-Genoa', 'EPYC-Genoa-v1', 'EPYC-Turin',
-];
+/** the `--vcpu-type` names: every model of the table in src/formats/snp/vcpu-types.ts */
+export const VCPU_TYPE_CHOICES: readonly string[] = VCPU_TYPE_NAMES;
 
 export function addMeasureOptions(cmd: Command): Command {
   return cmd
     .addOption(new Option('--mode <mode>', 'guest mode (required unless --from-qemu / --from-libvirt)').choices(['sev', 'seves', 'snp', 'snp:ovmf-hash', 'snp:svsm']))
     .option('--vcpus <n>', 'number of guest vCPUs')
-    .addOption(new Option('--vcpu-type <type>', 'QEMU -cpu model').choices(VCPU_TYPE_CHOICES))
+    .addOption(new Option('--vcpu-type <type>', 'QEMU -cpu model').choices([...VCPU_TYPE_CHOICES]))
     .option('--vcpu-sig <value>', 'guest vCPU CPUID signature (value of EAX of CPUID Fn0000_0001)')
     .option('--vcpu-family <n>', 'guest vCPU family')
     .option('--vcpu-model <n>', 'guest vCPU model')
@@ -24,8 +23,9 @@ export function addMeasureOptions(cmd: Command): Command {
     .option('--ovmf <file>', 'OVMF firmware image (required unless --from-qemu / --from-libvirt)')
     .option('--kernel <file>', 'kernel for measured direct boot')
     .option('--initrd <file>', 'initrd for measured direct boot')
-    .option('--append <cmdline>', 'kernel command line for measured direct boot')
-    .option('--guest-features <value>', 'SNP SEV_FEATURES of the VMSAs (default: 0x1, or what the host stack derives)')
+    .option('--append <cmdline>', 'kernel command line for measured direct boot (UTF-8; for other bytes use --append-file)')
+    .option('--append-file <file>', 'kernel command line for measured direct boot: the exact bytes of FILE (a trailing newline is part of it)')
+    .option('--guest-features <value>', 'SEV_FEATURES of the VMSAs (default: 0x1 for snp, 0 for seves, or what the host stack derives; seves accepts 0x20 DebugSwap)')
     .addOption(new Option('--output-format <format>', 'digest output').choices(['hex', 'base64', 'json']).default('hex'))
     .option('-v, --verbose', 'print the reference tool\'s sentence')
     .option('--snp-ovmf-hash <hex>', 'resume from a precomputed snp:ovmf-hash digest')

@@ -73,14 +73,15 @@ function defineGolden(program: Command): void {
     .option('--ovmf <file>', 'without a manifest: the OVMF image')
     .option('--kernel <file>', 'without a manifest: kernel for measured direct boot')
     .option('--initrd <file>', 'without a manifest: initrd')
-    .option('--append <cmdline>', 'without a manifest: kernel command line')
+    .option('--append <cmdline>', 'without a manifest: kernel command line (UTF-8; for other bytes use --append-file)')
+    .option('--append-file <file>', 'without a manifest: kernel command line, the exact bytes of FILE')
     .option('--mode <list>', 'snp, seves, sev (default snp)')
     .option('--vcpus <list>', 'vCPU counts and ranges, e.g. 1-64 or 1,2,4')
     .option('--vcpu-type <list>', 'QEMU CPU models, or all')
     .option('--vcpu-sig <list>', 'CPUID signatures')
     .option('--vmm-type <list>', 'QEMU, ec2, gce (default QEMU)')
     .option('--vmsa-profile <list>', 'VMSA generations (default: each VMM\'s current one)')
-    .option('--guest-features <list>', 'SNP SEV_FEATURES values (default 0x1)')
+    .option('--guest-features <list>', 'SNP SEV_FEATURES values (default 0x1; snp entries only)')
     .option('--policy <list>', 'guest policies to carry into entries')
     .option('--host-data <list>', 'HOST_DATA values (32-byte hex) to carry into entries')
     .option('--max-entries <n>', 'refuse larger matrices (default 100000)')
@@ -103,6 +104,8 @@ function defineExport(program: Command): void {
     .option('--select <key=value,...>', 'only entries matching, e.g. vcpus=4,vcpuType=EPYC-v4')
     .option('--name <name>', 'trustee: reference-value name for the measurement (default snp_launch_measurement)')
     .option('--id <id>', 'corim: CoRIM id (default derived from the firmware digests)')
+    .option('--cbitpos <n>', 'qemu, libvirt: the host\'s C-bit position (default 51, every SNP-capable EPYC)')
+    .option('--reduced-phys-bits <n>', 'qemu, libvirt: the host\'s reduced physical address bits (default 1)')
     .action(async (doc, opts) => (await import('./commands/export.js')).runExport(doc, opts));
 }
 
@@ -196,8 +199,9 @@ function defineIdBlock(program: Command): void {
     .option('--json', 'JSON: idBlock, idAuth, idKeyDigest, authorKeyDigest, measurement, familyId, imageId, guestSvn, policy')
     .addOption(new Option('--emit <target>', 'print a launch snippet instead').choices(['qemu', 'libvirt']))
     .option('--host-data <data>', 'HOST_DATA for the launch snippet, 32 bytes hex or base64')
-    .option('--cbitpos <n>', 'C-bit position for the launch snippet', '51')
-    .option('--reduced-phys-bits <n>', 'reduced-phys-bits for the launch snippet', '1')
+    .option('--cbitpos <n>', 'C-bit position for the launch snippet (default 51, every SNP-capable EPYC)')
+    .option('--reduced-phys-bits <n>', 'reduced-phys-bits for the launch snippet (default 1)')
+    .addOption(new Option('--kernel-hashes <on|off>', 'for the launch snippet: whether the measurement includes a kernel (needed when the digest is given as a value; --from-measure knows)').choices(['on', 'off']))
     .option('--id-block-out <file>', 'also write the 96-byte ID block to FILE')
     .option('--id-auth-out <file>', 'also write the 4096-byte ID auth to FILE');
   const passphraseOpts = (c: Command): Command => c
@@ -269,7 +273,8 @@ function defineTdx(program: Command): void {
     .option('--memory <size>', 'guest memory, QEMU -m syntax (2048 = MiB, 2G, 64G): predicts RTMR0')
     .option('--kernel <file>', 'bzImage for QEMU direct boot: predicts RTMR1 and RTMR2')
     .option('--initrd <file>', 'initrd for QEMU direct boot')
-    .option('--append <cmdline>', 'kernel command line (QEMU -append)')
+    .option('--append <cmdline>', 'kernel command line (QEMU -append; UTF-8, for other bytes use --append-file)')
+    .option('--append-file <file>', 'kernel command line: the exact bytes of FILE')
     .option('--acpi-dir <dir>', 'QEMU fw_cfg ACPI blobs: table-loader, rsdp, tables (or etc/... as under /sys/firmware/qemu_fw_cfg/by_name)')
     .option('--no-kernel-patch', 'hash the kernel as given, without QEMU\'s setup-header patch (edk2 >= 202505 guests)')
     .option('--td-attributes <value>', 'TD_ATTRIBUTES to report (u64, e.g. 0x10000000 = SEPT_VE_DISABLE)')

@@ -1,40 +1,55 @@
 /**
- * QEMU / libvirt launch snippets for golden entries: the policy, host data and (when the
- * document carries them) the ID block and ID auth, encoded as QEMU and libvirt take them
- * (src/report/launch-config.ts). Entries with the same launch values share one snippet.
+ * QEMU / libvirt launch snippets for golden entries: each SNP entry's measurement inputs
+ * (kernel measured or not, vCPU count, CPU model, policy, host data, and the ID block and ID
+ * auth when the document carries them) rendered by the same code as `id-block --emit`
+ * (src/report/launch-config.ts). Entries with the same snippet share one.
  */
 import { fromBase64, fromHex } from '../bytes/hex.js';
+import { OptionError } from '../errors.js';
 import type { GoldenEntry } from '../golden/engine.js';
-import { libvirtLaunchSecurity, qemuSnippet, type SnpLaunchConfig } from '../report/launch-config.js';
+import { launchSnippet, type SnpLaunchConfig } from '../report/launch-config.js';
 
-export function launchSnippets(entries: GoldenEntry[], target: 'qemu' | 'libvirt'): string {
-  const groups = new Map<string, { config: SnpLaunchConfig; entries: GoldenEntry[]; kernelHashes: boolean }>();
-  for (const e of entries.filter((x) => x.mode === 'snp')) {
-    const ib = e.idBlock as { idBlock?: string; idAuth?: string; authorKeyDigest?: string | null } | undefined;
-    const config: SnpLaunchConfig = {
-      policy: BigInt(e.policy ?? '0x30000'),
-      hostData: e.hostData ? fromHex(e.hostData) : null,
-      idBlock: ib?.idBlock ? fromBase64(ib.idBlock) : null,
-      idAuth: ib?.idAuth ? fromBase64(ib.idAuth) : null,
-      authorKeyEnabled: !!ib?.authorKeyDigest,
-    };
-    const kernelHashes = e.inputs.kernel !== null;
-    const key = JSON.stringify([e.policy, e.hostData ?? null, ib?.idBlock ?? null, ib?.idAuth ?? null, kernelHashes]);
-    const g = groups.get(key);
-    if (g) g.entries.push(e);
-    else groups.set(key, { config, entries: [e], kernelHashes });
+export interface LaunchHostOptions {
+  /** host C-bit position / reduced physical address bits (default: launch-config.ts) */
+  cbitpos?: number;
+  reducedPhysBits?: number;
+}
+
+/** The launch configuration a golden SNP entry was measured for. */
+export function entryLaunchConfig(e: GoldenEntry, host: LaunchHostOptions = {}): SnpLaunchConfig {
+  const ib = e.idBlock as { idBlock?: string; idAuth?: string; authorKeyDigest?: string | null } | undefined;
+  return {
+    policy: BigInt(e.policy ?? '0x30000'),
+    hostData: e.hostData ? fromHex(e.hostData) : null,
+    idBlock: ib?.idBlock ? fromBase64(ib.idBlock) : null,
+    idAuth: ib?.idAuth ? fromBase64(ib.idAuth) : null,
+    authorKeyEnabled: !!ib?.authorKeyDigest,
+    kernelHashes: e.inputs.kernel !== null,
+    vcpus: e.vcpus,
+    cpuModel: e.vcpuType,
+    ...(host.cbitpos !== undefined ? { cbitpos: host.cbitpos } : {}),
+    ...(host.reducedPhysBits !== undefined ? { reducedPhysBits: host.reducedPhysBits } : {}),
+  };
+}
+
+export function launchSnippets(entries: GoldenEntry[], target: 'qemu' | 'libvirt', host: LaunchHostOptions = {}): string {
+  const groups = new Map<string, GoldenEntry[]>();
+  const snp = entries.filter((x) => x.mode === 'snp');
+  // a QEMU or libvirt launch is a QEMU/KVM guest: EC2 and GCE entries have no such snippet
+  const other = snp.find((x) => x.vmmType !== 'QEMU');
+  if (other) throw new OptionError('--select', `entry for vmmType ${other.vmmType} selected: QEMU and libvirt launch snippets exist only for QEMU entries (add vmmType=QEMU to --select)`);
+  for (const e of snp) {
+    const snippet = launchSnippet(entryLaunchConfig(e, host), target);
+    const g = groups.get(snippet);
+    if (g) g.push(e);
+    else groups.set(snippet, [e]);
   }
   const out: string[] = [];
-  for (const g of groups.values()) {
-    const vc = [...new Set(g.entries.map((e) => e.vcpus))].join(',');
-    const e0 = g.entries[0]!;
-    if (target === 'qemu') {
-      out.push(`# ${e0.artifact} ${e0.vmmType}${e0.vmsaProfile ? `/${e0.vmsaProfile}` : ''} ${[...new Set(g.entries.map((e) => e.vcpuType ?? e.vcpuSig))].join(' ')} vcpus=${vc}`);
-      out.push(qemuSnippet({ ...g.config, ...(g.kernelHashes ? { kernelHashes: true } : {}) }));
-    } else {
-      out.push(`<!-- ${e0.artifact} ${e0.vmmType} vcpus=${vc} -->`);
-      out.push(libvirtLaunchSecurity({ ...g.config, ...(g.kernelHashes ? { kernelHashes: true } : {}) }));
-    }
+  for (const [snippet, group] of groups) {
+    const e0 = group[0]!;
+    const what = `${e0.artifact} ${e0.vmmType}${e0.vmsaProfile ? `/${e0.vmsaProfile}` : ''} ${e0.vcpuType ?? `signature ${e0.vcpuSig}`} guestFeatures=${e0.guestFeatures}`;
+    out.push(target === 'qemu' ? `# ${what}` : `<!-- ${what} -->`);
+    out.push(snippet);
   }
   return out.join('\n') + '\n';
 }

@@ -16,6 +16,7 @@
  * the benchmark checks all).
  */
 import { expandStacks } from './stacks.js';
+import { cmdlineBytes, describeCmdline, type KernelCmdline } from '../formats/linux/cmdline.js';
 import { fromHex, toHex } from '../bytes/hex.js';
 import type { ByteSource } from '../bytes/source.js';
 import { OptionError } from '../errors.js';
@@ -27,6 +28,7 @@ import { computeKernelHashes, sha256Source } from '../measure/kernel-hashes.js';
 import { runSevPlan } from '../measure/sev-engine.js';
 import { runSnpPlan } from '../measure/snp-engine.js';
 import { planSev, planSevEs } from '../plan/sev.js';
+import { snpSectionWarnings } from '../plan/launchability.js';
 import { ovmfVmsas, planSnp, planSnpOvmfHash } from '../plan/snp.js';
 import type { GoldenCpu, GoldenMatrix, GoldenMode } from './matrix.js';
 
@@ -43,7 +45,7 @@ export interface GoldenArtifact {
   kernelPath?: string | null;
   initrd?: ByteSource | null;
   initrdPath?: string | null;
-  cmdline?: string | null;
+  cmdline?: KernelCmdline | null;
 }
 
 /** Signs ID blocks for entries, when the manifest asks for them (see the id-block module). */
@@ -60,6 +62,8 @@ export interface GoldenOptions {
   /** a timestamp to record (omitted by default so documents are reproducible) */
   timestamp?: string | null;
   onProgress?: (done: number, total: number) => void;
+  /** called once per artifact with what the stack does that the caller should know (e.g. an unknown SEV metadata section type measured as ZERO pages) */
+  onWarning?: (warning: string) => void;
 }
 
 export interface GoldenInputDigest {
@@ -74,7 +78,8 @@ export interface GoldenArtifactRecord {
   firmware: GoldenInputDigest;
   kernel: GoldenInputDigest | null;
   initrd: GoldenInputDigest | null;
-  cmdline: { value: string; sha256: string } | null;
+  /** value: the text (null when the bytes are not UTF-8, then hex holds them) */
+  cmdline: { value: string | null; hex?: string; sha256: string } | null;
 }
 
 export interface GoldenEntry {
@@ -170,6 +175,7 @@ export function generateGolden(o: GoldenOptions): GoldenDocument {
 
   for (const a of o.artifacts) {
     const img = parseOvmf(a.firmware);
+    if (m.modes.includes('snp')) for (const w of snpSectionWarnings(img)) o.onWarning?.(w);
     const kh = a.kernel ? computeKernelHashes(a.kernel, a.initrd ?? null, a.cmdline, backend) : null;
     const rec: GoldenArtifactRecord = {
       name: a.name,
@@ -177,7 +183,7 @@ export function generateGolden(o: GoldenOptions): GoldenDocument {
       firmware: { path: a.firmwarePath, size: a.firmware.size, sha256: toHex(sha256Source(a.firmware, backend)) },
       kernel: a.kernel && kh ? { path: a.kernelPath ?? a.kernel.name, size: a.kernel.size, sha256: toHex(kh.kernel) } : null,
       initrd: a.initrd && kh ? { path: a.initrdPath ?? a.initrd.name, size: a.initrd.size, sha256: toHex(kh.initrd) } : null,
-      cmdline: kh ? { value: a.cmdline ?? '', sha256: toHex(kh.cmdline) } : null,
+      cmdline: kh ? { ...describeCmdline(cmdlineBytes(a.cmdline)), sha256: toHex(kh.cmdline) } : null,
     };
     artifacts.push(rec);
     const inputs = { firmware: rec.firmware.sha256, kernel: rec.kernel?.sha256 ?? null, initrd: kh ? toHex(kh.initrd) : null, cmdline: rec.cmdline?.sha256 ?? null };

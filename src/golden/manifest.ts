@@ -8,7 +8,9 @@
 import { parse as parseYaml } from 'yaml';
 import { OptionError, PrelaunchError } from '../errors.js';
 import { parseStacks } from './stacks.js';
-import { cpusOf, parseHostDataList, parseModes, parseUintList, parseVcpuList, parseVcpuTypes, parseVmmTypes, parseVmsaProfiles, type GoldenMatrix } from './matrix.js';
+import { fromHex } from '../bytes/hex.js';
+import { cmdlineBytes, type KernelCmdline } from '../formats/linux/cmdline.js';
+import { checkSnpOnlyDimensions, cpusOf, parseHostDataList, parseModes, parseUintList, parseVcpuList, parseVcpuTypes, parseVmmTypes, parseVmsaProfiles, type GoldenMatrix } from './matrix.js';
 
 export interface ManifestArtifact {
   name: string;
@@ -16,7 +18,8 @@ export interface ManifestArtifact {
   firmware: string;
   kernel: string | null;
   initrd: string | null;
-  cmdline: string | null;
+  /** `cmdline` (text, measured as UTF-8) or `cmdlineHex` (the exact bytes) */
+  cmdline: KernelCmdline | null;
 }
 
 export interface ManifestIdBlock {
@@ -62,6 +65,22 @@ function str(o: Obj, key: string, where: string, required: boolean): string | nu
 
 const U64 = (1n << 64n) - 1n;
 
+/** An artifact's command line: `cmdline` (text, UTF-8) or `cmdlineHex` (exact bytes, for a command line that is not UTF-8). */
+function manifestCmdline(a: Record<string, unknown>, where: string): KernelCmdline | null {
+  if (a.cmdline !== undefined && a.cmdlineHex !== undefined) throw new OptionError(`${where}.cmdlineHex`, 'give cmdline or cmdlineHex, not both');
+  if (a.cmdline !== undefined) {
+    if (typeof a.cmdline !== 'string') throw new OptionError(`${where}.cmdline`, 'must be a string');
+    cmdlineBytes(a.cmdline, `${where}.cmdline`);
+    return a.cmdline;
+  }
+  if (a.cmdlineHex !== undefined) {
+    const bytes = typeof a.cmdlineHex === 'string' ? fromHex(a.cmdlineHex.replace(/^0x/i, '')) : null;
+    if (!bytes) throw new OptionError(`${where}.cmdlineHex`, 'must be a string of hex digits (the command line\'s bytes, without the terminating NUL)');
+    return cmdlineBytes(bytes, `${where}.cmdlineHex`);
+  }
+  return null;
+}
+
 /** Validate a parsed manifest object. */
 export function validateManifest(raw: unknown): GoldenManifest {
   if (!isObj(raw)) throw new OptionError('manifest', 'must be an object with artifacts and matrix');
@@ -71,14 +90,14 @@ export function validateManifest(raw: unknown): GoldenManifest {
   const artifacts = raw.artifacts.map((a, i): ManifestArtifact => {
     const where = `artifacts[${i}]`;
     if (!isObj(a)) throw new OptionError(where, 'must be an object');
-    keysOnly(a, ['name', 'kind', 'firmware', 'kernel', 'initrd', 'cmdline'], where);
+    keysOnly(a, ['name', 'kind', 'firmware', 'kernel', 'initrd', 'cmdline', 'cmdlineHex'], where);
     const kind = a.kind ?? 'ovmf';
     if (kind !== 'ovmf') {
       throw new OptionError(`${where}.kind`, `${JSON.stringify(kind)} artifacts are not supported by golden yet (supported: ovmf)`);
     }
     const kernel = str(a, 'kernel', where, false);
-    if (!kernel && (a.initrd !== undefined || a.cmdline !== undefined)) throw new OptionError(`${where}.kernel`, 'initrd and cmdline need a kernel');
-    return { name: str(a, 'name', where, true), kind: 'ovmf', firmware: str(a, 'firmware', where, true), kernel, initrd: str(a, 'initrd', where, false), cmdline: a.cmdline === undefined ? null : typeof a.cmdline === 'string' ? a.cmdline : (() => { throw new OptionError(`${where}.cmdline`, 'must be a string'); })() };
+    if (!kernel && (a.initrd !== undefined || a.cmdline !== undefined || a.cmdlineHex !== undefined)) throw new OptionError(`${where}.kernel`, 'initrd and cmdline need a kernel');
+    return { name: str(a, 'name', where, true), kind: 'ovmf', firmware: str(a, 'firmware', where, true), kernel, initrd: str(a, 'initrd', where, false), cmdline: manifestCmdline(a, where) };
   });
   const seen = new Set<string>();
   artifacts.forEach((a, i) => {
@@ -97,6 +116,7 @@ export function validateManifest(raw: unknown): GoldenManifest {
   const vmmTypes = m.vmmTypes === undefined ? ['QEMU' as const] : parseVmmTypes(m.vmmTypes, 'matrix.vmmTypes');
   const cpus = cpusOf(m.vcpuTypes === undefined ? [] : parseVcpuTypes(m.vcpuTypes, 'matrix.vcpuTypes'), m.vcpuSigs === undefined ? [] : parseUintList(m.vcpuSigs, 'matrix.vcpuSigs', 0xffff_ffffn));
   if (needsVcpus && vmmTypes.includes('QEMU') && cpus.length === 0) throw new OptionError('matrix.vcpuTypes', 'QEMU guests need vcpuTypes or vcpuSigs (the signature is part of the VMSA)');
+  checkSnpOnlyDimensions(modes, [['matrix.guestFeatures', m.guestFeatures !== undefined], ['matrix.policies', m.policies !== undefined], ['matrix.hostData', m.hostData !== undefined], ['idBlock', raw.idBlock !== undefined]]);
   const matrix: GoldenMatrix = {
     modes,
     vcpus: needsVcpus ? parseVcpuList(m.vcpus, 'matrix.vcpus') : [],

@@ -32,6 +32,21 @@ export interface GoldenMatrix {
   stacks?: GoldenStack[] | null;
 }
 
+/**
+ * Dimensions only snp entries carry: guest features (seves entries are measured with
+ * SEV_FEATURES 0, sev guests have no VMSA), policies, host data and ID blocks. A matrix
+ * without snp would drop them, so giving one is refused (for an SEV-ES host that sets
+ * DebugSwap: `prelaunch measure --mode seves --guest-features 0x20`). `given` pairs each
+ * dimension's flag or manifest key with whether it was given.
+ */
+export function checkSnpOnlyDimensions(modes: GoldenMode[], given: ReadonlyArray<readonly [string, boolean]>): void {
+  if (modes.includes('snp')) return;
+  const first = given.find(([, g]) => g);
+  if (first) {
+    throw new OptionError(first[0], `applies to snp entries only, and the modes (${modes.join(', ')}) have none${/eature/.test(first[0]) ? ': seves entries are measured with SEV_FEATURES 0 (for an SEV-ES host with DebugSwap use `prelaunch measure --mode seves --guest-features 0x20`)' : ''}`);
+  }
+}
+
 /** Limits a vCPU count may take here. */
 export const MAX_VCPUS = 512;
 

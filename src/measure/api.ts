@@ -6,12 +6,14 @@
 import { asSource, type ByteSource } from '../bytes/source.js';
 import { OptionError } from '../errors.js';
 import { parseOvmf, type OvmfImage } from '../formats/ovmf/parse.js';
+import type { KernelCmdline } from '../formats/linux/cmdline.js';
 import type { KernelHashes } from '../formats/snp/kernel-hashes.js';
 import { VMSA_GPA } from '../formats/snp/page-info.js';
 import type { VmmType, VmsaProfileName } from '../formats/snp/vmsa-profiles.js';
 import { defaultBackend, type HashBackend } from '../hash/index.js';
 import type { SevPlan, SnpPlan } from '../plan/ops.js';
 import { planSev, planSevEs } from '../plan/sev.js';
+import type { FirmwareLoader } from '../plan/launchability.js';
 import { planSnp, planSnpOvmfHash, planSnpSvsm } from '../plan/snp.js';
 import { computeKernelHashes, sha256Source } from './kernel-hashes.js';
 import { runSevPlan, type SevTraceEvent } from './sev-engine.js';
@@ -25,8 +27,8 @@ type Input = ByteSource | Uint8Array;
 export interface DirectBoot {
   kernel: Input;
   initrd?: Input | null;
-  /** kernel command line (text as UTF-8, or its exact bytes) */
-  append?: string | Uint8Array | null;
+  /** kernel command line: a string (hashed as UTF-8, as QEMU gets it from a UTF-8 shell) or the exact bytes; no NUL */
+  append?: KernelCmdline | null;
 }
 
 export interface MeasureOptions {
@@ -40,7 +42,11 @@ export interface MeasureOptions {
   vmm?: VmmType;
   /** VMSA generation (default: the VMM's current one): kvm-init2, kvm-legacy, ec2-2026, ec2-legacy, gce */
   vmsaProfile?: VmsaProfileName | null;
-  /** SEV_FEATURES for SNP VMSAs; default 0x1 (SNPActive) */
+  /**
+   * SEV_FEATURES of the VMSAs. snp: default 0x1 (SNPActive). seves: default 0; only DebugSwap
+   * (0x20, Linux 6.6-6.7 hosts) is accepted. Refused for sev (no VMSA) and, unless 0x1, for
+   * snp:svsm (its VMSA is fixed).
+   */
   guestFeatures?: bigint;
   /** measured direct boot (kernel hashes) */
   directBoot?: DirectBoot | null;
@@ -49,6 +55,13 @@ export interface MeasureOptions {
   /** snp:svsm: the SVSM image and the size of the OVMF vars store */
   svsm?: Input;
   varsSize?: number;
+  /**
+   * How the firmware reaches guest memory: `qemu` (default) — QEMU's `-bios`/pflash loader, and
+   * firmware QEMU refuses (size, no SEV metadata for SNP) is refused with a FirmwareError;
+   * `raw` — placed at 4 GiB − size exactly as given (the reference tools' model, for other
+   * loaders and test fixtures). See src/plan/launchability.ts.
+   */
+  firmwareLoader?: FirmwareLoader;
   hashBackend?: HashBackend;
   /** called for every SNP page in order (tracing) */
   onPage?: (e: SnpTraceEvent) => void;
@@ -65,6 +78,12 @@ export interface Measurement {
   kernelHashes: KernelHashes | null;
   /** how many SNP pages / SEV pieces were measured */
   operations: number;
+  /**
+   * What the stack does with this input that the caller should know, one sentence each (e.g. a
+   * SEV metadata section type QEMU does not know, measured as ZERO pages). The CLI prints each
+   * on stderr as `warning: …`.
+   */
+  warnings: string[];
 }
 
 const MODE_ALGORITHM: Record<SevMode, 'sha256' | 'sha384'> = { sev: 'sha256', seves: 'sha256', snp: 'sha384', 'snp:ovmf-hash': 'sha384', 'snp:svsm': 'sha384' };
@@ -74,11 +93,34 @@ function need<T>(value: T | undefined, option: string, mode: SevMode): T {
   return value;
 }
 
+/**
+ * Refuse inputs the mode would not measure although they would change the guest's value:
+ * a value given here is applied or refused, never dropped. (Inputs that do not change what
+ * the mode computes, e.g. vCPUs for sev or the kernel for snp:ovmf-hash, are accepted.)
+ */
+function checkModeInputs(o: MeasureOptions): void {
+  const gf = o.guestFeatures;
+  if (o.mode === 'sev') {
+    if (gf !== undefined) throw new OptionError('--guest-features', 'SEV guests have no VMSA and so no SEV_FEATURES (use --mode seves or snp)');
+    if (o.vmsaProfile) throw new OptionError('--vmsa-profile', 'SEV guests have no VMSA (use --mode seves or snp)');
+  }
+  if (o.mode === 'snp:svsm') {
+    if (gf !== undefined && gf !== 1n) throw new OptionError('--guest-features', `snp:svsm models COCONUT-SVSM's fixed VMSA with SEV_FEATURES 0x1; 0x${gf.toString(16)} is not modelled (use an IGVM build and \`prelaunch igvm measure\`)`);
+    if (o.directBoot) throw new OptionError('--kernel', 'snp:svsm measures OVMF and the SVSM image only: measured direct boot (--kernel, --initrd, --append) is not modelled for it');
+    if (o.vmsaProfile) throw new OptionError('--vmsa-profile', 'snp:svsm has its own fixed VMSA');
+  } else if (o.svsm !== undefined || o.varsSize !== undefined) {
+    throw new OptionError(o.svsm !== undefined ? '--svsm' : '--vars-size', `only used by --mode snp:svsm (not ${o.mode})`);
+  }
+}
+
 /** Build the plan for `o` without hashing anything but the direct-boot components. */
 export function planMeasurement(o: MeasureOptions, img: OvmfImage = parseOvmf(asSource(o.ovmf, 'ovmf'))): { plan: SnpPlan | SevPlan; kernelHashes: KernelHashes | null } {
   const backend = o.hashBackend ?? defaultBackend;
   if (o.ovmfHash && o.mode !== 'snp') throw new OptionError('--snp-ovmf-hash', `only works with mode snp (not ${o.mode})`);
   const vmm = o.vmm ?? 'QEMU';
+  const loader = o.firmwareLoader ?? 'qemu';
+  if (loader !== 'qemu' && loader !== 'raw') throw new OptionError('firmwareLoader', `must be 'qemu' or 'raw' (got ${String(loader)})`);
+  checkModeInputs(o);
   const kernelHashes =
     o.directBoot && o.mode !== 'snp:svsm' && o.mode !== 'snp:ovmf-hash'
       ? computeKernelHashes(asSource(o.directBoot.kernel, 'kernel'), o.directBoot.initrd ? asSource(o.directBoot.initrd, 'initrd') : null, o.directBoot.append, backend)
@@ -86,16 +128,16 @@ export function planMeasurement(o: MeasureOptions, img: OvmfImage = parseOvmf(as
   const sig = (): number => (vmm === 'QEMU' ? need(o.vcpuSig, '--vcpu-sig', o.mode) : o.vcpuSig ?? 0);
   switch (o.mode) {
     case 'sev':
-      return { plan: planSev(img, kernelHashes), kernelHashes };
+      return { plan: planSev(img, kernelHashes, loader), kernelHashes };
     case 'seves':
-      return { plan: planSevEs(img, { vcpus: need(o.vcpus, '--vcpus', o.mode), vmm, vcpuSig: sig(), kernelHashes, vmsaProfile: o.vmsaProfile ?? null }), kernelHashes };
+      return { plan: planSevEs(img, { vcpus: need(o.vcpus, '--vcpus', o.mode), vmm, vcpuSig: sig(), guestFeatures: o.guestFeatures ?? 0n, kernelHashes, vmsaProfile: o.vmsaProfile ?? null, firmwareLoader: loader }), kernelHashes };
     case 'snp':
       return {
-        plan: planSnp(img, { vcpus: need(o.vcpus, '--vcpus', o.mode), vmm, vcpuSig: sig(), guestFeatures: o.guestFeatures ?? 1n, kernelHashes, ovmfHash: o.ovmfHash ?? null, vmsaProfile: o.vmsaProfile ?? null }),
+        plan: planSnp(img, { vcpus: need(o.vcpus, '--vcpus', o.mode), vmm, vcpuSig: sig(), guestFeatures: o.guestFeatures ?? 1n, kernelHashes, ovmfHash: o.ovmfHash ?? null, vmsaProfile: o.vmsaProfile ?? null, firmwareLoader: loader }),
         kernelHashes,
       };
     case 'snp:ovmf-hash':
-      return { plan: planSnpOvmfHash(img), kernelHashes: null };
+      return { plan: planSnpOvmfHash(img, loader), kernelHashes: null };
     case 'snp:svsm': {
       if (vmm !== 'QEMU') throw new OptionError('--vmm-type', `snp:svsm is only defined for QEMU (got ${vmm})`);
       const svsm = parseOvmf(asSource(need(o.svsm, '--svsm', o.mode), 'svsm'));
@@ -119,7 +161,15 @@ export function measure(o: MeasureOptions): Measurement {
     digest = runSevPlan(plan, backend, o.onPiece);
     vmsas = plan.pieces.filter((p) => p.label.startsWith('VMSA')).map((p) => (p.content as { bytes: Uint8Array }).bytes);
   }
-  return { mode: o.mode, algorithm: MODE_ALGORITHM[o.mode], digest, vmsas, kernelHashes, operations: plan.kind === 'snp' ? plan.ops.length : plan.pieces.length };
+  return {
+    mode: o.mode,
+    algorithm: MODE_ALGORITHM[o.mode],
+    digest,
+    vmsas,
+    kernelHashes,
+    operations: plan.kind === 'snp' ? plan.ops.length : plan.pieces.length,
+    warnings: plan.kind === 'snp' ? [...(plan.warnings ?? [])] : [],
+  };
 }
 
 /** SNP launch digest (the attestation report's MEASUREMENT). */

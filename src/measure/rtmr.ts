@@ -20,10 +20,11 @@ import { parseCcel, eventSha384, type CcelLog } from '../formats/tdx/ccel.js';
 import { buildTdHob, q35MemorySplit } from '../formats/tdx/td-hob.js';
 import {
   EV, EFI_GLOBAL_VARIABLE_GUID, EFI_IMAGE_SECURITY_DATABASE_GUID, LINUX_INITRD_EVENT_TAG_ID, LINUX_LOAD_OPTIONS_EVENT_TAG_ID,
-  describeEventData, encodeAscii, encodeUtf16, eventTypeName, firmwareBlob2Data, imageLoadEventData, qemuKernelDevicePath,
+  describeEventData, encodeAscii, eventTypeName, firmwareBlob2Data, imageLoadEventData, qemuKernelDevicePath,
   taggedEventData, tdxHandoffTablesData, uefiVariableData, uiAppBootOption,
 } from '../formats/tdx/tcg-events.js';
 import { qemuPatchSetupHeader, SETUP_HEADER_END } from '../formats/linux/qemu-setup-patch.js';
+import { cmdlineBytes, cmdlineText, ovmfLoadOptions, type KernelCmdline } from '../formats/linux/cmdline.js';
 import type { OvmfImage } from '../formats/ovmf/parse.js';
 import { requireTdxMetadata } from '../plan/tdx.js';
 import { authenticodeDigest, overlaySource } from './authenticode.js';
@@ -128,8 +129,8 @@ export interface AcpiBlobs {
 export interface DirectBootInputs {
   kernel: ByteSource | Uint8Array;
   initrd?: ByteSource | Uint8Array | null;
-  /** `-append`; null or undefined = none */
-  append?: string | null;
+  /** `-append`: text (UTF-8) or the exact bytes; null or undefined = none */
+  append?: KernelCmdline | null;
   /** apply QEMU's setup-header patch before hashing (default true; edk2 ≥ 202505 guests measure the unpatched image) */
   qemuKernelPatch?: boolean;
 }
@@ -148,11 +149,12 @@ const ACTIONS = {
   exitBootServicesOk: 'Exit Boot Services Returned with Success',
 } as const;
 
-/** The UTF-16 LoadOptions OVMF builds for a direct-boot kernel (null: none, nothing measured). */
-export function directBootLoadOptions(append: string | null | undefined, hasInitrd: boolean): Uint8Array | null {
-  const cmd = append ?? '';
-  const text = cmd + (hasInitrd ? ' initrd=initrd' : '');
-  return text.length === 0 ? null : encodeUtf16(text, true);
+/**
+ * The UTF-16 LoadOptions OVMF builds for a direct-boot kernel (null: none, nothing measured):
+ * every byte of the command line widened to one CHAR16 (see src/formats/linux/cmdline.ts).
+ */
+export function directBootLoadOptions(append: KernelCmdline | null | undefined, hasInitrd: boolean): Uint8Array | null {
+  return ovmfLoadOptions(cmdlineBytes(append, '--append'), hasInitrd);
 }
 
 export function predictRtmrs(img: OvmfImage, opts: RtmrPredictionOptions): RtmrValues {
@@ -194,10 +196,11 @@ export function predictRtmrs(img: OvmfImage, opts: RtmrPredictionOptions): RtmrV
   if (db) {
     const kernel = asSource(db.kernel, 'kernel');
     const initrd = db.initrd ? asSource(db.initrd, 'initrd') : null;
+    const cmdline = cmdlineBytes(db.append, '--append');
     let image: ByteSource = kernel;
     if (db.qemuKernelPatch !== false) {
       const head = copyBytes(kernel.read(0, Math.min(SETUP_HEADER_END, kernel.size)));
-      const patch = qemuPatchSetupHeader(head, kernel.size, db.append ?? '', initrd ? initrd.size : null, q35MemorySplit(opts.memory).below4g);
+      const patch = qemuPatchSetupHeader(head, kernel.size, cmdline, initrd ? initrd.size : null, q35MemorySplit(opts.memory).below4g);
       image = overlaySource(kernel, patch.header);
     }
     const kernelDigest = authenticodeDigest(image, backend);
@@ -207,8 +210,10 @@ export function predictRtmrs(img: OvmfImage, opts: RtmrPredictionOptions): RtmrV
       const data = type === EV.EV_SEPARATOR ? new Uint8Array(4) : encodeAscii(text);
       add(1, type, sha(data), 'fixed', data);
     }
-    const options = directBootLoadOptions(db.append, initrd !== null);
-    if (options) add(2, EV.EV_EVENT_TAG, sha(options), 'computed', taggedEventData(LINUX_LOAD_OPTIONS_EVENT_TAG_ID, 'LOADED_IMAGE::LoadOptions'), `kernel command line ${JSON.stringify((db.append ?? '') + (initrd ? ' initrd=initrd' : ''))} (UTF-16, NUL-terminated)`);
+    const options = ovmfLoadOptions(cmdline, initrd !== null);
+    const shown = cmdlineText(cmdline);
+    const what = shown !== null ? JSON.stringify(shown + (initrd ? ' initrd=initrd' : '')) : `0x${toHex(cmdline)}${initrd ? ' + " initrd=initrd"' : ''}`;
+    if (options) add(2, EV.EV_EVENT_TAG, sha(options), 'computed', taggedEventData(LINUX_LOAD_OPTIONS_EVENT_TAG_ID, 'LOADED_IMAGE::LoadOptions'), `kernel command line ${what} (each byte as one UTF-16 unit, NUL-terminated)`);
     if (initrd) {
       const h = backend.create('sha384');
       for (let p = 0; p < initrd.size; p += 1 << 20) h.update(initrd.read(p, Math.min(1 << 20, initrd.size - p)));

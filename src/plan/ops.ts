@@ -28,6 +28,8 @@ export interface SnpPlan {
   /** launch digest to start from (48 zero bytes, or a precomputed firmware digest) */
   initialDigest: Uint8Array | null;
   ops: SnpPageOp[];
+  /** what the stack does that the caller should know (e.g. an unknown section type measured as ZERO pages) */
+  warnings?: string[];
 }
 
 /** SEV and SEV-ES: the launch digest is one SHA-256 over these pieces, in order. */

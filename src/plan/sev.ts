@@ -6,6 +6,7 @@ import { FirmwareError, OptionError } from '../errors.js';
 import type { OvmfImage } from '../formats/ovmf/parse.js';
 import { encodeKernelHashesTable, type KernelHashes } from '../formats/snp/kernel-hashes.js';
 import type { VmmType, VmsaProfileName } from '../formats/snp/vmsa-profiles.js';
+import { requireLaunchable, type FirmwareLoader } from './launchability.js';
 import type { SevPlan } from './ops.js';
 import { checkVcpus, ovmfVmsas } from './snp.js';
 
@@ -24,7 +25,8 @@ function firmwareAndTable(img: OvmfImage, kernelHashes: KernelHashes | null): Se
   return pieces;
 }
 
-export function planSev(img: OvmfImage, kernelHashes: KernelHashes | null): SevPlan {
+export function planSev(img: OvmfImage, kernelHashes: KernelHashes | null, loader: FirmwareLoader = 'qemu'): SevPlan {
+  requireLaunchable(img, 'sev', 'QEMU', loader);
   return { kind: 'sev', pieces: firmwareAndTable(img, kernelHashes) };
 }
 
@@ -32,14 +34,42 @@ export interface SevEsPlanOptions {
   vcpus: number;
   vmm: VmmType;
   vcpuSig: number;
+  /** SEV_FEATURES of the VMSAs (default 0); see {@link SEV_ES_GUEST_FEATURES} */
+  guestFeatures?: bigint;
   kernelHashes?: KernelHashes | null;
   vmsaProfile?: VmsaProfileName | null;
+  /** how the firmware is loaded (default QEMU's loader, whose rules are checked) */
+  firmwareLoader?: FirmwareLoader;
+}
+
+/**
+ * The SEV_FEATURES bits an SEV-ES VMSA can carry: DebugSwap (bit 5) only. KVM writes
+ * `save->sev_features = sev->vmsa_features` in `sev_es_sync_vmsa` for SEV-ES as for SNP
+ * (Linux 6.6-6.7 set DebugSwap there by default: host-stacks.md H2), and LAUNCH_UPDATE_VMSA
+ * hashes the whole page, so the field is measured. KVM accepts no other vmsa_features for an
+ * SEV-ES VM (`sev_supported_vmsa_features`: DebugSwap, plus SNP-only bits), and SNPActive
+ * (bit 0) makes VMRUN of a non-SNP guest fail: such a guest has no launch digest.
+ */
+export const SEV_ES_GUEST_FEATURES = 0x20n;
+
+export function checkSevEsGuestFeatures(v: bigint): void {
+  if (v < 0n || v >= 1n << 64n) throw new OptionError('--guest-features', `must be within 0..2^64-1 (got ${v})`);
+  const bad = v & ~SEV_ES_GUEST_FEATURES;
+  if (bad) {
+    throw new OptionError(
+      '--guest-features',
+      `0x${v.toString(16)} cannot be in an SEV-ES VMSA: bit(s) 0x${bad.toString(16)} ${bad & 1n ? "(SNPActive) " : ""}are SNP-only or set by no KVM for SEV-ES guests; ` +
+        'SEV-ES VMSAs carry 0 (the default) or DebugSwap 0x20 (Linux 6.6-6.7 hosts)',
+    );
+  }
 }
 
 export function planSevEs(img: OvmfImage, o: SevEsPlanOptions): SevPlan {
   checkVcpus(o.vcpus);
-  // SEV-ES guests have no SEV_FEATURES: the field stays 0 whatever --guest-features says
-  const { bsp, ap } = ovmfVmsas(img, o.vmm, o.vcpuSig, 0n, o.vmsaProfile);
+  requireLaunchable(img, 'seves', o.vmm, o.firmwareLoader);
+  const features = o.guestFeatures ?? 0n;
+  checkSevEsGuestFeatures(features);
+  const { bsp, ap } = ovmfVmsas(img, o.vmm, o.vcpuSig, features, o.vmsaProfile);
   if (o.vcpus > 1 && img.resetEip === 0) {
     throw new FirmwareError(`${img.source.name}: the SEV-ES reset block holds AP reset EIP 0: application processors cannot start`);
   }

@@ -10,6 +10,7 @@ import { KERNEL_HASHES_TABLE_PADDED, encodeKernelHashesTable, type KernelHashes 
 import { SnpPageType, VMSA_GPA } from '../formats/snp/page-info.js';
 import { encodeVmsa } from '../formats/snp/vmsa.js';
 import { BSP_EIP, resetVmsa, svsmVmsa, vmsaProfileFor, type VmmType, type VmsaProfileName } from '../formats/snp/vmsa-profiles.js';
+import { requireLaunchable, requireLoadable, snpSectionProblems, snpSectionWarnings, type FirmwareLoader } from './launchability.js';
 import type { SnpPageOp, SnpPlan } from './ops.js';
 
 export interface SnpPlanOptions {
@@ -25,27 +26,27 @@ export interface SnpPlanOptions {
   kernelHashes?: KernelHashes | null;
   /** resume from a precomputed firmware-pages digest (`snp:ovmf-hash`) instead of hashing the firmware */
   ovmfHash?: Uint8Array | null;
+  /** how the firmware is loaded (default QEMU's loader, whose rules are checked) */
+  firmwareLoader?: FirmwareLoader;
 }
 
 function needAligned(what: string, size: number): void {
   if (size % PAGE_SIZE !== 0) throw new FirmwareError(`${what} is ${size} bytes, not a multiple of 4096: it cannot be loaded page by page`);
 }
 
-/** NORMAL pages for the whole of an image at `gpa`. */
-export function imagePages(img: OvmfImage, gpa: number, label: string): SnpPageOp[] {
+/** NORMAL pages for the whole of an image at `gpa`, appended to `ops` (default: a new list). */
+export function imagePages(img: OvmfImage, gpa: number, label: string, ops: SnpPageOp[] = []): SnpPageOp[] {
   needAligned(img.source.name, img.size);
-  const ops: SnpPageOp[] = [];
   for (let off = 0; off < img.size; off += PAGE_SIZE) {
     ops.push({ gpa: gpa + off, type: SnpPageType.NORMAL, content: { kind: 'source', source: img.source, offset: off }, label });
   }
   return ops;
 }
 
-function rangePages(gpa: number, size: number, type: SnpPageType, label: string): SnpPageOp[] {
+/** One page operation per page of [gpa, gpa+size), appended to `ops` (never spread: a range can hold a million pages). */
+function rangePages(ops: SnpPageOp[], gpa: number, size: number, type: SnpPageType, label: string): void {
   if (size % PAGE_SIZE !== 0) throw new FirmwareError(`${label} section at GPA 0x${gpa.toString(16)} has size 0x${size.toString(16)}, not a multiple of 4096`);
-  const ops: SnpPageOp[] = [];
   for (let off = 0; off < size; off += PAGE_SIZE) ops.push({ gpa: gpa + off, type, content: null, label });
-  return ops;
 }
 
 /** The page QEMU fills with the kernel-hashes table, at the table's offset within its page. */
@@ -63,17 +64,19 @@ export function kernelHashesPage(img: OvmfImage, hashes: KernelHashes): Uint8Arr
 }
 
 /**
- * The SEV metadata sections of `img` as page operations (QEMU's order; EC2 measures CPUID
- * pages after all other sections; GCE leaves SNP_SEC_MEM unmeasured).
+ * The SEV metadata sections of `img` as page operations, appended to `ops` (QEMU's order; EC2
+ * measures CPUID pages after all other sections; GCE leaves SNP_SEC_MEM unmeasured). A section
+ * type QEMU does not know is measured as ZERO pages, as QEMU does (sev.c
+ * `snp_metadata_desc_to_page_type`); launchability.ts warns about it. The sections must have
+ * passed launchability.ts's bounds (page aligned, below 4 GiB, disjoint) first.
  */
-export function metadataPages(img: OvmfImage, vmm: VmmType, kernelHashes: KernelHashes | null): SnpPageOp[] {
-  const ops: SnpPageOp[] = [];
+export function metadataPages(img: OvmfImage, vmm: VmmType, kernelHashes: KernelHashes | null, ops: SnpPageOp[] = []): SnpPageOp[] {
   const deferredCpuid: SnpPageOp[] = [];
   let sawKernelHashes = false;
   for (const s of img.sevMetadata?.sections ?? []) {
     switch (s.type) {
       case SevSectionType.SNP_SEC_MEM:
-        ops.push(...rangePages(s.gpa, s.size, vmm === 'gce' ? SnpPageType.UNMEASURED : SnpPageType.ZERO, 'SNP_SEC_MEM'));
+        rangePages(ops, s.gpa, s.size, vmm === 'gce' ? SnpPageType.UNMEASURED : SnpPageType.ZERO, 'SNP_SEC_MEM');
         break;
       case SevSectionType.SNP_SECRETS:
         ops.push({ gpa: s.gpa, type: SnpPageType.SECRETS, content: null, label: 'SNP_SECRETS' });
@@ -85,7 +88,7 @@ export function metadataPages(img: OvmfImage, vmm: VmmType, kernelHashes: Kernel
         break;
       }
       case SevSectionType.SVSM_CAA:
-        ops.push(...rangePages(s.gpa, s.size, SnpPageType.ZERO, 'SVSM_CAA'));
+        rangePages(ops, s.gpa, s.size, SnpPageType.ZERO, 'SVSM_CAA');
         break;
       case SevSectionType.SNP_KERNEL_HASHES:
         sawKernelHashes = true;
@@ -95,14 +98,14 @@ export function metadataPages(img: OvmfImage, vmm: VmmType, kernelHashes: Kernel
           }
           ops.push({ gpa: s.gpa, type: SnpPageType.NORMAL, content: { kind: 'bytes', bytes: kernelHashesPage(img, kernelHashes) }, label: 'SNP_KERNEL_HASHES' });
         } else {
-          ops.push(...rangePages(s.gpa, s.size, SnpPageType.ZERO, 'SNP_KERNEL_HASHES'));
+          rangePages(ops, s.gpa, s.size, SnpPageType.ZERO, 'SNP_KERNEL_HASHES');
         }
         break;
       default:
-        throw new FirmwareError(`${img.source.name}: SEV metadata section at GPA 0x${s.gpa.toString(16)} has ${sevSectionTypeName(s.type)} type; SNP cannot measure it`);
+        rangePages(ops, s.gpa, s.size, SnpPageType.ZERO, sevSectionTypeName(s.type));
     }
   }
-  ops.push(...deferredCpuid);
+  for (const op of deferredCpuid) ops.push(op);
   if (kernelHashes && !sawKernelHashes) {
     throw new FirmwareError(
       `${img.source.name}: --kernel given but the OVMF metadata has no SNP_KERNEL_HASHES section: measured direct boot needs an AmdSevX64 build` +
@@ -112,8 +115,7 @@ export function metadataPages(img: OvmfImage, vmm: VmmType, kernelHashes: Kernel
   return ops;
 }
 
-function vmsaOps(bsp: Uint8Array, ap: Uint8Array, vcpus: number): SnpPageOp[] {
-  const ops: SnpPageOp[] = [];
+function vmsaOps(bsp: Uint8Array, ap: Uint8Array, vcpus: number, ops: SnpPageOp[]): SnpPageOp[] {
   for (let i = 0; i < vcpus; i++) {
     ops.push({ gpa: VMSA_GPA, type: SnpPageType.VMSA, content: { kind: 'bytes', bytes: i === 0 ? bsp : ap }, label: `VMSA vCPU ${i}` });
   }
@@ -158,20 +160,25 @@ export function ovmfVmsas(img: OvmfImage, vmm: VmmType, vcpuSig: number, sevFeat
 export function planSnp(img: OvmfImage, o: SnpPlanOptions): SnpPlan {
   checkVcpus(o.vcpus);
   checkGuestFeatures(o.guestFeatures);
+  requireLaunchable(img, 'snp', o.vmm, o.firmwareLoader);
   if (o.ovmfHash && o.ovmfHash.length !== 48) throw new OptionError('--snp-ovmf-hash', `must be 48 bytes (got ${o.ovmfHash.length})`);
   const { bsp, ap } = ovmfVmsas(img, o.vmm, o.vcpuSig, o.guestFeatures, o.vmsaProfile);
   if (o.vcpus > 1 && img.resetEip === 0) {
     throw new FirmwareError(`${img.source.name}: the SEV-ES reset block holds AP reset EIP 0: application processors cannot start (use 1 vCPU or a firmware with a valid reset block)`);
   }
   const ops: SnpPageOp[] = [];
-  if (!o.ovmfHash) ops.push(...imagePages(img, img.gpa, 'firmware'));
-  ops.push(...metadataPages(img, o.vmm, o.kernelHashes ?? null));
-  ops.push(...vmsaOps(bsp, ap, o.vcpus));
-  return { kind: 'snp', initialDigest: o.ovmfHash ?? null, ops };
+  if (!o.ovmfHash) imagePages(img, img.gpa, 'firmware', ops);
+  metadataPages(img, o.vmm, o.kernelHashes ?? null, ops);
+  vmsaOps(bsp, ap, o.vcpus, ops);
+  return { kind: 'snp', initialDigest: o.ovmfHash ?? null, ops, warnings: snpSectionWarnings(img) };
 }
 
-/** The firmware-pages stage only (`snp:ovmf-hash`): its digest seeds later measurements. */
-export function planSnpOvmfHash(img: OvmfImage): SnpPlan {
+/**
+ * The firmware-pages stage only (`snp:ovmf-hash`): its digest seeds later measurements. The
+ * image must be loadable as SNP firmware (the metadata is checked when the digest is used).
+ */
+export function planSnpOvmfHash(img: OvmfImage, loader: FirmwareLoader = 'qemu'): SnpPlan {
+  requireLoadable(img, 'snp', loader);
   return { kind: 'snp', initialDigest: null, ops: imagePages(img, img.gpa, 'firmware') };
 }
 
@@ -196,12 +203,14 @@ export function planSnpSvsm(ovmf: OvmfImage, svsm: OvmfImage, o: SvsmPlanOptions
   }
   const svsmGpa = ovmf.gpa - o.varsSize - svsm.size;
   if (svsmGpa < 0) throw new FirmwareError(`${svsm.source.name}: OVMF, vars store and SVSM do not fit below 4 GiB`);
-  const ops: SnpPageOp[] = [
-    ...imagePages(ovmf, ovmf.gpa, 'firmware'),
-    ...imagePages(svsm, svsmGpa, 'SVSM'),
-    ...metadataPages(svsm, 'QEMU', null),
-  ];
+  // the SVSM's own metadata: the SNP_LAUNCH_UPDATE bounds (this out-of-tree QEMU's loader is not modelled)
+  const problems = snpSectionProblems(svsm, false);
+  if (problems.length > 0) throw new FirmwareError(`${svsm.source.name}: SNP cannot launch this SVSM image: ${problems[0]}`, { mode: 'snp:svsm', problems });
+  const ops: SnpPageOp[] = [];
+  imagePages(ovmf, ovmf.gpa, 'firmware', ops);
+  imagePages(svsm, svsmGpa, 'SVSM', ops);
+  metadataPages(svsm, 'QEMU', null, ops);
   const vmsa = encodeVmsa(svsmVmsa(svsmGpa + svsm.svsmInfoOffset, o.vcpuSig));
-  ops.push(...vmsaOps(vmsa, vmsa, o.vcpus));
-  return { kind: 'snp', initialDigest: null, ops };
+  vmsaOps(vmsa, vmsa, o.vcpus, ops);
+  return { kind: 'snp', initialDigest: null, ops, warnings: snpSectionWarnings(svsm) };
 }

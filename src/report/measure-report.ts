@@ -2,6 +2,7 @@
  * Output formats for `measure`: the reference tool's hex / base64 / `-v` sentence, and a
  * JSON document carrying the digest with everything it depends on.
  */
+import { cmdlineBytes, describeCmdline, type KernelCmdline } from '../formats/linux/cmdline.js';
 import { toBase64, toHex } from '../bytes/hex.js';
 import type { Measurement, SevMode } from '../measure/api.js';
 
@@ -43,7 +44,7 @@ export interface MeasureReportContext {
   varsSize?: number | null;
   kernel?: InputDescription | null;
   initrd?: InputDescription | null;
-  cmdline?: string | null;
+  cmdline?: KernelCmdline | null;
   ovmfHash?: Uint8Array | null;
 }
 
@@ -68,6 +69,7 @@ export function measureReportJson(m: Measurement, c: MeasureReportContext): Reco
   }
   if (m.mode === 'snp') doc.guestFeatures = hex0x(c.guestFeatures ?? 1n);
   else if (m.mode === 'snp:svsm') doc.guestFeatures = '0x1';
+  else if (m.mode === 'seves') doc.guestFeatures = hex0x(c.guestFeatures ?? 0n);
   doc.firmware = c.firmware;
   if (m.mode === 'snp:svsm') {
     doc.svsm = c.svsm ?? null;
@@ -76,7 +78,8 @@ export function measureReportJson(m: Measurement, c: MeasureReportContext): Reco
   if (m.kernelHashes) {
     doc.kernel = { ...c.kernel, sha256: toHex(m.kernelHashes.kernel) };
     doc.initrd = c.initrd ? { ...c.initrd, sha256: toHex(m.kernelHashes.initrd) } : { path: null, sha256: toHex(m.kernelHashes.initrd) };
-    doc.cmdline = { value: c.cmdline ?? '', sha256: toHex(m.kernelHashes.cmdline) };
+    // the text when the bytes are UTF-8, else value null and the bytes in hex
+    doc.cmdline = { ...describeCmdline(cmdlineBytes(c.cmdline)), sha256: toHex(m.kernelHashes.cmdline) };
   }
   if (snp && c.ovmfHash) doc.ovmfHash = toHex(c.ovmfHash);
   doc.operations = m.operations;

@@ -2,6 +2,7 @@
 import { toHex } from '../bytes/hex.js';
 import type { ByteSource } from '../bytes/source.js';
 import { directBootSupport, parseOvmf } from '../formats/ovmf/parse.js';
+import { launchProblems, snpSectionWarnings } from '../plan/launchability.js';
 
 const h = (n: number): string => `0x${n.toString(16)}`;
 
@@ -21,20 +22,31 @@ export interface OvmfInspection {
     version: number;
     sections: Array<{ type: number; typeName: string; dataOffset: string; rawDataSize: string; memoryAddress: string; memoryDataSize: string; attributes: string; mrExtend: boolean; pageAug: boolean }>;
   } | null;
-  capabilities: { sev: boolean; sevEs: boolean; snp: boolean; tdx: boolean; snpReason: string | null };
+  capabilities: {
+    sev: boolean;
+    sevEs: boolean;
+    snp: boolean;
+    tdx: boolean;
+    /** the first reason SNP is not possible */
+    snpReason: string | null;
+    /** every reason QEMU cannot launch the image in each mode (src/plan/launchability.ts) */
+    launchProblems: { sev: string[]; seves: string[]; snp: string[] };
+    /** what QEMU does that a packager should know (e.g. an unknown section type measured as ZERO pages) */
+    snpWarnings: string[];
+  };
   directBoot: { sev: boolean; snp: boolean; reason: string | null };
 }
 
 export function inspectOvmf(src: ByteSource, sha256: string): OvmfInspection {
   const img = parseOvmf(src);
   const db = directBootSupport(img);
-  const knownSections = img.sevMetadata?.sections.every((s) => [1, 2, 3, 4, 0x10].includes(s.type)) ?? true;
-  const snpReason =
-    img.resetEip === null ? 'no SEV-ES reset block: SEV-ES and SNP need an OVMF built with SEV-ES support'
-    : !img.sevMetadata ? 'no SEV metadata: SNP measures only firmware and VMSAs (firmware pages for SNP_SEC_MEM, secrets and CPUID are not pre-validated, so this build cannot boot as an SNP guest)'
-    : !knownSections ? 'SEV metadata has a section type SNP does not know'
-    : img.size % 4096 !== 0 ? 'image size is not a multiple of 4096'
-    : null;
+  const noReset = 'no SEV-ES reset block: SEV-ES and SNP need an OVMF built with SEV-ES support';
+  const launch = {
+    sev: launchProblems(img, 'sev'),
+    seves: [...(img.resetEip === null ? [noReset] : []), ...launchProblems(img, 'seves')],
+    snp: [...(img.resetEip === null ? [noReset] : []), ...launchProblems(img, 'snp')],
+  };
+  const snpReason = launch.snp[0] ?? null;
   return {
     file: src.name,
     size: img.size,
@@ -62,7 +74,15 @@ export function inspectOvmf(src: ByteSource, sha256: string): OvmfInspection {
         memoryAddress: h(s.memoryAddress), memoryDataSize: h(s.memoryDataSize), attributes: h(s.attributes), mrExtend: s.mrExtend, pageAug: s.pageAug,
       })),
     },
-    capabilities: { sev: true, sevEs: img.resetEip !== null, snp: snpReason === null, tdx: img.tdxMetadata !== null, snpReason },
+    capabilities: {
+      sev: launch.sev.length === 0,
+      sevEs: launch.seves.length === 0,
+      snp: launch.snp.length === 0,
+      tdx: img.tdxMetadata !== null,
+      snpReason,
+      launchProblems: launch,
+      snpWarnings: snpSectionWarnings(img),
+    },
     directBoot: { sev: db.sev, snp: db.snp, reason: db.reason },
   };
 }
@@ -103,7 +123,11 @@ export function renderOvmfInspection(r: OvmfInspection): string {
     }
   }
   out.push('');
-  out.push(`measurable as: SEV yes, SEV-ES ${yes(r.capabilities.sevEs)}, SNP ${yes(r.capabilities.snp)}${r.capabilities.snpReason ? ` (${r.capabilities.snpReason})` : ''}, TDX metadata ${yes(r.capabilities.tdx)}`);
+  const c = r.capabilities;
+  out.push(`measurable as: SEV ${yes(c.sev)}, SEV-ES ${yes(c.sevEs)}, SNP ${yes(c.snp)}, TDX metadata ${yes(c.tdx)}`);
+  const modeNames = { sev: 'SEV', seves: 'SEV-ES', snp: 'SNP' } as const;
+  for (const mode of ['sev', 'seves', 'snp'] as const) for (const p of c.launchProblems[mode]) out.push(`  ${modeNames[mode]} no: ${p}`);
+  for (const w of c.snpWarnings) out.push(`  SNP warning: ${w}`);
   out.push(`measured direct boot (kernel/initrd/cmdline hashes): SEV/SEV-ES ${yes(r.directBoot.sev)}, SNP ${yes(r.directBoot.snp)}`);
   if (r.directBoot.reason) out.push(`  ${r.directBoot.reason}`);
   return out.join('\n') + '\n';

@@ -144,7 +144,7 @@ export function renderRtmrDiff(d: RtmrDiff): string {
   if (!d.first) out.push('all predicted events match the log');
   else {
     out.push(`first divergent event: RTMR${d.first.rtmr}, event ${d.first.position + 1} of that register${d.first.actual?.logIndex !== undefined ? ` (log event #${d.first.actual.logIndex})` : ''}`);
-    for (const r of d.registers) if (r) out.push(...divergenceLines(r));
+    for (const r of d.registers) if (r) for (const line of divergenceLines(r)) out.push(line);
   }
   for (const u of d.unchecked) out.push(`not compared (not predicted): RTMR${u.rtmr} event ${u.position + 1} ${u.predicted?.description ?? ''}; log has ${u.actual?.digest}`);
   d.actualRtmrs.forEach((v, i) => out.push(`log RTMR${i} ${v}`));

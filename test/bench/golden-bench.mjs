@@ -6,12 +6,15 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+// the 16 models of the performance anchor (QEMU knows more names since; their signatures repeat these)
+const SIXTEEN_TYPES = 'EPYC,EPYC-v1,EPYC-v2,EPYC-IBPB,EPYC-v3,EPYC-v4,EPYC-Rome,EPYC-Rome-v1,EPYC-Rome-v2,EPYC-Rome-v3,EPYC-Milan,EPYC-Milan-v1,EPYC-Milan-v2,EPYC-Genoa,EPYC-Genoa-v1,EPYC-Turin';
+
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
 export async function benchGolden({ runs = 5, tmp }) {
   const out = path.join(tmp, 'golden.json');
   const ovmf = path.join(ROOT, 'firmware-samples/debian/OVMF.fd');
-  const argv = [path.join(ROOT, 'dist/prelaunch.cjs'), 'golden', '--ovmf', ovmf, '--vcpus', '1-64', '--vcpu-type', 'all', '-o', out];
+  const argv = [path.join(ROOT, 'dist/prelaunch.cjs'), 'golden', '--ovmf', ovmf, '--vcpus', '1-64', '--vcpu-type', SIXTEEN_TYPES, '-o', out];
   const walls = [];
   for (let i = 0; i < runs + 1; i++) {
     const t0 = process.hrtime.bigint();

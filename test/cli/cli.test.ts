@@ -201,10 +201,13 @@ describe('ovmf inspect', () => {
     expect(out).toContain('SEV metadata: none');
     expect(out).toContain('TDX metadata: none');
     expect(out).toContain('SEV-ES AP reset EIP: 0x808004');
-    expect(out).toMatch(/SNP no \(no SEV metadata/);
+    expect(out).toMatch(/^ {2}SNP no: QEMU cannot load it with -bios: its size 3653632 \(0x37c000\) is not a multiple of 64 KiB/m);
+    expect(out).toMatch(/^ {2}SNP no: the image has no SEV metadata/m);
     const j = JSON.parse(expectOk(runCli(['ovmf', 'inspect', OVMF_CODE_4M, '--json'])));
-    expect(j).toMatchObject({ sevMetadata: null, tdxMetadata: null, resetEip: '0x808004', capabilities: { sevEs: true, snp: false, tdx: false } });
-    expect(j.capabilities.snpReason).toMatch(/no SEV metadata/);
+    expect(j).toMatchObject({ sevMetadata: null, tdxMetadata: null, resetEip: '0x808004', capabilities: { sev: true, sevEs: true, snp: false, tdx: false } });
+    expect(j.capabilities.snpReason).toMatch(/not a multiple of 64 KiB/);
+    expect(j.capabilities.launchProblems.snp).toHaveLength(2);
+    expect(j.capabilities.launchProblems.snp[1]).toMatch(/no SEV metadata/);
   });
 
   it('amdsev.fd supports direct boot; nofooter.bin has no table', () => {

@@ -112,6 +112,22 @@ const CASES: Record<string, Case> = {
     () => ({ fw: AMDSEV() }),
     ({ fw }) => api.directBootSupport(parseOvmf(bytesSource(fw))),
   ),
+  launchProblems: c(
+    () => ({ fw: CODE_4M() }),
+    ({ fw }) => api.launchProblems(parseOvmf(bytesSource(fw)), 'snp'),
+  ),
+  requireLaunchable: c(
+    () => ({ fw: OVMF() }),
+    ({ fw }) => api.requireLaunchable(parseOvmf(bytesSource(fw)), 'snp'),
+  ),
+  snpSectionProblems: c(
+    () => ({ fw: AMDSEV() }),
+    ({ fw }) => api.snpSectionProblems(parseOvmf(bytesSource(fw))),
+  ),
+  snpSectionWarnings: c(
+    () => ({ fw: AMDSEV() }),
+    ({ fw }) => api.snpSectionWarnings(parseOvmf(bytesSource(fw))),
+  ),
   inspectOvmf: c(
     () => ({ fw: OVMF() }),
     ({ fw }) => api.inspectOvmf(bytesSource(fw), '00'),
@@ -298,6 +314,22 @@ const CASES: Record<string, Case> = {
   libvirtLaunchSecurity: c(
     () => ({ idBlock: ID_BLOCK(), idAuth: ID_AUTH().idAuth, hostData: shake('host', 32) }),
     ({ idBlock, idAuth, hostData }) => api.libvirtLaunchSecurity({ policy: 0x30000n, idBlock: idBlock, idAuth: idAuth, authorKeyEnabled: true, hostData: hostData }),
+  ),
+  libvirtSnippet: c(
+    () => ({ idBlock: ID_BLOCK(), idAuth: ID_AUTH().idAuth, hostData: shake('host', 32) }),
+    ({ idBlock, idAuth, hostData }) => api.libvirtSnippet({ policy: 0x30000n, idBlock: idBlock, idAuth: idAuth, authorKeyEnabled: true, kernelHashes: true, hostData: hostData, vcpus: 4, cpuModel: 'EPYC-v4' }),
+  ),
+  launchSnippet: c(
+    () => ({ idBlock: ID_BLOCK(), idAuth: ID_AUTH().idAuth, hostData: shake('host', 32) }),
+    ({ idBlock, idAuth, hostData }) => api.launchSnippet({ policy: 0x30000n, idBlock: idBlock, idAuth: idAuth, authorKeyEnabled: false, kernelHashes: true, hostData: hostData }, 'qemu'),
+  ),
+  cmdlineBytes: c(
+    () => ({ cmd: new Uint8Array([...'console=ttyS0 caf'].map((ch) => ch.charCodeAt(0)).concat([0xe9])) }),
+    ({ cmd }) => api.cmdlineBytes(cmd),
+  ),
+  directBootLoadOptions: c(
+    () => ({ cmd: new Uint8Array([...'root=/dev/vda caf'].map((ch) => ch.charCodeAt(0)).concat([0xe9])) }),
+    ({ cmd }) => api.directBootLoadOptions(cmd, true),
   ),
   validateTdvfSections: c(
     () => ({ fw: TDVF() }),
@@ -514,11 +546,11 @@ const CASES: Record<string, Case> = {
 const NO_BYTES: Record<string, string> = {
   PrelaunchError: 'error class', ParseError: 'error class', FirmwareError: 'error class', OptionError: 'error class', IgvmFormatError: 'error class', IgvmBuildError: 'error class',
   fromHex: 'text in', fromBase64: 'text in', guidToBytes: 'text in', loadHashBackend: 'a backend name',
-  encodeVmsa: 'register values (numbers and bigints)', resetVmsa: 'numbers', svsmVmsa: 'numbers', cpuSig: 'numbers', vcpuTypeSig: 'a model name',
+  firmwareLoadProblem: 'a size and a mode', encodeVmsa: 'register values (numbers and bigints)', resetVmsa: 'numbers', svsmVmsa: 'numbers', cpuSig: 'numbers', vcpuTypeSig: 'a model name',
   diffTraces: 'trace text', encodeSnpPublicKey: 'bigint coordinates', encodeSnpSignature: 'bigint r, s', encodeIgvmSnpSignature: 'bigint r, s', encodeIgvmSnpPublicKey: 'bigint coordinates',
   encodePolicy: 'policy fields', decodePolicy: 'a bigint', policyProblems: 'a bigint', validatePolicy: 'a bigint', policyFromSpec: 'text', renderPolicy: 'a bigint', formatPolicy: 'a bigint',
   signatureToDer: 'bigint r, s', snpPublicKeyBytes: 'a bigint point', pageOrderForQemuVersion: 'a version string', q35MemorySplit: 'a number',
-  eventTypeName: 'a number', directBootLoadOptions: 'a string', renderRtmrDiff: 'diffRtmrs\'s result (text and hex strings)',
+  eventTypeName: 'a number', renderRtmrDiff: 'diffRtmrs\'s result (text and hex strings)',
   serializeGolden: 'a golden document (strings)', countEntries: 'a matrix', compareEntries: 'golden entries (strings)', parseManifestText: 'manifest text',
   validateManifest: 'a parsed manifest', parseVcpuList: 'text or numbers', reportFromJson: 'a JSON object (hex/base64 strings)', vmsaProfileFor: 'names',
   resolveStack: 'versions and a parsed stack file', stackJson: 'a stack', deriveSev: 'a stack', deriveTdx: 'a stack', ruleJson: 'a rule hit', resolveLaunch: 'a launch description and a stack',

@@ -6,14 +6,14 @@
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { guidToBytes } from '../../src/bytes/guid.js';
 import { bytesSource, type ByteSource } from '../../src/bytes/source.js';
 import { StructWriter } from '../../src/bytes/writer.js';
 import { ParseError, PrelaunchError } from '../../src/errors.js';
 import {
-  OVMF_TABLE_FOOTER_GUID, SEV_ES_RESET_BLOCK_GUID, SEV_HASH_TABLE_RV_GUID, SEV_METADATA_GUID, SevSectionType, TDX_METADATA_OFFSET_GUID,
+  SEV_ES_RESET_BLOCK_GUID, SEV_HASH_TABLE_RV_GUID, SEV_METADATA_GUID, SevSectionType, TDX_METADATA_OFFSET_GUID,
 } from '../../src/formats/ovmf/defs.js';
 import { directBootSupport, parseOvmf, type OvmfImage } from '../../src/formats/ovmf/parse.js';
+import { buildImage, imageWithMetadata as imageWithMetadataOf, sevMetadata, u32s } from '../support/ovmf-image.js';
 
 const sample = (rel: string): Uint8Array => new Uint8Array(fs.readFileSync(fileURLToPath(new URL(`../../firmware-samples/${rel}`, import.meta.url))));
 const parse = (bytes: Uint8Array, name = 'img'): OvmfImage => parseOvmf(bytesSource(bytes, name));
@@ -29,50 +29,9 @@ function parseError(fn: () => unknown): ParseError {
 }
 
 // ---------------------------------------------------------------------------------------
-// A builder for OVMF-like images: entries are given in on-disk order and end where the
-// footer entry starts (50 bytes before the end of the image).
-interface Entry { guid: string; data: Uint8Array; size?: number }
-const u32s = (...v: number[]): Uint8Array => {
-  const w = new StructWriter(v.length * 4);
-  v.forEach((x, i) => w.u32(i * 4, x));
-  return w.bytes;
-};
-
-function buildImage(size: number, entries: Entry[], o: { total?: number } = {}): Uint8Array {
-  const img = new Uint8Array(size);
-  const footerAt = size - 50;
-  const bodySize = entries.reduce((n, e) => n + e.data.length + 18, 0);
-  let at = footerAt - bodySize;
-  for (const e of entries) {
-    img.set(e.data, at);
-    at += e.data.length;
-    new DataView(img.buffer).setUint16(at, e.size ?? e.data.length + 18, true);
-    img.set(guidToBytes(e.guid), at + 2);
-    at += 18;
-  }
-  new DataView(img.buffer).setUint16(footerAt, o.total ?? bodySize + 18, true);
-  img.set(guidToBytes(OVMF_TABLE_FOOTER_GUID), footerAt + 2);
-  return img;
-}
-
-/** An SEV metadata block: header "ASEV" + sections. */
-function sevMetadata(sections: Array<[number, number, number]>, o: { signature?: string; version?: number; count?: number } = {}): Uint8Array {
-  const w = new StructWriter(16 + 12 * sections.length);
-  w.put(0, new TextEncoder().encode(o.signature ?? 'ASEV')).u32(4, 16 + 12 * sections.length).u32(8, o.version ?? 1).u32(12, o.count ?? sections.length);
-  sections.forEach(([gpa, size, type], i) => w.u32(16 + i * 12, gpa).u32(20 + i * 12, size).u32(24 + i * 12, type));
-  return w.bytes;
-}
-
-/** A 16 KiB image with a reset block and SEV metadata at `metaAt`. */
-function imageWithMetadata(meta: Uint8Array, metaAt = 0x1000, offsetFromEnd?: number): Uint8Array {
-  const size = 0x4000;
-  const img = buildImage(size, [
-    { guid: SEV_METADATA_GUID, data: u32s(offsetFromEnd ?? size - metaAt) },
-    { guid: SEV_ES_RESET_BLOCK_GUID, data: u32s(0x80b004) },
-  ]);
-  img.set(meta, metaAt);
-  return img;
-}
+// Builders for OVMF-like images: test/support/ovmf-image.ts
+const imageWithMetadata = (meta: Uint8Array, metaAt = 0x1000, offsetFromEnd?: number): Uint8Array =>
+  imageWithMetadataOf(meta, { metaAt, ...(offsetFromEnd !== undefined ? { offsetFromEnd } : {}) });
 
 /** A ByteSource that records every read, to prove nothing reads (or sizes a buffer) past the end. */
 function recordingSource(bytes: Uint8Array): { src: ByteSource; reads: Array<[number, number]> } {

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { bytesSource } from '../../src/bytes/source.js';
+import { toHex } from '../../src/bytes/hex.js';
 import { FirmwareError, OptionError } from '../../src/errors.js';
 import { VMSA_GPA } from '../../src/formats/snp/page-info.js';
 import { decodeVmsa } from '../../src/formats/snp/vmsa.js';
@@ -92,9 +93,11 @@ describe('SNP plans for debian/OVMF.fd', () => {
   });
 });
 
+// The 16 KiB synthetic images are not whole firmware QEMU could load (src/plan/launchability.ts):
+// the plans below place them as given ('raw'), as the reference tool does.
 describe('SNP plans for synthetic firmware', () => {
   it('ec2_order.fd: both CPUID sections go last, in their file order', () => {
-    const q = snpPlan({ ovmf: sample('synthetic/ec2_order.fd'), vcpus: 1, vcpuSig: MILAN });
+    const q = snpPlan({ ovmf: sample('synthetic/ec2_order.fd'), vcpus: 1, vcpuSig: MILAN, firmwareLoader: 'raw' });
     const e = snpPlan({ ovmf: sample('synthetic/ec2_order.fd'), vcpus: 1, vmm: 'ec2' });
     const meta = (p: SnpPlan) => p.ops.filter((op) => op.label !== 'firmware' && !op.label.startsWith('VMSA')).map((op) => `${op.label}@${op.gpa.toString(16)}`);
     expect(meta(q)).toEqual(['CPUID@80e000', 'SNP_SEC_MEM@800000', 'SNP_SEC_MEM@801000', 'SNP_SEC_MEM@802000', 'SNP_SECRETS@80d000', 'CPUID@820000', 'SVSM_CAA@80f000', 'SNP_KERNEL_HASHES@810000', 'SNP_SEC_MEM@811000', 'SNP_SEC_MEM@812000']);
@@ -116,7 +119,7 @@ describe('SNP plans for synthetic firmware', () => {
   });
 
   it('secmem_big.fd: a 2 MiB SNP_SEC_MEM range is 512 ZERO pages', () => {
-    const plan = snpPlan({ ovmf: sample('synthetic/secmem_big.fd'), vcpus: 1, vcpuSig: MILAN });
+    const plan = snpPlan({ ovmf: sample('synthetic/secmem_big.fd'), vcpus: 1, vcpuSig: MILAN, firmwareLoader: 'raw' });
     expect(plan.ops.filter((op) => op.gpa >= 0x1000000 && op.gpa < 0x1200000 && op.label === 'SNP_SEC_MEM')).toHaveLength(512);
   });
 
@@ -146,9 +149,29 @@ describe('SEV and SEV-ES plans', () => {
     expect(sev.pieces.map((p) => p.label)).toEqual(['firmware', 'kernel hashes table']);
     expect((sev.pieces[1]!.content as { bytes: Uint8Array }).bytes).toHaveLength(176);
   });
-  it('SEV-ES VMSAs carry no SEV_FEATURES even when asked', () => {
-    const m = measure({ mode: 'seves', ovmf: OVMF, vcpus: 1, vcpuSig: MILAN, guestFeatures: 0x21n });
-    expect(decodeVmsa(m.vmsas[0]!).sevFeatures).toBe(0n);
+  it('SEV-ES VMSAs carry the guest features KVM can set (DebugSwap), and the digest changes with them', () => {
+    const plain = measure({ mode: 'seves', ovmf: OVMF, vcpus: 2, vcpuSig: MILAN });
+    const swap = measure({ mode: 'seves', ovmf: OVMF, vcpus: 2, vcpuSig: MILAN, guestFeatures: 0x20n });
+    expect(plain.vmsas.map((p) => decodeVmsa(p).sevFeatures)).toEqual([0n, 0n]);
+    expect(swap.vmsas.map((p) => decodeVmsa(p).sevFeatures)).toEqual([0x20n, 0x20n]);
+    expect(toHex(swap.digest)).not.toBe(toHex(plain.digest));
+    // SEV_FEATURES at VMSA offset 0x3B0 is the only difference (AMD APM vol. 2, VMSA layout)
+    const diff = [...swap.vmsas[0]!].flatMap((b, i) => (b !== plain.vmsas[0]![i] ? [i] : []));
+    expect(diff).toEqual([0x3b0]);
+  });
+  it.each([0x1n, 0x21n, 0x4n, 0x200n, 1n << 63n])('SEV-ES refuses SEV_FEATURES 0x%s (not an SEV-ES VMSA value)', (gf) => {
+    expect(() => measure({ mode: 'seves', ovmf: OVMF, vcpus: 1, vcpuSig: MILAN, guestFeatures: gf })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', option: '--guest-features' }));
+  });
+  it('inputs a mode would drop are refused: features and profiles for sev, SVSM inputs elsewhere, direct boot and other features for snp:svsm', () => {
+    const bad: Array<[Parameters<typeof measure>[0], string]> = [
+      [{ mode: 'sev', ovmf: OVMF, guestFeatures: 0n }, '--guest-features'],
+      [{ mode: 'sev', ovmf: OVMF, vmsaProfile: 'kvm-legacy' }, '--vmsa-profile'],
+      [{ mode: 'snp', ovmf: OVMF, vcpus: 1, vcpuSig: MILAN, varsSize: 0x1000 }, '--vars-size'],
+      [{ mode: 'seves', ovmf: OVMF, vcpus: 1, vcpuSig: MILAN, svsm: OVMF }, '--svsm'],
+      [{ mode: 'snp:svsm', ovmf: OVMF, vcpus: 1, vcpuSig: MILAN, svsm: OVMF, varsSize: 0x1000, guestFeatures: 0x21n }, '--guest-features'],
+      [{ mode: 'snp:svsm', ovmf: OVMF, vcpus: 1, vcpuSig: MILAN, svsm: OVMF, varsSize: 0x1000, directBoot: { kernel: new Uint8Array(0) } }, '--kernel'],
+    ];
+    for (const [o, option] of bad) expect(() => measure(o), option).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', option }));
   });
 });
 
@@ -166,7 +189,7 @@ describe('VMSA pages', () => {
     expect(bsp!.mxcsr).toBe(0x1f80);
   });
   it('eip.fd: AP CS base 0x12340000, IP 0xabcd', () => {
-    const m = measure({ mode: 'snp', ovmf: sample('synthetic/eip.fd'), vcpus: 2, vcpuSig: MILAN });
+    const m = measure({ mode: 'snp', ovmf: sample('synthetic/eip.fd'), vcpus: 2, vcpuSig: MILAN, firmwareLoader: 'raw' });
     const ap = decodeVmsa(m.vmsas[1]!);
     expect([ap.cs.base, ap.rip]).toEqual([0x12340000, 0xabcdn]);
   });

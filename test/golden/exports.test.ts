@@ -140,7 +140,7 @@ describe('exports match the consumers\' documented formats', () => {
 
   it('qemu and libvirt: launch snippets with the documented properties', () => {
     const q = cli(['export', '--to', 'qemu', docFile, '--select', 'vcpus=1,vcpuType=EPYC-v4']).stdout.trim().split('\n');
-    expect(q[1]).toMatch(new RegExp(`^-object ${spec.qemu.object},id=sev0,policy=0x30000,id-block=[A-Za-z0-9+/=]{128},id-auth=[A-Za-z0-9+/=]+,author-key-enabled=on,host-data=[A-Za-z0-9+/=]{44}$`));
+    expect(q[1]).toMatch(new RegExp(`^-smp 1 -cpu EPYC-v4 -object ${spec.qemu.object},id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0x30000,id-block=[A-Za-z0-9+/=]{128},id-auth=[A-Za-z0-9+/=]+,author-key-enabled=on,host-data=[A-Za-z0-9+/=]{44}$`));
     const l = cli(['export', '--to', 'libvirt', docFile, '--select', 'vcpus=1,vcpuType=EPYC-v4']).stdout;
     expect(l).toMatch(new RegExp(`<${spec.libvirt.element} type='sev-snp' authorKey='yes'>`));
     for (const el of ['policy', 'idBlock', 'idAuth', 'hostData']) expect(l).toMatch(new RegExp(`<${el}>[^<]+</${el}>`));

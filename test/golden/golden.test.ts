@@ -100,7 +100,7 @@ describe('matrix and manifest parsing', () => {
     expect(parseVcpuList('1-3,8', 'x')).toEqual([1, 2, 3, 8]);
     expect(parseVcpuList([4, '1-2'], 'x')).toEqual([1, 2, 4]);
     for (const bad of ['0', '5-2', 'x', '1-999']) expect(() => parseVcpuList(bad, '--vcpus')).toThrow(OptionError);
-    expect(parseVcpuTypes('all', 'x')).toHaveLength(16);
+    expect(parseVcpuTypes('all', 'x')).toHaveLength(25);
   });
 
   const yaml = `version: 1
@@ -180,12 +180,12 @@ describe('golden --check', () => {
 describe('golden CLI', () => {
   const tmp = mkdtempSync(path.join(tmpdir(), 'prelaunch-golden-'));
 
-  it('the simple case: 1,024 entries with the documented fields, byte-identical on regeneration', () => {
+  it('the simple case: 1,600 entries (25 models × 64 vCPU counts) with the documented fields, byte-identical on regeneration', () => {
     const a = path.join(tmp, 'a.json'), b = path.join(tmp, 'b.json');
     for (const out of [a, b]) expect(cli(['golden', '--ovmf', 'firmware-samples/debian/OVMF.fd', '--vcpus', '1-64', '--vcpu-type', 'all', '-o', out]).code).toBe(0);
     expect(readFileSync(a)).toEqual(readFileSync(b));
     const doc = JSON.parse(readFileSync(a, 'utf8')) as GoldenDocument;
-    expect(doc.entries).toHaveLength(1024);
+    expect(doc.entries).toHaveLength(1600);
     for (const k of ['measurement', 'mode', 'vcpus', 'vcpuType', 'vmmType', 'guestFeatures']) expect(doc.entries[0]).toHaveProperty(k);
     expect(doc.entries.every((e) => /^[0-9a-f]{96}$/.test(e.measurement))).toBe(true);
     // a sample equals prelaunch measure
@@ -219,7 +219,7 @@ describe('golden CLI', () => {
     expect(r.stderr).toMatch(/m2\.yaml: matrix\.vcpuz: unknown key/);
     r = cli(['golden', '--ovmf', OVMF, '--vcpus', '1-64', '--vcpu-type', 'all', '--max-entries', '100', '-o', out]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toMatch(/1024 entries, more than the maximum 100/);
+    expect(r.stderr).toMatch(/1600 entries, more than the maximum 100/);
     r = cli(['golden', '--ovmf', OVMF, '--vcpus', '0-3', '--vcpu-type', 'EPYC', '-o', out]);
     expect(r.code).toBe(2);
     expect(cleanError(r.stderr)).toBe(true);

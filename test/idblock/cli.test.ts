@@ -83,10 +83,10 @@ describe.skipIf(!HAVE_BUNDLE)('prelaunch id-block', () => {
   });
 
   it('without an author key: author-key-enabled=off in the QEMU snippet', () => {
-    const r = run(['id-block', '--measurement', M, '--id-key', key('id_key_a.pem'), '--emit', 'qemu', '--host-data', '00'.repeat(32)]);
+    const r = run(['id-block', '--measurement', M, '--id-key', key('id_key_a.pem'), '--emit', 'qemu', '--kernel-hashes', 'off', '--host-data', '00'.repeat(32)]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^-object sev-snp-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0x30000,id-block=[^,]+,id-auth=[^,]+,author-key-enabled=off,host-data=A{43}=\n$/);
-    const x = run(['id-block', '--measurement', M, '--id-key', key('id_key_a.pem'), '--author-key', key('author_key_a.pem'), '--emit', 'libvirt', '--policy', 'smt,single-socket']);
+    const x = run(['id-block', '--measurement', M, '--id-key', key('id_key_a.pem'), '--author-key', key('author_key_a.pem'), '--emit', 'libvirt', '--kernel-hashes', 'off', '--policy', 'smt,single-socket']);
     expect(x.stdout).toMatch(/^<launchSecurity type='sev-snp' authorKey='yes'>/);
     expect(x.stdout).toContain('<policy>0x00130000</policy>');
   });

@@ -2,6 +2,7 @@
 import { OptionError, PrelaunchError } from '../../errors.js';
 import type { GoldenDocument } from '../../golden/engine.js';
 import { readFileBytes, writeFileAtomic, writeStdout } from '../io.js';
+import { intOption } from '../numbers.js';
 
 export const EXPORT_TARGETS = ['trustee', 'go-sev-guest', 'snpguest', 'in-toto', 'corim', 'qemu', 'libvirt'] as const;
 export type ExportTarget = (typeof EXPORT_TARGETS)[number];
@@ -12,9 +13,22 @@ export interface ExportFlags {
   select?: string;
   name?: string;
   id?: string;
+  cbitpos?: string;
+  reducedPhysBits?: string;
 }
 
+/** Flags that only some targets use: given with another target they are refused, not dropped. */
+const TARGET_FLAGS: ReadonlyArray<readonly [keyof ExportFlags, string, readonly ExportTarget[]]> = [
+  ['name', '--name', ['trustee']],
+  ['id', '--id', ['corim']],
+  ['cbitpos', '--cbitpos', ['qemu', 'libvirt']],
+  ['reducedPhysBits', '--reduced-phys-bits', ['qemu', 'libvirt']],
+];
+
 export async function runExport(docFile: string, f: ExportFlags): Promise<void> {
+  for (const [key, flag, targets] of TARGET_FLAGS) {
+    if (f[key] !== undefined && !targets.includes(f.to)) throw new OptionError(flag, `only used by --to ${targets.join(' or ')} (not ${f.to})`);
+  }
   let doc: GoldenDocument;
   try {
     doc = JSON.parse(new TextDecoder().decode(readFileBytes(docFile, 'golden document'))) as GoldenDocument;
@@ -50,7 +64,10 @@ export async function runExport(docFile: string, f: ExportFlags): Promise<void> 
     }
     case 'qemu':
     case 'libvirt':
-      out = (await import('../../export/launch.js')).launchSnippets(entries, f.to);
+      out = (await import('../../export/launch.js')).launchSnippets(entries, f.to, {
+        ...(f.cbitpos !== undefined ? { cbitpos: Number(intOption('--cbitpos', f.cbitpos, { min: 0n, max: 63n })) } : {}),
+        ...(f.reducedPhysBits !== undefined ? { reducedPhysBits: Number(intOption('--reduced-phys-bits', f.reducedPhysBits, { min: 0n, max: 63n })) } : {}),
+      });
       break;
     default:
       throw new OptionError('--to', `unknown export ${String(f.to)} (${EXPORT_TARGETS.join(', ')})`);

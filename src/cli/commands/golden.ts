@@ -10,7 +10,7 @@ import { checkReport } from '../../golden/check.js';
 import { GOLDEN_SCHEMA, compareEntries, countEntries, generateGolden, serializeGolden, type GoldenArtifact, type GoldenDocument, type GoldenIdBlockSigner } from '../../golden/engine.js';
 import { fromHex, toBase64, toHex } from '../../bytes/hex.js';
 import { parseManifestText, type GoldenManifest } from '../../golden/manifest.js';
-import { cpusOf, parseHostDataList, parseModes, parseUintList, parseVcpuList, parseVcpuTypes, parseVmmTypes, parseVmsaProfiles } from '../../golden/matrix.js';
+import { checkSnpOnlyDimensions, cpusOf, parseHostDataList, parseModes, parseUintList, parseVcpuList, parseVcpuTypes, parseVmmTypes, parseVmsaProfiles } from '../../golden/matrix.js';
 import { reportFromBinary, reportFromJson } from '../../formats/snp/attestation-report.js';
 import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
 import { VERSION } from '../../version.js';
@@ -18,6 +18,7 @@ import { intOption } from '../numbers.js';
 import { OpenFiles, readFileBytes, writeFileAtomic, type FileSource, writeStdout } from '../io.js';
 import type { SigningFlags } from '../signing-options.js';
 import { GOLDEN_WORKER_ARG } from '../golden-worker.js';
+import { cmdlineFromFlags, trailingNewlineWarning } from '../cmdline-flag.js';
 
 export interface GoldenFlags extends SigningFlags {
   output?: string;
@@ -25,6 +26,7 @@ export interface GoldenFlags extends SigningFlags {
   kernel?: string;
   initrd?: string;
   append?: string;
+  appendFile?: string;
   mode?: string;
   vcpus?: string;
   vcpuType?: string;
@@ -83,11 +85,24 @@ async function idBlockSigner(spec: NonNullable<GoldenManifest['idBlock']>, baseD
 
 const U64 = (1n << 64n) - 1n;
 
+/** A manifest's text. Not UTF-8 is refused: replacing bytes with U+FFFD would change a measured cmdline. */
+function decodeManifest(bytes: Uint8Array, file: string): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+  } catch {
+    throw new PrelaunchError('ERR_MALFORMED', `${file}: not UTF-8 text (give a kernel command line that is not UTF-8 as cmdlineHex)`, { file });
+  }
+}
+
 function manifestFromFlags(f: GoldenFlags): GoldenManifest {
   if (!f.ovmf) throw new OptionError('--ovmf', 'give a MANIFEST, or --ovmf FILE with the matrix flags');
   if (!f.idKey && (f.authorKey || f.familyId || f.imageId || f.guestSvn)) throw new OptionError('--id-key', 'ID-block fields need --id-key');
-  if ((f.initrd !== undefined || f.append !== undefined) && f.kernel === undefined) throw new OptionError('--kernel', '--initrd and --append need --kernel');
+  if ((f.initrd !== undefined || f.append !== undefined || f.appendFile !== undefined) && f.kernel === undefined) throw new OptionError('--kernel', '--initrd, --append and --append-file need --kernel');
+  const cmdline = cmdlineFromFlags(f.append, f.appendFile);
+  const nl = trailingNewlineWarning(cmdline);
+  if (nl) process.stderr.write(nl + '\n');
   const modes = f.mode ? parseModes(f.mode, '--mode') : (['snp'] as const).slice();
+  checkSnpOnlyDimensions(modes, [['--guest-features', f.guestFeatures !== undefined], ['--policy', f.policy !== undefined], ['--host-data', f.hostData !== undefined], ['--id-key', f.idKey !== undefined]]);
   const needsVcpus = modes.some((m) => m !== 'sev');
   const vmmTypes = f.vmmType ? parseVmmTypes(f.vmmType, '--vmm-type') : (['QEMU'] as const).slice();
   const cpus = cpusOf(f.vcpuType ? parseVcpuTypes(f.vcpuType, '--vcpu-type') : [], f.vcpuSig ? parseUintList(f.vcpuSig, '--vcpu-sig', 0xffff_ffffn) : []);
@@ -96,7 +111,7 @@ function manifestFromFlags(f: GoldenFlags): GoldenManifest {
   const maxEntries = f.maxEntries === undefined ? 100_000 : Number(f.maxEntries);
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new OptionError('--max-entries', 'must be a positive integer');
   return {
-    artifacts: [{ name: path.basename(f.ovmf), kind: 'ovmf', firmware: f.ovmf, kernel: f.kernel ?? null, initrd: f.initrd ?? null, cmdline: f.append ?? null }],
+    artifacts: [{ name: path.basename(f.ovmf), kind: 'ovmf', firmware: f.ovmf, kernel: f.kernel ?? null, initrd: f.initrd ?? null, cmdline: cmdline ?? null }],
     matrix: {
       modes,
       vcpus: needsVcpus ? parseVcpuList(f.vcpus, '--vcpus') : [],
@@ -216,6 +231,7 @@ export async function computeGoldenJob(job: GoldenJob, onProgress?: (done: numbe
       tool: `prelaunch ${VERSION}`,
       hashBackend: backend,
       idBlock: signer,
+      onWarning: (w) => process.stderr.write(`warning: ${w}\n`),
       ...(onProgress ? { onProgress } : {}),
     });
   } finally {
@@ -262,7 +278,7 @@ export async function runGolden(manifestFile: string | undefined, f: GoldenFlags
   let manifest: GoldenManifest;
   let baseDir = '.';
   if (manifestFile) {
-    manifest = parseManifestText(new TextDecoder().decode(readFileBytes(manifestFile, 'manifest')), manifestFile);
+    manifest = parseManifestText(decodeManifest(readFileBytes(manifestFile, 'manifest'), manifestFile), manifestFile);
     baseDir = path.dirname(manifestFile);
   } else {
     manifest = manifestFromFlags(f);

@@ -14,7 +14,7 @@ import { fromBase64, fromHex, toBase64, toHex } from '../../bytes/hex.js';
 import { OptionError, PrelaunchError } from '../../errors.js';
 import { ID_AUTH_SIZE, ID_BLOCK_SIZE, decodeIdBlock } from '../../formats/snp/id-block.js';
 import { DEFAULT_SNP_POLICY, formatPolicy, policyFromSpec } from '../../formats/snp/policy.js';
-import { libvirtLaunchSecurity, qemuSnippet, type SnpLaunchConfig } from '../../report/launch-config.js';
+import { launchSnippet, type SnpLaunchConfig } from '../../report/launch-config.js';
 import { parseDetachedSignature, type EcPoint } from '../../sign/ecdsa-p384.js';
 import {
   assembleIdAuth, buildIdBlock, idAuthSigningInputs, signIdAuth, verifyIdAuth, type IdAuthResult,
@@ -41,6 +41,7 @@ export interface OutputFlags {
   hostData?: string;
   cbitpos?: string;
   reducedPhysBits?: string;
+  kernelHashes?: 'on' | 'off';
   idBlockOut?: string;
   idAuthOut?: string;
 }
@@ -113,8 +114,24 @@ function badValue(flag: string, problem: string): PrelaunchError {
   return new PrelaunchError('ERR_MALFORMED', `${flag}: ${problem}`, { option: flag });
 }
 
+/**
+ * What the launch must match, as far as the digest's source tells: whether a kernel was
+ * measured (QEMU kernel-hashes=on), the vCPU count and the CPU model. Null when the digest was
+ * given as a bare value.
+ */
+interface MeasuredLaunch {
+  kernel: boolean;
+  vcpus: number | null;
+  cpuModel: string | null;
+}
+
+interface ResolvedMeasurement {
+  digest: Uint8Array;
+  launch: MeasuredLaunch | null;
+}
+
 /** A digest from `prelaunch measure` output: its JSON document, or the printed hex/base64 line. */
-function measurementFromFile(file: string): Uint8Array {
+function measurementFromFile(file: string): ResolvedMeasurement {
   let text: string;
   try {
     text = file === '-' ? fs.readFileSync(0, 'utf8') : fs.readFileSync(file, 'utf8');
@@ -123,7 +140,7 @@ function measurementFromFile(file: string): Uint8Array {
   }
   const t = text.trim();
   if (t.startsWith('{')) {
-    let doc: { measurement?: unknown; mode?: unknown; algorithm?: unknown };
+    let doc: { measurement?: unknown; mode?: unknown; algorithm?: unknown; kernel?: unknown; vcpus?: unknown; vcpuType?: unknown };
     try {
       doc = JSON.parse(t) as typeof doc;
     } catch {
@@ -132,17 +149,24 @@ function measurementFromFile(file: string): Uint8Array {
     if (typeof doc.mode === 'string' && !doc.mode.startsWith('snp')) throw badValue('--from-measure', `${file} holds a ${doc.mode} measurement; ID blocks are SEV-SNP only`);
     if (doc.mode === 'snp:ovmf-hash') throw badValue('--from-measure', `${file} holds an snp:ovmf-hash intermediate, not a launch digest`);
     if (typeof doc.measurement !== 'string') throw badValue('--from-measure', `${file} has no "measurement" field`);
-    return parseMeasurement(doc.measurement, '--from-measure');
+    return {
+      digest: parseMeasurement(doc.measurement, '--from-measure'),
+      launch: {
+        kernel: doc.kernel !== undefined && doc.kernel !== null,
+        vcpus: typeof doc.vcpus === 'number' ? doc.vcpus : null,
+        cpuModel: typeof doc.vcpuType === 'string' ? doc.vcpuType : null,
+      },
+    };
   }
   const line = t.split(/\s+/).pop() ?? '';
-  return parseMeasurement(line, '--from-measure');
+  return { digest: parseMeasurement(line, '--from-measure'), launch: null };
 }
 
 /**
  * `--from-measure "--mode snp --vcpus 4 --vcpu-type EPYC-v4 --ovmf OVMF.fd"`: the measure
  * command's flags, computed in this same call.
  */
-function measurementFromFlags(text: string): Uint8Array {
+function measurementFromFlags(text: string): ResolvedMeasurement {
   let argv: string[];
   try {
     argv = splitArgs(text);
@@ -157,12 +181,13 @@ function measurementFromFlags(text: string): Uint8Array {
   }
   const flags = cmd.opts() as MeasureFlags;
   if (flags.mode !== 'snp' && flags.mode !== 'snp:svsm') throw new OptionError('--from-measure', `ID blocks are for SEV-SNP launch digests (--mode snp or snp:svsm), not ${flags.mode}`);
-  return measureFromFlags(flags, nodeBackend).measurement.digest;
+  const r = measureFromFlags(flags, nodeBackend);
+  return { digest: r.measurement.digest, launch: { kernel: r.measurement.kernelHashes !== null, vcpus: r.flags.vcpus ?? null, cpuModel: r.flags.vcpuType } };
 }
 
-function resolveMeasurement(f: { measurement?: string; fromMeasure?: string }, required: boolean): Uint8Array | null {
+function resolveMeasurement(f: { measurement?: string; fromMeasure?: string }, required: boolean): ResolvedMeasurement | null {
   if (f.measurement !== undefined && f.fromMeasure !== undefined) throw new OptionError('--measurement', 'give --measurement or --from-measure, not both');
-  if (f.measurement !== undefined) return parseMeasurement(f.measurement);
+  if (f.measurement !== undefined) return { digest: parseMeasurement(f.measurement), launch: null };
   if (f.fromMeasure !== undefined) return /^\s*--/.test(f.fromMeasure) ? measurementFromFlags(f.fromMeasure) : measurementFromFile(f.fromMeasure);
   if (required) throw new OptionError('--measurement', 'missing: give the 48-byte launch digest (hex or base64) or --from-measure (a `prelaunch measure` output FILE, or its flags in quotes)');
   return null;
@@ -172,15 +197,16 @@ function parsePolicy(text: string | undefined): bigint {
   return text === undefined ? DEFAULT_SNP_POLICY : policyFromSpec(text, '--policy');
 }
 
-function idBlockFromFlags(f: IdBlockFieldFlags): Uint8Array {
-  const measurement = resolveMeasurement(f, true)!;
-  return buildIdBlock({
+function idBlockFromFlags(f: IdBlockFieldFlags): { idBlock: Uint8Array; launch: MeasuredLaunch | null } {
+  const { digest: measurement, launch } = resolveMeasurement(f, true)!;
+  const idBlock = buildIdBlock({
     measurement,
     policy: parsePolicy(f.policy),
     ...(f.familyId !== undefined ? { familyId: parseFixedBytes(f.familyId, '--family-id', 16) } : {}),
     ...(f.imageId !== undefined ? { imageId: parseFixedBytes(f.imageId, '--image-id', 16) } : {}),
     ...(f.guestSvn !== undefined ? { guestSvn: Number(intOption('--guest-svn', f.guestSvn, { auto: true, min: 0n, max: 0xffff_ffffn })) } : {}),
   });
+  return { idBlock, launch };
 }
 
 function oneOf(flag: string, a: string | undefined, aliasFlag: string, b: string | undefined): string | undefined {
@@ -228,23 +254,45 @@ function signatureFile(file: string, flag: string): ReturnType<typeof parseDetac
 // ---------------------------------------------------------------------------------------
 // output
 
-function launchConfig(r: IdAuthResult, f: OutputFlags, policy: bigint): SnpLaunchConfig {
+/** Whether the launch must carry kernel-hashes=on: what the measurement says, or --kernel-hashes. */
+function kernelHashesOf(f: OutputFlags, launch: MeasuredLaunch | null): boolean {
+  if (launch && f.kernelHashes !== undefined && (f.kernelHashes === 'on') !== launch.kernel) {
+    throw new OptionError('--kernel-hashes', `${f.kernelHashes} contradicts the measurement, which ${launch.kernel ? 'includes' : 'does not include'} a kernel`);
+  }
+  if (launch) return launch.kernel;
+  if (f.kernelHashes === undefined) {
+    throw new OptionError('--kernel-hashes', 'with --emit and a digest given as a value, say whether the measurement includes a kernel (--kernel-hashes on|off; QEMU measures a different digest without kernel-hashes=on), or use --from-measure');
+  }
+  return f.kernelHashes === 'on';
+}
+
+function launchConfig(r: IdAuthResult, f: OutputFlags, policy: bigint, launch: MeasuredLaunch | null): SnpLaunchConfig {
   return {
     policy,
     idBlock: r.idBlock,
     idAuth: r.idAuth,
     authorKeyEnabled: r.authorKeyEnabled,
+    kernelHashes: f.emit !== undefined ? kernelHashesOf(f, launch) : false,
+    vcpus: launch?.vcpus ?? null,
+    cpuModel: launch?.cpuModel ?? null,
     hostData: f.hostData !== undefined ? parseFixedBytes(f.hostData, '--host-data', 32) : null,
-    cbitpos: Number(intOption('--cbitpos', f.cbitpos ?? '51', { min: 0n, max: 63n })),
-    reducedPhysBits: Number(intOption('--reduced-phys-bits', f.reducedPhysBits ?? '1', { min: 0n, max: 63n })),
+    ...(f.cbitpos !== undefined ? { cbitpos: Number(intOption('--cbitpos', f.cbitpos, { min: 0n, max: 63n })) } : {}),
+    ...(f.reducedPhysBits !== undefined ? { reducedPhysBits: Number(intOption('--reduced-phys-bits', f.reducedPhysBits, { min: 0n, max: 63n })) } : {}),
   };
 }
 
-function emitResult(r: IdAuthResult, f: OutputFlags): void {
+function emitResult(r: IdAuthResult, f: OutputFlags, launch: MeasuredLaunch | null): void {
   const block = decodeIdBlock(r.idBlock);
+  if (f.emit === undefined) {
+    // launch-snippet flags without a snippet would be dropped
+    for (const [flag, v] of [['--kernel-hashes', f.kernelHashes], ['--cbitpos', f.cbitpos], ['--reduced-phys-bits', f.reducedPhysBits]] as const) {
+      if (v !== undefined) throw new OptionError(flag, 'only used with --emit qemu|libvirt');
+    }
+    if (f.hostData !== undefined && !f.json) throw new OptionError('--host-data', 'only used with --emit qemu|libvirt or --json');
+  }
   // parse every output option before writing anything
-  const cfg = launchConfig(r, f, block.policy);
-  const snippet = f.emit === 'qemu' ? qemuSnippet(cfg) : f.emit === 'libvirt' ? libvirtLaunchSecurity(cfg) : null;
+  const cfg = launchConfig(r, f, block.policy, launch);
+  const snippet = f.emit !== undefined ? launchSnippet(cfg, f.emit) : null;
   let out: string;
   if (f.json) {
     const doc: Record<string, unknown> = {
@@ -282,19 +330,19 @@ function emitResult(r: IdAuthResult, f: OutputFlags): void {
 export async function runIdBlock(f: IdBlockFlags): Promise<void> {
   const idKeyFile = oneOf('--id-key', f.idKey, '--idkey', f.idkey);
   const authorKeyFile = oneOf('--author-key', f.authorKey, '--authorkey', f.authorkey);
-  const idBlock = idBlockFromFlags(f);
+  const { idBlock, launch } = idBlockFromFlags(f);
   if (idKeyFile === undefined) throw new OptionError('--id-key', 'missing: give the ID private key (PEM or DER), or use `id-block prepare` to sign elsewhere');
   const pass = passphrase(f);
   const idKey = loadPrivateKey(idKeyFile, '--id-key', pass);
   const authorKey = authorKeyFile !== undefined ? loadPrivateKey(authorKeyFile, '--author-key', pass) : null;
   const r = signIdAuth({ idBlock, idKey: idKey.d, authorKey: authorKey?.d ?? null });
-  emitResult(r, f);
+  emitResult(r, f, launch);
 }
 
 export async function runIdBlockPrepare(f: PrepareFlags): Promise<void> {
   const idKeyFile = oneOf('--id-key', f.idKey, '--idkey', f.idkey);
   if ((idKeyFile === undefined) === (f.idPubkey === undefined)) throw new OptionError('--id-pubkey', 'give the ID public key (--id-pubkey PEM/DER) or the ID key (--id-key)');
-  const idBlock = idBlockFromFlags(f);
+  const { idBlock } = idBlockFromFlags(f);
   const idPublicKey: EcPoint = f.idPubkey !== undefined ? loadPublicKey(f.idPubkey, '--id-pubkey', passphrase(f)) : loadPrivateKey(idKeyFile!, '--id-key', passphrase(f)).publicKey;
   const inputs = idAuthSigningInputs({ idBlock, idPublicKey });
   const blockFile = path.join(f.outDir, 'id-block.bin');
@@ -335,13 +383,14 @@ export async function runIdBlockAssemble(f: AssembleFlags): Promise<void> {
   const authorPublicKey = f.authorPubkey !== undefined ? loadPublicKey(f.authorPubkey, '--author-pubkey', pass) : null;
   const idKeySignature = f.idKeySig !== undefined ? signatureFile(f.idKeySig, '--id-key-sig') : null;
   const r = assembleIdAuth({ idBlock, idPublicKey, idBlockSignature, authorPublicKey, idKeySignature });
-  emitResult(r, f);
+  // the ID block alone does not say what was measured: --emit needs --kernel-hashes
+  emitResult(r, f, null);
 }
 
 export async function runIdBlockVerify(f: VerifyFlags): Promise<void> {
   const idBlock = blobArg(f.idBlock, '--id-block', ID_BLOCK_SIZE);
   const idAuth = blobArg(f.idAuth, '--id-auth', ID_AUTH_SIZE);
-  const measurement = resolveMeasurement(f, false);
+  const measurement = resolveMeasurement(f, false)?.digest ?? null;
   const v = verifyIdAuth({
     idBlock,
     idAuth,

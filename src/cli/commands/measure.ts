@@ -12,6 +12,8 @@ import { sevTraceLine, snpTraceLine, traceHeader } from '../../report/trace.js';
 import { VERSION } from '../../version.js';
 import { OpenFiles, fileSize, readFileBytes, textSink, writeFileAtomic, type FileSource, type TextSink, writeStdout } from '../io.js';
 import { intOption } from '../numbers.js';
+import { cmdlineFromFlags, trailingNewlineWarning } from '../cmdline-flag.js';
+import type { KernelCmdline } from '../../formats/linux/cmdline.js';
 import { resolveStack, stackJson, type HostStack } from '../../stack/model.js';
 import { deriveSev, ruleJson, type RuleHit } from '../../stack/rules.js';
 
@@ -53,6 +55,8 @@ export interface MeasureFlags {
   kernel?: string;
   initrd?: string;
   append?: string;
+  appendFile?: string;
+  /** undefined when not given: the mode's default (snp 0x1, seves 0) */
   guestFeatures?: string;
   outputFormat: 'hex' | 'base64' | 'json';
   verbose?: boolean;
@@ -79,8 +83,23 @@ export interface MeasureFlags {
 const U64_MAX = (1n << 64n) - 1n;
 const U32_MAX = 0xffff_ffffn;
 
-/** Resolve the vCPU signature: family/model/stepping, then --vcpu-sig, then --vcpu-type. */
-function resolveSig(f: MeasureFlags): { sig: number | undefined; type: string | null } {
+/**
+ * Resolve the vCPU signature: family/model/stepping, then --vcpu-sig, then --vcpu-type (the
+ * precedence of sev-snp-measure). A --vcpu-type that loses to a different signature is named in
+ * a warning: it is not what the VMSA carries.
+ */
+function resolveSig(f: MeasureFlags, warnings: string[]): { sig: number | undefined; type: string | null } {
+  const r = resolveSigOnly(f);
+  if (f.vcpuType !== undefined && r.type === null && r.sig !== undefined && isVcpuType(f.vcpuType)) {
+    const [fam, model, step] = VCPU_TYPES[f.vcpuType];
+    const typeSig = cpuSig(fam, model, step);
+    const by = f.vcpuFamily !== undefined ? '--vcpu-family/--vcpu-model/--vcpu-stepping' : '--vcpu-sig';
+    if (typeSig !== r.sig) warnings.push(`warning: --vcpu-type ${f.vcpuType} (signature 0x${typeSig.toString(16)}) is overridden by ${by}: the VMSAs carry 0x${r.sig.toString(16)}`);
+  }
+  return r;
+}
+
+function resolveSigOnly(f: MeasureFlags): { sig: number | undefined; type: string | null } {
   if (f.vcpuFamily !== undefined || f.vcpuModel !== undefined || f.vcpuStepping !== undefined) {
     if (f.vcpuFamily === undefined || f.vcpuModel === undefined || f.vcpuStepping === undefined) {
       throw new OptionError('--vcpu-family', '--vcpu-family, --vcpu-model and --vcpu-stepping go together');
@@ -110,12 +129,15 @@ interface ResolvedFlags {
   vcpus: number | undefined;
   sig: number | undefined;
   vcpuType: string | null;
-  guestFeatures: bigint;
+  /** as given, or the mode's default (snp and snp:svsm 0x1, seves 0, sev none) */
+  guestFeatures: bigint | undefined;
   ovmfHash: Uint8Array | null;
   varsSize: number | undefined;
   /** the host stack, when one was given (--stack, --qemu-version, --host-kernel), and the rules it fired */
   stack: HostStack | null;
   hits: RuleHit[];
+  cmdline: KernelCmdline | undefined;
+  warnings: string[];
 }
 
 function resolveFlags(f: MeasureFlags): ResolvedFlags {
@@ -153,20 +175,34 @@ function resolveFlags(f: MeasureFlags): ResolvedFlags {
   const vmsaProfile = f.vmsaProfile ?? stackProfile ?? DEFAULT_VMSA_PROFILE[vmm];
   if (f.initrd !== undefined && f.kernel === undefined) throw new OptionError('--initrd', '--kernel is required when using --initrd');
   if (f.append !== undefined && f.kernel === undefined) throw new OptionError('--append', '--kernel is required when using --append');
+  if (f.appendFile !== undefined && f.kernel === undefined) throw new OptionError('--append-file', '--kernel is required when using --append-file');
   if (f.dumpVmsa && mode === 'sev') throw new OptionError('--dump-vmsa', 'SEV guests have no VMSA (use seves, snp or snp:svsm)');
+  if (f.dumpVmsa && mode === 'snp:ovmf-hash') throw new OptionError('--dump-vmsa', 'snp:ovmf-hash measures the firmware pages only, no VMSA');
+  if (mode === 'sev' && f.vmsaProfile) throw new OptionError('--vmsa-profile', 'SEV guests have no VMSA (use --mode seves or snp)');
+  if (mode !== 'snp:svsm') {
+    for (const [flag, v] of [['--svsm', f.svsm], ['--vars-size', f.varsSize], ['--vars-file', f.varsFile]] as const) {
+      if (v !== undefined) throw new OptionError(flag, `only used by --mode snp:svsm (not ${mode})`);
+    }
+  }
   if (f.snpOvmfHash !== undefined && mode !== 'snp') throw new OptionError('--snp-ovmf-hash', `only works with --mode snp (not ${mode})`);
   if (mode === 'snp:svsm' && vmm !== 'QEMU') throw new OptionError('--vmm-type', `snp:svsm is only defined for QEMU (got ${vmm})`);
 
   let vcpus: number | undefined;
   let sig: number | undefined;
   let vcpuType: string | null = null;
+  const warnings: string[] = [];
   if (usesVcpus) {
     if (f.vcpus === undefined) throw new OptionError('--vcpus', `missing --vcpus N in guest mode '${mode}'`);
     vcpus = Number(intOption('--vcpus', f.vcpus, { min: 1n, max: 0xffffn }));
-    ({ sig, type: vcpuType } = resolveSig(f));
+    ({ sig, type: vcpuType } = resolveSig(f, warnings));
     if (sig === undefined && vmm === 'QEMU') throw new OptionError('--vcpu-type', `missing --vcpu-type, --vcpu-sig or --vcpu-family in guest mode '${mode}'`);
   }
-  const guestFeatures = f.guestFeatures !== undefined ? intOption('--guest-features', f.guestFeatures, { auto: true, min: 0n, max: U64_MAX }) : mode === 'snp' && stackFeatures !== null ? stackFeatures : 1n;
+  // given: applied or refused by the library (src/measure/api.ts checkModeInputs, src/plan/sev.ts)
+  const givenFeatures = f.guestFeatures !== undefined ? intOption('--guest-features', f.guestFeatures, { auto: true, min: 0n, max: U64_MAX }) : undefined;
+  const guestFeatures = givenFeatures ?? (stackFeatures !== null && (mode === 'snp' || mode === 'seves') ? stackFeatures : mode === 'seves' ? 0n : mode === 'sev' ? undefined : 1n);
+  const cmdline = cmdlineFromFlags(f.append, f.appendFile);
+  const nl = trailingNewlineWarning(cmdline);
+  if (nl) warnings.push(nl);
   let ovmfHash: Uint8Array | null = null;
   if (f.snpOvmfHash !== undefined) {
     ovmfHash = fromHex(f.snpOvmfHash);
@@ -180,7 +216,7 @@ function resolveFlags(f: MeasureFlags): ResolvedFlags {
     else if (f.varsSize !== undefined) varsSize = Number(intOption('--vars-size', f.varsSize, { min: 0n, max: 0xffff_ffffn }));
     if (!varsSize) throw new OptionError('--vars-size', 'snp:svsm mode requires a non-zero --vars-size or --vars-file');
   }
-  return { mode, vmm, vmsaProfile, vcpus, sig, vcpuType, guestFeatures, ovmfHash, varsSize, stack, hits };
+  return { mode, vmm, vmsaProfile, vcpus, sig, vcpuType, guestFeatures, ovmfHash, varsSize, cmdline, warnings, stack, hits };
 }
 
 export interface FlagsMeasurement {
@@ -216,19 +252,22 @@ export function measureFromFlags(f: MeasureFlags, backend: HashBackend, hooks: M
       mode: r.mode,
       ovmf,
       vmm: r.vmm,
-      vmsaProfile: r.vmsaProfile,
-      guestFeatures: r.guestFeatures,
+      // sev has no VMSA: neither a profile nor features reach the library (which refuses them)
+      ...(r.mode === 'seves' || r.mode === 'snp' ? { vmsaProfile: r.vmsaProfile } : {}),
+      ...(r.guestFeatures !== undefined && r.mode !== 'snp:ovmf-hash' ? { guestFeatures: r.guestFeatures } : {}),
       hashBackend: backend,
       ...(r.vcpus !== undefined ? { vcpus: r.vcpus } : {}),
       ...(r.sig !== undefined ? { vcpuSig: r.sig } : {}),
-      ...(kernel ? { directBoot: { kernel, initrd, append: f.append ?? null } } : {}),
+      ...(kernel ? { directBoot: { kernel, initrd, append: r.cmdline ?? null } } : {}),
       ...(r.ovmfHash ? { ovmfHash: r.ovmfHash } : {}),
       ...(svsm ? { svsm, varsSize: r.varsSize! } : {}),
       ...(hooks.onPage ? { onPage: hooks.onPage } : {}),
       ...(hooks.onPiece ? { onPiece: hooks.onPiece } : {}),
     };
+    for (const w of r.warnings) process.stderr.write(w + '\n');
     hooks.beforeRun?.(r);
     const m = measure(opts);
+    for (const w of m.warnings) process.stderr.write(`warning: ${w}\n`);
     // the report's input digests are computed while the files are open, and only when asked for
     const report = hooks.report
       ? measureReportJson(m, {
@@ -239,13 +278,13 @@ export function measureFromFlags(f: MeasureFlags, backend: HashBackend, hooks: M
           vcpus: r.vcpus ?? null,
           vcpuType: r.vcpuType,
           vcpuSig: r.sig ?? null,
-          guestFeatures: r.guestFeatures,
+          guestFeatures: r.guestFeatures ?? null,
           firmware: describe(ovmf, inputSha256(ovmf, backend))!,
           svsm: svsm ? describe(svsm, inputSha256(svsm, backend)) : null,
           varsSize: r.varsSize ?? null,
           kernel: describe(kernel, null),
           initrd: describe(initrd, null),
-          cmdline: f.append ?? null,
+          cmdline: r.cmdline ?? null,
           ovmfHash: r.ovmfHash,
         })
       : null;
@@ -271,7 +310,7 @@ export async function runMeasure(f: MeasureFlags): Promise<void> {
         ? {
             beforeRun: (r: ResolvedFlags) => {
               trace = textSink(f.trace!);
-              trace.write(traceHeader({ mode: r.mode, vmm: r.vmm, vmsaProfile: r.vmsaProfile, vcpus: r.vcpus ?? '-', vcpuSig: r.sig !== undefined ? `0x${r.sig.toString(16)}` : '-', guestFeatures: `0x${r.guestFeatures.toString(16)}`, ovmf: f.ovmf! }));
+              trace.write(traceHeader({ mode: r.mode, vmm: r.vmm, vmsaProfile: r.vmsaProfile, vcpus: r.vcpus ?? '-', vcpuSig: r.sig !== undefined ? `0x${r.sig.toString(16)}` : '-', guestFeatures: r.guestFeatures !== undefined ? `0x${r.guestFeatures.toString(16)}` : '-', ovmf: f.ovmf! }));
             },
             onPage: (e) => trace!.write(snpTraceLine(e)),
             onPiece: (e) => trace!.write(sevTraceLine(e)),

@@ -3,6 +3,7 @@
  * `prelaunch tdx replay CCEL`: replay an event log; `prelaunch tdx diff PREDICTED.json CCEL`:
  * the first event whose digest differs.
  */
+import { cmdlineFromFlags, trailingNewlineWarning } from '../cmdline-flag.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fromBase64, fromHex, toHex } from '../../bytes/hex.js';
@@ -29,6 +30,7 @@ export interface TdxFlags {
   kernel?: string;
   initrd?: string;
   append?: string;
+  appendFile?: string;
   acpiDir?: string;
   kernelPatch?: boolean;
   tdAttributes?: string;
@@ -103,10 +105,13 @@ function readAcpiDir(dir: string): AcpiBlobs {
 export async function runTdx(f: TdxFlags): Promise<void> {
   if (f.firmware === undefined) throw new OptionError('--firmware', 'required (the TDVF/OVMF image), or use a subcommand: replay, diff');
   const { orders, source } = resolveOrders(f);
-  for (const [flag, v] of [['--kernel', f.kernel], ['--initrd', f.initrd], ['--append', f.append], ['--acpi-dir', f.acpiDir], ['--ccel-out', f.ccelOut]] as const) {
+  for (const [flag, v] of [['--kernel', f.kernel], ['--initrd', f.initrd], ['--append', f.append], ['--append-file', f.appendFile], ['--acpi-dir', f.acpiDir], ['--ccel-out', f.ccelOut]] as const) {
     if (v !== undefined && f.memory === undefined) throw new OptionError(flag, 'RTMR prediction needs --memory (the guest memory size, QEMU -m)');
   }
-  if ((f.initrd !== undefined || f.append !== undefined) && f.kernel === undefined) throw new OptionError(f.initrd !== undefined ? '--initrd' : '--append', 'needs --kernel (QEMU direct boot)');
+  if ((f.initrd !== undefined || f.append !== undefined || f.appendFile !== undefined) && f.kernel === undefined) {
+    throw new OptionError(f.initrd !== undefined ? '--initrd' : f.append !== undefined ? '--append' : '--append-file', 'needs --kernel (QEMU direct boot)');
+  }
+  const cmdline = cmdlineFromFlags(f.append, f.appendFile);
   const memory = f.memory !== undefined ? parseMemory(f.memory) : null;
   const policy: TdxPolicyFields = {
     tdAttributes: u64('--td-attributes', f.tdAttributes),
@@ -123,7 +128,8 @@ export async function runTdx(f: TdxFlags): Promise<void> {
     const fw = open(f.firmware, '--firmware');
     const img = parseOvmf(fw);
     const meta = requireTdxMetadata(img);
-    const warnings = qemuTdvfProblems(meta).map((p) => `upstream QEMU would refuse this firmware: ${p}`);
+    const warnings = [trailingNewlineWarning(cmdline)?.replace(/^warning: /, '')].filter((w): w is string => !!w);
+    warnings.push(...qemuTdvfProblems(meta).map((p) => `upstream QEMU would refuse this firmware: ${p}`));
     if (policy.tdAttributes != null && policy.tdAttributes & 1n) warnings.push('TD_ATTRIBUTES has DEBUG set: a debug TD offers no confidentiality; a policy must reject it');
     const mrtd = mrtdOfImage(img, { orders, hashBackend: backend });
     let rtmr: RtmrValues | null = null;
@@ -133,7 +139,7 @@ export async function runTdx(f: TdxFlags): Promise<void> {
         acpi,
         hashBackend: backend,
         directBoot: f.kernel !== undefined
-          ? { kernel: open(f.kernel, '--kernel'), initrd: f.initrd !== undefined ? open(f.initrd, '--initrd') : null, append: f.append ?? null, qemuKernelPatch: f.kernelPatch !== false }
+          ? { kernel: open(f.kernel, '--kernel'), initrd: f.initrd !== undefined ? open(f.initrd, '--initrd') : null, append: cmdline ?? null, qemuKernelPatch: f.kernelPatch !== false }
           : null,
       });
       if (!acpi) warnings.push('RTMR0 is incomplete: the ACPI events are defined by the VMM; supply the fw_cfg blobs with --acpi-dir');

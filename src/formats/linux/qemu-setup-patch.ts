@@ -22,6 +22,7 @@
  */
 import { copyBytes } from '../../bytes/source.js';
 import { FirmwareError } from '../../errors.js';
+import { cmdlineBytes, type KernelCmdline } from './cmdline.js';
 
 export const SETUP_HEADER_END = 0x280;
 const ACPI_DATA_SIZE = 0x20000 + 0x8000;
@@ -34,7 +35,9 @@ export interface QemuKernelPatch {
 }
 
 /** QEMU's `-append` "vga=" handling (x86_load_linux). Returns null when there is no vga=. */
-function vgaMode(cmdline: string): number | null {
+function vgaMode(bytes: Uint8Array): number | null {
+  // QEMU scans the C string byte by byte; only ASCII matters, and windows-1252 keeps one character per byte
+  const cmdline = new TextDecoder('windows-1252').decode(bytes);
   const at = cmdline.indexOf('vga=');
   if (at < 0) return null;
   const v = cmdline.slice(at + 4);
@@ -54,12 +57,13 @@ function vgaMode(cmdline: string): number | null {
  * {@link SETUP_HEADER_END} bytes, or the whole file if shorter); `below4g` is the guest RAM below
  * 4 GiB. Throws when the kernel is not a bzImage QEMU would load.
  */
-export function qemuPatchSetupHeader(head: Uint8Array, kernelSize: number, cmdline: string, initrdSize: number | null, below4g: number): QemuKernelPatch {
+export function qemuPatchSetupHeader(head: Uint8Array, kernelSize: number, cmdlineArg: KernelCmdline, initrdSize: number | null, below4g: number): QemuKernelPatch {
   if (head.length < SETUP_HEADER_END) throw new FirmwareError(`the kernel is ${kernelSize} bytes, too small for a Linux bzImage`);
   const h = copyBytes(head, 0, SETUP_HEADER_END); // never the caller's bytes: the fields are patched in place
   const v = new DataView(h.buffer);
   if (v.getUint32(0x202, true) !== 0x5372_6448) throw new FirmwareError('the kernel has no "HdrS" setup-header signature: not a Linux bzImage (QEMU direct boot needs one)');
   const protocol = v.getUint16(0x206, true);
+  const cmdline = cmdlineBytes(cmdlineArg, '--append');
   const cmdlineSize = cmdline.length + 1;
   let real: number;
   let cmdAddr: number;
