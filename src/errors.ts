@@ -18,7 +18,9 @@ export type ErrorCode =
   /** a key is unreadable, encrypted without a passphrase, of the wrong kind or curve */
   | 'ERR_KEY'
   /** a signature is malformed or does not verify */
-  | 'ERR_SIGNATURE';
+  | 'ERR_SIGNATURE'
+  /** the host stack (QEMU, kernel, libvirt) or launch configuration cannot launch, or is not modelled */
+  | 'ERR_UNSUPPORTED_STACK';
 
 export class PrelaunchError extends Error {
   readonly code: ErrorCode;

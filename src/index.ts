@@ -88,3 +88,11 @@ export { parseKernelElf, type ElfKernel } from './igvm-build/elf.js';
 export { BuildError as IgvmBuildError } from './igvm-build/errors.js';
 export { encodeIgvmSnpSignature, decodeIgvmSnpSignature, encodeIgvmSnpPublicKey, decodeIgvmSnpPublicKey } from './formats/igvm/snp-id-block.js';
 export { inspectIgvm, renderIgvmInspection, renderIgvmSvg, type IgvmInspection } from './report/igvm-inspect.js';
+// the host stack as input (docs/stack.md): stack model and rules, QEMU command line and libvirt domain parsers, host probe
+export { resolveStack, stackJson, DEFAULT_STACK, type HostStack, type StackInputs, type StackVmm } from './stack/model.js';
+export { deriveSev, deriveTdx, STACK_RULES, ruleJson, type RuleHit, type RuleId, type StackRule } from './stack/rules.js';
+export { resolveLaunch, type LaunchDescription, type ResolvedLaunch, type GuestCpu } from './stack/launch.js';
+export { parseQemuCommandLine, type QemuParseOptions } from './stack/qemu-cmdline.js';
+export { parseLibvirtDomain, type LibvirtParseOptions } from './stack/libvirt-domain.js';
+export { parseFirmwareDescriptor, selectFirmware, type FirmwareDescriptor, type FirmwareRequest } from './stack/firmware-descriptors.js';
+export { probeHost, type ProbeHost, type ProbeResult } from './stack/probe.js';

@@ -41,6 +41,10 @@ const GiB = 1024 * MiB;
 export const LIMITS = {
   /** a PEM or DER private/public key (a P-384 key is < 1 KiB as PEM) */
   key: 64 * KiB,
+  /** a host stack file (`prelaunch host probe` output) or a QEMU firmware descriptor */
+  stackFile: 1 * MiB,
+  /** a QEMU command line (--from-qemu) or a libvirt domain XML (--from-libvirt) */
+  launchConfig: 4 * MiB,
   /** a passphrase file (its first line is used) */
   passphrase: 64 * KiB,
   /** an ID block (96 bytes) or ID auth (4 KiB), raw or as base64/hex text; a detached signature */

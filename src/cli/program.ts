@@ -21,6 +21,7 @@ const COMMANDS: ReadonlyArray<readonly [string, (program: Command) => void]> = [
   ['id-block', defineIdBlock],
   ['policy', definePolicy],
   ['tdx', defineTdx],
+  ['host', defineHost],
 ];
 
 /**
@@ -298,4 +299,16 @@ function defineTdx(program: Command): void {
     .argument('<ccel>', 'event log file')
     .option('--json', 'machine-readable output')
     .action(async (predicted, ccel, opts) => (await import('./commands/tdx.js')).runTdxDiff(predicted, ccel, opts));
+}
+
+function defineHost(program: Command): void {
+  // the host stack (src/stack/probe.ts, src/cli/commands/host-probe.ts)
+  const host = program.command('host').description('the host stack measurements depend on');
+  host
+    .command('probe')
+    .description('read (without root) the QEMU version, host kernel, kvm_amd parameters, CPU signature and libvirt host-model, and write a stack file for measure --stack')
+    .option('-o, --output <file>', 'write the stack file here')
+    .option('--json', 'print the stack file on stdout')
+    .option('--root <dir>', 'read the files under DIR instead of / (runs no commands)')
+    .action(async (opts) => (await import('./commands/host-probe.js')).runHostProbe(opts));
 }

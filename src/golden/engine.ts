@@ -15,6 +15,7 @@
  * Every value equals what `measure()` gives for that configuration (tests check samples,
  * the benchmark checks all).
  */
+import { expandStacks } from './stacks.js';
 import { cmdlineBytes, describeCmdline, type KernelCmdline } from '../formats/linux/cmdline.js';
 import { fromHex, toHex } from '../bytes/hex.js';
 import type { ByteSource } from '../bytes/source.js';
@@ -93,6 +94,8 @@ export interface GoldenEntry {
   policy: string | null;
   /** HOST_DATA carried from the matrix (not part of the measurement) */
   hostData?: string;
+  /** the host stack (matrix.stacks) this entry was derived for */
+  stack?: string;
   /** lowercase hex: SHA-384 launch digest (snp) or SHA-256 (sev, seves) */
   measurement: string;
   /** sha256 of each input this value depends on */
@@ -122,6 +125,7 @@ function cpusFor(vmm: VmmType, cpus: GoldenCpu[]): GoldenCpu[] | [null] {
 
 /** How many entries a matrix produces per artifact (checked before any hashing). */
 export function countEntries(m: GoldenMatrix): number {
+  if (m.stacks) return expandStacks(m).reduce((n, s) => n + countEntries(s.matrix), 0);
   let n = 0;
   for (const mode of m.modes) {
     if (mode === 'sev') { n += 1; continue; }
@@ -134,6 +138,21 @@ export function countEntries(m: GoldenMatrix): number {
 }
 
 export function generateGolden(o: GoldenOptions): GoldenDocument {
+  if (o.matrix.stacks) {
+    // one pass per (stack, mode), entries tagged with the stack's name
+    const total = countEntries(o.matrix) * o.artifacts.length;
+    const maxEntries = o.maxEntries ?? 100_000;
+    if (total > maxEntries) throw new OptionError('maxEntries', `the matrix produces ${total} entries, more than the maximum ${maxEntries} (raise maxEntries / --max-entries if you mean it)`);
+    let artifacts: GoldenArtifactRecord[] = [];
+    const entries: GoldenEntry[] = [];
+    for (const s of expandStacks(o.matrix)) {
+      const doc = generateGolden({ ...o, matrix: s.matrix, maxEntries: Number.MAX_SAFE_INTEGER });
+      artifacts = doc.artifacts;
+      for (const e of doc.entries) entries.push({ ...e, stack: s.stack });
+    }
+    entries.sort(compareEntries);
+    return { schema: GOLDEN_SCHEMA, tool: o.tool, ...(o.timestamp ? { generated: o.timestamp } : {}), artifacts, entries };
+  }
   const backend = o.hashBackend ?? defaultBackend;
   const m = o.matrix;
   const maxEntries = o.maxEntries ?? 100_000;
@@ -265,7 +284,8 @@ export function compareEntries(a: GoldenEntry, b: GoldenEntry): number {
     cmpHexNum(a.guestFeatures, b.guestFeatures) ||
     cmpHexNum(a.policy, b.policy) ||
     cmpStr(a.hostData ?? null, b.hostData ?? null) ||
-    cmpNum(a.vcpus, b.vcpus)
+    cmpNum(a.vcpus, b.vcpus) ||
+    cmpStr(a.stack ?? null, b.stack ?? null)
   );
 }
 

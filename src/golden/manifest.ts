@@ -8,6 +8,7 @@
  */
 import { parse as parseYaml } from 'yaml';
 import { OptionError, PrelaunchError } from '../errors.js';
+import { parseStacks } from './stacks.js';
 import { fromHex } from '../bytes/hex.js';
 import { cmdlineBytes, type KernelCmdline } from '../formats/linux/cmdline.js';
 import { GOLDEN_MANIFEST_SCHEMA, MAX_MANIFEST_BYTES } from '../schema/golden-manifest.js';
@@ -122,7 +123,10 @@ function manifestValues(raw: unknown): GoldenManifest {
   });
   const m = raw.matrix;
   if (!isObj(m)) throw new OptionError('matrix', 'is required (an object)');
-  keysOnly(m, ['modes', 'vcpus', 'vcpuTypes', 'vcpuSigs', 'vmmTypes', 'vmsaProfiles', 'guestFeatures', 'policies', 'hostData'], 'matrix');
+  keysOnly(m, ['modes', 'vcpus', 'vcpuTypes', 'vcpuSigs', 'vmmTypes', 'vmsaProfiles', 'guestFeatures', 'policies', 'hostData', 'stacks'], 'matrix');
+  if (m.stacks !== undefined) {
+    for (const k of ['vmmTypes', 'vmsaProfiles', 'guestFeatures']) if (m[k] !== undefined) throw new OptionError(`matrix.${k}`, 'comes from matrix.stacks (each stack derives its VMM, VMSA profile and SEV features); give one or the other');
+  }
   const modes = m.modes === undefined ? (['snp'] as const).slice() : parseModes(m.modes, 'matrix.modes');
   const needsVcpus = modes.some((x) => x !== 'sev');
   if (needsVcpus && m.vcpus === undefined) throw new OptionError('matrix.vcpus', 'is required for snp and seves');
@@ -139,7 +143,12 @@ function manifestValues(raw: unknown): GoldenManifest {
     guestFeatures: m.guestFeatures === undefined ? [1n] : parseUintList(m.guestFeatures, 'matrix.guestFeatures', U64),
     policies: m.policies === undefined ? null : parseUintList(m.policies, 'matrix.policies', U64),
     hostData: m.hostData === undefined ? null : parseHostDataList(m.hostData, 'matrix.hostData'),
+    stacks: m.stacks === undefined ? null : parseStacks(m.stacks, 'matrix.stacks'),
   };
+  if (matrix.stacks) {
+    matrix.vmmTypes = [...new Set(matrix.stacks.map((s) => (s.vmm === 'QEMU' ? 'QEMU' : s.vmm === 'gce' ? 'gce' : 'ec2') as 'QEMU' | 'ec2' | 'gce'))];
+    if (needsVcpus && matrix.vmmTypes.includes('QEMU') && cpus.length === 0) throw new OptionError('matrix.vcpuTypes', 'QEMU guests need vcpuTypes or vcpuSigs (the signature is part of the VMSA)');
+  }
   let idBlock: ManifestIdBlock | null = null;
   if (raw.idBlock !== undefined) {
     const b = raw.idBlock;

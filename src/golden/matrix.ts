@@ -3,6 +3,7 @@
  * users write ("1-64", "all", "0x1,0x21") lives here, shared by the CLI flags and manifests.
  */
 import { OptionError } from '../errors.js';
+import type { GoldenStack } from './stacks.js';
 import { VCPU_TYPE_NAMES, isVcpuType, vcpuTypeSig, type VcpuType } from '../formats/snp/vcpu-types.js';
 import { VMM_TYPES, VMSA_PROFILE_NAMES, type VmmType, type VmsaProfileName } from '../formats/snp/vmsa-profiles.js';
 
@@ -27,6 +28,8 @@ export interface GoldenMatrix {
   policies: bigint[] | null;
   /** HOST_DATA values (32 bytes, lowercase hex) to carry into entries; null: none given */
   hostData?: string[] | null;
+  /** host stacks (./stacks.ts): each derives VMM, VMSA profile and SEV features; null: none */
+  stacks?: GoldenStack[] | null;
 }
 
 /**

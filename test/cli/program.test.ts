@@ -22,8 +22,8 @@ const full = buildProgram();
 const topLevel = full.commands.map((c) => c.name());
 
 describe('buildProgram(command)', () => {
-  it('knows the nine top-level commands', () => {
-    expect(topLevel).toEqual(['measure', 'ovmf', 'golden', 'export', 'trace', 'igvm', 'id-block', 'policy', 'tdx']);
+  it('knows the ten top-level commands', () => {
+    expect(topLevel).toEqual(['measure', 'ovmf', 'golden', 'export', 'trace', 'igvm', 'id-block', 'policy', 'tdx', 'host']);
   });
 
   for (const name of topLevel) {

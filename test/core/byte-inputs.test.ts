@@ -537,6 +537,13 @@ const CASES: Record<string, Case> = {
     () => ({ b: igvmIdBlock(parseIgvm(IGVM_SIGNED()).file).idKeySignature }),
     ({ b }) => api.decodeIgvmSnpSignature(b),
   ),
+  parseQemuCommandLine: c(
+    () => ({ cmdline: file('test/stack/inputs/amdsev-launch-qemu.sh')() }),
+    ({ cmdline }) => {
+      const d = api.parseQemuCommandLine(cmdline, 'amdsev-launch-qemu.sh');
+      return { ...d, policy: String(d.policy), append: d.append ? Array.from(d.append) : null };
+    },
+  ),
   decodeIgvmSnpPublicKey: c(
     () => ({ b: igvmIdBlock(parseIgvm(IGVM_SIGNED()).file).idPublicKey }),
     ({ b }) => api.decodeIgvmSnpPublicKey(b),
@@ -554,6 +561,8 @@ const NO_BYTES: Record<string, string> = {
   eventTypeName: 'a number', renderRtmrDiff: 'diffRtmrs\'s result (text and hex strings)',
   serializeGolden: 'a golden document (strings)', countEntries: 'a matrix', compareEntries: 'golden entries (strings)', parseManifestText: 'manifest text',
   validateManifest: 'a parsed manifest', parseVcpuList: 'text or numbers', reportFromJson: 'a JSON object (hex/base64 strings)', vmsaProfileFor: 'names',
+  resolveStack: 'versions and a parsed stack file', stackJson: 'a stack', deriveSev: 'a stack', deriveTdx: 'a stack', ruleJson: 'a rule hit', resolveLaunch: 'a launch description and a stack',
+  parseLibvirtDomain: 'XML text', parseFirmwareDescriptor: 'JSON text', selectFirmware: 'parsed descriptors', probeHost: 'reader functions (text)',
 };
 
 // ---- the harness ----------------------------------------------------------------------------

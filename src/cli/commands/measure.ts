@@ -2,7 +2,7 @@
  * `prelaunch measure`: sev-snp-measure's flags → {@link measure} → the same stdout.
  */
 import { fromHex, toHex } from '../../bytes/hex.js';
-import { OptionError } from '../../errors.js';
+import { OptionError, PrelaunchError } from '../../errors.js';
 import { VCPU_TYPES, cpuSig, isVcpuType, MAX_FAMILY } from '../../formats/snp/vcpu-types.js';
 import { VMM_TYPES, VMSA_PROFILES, DEFAULT_VMSA_PROFILE, type VmmType, type VmsaProfileName } from '../../formats/snp/vmsa-profiles.js';
 import { loadHashBackend, type HashBackend, type HashBackendName } from '../../hash/index.js';
@@ -10,14 +10,40 @@ import { measure, inputSha256, type MeasureOptions, type Measurement, type SevMo
 import { measureReportJson, referenceLine, type InputDescription } from '../../report/measure-report.js';
 import { sevTraceLine, snpTraceLine, traceHeader } from '../../report/trace.js';
 import { VERSION } from '../../version.js';
-import { LIMITS, OpenFiles, Outputs, inputSize, type FileSource, type TextSink, writeStdout } from '../io.js';
+import { LIMITS, OpenFiles, Outputs, inputSize, readInput, type FileSource, type TextSink, writeStdout } from '../io.js';
 import { intOption } from '../numbers.js';
 import { cmdlineFromFlags, trailingNewlineWarning } from '../cmdline-flag.js';
 import type { KernelCmdline } from '../../formats/linux/cmdline.js';
 import { refuseWrongKind } from '../../formats/file-kind.js';
+import { resolveStack, stackJson, type HostStack } from '../../stack/model.js';
+import { deriveSev, ruleJson, type RuleHit } from '../../stack/rules.js';
+
+/** The host stack the flags describe (--stack FILE, --qemu-version, --host-kernel, ...), or null. */
+export function stackFromFlags(f: MeasureFlags, withDefaults: boolean): HostStack | null {
+  let file: { name: string; doc: unknown } | undefined;
+  if (f.stack !== undefined) {
+    const text = new TextDecoder().decode(readInput(f.stack, '--stack', LIMITS.stackFile, 'a host stack file'));
+    try {
+      file = { name: f.stack, doc: JSON.parse(text) };
+    } catch {
+      throw new PrelaunchError('ERR_MALFORMED', `--stack ${f.stack}: not JSON (write one with \`prelaunch host probe\`)`, { file: f.stack });
+    }
+  }
+  return resolveStack(
+    {
+      ...(f.qemuVersion !== undefined ? { qemuVersion: f.qemuVersion } : {}),
+      ...(f.hostKernel !== undefined ? { hostKernel: f.hostKernel } : {}),
+      ...(f.libvirtVersion !== undefined ? { libvirtVersion: f.libvirtVersion } : {}),
+      ...(f.hostCpuSig !== undefined ? { hostCpuSig: f.hostCpuSig } : {}),
+      ...(f.hostModel !== undefined ? { hostModel: f.hostModel } : {}),
+      ...(file ? { file } : {}),
+    },
+    withDefaults,
+  );
+}
 
 export interface MeasureFlags {
-  mode: SevMode;
+  mode?: SevMode;
   vcpus?: string;
   vcpuType?: string;
   vcpuSig?: string;
@@ -26,7 +52,7 @@ export interface MeasureFlags {
   vcpuStepping?: string;
   vmmType?: string;
   vmsaProfile?: VmsaProfileName;
-  ovmf: string;
+  ovmf?: string;
   kernel?: string;
   initrd?: string;
   append?: string;
@@ -42,6 +68,17 @@ export interface MeasureFlags {
   varsFile?: string;
   trace?: string;
   hashBackend: HashBackendName;
+  // the launch stack as input (./measure-stack.ts)
+  fromQemu?: string;
+  fromLibvirt?: string;
+  stack?: string;
+  qemuVersion?: string;
+  hostKernel?: string;
+  libvirtVersion?: string;
+  hostCpuSig?: string;
+  hostModel?: string;
+  firmwareDescriptors?: string;
+  sysroot?: string;
 }
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -97,21 +134,46 @@ interface ResolvedFlags {
   guestFeatures: bigint | undefined;
   ovmfHash: Uint8Array | null;
   varsSize: number | undefined;
+  /** the host stack, when one was given (--stack, --qemu-version, --host-kernel), and the rules it fired */
+  stack: HostStack | null;
+  hits: RuleHit[];
   cmdline: KernelCmdline | undefined;
   warnings: string[];
 }
 
 function resolveFlags(f: MeasureFlags): ResolvedFlags {
+  if (f.mode === undefined) throw new OptionError('--mode', "required option '--mode <mode>' not specified (or measure a launch with --from-qemu / --from-libvirt)");
+  if (f.ovmf === undefined) throw new OptionError('--ovmf', "required option '--ovmf <file>' not specified");
   const mode = f.mode;
+  const stack = stackFromFlags(f, false);
   const usesVcpus = mode === 'seves' || mode === 'snp' || mode === 'snp:svsm';
-  const vmmType = f.vmmType ?? (f.vmsaProfile ? VMSA_PROFILES[f.vmsaProfile].vmm : 'QEMU');
+  const stackVmm = stack ? (stack.vmm === 'QEMU' ? 'QEMU' : stack.vmm === 'gce' ? 'gce' : 'ec2') : null;
+  if (stackVmm && f.vmmType !== undefined && f.vmmType !== stackVmm) throw new OptionError('--vmm-type', `${f.vmmType} contradicts the stack's VMM ${stack!.vmm}`);
+  const vmmType = f.vmmType ?? stackVmm ?? (f.vmsaProfile ? VMSA_PROFILES[f.vmsaProfile].vmm : 'QEMU');
   if (!(VMM_TYPES as readonly string[]).includes(vmmType)) throw new OptionError('--vmm-type', `unknown VMM type '${vmmType}' (use QEMU, ec2 or gce)`);
   const vmm = vmmType as VmmType;
   if (f.vmsaProfile && VMSA_PROFILES[f.vmsaProfile].vmm !== vmm) {
     throw new OptionError('--vmsa-profile', `${f.vmsaProfile} is a profile for ${VMSA_PROFILES[f.vmsaProfile].vmm}, not --vmm-type ${vmm}`);
   }
   if (f.vmsaProfile && mode === 'snp:svsm') throw new OptionError('--vmsa-profile', 'snp:svsm has its own fixed VMSA');
-  const vmsaProfile = f.vmsaProfile ?? DEFAULT_VMSA_PROFILE[vmm];
+  // the host stack derives the VMSA generation and SEV features (src/stack/rules.ts); explicit flags override
+  const hits: RuleHit[] = [];
+  let stackProfile: VmsaProfileName | null = null;
+  let stackFeatures: bigint | null = null;
+  if (stack) {
+    if (mode === 'snp:svsm') throw new OptionError('--stack', 'snp:svsm (pre-IGVM COCONUT-SVSM) has its own fixed VMSA; the host stack does not apply');
+    if (mode !== 'snp:ovmf-hash') {
+      const d = deriveSev(stack, mode === 'snp' ? 'sev-snp' : mode === 'seves' ? 'sev-es' : 'sev', null);
+      hits.push(...d.hits);
+      if (mode !== 'sev') {
+        stackProfile = d.vmsaProfile;
+        stackFeatures = d.guestFeatures;
+        if (f.vmsaProfile !== undefined && f.vmsaProfile !== d.vmsaProfile) hits.push({ rule: 'override', effect: `--vmsa-profile ${f.vmsaProfile} instead of ${d.vmsaProfile}` });
+        if (f.guestFeatures !== undefined && mode === 'snp') hits.push({ rule: 'override', effect: `--guest-features ${f.guestFeatures} instead of 0x${d.guestFeatures.toString(16)}` });
+      }
+    }
+  }
+  const vmsaProfile = f.vmsaProfile ?? stackProfile ?? DEFAULT_VMSA_PROFILE[vmm];
   if (f.initrd !== undefined && f.kernel === undefined) throw new OptionError('--initrd', '--kernel is required when using --initrd');
   if (f.append !== undefined && f.kernel === undefined) throw new OptionError('--append', '--kernel is required when using --append');
   if (f.appendFile !== undefined && f.kernel === undefined) throw new OptionError('--append-file', '--kernel is required when using --append-file');
@@ -138,7 +200,7 @@ function resolveFlags(f: MeasureFlags): ResolvedFlags {
   }
   // given: applied or refused by the library (src/measure/api.ts checkModeInputs, src/plan/sev.ts)
   const givenFeatures = f.guestFeatures !== undefined ? intOption('--guest-features', f.guestFeatures, { auto: true, min: 0n, max: U64_MAX }) : undefined;
-  const guestFeatures = givenFeatures ?? (mode === 'seves' ? 0n : mode === 'sev' ? undefined : 1n);
+  const guestFeatures = givenFeatures ?? (stackFeatures !== null && (mode === 'snp' || mode === 'seves') ? stackFeatures : mode === 'seves' ? 0n : mode === 'sev' ? undefined : 1n);
   const cmdline = cmdlineFromFlags(f.append, f.appendFile);
   const nl = trailingNewlineWarning(cmdline);
   if (nl) warnings.push(nl);
@@ -155,7 +217,7 @@ function resolveFlags(f: MeasureFlags): ResolvedFlags {
     else if (f.varsSize !== undefined) varsSize = Number(intOption('--vars-size', f.varsSize, { min: 0n, max: 0xffff_ffffn }));
     if (!varsSize) throw new OptionError('--vars-size', 'snp:svsm mode requires a non-zero --vars-size or --vars-file');
   }
-  return { mode, vmm, vmsaProfile, vcpus, sig, vcpuType, guestFeatures, ovmfHash, varsSize, cmdline, warnings };
+  return { mode, vmm, vmsaProfile, vcpus, sig, vcpuType, guestFeatures, ovmfHash, varsSize, cmdline, warnings, stack, hits };
 }
 
 export interface FlagsMeasurement {
@@ -184,7 +246,7 @@ export function measureFromFlags(f: MeasureFlags, backend: HashBackend, hooks: M
   const open = (file: string, flag: string): FileSource => files.open(file, flag);
   const openBoot = (file: string, flag: string): FileSource => files.open(file, flag, undefined, LIMITS.bootStream, 'a kernel or initrd given as a stream');
   try {
-    const ovmf = open(f.ovmf, '--ovmf');
+    const ovmf = open(f.ovmf!, '--ovmf');
     refuseWrongKind(ovmf, ['ovmf'], '--ovmf', 'an OVMF image');
     const kernel = f.kernel !== undefined ? openBoot(f.kernel, '--kernel') : null;
     const initrd = f.initrd !== undefined ? openBoot(f.initrd, '--initrd') : null;
@@ -229,6 +291,7 @@ export function measureFromFlags(f: MeasureFlags, backend: HashBackend, hooks: M
           ovmfHash: r.ovmfHash,
         })
       : null;
+    if (report && r.stack) Object.assign(report, { stack: stackJson(r.stack), rules: r.hits.map(ruleJson) });
     return { measurement: m, flags: r, report };
   } finally {
     files.close();
@@ -236,6 +299,10 @@ export function measureFromFlags(f: MeasureFlags, backend: HashBackend, hooks: M
 }
 
 export async function runMeasure(f: MeasureFlags): Promise<void> {
+  if (f.fromQemu !== undefined || f.fromLibvirt !== undefined) return (await import('./measure-stack.js')).runMeasureFromLaunch(f);
+  for (const [flag, v] of [['--firmware-descriptors', f.firmwareDescriptors], ['--sysroot', f.sysroot]] as const) {
+    if (v !== undefined) throw new OptionError(flag, 'only applies to --from-qemu / --from-libvirt');
+  }
   const backend = await loadHashBackend(f.hashBackend);
   // every output is checked before the work and committed together after it
   const out = new Outputs();
@@ -250,7 +317,7 @@ export async function runMeasure(f: MeasureFlags): Promise<void> {
         ? {
             beforeRun: (r: ResolvedFlags) => {
               trace = out.textSink(f.trace!, '--trace');
-              trace.write(traceHeader({ mode: r.mode, vmm: r.vmm, vmsaProfile: r.vmsaProfile, vcpus: r.vcpus ?? '-', vcpuSig: r.sig !== undefined ? `0x${r.sig.toString(16)}` : '-', guestFeatures: r.guestFeatures !== undefined ? `0x${r.guestFeatures.toString(16)}` : '-', ovmf: f.ovmf }));
+              trace.write(traceHeader({ mode: r.mode, vmm: r.vmm, vmsaProfile: r.vmsaProfile, vcpus: r.vcpus ?? '-', vcpuSig: r.sig !== undefined ? `0x${r.sig.toString(16)}` : '-', guestFeatures: r.guestFeatures !== undefined ? `0x${r.guestFeatures.toString(16)}` : '-', ovmf: f.ovmf! }));
             },
             onPage: (e) => trace!.write(snpTraceLine(e)),
             onPiece: (e) => trace!.write(sevTraceLine(e)),
