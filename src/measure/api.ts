@@ -13,7 +13,7 @@ import type { VmmType, VmsaProfileName } from '../formats/snp/vmsa-profiles.js';
 import { defaultBackend, type HashBackend } from '../hash/index.js';
 import type { SevPlan, SnpPlan } from '../plan/ops.js';
 import { planSev, planSevEs } from '../plan/sev.js';
-import type { FirmwareLoader } from '../plan/launchability.js';
+import { LAUNCH_MODELS, type FirmwareLoader, type LaunchModel } from '../plan/launchability.js';
 import { planSnp, planSnpOvmfHash, planSnpSvsm } from '../plan/snp.js';
 import { computeKernelHashes, sha256Source } from './kernel-hashes.js';
 import { runSevPlan, type SevTraceEvent } from './sev-engine.js';
@@ -62,6 +62,14 @@ export interface MeasureOptions {
    * loaders and test fixtures). See src/plan/launchability.ts.
    */
   firmwareLoader?: FirmwareLoader;
+  /**
+   * Whose model the digest follows where sev-snp-measure and the real stack differ (see
+   * src/plan/launchability.ts `LaunchModel`): `stack` (default) refuses firmware QEMU cannot
+   * load and SEV_FEATURES no guest of the mode can carry, and measures unknown SEV metadata
+   * section types as ZERO pages, as QEMU does; `sev-snp-measure` gives that tool's value with a
+   * warning wherever no real launch produces it (the `prelaunch measure` drop-in without a host stack).
+   */
+  model?: LaunchModel;
   hashBackend?: HashBackend;
   /** called for every SNP page in order (tracing) */
   onPage?: (e: SnpTraceEvent) => void;
@@ -98,19 +106,31 @@ function need<T>(value: T | undefined, option: string, mode: SevMode): T {
  * a value given here is applied or refused, never dropped. (Inputs that do not change what
  * the mode computes, e.g. vCPUs for sev or the kernel for snp:ovmf-hash, are accepted.)
  */
-function checkModeInputs(o: MeasureOptions): void {
+/** Refuse inputs a mode does not use; returns the warnings of those the sev-snp-measure model ignores as that tool does. */
+function checkModeInputs(o: MeasureOptions, model: LaunchModel): string[] {
+  const warnings: string[] = [];
   const gf = o.guestFeatures;
   if (o.mode === 'sev') {
     if (gf !== undefined) throw new OptionError('--guest-features', 'SEV guests have no VMSA and so no SEV_FEATURES (use --mode seves or snp)');
     if (o.vmsaProfile) throw new OptionError('--vmsa-profile', 'SEV guests have no VMSA (use --mode seves or snp)');
   }
   if (o.mode === 'snp:svsm') {
-    if (gf !== undefined && gf !== 1n) throw new OptionError('--guest-features', `snp:svsm models COCONUT-SVSM's fixed VMSA with SEV_FEATURES 0x1; 0x${gf.toString(16)} is not modelled (use an IGVM build and \`prelaunch igvm measure\`)`);
+    if (gf !== undefined && gf !== 1n) {
+      const why = `snp:svsm models COCONUT-SVSM's fixed VMSA with SEV_FEATURES 0x1; 0x${gf.toString(16)} is not modelled (use an IGVM build and \`prelaunch igvm measure\`)`;
+      if (model === 'stack') throw new OptionError('--guest-features', why);
+      warnings.push(`--guest-features: ${why}. Measured with 0x1, as sev-snp-measure ignores the flag for snp:svsm`);
+    }
     if (o.directBoot) throw new OptionError('--kernel', 'snp:svsm measures OVMF and the SVSM image only: measured direct boot (--kernel, --initrd, --append) is not modelled for it');
     if (o.vmsaProfile) throw new OptionError('--vmsa-profile', 'snp:svsm has its own fixed VMSA');
   } else if (o.svsm !== undefined || o.varsSize !== undefined) {
     throw new OptionError(o.svsm !== undefined ? '--svsm' : '--vars-size', `only used by --mode snp:svsm (not ${o.mode})`);
   }
+  return warnings;
+}
+
+function withWarnings<P extends SnpPlan | SevPlan>(plan: P, kernelHashes: KernelHashes | null, first: string[]): { plan: P; kernelHashes: KernelHashes | null } {
+  if (first.length > 0) plan.warnings = [...first, ...(plan.warnings ?? [])];
+  return { plan, kernelHashes };
 }
 
 /** Build the plan for `o` without hashing anything but the direct-boot components. */
@@ -120,7 +140,9 @@ export function planMeasurement(o: MeasureOptions, img: OvmfImage = parseOvmf(as
   const vmm = o.vmm ?? 'QEMU';
   const loader = o.firmwareLoader ?? 'qemu';
   if (loader !== 'qemu' && loader !== 'raw') throw new OptionError('firmwareLoader', `must be 'qemu' or 'raw' (got ${String(loader)})`);
-  checkModeInputs(o);
+  const model = o.model ?? 'stack';
+  if (!LAUNCH_MODELS.includes(model)) throw new OptionError('model', `must be ${LAUNCH_MODELS.join(' or ')} (got ${String(model)})`);
+  const inputWarnings = checkModeInputs(o, model);
   const kernelHashes =
     o.directBoot && o.mode !== 'snp:svsm' && o.mode !== 'snp:ovmf-hash'
       ? computeKernelHashes(asSource(o.directBoot.kernel, 'kernel'), o.directBoot.initrd ? asSource(o.directBoot.initrd, 'initrd') : null, o.directBoot.append, backend)
@@ -128,20 +150,21 @@ export function planMeasurement(o: MeasureOptions, img: OvmfImage = parseOvmf(as
   const sig = (): number => (vmm === 'QEMU' ? need(o.vcpuSig, '--vcpu-sig', o.mode) : o.vcpuSig ?? 0);
   switch (o.mode) {
     case 'sev':
-      return { plan: planSev(img, kernelHashes, loader), kernelHashes };
+      return withWarnings(planSev(img, kernelHashes, loader, model), kernelHashes, inputWarnings);
     case 'seves':
-      return { plan: planSevEs(img, { vcpus: need(o.vcpus, '--vcpus', o.mode), vmm, vcpuSig: sig(), guestFeatures: o.guestFeatures ?? 0n, kernelHashes, vmsaProfile: o.vmsaProfile ?? null, firmwareLoader: loader }), kernelHashes };
+      return withWarnings(planSevEs(img, { vcpus: need(o.vcpus, '--vcpus', o.mode), vmm, vcpuSig: sig(), guestFeatures: o.guestFeatures ?? 0n, kernelHashes, vmsaProfile: o.vmsaProfile ?? null, firmwareLoader: loader, model }), kernelHashes, inputWarnings);
     case 'snp':
-      return {
-        plan: planSnp(img, { vcpus: need(o.vcpus, '--vcpus', o.mode), vmm, vcpuSig: sig(), guestFeatures: o.guestFeatures ?? 1n, kernelHashes, ovmfHash: o.ovmfHash ?? null, vmsaProfile: o.vmsaProfile ?? null, firmwareLoader: loader }),
+      return withWarnings(
+        planSnp(img, { vcpus: need(o.vcpus, '--vcpus', o.mode), vmm, vcpuSig: sig(), guestFeatures: o.guestFeatures ?? 1n, kernelHashes, ovmfHash: o.ovmfHash ?? null, vmsaProfile: o.vmsaProfile ?? null, firmwareLoader: loader, model }),
         kernelHashes,
-      };
+        inputWarnings,
+      );
     case 'snp:ovmf-hash':
-      return { plan: planSnpOvmfHash(img, loader), kernelHashes: null };
+      return withWarnings(planSnpOvmfHash(img, loader, model), null, inputWarnings);
     case 'snp:svsm': {
       if (vmm !== 'QEMU') throw new OptionError('--vmm-type', `snp:svsm is only defined for QEMU (got ${vmm})`);
       const svsm = parseOvmf(asSource(need(o.svsm, '--svsm', o.mode), 'svsm'));
-      return { plan: planSnpSvsm(img, svsm, { vcpus: need(o.vcpus, '--vcpus', o.mode), vcpuSig: sig(), varsSize: o.varsSize ?? 0 }), kernelHashes: null };
+      return withWarnings(planSnpSvsm(img, svsm, { vcpus: need(o.vcpus, '--vcpus', o.mode), vcpuSig: sig(), varsSize: o.varsSize ?? 0 }), null, inputWarnings);
     }
     default:
       throw new OptionError('--mode', `unknown mode ${String(o.mode)}`);
@@ -168,7 +191,7 @@ export function measure(o: MeasureOptions): Measurement {
     vmsas,
     kernelHashes,
     operations: plan.kind === 'snp' ? plan.ops.length : plan.pieces.length,
-    warnings: plan.kind === 'snp' ? [...(plan.warnings ?? [])] : [],
+    warnings: [...(plan.warnings ?? [])],
   };
 }
 

@@ -226,9 +226,15 @@ export function requireLaunchable(img: OvmfImage, mode: LaunchMode, vmm: VmmType
 }
 
 
-/** Throw a {@link FirmwareError} if QEMU cannot load `img` as `mode` firmware (the loader rules only). */
-export function requireLoadable(img: OvmfImage, mode: LaunchMode, loader: FirmwareLoader = 'qemu'): void {
-  if (loader === 'raw') return;
+/**
+ * The loader rules only (`snp:ovmf-hash`: the firmware pages alone): under `stack` a
+ * {@link FirmwareError} if QEMU cannot load `img` as `mode` firmware; under `sev-snp-measure` a
+ * warning saying so. Returns the warnings.
+ */
+export function checkLoadable(img: OvmfImage, mode: LaunchMode, loader: FirmwareLoader, model: LaunchModel): string[] {
+  if (loader === 'raw') return [];
   const p = firmwareLoadProblem(img.size, mode);
-  if (p) throw new FirmwareError(`${img.source.name}: QEMU cannot launch this firmware as ${MODE_NAME[mode]}: ${p}; no launch digest exists for it`, { mode, vmm: 'QEMU', problems: [p] });
+  if (!p) return [];
+  if (model === 'stack') throw new FirmwareError(`${img.source.name}: QEMU cannot launch this firmware as ${MODE_NAME[mode]}: ${p}; no launch digest exists for it`, { mode, vmm: 'QEMU', problems: [p] });
+  return [`${img.source.name}: no QEMU launch starts from this ${MODE_NAME[mode]} firmware digest: ${p}. It is sev-snp-measure's value (the file placed as given)`];
 }

@@ -51,6 +51,8 @@ export interface SnpPlan {
 export interface SevPlan {
   kind: 'sev';
   pieces: Array<{ label: string; content: { kind: 'range'; source: ByteSource; offset: number; length: number } | { kind: 'bytes'; bytes: Uint8Array } }>;
+  /** what the stack does that the caller should know */
+  warnings?: string[];
 }
 
 export const SNP_PAGE_TYPE_NAMES: Record<SnpPageType, string> = {

@@ -6,7 +6,7 @@ import { FirmwareError, OptionError } from '../errors.js';
 import type { OvmfImage } from '../formats/ovmf/parse.js';
 import { encodeKernelHashesTable, type KernelHashes } from '../formats/snp/kernel-hashes.js';
 import type { VmmType, VmsaProfileName } from '../formats/snp/vmsa-profiles.js';
-import { requireLaunchable, type FirmwareLoader } from './launchability.js';
+import { checkLaunch, type FirmwareLoader, type LaunchModel } from './launchability.js';
 import type { SevPlan } from './ops.js';
 import { checkVcpus, ovmfVmsas } from './snp.js';
 
@@ -25,9 +25,9 @@ function firmwareAndTable(img: OvmfImage, kernelHashes: KernelHashes | null): Se
   return pieces;
 }
 
-export function planSev(img: OvmfImage, kernelHashes: KernelHashes | null, loader: FirmwareLoader = 'qemu'): SevPlan {
-  requireLaunchable(img, 'sev', 'QEMU', loader);
-  return { kind: 'sev', pieces: firmwareAndTable(img, kernelHashes) };
+export function planSev(img: OvmfImage, kernelHashes: KernelHashes | null, loader: FirmwareLoader = 'qemu', model: LaunchModel = 'stack'): SevPlan {
+  const warnings = checkLaunch(img, 'sev', 'QEMU', loader, model);
+  return { kind: 'sev', pieces: firmwareAndTable(img, kernelHashes), warnings };
 }
 
 export interface SevEsPlanOptions {
@@ -40,6 +40,8 @@ export interface SevEsPlanOptions {
   vmsaProfile?: VmsaProfileName | null;
   /** how the firmware is loaded (default QEMU's loader, whose rules are checked) */
   firmwareLoader?: FirmwareLoader;
+  /** whose model the digest follows where sev-snp-measure and the stack differ (default: the stack) */
+  model?: LaunchModel;
 }
 
 /**
@@ -52,28 +54,37 @@ export interface SevEsPlanOptions {
  */
 export const SEV_ES_GUEST_FEATURES = 0x20n;
 
-export function checkSevEsGuestFeatures(v: bigint): void {
+/**
+ * The SEV_FEATURES an SEV-ES VMSA is given for `v`, and the warnings. Bits no SEV-ES guest can
+ * carry are refused under the `stack` model; under `sev-snp-measure` (which ignores the flag for
+ * SEV-ES) they are dropped with a warning, and DebugSwap is still applied.
+ */
+export function sevEsGuestFeatures(v: bigint, model: LaunchModel = 'stack'): { features: bigint; warnings: string[] } {
   if (v < 0n || v >= 1n << 64n) throw new OptionError('--guest-features', `must be within 0..2^64-1 (got ${v})`);
   const bad = v & ~SEV_ES_GUEST_FEATURES;
-  if (bad) {
-    throw new OptionError(
-      '--guest-features',
-      `0x${v.toString(16)} cannot be in an SEV-ES VMSA: bit(s) 0x${bad.toString(16)} ${bad & 1n ? "(SNPActive) " : ""}are SNP-only or set by no KVM for SEV-ES guests; ` +
-        'SEV-ES VMSAs carry 0 (the default) or DebugSwap 0x20 (Linux 6.6-6.7 hosts)',
-    );
-  }
+  if (!bad) return { features: v, warnings: [] };
+  const why =
+    `0x${v.toString(16)} cannot be in an SEV-ES VMSA: bit(s) 0x${bad.toString(16)} ${bad & 1n ? '(SNPActive) ' : ''}are SNP-only or set by no KVM for SEV-ES guests; ` +
+    'SEV-ES VMSAs carry 0 (the default) or DebugSwap 0x20 (Linux 6.6-6.7 hosts)';
+  if (model === 'stack') throw new OptionError('--guest-features', why);
+  const kept = v & SEV_ES_GUEST_FEATURES;
+  return {
+    features: kept,
+    warnings: [`--guest-features ${why}. Measured with 0x${kept.toString(16)}, as sev-snp-measure ignores the flag for SEV-ES; no SEV-ES launch has the bits asked for`],
+  };
 }
 
 export function planSevEs(img: OvmfImage, o: SevEsPlanOptions): SevPlan {
   checkVcpus(o.vcpus);
-  requireLaunchable(img, 'seves', o.vmm, o.firmwareLoader);
-  const features = o.guestFeatures ?? 0n;
-  checkSevEsGuestFeatures(features);
+  const model = o.model ?? 'stack';
+  const warnings = checkLaunch(img, 'seves', o.vmm, o.firmwareLoader ?? 'qemu', model);
+  const { features, warnings: featureWarnings } = sevEsGuestFeatures(o.guestFeatures ?? 0n, model);
+  warnings.push(...featureWarnings);
   const { bsp, ap } = ovmfVmsas(img, o.vmm, o.vcpuSig, features, o.vmsaProfile);
   if (o.vcpus > 1 && img.resetEip === 0) {
     throw new FirmwareError(`${img.source.name}: the SEV-ES reset block holds AP reset EIP 0: application processors cannot start`);
   }
   const pieces = firmwareAndTable(img, o.kernelHashes ?? null);
   for (let i = 0; i < o.vcpus; i++) pieces.push({ label: `VMSA vCPU ${i}`, content: { kind: 'bytes', bytes: i === 0 ? bsp : ap } });
-  return { kind: 'sev', pieces };
+  return { kind: 'sev', pieces, warnings };
 }

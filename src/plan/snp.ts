@@ -10,7 +10,7 @@ import { KERNEL_HASHES_TABLE_PADDED, encodeKernelHashesTable, type KernelHashes 
 import { SnpPageType, VMSA_GPA } from '../formats/snp/page-info.js';
 import { encodeVmsa } from '../formats/snp/vmsa.js';
 import { BSP_EIP, resetVmsa, svsmVmsa, vmsaProfileFor, type VmmType, type VmsaProfileName } from '../formats/snp/vmsa-profiles.js';
-import { requireLaunchable, requireLoadable, snpSectionProblems, snpSectionWarnings, type FirmwareLoader } from './launchability.js';
+import { checkLaunch, checkLoadable, snpSectionProblems, snpSectionWarnings, type FirmwareLoader, type LaunchModel } from './launchability.js';
 import type { SnpPageOp, SnpPlan } from './ops.js';
 
 export interface SnpPlanOptions {
@@ -28,6 +28,8 @@ export interface SnpPlanOptions {
   ovmfHash?: Uint8Array | null;
   /** how the firmware is loaded (default QEMU's loader, whose rules are checked) */
   firmwareLoader?: FirmwareLoader;
+  /** whose model the digest follows where sev-snp-measure and the stack differ (default: the stack) */
+  model?: LaunchModel;
 }
 
 function needAligned(what: string, size: number): void {
@@ -160,7 +162,7 @@ export function ovmfVmsas(img: OvmfImage, vmm: VmmType, vcpuSig: number, sevFeat
 export function planSnp(img: OvmfImage, o: SnpPlanOptions): SnpPlan {
   checkVcpus(o.vcpus);
   checkGuestFeatures(o.guestFeatures);
-  requireLaunchable(img, 'snp', o.vmm, o.firmwareLoader);
+  const warnings = checkLaunch(img, 'snp', o.vmm, o.firmwareLoader ?? 'qemu', o.model ?? 'stack');
   if (o.ovmfHash && o.ovmfHash.length !== 48) throw new OptionError('--snp-ovmf-hash', `must be 48 bytes (got ${o.ovmfHash.length})`);
   const { bsp, ap } = ovmfVmsas(img, o.vmm, o.vcpuSig, o.guestFeatures, o.vmsaProfile);
   if (o.vcpus > 1 && img.resetEip === 0) {
@@ -170,16 +172,16 @@ export function planSnp(img: OvmfImage, o: SnpPlanOptions): SnpPlan {
   if (!o.ovmfHash) imagePages(img, img.gpa, 'firmware', ops);
   metadataPages(img, o.vmm, o.kernelHashes ?? null, ops);
   vmsaOps(bsp, ap, o.vcpus, ops);
-  return { kind: 'snp', initialDigest: o.ovmfHash ?? null, ops, warnings: snpSectionWarnings(img) };
+  return { kind: 'snp', initialDigest: o.ovmfHash ?? null, ops, warnings };
 }
 
 /**
  * The firmware-pages stage only (`snp:ovmf-hash`): its digest seeds later measurements. The
  * image must be loadable as SNP firmware (the metadata is checked when the digest is used).
  */
-export function planSnpOvmfHash(img: OvmfImage, loader: FirmwareLoader = 'qemu'): SnpPlan {
-  requireLoadable(img, 'snp', loader);
-  return { kind: 'snp', initialDigest: null, ops: imagePages(img, img.gpa, 'firmware') };
+export function planSnpOvmfHash(img: OvmfImage, loader: FirmwareLoader = 'qemu', model: LaunchModel = 'stack'): SnpPlan {
+  const warnings = checkLoadable(img, 'snp', loader, model);
+  return { kind: 'snp', initialDigest: null, ops: imagePages(img, img.gpa, 'firmware'), warnings };
 }
 
 export interface SvsmPlanOptions {

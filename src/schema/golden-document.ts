@@ -44,7 +44,7 @@ export const GOLDEN_DOCUMENT_SCHEMA: Schema = {
     },
     entries: {
       type: 'array',
-      description: 'sorted by artifact, mode, vmmType, vmsaProfile, vcpuType, vcpuSig, guestFeatures, policy, hostData, vcpus',
+      description: 'sorted by artifact, mode, vmmType, vmsaProfile, vcpuType, vcpuSig, guestFeatures, policy, hostData, vcpus, stack',
       items: {
         type: 'object',
         additionalProperties: false,
@@ -60,6 +60,7 @@ export const GOLDEN_DOCUMENT_SCHEMA: Schema = {
           guestFeatures: { oneOf: [{ $ref: '#/$defs/hex64' }, { type: 'null' }] },
           policy: { oneOf: [{ $ref: '#/$defs/hex64' }, { type: 'null' }] },
           hostData: { type: 'string', pattern: '^[0-9a-f]{64}$', title: '32 bytes as 64 lowercase hex digits' },
+          stack: { type: 'string', description: 'the host stack (manifest matrix.stacks) whose rules derived vmmType, vmsaProfile and guestFeatures' },
           measurement: {
             type: 'string',
             pattern: '^([0-9a-f]{96}|[0-9a-f]{64})$',

@@ -72,6 +72,23 @@ export const GOLDEN_MANIFEST_SCHEMA: Schema = {
         guestFeatures: { $ref: '#/$defs/uintList', description: 'SNP SEV_FEATURES values; default ["0x1"]' },
         policies: { $ref: '#/$defs/uintList', description: 'guest policies carried into entries and ID blocks (not part of the measurement)' },
         hostData: { $ref: '#/$defs/list', description: 'HOST_DATA values, 32 bytes hex, carried into entries' },
+        stacks: {
+          type: 'array',
+          minItems: 1,
+          maxItems: LIST_MAX,
+          title: 'a list of host stacks',
+          description: 'host stacks (docs/stack.md); each derives vmmType, vmsaProfile and guestFeatures per mode, so those three keys are not given with it',
+          items: {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              name: { type: 'string' },
+              vmm: { enum: ['QEMU', 'ec2', 'ec2-legacy', 'gce'] },
+              qemu: { type: 'string' },
+              hostKernel: { type: 'string' },
+            },
+          },
+        },
       },
     },
     idBlock: {

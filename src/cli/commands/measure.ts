@@ -266,6 +266,8 @@ export function measureFromFlags(f: MeasureFlags, backend: HashBackend, hooks: M
       ...(svsm ? { svsm, varsSize: r.varsSize! } : {}),
       ...(hooks.onPage ? { onPage: hooks.onPage } : {}),
       ...(hooks.onPiece ? { onPiece: hooks.onPiece } : {}),
+      // without a host stack `measure` is the sev-snp-measure drop-in: that tool's value, and a warning wherever no real launch produces it
+      model: r.stack ? 'stack' : 'sev-snp-measure',
     };
     for (const w of r.warnings) process.stderr.write(w + '\n');
     hooks.beforeRun?.(r);
@@ -291,6 +293,7 @@ export function measureFromFlags(f: MeasureFlags, backend: HashBackend, hooks: M
           ovmfHash: r.ovmfHash,
         })
       : null;
+    if (report) Object.assign(report, { model: opts.model, warnings: m.warnings });
     if (report && r.stack) Object.assign(report, { stack: stackJson(r.stack), rules: r.hits.map(ruleJson) });
     return { measurement: m, flags: r, report };
   } finally {
