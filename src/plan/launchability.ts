@@ -236,5 +236,5 @@ export function checkLoadable(img: OvmfImage, mode: LaunchMode, loader: Firmware
   const p = firmwareLoadProblem(img.size, mode);
   if (!p) return [];
   if (model === 'stack') throw new FirmwareError(`${img.source.name}: QEMU cannot launch this firmware as ${MODE_NAME[mode]}: ${p}; no launch digest exists for it`, { mode, vmm: 'QEMU', problems: [p] });
-  return [`${img.source.name}: no QEMU launch starts from this ${MODE_NAME[mode]} firmware digest: ${p}. It is sev-snp-measure's value (the file placed as given)`];
+  return [`${img.source.name}: no QEMU launch produces this ${MODE_NAME[mode]} firmware digest (snp:ovmf-hash): ${p}. It is sev-snp-measure's value (the file placed as given)`];
 }

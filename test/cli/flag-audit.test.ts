@@ -42,22 +42,23 @@ const SNP = ['--mode', 'snp', '--vcpus', '2', '--vcpu-type', 'EPYC-v4'];
 const SEVES = ['--mode', 'seves', '--vcpus', '2', '--vcpu-type', 'EPYC-v4'];
 const SVSM = ['--mode', 'snp:svsm', '--vcpus', '1', '--vcpu-type', 'EPYC-v4', '--svsm', 'fw/synth/svsm.bin', '--vars-size', '135168'];
 
+/** A host stack (QEMU 10.0, Linux 6.12): `measure` then follows the real stack and refuses what no launch has. */
+const STACK = ['--qemu-version', '10.0.0', '--host-kernel', '6.12'];
+
 describe('flag audit: a flag the mode would drop is refused (ERR_INVALID_OPTION, exit 2)', () => {
   const cases: Array<[string, string[], string]> = [
     ['--guest-features with sev (no VMSA)', ['measure', '--mode', 'sev', ...DEB, '--guest-features', '0x1'], '--guest-features'],
     ['--vmsa-profile with sev (no VMSA)', ['measure', '--mode', 'sev', ...DEB, '--vmsa-profile', 'kvm-legacy'], '--vmsa-profile'],
-    ['SNPActive in an SEV-ES VMSA', ['measure', ...SEVES, ...DEB, '--guest-features', '0x1'], '--guest-features'],
-    ['SNP-only ReflectVC in an SEV-ES VMSA', ['measure', ...SEVES, ...DEB, '--guest-features', '0x4'], '--guest-features'],
-    ['0x21 in an SEV-ES VMSA', ['measure', ...SEVES, ...DEB, '--guest-features', '0x21'], '--guest-features'],
+    ['SNPActive in an SEV-ES VMSA (host stack given)', ['measure', ...SEVES, ...DEB, '--guest-features', '0x1', ...STACK], '--guest-features'],
+    ['SNP-only ReflectVC in an SEV-ES VMSA (host stack given)', ['measure', ...SEVES, ...DEB, '--guest-features', '0x4', ...STACK], '--guest-features'],
+    ['0x21 in an SEV-ES VMSA (host stack given)', ['measure', ...SEVES, ...DEB, '--guest-features', '0x21', ...STACK], '--guest-features'],
     ['--svsm outside snp:svsm', ['measure', ...SNP, ...DEB, '--svsm', 'fw/synth/svsm.bin'], '--svsm'],
     ['--vars-size outside snp:svsm', ['measure', ...SNP, ...DEB, '--vars-size', '0x21000'], '--vars-size'],
     ['--vars-file outside snp:svsm', ['measure', ...SEVES, ...DEB, '--vars-file', 'fw/deb/OVMF_VARS_4M.fd'], '--vars-file'],
     ['--kernel with snp:svsm (not modelled)', ['measure', ...SVSM, ...DEB, '--kernel', 'inputs/kernel_1m.bin'], '--kernel'],
-    ['--guest-features other than 0x1 with snp:svsm', ['measure', ...SVSM, ...DEB, '--guest-features', '0x21'], '--guest-features'],
     ['--dump-vmsa with snp:ovmf-hash (no VMSA)', ['measure', '--mode', 'snp:ovmf-hash', ...DEB, '--dump-vmsa'], '--dump-vmsa'],
     ['--append-file without --kernel', ['measure', ...SNP, ...DEB, '--append-file', 'fw/deb/copyright'], '--append-file'],
     ['--append and --append-file together', ['measure', ...SNP, ...AMDSEV, '--kernel', 'inputs/kernel_1m.bin', '--append', 'a', '--append-file', 'x'], '--append-file'],
-    ['id-block --from-measure with snp:svsm features it cannot model', ['id-block', '--from-measure', `--mode snp:svsm --vcpus 1 --vcpu-type EPYC-v4 --ovmf fw/deb/OVMF.fd --svsm fw/synth/svsm.bin --vars-size 135168 --guest-features 0x21`, '--id-key', path.join(KEYS, 'id_key_a.pem')], '--guest-features'],
     ['id-block --cbitpos without --emit', ['id-block', '--measurement', '00'.repeat(48), '--id-key', path.join(KEYS, 'id_key_a.pem'), '--cbitpos', '51'], '--cbitpos'],
     ['id-block --kernel-hashes without --emit', ['id-block', '--measurement', '00'.repeat(48), '--id-key', path.join(KEYS, 'id_key_a.pem'), '--kernel-hashes', 'on'], '--kernel-hashes'],
     ['id-block --emit with a bare digest and no --kernel-hashes', ['id-block', '--measurement', '00'.repeat(48), '--id-key', path.join(KEYS, 'id_key_a.pem'), '--emit', 'qemu'], '--kernel-hashes'],
@@ -69,6 +70,19 @@ describe('flag audit: a flag the mode would drop is refused (ERR_INVALID_OPTION,
   it.each(cases)('%s', (_what, args, flag) => {
     const line = expectCleanError(cli(args), 2);
     expect(line.startsWith(`error: ${flag}:`), line).toBe(true);
+  });
+
+  // without a host stack `measure` is the sev-snp-measure drop-in: the flags that tool ignores give its value and a warning
+  it.each([
+    ['SNPActive in an SEV-ES VMSA', ['measure', ...SEVES, ...DEB, '--guest-features', '0x1'], /cannot be in an SEV-ES VMSA.*Measured with 0x0/],
+    ['0x21 in an SEV-ES VMSA: DebugSwap kept', ['measure', ...SEVES, ...DEB, '--guest-features', '0x21'], /cannot be in an SEV-ES VMSA.*Measured with 0x20/],
+    ['--guest-features other than 0x1 with snp:svsm', ['measure', ...SVSM, ...DEB, '--guest-features', '0x21'], /snp:svsm models COCONUT-SVSM's fixed VMSA.*Measured with 0x1/],
+  ] as const)('drop-in: %s is measured as sev-snp-measure does, with a warning', (_what, args, warning) => {
+    const r = cli([...args]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toMatch(/^[0-9a-f]{64,96}\n$/);
+    expect(r.stderr).toMatch(/^warning: /);
+    expect(r.stderr).toMatch(warning);
   });
 
   it('export refuses flags of another target', () => {
