@@ -118,9 +118,6 @@ export function resolveLaunch(d: LaunchDescription, stack: HostStack, overrides:
     hits.push({ rule: 'override', effect: `--guest-features 0x${overrides.guestFeatures.toString(16)} instead of 0x${guestFeatures.toString(16)}` });
     guestFeatures = overrides.guestFeatures;
   }
-  if (mode === 'seves' && guestFeatures !== 0n) {
-    throw new PrelaunchError('ERR_UNSUPPORTED_STACK', `SEV-ES VMSAs with SEV_FEATURES 0x${guestFeatures.toString(16)} are not modelled yet`);
-  }
   let vcpuSig: number | null = null;
   let vcpuSigSource: string | null = null;
   if (mode !== 'sev') {

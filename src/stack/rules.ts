@@ -116,7 +116,9 @@ export function deriveSev(stack: HostStack, guest: SevGuestType, legacyVmType: L
     if (param === 'N' || param === 'n' || param === '0') {
       hits.push({ rule: 'H2', effect: `Linux ${kernel.text} with kvm_amd.debug_swap=${param}: SEV_FEATURES 0` });
     } else {
-      throw refuse('H2', `SEV-ES on Linux ${kernel.text} sets SEV_FEATURES 0x20 when kvm_amd.debug_swap is on (the default); SEV-ES VMSAs with SEV features are not modelled yet — if the host has debug_swap=N, record it in a stack file (\`prelaunch host probe\`)`);
+      // KVM copies vmsa_features into every SEV-ES VMSA (sev_es_sync_vmsa); FPU state is not synced under the legacy init
+      hits.push({ rule: 'H2', effect: `Linux ${kernel.text} with kvm_amd.debug_swap on (the default): SEV_FEATURES 0x20 (DebugSwap), VMSA profile kvm-legacy` });
+      return { vmsaProfile: 'kvm-legacy', guestFeatures: 0x20n, hits };
     }
   }
   hits.push({ rule: 'H1', effect: `${compareVersion(qemu, '9.1') < 0 ? `QEMU ${qemu.text} has only` : `legacy-vm-type=${lvt}: QEMU uses`} the legacy KVM_SEV_ES_INIT: VMSA profile kvm-legacy (MXCSR 0, FCW 0), SEV_FEATURES 0` });

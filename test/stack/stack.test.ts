@@ -177,11 +177,18 @@ describe('SEV-ES and the host stack (H1)', () => {
     expect(lastLine(r.stdout)).toBe(lastLine(runCli(['measure', '--mode', 'seves', '--vcpus', '2', '--vcpu-type', 'EPYC-Milan', '--ovmf', OVMF, '--vmsa-profile', 'kvm-init2']).stdout));
     expect(expectCleanError(runCli(['measure', '--from-qemu', p, '--qemu-version', '10.0.2', '--host-kernel', '6.9.0']), 1)).toMatch(/Linux >= 6\.10/);
   });
-  it('Linux 6.6 (debug_swap) is refused unless the stack file records debug_swap=N', () => {
+  it('Linux 6.6 (debug_swap on by default) gives SEV_FEATURES 0x20 (H2); a stack file with debug_swap=N gives 0', () => {
     const p = file('es66.sh', cmd(''));
-    expect(expectCleanError(runCli(['measure', '--from-qemu', p, '--qemu-version', '9.1.0', '--host-kernel', '6.6.30']), 1)).toMatch(/debug_swap/);
+    const explicit = (features: string): string =>
+      lastLine(runCli(['measure', '--mode', 'seves', '--vcpus', '2', '--vcpu-type', 'EPYC-Milan', '--ovmf', OVMF, '--vmsa-profile', 'kvm-legacy', '--guest-features', features]).stdout);
+    const on = runCli(['measure', '--from-qemu', p, '--qemu-version', '9.1.0', '--host-kernel', '6.6.30']);
+    expect(on.code).toBe(0);
+    expect(lastLine(on.stdout)).toBe(explicit('0x20'));
     const stack = file('stack.json', JSON.stringify({ prelaunchStack: 1, vmm: 'QEMU', qemu: '9.1.0', hostKernel: '6.6.30', kvmAmd: { debug_swap: 'N' } }));
-    expect(runCli(['measure', '--from-qemu', p, '--stack', stack]).code).toBe(0);
+    const off = runCli(['measure', '--from-qemu', p, '--stack', stack]);
+    expect(off.code).toBe(0);
+    expect(lastLine(off.stdout)).toBe(explicit('0'));
+    expect(explicit('0x20')).not.toBe(explicit('0'));
   });
   it('the explicit --vmsa-profile overrides and is recorded', () => {
     const r = runCli(['measure', '--from-qemu', file('es2.sh', cmd('')), '--qemu-version', '10.0.2', '--host-kernel', '6.12.0', '--vmsa-profile', 'kvm-init2', '--output-format', 'json']);
