@@ -28,7 +28,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { PrelaunchError } from '../errors.js';
-import type { ByteSource } from '../bytes/source.js';
+import { bytesSource, type ByteSource } from '../bytes/source.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -338,15 +338,7 @@ function fdSource(fd: number, name: string, flag: string, size: number, onClose:
 }
 
 function memorySource(bytes: Uint8Array, name: string): FileSource {
-  return {
-    name,
-    size: bytes.length,
-    read(offset, length) {
-      if (offset < 0 || length < 0 || offset + length > bytes.length) throw new RangeError(`read past the end of ${name}`);
-      return bytes.subarray(offset, offset + length);
-    },
-    close() {},
-  };
+  return { ...bytesSource(bytes, name), close() {} };
 }
 
 /** Write all of `data` to `fd` (a short write is continued, never ignored). */
