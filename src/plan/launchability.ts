@@ -198,31 +198,35 @@ export function checkLaunch(img: OvmfImage, mode: LaunchMode, vmm: VmmType, load
   }
   if (mode === 'snp') {
     const problems = snpSectionProblems(img);
-    if (problems.length > 0) {
-      throw new FirmwareError(`${img.source.name}: ${vmm === 'QEMU' ? 'QEMU' : vmm} cannot launch this firmware as SEV-SNP: ${problems[0]}; no launch digest exists for it`, { mode, vmm, problems });
-    }
+    if (problems.length > 0) throw launchRefusal(img, mode, vmm, problems);
     img.sevMetadata?.sections.forEach((sec, i) => {
       if (SevSectionType[sec.type] === undefined) {
         throw new FirmwareError(
           `${img.source.name}: SEV metadata section ${i} has type ${sec.type} (${hx(sec.type)}), which sev-snp-measure refuses; ` +
-            'QEMU measures it as ZERO pages (snp_metadata_desc_to_page_type): give the host stack (--qemu-version, --stack, --from-qemu or --from-libvirt) to measure it as QEMU does',
+            `QEMU measures it as ZERO pages (snp_metadata_desc_to_page_type): give the host stack (${STACK_FLAGS}) to measure it as QEMU does`,
           { mode, section: i, type: sec.type },
         );
       }
     });
   }
   return loaderProblems(img, mode, vmm, loader).map(
-    (p) => `${img.source.name}: no ${vmm === 'QEMU' ? 'QEMU' : vmm} launch produces this ${MODE_NAME[mode]} digest: ${p}. It is sev-snp-measure's value (the file placed as given); give the host stack (--qemu-version, --stack, --from-qemu or --from-libvirt) to have such firmware refused`,
+    (p) => `${img.source.name}: no ${vmm === 'QEMU' ? 'QEMU' : vmm} launch produces this ${MODE_NAME[mode]} digest: ${p}. It is sev-snp-measure's value (the file placed as given); give the host stack (${STACK_FLAGS}) to have such firmware refused`,
   );
+}
+
+/** The flags that give `prelaunch measure` a host stack (and so the `stack` model). */
+const STACK_FLAGS = '--qemu-version, --stack, --from-qemu or --from-libvirt';
+
+/** The {@link FirmwareError} naming the first reason `img` cannot be launched as `mode`. */
+function launchRefusal(img: OvmfImage, mode: LaunchMode, vmm: VmmType, problems: string[]): FirmwareError {
+  const more = problems.length > 1 ? ` (and ${problems.length - 1} more: see \`prelaunch ovmf inspect\`)` : '';
+  return new FirmwareError(`${img.source.name}: ${vmm === 'QEMU' ? 'QEMU' : vmm} cannot launch this firmware as ${MODE_NAME[mode]}: ${problems[0]}${more}; no launch digest exists for it`, { mode, vmm, problems });
 }
 
 /** Throw a {@link FirmwareError} naming the first reason `img` cannot be launched as `mode`. */
 export function requireLaunchable(img: OvmfImage, mode: LaunchMode, vmm: VmmType = 'QEMU', loader: FirmwareLoader = 'qemu'): void {
   const problems = launchProblems(img, mode, vmm, loader);
-  if (problems.length > 0) {
-    const more = problems.length > 1 ? ` (and ${problems.length - 1} more: see \`prelaunch ovmf inspect\`)` : '';
-    throw new FirmwareError(`${img.source.name}: ${vmm === 'QEMU' ? 'QEMU' : vmm} cannot launch this firmware as ${MODE_NAME[mode]}: ${problems[0]}${more}; no launch digest exists for it`, { mode, vmm, problems });
-  }
+  if (problems.length > 0) throw launchRefusal(img, mode, vmm, problems);
 }
 
 
@@ -235,6 +239,6 @@ export function checkLoadable(img: OvmfImage, mode: LaunchMode, loader: Firmware
   if (loader === 'raw') return [];
   const p = firmwareLoadProblem(img.size, mode);
   if (!p) return [];
-  if (model === 'stack') throw new FirmwareError(`${img.source.name}: QEMU cannot launch this firmware as ${MODE_NAME[mode]}: ${p}; no launch digest exists for it`, { mode, vmm: 'QEMU', problems: [p] });
+  if (model === 'stack') throw launchRefusal(img, mode, 'QEMU', [p]);
   return [`${img.source.name}: no QEMU launch produces this ${MODE_NAME[mode]} firmware digest (snp:ovmf-hash): ${p}. It is sev-snp-measure's value (the file placed as given)`];
 }
