@@ -29,6 +29,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PrelaunchError } from '../errors.js';
 import { bytesSource, type ByteSource } from '../bytes/source.js';
+import { injectedIo, resolvePath } from './context.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -134,6 +135,15 @@ interface OpenInput {
   fd: number;
   size: number | null;
   close(): void;
+  /** injected standard input (an in-process run): its bytes, instead of a descriptor */
+  data?: Uint8Array;
+}
+
+/** The bytes of standard input when a run was given them ({@link CliIo.stdin}), else null. */
+function injectedStdin(): Uint8Array | null {
+  const s = injectedIo()?.stdin;
+  if (s === undefined) return null;
+  return typeof s === 'string' ? Buffer.from(s, 'utf8') : s;
 }
 
 /** The descriptor `file` names when it is /dev/stdin or /dev/fd/N (/proc/self/fd/N), else null. */
@@ -146,6 +156,13 @@ function inheritedFd(file: string): number | null {
 
 function openInput(file: string, flag: string, o: InputOptions = {}, verb = 'cannot read'): OpenInput {
   const what = `${flag}: ${verb}`;
+  if ((o.stdin && file === '-') || file === '/dev/stdin') {
+    const data = injectedStdin();
+    if (data) {
+      if (o.regularOnly) throw new PrelaunchError('ERR_IO', `${what} ${o.stdin && file === '-' ? 'standard input' : file}: is a pipe; a regular file is needed here`, { file });
+      return { fd: -1, size: null, close: () => {}, data };
+    }
+  }
   if (o.stdin && file === '-') {
     try {
       fs.fstatSync(0);
@@ -169,9 +186,10 @@ function openInput(file: string, flag: string, o: InputOptions = {}, verb = 'can
     if (!fst.isFile() && o.regularOnly) throw new PrelaunchError('ERR_IO', `${what} ${file}: is ${kindOf(fst)}; a regular file is needed here`, { file });
     return { fd: inherited, size: fst.isFile() ? fst.size : null, close: () => {} };
   }
+  const at = resolvePath(file);
   let st: fs.Stats;
   try {
-    st = fs.statSync(file); // stat, not open: a FIFO is not opened before its type is known
+    st = fs.statSync(at); // stat, not open: a FIFO is not opened before its type is known
   } catch (e) {
     throw ioError(what, file, e);
   }
@@ -181,7 +199,7 @@ function openInput(file: string, flag: string, o: InputOptions = {}, verb = 'can
   let fd: number;
   try {
     // a regular file is opened non-blocking, in case it was swapped for a FIFO since the stat
-    fd = fs.openSync(file, regular ? fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) : fs.constants.O_RDONLY);
+    fd = fs.openSync(at, regular ? fs.constants.O_RDONLY | (fs.constants.O_NONBLOCK ?? 0) : fs.constants.O_RDONLY);
   } catch (e) {
     throw ioError(what, file, e);
   }
@@ -260,6 +278,10 @@ export function readInput(file: string, flag: string, maxBytes: number, what: st
   const input = openInput(file, flag, o);
   const name = o.stdin && file === '-' ? 'standard input' : file;
   try {
+    if (input.data) {
+      if (input.data.length > maxBytes) throw tooLarge(flag, name, maxBytes, what);
+      return input.data.slice();
+    }
     if (input.size !== null && input.size > maxBytes) throw tooLarge(flag, name, maxBytes, what);
     const chunks: Uint8Array[] = [];
     const total = readChunks(input.fd, name, flag, maxBytes, what, (b) => chunks.push(b.slice()));
@@ -286,6 +308,10 @@ export function fileSize(file: string, flag: string): number {
 export function inputSize(file: string, flag: string, maxBytes: number, what: string): number {
   const input = openInput(file, flag);
   try {
+    if (input.data) {
+      if (input.data.length > maxBytes) throw tooLarge(flag, file, maxBytes, what);
+      return input.data.length;
+    }
     if (input.size !== null) return input.size;
     return readChunks(input.fd, file, flag, maxBytes, what, () => {});
   } finally {
@@ -436,6 +462,10 @@ export function openFileSource(
   o: InputOptions & { memoryLimit?: number } = {},
 ): FileSource {
   const input = openInput(file, flag, o, 'cannot open');
+  if (input.data) {
+    if (input.data.length > streamMax) throw tooLarge(flag, o.stdin && file === '-' ? 'standard input' : file, streamMax, what);
+    return memorySource(input.data.slice(), o.stdin && file === '-' ? 'standard input' : file);
+  }
   if (input.size !== null) return fdSource(input.fd, file, flag, input.size, input.close);
   try {
     return spoolStream(input.fd, o.stdin && file === '-' ? 'standard input' : file, flag, streamMax, what, o.memoryLimit ?? SPOOL_MEMORY);
@@ -449,7 +479,7 @@ export class OpenFiles {
   private readonly sources: FileSource[] = [];
   /** Open `file` (resolved against `baseDir` when given); `flag` names it in messages. */
   open(file: string, flag: string, baseDir?: string, streamMax?: number, what?: string): FileSource {
-    const s = openFileSource(baseDir ? path.resolve(baseDir, file) : file, flag, streamMax, what);
+    const s = openFileSource(baseDir ? resolvePath(baseDir, file) : file, flag, streamMax, what);
     this.sources.push(s);
     return s;
   }
@@ -517,7 +547,7 @@ function writeError(flag: string, file: string, e: unknown): PrelaunchError {
 
 /** Follow `file`'s symlinks (also dangling ones) to the path that is written. */
 function resolveLinks(file: string, flag: string): string {
-  let p = path.resolve(file);
+  let p = resolvePath(file);
   for (let i = 0; i < 40; i++) {
     let st: fs.Stats;
     try {
@@ -534,7 +564,7 @@ function resolveLinks(file: string, flag: string): string {
 /** Check an output target before any work: its directory exists and is writable; it is not a directory. */
 export function checkOutputTarget(file: string, flag: string): Target {
   if (file === '') throw new PrelaunchError('ERR_INVALID_OPTION', `${flag}: the file name is empty`, { option: flag });
-  const abs = path.resolve(file);
+  const abs = resolvePath(file);
   if (abs.startsWith('/dev/') || abs.startsWith('/proc/')) {
     // /dev/stdout, /dev/fd/N, /dev/null…: written as they are, never replaced
     return { file, flag, real: abs, direct: true };
@@ -743,6 +773,11 @@ function stderrSink(flag: string): TextSink {
   return {
     write(l) {
       if (closed) return;
+      const err = injectedIo()?.stderr;
+      if (err) {
+        err.write(l + '\n');
+        return;
+      }
       try {
         writeAll(2, Buffer.from(l + '\n', 'utf8'));
       } catch (e) {
@@ -814,6 +849,11 @@ function stdoutStream(): NodeJS.WriteStream {
 }
 
 export function writeStdout(text: string | Uint8Array): void {
+  const out = injectedIo()?.stdout;
+  if (out) {
+    out.write(text);
+    return;
+  }
   if (stdoutState === 'stream') {
     stdoutStream().write(text);
     return;

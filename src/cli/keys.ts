@@ -9,6 +9,7 @@ import { createPrivateKey, createPublicKey, type KeyObject } from 'node:crypto';
 import { OptionError, PrelaunchError } from '../errors.js';
 import type { EcPoint } from '../sign/ecdsa-p384.js';
 import { LIMITS, readInput } from './io.js';
+import { env } from './context.js';
 
 export interface Passphrase {
   /** file holding the passphrase (first line) */
@@ -34,7 +35,7 @@ function readPassphrase(p: Passphrase | undefined): string | null {
     return first;
   }
   if (p.env !== undefined) {
-    const v = process.env[p.env];
+    const v = env(p.env);
     if (v === undefined || v === '') throw new OptionError('--passphrase-env', `environment variable ${p.env} is not set`);
     return v;
   }

@@ -6,6 +6,7 @@ import { Command, Option } from 'commander';
 import { VERSION } from '../version.js';
 import { addMeasureOptions } from './measure-options.js';
 import { addSigningOptions } from './signing-options.js';
+import { writeHelpOut, writeStderr } from './context.js';
 
 /**
  * The top-level commands, each defined (with its options and subcommands) by one function.
@@ -39,7 +40,7 @@ export function buildProgram(command?: string): Command {
     .enablePositionalOptions() // subcommand options (id-block prepare --measurement) go to the subcommand
     .exitOverride()
     // commander's errors are one line, like ours ("error: unknown command 'igvmm' (Did you mean igvm?)")
-    .configureOutput({ writeErr: (s) => process.stderr.write(s), outputError: (s, write) => write(s.replace(/\n(?=.)/g, ' ')) });
+    .configureOutput({ writeErr: (s) => writeStderr(s), writeOut: (s) => writeHelpOut(s), outputError: (s, write) => write(s.replace(/\n(?=.)/g, ' ')) });
   const only = COMMANDS.find(([name]) => name === command);
   for (const [, define] of only ? [only] : COMMANDS) define(program);
   return program;

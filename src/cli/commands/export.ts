@@ -4,6 +4,7 @@ import { parseGoldenDocument } from '../../golden/document.js';
 import type { GoldenDocument } from '../../golden/engine.js';
 import { LIMITS, Outputs, readInput, writeStdout } from '../io.js';
 import { intOption } from '../numbers.js';
+import { stdoutIsTTY } from '../context.js';
 
 export const EXPORT_TARGETS = ['trustee', 'go-sev-guest', 'snpguest', 'in-toto', 'corim', 'qemu', 'libvirt'] as const;
 export type ExportTarget = (typeof EXPORT_TARGETS)[number];
@@ -55,7 +56,7 @@ export async function runExport(docFile: string, f: ExportFlags): Promise<void> 
     case 'corim': {
       const c = await import('../../export/corim.js');
       out = c.snpCorim(selected, f.id ?? c.defaultCorimId(selected));
-      if (!f.output && process.stdout.isTTY) throw new OptionError('--output', 'CoRIM is binary CBOR: write it to a file with -o');
+      if (!f.output && stdoutIsTTY()) throw new OptionError('--output', 'CoRIM is binary CBOR: write it to a file with -o');
       break;
     }
     case 'qemu':

@@ -22,8 +22,9 @@ import { VERSION } from '../../version.js';
 import { intOption } from '../numbers.js';
 import { LIMITS, OpenFiles, Outputs, readInput, type FileSource, writeStdout } from '../io.js';
 import type { SigningFlags } from '../signing-options.js';
-import { GOLDEN_WORKER_ARG } from '../golden-worker.js';
+import { GOLDEN_WORKER_ARG, goldenWorkerScript } from '../golden-worker.js';
 import { cmdlineFromFlags, trailingNewlineWarning } from '../cmdline-flag.js';
+import { resolvePath, setExitCode, stderrIsTTY, writeStderr } from '../context.js';
 
 export interface GoldenFlags extends SigningFlags {
   output?: string;
@@ -53,9 +54,9 @@ export interface GoldenFlags extends SigningFlags {
 async function idBlockSigner(spec: NonNullable<GoldenManifest['idBlock']>, baseDir: string, where: string): Promise<GoldenIdBlockSigner> {
   const { loadPrivateKey } = await import('../keys.js');
   const { buildIdBlock, createIdAuthSigner } = await import('../../sign/id-block.js');
-  const pass = { file: spec.passphraseFile ? path.resolve(baseDir, spec.passphraseFile) : undefined, env: spec.passphraseEnv ?? undefined };
-  const idKey = loadPrivateKey(path.resolve(baseDir, spec.idKey), `${where}idKey`, pass);
-  const authorKey = spec.authorKey ? loadPrivateKey(path.resolve(baseDir, spec.authorKey), `${where}authorKey`, pass) : null;
+  const pass = { file: spec.passphraseFile ? resolvePath(baseDir, spec.passphraseFile) : undefined, env: spec.passphraseEnv ?? undefined };
+  const idKey = loadPrivateKey(resolvePath(baseDir, spec.idKey), `${where}idKey`, pass);
+  const authorKey = spec.authorKey ? loadPrivateKey(resolvePath(baseDir, spec.authorKey), `${where}authorKey`, pass) : null;
   const id16 = (v: string | null, key: string): Uint8Array => {
     if (!v) return new Uint8Array(16);
     const b = fromHex(v.replace(/^0x/i, ''));
@@ -105,7 +106,7 @@ function manifestFromFlags(f: GoldenFlags): GoldenManifest {
   if ((f.initrd !== undefined || f.append !== undefined || f.appendFile !== undefined) && f.kernel === undefined) throw new OptionError('--kernel', '--initrd, --append and --append-file need --kernel');
   const cmdline = cmdlineFromFlags(f.append, f.appendFile);
   const nl = trailingNewlineWarning(cmdline);
-  if (nl) process.stderr.write(nl + '\n');
+  if (nl) writeStderr(nl + '\n');
   const modes = f.mode ? parseModes(f.mode, '--mode') : (['snp'] as const).slice();
   checkSnpOnlyDimensions(modes, [['--guest-features', f.guestFeatures !== undefined], ['--policy', f.policy !== undefined], ['--host-data', f.hostData !== undefined], ['--id-key', f.idKey !== undefined]]);
   const needsVcpus = modes.some((m) => m !== 'sev');
@@ -139,7 +140,7 @@ function manifestFromFlags(f: GoldenFlags): GoldenManifest {
 }
 
 function progressBar(): ((done: number, total: number) => void) | undefined {
-  if (!process.stderr.isTTY) return undefined;
+  if (!stderrIsTTY()) return undefined;
   const start = Date.now();
   let shown = false;
   return (done, total) => {
@@ -147,7 +148,7 @@ function progressBar(): ((done: number, total: number) => void) | undefined {
     shown = true;
     const width = 30;
     const filled = Math.round((done / total) * width);
-    process.stderr.write(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`);
+    writeStderr(`\r[${'#'.repeat(filled)}${' '.repeat(width - filled)}] ${done}/${total}${done === total ? '\n' : ''}`);
   };
 }
 
@@ -183,7 +184,7 @@ async function runCheck(reportFile: string, docFile: string | undefined, f: Gold
       for (const x of c.comparisons.filter((y) => !y.equal)) writeStdout(`    ${x.field}: report ${x.report}, entry ${x.entry}\n`);
     }
   }
-  if (!result.matched) process.exitCode = 1;
+  if (!result.matched) setExitCode(1);
 }
 
 /** What one thread computes: the document for some of the manifest's artifacts. */
@@ -225,7 +226,7 @@ export async function computeGoldenJob(job: GoldenJob, onProgress?: (done: numbe
       tool: `prelaunch ${VERSION}`,
       hashBackend: backend,
       idBlock: signer,
-      onWarning: (w) => process.stderr.write(`warning: ${w}\n`),
+      onWarning: (w) => writeStderr(`warning: ${w}\n`),
       ...(onProgress ? { onProgress } : {}),
     });
   } finally {
@@ -237,8 +238,7 @@ export async function computeGoldenJob(job: GoldenJob, onProgress?: (done: numbe
  * Run jobs on worker threads (each worker re-enters the CLI bundle, see main.ts) and merge
  * their documents in canonical order. Errors come back as PrelaunchErrors.
  */
-async function runOnWorkers(jobs: GoldenJob[], onProgress?: (done: number, total: number) => void): Promise<GoldenDocument[]> {
-  const script = process.argv[1]!;
+async function runOnWorkers(script: string, jobs: GoldenJob[], onProgress?: (done: number, total: number) => void): Promise<GoldenDocument[]> {
   const done = new Array<number>(jobs.length).fill(0);
   const totals = new Array<number>(jobs.length).fill(0);
   return Promise.all(jobs.map((job, k) => new Promise<GoldenDocument>((resolve, reject) => {
@@ -288,7 +288,9 @@ export async function runGolden(manifestFile: string | undefined, f: GoldenFlags
   // by default; --jobs 1 keeps everything on this thread).
   const cores = typeof os.availableParallelism === 'function' ? os.availableParallelism() : os.cpus().length;
   const jobsWanted = f.jobs === undefined ? cores : Number(intOption('--jobs', f.jobs, { min: 1n, max: 256n }));
-  const nJobs = Math.min(jobsWanted, manifest.artifacts.length);
+  // in-process (tests) there is no script for workers to re-enter: one thread computes all
+  const script = goldenWorkerScript();
+  const nJobs = script === null ? 1 : Math.min(jobsWanted, manifest.artifacts.length);
   const base = { manifest, manifestFile: manifestFile ?? null, baseDir, hashBackend: f.hashBackend };
   const progress = progressBar();
   let doc: GoldenDocument;
@@ -296,7 +298,7 @@ export async function runGolden(manifestFile: string | undefined, f: GoldenFlags
     doc = await computeGoldenJob({ ...base, artifacts: manifest.artifacts.map((_, i) => i) }, progress);
   } else {
     const jobs: GoldenJob[] = Array.from({ length: nJobs }, (_, k) => ({ ...base, artifacts: manifest.artifacts.map((_, i) => i).filter((i) => i % nJobs === k) }));
-    const parts = await runOnWorkers(jobs, progress);
+    const parts = await runOnWorkers(script!, jobs, progress);
     const byName = new Map(parts.flatMap((p) => p.artifacts).map((a) => [a.name, a]));
     doc = {
       schema: GOLDEN_SCHEMA,

@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { probeHost, type ProbeHost } from '../../stack/probe.js';
 import { Outputs, writeStdout } from '../io.js';
+import { resolvePath } from '../context.js';
 
 export interface HostProbeFlags {
   json?: boolean;
@@ -12,7 +13,7 @@ export interface HostProbeFlags {
 }
 
 export function nodeProbeHost(root: string | undefined): ProbeHost {
-  const at = (p: string): string => (root ? path.join(root, p) : p);
+  const at = (p: string): string => (root ? resolvePath(root, p.replace(/^\/+/, '')) : p);
   return {
     readFile(p) {
       try {

@@ -24,6 +24,7 @@ import {
 import { LIMITS, Outputs, checkOutputTarget, readInput, writeStdout } from '../io.js';
 import { loadPrivateKey, loadPublicKey, type Passphrase } from '../keys.js';
 import { intOption } from '../numbers.js';
+import { resolvePath } from '../context.js';
 
 // ---------------------------------------------------------------------------------------
 // flags
@@ -215,7 +216,7 @@ function passphrase(f: PassphraseFlags): Passphrase | undefined {
 function blobArg(value: string, flag: string, size: number): Uint8Array {
   const inline = fromBase64(value.trim()) ?? fromHex(value.trim().replace(/^0x/i, ''));
   if (inline && inline.length === size) return inline;
-  if (!fs.existsSync(value)) {
+  if (!fs.existsSync(resolvePath(value))) {
     throw new PrelaunchError('ERR_IO', `${flag}: cannot read ${value}: no such file (and the value is not base64/hex of ${size} bytes either)`, { file: value, option: flag });
   }
   const bytes = readInput(value, flag, LIMITS.idBlob, 'an ID block, ID auth or signature file');
@@ -354,7 +355,7 @@ export async function runIdBlockPrepare(f: PrepareFlags): Promise<void> {
   const keyFile = path.join(f.outDir, 'id-key.bin');
   let dirStat: fs.Stats | null = null;
   try {
-    dirStat = fs.statSync(f.outDir);
+    dirStat = fs.statSync(resolvePath(f.outDir));
   } catch { /* reported below */ }
   if (!dirStat) throw new PrelaunchError('ERR_IO', `--out-dir: the directory ${f.outDir} does not exist (create it first)`, { file: f.outDir });
   if (!dirStat.isDirectory()) throw new PrelaunchError('ERR_IO', `--out-dir: ${f.outDir} is not a directory`, { file: f.outDir });

@@ -18,6 +18,7 @@ import { snpTraceLine, sevTraceLine, traceHeader } from '../../report/trace.js';
 import { VERSION } from '../../version.js';
 import { LIMITS, Outputs, openFileSource, writeStdout } from '../io.js';
 import { refuseWrongKind } from '../../formats/file-kind.js';
+import { setExitCode, writeStderr } from '../context.js';
 
 export interface IgvmMeasureFlags {
   platform: string;
@@ -92,18 +93,18 @@ export async function runIgvmMeasure(file: string, f: IgvmMeasureFlags): Promise
     }
     if (mismatch) {
       const loc = m.idBlock!.location;
-      process.stderr.write(
+      writeStderr(
         `error: the SNP ID block (${headerTypeName(loc.type)} header #${loc.index} at offset 0x${loc.offset.toString(16)}) expects launch digest ` +
           `${toHex(m.idBlock!.ld).toUpperCase()}, which is not the digest computed (use --ignore-idblock to ignore it)\n`,
       );
-      process.exitCode = 1;
+      setExitCode(1);
     } else if (sigCheck && !sigCheck.ok && !f.ignoreIdblock) {
       const loc = m.idBlock!.location;
-      process.stderr.write(
+      writeStderr(
         `error: the SNP ID block (${headerTypeName(loc.type)} header #${loc.index} at offset 0x${loc.offset.toString(16)}) matches the digest but the launch would fail: ` +
           `${sigCheck.problems.join('; ')} (use --ignore-idblock to ignore it)\n`,
       );
-      process.exitCode = 1;
+      setExitCode(1);
     }
   } catch (e) {
     trace?.discard();

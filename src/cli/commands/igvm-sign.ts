@@ -22,6 +22,7 @@ import { intOption } from '../numbers.js';
 import { parseFixedBytes } from './id-block.js';
 import type { SigningFlags } from '../signing-options.js';
 import { refuseWrongKind } from '../../formats/file-kind.js';
+import { resolvePath, writeStderr } from '../context.js';
 
 export interface IgvmSignFlags extends SigningFlags {
   idKey: string;
@@ -38,10 +39,10 @@ export interface IgvmSignFlags extends SigningFlags {
 
 /** Same file, whether named the same way or not (symlinks, hard links, ./x vs x). */
 function sameFile(a: string, b: string): boolean {
-  if (path.resolve(a) === path.resolve(b)) return true;
+  if (resolvePath(a) === resolvePath(b)) return true;
   try {
-    const sa = fs.statSync(a);
-    const sb = fs.statSync(b);
+    const sa = fs.statSync(resolvePath(a));
+    const sb = fs.statSync(resolvePath(b));
     return sa.dev === sb.dev && sa.ino === sb.ino;
   } catch {
     return false;
@@ -99,8 +100,8 @@ export async function runIgvmSign(file: string, f: IgvmSignFlags): Promise<void>
     });
     out.write(f.output, s.bytes, '--output');
     out.commit();
-    if (s.replaced) process.stderr.write(`note: replaced the file's existing SNP ID block${s.replaced > 1 ? `s (${s.replaced})` : ''}\n`);
-    for (const p of s.policyProblems) process.stderr.write(`warning: the file's guest policy ${formatPolicy(s.policy)}: ${p} (signed anyway, as igvmmeasure does)\n`);
+    if (s.replaced) writeStderr(`note: replaced the file's existing SNP ID block${s.replaced > 1 ? `s (${s.replaced})` : ''}\n`);
+    for (const p of s.policyProblems) writeStderr(`warning: the file's guest policy ${formatPolicy(s.policy)}: ${p} (signed anyway, as igvmmeasure does)\n`);
     if (f.json) {
       const doc = {
         tool: `prelaunch ${VERSION}`,

@@ -23,6 +23,7 @@ import { VERSION } from '../../version.js';
 import { LIMITS, OpenFiles, Outputs, readInput, writeStdout, type TextSink } from '../io.js';
 import { intOption } from '../numbers.js';
 import { stackFromFlags, type MeasureFlags } from './measure.js';
+import { resolvePath as cwdPath, writeStderr } from '../context.js';
 
 
 /** Flags that describe the guest, which the command line / domain describes instead. */
@@ -44,7 +45,7 @@ function loadDescriptors(f: MeasureFlags, sysroot: (p: string) => string): Firmw
   for (const dir of dirs) {
     let names: string[];
     try {
-      names = fs.readdirSync(dir);
+      names = fs.readdirSync(cwdPath(dir));
     } catch (e) {
       if (f.firmwareDescriptors !== undefined) throw new PrelaunchError('ERR_IO', `--firmware-descriptors: cannot read directory ${dir}: ${(e as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such directory' : (e as Error).message}`, { file: dir });
       continue;
@@ -67,7 +68,7 @@ export async function runMeasureFromLaunch(f: MeasureFlags): Promise<void> {
   if (f.firmwareDescriptors !== undefined && flag === '--from-qemu') throw new OptionError('--firmware-descriptors', 'only applies to --from-libvirt');
   const stack = stackFromFlags(f, true)!;
   const sysroot = (p: string): string => (f.sysroot !== undefined && path.isAbsolute(p) ? path.join(f.sysroot, p) : p);
-  const resolvePath = (p: string): string => (path.isAbsolute(p) ? sysroot(p) : path.resolve(p));
+  const resolvePath = (p: string): string => (path.isAbsolute(p) ? sysroot(p) : cwdPath(p));
   const bytes = readLaunchInput(file, flag);
   const name = file === '-' ? 'stdin' : file;
   let desc: LaunchDescription;
@@ -87,7 +88,7 @@ export async function runMeasureFromLaunch(f: MeasureFlags): Promise<void> {
   const r = resolveLaunch(desc, stack, { ...(f.vmsaProfile !== undefined ? { vmsaProfile: f.vmsaProfile } : {}), ...(guestFeatures !== undefined ? { guestFeatures } : {}) });
   // said once the value is there (an error stays one line)
   const noteAssumed = (): void => {
-    if (Object.entries(stack.origin).some(([k, o]) => o === 'default' && k !== 'vmm')) process.stderr.write(`note: host stack assumed: ${describeStack(stack)}; give --qemu-version and --host-kernel (or --stack FILE) for yours\n`);
+    if (Object.entries(stack.origin).some(([k, o]) => o === 'default' && k !== 'vmm')) writeStderr(`note: host stack assumed: ${describeStack(stack)}; give --qemu-version and --host-kernel (or --stack FILE) for yours\n`);
   };
 
   const backend = await loadHashBackend(f.hashBackend);
@@ -163,7 +164,7 @@ export async function runMeasureFromLaunch(f: MeasureFlags): Promise<void> {
       const pol = new DataView(desc.idBlock.buffer, desc.idBlock.byteOffset).getBigUint64(0x58, true);
       const matches = toHex(ld) === toHex(m.digest);
       idBlockCheck = { measurement: toHex(ld), matches, policy: `0x${pol.toString(16)}`, policyMatches: desc.policy === pol };
-      if (!matches) process.stderr.write(`warning: ${name}: the id-block expects measurement ${toHex(ld).slice(0, 16)}…, this launch measures ${toHex(m.digest).slice(0, 16)}…: SNP_LAUNCH_FINISH would fail (BAD_MEASUREMENT)\n`);
+      if (!matches) writeStderr(`warning: ${name}: the id-block expects measurement ${toHex(ld).slice(0, 16)}…, this launch measures ${toHex(m.digest).slice(0, 16)}…: SNP_LAUNCH_FINISH would fail (BAD_MEASUREMENT)\n`);
     }
     if (f.dumpVmsa) m.vmsas.forEach((page, i) => out.write(`vmsa${i}.bin`, page, '--dump-vmsa'));
     out.commit();

@@ -17,6 +17,7 @@ import type { KernelCmdline } from '../../formats/linux/cmdline.js';
 import { refuseWrongKind } from '../../formats/file-kind.js';
 import { resolveStack, stackJson, type HostStack } from '../../stack/model.js';
 import { deriveSev, ruleJson, type RuleHit } from '../../stack/rules.js';
+import { writeStderr } from '../context.js';
 
 /** The host stack the flags describe (--stack FILE, --qemu-version, --host-kernel, ...), or null. */
 export function stackFromFlags(f: MeasureFlags, withDefaults: boolean): HostStack | null {
@@ -269,10 +270,10 @@ export function measureFromFlags(f: MeasureFlags, backend: HashBackend, hooks: M
       // without a host stack `measure` is the sev-snp-measure drop-in: that tool's value, and a warning wherever no real launch produces it
       model: r.stack ? 'stack' : 'sev-snp-measure',
     };
-    for (const w of r.warnings) process.stderr.write(w + '\n');
+    for (const w of r.warnings) writeStderr(w + '\n');
     hooks.beforeRun?.(r);
     const m = measure(opts);
-    for (const w of m.warnings) process.stderr.write(`warning: ${w}\n`);
+    for (const w of m.warnings) writeStderr(`warning: ${w}\n`);
     // the report's input digests are computed while the files are open, and only when asked for
     const report = hooks.report
       ? measureReportJson(m, {

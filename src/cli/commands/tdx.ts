@@ -24,6 +24,7 @@ import { VERSION } from '../../version.js';
 import { LIMITS, OpenFiles, Outputs, readInput, type FileSource, writeStdout } from '../io.js';
 import { intOption } from '../numbers.js';
 import { refuseWrongKind } from '../../formats/file-kind.js';
+import { resolvePath, setExitCode, writeStderr } from '../context.js';
 
 export interface TdxFlags {
   firmware?: string;
@@ -98,7 +99,7 @@ function readAcpiDir(dir: string): AcpiBlobs {
       const p = path.join(dir, rel);
       let isFile = false;
       try {
-        isFile = fs.statSync(p).isFile();
+        isFile = fs.statSync(resolvePath(p)).isFile();
       } catch {
         /* try the next name */
       }
@@ -171,7 +172,7 @@ export async function runTdx(f: TdxFlags): Promise<void> {
       rtmr,
       warnings,
     };
-    for (const w of warnings) process.stderr.write(`warning: ${w}\n`);
+    for (const w of warnings) writeStderr(`warning: ${w}\n`);
     out.commit();
     writeStdout(f.json ? JSON.stringify(tdxReportJson(report), null, 2) + '\n' : renderTdxReport(report));
   } finally {
@@ -200,5 +201,5 @@ export async function runTdxDiff(predictedFile: string, ccelFile: string, opts: 
   const rep = replayCcel(log, { name: ccelFile });
   const d = diffRtmrs(predicted, rep);
   writeStdout(opts.json ? JSON.stringify(d, null, 2) + '\n' : renderRtmrDiff(d));
-  if (d.first) process.exitCode = 1;
+  if (d.first) setExitCode(1);
 }

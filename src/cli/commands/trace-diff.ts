@@ -2,6 +2,7 @@
 import { TRACE_HEADER, diffTraces } from '../../report/trace.js';
 import { LIMITS, readInput, writeStdout } from '../io.js';
 import { PrelaunchError } from '../../errors.js';
+import { setExitCode } from '../context.js';
 
 export async function runTraceDiff(a: string, b: string): Promise<void> {
   const dec = new TextDecoder();
@@ -20,5 +21,5 @@ export async function runTraceDiff(a: string, b: string): Promise<void> {
   }
   writeStdout(`first divergence at operation ${d.index} (${d.fields.join(', ')} differ)\n`);
   writeStdout(`< ${d.a ?? '(end of trace)'}\n> ${d.b ?? '(end of trace)'}\n`);
-  process.exitCode = 1;
+  setExitCode(1);
 }
