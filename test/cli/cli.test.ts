@@ -11,7 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { toHex } from '../../src/bytes/hex.js';
 import { nodeBackend } from '../../src/hash/index.js';
 import { measure } from '../../src/measure/api.js';
-import { expectCleanError, expectOk, runCli } from '../support/cli.js';
+import { expectCleanError, expectOk, runCliInProcess } from '../support/cli.js';
 
 const fw = (rel: string): string => fileURLToPath(new URL(`../../firmware-samples/${rel}`, import.meta.url));
 const OVMF = fw('debian/OVMF.fd');
@@ -21,7 +21,7 @@ const OVMF_SHA256 = '7b456907dd0786d415999e801a1ac4637b8ed4d7cf5378cfc6edbe5e574
 const sha256 = (b: Uint8Array | string): string => createHash('sha256').update(b).digest('hex');
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prelaunch-test-cli-'));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+afterAll(async () => fs.rmSync(tmp, { recursive: true, force: true }));
 
 // a small kernel and initrd for direct boot
 const KERNEL = path.join(tmp, 'vmlinuz');
@@ -33,8 +33,8 @@ fs.writeFileSync(INITRD, createHash('shake256', { outputLength: 70_001 }).update
 const SNP_V4_2 = ['measure', '--mode', 'snp', '--vcpus=2', '--vcpu-type', 'EPYC-v4', '--ovmf', OVMF];
 
 describe('exit codes and error messages', () => {
-  it('--version exits 0', () => {
-    expect(expectOk(runCli(['--version']))).toMatch(/^prelaunch \d+\.\d+\.\d+/);
+  it('--version exits 0', async () => {
+    expect(expectOk(await runCliInProcess(['--version']))).toMatch(/^prelaunch \d+\.\d+\.\d+/);
   });
 
   it.each([
@@ -54,8 +54,8 @@ describe('exit codes and error messages', () => {
     ['--vars-size with --vars-file', ['measure', '--mode', 'snp:svsm', '--ovmf', OVMF, '--vars-size', '4096', '--vars-file', OVMF], '--vars'],
     ['an unknown hash backend', [...SNP_V4_2, '--hash-backend', 'md5'], '--hash-backend'],
     ['an unknown command', ['frobnicate'], 'frobnicate'],
-  ])('%s → exit 2', (_what, args, names) => {
-    const line = expectCleanError(runCli(args), 2);
+  ])('%s → exit 2', async (_what, args, names) => {
+    const line = expectCleanError(await runCliInProcess(args), 2);
     expect(line).toContain(names);
   });
 
@@ -69,12 +69,12 @@ describe('exit codes and error messages', () => {
     ['a kernel with firmware that cannot measure it', ['measure', '--mode', 'snp', '--vcpus', '1', '--vcpu-type', 'EPYC', '--ovmf', OVMF, '--kernel', KERNEL], 'OVMF.fd'],
     ['ovmf inspect of a missing file', ['ovmf', 'inspect', path.join(tmp, 'gone.fd')], 'gone.fd'],
     ['ovmf inspect of a malformed file', ['ovmf', 'inspect', fw('synthetic/badsig.fd')], 'badsig.fd'],
-  ])('%s → exit 1', (_what, args, names) => {
-    const line = expectCleanError(runCli(args), 1);
+  ])('%s → exit 1', async (_what, args, names) => {
+    const line = expectCleanError(await runCliInProcess(args), 1);
     expect(line).toContain(names);
   });
 
-  it('--dump-vmsa into an unwritable directory is a clean error', () => {
+  it('--dump-vmsa into an unwritable directory is a clean error', async () => {
     const ro = path.join(tmp, 'ro');
     fs.mkdirSync(ro);
     fs.chmodSync(ro, 0o500);
@@ -87,7 +87,7 @@ describe('exit codes and error messages', () => {
       } catch {
         writable = false;
       }
-      const r = runCli([...SNP_V4_2, '--dump-vmsa'], ro);
+      const r = await runCliInProcess([...SNP_V4_2, '--dump-vmsa'], { cwd: ro });
       if (writable) expectOk(r); // running as root: permissions do not apply
       else expect(expectCleanError(r, 1)).toMatch(/vmsa0\.bin/);
     } finally {
@@ -99,17 +99,17 @@ describe('exit codes and error messages', () => {
 describe('measure output formats', () => {
   const HEX = '5639a30a8a52d07ccc971c4debceb92f0976f693a06af17035af8802023588cd7f2e80e96229a6c88a4c89d1f4967351'; // 64 vCPUs, EPYC
 
-  it('hex, base64 and the -v sentence', () => {
+  it('hex, base64 and the -v sentence', async () => {
     const args = ['measure', '--mode', 'snp', '--vcpus=64', '--vcpu-type', 'EPYC', '--ovmf', OVMF];
-    expect(expectOk(runCli(args))).toBe(`${HEX}\n`);
-    expect(expectOk(runCli([...args, '--output-format', 'base64']))).toBe(`${Buffer.from(HEX, 'hex').toString('base64')}\n`);
-    expect(expectOk(runCli([...args, '-v']))).toBe(`Calculated SEV_SNP guest measurement: ${HEX}\n`);
+    expect(expectOk(await runCliInProcess(args))).toBe(`${HEX}\n`);
+    expect(expectOk(await runCliInProcess([...args, '--output-format', 'base64']))).toBe(`${Buffer.from(HEX, 'hex').toString('base64')}\n`);
+    expect(expectOk(await runCliInProcess([...args, '-v']))).toBe(`Calculated SEV_SNP guest measurement: ${HEX}\n`);
   });
 
-  it('--output-format json for snp', () => {
-    const hex = expectOk(runCli(SNP_V4_2)).trim();
-    const j = JSON.parse(expectOk(runCli([...SNP_V4_2, '--output-format', 'json', '--guest-features', '0x21'])));
-    const plain = expectOk(runCli([...SNP_V4_2, '--guest-features', '0x21'])).trim();
+  it('--output-format json for snp', async () => {
+    const hex = expectOk(await runCliInProcess(SNP_V4_2)).trim();
+    const j = JSON.parse(expectOk(await runCliInProcess([...SNP_V4_2, '--output-format', 'json', '--guest-features', '0x21'])));
+    const plain = expectOk(await runCliInProcess([...SNP_V4_2, '--guest-features', '0x21'])).trim();
     expect(j).toMatchObject({
       measurement: plain,
       measurementBase64: Buffer.from(plain, 'hex').toString('base64'),
@@ -128,9 +128,9 @@ describe('measure output formats', () => {
     expect(j.kernel).toBeUndefined();
   });
 
-  it('--output-format json with direct boot names the kernel, initrd and command line hashes', () => {
+  it('--output-format json with direct boot names the kernel, initrd and command line hashes', async () => {
     const append = 'console=ttyS0 ünïcødé';
-    const j = JSON.parse(expectOk(runCli(['measure', '--mode', 'snp', '--vcpus', '1', '--vcpu-sig', '0xa00f11', '--ovmf', AMDSEV, '--kernel', KERNEL, '--initrd', INITRD, '--append', append, '--output-format', 'json'])));
+    const j = JSON.parse(expectOk(await runCliInProcess(['measure', '--mode', 'snp', '--vcpus', '1', '--vcpu-sig', '0xa00f11', '--ovmf', AMDSEV, '--kernel', KERNEL, '--initrd', INITRD, '--append', append, '--output-format', 'json'])));
     expect(j.vcpuSig).toBe('0xa00f11');
     expect(j.vcpuType).toBeNull();
     expect(j.firmware.sha256).toBe(sha256(fs.readFileSync(AMDSEV)));
@@ -138,12 +138,12 @@ describe('measure output formats', () => {
     expect(j.initrd).toMatchObject({ path: INITRD, sha256: sha256(fs.readFileSync(INITRD)) });
     expect(j.cmdline).toEqual({ value: append, sha256: sha256(Buffer.concat([Buffer.from(append, 'utf8'), Buffer.from([0])])) });
     // the same digest as the plain output
-    const plain = expectOk(runCli(['measure', '--mode', 'snp', '--vcpus', '1', '--vcpu-sig', '0xa00f11', '--ovmf', AMDSEV, '--kernel', KERNEL, '--initrd', INITRD, '--append', append])).trim();
+    const plain = expectOk(await runCliInProcess(['measure', '--mode', 'snp', '--vcpus', '1', '--vcpu-sig', '0xa00f11', '--ovmf', AMDSEV, '--kernel', KERNEL, '--initrd', INITRD, '--append', append])).trim();
     expect(j.measurement).toBe(plain);
   });
 
-  it('--output-format json for sev has no vCPU fields; a kernel without initrd hashes the empty initrd', () => {
-    const j = JSON.parse(expectOk(runCli(['measure', '--mode', 'sev', '--ovmf', AMDSEV, '--kernel', KERNEL, '--output-format', 'json'])));
+  it('--output-format json for sev has no vCPU fields; a kernel without initrd hashes the empty initrd', async () => {
+    const j = JSON.parse(expectOk(await runCliInProcess(['measure', '--mode', 'sev', '--ovmf', AMDSEV, '--kernel', KERNEL, '--output-format', 'json'])));
     expect(j).toMatchObject({ mode: 'sev', algorithm: 'sha256', vmmType: 'QEMU' });
     expect(j.measurement).toMatch(/^[0-9a-f]{64}$/);
     expect('vcpus' in j).toBe(false);
@@ -153,10 +153,10 @@ describe('measure output formats', () => {
 });
 
 describe('--dump-vmsa', () => {
-  it('writes vmsa0.bin .. vmsaN-1.bin into the current directory: BSP first, then identical AP pages', () => {
+  it('writes vmsa0.bin .. vmsaN-1.bin into the current directory: BSP first, then identical AP pages', async () => {
     const dir = fs.mkdtempSync(path.join(tmp, 'dump-'));
-    const out = expectOk(runCli(['measure', '--mode', 'snp', '--vcpus', '3', '--vcpu-type', 'EPYC-v4', '--ovmf', OVMF, '--dump-vmsa'], dir));
-    expect(out).toBe(expectOk(runCli(['measure', '--mode', 'snp', '--vcpus', '3', '--vcpu-type', 'EPYC-v4', '--ovmf', OVMF])));
+    const out = expectOk(await runCliInProcess(['measure', '--mode', 'snp', '--vcpus', '3', '--vcpu-type', 'EPYC-v4', '--ovmf', OVMF, '--dump-vmsa'], { cwd: dir }));
+    expect(out).toBe(expectOk(await runCliInProcess(['measure', '--mode', 'snp', '--vcpus', '3', '--vcpu-type', 'EPYC-v4', '--ovmf', OVMF])));
     expect(fs.readdirSync(dir).sort()).toEqual(['vmsa0.bin', 'vmsa1.bin', 'vmsa2.bin']);
     const pages = [0, 1, 2].map((i) => fs.readFileSync(path.join(dir, `vmsa${i}.bin`)));
     for (const p of pages) expect(p).toHaveLength(4096);
@@ -172,8 +172,8 @@ describe('--dump-vmsa', () => {
 });
 
 describe('ovmf inspect', () => {
-  it('text on debian/OVMF.fd', () => {
-    const out = expectOk(runCli(['ovmf', 'inspect', OVMF]));
+  it('text on debian/OVMF.fd', async () => {
+    const out = expectOk(await runCliInProcess(['ovmf', 'inspect', OVMF]));
     expect(out).toContain(`sha256:      ${OVMF_SHA256}`);
     expect(out).toContain('loaded at:   0xffe00000..0xffffffff (ends at 4 GiB)');
     expect(out).toContain('footer table: 5 entries');
@@ -186,8 +186,8 @@ describe('ovmf inspect', () => {
     expect(out).toMatch(/measured direct boot .*: SEV\/SEV-ES no, SNP no\n {2}hash-table GPA is 0/);
   });
 
-  it('--json on debian/OVMF.fd', () => {
-    const j = JSON.parse(expectOk(runCli(['ovmf', 'inspect', OVMF, '--json'])));
+  it('--json on debian/OVMF.fd', async () => {
+    const j = JSON.parse(expectOk(await runCliInProcess(['ovmf', 'inspect', OVMF, '--json'])));
     expect(j).toMatchObject({ size: 2097152, sha256: OVMF_SHA256, loadGpa: '0xffe00000', resetEip: '0x80b004', sevHashTable: { gpa: '0x0', size: 0 } });
     expect(j.footerTable.entries.map((e: { name: string }) => e.name)).toEqual(['TDX_METADATA_OFFSET', 'SEV_METADATA_OFFSET', 'SEV_HASH_TABLE_RV', 'SEV_SECRET_BLOCK', 'SEV_ES_RESET_BLOCK']);
     expect(j.sevMetadata.sections.map((s: { typeName: string }) => s.typeName)).toEqual(['SNP_SEC_MEM', 'SNP_SEC_MEM', 'SNP_SECRETS', 'CPUID', 'SNP_SEC_MEM']);
@@ -196,25 +196,25 @@ describe('ovmf inspect', () => {
     expect(j.directBoot).toMatchObject({ sev: false, snp: false });
   });
 
-  it('OVMF_CODE_4M.fd: no SEV metadata, and says why SNP is not possible', () => {
-    const out = expectOk(runCli(['ovmf', 'inspect', OVMF_CODE_4M]));
+  it('OVMF_CODE_4M.fd: no SEV metadata, and says why SNP is not possible', async () => {
+    const out = expectOk(await runCliInProcess(['ovmf', 'inspect', OVMF_CODE_4M]));
     expect(out).toContain('SEV metadata: none');
     expect(out).toContain('TDX metadata: none');
     expect(out).toContain('SEV-ES AP reset EIP: 0x808004');
     expect(out).toMatch(/^ {2}SNP no: QEMU cannot load it with -bios: its size 3653632 \(0x37c000\) is not a multiple of 64 KiB/m);
     expect(out).toMatch(/^ {2}SNP no: the image has no SEV metadata/m);
-    const j = JSON.parse(expectOk(runCli(['ovmf', 'inspect', OVMF_CODE_4M, '--json'])));
+    const j = JSON.parse(expectOk(await runCliInProcess(['ovmf', 'inspect', OVMF_CODE_4M, '--json'])));
     expect(j).toMatchObject({ sevMetadata: null, tdxMetadata: null, resetEip: '0x808004', capabilities: { sev: true, sevEs: true, snp: false, tdx: false } });
     expect(j.capabilities.snpReason).toMatch(/not a multiple of 64 KiB/);
     expect(j.capabilities.launchProblems.snp).toHaveLength(2);
     expect(j.capabilities.launchProblems.snp[1]).toMatch(/no SEV metadata/);
   });
 
-  it('amdsev.fd supports direct boot; nofooter.bin has no table', () => {
-    const j = JSON.parse(expectOk(runCli(['ovmf', 'inspect', AMDSEV, '--json'])));
+  it('amdsev.fd supports direct boot; nofooter.bin has no table', async () => {
+    const j = JSON.parse(expectOk(await runCliInProcess(['ovmf', 'inspect', AMDSEV, '--json'])));
     expect(j.directBoot).toEqual({ sev: true, snp: true, reason: null });
     expect(j.sevHashTable.gpa).toBe('0x810c00');
-    const n = expectOk(runCli(['ovmf', 'inspect', fw('synthetic/nofooter.bin')]));
+    const n = expectOk(await runCliInProcess(['ovmf', 'inspect', fw('synthetic/nofooter.bin')]));
     expect(n).toContain('footer table: none');
   });
 });
@@ -232,8 +232,8 @@ describe('--hash-backend noble', () => {
       ['measure', '--mode', 'sev', '--ovmf', AMDSEV, '--kernel', KERNEL, '--initrd', INITRD],
       (): string => toHex(measure({ mode: 'sev', ovmf: read(AMDSEV), directBoot: { kernel: read(KERNEL), initrd: read(INITRD) }, hashBackend: nodeBackend }).digest),
     ],
-  ] as const)('%s: same digest as node', (_m, args, want) => {
-    const j = JSON.parse(expectOk(runCli([...args, '--hash-backend', 'noble', '--output-format', 'json'])));
+  ] as const)('%s: same digest as node', async (_m, args, want) => {
+    const j = JSON.parse(expectOk(await runCliInProcess([...args, '--hash-backend', 'noble', '--output-format', 'json'])));
     expect(j.hashBackend).toBe('noble');
     expect(j.measurement).toBe(want());
   });

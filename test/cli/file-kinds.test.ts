@@ -10,7 +10,7 @@ import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bytesSource } from '../../src/bytes/source.js';
 import { sniffFileKind, type FileKind } from '../../src/formats/file-kind.js';
-import { expectCleanError, PROJECT, runCli } from '../support/cli.js';
+import { expectCleanError, PROJECT, runCliInProcess } from '../support/cli.js';
 import { SAMPLE_DOC } from '../support/samples.js';
 
 const FS = path.join(PROJECT, 'firmware-samples');
@@ -27,7 +27,7 @@ writeFileSync(DOC, JSON.stringify(SAMPLE_DOC));
 const kind = (f: string): FileKind | null => sniffFileKind(bytesSource(readFileSync(f), f));
 
 describe('file kinds by signature', () => {
-  it('the bundled samples', () => {
+  it('the bundled samples', async () => {
     expect(kind(OVMF)).toBe('ovmf');
     expect(kind(TDVF)).toBe('ovmf');
     expect(kind(IGVM)).toBe('igvm');
@@ -35,7 +35,7 @@ describe('file kinds by signature', () => {
     expect(kind(QUOTE)).toBe('tdx-quote');
     expect(kind(path.join(FS, 'igvm-inputs/bldr.bin'))).toBeNull();
   });
-  it.skipIf(!existsSync(SHARED))('real SNP reports, TDX quotes (v4, v5) and a CCEL from ../shared', () => {
+  it.skipIf(!existsSync(SHARED))('real SNP reports, TDX quotes (v4, v5) and a CCEL from ../shared', async () => {
     const sub = (d: string, f: string): string[] => readdirSync(path.join(SHARED, d)).map((x) => path.join(SHARED, d, x, f)).filter(existsSync);
     const reports = sub('verify/snp', 'report.bin');
     const quotes = sub('verify/tdx', 'quote.bin');
@@ -57,7 +57,7 @@ describe('the wrong kind of file: what it is and which command takes it (exit 1)
     [['golden', '--check', QUOTE, DOC], /--check: \S+quote\.bin is an Intel TDX quote, not an SEV-SNP attestation report: .*prelaunch tdx --firmware/],
     [['tdx', 'replay', OVMF], /tdx replay: \S+ is an OVMF\/UEFI firmware image, not a TCG event log/],
     [['tdx', 'replay', QUOTE], /tdx replay: \S+ is an Intel TDX quote, not a TCG event log/],
-  ])('%j', (args, re) => {
-    expect(expectCleanError(runCli(args as string[]), 1)).toMatch(re);
+  ])('%j', async (args, re) => {
+    expect(expectCleanError(await runCliInProcess(args as string[]), 1)).toMatch(re);
   });
 });

@@ -24,7 +24,7 @@ function mkfifo(p: string): void {
 }
 
 describe('streams as measured inputs (item 7)', () => {
-  it('--kernel /dev/null and an --initrd FIFO give the digest of the same bytes in regular files', () => {
+  it('--kernel /dev/null and an --initrd FIFO give the digest of the same bytes in regular files', async () => {
     fs.writeFileSync(t('empty'), '');
     const initrd = Buffer.alloc(300_000, 0x5a);
     fs.writeFileSync(t('initrd'), initrd);
@@ -36,7 +36,7 @@ describe('streams as measured inputs (item 7)', () => {
     expect(got).toBe(want);
   });
 
-  it('the OVMF image on standard input (a pipe) gives the same digest', () => {
+  it('the OVMF image on standard input (a pipe) gives the same digest', async () => {
     const want = expectOk(runCli([...SNP, '--ovmf', OVMF]));
     const r = spawnSync(process.execPath, [CLI_BUNDLE, ...SNP, '--ovmf', '/dev/stdin'], { input: fs.readFileSync(OVMF), encoding: 'utf8', timeout: 20_000 });
     expect(r.stderr).toBe('');
@@ -45,12 +45,12 @@ describe('streams as measured inputs (item 7)', () => {
 });
 
 describe('bounded reads and clear refusals (items 11, 12)', () => {
-  it('tdx replay /dev/zero stops at the CCEL cap', () => {
+  it('tdx replay /dev/zero stops at the CCEL cap', async () => {
     const line = expectCleanError(runCli(['tdx', 'replay', '/dev/zero'], PROJECT, 20_000), 1);
     expect(line).toBe('error: tdx replay /dev/zero: larger than 64 MiB, the most prelaunch reads for a CCEL event log');
   });
 
-  it('--from-measure - on an endless stdin (/dev/urandom) stops at its cap', () => {
+  it('--from-measure - on an endless stdin (/dev/urandom) stops at its cap', async () => {
     const urandom = fs.openSync('/dev/urandom', 'r');
     try {
       const key = path.join(PROJECT, 'test/vectors/keys/igvm/id_key.pem');
@@ -62,17 +62,17 @@ describe('bounded reads and clear refusals (items 11, 12)', () => {
     }
   });
 
-  it('trace diff of two empty files is an error, not "identical"', () => {
+  it('trace diff of two empty files is an error, not "identical"', async () => {
     const line = expectCleanError(runCli(['trace', 'diff', '/dev/null', '/dev/null']), 1);
     expect(line).toBe('error: trace diff: /dev/null is empty, not a --trace file');
   });
 
-  it('a missing --id-block file is named', () => {
+  it('a missing --id-block file is named', async () => {
     const line = expectCleanError(runCli(['id-block', 'verify', '--id-block', t('missing-id-block.bin'), '--id-auth', t('missing-auth.bin')]), 1);
     expect(line).toBe(`error: --id-block: cannot read ${t('missing-id-block.bin')}: no such file (and the value is not base64/hex of 96 bytes either)`);
   });
 
-  it('a missing --out-dir is named', () => {
+  it('a missing --out-dir is named', async () => {
     const key = path.join(PROJECT, 'test/vectors/keys/igvm/id_key.pem');
     const line = expectCleanError(runCli(['id-block', 'prepare', '--measurement', '00'.repeat(48), '--id-key', key, '--out-dir', t('no-dir')]), 1);
     expect(line).toBe(`error: --out-dir: the directory ${t('no-dir')} does not exist (create it first)`);
@@ -80,12 +80,12 @@ describe('bounded reads and clear refusals (items 11, 12)', () => {
 });
 
 describe('output faults (item 12)', () => {
-  it('--trace DIR and --trace /dev/full are clean errors', () => {
+  it('--trace DIR and --trace /dev/full are clean errors', async () => {
     expect(expectCleanError(runCli([...SNP, '--ovmf', OVMF, '--trace', tmp]), 1)).toBe(`error: --trace: cannot write ${tmp}: is a directory (give a file name)`);
     expect(expectCleanError(runCli([...SNP, '--ovmf', OVMF, '--trace', '/dev/full']), 1)).toBe('error: --trace: cannot write /dev/full: no space left on the device');
   });
 
-  it('stdout on a full device is an error line and exit 1', () => {
+  it('stdout on a full device is an error line and exit 1', async () => {
     const full = fs.openSync('/dev/full', 'w');
     try {
       const r = spawnSync(process.execPath, [CLI_BUNDLE, ...SNP, '--ovmf', OVMF], { stdio: ['ignore', full, 'pipe'], encoding: 'utf8', timeout: 20_000 });
@@ -96,7 +96,7 @@ describe('output faults (item 12)', () => {
     }
   });
 
-  it('igvm build with a --manifest in a missing directory writes no -o file either', () => {
+  it('igvm build with a --manifest in a missing directory writes no -o file either', async () => {
     const out = t('never.igvm');
     const line = expectCleanError(runCli(['igvm', 'build', '--snp', '--policy', '0x30000', '--bldr', path.join(IN, 'bldr.bin'), '--kernel', path.join(IN, 'kernel.elf'), '-o', out, '--manifest', t('missing-dir/m.json'), 'qemu']), 1);
     expect(line).toBe(`error: --manifest: cannot write ${t('missing-dir/m.json')}: the directory ${t('missing-dir')} does not exist (create it first)`);
@@ -104,7 +104,7 @@ describe('output faults (item 12)', () => {
     expect(tmpFiles(tmp)).toEqual([]);
   });
 
-  it('-o through a symlink keeps the link and replaces its target', () => {
+  it('-o through a symlink keeps the link and replaces its target', async () => {
     fs.writeFileSync(t('real.igvm'), 'old');
     fs.symlinkSync('real.igvm', t('link.igvm'));
     expectOk(runCli(['igvm', 'build', '--snp', '--policy', '0x30000', '--bldr', path.join(IN, 'bldr.bin'), '--kernel', path.join(IN, 'kernel.elf'), '-o', t('link.igvm'), 'qemu']));

@@ -46,19 +46,19 @@ function mkfifo(p: string): void {
 }
 
 describe('readInput: capped, incremental', () => {
-  it('reads a regular file whole', () => {
+  it('reads a regular file whole', async () => {
     fs.writeFileSync(t('a.txt'), 'hello');
     expect(Buffer.from(readInput(t('a.txt'), '--x', 100, 'a test input')).toString()).toBe('hello');
   });
 
-  it('refuses a regular file over the cap before reading it (ERR_IO naming flag, file and limit)', () => {
+  it('refuses a regular file over the cap before reading it (ERR_IO naming flag, file and limit)', async () => {
     fs.writeFileSync(t('big.txt'), Buffer.alloc(2048));
     const e = ioError(() => readInput(t('big.txt'), '--id-key', 1024, 'a key file'));
     expect(e.code).toBe('ERR_IO');
     expect(e.message).toBe(`--id-key ${t('big.txt')}: larger than 1 KiB, the most prelaunch reads for a key file`);
   });
 
-  it('stops reading an endless device at the cap (/dev/zero)', () => {
+  it('stops reading an endless device at the cap (/dev/zero)', async () => {
     const start = Date.now();
     const e = ioError(() => readInput('/dev/zero', 'tdx replay', LIMITS.ccel, 'a CCEL event log'));
     expect(e.code).toBe('ERR_IO');
@@ -66,16 +66,16 @@ describe('readInput: capped, incremental', () => {
     expect(Date.now() - start).toBeLessThan(10_000);
   });
 
-  it('/dev/null is an empty input', () => {
+  it('/dev/null is an empty input', async () => {
     expect(readInput('/dev/null', '--x', 10, 'x').length).toBe(0);
   });
 
-  it('a missing file and a directory are named', () => {
+  it('a missing file and a directory are named', async () => {
     expect(ioError(() => readInput(t('nope'), '--id-pubkey', 10, 'x')).message).toBe(`--id-pubkey: cannot read ${t('nope')}: no such file`);
     expect(ioError(() => readInput(tmp, '--id-pubkey', 10, 'x')).message).toBe(`--id-pubkey: cannot read ${tmp}: is a directory`);
   });
 
-  it('a FIFO with a writer is read to its end; one where a regular file is needed is refused without blocking', () => {
+  it('a FIFO with a writer is read to its end; one where a regular file is needed is refused without blocking', async () => {
     const fifo = t('keys.fifo');
     mkfifo(fifo);
     fs.writeFileSync(t('payload'), 'x'.repeat(3000));
@@ -91,14 +91,14 @@ describe('readInput: capped, incremental', () => {
     expect(got.refused).toEqual(['ERR_IO', `--acpi-dir: cannot read ${fifo}: is a pipe; a regular file is needed here`]);
   });
 
-  it('inputSize: a stream is counted as it is read, within the cap', () => {
+  it('inputSize: a stream is counted as it is read, within the cap', async () => {
     expect(inputSize('/dev/null', '--vars-file', 10, 'x')).toBe(0);
     expect(ioError(() => inputSize('/dev/zero', '--vars-file', 3 << 20, 'an OVMF vars store')).message).toMatch(/--vars-file \/dev\/zero: larger than 3 MiB/);
   });
 });
 
 describe('openFileSource: a stream becomes a sized ByteSource', () => {
-  it('a regular file and the same bytes through a FIFO read the same, in memory and spooled to a temporary file', () => {
+  it('a regular file and the same bytes through a FIFO read the same, in memory and spooled to a temporary file', async () => {
     const data = Buffer.alloc(5 * 1024 * 1024 + 123);
     for (let i = 0; i < data.length; i++) data[i] = (i * 131 + (i >> 12)) & 0xff;
     fs.writeFileSync(t('blob.bin'), data);
@@ -133,7 +133,7 @@ describe('openFileSource: a stream becomes a sized ByteSource', () => {
     expect(fs.readdirSync(spoolDir)).toEqual([]);
   });
 
-  it('/dev/null is an empty source; /dev/zero stops at the cap, leaving no temporary file', () => {
+  it('/dev/null is an empty source; /dev/zero stops at the cap, leaving no temporary file', async () => {
     const s = openFileSource('/dev/null', '--kernel', LIMITS.bootStream, 'a kernel');
     expect(s.size).toBe(0);
     s.close();
@@ -149,7 +149,7 @@ describe('openFileSource: a stream becomes a sized ByteSource', () => {
 });
 
 describe('Outputs: one transaction per command', () => {
-  it('a missing or non-directory parent is named, before anything is written', () => {
+  it('a missing or non-directory parent is named, before anything is written', async () => {
     const e = ioError(() => checkOutputTarget(t('no-such-dir/m.json'), '--manifest'));
     expect(e.code).toBe('ERR_IO');
     expect(e.message).toBe(`--manifest: cannot write ${t('no-such-dir/m.json')}: the directory ${t('no-such-dir')} does not exist (create it first)`);
@@ -158,13 +158,13 @@ describe('Outputs: one transaction per command', () => {
     expect(ioError(() => checkOutputTarget(tmp, '--trace')).message).toBe(`--trace: cannot write ${tmp}: is a directory (give a file name)`);
   });
 
-  it.skipIf(isRoot)('a read-only directory is named', () => {
+  it.skipIf(isRoot)('a read-only directory is named', async () => {
     const ro = t('ro');
     fs.mkdirSync(ro, 0o555);
     expect(ioError(() => checkOutputTarget(path.join(ro, 'x'), '-o')).message).toBe(`-o: cannot write ${path.join(ro, 'x')}: no permission to create files in the directory ${ro}`);
   });
 
-  it('commits every staged file together; abort leaves neither the files nor temporaries', () => {
+  it('commits every staged file together; abort leaves neither the files nor temporaries', async () => {
     const out = new Outputs();
     out.add(t('one'), '-o');
     out.add(t('two'), '--manifest');
@@ -183,13 +183,13 @@ describe('Outputs: one transaction per command', () => {
     expect(liveTemporaryFiles()).toEqual([]);
   });
 
-  it('two flags naming the same file are refused', () => {
+  it('two flags naming the same file are refused', async () => {
     const out = new Outputs();
     out.add(t('same'), '--id-block-out');
     expect(ioError(() => out.add(path.join(tmp, '.', 'same'), '--id-auth-out')).code).toBe('ERR_INVALID_OPTION');
   });
 
-  it('a symlink is written through: the link stays, its target gets the data (also a dangling link)', () => {
+  it('a symlink is written through: the link stays, its target gets the data (also a dangling link)', async () => {
     fs.writeFileSync(t('target.json'), 'old');
     fs.symlinkSync('target.json', t('link.json'));
     writeFileAtomic(t('link.json'), 'new', '-o');
@@ -201,7 +201,7 @@ describe('Outputs: one transaction per command', () => {
     expect(fs.readFileSync(t('later.json'), 'utf8')).toBe('made');
   });
 
-  it('a FIFO target is written into, not replaced by a regular file', () => {
+  it('a FIFO target is written into, not replaced by a regular file', async () => {
     const fifo = t('out.fifo');
     mkfifo(fifo);
     const got = t('from-fifo');
@@ -212,12 +212,12 @@ describe('Outputs: one transaction per command', () => {
     expect(fs.readFileSync(got, 'utf8')).toBe('through the pipe');
   });
 
-  it('/dev/null is written directly and stays a device', () => {
+  it('/dev/null is written directly and stays a device', async () => {
     writeFileAtomic('/dev/null', 'discarded', '-o');
     expect(fs.statSync('/dev/null').isCharacterDevice()).toBe(true);
   });
 
-  it('a text sink reports a failed write (/dev/full: no space) instead of ignoring it', () => {
+  it('a text sink reports a failed write (/dev/full: no space) instead of ignoring it', async () => {
     const out = new Outputs();
     const sink = out.textSink('/dev/full', '--trace');
     const e = ioError(() => {
@@ -229,7 +229,7 @@ describe('Outputs: one transaction per command', () => {
     out.abort();
   });
 
-  it('textSink on its own: committed by close, nothing left by discard; a directory is refused up front', () => {
+  it('textSink on its own: committed by close, nothing left by discard; a directory is refused up front', async () => {
     const a = textSink(t('solo.trace'));
     a.write('# one');
     a.close();
@@ -242,7 +242,7 @@ describe('Outputs: one transaction per command', () => {
     expect(ioError(() => textSink(tmp)).message).toBe(`--trace: cannot write ${tmp}: is a directory (give a file name)`);
   });
 
-  it('a text sink to a file is staged, then committed', () => {
+  it('a text sink to a file is staged, then committed', async () => {
     const out = new Outputs();
     const sink = out.textSink(t('trace.txt'), '--trace');
     sink.write('# header');

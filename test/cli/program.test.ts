@@ -22,12 +22,12 @@ const full = buildProgram();
 const topLevel = full.commands.map((c) => c.name());
 
 describe('buildProgram(command)', () => {
-  it('knows the ten top-level commands', () => {
+  it('knows the ten top-level commands', async () => {
     expect(topLevel).toEqual(['measure', 'ovmf', 'golden', 'export', 'trace', 'igvm', 'id-block', 'policy', 'tdx', 'host']);
   });
 
   for (const name of topLevel) {
-    it(`${name}: only that command, with the same help at every level as the full program`, () => {
+    it(`${name}: only that command, with the same help at every level as the full program`, async () => {
       const lazy = buildProgram(name);
       expect(lazy.commands.map((c) => c.name())).toEqual([name]);
       const want = walk(full).filter(([p]) => p === name || p.startsWith(`${name} `));
@@ -37,14 +37,14 @@ describe('buildProgram(command)', () => {
     });
   }
 
-  it('any other first argument gets every command', () => {
+  it('any other first argument gets every command', async () => {
     for (const arg of [undefined, '--help', '-V', 'help', 'igvmm', 'measure2', '']) {
       expect(buildProgram(arg).commands.map((c) => c.name())).toEqual(topLevel);
       expect(buildProgram(arg).helpInformation()).toBe(full.helpInformation());
     }
   });
 
-  it('a misspelt command is still a usage error that suggests the right one', () => {
+  it('a misspelt command is still a usage error that suggests the right one', async () => {
     const err = expectCleanError(runCli(['igvmm', 'measure', 'x.igvm']), 2);
     expect(err).toMatch(/unknown command 'igvmm'/);
     expect(err).toMatch(/igvm/);
@@ -80,14 +80,14 @@ describe('stdout (writeStdout, src/cli/io.ts)', () => {
 });
 
 describe('the launcher (src/cli/launcher.ts)', () => {
-  it('the build-only code-cache run argument takes a JSON list of argument lists, and says so otherwise', () => {
+  it('the build-only code-cache run argument takes a JSON list of argument lists, and says so otherwise', async () => {
     expect(expectCleanError(runCli(['--prelaunch-code-cache-runs', 'foo']), 2)).toMatch(/--prelaunch-code-cache-runs is internal to npm run build/);
     const ok = runCli(['--prelaunch-code-cache-runs', JSON.stringify([['policy', 'decode', '0x30000'], ['policy', 'encode', 'smt']])]);
     expect(ok.code).toBe(0);
     expect(ok.stdout).toMatch(/SMT/);
     expect(ok.stdout).toMatch(/^0x30000$/m);
   });
-  it('loads the bundle through the code cache npm run build wrote', () => {
+  it('loads the bundle through the code cache npm run build wrote', async () => {
     const r = spawnSync(process.execPath, [CLI_BUNDLE, '--version'], { cwd: PROJECT, encoding: 'utf8', env: { ...process.env, PRELAUNCH_CODE_CACHE_CHECK: '1' } });
     expect(r.status).toBe(0);
     expect(r.stderr).toBe('code cache: accepted\n');

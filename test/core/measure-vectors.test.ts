@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FirmwareError, OptionError, ParseError, PrelaunchError } from '../../src/errors.js';
 import { measure, type Measurement } from '../../src/measure/api.js';
 import { referenceLine } from '../../src/report/measure-report.js';
-import { expectCleanError, runCliAsync } from '../support/cli.js';
+import { expectCleanError, runCliInProcess } from '../support/cli.js';
 import { argsToOptions, cliTokens, loadVectors, makeWorkDir, removeWorkDir, selectCliVectors, sha256Hex, splitArgs, type LibraryCall, type SnpVector } from '../support/snp-vectors.js';
 
 const file = loadVectors();
@@ -18,10 +18,10 @@ const mayReject = all.filter((v) => v.may_reject);
 const rejections = all.filter((v) => v.expected_error !== undefined);
 
 let work = '';
-beforeAll(() => {
+beforeAll(async () => {
   work = makeWorkDir(file);
 });
-afterAll(() => removeWorkDir(work));
+afterAll(async () => removeWorkDir(work));
 
 /**
  * Vectors whose firmware QEMU cannot launch, although the reference tool prints a digest for
@@ -67,7 +67,7 @@ function throughLibrary(v: SnpVector): Outcome {
 }
 
 describe('the vector file', () => {
-  it('has provenance and covers the reference corpus subset we can run without ../shared', () => {
+  it('has provenance and covers the reference corpus subset we can run without ../shared', async () => {
     expect(file.provenance.reference_commit).toBe('8f2b337e38bc83f87cd30f3253cdfe8e3e12cc3a');
     expect(file.provenance.reference_version).toBe('v0.0.13+1');
     expect(all.length).toBeGreaterThanOrEqual(300);
@@ -80,7 +80,7 @@ describe('the vector file', () => {
 });
 
 describe('library: measure() reproduces sev-snp-measure', () => {
-  it.each(successes.map((v) => [v.id, v] as const))('%s', (_id, v) => {
+  it.each(successes.map((v) => [v.id, v] as const))('%s', async (_id, v) => {
     let r = throughLibrary(v);
     if (dropInWarns(v)) {
       // the stack model (the library's default) refuses: no real launch has this value
@@ -107,7 +107,7 @@ describe('library: measure() reproduces sev-snp-measure', () => {
     }
   });
 
-  it('some vectors are firmware QEMU cannot launch (the check above is not vacuous)', () => {
+  it('some vectors are firmware QEMU cannot launch (the check above is not vacuous)', async () => {
     const refused = successes.filter(qemuRefuses).map((v) => v.id);
     expect(refused).toContain('snp.qemu.deb-CODE4M.EPYC-v4.v1');
     expect(refused).toContain('seves.qemu.syn-unaligned.EPYC-v4.v1');
@@ -119,7 +119,7 @@ describe('library: rejections', () => {
   // the reference's firmware-level failures ("runtime") must come out of measure() itself as
   // a ParseError or FirmwareError; its usage errors may be caught while mapping the flags.
   const lib = rejections.filter((v) => !v.args.some((a) => a.includes('does_not_exist')));
-  it.each(lib.map((v) => [v.id, v] as const))('%s', (_id, v) => {
+  it.each(lib.map((v) => [v.id, v] as const))('%s', async (_id, v) => {
     const r = throughLibrary(v);
     expect(r.stage, 'accepted input the reference rejects').not.toBe('ok');
     if (r.stage === 'ok') return;
@@ -138,7 +138,7 @@ describe('library: rejections', () => {
     [/gfneg1/, '--guest-features'],
     [/vars-unaligned/, '--vars-size'],
   ];
-  it.each(mayReject.map((v) => [v.id, v] as const))('may-reject %s is refused with an OptionError', (_id, v) => {
+  it.each(mayReject.map((v) => [v.id, v] as const))('may-reject %s is refused with an OptionError', async (_id, v) => {
     const r = throughLibrary(v);
     expect(r.stage).not.toBe('ok');
     if (r.stage === 'ok') return;
@@ -150,7 +150,7 @@ describe('library: rejections', () => {
     }
   });
 
-  it('has a check for every may-reject id the flag mapping does not refuse', () => {
+  it('has a check for every may-reject id the flag mapping does not refuse', async () => {
     // sig-2pow32 and family 300 are refused by flag parsing (CLI); everything else by the library
     expect(mayReject.map((v) => v.id).filter((id) => !LIBRARY_CHECKS.some(([re]) => re.test(id)))).toEqual([
       'snp.qemu.deb-OVMF.v2.sig-2pow32',
@@ -158,7 +158,7 @@ describe('library: rejections', () => {
     ]);
   });
 
-  it('a 2^32 vCPU signature given to the library directly reproduces the reference arithmetic (the CLI refuses it)', () => {
+  it('a 2^32 vCPU signature given to the library directly reproduces the reference arithmetic (the CLI refuses it)', async () => {
     const v = all.find((x) => x.id === 'snp.qemu.deb-OVMF.v2.sig-2pow32')!;
     const call = argsToOptions(v.args.map((a) => (a === '0x100000000' ? '0' : a)), work);
     const m = measure({ ...call.options, vcpuSig: 2 ** 32 });
@@ -178,7 +178,7 @@ describe.concurrent('CLI: prelaunch measure reproduces sev-snp-measure', () => {
     return dir;
   };
 
-  it('covers every may-reject and dump vector, every flag spelling and firmware, and each kind of rejection', () => {
+  it('covers every may-reject and dump vector, every flag spelling and firmware, and each kind of rejection', async () => {
     const ids = new Set(chosen.map((v) => v.id));
     for (const v of all.filter((x) => x.may_reject || x.vmsa_sha256)) expect(ids.has(v.id), v.id).toBe(true);
     const tokens = (vs: SnpVector[]): string[] => [...new Set(vs.flatMap(cliTokens))].sort();
@@ -189,7 +189,7 @@ describe.concurrent('CLI: prelaunch measure reproduces sev-snp-measure', () => {
 
   it.each(chosen.map((v) => [v.id, v] as const))('%s', async (_id, v) => {
     const cwd = cwdFor();
-    const r = await runCliAsync(['measure', ...v.args], cwd);
+    const r = await runCliInProcess(['measure', ...v.args], { cwd: cwd });
     const leftovers = fs.readdirSync(cwd).filter((f) => f !== 'fw' && f !== 'inputs').sort();
     if (v.expected !== undefined && !v.may_reject && dropInWarns(v)) {
       // without a host stack: the reference's value, and one warning line saying why no real launch produces it

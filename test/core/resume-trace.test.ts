@@ -12,7 +12,7 @@ import { toHex } from '../../src/bytes/hex.js';
 import { vcpuTypeSig } from '../../src/formats/snp/vcpu-types.js';
 import { measureSnp, snpOvmfHash, type MeasureOptions } from '../../src/measure/api.js';
 import { diffTraces } from '../../src/report/trace.js';
-import { expectCleanError, expectOk, runCli } from '../support/cli.js';
+import { expectCleanError, expectOk, runCliInProcess } from '../support/cli.js';
 
 const fwPath = (rel: string): string => fileURLToPath(new URL(`../../firmware-samples/${rel}`, import.meta.url));
 const read = (rel: string): Uint8Array => new Uint8Array(fs.readFileSync(fwPath(rel)));
@@ -21,7 +21,7 @@ const AMDSEV = read('synthetic/amdsev.fd');
 const V4 = vcpuTypeSig('EPYC-v4');
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prelaunch-test-trace-'));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+afterAll(async () => fs.rmSync(tmp, { recursive: true, force: true }));
 
 describe('snp:ovmf-hash resume (library)', () => {
   const cases: Array<[string, Omit<MeasureOptions, 'mode'>]> = [
@@ -30,7 +30,7 @@ describe('snp:ovmf-hash resume (library)', () => {
     ['gce, guest features 0x21', { ovmf: OVMF, vcpus: 1, vmm: 'gce', guestFeatures: 0x21n }],
     ['amdsev.fd with kernel, initrd and cmdline', { ovmf: AMDSEV, vcpus: 2, vcpuSig: V4, directBoot: { kernel: new Uint8Array(5000).fill(7), initrd: new Uint8Array(3), append: 'console=ttyS0' } }],
   ];
-  it.each(cases)('%s', (_name, o) => {
+  it.each(cases)('%s', async (_name, o) => {
     const full = measureSnp(o);
     const h = snpOvmfHash(o.ovmf);
     const resumed = measureSnp({ ...o, ovmfHash: h });
@@ -44,15 +44,15 @@ describe('snp:ovmf-hash resume (library)', () => {
 });
 
 describe('snp:ovmf-hash resume (CLI)', () => {
-  it('the printed ovmf hash, fed back with --snp-ovmf-hash, gives the full measurement', () => {
+  it('the printed ovmf hash, fed back with --snp-ovmf-hash, gives the full measurement', async () => {
     const ovmf = fwPath('debian/OVMF.fd');
-    const h = expectOk(runCli(['measure', '--mode', 'snp:ovmf-hash', '--ovmf', ovmf])).trim();
+    const h = expectOk(await runCliInProcess(['measure', '--mode', 'snp:ovmf-hash', '--ovmf', ovmf])).trim();
     expect(h).toMatch(/^[0-9a-f]{96}$/);
     expect(h).toBe(toHex(snpOvmfHash(OVMF)));
     const common = ['measure', '--mode', 'snp', '--vcpus', '3', '--vcpu-type', 'EPYC-Milan', '--ovmf', ovmf];
-    const full = expectOk(runCli(common));
-    expect(expectOk(runCli([...common, '--snp-ovmf-hash', h]))).toBe(full);
-    expect(expectOk(runCli([...common, '--snp-ovmf-hash', h.toUpperCase()]))).toBe(full);
+    const full = expectOk(await runCliInProcess(common));
+    expect(expectOk(await runCliInProcess([...common, '--snp-ovmf-hash', h]))).toBe(full);
+    expect(expectOk(await runCliInProcess([...common, '--snp-ovmf-hash', h.toUpperCase()]))).toBe(full);
   });
 });
 
@@ -64,8 +64,8 @@ describe('--trace and trace diff', () => {
   const measureArgs = (type: string, trace: string): string[] => ['measure', '--mode', 'snp', '--vcpus', '2', '--vcpu-type', type, '--ovmf', ovmf, '--trace', trace];
   const FIRST_VMSA = 512 + 9 + 3 + 1 + 1 + 17;
 
-  it('writes a header and one line per page; the last digest is the printed measurement', () => {
-    const out = expectOk(runCli(measureArgs('EPYC-v4', traceA))).trim();
+  it('writes a header and one line per page; the last digest is the printed measurement', async () => {
+    const out = expectOk(await runCliInProcess(measureArgs('EPYC-v4', traceA))).trim();
     const lines = fs.readFileSync(traceA, 'utf8').trimEnd().split('\n');
     expect(lines[0]!.startsWith('# prelaunch trace v1 ')).toBe(true);
     const header = new Map(lines[0]!.split(' ').slice(4).map((kv) => kv.split('=') as [string, string]));
@@ -84,9 +84,9 @@ describe('--trace and trace diff', () => {
     expect(fs.readdirSync(tmp).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
-  it('trace diff names the first VMSA operation when only the vCPU type differs', () => {
-    expectOk(runCli(measureArgs('EPYC-Milan', traceB)));
-    const r = runCli(['trace', 'diff', traceA, traceB]);
+  it('trace diff names the first VMSA operation when only the vCPU type differs', async () => {
+    expectOk(await runCliInProcess(measureArgs('EPYC-Milan', traceB)));
+    const r = await runCliInProcess(['trace', 'diff', traceA, traceB]);
     expect(r.code).toBe(1);
     expect(r.stderr).toBe('');
     const [head, a, b] = r.stdout.trimEnd().split('\n');
@@ -95,35 +95,35 @@ describe('--trace and trace diff', () => {
     expect(b).toMatch(/^> \d+ .*VMSA vCPU 0$/);
   });
 
-  it('identical traces: exit 0', () => {
-    expectOk(runCli(measureArgs('EPYC-v4', traceA2)));
-    const r = runCli(['trace', 'diff', traceA, traceA2]);
+  it('identical traces: exit 0', async () => {
+    expectOk(await runCliInProcess(measureArgs('EPYC-v4', traceA2)));
+    const r = await runCliInProcess(['trace', 'diff', traceA, traceA2]);
     expect(r.code).toBe(0);
     expect(r.stdout).toBe('traces are identical\n');
   });
 
-  it('a failed measurement leaves no trace file', () => {
+  it('a failed measurement leaves no trace file', async () => {
     const t = path.join(tmp, 'failed.trace');
-    expectCleanError(runCli(['measure', '--mode', 'snp', '--vcpus', '1', '--vcpu-type', 'EPYC', '--ovmf', fwPath('synthetic/badtype.fd'), '--trace', t]), 1);
+    expectCleanError(await runCliInProcess(['measure', '--mode', 'snp', '--vcpus', '1', '--vcpu-type', 'EPYC', '--ovmf', fwPath('synthetic/badtype.fd'), '--trace', t]), 1);
     expect(fs.existsSync(t)).toBe(false);
     expect(fs.readdirSync(tmp).filter((f) => f.includes('failed'))).toEqual([]);
   });
 
-  it('SEV-ES traces list the pieces with their own SHA-256', () => {
+  it('SEV-ES traces list the pieces with their own SHA-256', async () => {
     const t = path.join(tmp, 'seves.trace');
-    expectOk(runCli(['measure', '--mode', 'seves', '--vcpus', '2', '--vcpu-type', 'EPYC-v4', '--ovmf', ovmf, '--trace', t]));
+    expectOk(await runCliInProcess(['measure', '--mode', 'seves', '--vcpus', '2', '--vcpu-type', 'EPYC-v4', '--ovmf', ovmf, '--trace', t]));
     const ops = fs.readFileSync(t, 'utf8').trimEnd().split('\n').slice(1);
     expect(ops).toHaveLength(3);
     expect(ops[0]).toBe(`0 offset=0 length=2097152 sha256=${createHash('sha256').update(OVMF).digest('hex')} firmware`);
     expect(ops[1]).toMatch(/^1 offset=2097152 length=4096 sha256=[0-9a-f]{64} VMSA vCPU 0$/);
   });
 
-  it('trace diff of a missing file is a clean error', () => {
-    const line = expectCleanError(runCli(['trace', 'diff', traceA, path.join(tmp, 'nope.trace')]), 1);
+  it('trace diff of a missing file is a clean error', async () => {
+    const line = expectCleanError(await runCliInProcess(['trace', 'diff', traceA, path.join(tmp, 'nope.trace')]), 1);
     expect(line).toContain('nope.trace');
   });
 
-  it('diffTraces: a shorter trace differs in length', () => {
+  it('diffTraces: a shorter trace differs in length', async () => {
     const t = '# h\n0 gpa=0x1 NORMAL contents=aa digest=bb firmware\n1 gpa=0x2 NORMAL contents=cc digest=dd firmware\n';
     expect(diffTraces(t, t)).toEqual({ index: null, a: null, b: null, fields: [] });
     expect(diffTraces(t, t.split('\n').slice(0, 2).join('\n'))).toMatchObject({ index: 1, b: null, fields: ['length'] });

@@ -44,15 +44,15 @@ describe('igvm build: byte-identical to igvmbuilder', () => {
       expect(sha256(got)).toBe(sha256(want));
     });
   }
-  it('qemu-snp-native-ovmf.igvm (Debian OVMF embedded): the sha256 igvmbuilder gave', () => {
+  it('qemu-snp-native-ovmf.igvm (Debian OVMF embedded): the sha256 igvmbuilder gave', async () => {
     const got = build({ hypervisor: 'qemu', sort: true, policy: 0x30000n, snp: true, native: true, bldr, firmware: bytesSource(new Uint8Array(fs.readFileSync(OVMF)), 'OVMF.fd') });
     expect(got.length).toBe(1672632);
     expect(sha256(got)).toBe('0f30ab5638ffb283c42558a3c3d50cc2a2e23913f53bdcb302e7c7e690e8599c');
   });
-  it('is deterministic', () => {
+  it('is deterministic', async () => {
     expect(sha256(build(CASES[0]![1]))).toBe(sha256(build(CASES[0]![1])));
   });
-  it('reports the layout', () => {
+  it('reports the layout', async () => {
     const r = buildIgvm({ kernel, ...CASES[0]![1] });
     expect(r.layout.kernel.base).toBe(0x800_0000);
     expect(r.layout.bootParams).toBe(0x800_f000);
@@ -60,7 +60,7 @@ describe('igvm build: byte-identical to igvmbuilder', () => {
     expect(r.layout.bldr?.pageTables).toBe(0x17000);
     expect(r.layout.startRip).toBe(0x10002n);
   });
-  it('--sev-features and --no-vtom change only the VMSA', () => {
+  it('--sev-features and --no-vtom change only the VMSA', async () => {
     const a = buildIgvm({ kernel, ...CASES[4]![1], sevFeatures: ['reflect-vc', 'smt-protection'], noVtom: true });
     const vmsa = a.file.directives.find((d) => d.kind === 'vp-context' && d.compatibilityMask === 1);
     expect(vmsa?.kind).toBe('vp-context');
@@ -112,13 +112,13 @@ function makeElf(segs: Array<{ vaddr: bigint; filesz: number; memsz: number; fla
 
 describe('igvm build: ELF loading', () => {
   const BASE = 0xffff_ff80_0000_0000n;
-  it('parses the stand-in kernel', () => {
+  it('parses the stand-in kernel', async () => {
     const e = parseKernelElf(kernel);
     expect(e.entry).toBe(BASE);
     expect(e.segments.map((s) => [s.vaddr, s.memsz])).toEqual([[BASE, 3n], [BASE + 0x1000n, 8n]]);
     expect(e.symbols?.symbols.length).toBe(2);
   });
-  it('zero-fills memsz beyond filesz (pages without data)', () => {
+  it('zero-fills memsz beyond filesz (pages without data)', async () => {
     const elf = makeElf([{ vaddr: BASE, filesz: 0x10, memsz: 0x3000, flags: 5 }]);
     const r = buildIgvm({ kernel: elf, hypervisor: 'qemu', snp: true, bldr });
     const kernelPages = r.file.directives.filter((d) => d.kind === 'page-data' && d.gpa >= 0x800_0000 && d.gpa < 0x800_3000);
@@ -126,14 +126,14 @@ describe('igvm build: ELF loading', () => {
     // the next segment (the heap) starts after the 3 pages
     expect(r.layout.kernel.heapPages).toBeGreaterThan(0);
   });
-  it('rejects a file that is not an ELF', () => expectBuildError(() => parseKernelElf(bldr, 'bldr.bin'), /bldr\.bin: .*not an ELF file/));
-  it('rejects a 32-bit ELF', () => expectBuildError(() => parseKernelElf(makeElf([{ vaddr: BASE, filesz: 1, memsz: 1 }], { cls: 1 })), /ELFCLASS64/));
-  it('rejects a non-x86-64 ELF', () => expectBuildError(() => parseKernelElf(makeElf([{ vaddr: BASE, filesz: 1, memsz: 1 }], { machine: 183 })), /not EM_X86_64/));
-  it('rejects a relocatable/dynamic ELF type', () => expectBuildError(() => parseKernelElf(makeElf([{ vaddr: BASE, filesz: 1, memsz: 1 }], { type: 3 })), /not ET_EXEC/));
-  it('rejects overlapping segments', () => expectBuildError(() => parseKernelElf(makeElf([{ vaddr: BASE, filesz: 1, memsz: 0x2000 }, { vaddr: BASE + 0x1000n, filesz: 1, memsz: 1 }])), /overlaps segment/));
-  it('rejects memsz < filesz', () => expectBuildError(() => parseKernelElf(makeElf([{ vaddr: BASE, filesz: 0x20, memsz: 0x10 }])), /p_memsz .* smaller than p_filesz/));
-  it('rejects a truncated file', () => expectBuildError(() => parseKernelElf(kernel.subarray(0, 100)), /run past the end/));
-  it('rejects a segment that is not page-aligned', () => {
+  it('rejects a file that is not an ELF', async () => expectBuildError(() => parseKernelElf(bldr, 'bldr.bin'), /bldr\.bin: .*not an ELF file/));
+  it('rejects a 32-bit ELF', async () => expectBuildError(() => parseKernelElf(makeElf([{ vaddr: BASE, filesz: 1, memsz: 1 }], { cls: 1 })), /ELFCLASS64/));
+  it('rejects a non-x86-64 ELF', async () => expectBuildError(() => parseKernelElf(makeElf([{ vaddr: BASE, filesz: 1, memsz: 1 }], { machine: 183 })), /not EM_X86_64/));
+  it('rejects a relocatable/dynamic ELF type', async () => expectBuildError(() => parseKernelElf(makeElf([{ vaddr: BASE, filesz: 1, memsz: 1 }], { type: 3 })), /not ET_EXEC/));
+  it('rejects overlapping segments', async () => expectBuildError(() => parseKernelElf(makeElf([{ vaddr: BASE, filesz: 1, memsz: 0x2000 }, { vaddr: BASE + 0x1000n, filesz: 1, memsz: 1 }])), /overlaps segment/));
+  it('rejects memsz < filesz', async () => expectBuildError(() => parseKernelElf(makeElf([{ vaddr: BASE, filesz: 0x20, memsz: 0x10 }])), /p_memsz .* smaller than p_filesz/));
+  it('rejects a truncated file', async () => expectBuildError(() => parseKernelElf(kernel.subarray(0, 100)), /run past the end/));
+  it('rejects a segment that is not page-aligned', async () => {
     const elf = makeElf([{ vaddr: BASE, filesz: 1, memsz: 1 }]);
     new DataView(elf.buffer).setBigUint64(64 + 48, 1n, true); // p_align 1 so the ELF check passes
     new DataView(elf.buffer).setBigUint64(64 + 16, BASE + 0x10n, true);
@@ -142,23 +142,23 @@ describe('igvm build: ELF loading', () => {
 });
 
 describe('igvm build: rules', () => {
-  it('no platform', () => expectBuildError(() => buildIgvm({ kernel, hypervisor: 'qemu' }), /No platform specified/));
-  it('policy without --snp', () => expectBuildError(() => buildIgvm({ kernel, hypervisor: 'qemu', tdp: true, tdxStage1: stage1, bldr, policy: 1n }), /Policy not supported/));
-  it('--bldr required on QEMU SNP', () => expectBuildError(() => buildIgvm({ kernel, hypervisor: 'qemu', snp: true }), /--bldr required/));
-  it('TDP needs --tdx-stage1', () => expectBuildError(() => buildIgvm({ kernel, hypervisor: 'qemu', tdp: true, bldr }), /TDP platform requires --tdx-stage1/));
-  it('--tdx-stage1 needs TDP', () => expectBuildError(() => buildIgvm({ kernel, hypervisor: 'qemu', snp: true, bldr, tdxStage1: stage1 }), /TDP platform must be specified/));
-  it('a TDX stage 1 that is not 4096 bytes', () => {
+  it('no platform', async () => expectBuildError(() => buildIgvm({ kernel, hypervisor: 'qemu' }), /No platform specified/));
+  it('policy without --snp', async () => expectBuildError(() => buildIgvm({ kernel, hypervisor: 'qemu', tdp: true, tdxStage1: stage1, bldr, policy: 1n }), /Policy not supported/));
+  it('--bldr required on QEMU SNP', async () => expectBuildError(() => buildIgvm({ kernel, hypervisor: 'qemu', snp: true }), /--bldr required/));
+  it('TDP needs --tdx-stage1', async () => expectBuildError(() => buildIgvm({ kernel, hypervisor: 'qemu', tdp: true, bldr }), /TDP platform requires --tdx-stage1/));
+  it('--tdx-stage1 needs TDP', async () => expectBuildError(() => buildIgvm({ kernel, hypervisor: 'qemu', snp: true, bldr, tdxStage1: stage1 }), /TDP platform must be specified/));
+  it('a TDX stage 1 that is not 4096 bytes', async () => {
     expectBuildError(() => buildIgvm({ kernel, hypervisor: 'qemu', tdp: true, bldr, tdxStage1: stage1.subarray(0, 100) }), /tdx-stage1: .*4096/);
     expectBuildError(() => buildIgvm({ kernel, hypervisor: 'qemu', tdp: true, bldr, tdxStage1: new Uint8Array(8192) }), /tdx-stage1: .*4096/);
   });
-  it('firmware too large for the space below 4 GiB', () => {
+  it('firmware too large for the space below 4 GiB', async () => {
     const big = { name: 'big.fd', size: 0x4000_1000, read: (_o: number, l: number) => new Uint8Array(l) };
     expectBuildError(() => buildIgvm({ kernel, hypervisor: 'qemu', snp: true, bldr, firmware: big }), /firmware: /);
   });
-  it('firmware that is not OVMF', () => {
+  it('firmware that is not OVMF', async () => {
     expectBuildError(() => buildIgvm({ kernel, hypervisor: 'qemu', snp: true, bldr, firmware: bytesSource(new Uint8Array(0x10000), 'zero.fd') }), /firmware: OVMF table footer not found/);
   });
-  it('OVMF that only allows TDP', () => {
+  it('OVMF that only allows TDP', async () => {
     expectBuildError(() => buildIgvm({ kernel, hypervisor: 'qemu', tdp: true, tdxStage1: stage1, bldr, firmware: bytesSource(new Uint8Array(fs.readFileSync(OVMF))) }), /incompatible with the specified platform/);
   });
 });

@@ -8,7 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expectCleanError, expectOk, PROJECT, runCli } from '../support/cli.js';
+import { expectCleanError, expectOk, PROJECT, runCliInProcess } from '../support/cli.js';
 
 const IN = path.join(PROJECT, 'firmware-samples/igvm-inputs');
 const BUILDER = path.join(PROJECT, 'firmware-samples/igvm/builder');
@@ -21,29 +21,29 @@ const QEMU_DIGEST = 'C5B40954AF5788D5F54202560E05873218A5932F6211FCCFDF449988075
 const OVMF_DIGEST = 'AC90CB3F01CB6E5B3CCC2C5A51157885DCF3276F45E5AD457D7566369650F1DF1AC3B6F94D5D73A1A2780194109604A5';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prelaunch-igvm-build-'));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+afterAll(async () => fs.rmSync(tmp, { recursive: true, force: true }));
 const t = (name: string): string => path.join(tmp, name);
 const same = (a: string, b: string): boolean => Buffer.compare(fs.readFileSync(a), fs.readFileSync(b)) === 0;
 const QEMU = ['--sort', '--policy', '0x30000', '--snp', '--bldr', BLDR, '--kernel', KERNEL];
 
 describe('igvm build (CLI)', () => {
-  it('qemu: byte-identical to igvmbuilder', () => {
-    expectOk(runCli(['igvm', 'build', ...QEMU, '--output', t('q.igvm'), 'qemu']));
+  it('qemu: byte-identical to igvmbuilder', async () => {
+    expectOk(await runCliInProcess(['igvm', 'build', ...QEMU, '--output', t('q.igvm'), 'qemu']));
     expect(same(t('q.igvm'), path.join(BUILDER, 'qemu-snp-bldr.igvm'))).toBe(true);
   });
-  it('hyper-v with TDP and VSM, short flags, comport 3', () => {
-    expectOk(runCli(['igvm', 'build', '--sort', '--policy', '0x30000', '--snp', '--tdp', '--vsm', '--tdx-stage1', STAGE1, '-b', BLDR, '-k', KERNEL, '-c', '3', '-o', t('hv.igvm'), 'hyper-v']));
+  it('hyper-v with TDP and VSM, short flags, comport 3', async () => {
+    expectOk(await runCliInProcess(['igvm', 'build', '--sort', '--policy', '0x30000', '--snp', '--tdp', '--vsm', '--tdx-stage1', STAGE1, '-b', BLDR, '-k', KERNEL, '-c', '3', '-o', t('hv.igvm'), 'hyper-v']));
     expect(same(t('hv.igvm'), path.join(BUILDER, 'hv-snp-tdp-vsm.igvm'))).toBe(true);
   });
-  it('--measure prints the SNP digest; the file is the same', () => {
-    const out = expectOk(runCli(['igvm', 'build', ...QEMU, '--output', t('m.igvm'), '--measure', 'qemu']));
+  it('--measure prints the SNP digest; the file is the same', async () => {
+    const out = expectOk(await runCliInProcess(['igvm', 'build', ...QEMU, '--output', t('m.igvm'), '--measure', 'qemu']));
     expect(out).toContain(QEMU_DIGEST);
     expect(same(t('m.igvm'), path.join(BUILDER, 'qemu-snp-bldr.igvm'))).toBe(true);
   });
-  it('OVMF + SVSM for QEMU: --manifest, identical across rebuilds', () => {
+  it('OVMF + SVSM for QEMU: --manifest, identical across rebuilds', async () => {
     const args = ['igvm', 'build', ...QEMU, '--native', '--firmware', OVMF];
-    expectOk(runCli([...args, '--output', t('o1.igvm'), '--manifest', t('m1.json'), 'qemu']));
-    expectOk(runCli([...args, '--output', t('o1.igvm'), '--manifest', t('m2.json'), 'qemu']));
+    expectOk(await runCliInProcess([...args, '--output', t('o1.igvm'), '--manifest', t('m1.json'), 'qemu']));
+    expectOk(await runCliInProcess([...args, '--output', t('o1.igvm'), '--manifest', t('m2.json'), 'qemu']));
     expect(same(t('m1.json'), t('m2.json'))).toBe(true);
     const m = JSON.parse(fs.readFileSync(t('m1.json'), 'utf8')) as Record<string, any>;
     expect(m.output.sha256).toBe('0f30ab5638ffb283c42558a3c3d50cc2a2e23913f53bdcb302e7c7e690e8599c');
@@ -55,30 +55,30 @@ describe('igvm build (CLI)', () => {
     expect(m.layout.vmsa).toBe('0xfffffffff000');
     expect(m.layout.bootParams).toBe('0x800f000');
   });
-  it('--id-key/--author-key: same file as igvm sign, and measure accepts it', () => {
+  it('--id-key/--author-key: same file as igvm sign, and measure accepts it', async () => {
     const keys = ['--id-key', path.join(KEYS, 'id_key.pem'), '--author-key', path.join(KEYS, 'author_key.pem')];
-    expectOk(runCli(['igvm', 'build', ...QEMU, '--output', t('s.igvm'), ...keys, '--manifest', t('s.json'), 'qemu']));
+    expectOk(await runCliInProcess(['igvm', 'build', ...QEMU, '--output', t('s.igvm'), ...keys, '--manifest', t('s.json'), 'qemu']));
     expect(same(t('s.igvm'), path.join(BUILDER, 'qemu-snp-bldr.signed.igvm'))).toBe(true);
-    expect(expectOk(runCli(['igvm', 'measure', t('s.igvm')])).trim()).toBe(QEMU_DIGEST);
+    expect(expectOk(await runCliInProcess(['igvm', 'measure', t('s.igvm')])).trim()).toBe(QEMU_DIGEST);
     const m = JSON.parse(fs.readFileSync(t('s.json'), 'utf8')) as Record<string, any>;
     expect(m.idBlock.ld).toBe(QEMU_DIGEST.toLowerCase());
     expect(m.idBlock.policy).toBe('0x30000');
   });
-  it('--manifest with an ID block is byte-identical with --hash-backend node and noble (key digests as hex)', () => {
+  it('--manifest with an ID block is byte-identical with --hash-backend node and noble (key digests as hex)', async () => {
     const keys = ['--id-key', path.join(KEYS, 'id_key.pem'), '--author-key', path.join(KEYS, 'author_key.pem')];
-    expectOk(runCli(['igvm', 'build', ...QEMU, '--output', t('bn.igvm'), ...keys, '--manifest', t('bn.json'), '--hash-backend', 'node', 'qemu']));
-    expectOk(runCli(['igvm', 'build', ...QEMU, '--output', t('bn.igvm'), ...keys, '--manifest', t('bb.json'), '--hash-backend', 'noble', 'qemu']));
+    expectOk(await runCliInProcess(['igvm', 'build', ...QEMU, '--output', t('bn.igvm'), ...keys, '--manifest', t('bn.json'), '--hash-backend', 'node', 'qemu']));
+    expectOk(await runCliInProcess(['igvm', 'build', ...QEMU, '--output', t('bn.igvm'), ...keys, '--manifest', t('bb.json'), '--hash-backend', 'noble', 'qemu']));
     expect(fs.readFileSync(t('bb.json'), 'utf8')).toBe(fs.readFileSync(t('bn.json'), 'utf8'));
     const m = JSON.parse(fs.readFileSync(t('bn.json'), 'utf8')) as Record<string, any>;
     expect(m.idBlock.idKeyDigest).toMatch(/^[0-9a-f]{96}$/);
     expect(m.idBlock.authorKeyDigest).toMatch(/^[0-9a-f]{96}$/);
   });
-  it('--family-id/--image-id/--guest-svn go into the ID block', () => {
-    expectOk(runCli(['igvm', 'build', ...QEMU, '--output', t('f.igvm'), '--id-key', path.join(KEYS, 'id_key.pem'), '--family-id', '11'.repeat(16), '--guest-svn', '7', '--manifest', t('f.json'), 'qemu']));
+  it('--family-id/--image-id/--guest-svn go into the ID block', async () => {
+    expectOk(await runCliInProcess(['igvm', 'build', ...QEMU, '--output', t('f.igvm'), '--id-key', path.join(KEYS, 'id_key.pem'), '--family-id', '11'.repeat(16), '--guest-svn', '7', '--manifest', t('f.json'), 'qemu']));
     const m = JSON.parse(fs.readFileSync(t('f.json'), 'utf8')) as Record<string, any>;
     expect(m.idBlock.familyId).toBe('11'.repeat(16));
     expect(m.idBlock.guestSvn).toBe(7);
-    expect(expectOk(runCli(['igvm', 'measure', t('f.igvm')])).trim()).toBe(QEMU_DIGEST);
+    expect(expectOk(await runCliInProcess(['igvm', 'measure', t('f.igvm')])).trim()).toBe(QEMU_DIGEST);
   });
 });
 
@@ -96,10 +96,10 @@ describe('igvm build (CLI): bad input', () => {
     ['bad hypervisor', ['--snp', '--bldr', BLDR, '--kernel', KERNEL], /hypervisor/, 2],
   ];
   for (const [name, args, re, code] of cases) {
-    it(name, () => {
+    it(name, async () => {
       const out = t(`bad-${name.replace(/\W+/g, '-')}.igvm`);
       const hv = name === 'bad hypervisor' ? 'xen' : 'qemu';
-      expect(expectCleanError(runCli(['igvm', 'build', ...args, '--output', out, hv]), code)).toMatch(re);
+      expect(expectCleanError(await runCliInProcess(['igvm', 'build', ...args, '--output', out, hv]), code)).toMatch(re);
       expect(fs.existsSync(out)).toBe(false);
     });
   }

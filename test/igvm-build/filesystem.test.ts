@@ -10,7 +10,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expectOk, PROJECT, runCliAsync } from '../support/cli.js';
+import { expectOk, PROJECT, runCliInProcess } from '../support/cli.js';
 
 interface Blob { name: string; kind: 'shake' | 'dedup'; size: number; sha256: string; pages?: number; tail?: number }
 interface Case {
@@ -20,7 +20,7 @@ interface Case {
 const VECTORS = JSON.parse(fs.readFileSync(path.join(PROJECT, 'test/vectors/igvm-build-filesystem.json'), 'utf8')) as { cases: Case[] };
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prelaunch-igvm-fs-'));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+afterAll(async () => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const shake = (seed: string, n: number): Buffer => (n === 0 ? Buffer.alloc(0) : createHash('shake256', { outputLength: n }).update(seed, 'utf8').digest());
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
@@ -53,17 +53,17 @@ const INPUTS: Record<string, string> = {
 };
 
 describe('igvm build --filesystem: byte-identical to igvmbuilder, digests as igvmmeasure', () => {
-  it('has the vectors', () => expect(VECTORS.cases.length).toBeGreaterThanOrEqual(20));
+  it('has the vectors', async () => expect(VECTORS.cases.length).toBeGreaterThanOrEqual(20));
   for (const c of VECTORS.cases) {
     it(c.name, async () => {
       const out = path.join(tmp, `${c.name}.igvm`);
       const argv = c.igvmbuilder.map((a) => (a === '{filesystem}' ? blobFile(c.filesystem) : a === 'OUT' ? out : INPUTS[a] ?? a));
-      expectOk(await runCliAsync(['igvm', 'build', ...argv]));
+      expectOk(await runCliInProcess(['igvm', 'build', ...argv]));
       const bytes = fs.readFileSync(out);
       expect(bytes.length).toBe(c.output.size);
       expect(sha256(bytes)).toBe(c.output.sha256);
-      expect(expectOk(await runCliAsync(['igvm', 'measure', out])).trim()).toBe(c.igvmmeasure);
-      expect(expectOk(await runCliAsync(['igvm', 'measure', '--native-zero', out])).trim()).toBe(c.igvmmeasureNativeZero);
+      expect(expectOk(await runCliInProcess(['igvm', 'measure', out])).trim()).toBe(c.igvmmeasure);
+      expect(expectOk(await runCliInProcess(['igvm', 'measure', '--native-zero', out])).trim()).toBe(c.igvmmeasureNativeZero);
       fs.rmSync(out);
     }, 60_000);
   }

@@ -3,36 +3,36 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { expectCleanError, expectOk, runCli } from '../support/cli.js';
+import { expectCleanError, expectOk, runCliInProcess } from '../support/cli.js';
 import { HAVE_SHARED, SHARED, VECTORS, fw } from './fixtures.js';
 import { syntheticBzImage } from './synthetic-kernel.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prelaunch-tdx-'));
-afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+afterAll(async () => fs.rmSync(tmp, { recursive: true, force: true }));
 const OVMF = fw('debian/OVMF.fd');
 const mrtd = (order: string) => VECTORS.mrtd.find((v) => v.firmwareSha256.startsWith('7b456907') && v.order === order)!.value;
 
 describe('prelaunch tdx (CLI)', () => {
-  it('the conformance contract: --firmware F --page-order single --json', () => {
-    const j = JSON.parse(expectOk(runCli(['tdx', '--firmware', OVMF, '--page-order', 'single', '--json'])));
+  it('the conformance contract: --firmware F --page-order single --json', async () => {
+    const j = JSON.parse(expectOk(await runCliInProcess(['tdx', '--firmware', OVMF, '--page-order', 'single', '--json'])));
     expect(j.mrtd).toBe(mrtd('single'));
     expect(j.pageOrder).toBe('single');
   });
-  it('both orders by default; --vmm-version picks one', () => {
-    const j = JSON.parse(expectOk(runCli(['tdx', '--firmware', OVMF, '--json'])));
+  it('both orders by default; --vmm-version picks one', async () => {
+    const j = JSON.parse(expectOk(await runCliInProcess(['tdx', '--firmware', OVMF, '--json'])));
     expect(j.mrtd).toEqual({ single: mrtd('single'), two: mrtd('two') });
-    expect(JSON.parse(expectOk(runCli(['tdx', '--firmware', OVMF, '--vmm-version', '8.2.2', '--json']))).mrtd).toBe(mrtd('two'));
-    expect(JSON.parse(expectOk(runCli(['tdx', '--firmware', OVMF, '--vmm-version', '9.2.0', '--json']))).mrtd).toBe(mrtd('single'));
+    expect(JSON.parse(expectOk(await runCliInProcess(['tdx', '--firmware', OVMF, '--vmm-version', '8.2.2', '--json']))).mrtd).toBe(mrtd('two'));
+    expect(JSON.parse(expectOk(await runCliInProcess(['tdx', '--firmware', OVMF, '--vmm-version', '9.2.0', '--json']))).mrtd).toBe(mrtd('single'));
   });
-  it('policy fields', () => {
+  it('policy fields', async () => {
     const mr = 'ab'.repeat(48);
-    const j = JSON.parse(expectOk(runCli(['tdx', '--firmware', OVMF, '--page-order', 'two', '--td-attributes', '0x10000000', '--xfam', '0x602e7', '--mrconfigid', mr, '--json'])));
+    const j = JSON.parse(expectOk(await runCliInProcess(['tdx', '--firmware', OVMF, '--page-order', 'two', '--td-attributes', '0x10000000', '--xfam', '0x602e7', '--mrconfigid', mr, '--json'])));
     expect(j.policy.tdAttributes).toEqual({ value: '0x10000000', quoteHex: '0000001000000000', flags: ['SEPT_VE_DISABLE'] });
     expect(j.policy.xfam.quoteHex).toBe('e702060000000000');
     expect(j.policy.mrconfigid).toBe(mr);
     expect(j.policy.mrowner).toBeNull();
   });
-  it('predict, write a CCEL, replay it and diff it', () => {
+  it('predict, write a CCEL, replay it and diff it', async () => {
     const kernel = path.join(tmp, 'bzImage');
     fs.writeFileSync(kernel, syntheticBzImage());
     const initrd = path.join(tmp, 'initrd');
@@ -44,42 +44,42 @@ describe('prelaunch tdx (CLI)', () => {
     fs.writeFileSync(path.join(acpi, 'etc/acpi/tables'), Buffer.alloc(8192, 3));
     const ccel = path.join(tmp, 'ccel.bin');
     const args = ['tdx', '--firmware', OVMF, '--page-order', 'single', '--memory', '2G', '--kernel', kernel, '--initrd', initrd, '--append', 'console=ttyS0', '--acpi-dir', acpi];
-    const pred = JSON.parse(expectOk(runCli([...args, '--json', '--ccel-out', ccel])));
+    const pred = JSON.parse(expectOk(await runCliInProcess([...args, '--json', '--ccel-out', ccel])));
     expect(pred.rtmrs).toHaveLength(4);
     expect(pred.rtmrs[0].events).toHaveLength(13);
     expect(pred.rtmrs[0].events[0].digest).toBe(VECTORS.tdHob.find((h) => h.memory === 2 ** 31)!.value);
     expect(fs.statSync(ccel).size).toBe(0x10000);
-    const rep = JSON.parse(expectOk(runCli(['tdx', 'replay', ccel, '--json'])));
+    const rep = JSON.parse(expectOk(await runCliInProcess(['tdx', 'replay', ccel, '--json'])));
     expect(rep.rtmrs).toEqual(pred.rtmrs.map((r: { value: string }) => r.value));
     const predFile = path.join(tmp, 'pred.json');
     fs.writeFileSync(predFile, JSON.stringify(pred));
-    expect(expectOk(runCli(['tdx', 'diff', predFile, ccel]))).toMatch(/all predicted events match/);
+    expect(expectOk(await runCliInProcess(['tdx', 'diff', predFile, ccel]))).toMatch(/all predicted events match/);
     // a different command line: RTMR2 event 1 differs
-    const other = JSON.parse(expectOk(runCli([...args.map((a) => (a === 'console=ttyS0' ? 'quiet' : a)), '--json'])));
+    const other = JSON.parse(expectOk(await runCliInProcess([...args.map((a) => (a === 'console=ttyS0' ? 'quiet' : a)), '--json'])));
     fs.writeFileSync(predFile, JSON.stringify(other));
-    const d = runCli(['tdx', 'diff', predFile, ccel]);
+    const d = await runCliInProcess(['tdx', 'diff', predFile, ccel]);
     expect(d.code).toBe(1);
     expect(d.stdout).toMatch(/first divergent event: RTMR2, event 1/);
     expect(d.stdout).toMatch(/kernel command line "quiet initrd=initrd"/);
   });
-  it('warnings go to stderr as `warning: …` lines and into the JSON; PAGE.AUG is ignored as QEMU does', () => {
+  it('warnings go to stderr as `warning: …` lines and into the JSON; PAGE.AUG is ignored as QEMU does', async () => {
     const b = new Uint8Array(fs.readFileSync(fw('tdx/synthetic-plain.bin')));
     new DataView(b.buffer).setUint32(0x3020 + 28, 3, true); // BFV: MR.EXTEND | PAGE.AUG
     const file = path.join(tmp, 'aug.bin');
     fs.writeFileSync(file, b);
-    const r = runCli(['tdx', '--firmware', file, '--page-order', 'single', '--json']);
+    const r = await runCliInProcess(['tdx', '--firmware', file, '--page-order', 'single', '--json']);
     expect(r.code).toBe(0);
     const j = JSON.parse(r.stdout);
     expect(j.mrtd).toBe(VECTORS.mrtd.find((v) => v.id === 'synthetic-plain-mrtd-single')!.value);
     expect(r.stderr).toMatch(/^warning: section 0 \(BFV\) has attribute bit 1 \(PAGE\.AUG\), which QEMU ignores/m);
     expect(r.stderr.trimEnd().split('\n').every((l) => l.startsWith('warning: '))).toBe(true);
     expect(j.warnings).toEqual(r.stderr.trimEnd().split('\n').map((l) => l.slice('warning: '.length)));
-    const text = runCli(['tdx', '--firmware', file, '--page-order', 'single']);
+    const text = await runCliInProcess(['tdx', '--firmware', file, '--page-order', 'single']);
     expect(text.stdout).not.toMatch(/warning/);
     expect(text.stderr).toBe(r.stderr);
   });
-  it.skipIf(!HAVE_SHARED)('replays the real dstack CCEL', () => {
-    const rep = JSON.parse(expectOk(runCli(['tdx', 'replay', path.join(SHARED, 'oracles/tdx/samples/dstack-ccel.bin'), '--json'])));
+  it.skipIf(!HAVE_SHARED)('replays the real dstack CCEL', async () => {
+    const rep = JSON.parse(expectOk(await runCliInProcess(['tdx', 'replay', path.join(SHARED, 'oracles/tdx/samples/dstack-ccel.bin'), '--json'])));
     expect(rep.rtmrs).toEqual(VECTORS.ccelReplay.rtmrs);
   });
 });
@@ -107,8 +107,8 @@ describe('prelaunch tdx rejects bad input with one error line', () => {
     ['a memory size no TD can have', ['tdx', '--firmware', OVMF, '--memory', '4096T'], /--memory: .*more than a TD can have/, 2],
   ];
   for (const [name, args, msg, code] of cases) {
-    it(name, () => {
-      expect(expectCleanError(runCli(args), code)).toMatch(msg);
+    it(name, async () => {
+      expect(expectCleanError(await runCliInProcess(args), code)).toMatch(msg);
     });
   }
 });
