@@ -1,9 +1,14 @@
 import { defineConfig } from 'vitest/config';
 
+/**
+ * The fast tier (`npm test`): everything in-process, no build needed. The end-to-end tier
+ * (processes, the built executable, a browser) is vitest.e2e.config.ts (`npm run test:e2e`).
+ */
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/**/*.slow.test.ts', 'node_modules/**'],
+    exclude: ['test/**/*.e2e.test.ts', 'test/**/*.slow.test.ts', 'test/browser/**', 'node_modules/**'],
+    globalSetup: ['test/support/shared-notice.ts'],
     testTimeout: 30000,
     pool: 'forks',
   },

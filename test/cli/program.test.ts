@@ -4,11 +4,10 @@
  * every level, is the same as in the full program, and the full program is what any other
  * first argument gets.
  */
-import { spawn, spawnSync } from 'node:child_process';
 import type { Command } from 'commander';
 import { describe, expect, it } from 'vitest';
 import { buildProgram } from '../../src/cli/program.js';
-import { CLI_BUNDLE, PROJECT, expectCleanError, runCli } from '../support/cli.js';
+import { expectCleanError, runCliInProcess } from '../support/cli.js';
 
 /** every command below `c`, with its path (`igvm measure`) */
 function walk(c: Command, prefix: string[] = []): Array<[string, Command]> {
@@ -45,51 +44,8 @@ describe('buildProgram(command)', () => {
   });
 
   it('a misspelt command is still a usage error that suggests the right one', async () => {
-    const err = expectCleanError(runCli(['igvmm', 'measure', 'x.igvm']), 2);
+    const err = expectCleanError(await runCliInProcess(['igvmm', 'measure', 'x.igvm']), 2);
     expect(err).toMatch(/unknown command 'igvmm'/);
     expect(err).toMatch(/igvm/);
-  });
-});
-
-describe('stdout (writeStdout, src/cli/io.ts)', () => {
-  const args = ['golden', '--ovmf', 'firmware-samples/debian/OVMF.fd', '--vcpus', '1-64', '--vcpu-type', 'all'];
-  it('a large output arrives whole through a pipe that is read late', async () => {
-    const child = spawn(process.execPath, [CLI_BUNDLE, ...args], { cwd: PROJECT });
-    child.stdout.pause();
-    const out: Buffer[] = [];
-    let err = '';
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    await new Promise((r) => setTimeout(r, 300));
-    child.stdout.on('data', (b: Buffer) => out.push(b));
-    child.stdout.resume();
-    const code = await new Promise((r) => child.on('close', r));
-    expect(err).toBe('');
-    expect(code).toBe(0);
-    const doc = JSON.parse(Buffer.concat(out).toString('utf8')) as { entries: unknown[] };
-    expect(doc.entries.length).toBeGreaterThan(1000);
-  });
-  it('a reader that goes away early (… | head -c 100) is not an error', async () => {
-    const child = spawn(process.execPath, [CLI_BUNDLE, ...args], { cwd: PROJECT });
-    let err = '';
-    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
-    child.stdout.once('data', () => child.stdout.destroy());
-    const code = await new Promise((r) => child.on('close', r));
-    expect(err).toBe('');
-    expect(code).toBe(0);
-  });
-});
-
-describe('the launcher (src/cli/launcher.ts)', () => {
-  it('the build-only code-cache run argument takes a JSON list of argument lists, and says so otherwise', async () => {
-    expect(expectCleanError(runCli(['--prelaunch-code-cache-runs', 'foo']), 2)).toMatch(/--prelaunch-code-cache-runs is internal to npm run build/);
-    const ok = runCli(['--prelaunch-code-cache-runs', JSON.stringify([['policy', 'decode', '0x30000'], ['policy', 'encode', 'smt']])]);
-    expect(ok.code).toBe(0);
-    expect(ok.stdout).toMatch(/SMT/);
-    expect(ok.stdout).toMatch(/^0x30000$/m);
-  });
-  it('loads the bundle through the code cache npm run build wrote', async () => {
-    const r = spawnSync(process.execPath, [CLI_BUNDLE, '--version'], { cwd: PROJECT, encoding: 'utf8', env: { ...process.env, PRELAUNCH_CODE_CACHE_CHECK: '1' } });
-    expect(r.status).toBe(0);
-    expect(r.stderr).toBe('code cache: accepted\n');
   });
 });

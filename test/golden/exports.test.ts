@@ -14,7 +14,7 @@ const HOST = 'ab'.repeat(32);
 
 // one document with ID blocks, policy and host data, reused by every export test
 const docFile = path.join(tmp, 'doc.json');
-const gen = cli(['golden', '--ovmf', OVMF, '--vcpus', '1-3', '--vcpu-type', 'EPYC-v4,EPYC-Milan', '--policy', '0x30000', '--host-data', HOST,
+const gen = await cli(['golden', '--ovmf', OVMF, '--vcpus', '1-3', '--vcpu-type', 'EPYC-v4,EPYC-Milan', '--policy', '0x30000', '--host-data', HOST,
   '--id-key', path.join(KEYS, 'id_key_a.pem'), '--author-key', path.join(KEYS, 'author_key_a.pem'), '--family-id', '00112233445566778899aabbccddeeff', '-o', docFile]);
 const doc = JSON.parse(readFileSync(docFile, 'utf8')) as GoldenDocument;
 const measurements = [...new Set(doc.entries.map((e) => e.measurement))];
@@ -22,7 +22,7 @@ const measurements = [...new Set(doc.entries.map((e) => e.measurement))];
 function le(b: Buffer): Buffer { return Buffer.from(b).reverse(); }
 
 describe('golden ID blocks', () => {
-  it('every entry carries an ID block for its measurement, signed verifiably, reproducibly', () => {
+  it('every entry carries an ID block for its measurement, signed verifiably, reproducibly', async () => {
     expect(gen.code).toBe(0);
     for (const e of doc.entries) {
       const ib = e.idBlock as Record<string, string>;
@@ -36,21 +36,21 @@ describe('golden ID blocks', () => {
       expect(nodeVerify('sha384', block, { key: createPublicKey({ key: jwk, format: 'jwk' }), dsaEncoding: 'ieee-p1363' }, sig)).toBe(true);
     }
     const again = path.join(tmp, 'again.json');
-    cli(['golden', '--ovmf', OVMF, '--vcpus', '1-3', '--vcpu-type', 'EPYC-v4,EPYC-Milan', '--policy', '0x30000', '--host-data', HOST,
+    await cli(['golden', '--ovmf', OVMF, '--vcpus', '1-3', '--vcpu-type', 'EPYC-v4,EPYC-Milan', '--policy', '0x30000', '--host-data', HOST,
       '--id-key', path.join(KEYS, 'id_key_a.pem'), '--author-key', path.join(KEYS, 'author_key_a.pem'), '--family-id', '00112233445566778899aabbccddeeff', '-o', again]);
     expect(readFileSync(again)).toEqual(readFileSync(docFile));
   });
 
-  it('ID-block fields without a key are a usage error', () => {
-    const r = cli(['golden', '--ovmf', OVMF, '--vcpus', '1', '--vcpu-type', 'EPYC', '--family-id', '00']);
+  it('ID-block fields without a key are a usage error', async () => {
+    const r = await cli(['golden', '--ovmf', OVMF, '--vcpus', '1', '--vcpu-type', 'EPYC', '--family-id', '00']);
     expect(r.code).toBe(2);
     expect(cleanError(r.stderr)).toBe(true);
   });
 });
 
 describe('exports match the consumers\' documented formats', () => {
-  it('trustee: an RVPS "sample" registration message', () => {
-    const r = cli(['export', '--to', 'trustee', docFile]);
+  it('trustee: an RVPS "sample" registration message', async () => {
+    const r = await cli(['export', '--to', 'trustee', docFile]);
     expect(r.code).toBe(0);
     const msg = JSON.parse(r.stdout);
     expect(Object.keys(msg)).toEqual(spec.trustee.messageKeys);
@@ -61,12 +61,12 @@ describe('exports match the consumers\' documented formats', () => {
     expect(sample[spec.trustee.measurementName].sort()).toEqual([...measurements].sort());
     expect(sample.snp_host_data).toEqual([HOST]);
     expect(sample.snp_id_key_digest).toHaveLength(1);
-    const named = JSON.parse(Buffer.from(JSON.parse(cli(['export', '--to', 'trustee', docFile, '--name', 'rvps:///snp/measurement:v1']).stdout).payload, 'base64').toString());
+    const named = JSON.parse(Buffer.from(JSON.parse((await cli(['export', '--to', 'trustee', docFile, '--name', 'rvps:///snp/measurement:v1'])).stdout).payload, 'base64').toString());
     expect(named['rvps:///snp/measurement:v1']).toHaveLength(measurements.length);
   });
 
-  it('in-toto: a Statement v1 over the release artifacts with the document as predicate', () => {
-    const st = JSON.parse(cli(['export', '--to', 'in-toto', docFile]).stdout);
+  it('in-toto: a Statement v1 over the release artifacts with the document as predicate', async () => {
+    const st = JSON.parse((await cli(['export', '--to', 'in-toto', docFile])).stdout);
     expect(Object.keys(st)).toEqual(spec.inToto.keys);
     expect(st._type).toBe(spec.inToto.type);
     expect(st.subject).toEqual([{ name: doc.artifacts[0]!.firmware.path, digest: { sha256: doc.artifacts[0]!.firmware.sha256 } }]);
@@ -74,8 +74,8 @@ describe('exports match the consumers\' documented formats', () => {
     expect(st.predicate.entries).toHaveLength(doc.entries.length);
   });
 
-  it('snpguest: 0x-hex verify flags, one line per distinct expectation', () => {
-    const out = cli(['export', '--to', 'snpguest', docFile]).stdout.trim().split('\n').filter((l) => !l.startsWith('#'));
+  it('snpguest: 0x-hex verify flags, one line per distinct expectation', async () => {
+    const out = (await cli(['export', '--to', 'snpguest', docFile])).stdout.trim().split('\n').filter((l) => !l.startsWith('#'));
     expect(out).toHaveLength(measurements.length);
     for (const line of out) {
       const flags = line.split(' ').filter((x) => x.startsWith('--'));
@@ -84,9 +84,9 @@ describe('exports match the consumers\' documented formats', () => {
     }
   });
 
-  it('go-sev-guest: a check.Config text proto for one measurement', () => {
+  it('go-sev-guest: a check.Config text proto for one measurement', async () => {
     const e = doc.entries.find((x) => x.vcpus === 2 && x.vcpuType === 'EPYC-Milan')!;
-    const r = cli(['export', '--to', 'go-sev-guest', docFile, '--select', 'vcpus=2,vcpuType=EPYC-Milan']);
+    const r = await cli(['export', '--to', 'go-sev-guest', docFile, '--select', 'vcpus=2,vcpuType=EPYC-Milan']);
     expect(r.code).toBe(0);
     const body = r.stdout.split('\n').filter((l) => !l.startsWith('#'));
     expect(body[0]).toBe(`${spec.goSevGuest.block} {`);
@@ -99,16 +99,16 @@ describe('exports match the consumers\' documented formats', () => {
       else expect(spec.goSevGuest.boolFields).toContain(name);
     }
     expect(Buffer.from(JSON.parse(fields.measurement!.replace(/\\x/g, '\\u00')), 'latin1').toString('hex')).toBe(e.measurement);
-    const many = cli(['export', '--to', 'go-sev-guest', docFile]);
+    const many = await cli(['export', '--to', 'go-sev-guest', docFile]);
     expect(many.code).toBe(2);
     expect(many.stderr).toMatch(/one measurement; the selection has \d+/);
   });
 
-  it('corim: an unsigned CoRIM with a CoMID of SNP reference triples', () => {
+  it('corim: an unsigned CoRIM with a CoMID of SNP reference triples', async () => {
     const out = path.join(tmp, 'rv.cbor');
-    expect(cli(['export', '--to', 'corim', docFile, '-o', out]).code).toBe(0);
+    expect((await cli(['export', '--to', 'corim', docFile, '-o', out])).code).toBe(0);
     const bytes = readFileSync(out);
-    expect(cli(['export', '--to', 'corim', docFile, '-o', path.join(tmp, 'rv2.cbor')]).code).toBe(0);
+    expect((await cli(['export', '--to', 'corim', docFile, '-o', path.join(tmp, 'rv2.cbor')])).code).toBe(0);
     expect(readFileSync(path.join(tmp, 'rv2.cbor'))).toEqual(bytes);
     const top = decode(bytes) as Tag;
     expect(Number(top.tag)).toBe(spec.corim.unsignedCorimTag);
@@ -138,22 +138,22 @@ describe('exports match the consumers\' documented formats', () => {
     expect(seen.sort()).toEqual([...measurements].sort());
   });
 
-  it('qemu and libvirt: launch snippets with the documented properties', () => {
-    const q = cli(['export', '--to', 'qemu', docFile, '--select', 'vcpus=1,vcpuType=EPYC-v4']).stdout.trim().split('\n');
+  it('qemu and libvirt: launch snippets with the documented properties', async () => {
+    const q = (await cli(['export', '--to', 'qemu', docFile, '--select', 'vcpus=1,vcpuType=EPYC-v4'])).stdout.trim().split('\n');
     expect(q[1]).toMatch(new RegExp(`^-smp 1 -cpu EPYC-v4 -object ${spec.qemu.object},id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0x30000,id-block=[A-Za-z0-9+/=]{128},id-auth=[A-Za-z0-9+/=]+,author-key-enabled=on,host-data=[A-Za-z0-9+/=]{44}$`));
-    const l = cli(['export', '--to', 'libvirt', docFile, '--select', 'vcpus=1,vcpuType=EPYC-v4']).stdout;
+    const l = (await cli(['export', '--to', 'libvirt', docFile, '--select', 'vcpus=1,vcpuType=EPYC-v4'])).stdout;
     expect(l).toMatch(new RegExp(`<${spec.libvirt.element} type='sev-snp' authorKey='yes'>`));
     for (const el of ['policy', 'idBlock', 'idAuth', 'hostData']) expect(l).toMatch(new RegExp(`<${el}>[^<]+</${el}>`));
   });
 
-  it('bad input: unknown selector keys and non-documents are clean errors', () => {
-    let r = cli(['export', '--to', 'trustee', docFile, '--select', 'cpu=4']);
+  it('bad input: unknown selector keys and non-documents are clean errors', async () => {
+    let r = await cli(['export', '--to', 'trustee', docFile, '--select', 'cpu=4']);
     expect(r.code).toBe(2);
     expect(cleanError(r.stderr)).toBe(true);
-    r = cli(['export', '--to', 'trustee', path.join(ROOT, 'package.json')]);
+    r = await cli(['export', '--to', 'trustee', path.join(ROOT, 'package.json')]);
     expect(r.code).toBe(1);
     expect(cleanError(r.stderr)).toBe(true);
-    r = cli(['export', '--to', 'xml', docFile]);
+    r = await cli(['export', '--to', 'xml', docFile]);
     expect(r.code).toBe(2);
   });
 });

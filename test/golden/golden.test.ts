@@ -54,13 +54,13 @@ function expectEqualsMeasure(doc: GoldenDocument, direct = false): void {
 }
 
 describe('golden engine', () => {
-  it('every SNP value equals measure() for that configuration', () => {
+  it('every SNP value equals measure() for that configuration', async () => {
     const doc = docFor({ vcpus: [1, 2, 5, 16], types: ['EPYC-v4', 'EPYC-Rome', 'EPYC-Turin'], sigs: [0n], features: [1n, 0x21n] });
     expect(doc.entries).toHaveLength(4 * 4 * 2);
     expectEqualsMeasure(doc);
   });
 
-  it('covers seves, sev, ec2, gce, VMSA profiles and direct boot, equal to measure()', () => {
+  it('covers seves, sev, ec2, gce, VMSA profiles and direct boot, equal to measure()', async () => {
     const doc = docFor({ modes: ['snp', 'seves', 'sev'], vcpus: [1, 3], vmms: ['QEMU', 'ec2', 'gce'], profiles: ['kvm-init2', 'kvm-legacy', 'ec2-legacy'], direct: true });
     expect(doc.entries.length).toBe(countEntries(docFor({ vcpus: [1] }) && {
       modes: ['snp', 'seves', 'sev'], vcpus: [1, 3], cpus: cpusOf(parseVcpuTypes(['EPYC-v4', 'EPYC-Milan'], 't'), []), vmmTypes: ['QEMU', 'ec2', 'gce'],
@@ -72,7 +72,7 @@ describe('golden engine', () => {
     expect(doc.artifacts[0]!.kernel?.sha256).toBe(doc.entries[0]!.inputs.kernel);
   });
 
-  it('aliases of one CPU model share values; the document is sorted and reproducible', () => {
+  it('aliases of one CPU model share values; the document is sorted and reproducible', async () => {
     const a = docFor({ types: ['EPYC-v4', 'EPYC', 'EPYC-v1'] });
     const byType = (t: string) => a.entries.filter((e) => e.vcpuType === t).map((e) => e.measurement);
     expect(byType('EPYC')).toEqual(byType('EPYC-v4'));
@@ -86,7 +86,7 @@ describe('golden engine', () => {
     expect(serializeGolden(docFor({ vcpus: [1, 4], backend: noble }))).toBe(serializeGolden(docFor({ vcpus: [1, 4] })));
   });
 
-  it('refuses matrices over the maximum before hashing anything', () => {
+  it('refuses matrices over the maximum before hashing anything', async () => {
     expect(() => generateGolden({
       tool: 't', maxEntries: 10,
       artifacts: [{ name: 'x', kind: 'ovmf', firmware: bytesSource(fw), firmwarePath: 'x' }],
@@ -96,7 +96,7 @@ describe('golden engine', () => {
 });
 
 describe('matrix and manifest parsing', () => {
-  it('parses ranges and lists', () => {
+  it('parses ranges and lists', async () => {
     expect(parseVcpuList('1-3,8', 'x')).toEqual([1, 2, 3, 8]);
     expect(parseVcpuList([4, '1-2'], 'x')).toEqual([1, 2, 4]);
     for (const bad of ['0', '5-2', 'x', '1-999']) expect(() => parseVcpuList(bad, '--vcpus')).toThrow(OptionError);
@@ -113,7 +113,7 @@ matrix:
   vmmTypes: [QEMU, ec2]
   guestFeatures: ["0x1"]
 `;
-  it('YAML and JSON manifests mean the same', () => {
+  it('YAML and JSON manifests mean the same', async () => {
     const y = parseManifestText(yaml, 'm.yaml');
     const j = parseManifestText(JSON.stringify({ version: 1, artifacts: [{ name: 'deb', firmware: 'OVMF.fd' }], matrix: { vcpus: '1-4', vcpuTypes: ['EPYC-v4', 'EPYC-Milan'], vmmTypes: ['QEMU', 'ec2'], guestFeatures: ['0x1'] } }), 'm.json');
     expect(y).toEqual(j);
@@ -129,7 +129,7 @@ matrix:
     [yaml.replace('version: 1', 'version: 2'), /version/],
     [yaml + 'extra: 1\n', /extra: unknown key/],
     ['artifacts: [', /not valid JSON or YAML/],
-  ])('rejects bad manifests, naming the key (%#)', (text, re) => {
+  ])('rejects bad manifests, naming the key (%#)', async (text, re) => {
     try {
       parseManifestText(text, 'release.yaml');
       expect.unreachable();
@@ -145,7 +145,7 @@ describe('golden --check', () => {
   const doc = docFor({ vcpus: [1, 2, 4] });
   const target = doc.entries.find((e) => e.vcpus === 2 && e.vcpuType === 'EPYC-Milan')!;
 
-  it('finds the entry a report matches (JSON, hex or base64)', () => {
+  it('finds the entry a report matches (JSON, hex or base64)', async () => {
     const r = checkReport(doc, reportFromJson({ measurement: target.measurement, policy: '0x30000' }));
     expect(r.matched).toBe(true);
     expect(r.candidates.map((c) => c.entry)).toEqual([target]);
@@ -153,7 +153,7 @@ describe('golden --check', () => {
     expect(checkReport(doc, reportFromJson({ measurement: b64 })).matched).toBe(true);
   });
 
-  it('reads the fields of a binary report', () => {
+  it('reads the fields of a binary report', async () => {
     const raw = new Uint8Array(ATTESTATION_REPORT_SIZE);
     const v = new DataView(raw.buffer);
     v.setUint32(0, 3, true);
@@ -168,7 +168,7 @@ describe('golden --check', () => {
     expect(() => reportFromBinary(raw.subarray(0, 100))).toThrow(/SNP attestation report/);
   });
 
-  it('names the nearest entries when nothing matches', () => {
+  it('names the nearest entries when nothing matches', async () => {
     const r = checkReport(doc, reportFromJson({ measurement: 'ab'.repeat(48), cpuid_fam_id: 25, cpuid_mod_id: 1, cpuid_step: 1 }));
     expect(r.matched).toBe(false);
     expect(r.candidates).toHaveLength(3);
@@ -180,9 +180,9 @@ describe('golden --check', () => {
 describe('golden CLI', () => {
   const tmp = mkdtempSync(path.join(tmpdir(), 'prelaunch-golden-'));
 
-  it('the simple case: 1,600 entries (25 models × 64 vCPU counts) with the documented fields, byte-identical on regeneration', () => {
+  it('the simple case: 1,600 entries (25 models × 64 vCPU counts) with the documented fields, byte-identical on regeneration', async () => {
     const a = path.join(tmp, 'a.json'), b = path.join(tmp, 'b.json');
-    for (const out of [a, b]) expect(cli(['golden', '--ovmf', 'firmware-samples/debian/OVMF.fd', '--vcpus', '1-64', '--vcpu-type', 'all', '-o', out]).code).toBe(0);
+    for (const out of [a, b]) expect((await cli(['golden', '--ovmf', 'firmware-samples/debian/OVMF.fd', '--vcpus', '1-64', '--vcpu-type', 'all', '-o', out])).code).toBe(0);
     expect(readFileSync(a)).toEqual(readFileSync(b));
     const doc = JSON.parse(readFileSync(a, 'utf8')) as GoldenDocument;
     expect(doc.entries).toHaveLength(1600);
@@ -190,61 +190,61 @@ describe('golden CLI', () => {
     expect(doc.entries.every((e) => /^[0-9a-f]{96}$/.test(e.measurement))).toBe(true);
     // a sample equals prelaunch measure
     for (const e of [doc.entries[0]!, doc.entries[517]!, doc.entries[1023]!]) {
-      const r = cli(['measure', '--mode', 'snp', '--vcpus', String(e.vcpus), '--vcpu-type', e.vcpuType!, '--ovmf', 'firmware-samples/debian/OVMF.fd']);
+      const r = await cli(['measure', '--mode', 'snp', '--vcpus', String(e.vcpus), '--vcpu-type', e.vcpuType!, '--ovmf', 'firmware-samples/debian/OVMF.fd']);
       expect(r.stdout.trim()).toBe(e.measurement);
     }
   });
 
-  it('a manifest with relative paths gives the same document as the flags', () => {
+  it('a manifest with relative paths gives the same document as the flags', async () => {
     const dir = mkdtempSync(path.join(tmp, 'm-'));
     writeFileSync(path.join(dir, 'release.yaml'), `artifacts:\n  - name: OVMF.fd\n    firmware: ${path.relative(dir, OVMF)}\nmatrix:\n  vcpus: 1-2\n  vcpuTypes: [EPYC-v4]\n`);
-    const viaManifest = cli(['golden', path.join(dir, 'release.yaml')]);
+    const viaManifest = await cli(['golden', path.join(dir, 'release.yaml')]);
     expect(viaManifest.code).toBe(0);
-    const viaFlags = cli(['golden', '--ovmf', OVMF, '--vcpus', '1-2', '--vcpu-type', 'EPYC-v4']);
+    const viaFlags = await cli(['golden', '--ovmf', OVMF, '--vcpus', '1-2', '--vcpu-type', 'EPYC-v4']);
     const strip = (t: string) => (JSON.parse(t) as GoldenDocument).entries;
     expect(strip(viaManifest.stdout)).toEqual(strip(viaFlags.stdout));
   });
 
-  it('bad input: one error line, exit 1 for manifests and files, 2 for flags, no output file', () => {
+  it('bad input: one error line, exit 1 for manifests and files, 2 for flags, no output file', async () => {
     const dir = mkdtempSync(path.join(tmp, 'bad-'));
     const out = path.join(dir, 'out.json');
     writeFileSync(path.join(dir, 'm.yaml'), 'artifacts:\n  - name: x\n    firmware: missing.fd\nmatrix:\n  vcpus: 1\n  vcpuTypes: [EPYC]\n');
-    let r = cli(['golden', path.join(dir, 'm.yaml'), '-o', out]);
+    let r = await cli(['golden', path.join(dir, 'm.yaml'), '-o', out]);
     expect(r.code).toBe(1);
     expect(cleanError(r.stderr)).toBe(true);
     expect(r.stderr).toMatch(/artifacts\[0\]\.firmware/);
     writeFileSync(path.join(dir, 'm2.yaml'), 'artifacts:\n  - name: x\n    firmware: a.fd\nmatrix:\n  vcpuz: 1\n');
-    r = cli(['golden', path.join(dir, 'm2.yaml'), '-o', out]);
+    r = await cli(['golden', path.join(dir, 'm2.yaml'), '-o', out]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/m2\.yaml: \$\.matrix\.vcpuz: unknown key/);
-    r = cli(['golden', '--ovmf', OVMF, '--vcpus', '1-64', '--vcpu-type', 'all', '--max-entries', '100', '-o', out]);
+    r = await cli(['golden', '--ovmf', OVMF, '--vcpus', '1-64', '--vcpu-type', 'all', '--max-entries', '100', '-o', out]);
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/1600 entries, more than the maximum 100/);
-    r = cli(['golden', '--ovmf', OVMF, '--vcpus', '0-3', '--vcpu-type', 'EPYC', '-o', out]);
+    r = await cli(['golden', '--ovmf', OVMF, '--vcpus', '0-3', '--vcpu-type', 'EPYC', '-o', out]);
     expect(r.code).toBe(2);
     expect(cleanError(r.stderr)).toBe(true);
     expect(existsSync(out)).toBe(false);
     expect(readdirSync(dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
   });
 
-  it('--check exits 0 on a match and 1 with the nearest entries otherwise', () => {
+  it('--check exits 0 on a match and 1 with the nearest entries otherwise', async () => {
     const doc = path.join(tmp, 'doc.json');
-    expect(cli(['golden', '--ovmf', OVMF, '--vcpus', '1-4', '--vcpu-type', 'EPYC-v4,EPYC-Milan', '-o', doc]).code).toBe(0);
+    expect((await cli(['golden', '--ovmf', OVMF, '--vcpus', '1-4', '--vcpu-type', 'EPYC-v4,EPYC-Milan', '-o', doc])).code).toBe(0);
     const d = JSON.parse(readFileSync(doc, 'utf8')) as GoldenDocument;
     const report = path.join(tmp, 'report.json');
     writeFileSync(report, JSON.stringify({ measurement: d.entries[3]!.measurement, policy: 196608 }));
-    let r = cli(['golden', '--check', report, doc]);
+    let r = await cli(['golden', '--check', report, doc]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^match: 1 entry/);
     writeFileSync(report, JSON.stringify({ measurement: '00'.repeat(48) }));
-    r = cli(['golden', '--check', report, doc, '--json']);
+    r = await cli(['golden', '--check', report, doc, '--json']);
     expect(r.code).toBe(1);
     expect(JSON.parse(r.stdout).candidates).toHaveLength(3);
   });
 });
 
 describe('golden manifests with several artifacts', () => {
-  it('worker threads give the same document as one thread', () => {
+  it('one document in canonical artifact order (in-process both run on one thread; worker threads: test/cli/process.e2e.test.ts)', async () => {
     const dir = mkdtempSync(path.join(tmpdir(), 'prelaunch-jobs-'));
     const m = path.join(dir, 'release.yaml');
     writeFileSync(m, [
@@ -254,14 +254,14 @@ describe('golden manifests with several artifacts', () => {
       `  - {name: deb-code, firmware: ${path.join(ROOT, 'firmware-samples/debian/OVMF_CODE.fd')}}`,
       'matrix:', '  modes: [snp, seves]', '  vcpus: 1-8', '  vcpuTypes: [EPYC-v4, EPYC-Genoa]', '  vmmTypes: [QEMU, gce]', '',
     ].join('\n'));
-    const one = cli(['golden', m, '--jobs', '1']);
-    const many = cli(['golden', m, '--jobs', '3']);
+    const one = await cli(['golden', m, '--jobs', '1']);
+    const many = await cli(['golden', m, '--jobs', '3']);
     expect(one.code).toBe(0);
     expect(many.stdout).toBe(one.stdout);
     const doc = JSON.parse(one.stdout) as GoldenDocument;
     expect(doc.artifacts.map((a) => a.name)).toEqual(['deb', 'amdsev', 'deb-code']);
     writeFileSync(m, readFileSync(m, 'utf8').replace('name: deb-code', 'name: deb'));
-    const dup = cli(['golden', m]);
+    const dup = await cli(['golden', m]);
     expect(dup.code).toBe(1);
     expect(dup.stderr).toMatch(/artifacts\[2\]\.name: "deb" is used by an earlier artifact/);
   });

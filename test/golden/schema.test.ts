@@ -37,21 +37,21 @@ idBlock:
   guestSvn: 3
 `;
 
-  it('an example manifest validates, and prelaunch accepts it', () => {
+  it('an example manifest validates, and prelaunch accepts it', async () => {
     expect(manifestSchema(parseYaml(manifest)), JSON.stringify(manifestSchema.errors)).toBe(true);
     writeFileSync(path.join(dir, 'm.yaml'), manifest);
-    const r = cli(['golden', path.join(dir, 'm.yaml')]);
+    const r = await cli(['golden', path.join(dir, 'm.yaml')]);
     expect(r.code, r.stderr).toBe(0);
     expect(documentSchema(JSON.parse(r.stdout)), JSON.stringify(documentSchema.errors?.slice(0, 3))).toBe(true);
   });
 
-  it('the schema rejects what prelaunch rejects', () => {
+  it('the schema rejects what prelaunch rejects', async () => {
     expect(manifestSchema({ artifacts: [{ name: 'x', firmware: 'a' }], matrix: { vcpuz: 1 } })).toBe(false);
     expect(manifestSchema({ artifacts: [], matrix: {} })).toBe(false);
   });
 
-  it('a document with --timestamp still validates', () => {
-    const r = cli(['golden', '--ovmf', OVMF, '--vcpus', '1', '--vcpu-type', 'EPYC', '--timestamp']);
+  it('a document with --timestamp still validates', async () => {
+    const r = await cli(['golden', '--ovmf', OVMF, '--vcpus', '1', '--vcpu-type', 'EPYC', '--timestamp']);
     const doc = JSON.parse(r.stdout);
     expect(doc.generated).toMatch(/^\d{4}-\d\d-\d\dT/);
     expect(documentSchema(doc)).toBe(true);

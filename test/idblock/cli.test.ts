@@ -1,23 +1,20 @@
 /**
- * The id-block / policy commands through the CLI bundle (dist/prelaunch.cjs, built by
- * `npm test`; PRELAUNCH_BUNDLE overrides). Skipped when no bundle exists.
+ * The id-block / policy commands, the program run in-process (support/cli.ts).
  */
-import { spawnSync } from 'node:child_process';
 import { createHash, createPublicKey, sign as nodeSign } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { KEYS, PROJECT, REFERENCE, keyObject, nodeVerify } from './helpers.js';
+import type { ErrorCode } from '../../src/errors.js';
+import { runCliInProcess, type CliResult } from '../support/cli.js';
+import { KEYS, REFERENCE, keyObject, nodeVerify } from './helpers.js';
 
-const BUNDLE = process.env.PRELAUNCH_BUNDLE ?? path.join(PROJECT, 'dist/prelaunch.cjs');
-const HAVE_BUNDLE = fs.existsSync(BUNDLE);
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'idblock-cli-'));
 afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
 
-function run(args: string[], env: Record<string, string> = {}): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(process.execPath, [BUNDLE, ...args], { cwd: TMP, encoding: 'utf8', env: { ...process.env, ...env } });
-  return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
+function run(args: string[], env: Record<string, string> = {}): Promise<CliResult> {
+  return runCliInProcess(args, { cwd: TMP, env: { ...process.env, ...env } });
 }
 const key = (f: string): string => path.join(KEYS, f);
 const c0 = REFERENCE.cases[0]!;
@@ -33,9 +30,9 @@ function expectCleanError(r: { code: number; stdout: string; stderr: string }, p
   expect(lines[0]).toMatch(pattern);
 }
 
-describe.skipIf(!HAVE_BUNDLE)('prelaunch id-block', () => {
-  it('prints snp-create-id-block\'s three lines', () => {
-    const r = run(['id-block', '--measurement', M, '--idkey', key(c0.idKey), '--authorkey', key(c0.authorKey)]);
+describe('prelaunch id-block', () => {
+  it('prints snp-create-id-block\'s three lines', async () => {
+    const r = await run(['id-block', '--measurement', M, '--idkey', key(c0.idKey), '--authorkey', key(c0.authorKey)]);
     expect(r.code).toBe(0);
     const lines = r.stdout.trim().split('\n');
     expect(lines[0]).toMatch(new RegExp(`^id-block=${c0.idBlockBase64.replace(/[+/]/g, '\\$&')},id-auth=[A-Za-z0-9+/=]{5464}$`));
@@ -43,10 +40,10 @@ describe.skipIf(!HAVE_BUNDLE)('prelaunch id-block', () => {
     expect(lines[2]).toBe(`author_key: ${c0.authorKeyDigestBase64}`);
   });
 
-  it('--json, hex measurement, --id-key spelling: same ID block, identical output twice', () => {
+  it('--json, hex measurement, --id-key spelling: same ID block, identical output twice', async () => {
     const args = ['id-block', '--measurement', MHEX, '--id-key', key(c0.idKey), '--author-key', key(c0.authorKey), '--json'];
-    const a = run(args);
-    const b = run(args);
+    const a = await run(args);
+    const b = await run(args);
     expect(a.code).toBe(0);
     expect(a.stdout).toBe(b.stdout);
     const j = JSON.parse(a.stdout);
@@ -62,14 +59,14 @@ describe.skipIf(!HAVE_BUNDLE)('prelaunch id-block', () => {
     expect(nodeVerify(auth.subarray(0x40, 0x240), Buffer.from(j.idBlock, 'base64'), auth.subarray(0x240, 0x644))).toBe(true);
   });
 
-  it('reads PKCS#8 and encrypted keys (passphrase from file or env, never argv)', () => {
+  it('reads PKCS#8 and encrypted keys (passphrase from file or env, never argv)', async () => {
     const pw = path.join(TMP, 'pw');
     fs.writeFileSync(pw, 'snp-oracle\n');
     const base = ['id-block', '--measurement', M, '--author-key', key(c0.authorKey), '--json'];
-    const plain = JSON.parse(run([...base, '--id-key', key('id_key_a.pem')]).stdout);
-    const pkcs8 = JSON.parse(run([...base, '--id-key', key('id_key_a.pkcs8.pem')]).stdout);
-    const enc = JSON.parse(run([...base, '--id-key', key('id_key_a.encrypted.pem'), '--passphrase-file', pw]).stdout);
-    const env = JSON.parse(run([...base, '--id-key', key('id_key_a.encrypted.pem'), '--passphrase-env', 'IDB_PW'], { IDB_PW: 'snp-oracle' }).stdout);
+    const plain = JSON.parse((await run([...base, '--id-key', key('id_key_a.pem')])).stdout);
+    const pkcs8 = JSON.parse((await run([...base, '--id-key', key('id_key_a.pkcs8.pem')])).stdout);
+    const enc = JSON.parse((await run([...base, '--id-key', key('id_key_a.encrypted.pem'), '--passphrase-file', pw])).stdout);
+    const env = JSON.parse((await run([...base, '--id-key', key('id_key_a.encrypted.pem'), '--passphrase-env', 'IDB_PW'], { IDB_PW: 'snp-oracle' })).stdout);
     expect(pkcs8.idAuth).toBe(plain.idAuth);
     expect(enc.idAuth).toBe(plain.idAuth);
     expect(env.idAuth).toBe(plain.idAuth);
@@ -78,31 +75,31 @@ describe.skipIf(!HAVE_BUNDLE)('prelaunch id-block', () => {
     const der1 = path.join(TMP, 'k1.der');
     fs.writeFileSync(der8, keyObject('id_key_a.pem').export({ format: 'der', type: 'pkcs8' }));
     fs.writeFileSync(der1, keyObject('id_key_a.pem').export({ format: 'der', type: 'sec1' }));
-    expect(JSON.parse(run([...base, '--id-key', der8]).stdout).idAuth).toBe(plain.idAuth);
-    expect(JSON.parse(run([...base, '--id-key', der1]).stdout).idAuth).toBe(plain.idAuth);
+    expect(JSON.parse((await run([...base, '--id-key', der8])).stdout).idAuth).toBe(plain.idAuth);
+    expect(JSON.parse((await run([...base, '--id-key', der1])).stdout).idAuth).toBe(plain.idAuth);
   });
 
-  it('without an author key: author-key-enabled=off in the QEMU snippet', () => {
-    const r = run(['id-block', '--measurement', M, '--id-key', key('id_key_a.pem'), '--emit', 'qemu', '--kernel-hashes', 'off', '--host-data', '00'.repeat(32)]);
+  it('without an author key: author-key-enabled=off in the QEMU snippet', async () => {
+    const r = await run(['id-block', '--measurement', M, '--id-key', key('id_key_a.pem'), '--emit', 'qemu', '--kernel-hashes', 'off', '--host-data', '00'.repeat(32)]);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^-object sev-snp-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0x30000,id-block=[^,]+,id-auth=[^,]+,author-key-enabled=off,host-data=A{43}=\n$/);
-    const x = run(['id-block', '--measurement', M, '--id-key', key('id_key_a.pem'), '--author-key', key('author_key_a.pem'), '--emit', 'libvirt', '--kernel-hashes', 'off', '--policy', 'smt,single-socket']);
+    const x = await run(['id-block', '--measurement', M, '--id-key', key('id_key_a.pem'), '--author-key', key('author_key_a.pem'), '--emit', 'libvirt', '--kernel-hashes', 'off', '--policy', 'smt,single-socket']);
     expect(x.stdout).toMatch(/^<launchSecurity type='sev-snp' authorKey='yes'>/);
     expect(x.stdout).toContain('<policy>0x00130000</policy>');
   });
 
-  it('--from-measure reads prelaunch measure output (JSON or digest line)', () => {
+  it('--from-measure reads prelaunch measure output (JSON or digest line)', async () => {
     const doc = path.join(TMP, 'measure.json');
     fs.writeFileSync(doc, JSON.stringify({ measurement: MHEX, mode: 'snp' }));
     const line = path.join(TMP, 'measure.txt');
     fs.writeFileSync(line, `${M}\n`);
     for (const f of [doc, line]) {
-      const r = run(['id-block', '--from-measure', f, '--id-key', key('id_key_a.pem'), '--json']);
+      const r = await run(['id-block', '--from-measure', f, '--id-key', key('id_key_a.pem'), '--json']);
       expect(r.code).toBe(0);
       expect(JSON.parse(r.stdout).idBlock).toBe(c0.idBlockBase64);
     }
     fs.writeFileSync(doc, JSON.stringify({ measurement: MHEX.slice(0, 64), mode: 'seves' }));
-    expectCleanError(run(['id-block', '--from-measure', doc, '--id-key', key('id_key_a.pem')]), /SEV-SNP only/);
+    expectCleanError(await run(['id-block', '--from-measure', doc, '--id-key', key('id_key_a.pem')]), /SEV-SNP only/);
   });
 
   const bad: [string, string[], RegExp, number?][] = [
@@ -118,9 +115,9 @@ describe.skipIf(!HAVE_BUNDLE)('prelaunch id-block', () => {
     ['bad policy', ['--measurement', M, '--id-key', key('id_key_a.pem'), '--policy', '0x10000'], /bit 17/, 2],
   ];
   for (const [name, args, pattern, code] of bad) {
-    it(`rejects: ${name}`, () => {
+    it(`rejects: ${name}`, async () => {
       const out = path.join(TMP, `out-${name.replace(/\W+/g, '_')}.bin`);
-      const r = run(['id-block', ...args, '--id-auth-out', out]);
+      const r = await run(['id-block', ...args, '--id-auth-out', out]);
       expectCleanError(r, pattern, code ?? 1);
       expect(fs.existsSync(out)).toBe(false);
       // never any key material in the message
@@ -130,9 +127,9 @@ describe.skipIf(!HAVE_BUNDLE)('prelaunch id-block', () => {
     });
   }
 
-  it('prepare → openssl-style DER signatures → assemble → verify', () => {
+  it('prepare → openssl-style DER signatures → assemble → verify', async () => {
     const dir = fs.mkdtempSync(path.join(TMP, 'ext-'));
-    const p = run(['id-block', 'prepare', '--measurement', M, '--id-key', key('id_key_a.pem'), '--out-dir', dir, '--json']);
+    const p = await run(['id-block', 'prepare', '--measurement', M, '--id-key', key('id_key_a.pem'), '--out-dir', dir, '--json']);
     expect(p.code).toBe(0);
     const blk = fs.readFileSync(path.join(dir, 'id-block.bin'));
     const idk = fs.readFileSync(path.join(dir, 'id-key.bin'));
@@ -145,42 +142,42 @@ describe.skipIf(!HAVE_BUNDLE)('prelaunch id-block', () => {
     };
     fs.writeFileSync(path.join(dir, 'b.sig'), nodeSign('sha384', blk, keyObject('id_key_a.pem')));
     fs.writeFileSync(path.join(dir, 'k.sig'), nodeSign('sha384', idk, keyObject('author_key_a.pem')));
-    const a = run(['id-block', 'assemble', '--id-block', path.join(dir, 'id-block.bin'), '--id-pubkey', pub('id_key_a.pem'),
+    const a = await run(['id-block', 'assemble', '--id-block', path.join(dir, 'id-block.bin'), '--id-pubkey', pub('id_key_a.pem'),
       '--id-block-sig', path.join(dir, 'b.sig'), '--author-pubkey', pub('author_key_a.pem'), '--id-key-sig', path.join(dir, 'k.sig'),
       '--json', '--id-auth-out', path.join(dir, 'auth.bin')]);
     expect(a.code).toBe(0);
     const j = JSON.parse(a.stdout);
     expect(j.idBlock).toBe(c0.idBlockBase64);
     expect(j.authorKeyDigest).toBe(Buffer.from(c0.authorKeyDigestBase64, 'base64').toString('hex'));
-    const v = run(['id-block', 'verify', '--id-block', j.idBlock, '--id-auth', path.join(dir, 'auth.bin'), '--measurement', M, '--id-key-digest', j.idKeyDigest]);
+    const v = await run(['id-block', 'verify', '--id-block', j.idBlock, '--id-auth', path.join(dir, 'auth.bin'), '--measurement', M, '--id-key-digest', j.idKeyDigest]);
     expect(v.code).toBe(0);
     expect(v.stdout).toMatch(/ID block signature: ok/);
     expect(v.stdout).toMatch(/ID key signature:   ok/);
     // a signature by the wrong key: refused, nothing written
     const out = path.join(dir, 'auth2.bin');
-    const w = run(['id-block', 'assemble', '--id-block', path.join(dir, 'id-block.bin'), '--id-pubkey', pub('id_key_a.pem'),
+    const w = await run(['id-block', 'assemble', '--id-block', path.join(dir, 'id-block.bin'), '--id-pubkey', pub('id_key_a.pem'),
       '--id-block-sig', path.join(dir, 'k.sig'), '--id-auth-out', out]);
     expectCleanError(w, /does not verify/);
     expect(fs.existsSync(out)).toBe(false);
     // verify against another measurement fails
-    const m = run(['id-block', 'verify', '--id-block', j.idBlock, '--id-auth', path.join(dir, 'auth.bin'), '--measurement', '00'.repeat(48)]);
+    const m = await run(['id-block', 'verify', '--id-block', j.idBlock, '--id-auth', path.join(dir, 'auth.bin'), '--measurement', '00'.repeat(48)]);
     expect(m.code).toBe(1);
     expect(m.stderr).toMatch(/^error: .*differs from the expected measurement/);
   });
 });
 
-describe.skipIf(!HAVE_BUNDLE)('prelaunch policy', () => {
-  it('decode 0x30000', () => {
-    const r = run(['policy', 'decode', '0x30000']);
+describe('prelaunch policy', () => {
+  it('decode 0x30000', async () => {
+    const r = await run(['policy', 'decode', '0x30000']);
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^policy: 0x30000\n/);
     expect(r.stdout).toMatch(/SMT \(bit 16\)\s+yes/);
     expect(r.stdout).toMatch(/DEBUG \(bit 19\)\s+no/);
   });
-  it('encode fields', () => {
-    expect(run(['policy', 'encode', 'smt', 'debug', 'abi=1.51']).stdout).toBe('0xb0133\n');
+  it('encode fields', async () => {
+    expect((await run(['policy', 'encode', 'smt', 'debug', 'abi=1.51'])).stdout).toBe('0xb0133\n');
   });
-  it('rejects reserved bits', () => {
-    expectCleanError(run(['policy', 'decode', '0x4030000']), /26-63/, 2);
+  it('rejects reserved bits', async () => {
+    expectCleanError(await run(['policy', 'decode', '0x4030000']), /26-63/, 2);
   });
 });

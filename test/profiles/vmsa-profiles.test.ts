@@ -18,7 +18,7 @@ function optionsOf(args: string[]): Record<string, string> {
 }
 
 describe('VMSA profiles against older sev-snp-measure releases', () => {
-  it.each(vectors.cases.map((c) => [c.profile, c.args.join(' '), c] as const))('%s: %s', (_p, _a, c) => {
+  it.each(vectors.cases.map((c) => [c.profile, c.args.join(' '), c] as const))('%s: %s', async (_p, _a, c) => {
     const o = optionsOf(c.args);
     const vmm = (o['vmm-type'] ?? 'QEMU') as 'QEMU' | 'ec2';
     const m = measure({
@@ -33,23 +33,23 @@ describe('VMSA profiles against older sev-snp-measure releases', () => {
     expect(toHex(m.digest)).toBe(c.expected);
   });
 
-  it('the CLI takes --vmsa-profile and derives the VMM from it', () => {
+  it('the CLI takes --vmsa-profile and derives the VMM from it', async () => {
     const ec2 = vectors.cases.find((c) => c.profile === 'ec2-legacy')!;
     const args = ec2.args.filter((a, i, all) => a !== '--vmm-type' && all[i - 1] !== '--vmm-type');
-    const r = cli(['measure', ...args, '--vmsa-profile', 'ec2-legacy']);
+    const r = await cli(['measure', ...args, '--vmsa-profile', 'ec2-legacy']);
     expect(r.code).toBe(0);
     expect(r.stdout.trim()).toBe(ec2.expected);
   });
 
-  it('rejects a profile that belongs to another VMM', () => {
-    const r = cli(['measure', '--mode', 'snp', '--vcpus', '1', '--vmm-type', 'ec2', '--vmsa-profile', 'kvm-legacy', '--ovmf', 'firmware-samples/debian/OVMF.fd']);
+  it('rejects a profile that belongs to another VMM', async () => {
+    const r = await cli(['measure', '--mode', 'snp', '--vcpus', '1', '--vmm-type', 'ec2', '--vmsa-profile', 'kvm-legacy', '--ovmf', 'firmware-samples/debian/OVMF.fd']);
     expect(r.code).toBe(2);
     expect(cleanError(r.stderr)).toBe(true);
     expect(r.stderr).toContain('--vmsa-profile');
     expect(() => vmsaProfileFor('gce', 'ec2-2026')).toThrow(RangeError);
   });
 
-  it('profiles differ exactly where documented', () => {
+  it('profiles differ exactly where documented', async () => {
     const fw = new Uint8Array(readFileSync(`${ROOT}/firmware-samples/debian/OVMF.fd`));
     const vmsa = (p: keyof typeof VMSA_PROFILES) =>
       decodeVmsa(measure({ mode: 'snp', ovmf: fw, vcpus: 1, vmm: VMSA_PROFILES[p].vmm, vmsaProfile: p, vcpuSig: 0x800f12 }).vmsas[0]!);

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import Ajv2020 from 'ajv/dist/2020.js';
 import { describe, expect, it } from 'vitest';
 import { OVMF, ROOT } from '../support/golden.js';
-import { expectCleanError, runCli } from '../support/cli.js';
+import { expectCleanError, runCliInProcess } from '../support/cli.js';
 
 const ajv = new Ajv2020({ allErrors: true, validateFormats: false });
 const manifestSchema = ajv.compile(JSON.parse(readFileSync(path.join(ROOT, 'docs/schemas/golden-manifest.schema.json'), 'utf8')));
@@ -30,11 +30,11 @@ describe('golden: matrix.stacks', () => {
       ],
     },
   };
-  it('derives each stack\'s VMSA generation and tags the entries', () => {
+  it('derives each stack\'s VMSA generation and tags the entries', async () => {
     expect(manifestSchema(manifest), JSON.stringify(manifestSchema.errors)).toBe(true);
     const file = path.join(dir, 'm.json');
     writeFileSync(file, JSON.stringify(manifest));
-    const r = runCli(['golden', file]);
+    const r = await runCliInProcess(['golden', file]);
     expect(r.code, r.stderr).toBe(0);
     const doc = JSON.parse(r.stdout);
     expect(documentSchema(doc), JSON.stringify(documentSchema.errors)).toBe(true);
@@ -47,14 +47,14 @@ describe('golden: matrix.stacks', () => {
     expect(get('aws-old', 'snp', 1)).toMatchObject({ vmmType: 'ec2', vmsaProfile: 'ec2-legacy', measurement: '0855b9ee67ab9eda0cad78d275bf488cb5966220b646b5532277bff1115c89b69611d074920620fe92bfdf23d47f1f2b' });
     expect(doc.entries).toHaveLength(8);
   });
-  it('an impossible stack in the matrix is refused, naming it', () => {
+  it('an impossible stack in the matrix is refused, naming it', async () => {
     const file = path.join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ ...manifest, matrix: { ...manifest.matrix, stacks: [{ name: 'old', qemu: '8.2.2', hostKernel: '6.12' }] } }));
-    expect(expectCleanError(runCli(['golden', file]), 1)).toMatch(/stacks old, mode snp: SEV-SNP needs QEMU >= 9\.1/);
+    expect(expectCleanError(await runCliInProcess(['golden', file]), 1)).toMatch(/stacks old, mode snp: SEV-SNP needs QEMU >= 9\.1/);
   });
-  it('stacks with vmsaProfiles is a manifest error', () => {
+  it('stacks with vmsaProfiles is a manifest error', async () => {
     const file = path.join(dir, 'both.json');
     writeFileSync(file, JSON.stringify({ ...manifest, matrix: { ...manifest.matrix, vmsaProfiles: ['kvm-init2'] } }));
-    expect(expectCleanError(runCli(['golden', file]))).toMatch(/matrix\.vmsaProfiles.*matrix\.stacks/);
+    expect(expectCleanError(await runCliInProcess(['golden', file]))).toMatch(/matrix\.vmsaProfiles.*matrix\.stacks/);
   });
 });

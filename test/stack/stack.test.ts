@@ -3,7 +3,6 @@
  * example inputs in test/stack/inputs/ (written for these tests) give what the explicit flags
  * give for the same guest on the same stack, plus the stack rules and the refusals.
  */
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -17,7 +16,7 @@ import { parseQemuCommandLine } from '../../src/stack/qemu-cmdline.js';
 import { deriveSev, deriveTdx } from '../../src/stack/rules.js';
 import { hostModelFromSig } from '../../src/stack/cpu-models.js';
 import { parseXml } from '../../src/stack/xml.js';
-import { CLI_BUNDLE, expectCleanError, PROJECT, runCliInProcess } from '../support/cli.js';
+import { expectCleanError, PROJECT, runCliInProcess } from '../support/cli.js';
 
 const INPUTS = fileURLToPath(new URL('./inputs/', import.meta.url));
 const fw = (rel: string): string => path.join(PROJECT, 'firmware-samples', rel);
@@ -87,8 +86,8 @@ describe('AMDSEV launch-qemu.sh -sev-snp (QEMU command line)', () => {
     const r = await runCliInProcess(['measure', '--from-qemu', file, '--qemu-version', '9.1', '--host-kernel', '6.11']);
     expect(r.code, r.stderr).toBe(0);
     expect(lastLine(r.stdout)).toBe('32ac9d7a17d28f7cd4404a4516d2f00519668c40ada2062351c36767e908eb3f090d66c33ab10f80150e00a4385b6d0f');
-    const viaStdin = spawnSync(process.execPath, [CLI_BUNDLE, 'measure', '--from-qemu', '-', '--qemu-version', '9.1', '--host-kernel', '6.11'], { input: fs.readFileSync(file), encoding: 'utf8' });
-    expect(viaStdin.status, viaStdin.stderr).toBe(0);
+    const viaStdin = await runCliInProcess(['measure', '--from-qemu', '-', '--qemu-version', '9.1', '--host-kernel', '6.11'], { stdin: fs.readFileSync(file) });
+    expect(viaStdin.code, viaStdin.stderr).toBe(0);
     expect(lastLine(viaStdin.stdout)).toBe(lastLine(r.stdout));
   });
 });

@@ -1,0 +1,30 @@
+/**
+ * vitest globalSetup: when ../shared (the conformance suites, oracles and third-party
+ * samples, beside the checkout) is absent, say once which suites skip for it — a fresh clone
+ * passes `npm test`, and says what it did not run. PRELAUNCH_NO_SHARED=1 counts as absent
+ * (the tests that honour it skip too).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const SHARED_DIR = path.resolve(ROOT, '../shared');
+
+/** The suites that need ../shared, by file (keep in step with their skipIf conditions). */
+export const NEEDS_SHARED: ReadonlyArray<readonly [string, string]> = [
+  ['test/igvm/igvm.test.ts', 'upstream and third-party IGVM samples, samples/bad'],
+  ['test/igvm/sign.test.ts', 'the 1.6 MB OVMF-in-IGVM signing vector'],
+  ['test/igvm/cli.test.ts', 'samples/bad and the upstream VSM sample through the CLI'],
+  ['test/idblock/sign.test.ts', 'parity with igvmmeasure signatures'],
+  ['test/tdx/mrtd.test.ts', 'MRTD of the firmware kept only in ../shared'],
+  ['test/tdx/rtmr.test.ts', 'the real dstack CCEL'],
+  ['test/tdx/cli.test.ts', 'tdx replay of the real dstack CCEL'],
+  ['test/cli/file-kinds.test.ts', 'real SNP reports, TDX quotes and a CCEL'],
+];
+
+export default function setup(): void {
+  if (fs.existsSync(SHARED_DIR) && !process.env.PRELAUNCH_NO_SHARED) return;
+  const why = process.env.PRELAUNCH_NO_SHARED ? 'PRELAUNCH_NO_SHARED is set' : `${SHARED_DIR} is absent`;
+  process.stderr.write(`note: ${why}: tests that need it skip — ${NEEDS_SHARED.map(([f, what]) => `${path.basename(f, '.test.ts')} (${what})`).join('; ')}\n`);
+}

@@ -1,0 +1,15 @@
+import { defineConfig } from 'vitest/config';
+
+/**
+ * The end-to-end tier (`npm run test:e2e`, after `npm run build`): the built executable as a
+ * process (exit codes, the launcher and its code cache, pipes, FIFOs, signals, worker
+ * threads) and the browser test under test/browser.
+ */
+export default defineConfig({
+  test: {
+    include: ['test/**/*.e2e.test.ts', 'test/browser/**/*.test.ts'],
+    exclude: ['node_modules/**'],
+    testTimeout: 60000,
+    pool: 'forks',
+  },
+});
