@@ -11,7 +11,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PrelaunchError } from '../../src/errors.js';
 import { LIMITS, Outputs, checkOutputTarget, inputSize, liveTemporaryFiles, openFileSource, readInput, textSink, writeFileAtomic } from '../../src/cli/io.js';
-import { PROJECT } from '../support/cli.js';
+import { withIo } from '../../src/cli/context.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prelaunch-io-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
@@ -65,6 +65,23 @@ describe('readInput: capped, incremental', () => {
 });
 
 describe('openFileSource: a stream becomes a sized ByteSource', () => {
+  it('standard input given to an in-process run (`-`, /dev/stdin): a sized source, capped; readInput and inputSize read it too', async () => {
+    const bytes = Uint8Array.from({ length: 5000 }, (_, i) => i & 0xff);
+    await withIo({ stdin: bytes }, async () => {
+      const src = openFileSource('-', '--ovmf', 1 << 20, 'a firmware image given as a stream', { stdin: true });
+      expect(src.size).toBe(5000);
+      expect(src.name).toBe('standard input');
+      expect(Array.from(src.read(4096, 4))).toEqual([0, 1, 2, 3]);
+      src.close();
+      expect(openFileSource('/dev/stdin', '--kernel').size).toBe(5000);
+      expect(readInput('-', '--from-measure', 5000, 'x', { stdin: true })).toEqual(bytes);
+      expect(inputSize('/dev/stdin', '--vars-file', 5000, 'x')).toBe(5000);
+      const e = ioError(() => openFileSource('-', '--ovmf', 4096, 'a firmware image given as a stream', { stdin: true }));
+      expect(e.code).toBe('ERR_IO');
+      expect(e.message).toMatch(/^--ovmf standard input: larger than 4 KiB/);
+      expect(ioError(() => readInput('/dev/stdin', '--acpi-dir', 1 << 20, 'x', { regularOnly: true })).code).toBe('ERR_IO');
+    });
+  });
 });
 
 describe('Outputs: one transaction per command', () => {

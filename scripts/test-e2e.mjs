@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+// `npm run test:e2e [-- --large]`: the end-to-end tier, after `npm run build` (package.json).
+// 1. vitest over vitest.e2e.config.ts: the executable as a process (*.e2e.test.ts) and the
+//    browser test (test/browser);
+// 2. the conformance suites of the corpus beside this clone (../shared/conformance), when it is
+//    there: snp (--large: all 459 cases), igvm, tdx; measured-boot and verify only when this
+//    build has the command they drive (`prelaunch tpm` / `prelaunch verify`).
+// Stops at the first failure; without ../shared it says so in one line and runs step 1 only.
+import { spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+const large = process.argv.includes('--large');
+const run = (cmd, args, what) => {
+  process.stdout.write(`\n== ${what}\n`);
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) {
+    process.stderr.write(`error: ${what} failed (${r.status ?? r.signal})\n`);
+    process.exit(r.status || 1);
+  }
+};
+
+run(process.execPath, [path.join(root, 'node_modules/vitest/vitest.mjs'), 'run', '-c', 'vitest.e2e.config.ts'], 'vitest (end-to-end tier)');
+
+const conformance = path.resolve(root, '..', 'shared', 'conformance');
+if (!existsSync(path.join(conformance, 'run.mjs'))) {
+  process.stdout.write(`\nnote: ${conformance} is absent: conformance suites skipped\n`);
+  process.exit(0);
+}
+run(process.execPath, [path.join(conformance, 'run.mjs'), 'snp', ...(large ? ['--large'] : [])], `conformance snp${large ? ' --large' : ''}`);
+run(process.execPath, [path.join(conformance, 'run.mjs'), 'igvm'], 'conformance igvm');
+run(process.execPath, [path.join(conformance, 'run.mjs'), 'tdx'], 'conformance tdx');
+const hasCommand = (name) => spawnSync(process.execPath, ['dist/prelaunch.cjs', name, '--help'], { cwd: root, stdio: 'ignore' }).status === 0;
+for (const [suite, command] of [['measured-boot.mjs', 'tpm'], ['verify.mjs', 'verify']]) {
+  if (!existsSync(path.join(conformance, suite))) continue;
+  if (hasCommand(command)) run(process.execPath, [path.join(conformance, suite)], `conformance ${suite}`);
+  else process.stdout.write(`\nnote: no \`prelaunch ${command}\` in this build: ${suite} skipped\n`);
+}
