@@ -305,15 +305,15 @@ const CASES: Record<string, Case> = {
   ),
   qemuSnippet: c(
     () => ({ idBlock: ID_BLOCK(), idAuth: ID_AUTH().idAuth, hostData: shake('host', 32) }),
-    ({ idBlock, idAuth, hostData }) => api.qemuSnippet({ policy: 0x30000n, idBlock: idBlock, idAuth: idAuth, authorKeyEnabled: true, hostData: hostData }),
+    ({ idBlock, idAuth, hostData }) => api.qemuSnippet({ policy: 0x30000n, idBlock: idBlock, idAuth: idAuth, authorKeyEnabled: true, hostData: hostData, kernelHashes: false }),
   ),
   qemuSnpGuestObject: c(
     () => ({ idBlock: ID_BLOCK(), idAuth: ID_AUTH().idAuth, hostData: shake('host', 32) }),
-    ({ idBlock, idAuth, hostData }) => api.qemuSnpGuestObject({ policy: 0x30000n, idBlock: idBlock, idAuth: idAuth, authorKeyEnabled: true, hostData: hostData }),
+    ({ idBlock, idAuth, hostData }) => api.qemuSnpGuestObject({ policy: 0x30000n, idBlock: idBlock, idAuth: idAuth, authorKeyEnabled: true, hostData: hostData, kernelHashes: false }),
   ),
   libvirtLaunchSecurity: c(
     () => ({ idBlock: ID_BLOCK(), idAuth: ID_AUTH().idAuth, hostData: shake('host', 32) }),
-    ({ idBlock, idAuth, hostData }) => api.libvirtLaunchSecurity({ policy: 0x30000n, idBlock: idBlock, idAuth: idAuth, authorKeyEnabled: true, hostData: hostData }),
+    ({ idBlock, idAuth, hostData }) => api.libvirtLaunchSecurity({ policy: 0x30000n, idBlock: idBlock, idAuth: idAuth, authorKeyEnabled: true, hostData: hostData, kernelHashes: false }),
   ),
   libvirtSnippet: c(
     () => ({ idBlock: ID_BLOCK(), idAuth: ID_AUTH().idAuth, hostData: shake('host', 32) }),

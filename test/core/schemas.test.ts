@@ -6,7 +6,7 @@
 import { readFileSync, readdirSync } from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import Ajv2020 from 'ajv/dist/2020.js';
+import { Ajv2020 } from 'ajv/dist/2020.js';
 import fc from 'fast-check';
 import { SCHEMAS } from '../../src/schema/index.js';
 import { SCHEMA_KEYWORDS, schemaProblem, type Schema } from '../../src/schema/validate.js';

@@ -93,7 +93,7 @@ describe('exports match the consumers\' documented formats', () => {
     const fields = Object.fromEntries(body.slice(1, -2).map((l) => { const m = /^  (\w+): (.*)$/.exec(l)!; return [m[1], m[2]]; }));
     for (const [name, value] of Object.entries(fields)) {
       if (name in spec.goSevGuest.bytesFields) {
-        const bytes = Buffer.from(JSON.parse(value.replace(/\\x/g, '\\u00')), 'latin1');
+        const bytes = Buffer.from(JSON.parse((value as string).replace(/\\x/g, '\\u00')), 'latin1');
         expect(bytes.length, name).toBe(spec.goSevGuest.bytesFields[name]);
       } else if (spec.goSevGuest.uintFields.includes(name)) expect(value).toMatch(/^\d+$/);
       else expect(spec.goSevGuest.boolFields).toContain(name);
@@ -126,7 +126,7 @@ describe('exports match the consumers\' documented formats', () => {
       expect(Number(classId.tag)).toBe(spec.corim.oidTag);
       expect(Buffer.from(classId.contents as Uint8Array).toString('hex')).toBe(spec.corim.classOidBytes);
       const byKey = new Map(ms.map((m) => [Number(m.get(0)), m.get(1) as Map<number, unknown>]));
-      const [[alg, digest]] = byKey.get(spec.corim.mkeys.MEASUREMENT)!.get(2) as [number, Uint8Array][];
+      const [[alg, digest]] = byKey.get(spec.corim.mkeys.MEASUREMENT)!.get(2) as [[number, Uint8Array], ...[number, Uint8Array][]];
       expect(alg).toBe(spec.corim.sha384AlgId);
       seen.push(Buffer.from(digest!).toString('hex'));
       const policy = byKey.get(spec.corim.mkeys.POLICY)!.get(4) as Tag;

@@ -75,7 +75,7 @@ describe('guest policy', () => {
 });
 
 describe('launch snippets', () => {
-  const cfg = { policy: 0x30000n, idBlock: new Uint8Array(96), idAuth: new Uint8Array(4096).fill(1), authorKeyEnabled: true, hostData: new Uint8Array(32).fill(2), cbitpos: 51, reducedPhysBits: 1 };
+  const cfg = { policy: 0x30000n, idBlock: new Uint8Array(96), idAuth: new Uint8Array(4096).fill(1), authorKeyEnabled: true, hostData: new Uint8Array(32).fill(2), cbitpos: 51, reducedPhysBits: 1, kernelHashes: false };
   it('QEMU -object sev-snp-guest', () => {
     const s = qemuSnippet(cfg);
     expect(s).toBe(`-object sev-snp-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,policy=0x30000,id-block=${toBase64(cfg.idBlock)},id-auth=${toBase64(cfg.idAuth)},author-key-enabled=on,host-data=${toBase64(cfg.hostData)}`);

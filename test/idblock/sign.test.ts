@@ -77,10 +77,10 @@ describe('signing', () => {
   it('verify reports tampering, wrong measurement and wrong digests', () => {
     const r = signIdAuth({ idBlock, idKey, authorKey });
     const badBlock = idBlock.slice();
-    badBlock[0x54] ^= 1; // guest SVN
+    badBlock[0x54] = badBlock[0x54]! ^ 1; // guest SVN
     expect(verifyIdAuth({ idBlock: badBlock, idAuth: r.idAuth }).idBlockSignatureValid).toBe(false);
     const badAuth = r.idAuth.slice();
-    badAuth[ID_AUTH.idKeySig + 3] ^= 0x80;
+    badAuth[ID_AUTH.idKeySig + 3] = badAuth[ID_AUTH.idKeySig + 3]! ^ 0x80;
     const v = verifyIdAuth({ idBlock, idAuth: badAuth });
     expect(v.ok).toBe(false);
     expect(v.idBlockSignatureValid).toBe(true);

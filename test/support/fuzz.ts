@@ -27,7 +27,7 @@ export function fuzzParams<T>(p: { numRuns: number } & Parameters<T>): Parameter
       const file = testPath ? path.relative(process.cwd(), testPath) : '<test file>';
       const name = expect.getState().currentTestName;
       throw new Error(
-        `property failed after ${details.numRuns} runs (seed ${details.seed}, path ${details.counterexamplePath ?? '-'}): ${String((details.errorInstance as Error | undefined)?.message ?? details.error).slice(0, 2000)}\n` +
+        `property failed after ${details.numRuns} runs (seed ${details.seed}, path ${details.counterexamplePath ?? '-'}): ${String((details.errorInstance as Error | undefined)?.message ?? details.errorInstance).slice(0, 2000)}\n` +
           `counterexample: ${JSON.stringify(details.counterexample, (_, v) => (v instanceof Uint8Array ? `<${v.length} bytes>` : typeof v === 'bigint' ? `${v}n` : v))?.slice(0, 500)}\n` +
           `replay: PRELAUNCH_FUZZ_SEED=${details.seed} PRELAUNCH_FUZZ_PATH=${details.counterexamplePath ?? ''} npx vitest run ${file}${name ? ` -t '${name.replace(/'/g, '.').split(' > ').pop()}'` : ''}`,
       );

@@ -158,7 +158,7 @@ describe('TDVF attributes as QEMU + KVM apply them (QEMU target/i386/kvm/tdx.c, 
     // PHIT.EfiEndOfHobList: the GPA just past the end-of-list HOB
     const listEnd = Number(new DataView(mem.buffer).getBigUint64(0x30, true)) - 0x809000;
     // everything before the end-of-list HOB is what TDVF measures into RTMR0: a digest seen on hardware
-    expect(createHash('sha384').update(mem.subarray(0, listEnd - 8)).digest('hex')).toBe(VECTORS.tdHob.find((h) => h.memory === 2 ** 31 && h.hardwareVerified)!.value);
+    expect(createHash('sha384').update(mem.subarray(0, listEnd - 8)).digest('hex')).toBe(VECTORS.tdHob.find((h) => h.memory === 2 ** 31 && (h as { hardwareVerified?: boolean }).hardwareVerified)!.value);
     expect([...mem.subarray(listEnd - 8, listEnd)]).toEqual([0xff, 0xff, 8, 0, 0, 0, 0, 0]);
     expect(mem.subarray(listEnd).every((x) => x === 0)).toBe(true);
     const m = computeMrtd(b, { memory: 2 ** 31 });
