@@ -13,7 +13,8 @@ export interface SigningFlags {
 
 /** Add --id-key (described by `idKey`, required when `required`), --author-key, the ID-block fields and the passphrase sources. */
 export function addSigningOptions(cmd: Command, o: { idKey: string; required?: boolean }): Command {
-  (o.required ? cmd.requiredOption('--id-key <file>', o.idKey) : cmd.option('--id-key <file>', o.idKey));
+  if (o.required) cmd.requiredOption('--id-key <file>', o.idKey);
+  else cmd.option('--id-key <file>', o.idKey);
   return cmd
     .option('--author-key <file>', 'author private key, P-384 (optional: without it author-key-enabled is off)')
     .option('--family-id <hex>', 'ID block FAMILY_ID, 16 bytes hex (default zero)')

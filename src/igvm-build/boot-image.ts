@@ -181,7 +181,7 @@ export function prepareBootImage(p: BootImageParams, elf: ElfKernel, add: AddPag
   const secrets = heap.allocate(1n);
 
   // symbols
-  let symtab = { start: 0n, length: 0n };
+  const symtab = { start: 0n, length: 0n };
   let strtab = { start: 0n, length: 0n };
   if (elf.symbols) {
     let pending = new Uint8Array(4096);

@@ -81,7 +81,6 @@ export function runTdxMrtdPlan(plan: TdxMrtdPlan, backend: HashBackend): Uint8Ar
       continue;
     }
     const withAdd = op.kind === 'add+extend';
-    const perPage = withAdd ? PAGE_ADD_EXTEND_SIZE : PAGE_ADD_EXTEND_SIZE - MRTD_RECORD_SIZE;
     for (let p = 0; p < op.pages; ) {
       const n = Math.min(BATCH_PAGES, op.pages - p);
       buf.set(op.source.read(op.offset + p * TDX_PAGE_SIZE, n * TDX_PAGE_SIZE), RECORDS_SIZE);

@@ -149,7 +149,7 @@ export function inspectIgvm(parsed: ParsedIgvm): IgvmInspection {
   const initializations = file.initializations.map((x, i) => {
     const loc = layout.initializations[i]!;
     const m = headerMask(x);
-    let fields: Record<string, unknown> = {};
+    let fields: Record<string, unknown>;
     if (x.kind === 'guest-policy') {
       const sevLike = supportedPlatforms(file).some((p) => (p.compatibilityMask & x.compatibilityMask) !== 0 && p.platformType === IgvmPlatformType.SEV_SNP);
       fields = { policy: h(x.policy), ...(sevLike ? { snpPolicy: { abiMinor: Number(x.policy & 0xffn), abiMajor: Number((x.policy >> 8n) & 0xffn), bits: bitNames(x.policy & ~0xffffn, SNP_POLICY_BITS) } } : {}) };

@@ -9,25 +9,13 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PrelaunchError } from '../../src/errors.js';
-import { LIMITS, Outputs, checkOutputTarget, inputSize, liveTemporaryFiles, openFileSource, readInput, textSink, writeFileAtomic } from '../../src/cli/io.js';
+import { LIMITS, openFileSource } from '../../src/cli/io.js';
 import { PROJECT } from '../support/cli.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prelaunch-io-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const t = (name: string): string => path.join(tmp, name);
 const IO_MODULE = path.join(PROJECT, 'dist/cli/io.js');
-const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
-
-function ioError(fn: () => unknown): PrelaunchError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(PrelaunchError);
-    return e as PrelaunchError;
-  }
-  throw new Error('expected a PrelaunchError');
-}
 
 /** Run `body` (ESM, with `io` = dist/cli/io.js) in a child node; its stdout, parsed as JSON. */
 function inChild(body: string, env: NodeJS.ProcessEnv = {}): unknown {

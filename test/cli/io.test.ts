@@ -4,7 +4,6 @@
  * together, no temporary file left). Reads and writes that could block (FIFOs) run in a
  * child process over the built module: io.e2e.test.ts.
  */
-import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';

@@ -10,7 +10,7 @@ import { bytesSource, type ByteSource } from '../../src/bytes/source.js';
 import { StructWriter } from '../../src/bytes/writer.js';
 import { ParseError, PrelaunchError } from '../../src/errors.js';
 import {
-  SEV_ES_RESET_BLOCK_GUID, SEV_HASH_TABLE_RV_GUID, SEV_METADATA_GUID, SevSectionType, TDX_METADATA_OFFSET_GUID,
+  SEV_ES_RESET_BLOCK_GUID, SEV_HASH_TABLE_RV_GUID, SevSectionType, TDX_METADATA_OFFSET_GUID,
 } from '../../src/formats/ovmf/defs.js';
 import { directBootSupport, parseOvmf, type OvmfImage } from '../../src/formats/ovmf/parse.js';
 import { buildImage, imageWithMetadata as imageWithMetadataOf, sevMetadata, u32s } from '../support/ovmf-image.js';

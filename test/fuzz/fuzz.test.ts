@@ -93,7 +93,7 @@ function clean(target: string, desc: string, fn: () => unknown): void {
     fn();
   } catch (e) {
     if (!(e instanceof PrelaunchError) || !CODES.includes(e.code)) {
-      throw new Error(`${target} on ${desc}: ${e instanceof PrelaunchError ? `unknown code ${e.code}` : `not a PrelaunchError: ${(e as Error)?.stack ?? String(e)}`}`);
+      throw new Error(`${target} on ${desc}: ${e instanceof PrelaunchError ? `unknown code ${e.code}` : `not a PrelaunchError: ${(e as Error)?.stack ?? String(e)}`}`, { cause: e });
     }
   }
   const ms = performance.now() - t0;

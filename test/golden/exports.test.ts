@@ -90,7 +90,7 @@ describe('exports match the consumers\' documented formats', () => {
     expect(r.code).toBe(0);
     const body = r.stdout.split('\n').filter((l) => !l.startsWith('#'));
     expect(body[0]).toBe(`${spec.goSevGuest.block} {`);
-    const fields = Object.fromEntries(body.slice(1, -2).map((l) => { const m = /^  (\w+): (.*)$/.exec(l)!; return [m[1], m[2]]; }));
+    const fields = Object.fromEntries(body.slice(1, -2).map((l) => { const m = /^ {2}(\w+): (.*)$/.exec(l)!; return [m[1], m[2]]; }));
     for (const [name, value] of Object.entries(fields)) {
       if (name in spec.goSevGuest.bytesFields) {
         const bytes = Buffer.from(JSON.parse((value as string).replace(/\\x/g, '\\u00')), 'latin1');

@@ -1,7 +1,6 @@
 /** `prelaunch host probe`: write the host's stack file (src/stack/probe.ts). */
 import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { probeHost, type ProbeHost } from '../../stack/probe.js';
 import { Outputs, writeStdout } from '../io.js';
 import { resolvePath } from '../context.js';

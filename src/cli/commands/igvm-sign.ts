@@ -8,7 +8,6 @@
  * which QEMU refuses to load).
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { toHex } from '../../bytes/hex.js';
 import { OptionError, PrelaunchError } from '../../errors.js';
 import { parseIgvm } from '../../formats/igvm/parse.js';
