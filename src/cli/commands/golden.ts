@@ -10,7 +10,7 @@ import { checkReport } from '../../golden/check.js';
 import { GOLDEN_SCHEMA, compareEntries, countEntries, generateGolden, serializeGolden, type GoldenArtifact, type GoldenDocument, type GoldenIdBlockSigner } from '../../golden/engine.js';
 import { parseGoldenDocument } from '../../golden/document.js';
 import { parseJsonDocument } from '../../schema/validate.js';
-import { fromHex, toBase64, toHex } from '../../bytes/hex.js';
+import { toBase64, toHex } from '../../bytes/hex.js';
 import { bytesSource } from '../../bytes/source.js';
 import { refuseWrongKind } from '../../formats/file-kind.js';
 import { parseManifestText, type GoldenManifest } from '../../golden/manifest.js';
@@ -25,6 +25,7 @@ import type { SigningFlags } from '../signing-options.js';
 import { GOLDEN_WORKER_ARG, goldenWorkerScript } from '../golden-worker.js';
 import { cmdlineFromFlags, trailingNewlineWarning } from '../cmdline-flag.js';
 import { resolvePath, setExitCode, stderrIsTTY, writeStderr } from '../context.js';
+import { parseBytesText } from '../../bytes/bytes-text.js';
 
 export interface GoldenFlags extends SigningFlags {
   output?: string;
@@ -59,9 +60,7 @@ async function idBlockSigner(spec: NonNullable<GoldenManifest['idBlock']>, baseD
   const authorKey = spec.authorKey ? loadPrivateKey(resolvePath(baseDir, spec.authorKey), `${where}authorKey`, pass) : null;
   const id16 = (v: string | null, key: string): Uint8Array => {
     if (!v) return new Uint8Array(16);
-    const b = fromHex(v.replace(/^0x/i, ''));
-    if (!b || b.length !== 16) throw new OptionError(`${where}${key}`, 'must be 16 bytes as 32 hex digits');
-    return b;
+    return parseBytesText(v, `${where}${key}`, { size: 16, code: 'ERR_INVALID_OPTION' });
   };
   const familyId = id16(spec.familyId, 'familyId');
   const imageId = id16(spec.imageId, 'imageId');

@@ -1,8 +1,9 @@
 /**
  * `prelaunch id-block` (sign with local keys), `id-block prepare` / `id-block assemble`
  * (sign elsewhere: HSM, cloud KMS, openssl) and `id-block verify`.
- * Flags → library calls in src/sign/id-block.ts → stdout / files (written atomically, only
- * after every input has been read and every check has passed).
+ * Flags → library calls in src/sign/id-block.ts → renderers in src/report/id-block.ts →
+ * stdout / files (written atomically, only after every input has been read and every check
+ * has passed). Bytes given as text follow src/bytes/bytes-text.ts.
  */
 import { Command } from 'commander';
 import { addMeasureOptions, splitArgs } from '../measure-options.js';
@@ -10,12 +11,11 @@ import { measureFromFlags, type MeasureFlags } from './measure.js';
 import { nodeBackend } from '../../hash/index.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fromBase64, fromHex, toBase64, toHex } from '../../bytes/hex.js';
+import { decodeBytesText, parseBytesText } from '../../bytes/bytes-text.js';
 import { OptionError, PrelaunchError } from '../../errors.js';
-import { MEASURE_OUTPUT_SCHEMA } from '../../schema/measure-output.js';
-import { parseJsonDocument, validateDocument } from '../../schema/validate.js';
 import { ID_AUTH_SIZE, ID_BLOCK_SIZE, decodeIdBlock } from '../../formats/snp/id-block.js';
-import { DEFAULT_SNP_POLICY, formatPolicy, policyFromSpec } from '../../formats/snp/policy.js';
+import { DEFAULT_SNP_POLICY, policyFromSpec } from '../../formats/snp/policy.js';
+import { digestFromMeasureOutput, parseMeasurementText, renderIdBlock, renderIdBlockPrepare, renderIdBlockVerify, type MeasuredLaunch } from '../../report/id-block.js';
 import { launchSnippet, type SnpLaunchConfig } from '../../report/launch-config.js';
 import { parseDetachedSignature, type EcPoint } from '../../sign/ecdsa-p384.js';
 import {
@@ -90,69 +90,21 @@ export interface VerifyFlags {
 // ---------------------------------------------------------------------------------------
 // value parsing
 
-/**
- * 48-byte measurement as hex (96 digits, optional 0x) or base64 (64 characters). Strict:
- * sev-snp-measure silently truncates longer input and reads hex text as base64; here
- * anything that is not exactly 48 bytes is an error.
- */
-export function parseMeasurement(text: string, flag = '--measurement'): Uint8Array {
-  return parseFixedBytes(text.trim(), flag, 48, 'a SHA-384 launch digest');
-}
-
-/** Exactly `n` bytes given as hex (2n digits, optional 0x) or standard base64. */
-export function parseFixedBytes(text: string, flag: string, n: number, what = `${n} bytes`): Uint8Array {
-  const t = text.trim();
-  const hexText = t.replace(/^0x/i, '');
-  if (/^[0-9a-fA-F]+$/.test(hexText) && hexText.length === 2 * n) return fromHex(hexText)!;
-  // 2n hex digits are hex; otherwise only base64 that decodes to exactly n bytes is accepted
-  const b64 = fromBase64(t);
-  if (b64 && b64.length === n) return b64;
-  const hex = fromHex(hexText);
-  const got = hex ? `${hex.length} bytes of hex` : b64 ? `${b64.length} bytes of base64` : 'neither hex nor base64';
-  throw badValue(flag, `must be ${what}: ${n} bytes as ${2 * n} hex digits or ${Math.ceil(n / 3) * 4} base64 characters; got ${got}`);
-}
-
-/** A value of the wrong size or encoding: a data error (exit 1), unlike a usage error. */
-function badValue(flag: string, problem: string): PrelaunchError {
-  return new PrelaunchError('ERR_MALFORMED', `${flag}: ${problem}`, { option: flag });
-}
-
-/**
- * What the launch must match, as far as the digest's source tells: whether a kernel was
- * measured (QEMU kernel-hashes=on), the vCPU count and the CPU model. Null when the digest was
- * given as a bare value.
- */
-interface MeasuredLaunch {
-  kernel: boolean;
-  vcpus: number | null;
-  cpuModel: string | null;
+/** Exactly `n` bytes given as hex or base64 (src/bytes/bytes-text.ts); a data error (exit 1) otherwise. */
+function fixedBytes(text: string, flag: string, n: number): Uint8Array {
+  return parseBytesText(text, flag, { size: n });
 }
 
 interface ResolvedMeasurement {
   digest: Uint8Array;
+  /** null when the digest was given as a bare value */
   launch: MeasuredLaunch | null;
 }
 
 /** A digest from `prelaunch measure` output: its JSON document, or the printed hex/base64 line. */
 function measurementFromFile(file: string): ResolvedMeasurement {
   const text = Buffer.from(readInput(file, '--from-measure', LIMITS.measureOutput, '`prelaunch measure` output', { stdin: true })).toString('utf8');
-  const t = text.trim();
-  if (t.startsWith('{')) {
-    const what = 'a prelaunch measure --json document';
-    const doc = validateDocument<{ measurement: string; mode?: string; kernel?: unknown; vcpus?: unknown; vcpuType?: unknown }>(MEASURE_OUTPUT_SCHEMA, parseJsonDocument(t, file, what), file, what);
-    if (typeof doc.mode === 'string' && !doc.mode.startsWith('snp')) throw badValue('--from-measure', `${file} holds a ${doc.mode} measurement; ID blocks are SEV-SNP only`);
-    if (doc.mode === 'snp:ovmf-hash') throw badValue('--from-measure', `${file} holds an snp:ovmf-hash intermediate, not a launch digest`);
-    return {
-      digest: parseMeasurement(doc.measurement, '--from-measure'),
-      launch: {
-        kernel: doc.kernel !== undefined && doc.kernel !== null,
-        vcpus: typeof doc.vcpus === 'number' ? doc.vcpus : null,
-        cpuModel: typeof doc.vcpuType === 'string' ? doc.vcpuType : null,
-      },
-    };
-  }
-  const line = t.split(/\s+/).pop() ?? '';
-  return { digest: parseMeasurement(line, '--from-measure'), launch: null };
+  return digestFromMeasureOutput(text, file);
 }
 
 /**
@@ -180,7 +132,7 @@ function measurementFromFlags(text: string): ResolvedMeasurement {
 
 function resolveMeasurement(f: { measurement?: string; fromMeasure?: string }, required: boolean): ResolvedMeasurement | null {
   if (f.measurement !== undefined && f.fromMeasure !== undefined) throw new OptionError('--measurement', 'give --measurement or --from-measure, not both');
-  if (f.measurement !== undefined) return { digest: parseMeasurement(f.measurement), launch: null };
+  if (f.measurement !== undefined) return { digest: parseMeasurementText(f.measurement), launch: null };
   if (f.fromMeasure !== undefined) return /^\s*--/.test(f.fromMeasure) ? measurementFromFlags(f.fromMeasure) : measurementFromFile(f.fromMeasure);
   if (required) throw new OptionError('--measurement', 'missing: give the 48-byte launch digest (hex or base64) or --from-measure (a `prelaunch measure` output FILE, or its flags in quotes)');
   return null;
@@ -195,8 +147,8 @@ function idBlockFromFlags(f: IdBlockFieldFlags): { idBlock: Uint8Array; launch: 
   const idBlock = buildIdBlock({
     measurement,
     policy: parsePolicy(f.policy),
-    ...(f.familyId !== undefined ? { familyId: parseFixedBytes(f.familyId, '--family-id', 16) } : {}),
-    ...(f.imageId !== undefined ? { imageId: parseFixedBytes(f.imageId, '--image-id', 16) } : {}),
+    ...(f.familyId !== undefined ? { familyId: fixedBytes(f.familyId, '--family-id', 16) } : {}),
+    ...(f.imageId !== undefined ? { imageId: fixedBytes(f.imageId, '--image-id', 16) } : {}),
     ...(f.guestSvn !== undefined ? { guestSvn: Number(intOption('--guest-svn', f.guestSvn, { auto: true, min: 0n, max: 0xffff_ffffn })) } : {}),
   });
   return { idBlock, launch };
@@ -212,36 +164,36 @@ function passphrase(f: PassphraseFlags): Passphrase | undefined {
   return { file: f.passphraseFile, env: f.passphraseEnv };
 }
 
-/** An ID block or ID auth given inline (base64 or hex) or as a file (raw bytes, or base64/hex text). */
+/** An ID block or ID auth given inline (hex or base64) or as a file (raw bytes, or hex/base64 text). */
 function blobArg(value: string, flag: string, size: number): Uint8Array {
-  const inline = fromBase64(value.trim()) ?? fromHex(value.trim().replace(/^0x/i, ''));
-  if (inline && inline.length === size) return inline;
+  const inline = decodeBytesText(value, { size });
+  if (inline) return inline;
   if (!fs.existsSync(resolvePath(value))) {
     throw new PrelaunchError('ERR_IO', `${flag}: cannot read ${value}: no such file (and the value is not base64/hex of ${size} bytes either)`, { file: value, option: flag });
   }
   const bytes = readInput(value, flag, LIMITS.idBlob, 'an ID block, ID auth or signature file');
   if (bytes.length === size) return bytes;
-  const text = Buffer.from(bytes).toString('latin1').trim();
-  const decoded = fromBase64(text) ?? fromHex(text.replace(/^0x/i, ''));
+  const decoded = decodeBytesText(Buffer.from(bytes).toString('latin1'), { size: () => true, wrapped: true });
   if (decoded && decoded.length === size) return decoded;
   throw badValue(flag, `${value} holds ${decoded ? decoded.length : bytes.length} bytes, expected ${size}`);
 }
 
-/** A detached signature file: DER or raw r||s, binary or as base64/hex text. */
+/** A detached signature file: DER or raw r||s, binary or as hex/base64 text. */
 function signatureFile(file: string, flag: string): ReturnType<typeof parseDetachedSignature> {
   const bytes = readInput(file, flag, LIMITS.idBlob, 'a signature file');
-  let data = bytes;
-  const text = Buffer.from(bytes).toString('latin1').trim();
-  if (/^[A-Za-z0-9+/=\s]+$/.test(text) && bytes[0] !== 0x30) {
-    const decoded = fromBase64(text.replace(/\s+/g, '')) ?? fromHex(text.replace(/^0x/i, ''));
-    if (decoded) data = decoded;
-  }
+  // a DER signature starts with 0x30 (SEQUENCE), which is not text of either spelling's alphabet
+  const decoded = bytes[0] === 0x30 ? null : decodeBytesText(Buffer.from(bytes).toString('latin1'), { size: () => true, wrapped: true });
   try {
-    return parseDetachedSignature(data, `${flag} ${file}`);
+    return parseDetachedSignature(decoded ?? bytes, `${flag} ${file}`);
   } catch (e) {
     if (e instanceof PrelaunchError) throw e;
     throw new PrelaunchError('ERR_SIGNATURE', `${flag} ${file}: not a signature`);
   }
+}
+
+/** A value of the wrong size or encoding: a data error (exit 1), unlike a usage error. */
+function badValue(flag: string, problem: string): PrelaunchError {
+  return new PrelaunchError('ERR_MALFORMED', `${flag}: ${problem}`, { option: flag });
 }
 
 // ---------------------------------------------------------------------------------------
@@ -268,7 +220,7 @@ function launchConfig(r: IdAuthResult, f: OutputFlags, policy: bigint, launch: M
     kernelHashes: f.emit !== undefined ? kernelHashesOf(f, launch) : false,
     vcpus: launch?.vcpus ?? null,
     cpuModel: launch?.cpuModel ?? null,
-    hostData: f.hostData !== undefined ? parseFixedBytes(f.hostData, '--host-data', 32) : null,
+    hostData: f.hostData !== undefined ? fixedBytes(f.hostData, '--host-data', 32) : null,
     ...(f.cbitpos !== undefined ? { cbitpos: Number(intOption('--cbitpos', f.cbitpos, { min: 0n, max: 63n })) } : {}),
     ...(f.reducedPhysBits !== undefined ? { reducedPhysBits: Number(intOption('--reduced-phys-bits', f.reducedPhysBits, { min: 0n, max: 63n })) } : {}),
   };
@@ -291,33 +243,8 @@ function emitResult(r: IdAuthResult, f: OutputFlags, launch: MeasuredLaunch | nu
   }
   // parse every output option before writing anything
   const cfg = launchConfig(r, f, block.policy, launch);
-  const snippet = f.emit !== undefined ? launchSnippet(cfg, f.emit) : null;
-  let out: string;
-  if (f.json) {
-    const doc: Record<string, unknown> = {
-      idBlock: toBase64(r.idBlock),
-      idAuth: toBase64(r.idAuth),
-      idKeyDigest: toHex(r.idKeyDigest),
-      authorKeyDigest: r.authorKeyDigest ? toHex(r.authorKeyDigest) : null,
-      authorKeyEnabled: r.authorKeyEnabled,
-      measurement: toHex(block.ld),
-      familyId: toHex(block.familyId),
-      imageId: toHex(block.imageId),
-      guestSvn: block.guestSvn,
-      policy: formatPolicy(block.policy),
-      hostData: cfg.hostData ? toBase64(cfg.hostData) : null,
-    };
-    if (f.emit) doc[f.emit] = snippet;
-    out = JSON.stringify(doc, null, 2) + '\n';
-  } else if (snippet !== null) {
-    out = snippet + '\n';
-  } else {
-    // snp-create-id-block's three lines
-    out =
-      `id-block=${toBase64(r.idBlock)},id-auth=${toBase64(r.idAuth)}\n` +
-      `id_key_hash: ${toBase64(r.idKeyDigest)}\n` +
-      `author_key: ${r.authorKeyDigest ? toBase64(r.authorKeyDigest) : 'none'}\n`;
-  }
+  const snippet = f.emit !== undefined ? { target: f.emit, text: launchSnippet(cfg, f.emit) } : null;
+  const out = renderIdBlock({ result: r, block, hostData: cfg.hostData ?? null, snippet, json: f.json === true });
   const outputs = new Outputs();
   try {
     if (f.idBlockOut !== undefined) outputs.write(f.idBlockOut, r.idBlock, '--id-block-out');
@@ -367,25 +294,7 @@ export async function runIdBlockPrepare(f: PrepareFlags): Promise<void> {
   } finally {
     outputs.abort();
   }
-  if (f.json) {
-    writeStdout(JSON.stringify({
-      idBlockFile: blockFile,
-      idKeyFile: keyFile,
-      idBlock: toBase64(inputs.idBlock),
-      idKey: toBase64(inputs.idKey),
-      idKeyDigest: toHex(inputs.idKeyDigest),
-    }, null, 2) + '\n');
-    return;
-  }
-  writeStdout(
-    `${blockFile}: the 96-byte ID block; sign it with the ID key\n` +
-    `${keyFile}: the 1028-byte ID public key structure; sign it with the author key\n` +
-    `id_key_digest: ${toHex(inputs.idKeyDigest)}\n` +
-    `Both signatures are ECDSA P-384 over SHA-384 of the file, e.g.\n` +
-    `  openssl dgst -sha384 -sign id_key.pem -out id-block.sig ${blockFile}\n` +
-    `  openssl dgst -sha384 -sign author_key.pem -out id-key.sig ${keyFile}\n` +
-    `then: prelaunch id-block assemble --id-block ${blockFile} --id-pubkey id_pub.pem --id-block-sig id-block.sig --author-pubkey author_pub.pem --id-key-sig id-key.sig\n`,
-  );
+  writeStdout(renderIdBlockPrepare(inputs, blockFile, keyFile, f.json === true));
 }
 
 export async function runIdBlockAssemble(f: AssembleFlags): Promise<void> {
@@ -413,42 +322,9 @@ export async function runIdBlockVerify(f: VerifyFlags): Promise<void> {
     idBlock,
     idAuth,
     measurement,
-    idKeyDigest: f.idKeyDigest !== undefined ? parseFixedBytes(f.idKeyDigest, '--id-key-digest', 48) : null,
-    authorKeyDigest: f.authorKeyDigest !== undefined ? parseFixedBytes(f.authorKeyDigest, '--author-key-digest', 48) : null,
+    idKeyDigest: f.idKeyDigest !== undefined ? fixedBytes(f.idKeyDigest, '--id-key-digest', 48) : null,
+    authorKeyDigest: f.authorKeyDigest !== undefined ? fixedBytes(f.authorKeyDigest, '--author-key-digest', 48) : null,
   });
-  const yesNo = (b: boolean | null): string => (b === null ? 'not checked' : b ? 'ok' : 'FAILED');
-  if (f.json) {
-    writeStdout(JSON.stringify({
-      ok: v.ok,
-      problems: v.problems,
-      measurement: toHex(v.idBlock.ld),
-      familyId: toHex(v.idBlock.familyId),
-      imageId: toHex(v.idBlock.imageId),
-      version: v.idBlock.version,
-      guestSvn: v.idBlock.guestSvn,
-      policy: formatPolicy(v.idBlock.policy),
-      idBlockSignatureValid: v.idBlockSignatureValid,
-      authorKeyEnabled: v.authorKeyEnabled,
-      idKeySignatureValid: v.idKeySignatureValid,
-      idKeyDigest: toHex(v.idKeyDigest),
-      authorKeyDigest: v.authorKeyDigest ? toHex(v.authorKeyDigest) : null,
-      measurementMatches: v.measurementMatches,
-      idKeyDigestMatches: v.idKeyDigestMatches,
-      authorKeyDigestMatches: v.authorKeyDigestMatches,
-    }, null, 2) + '\n');
-  } else {
-    writeStdout(
-      `measurement:        ${toHex(v.idBlock.ld)}\n` +
-      `family_id:          ${toHex(v.idBlock.familyId)}\n` +
-      `image_id:           ${toHex(v.idBlock.imageId)}\n` +
-      `guest_svn:          ${v.idBlock.guestSvn}\n` +
-      `policy:             ${formatPolicy(v.idBlock.policy)}\n` +
-      `id_key_digest:      ${toHex(v.idKeyDigest)}\n` +
-      `author_key_digest:  ${v.authorKeyDigest ? toHex(v.authorKeyDigest) : 'none (author-key-enabled=off)'}\n` +
-      `ID block signature: ${yesNo(v.idBlockSignatureValid)}\n` +
-      `ID key signature:   ${v.authorKeyEnabled ? yesNo(v.idKeySignatureValid) : 'none'}\n` +
-      `measurement match:  ${yesNo(v.measurementMatches)}\n`,
-    );
-  }
+  writeStdout(renderIdBlockVerify(v, f.json === true));
   if (!v.ok) throw new PrelaunchError('ERR_SIGNATURE', `ID block / ID auth do not verify: ${v.problems.join('; ')}`);
 }

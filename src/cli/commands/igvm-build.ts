@@ -28,6 +28,7 @@ import { loadPrivateKey } from '../keys.js';
 import { intOption } from '../numbers.js';
 import type { SigningFlags } from '../signing-options.js';
 import { refuseWrongKind } from '../../formats/file-kind.js';
+import { parseBytesText } from '../../bytes/bytes-text.js';
 
 export interface IgvmBuildFlags extends SigningFlags {
   tdxStage1?: string;
@@ -69,11 +70,10 @@ function parsePolicy(text: string): bigint {
   return BigInt('0x' + t);
 }
 
+/** FAMILY_ID / IMAGE_ID: 16 bytes as text (src/bytes/bytes-text.ts); a usage error otherwise. */
 function id16(flag: string, text: string | undefined): Uint8Array | undefined {
   if (text === undefined) return undefined;
-  const t = text.startsWith('0x') ? text.slice(2) : text;
-  if (!/^[0-9a-fA-F]{32}$/.test(t)) throw new OptionError(flag, 'must be 16 bytes of hex (32 digits)');
-  return Uint8Array.from(Buffer.from(t, 'hex'));
+  return parseBytesText(text, flag, { size: 16, code: 'ERR_INVALID_OPTION' });
 }
 
 const hex = (n: number | bigint): string => `0x${n.toString(16)}`;

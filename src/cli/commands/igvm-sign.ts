@@ -18,7 +18,7 @@ import { VERSION } from '../../version.js';
 import { LIMITS, Outputs, openFileSource, writeStdout } from '../io.js';
 import { loadPrivateKey, readKeyFile, type Passphrase } from '../keys.js';
 import { intOption } from '../numbers.js';
-import { parseFixedBytes } from './id-block.js';
+import { parseBytesText } from '../../bytes/bytes-text.js';
 import type { SigningFlags } from '../signing-options.js';
 import { refuseWrongKind } from '../../formats/file-kind.js';
 import { resolvePath, writeStderr } from '../context.js';
@@ -68,8 +68,8 @@ function checkKeyForm(file: string, flag: string, bytes: Uint8Array, allowPkcs8:
 export async function runIgvmSign(file: string, f: IgvmSignFlags): Promise<void> {
   if (f.platform !== undefined && f.platform !== 'sev-snp') throw new OptionError('--platform', 'signing is only supported for SEV-SNP (sev-snp)');
   if (sameFile(file, f.output)) throw new OptionError('--output', `${f.output} is the input file: write the signed file elsewhere`);
-  const familyId = f.familyId !== undefined ? parseFixedBytes(f.familyId, '--family-id', 16) : undefined;
-  const imageId = f.imageId !== undefined ? parseFixedBytes(f.imageId, '--image-id', 16) : undefined;
+  const familyId = f.familyId !== undefined ? parseBytesText(f.familyId, '--family-id', { size: 16 }) : undefined;
+  const imageId = f.imageId !== undefined ? parseBytesText(f.imageId, '--image-id', { size: 16 }) : undefined;
   const guestSvn = f.guestSvn !== undefined ? Number(intOption('--guest-svn', f.guestSvn, { auto: true, min: 0n, max: 0xffff_ffffn })) : undefined;
   const pass: Passphrase = { file: f.passphraseFile, env: f.passphraseEnv };
   const out = new Outputs();

@@ -6,7 +6,7 @@
 import { cmdlineFromFlags, trailingNewlineWarning } from '../cmdline-flag.js';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { fromBase64, fromHex, toHex } from '../../bytes/hex.js';
+import { toHex } from '../../bytes/hex.js';
 import { bytesSource } from '../../bytes/source.js';
 import { OptionError } from '../../errors.js';
 import { parseOvmf } from '../../formats/ovmf/parse.js';
@@ -25,6 +25,7 @@ import { LIMITS, OpenFiles, Outputs, readInput, type FileSource, writeStdout } f
 import { intOption } from '../numbers.js';
 import { refuseWrongKind } from '../../formats/file-kind.js';
 import { resolvePath, setExitCode, writeStderr } from '../context.js';
+import { parseBytesText } from '../../bytes/bytes-text.js';
 
 export interface TdxFlags {
   firmware?: string;
@@ -62,10 +63,8 @@ export function parseMemory(text: string): number {
 
 function mr48(flag: string, text: string | undefined): Uint8Array | null {
   if (text === undefined) return null;
-  const b = (/^[0-9a-fA-F]{96}$/.test(text) ? fromHex(text) : null) ?? fromBase64(text);
-  if (!b) throw new OptionError(flag, 'is neither 96 hex digits nor base64 (as QEMU\'s tdx-guest object takes it)');
-  if (b.length !== 48) throw new OptionError(flag, `must be 48 bytes, got ${b.length}`);
-  return b;
+  // 48 bytes as hex or base64 (QEMU's tdx-guest object takes base64); a usage error otherwise
+  return parseBytesText(text, flag, { size: 48, code: 'ERR_INVALID_OPTION' });
 }
 
 function u64(flag: string, text: string | undefined): bigint | null {

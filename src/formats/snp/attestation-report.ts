@@ -12,7 +12,8 @@
  * Reports also arrive as JSON (go-sev-guest protojson, snpguest-style or hand-written):
  * {@link reportFromJson} accepts snake_case or camelCase names with hex, 0x-hex or base64 values.
  */
-import { fromBase64, fromHex, toHex } from '../../bytes/hex.js';
+import { decodeBytesText } from '../../bytes/bytes-text.js';
+import { toHex } from '../../bytes/hex.js';
 import { ParseError, PrelaunchError } from '../../errors.js';
 import { REPORT_JSON_FIELDS, SNP_REPORT_JSON_SCHEMA } from '../../schema/snp-report-json.js';
 import { validateDocument } from '../../schema/validate.js';
@@ -56,8 +57,7 @@ export function reportFromBinary(b: Uint8Array, source?: string): ReportFields {
 
 function bytesField(v: unknown, len: number): Uint8Array | null {
   if (Array.isArray(v)) return Uint8Array.from(v as number[]);
-  const t = (v as string).replace(/^0x/i, '');
-  return t.length === len * 2 ? fromHex(t) : fromBase64(v as string);
+  return decodeBytesText(v as string, { size: len });
 }
 
 /**
