@@ -87,4 +87,18 @@ describe('commands that take bytes as text', () => {
     expect(expectOk(a)).toBe(expectOk(b));
     expect(expectCleanError(await runCliInProcess(['tdx', '--firmware', fw, '--mrconfigid', 'abcd']), 2, 'ERR_INVALID_OPTION')).toMatch(/^error: --mrconfigid: must be 48 bytes/);
   });
+  it('id-block verify: the ID block and ID auth as files of raw bytes, hex text or wrapped base64 text', async () => {
+    const key = path.join(PROJECT, 'test/vectors/keys/id_key_a.pem');
+    const bin = (f: string): string => path.join(tmp, f);
+    expectOk(await runCliInProcess(['id-block', '--measurement', toHex(M), '--id-key', key, '--id-block-out', bin('b.bin'), '--id-auth-out', bin('a.bin')]));
+    const block = fs.readFileSync(bin('b.bin'));
+    const auth = fs.readFileSync(bin('a.bin'));
+    fs.writeFileSync(bin('b.hex'), toHex(block) + '\n');
+    fs.writeFileSync(bin('a.hex'), toHex(auth) + '\n');
+    fs.writeFileSync(bin('a.b64'), toBase64(auth).replace(/(.{64})/g, '$1\n') + '\n');
+    for (const [b, a] of [['b.bin', 'a.bin'], ['b.hex', 'a.hex'], ['b.bin', 'a.b64']]) {
+      const r = await runCliInProcess(['id-block', 'verify', '--id-block', bin(b!), '--id-auth', bin(a!), '--measurement', toBase64(M)]);
+      expect(expectOk(r)).toMatch(/measurement match: {2}ok/);
+    }
+  });
 });
