@@ -6,6 +6,7 @@
 import type { ByteSource } from '../bytes/source.js';
 import { parseIgvm, type ParsedIgvm } from '../formats/igvm/parse.js';
 import type { HeaderLocation } from '../formats/igvm/validate.js';
+import type { SnpIdBlock } from '../formats/igvm/model.js';
 import { defaultBackend, type HashBackend } from '../hash/index.js';
 import { planIgvmMeasurement, type IgvmSevPlatform } from '../plan/igvm-snp.js';
 import { planIgvmTdx } from '../plan/igvm-tdx.js';
@@ -33,8 +34,8 @@ export interface IgvmMeasurement {
   compatibilityMask: number;
   /** SHA-384 launch digest (SNP), SHA-256 (SEV, SEV-ES) or MRTD (TDX) */
   digest: Uint8Array;
-  /** the SNP_ID_BLOCK's expected digest, and whether it matches */
-  idBlock: { ld: Uint8Array; location: HeaderLocation; matches: boolean } | null;
+  /** the SNP_ID_BLOCK the platform uses (the last one for its mask): its expected digest, and whether it matches */
+  idBlock: { ld: Uint8Array; location: HeaderLocation; header: SnpIdBlock; matches: boolean } | null;
   /** page operations measured (SNP), pieces hashed (SEV/SEV-ES) or MRTD operations (TDX) */
   operations: number;
   vmsaCount: number;

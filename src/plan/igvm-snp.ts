@@ -19,7 +19,7 @@
 import { copyBytes, type ByteSource } from '../bytes/source.js';
 import { FirmwareError } from '../errors.js';
 import { IgvmPageDataType, IgvmPlatformType, PAGE_SIZE_2M, PAGE_SIZE_4K, PageDataFlags, headerTypeName } from '../formats/igvm/defs.js';
-import { dataLength, readData, supportedPlatforms, type IgvmData, type IgvmDirectiveHeader, type IgvmFile } from '../formats/igvm/model.js';
+import { dataLength, readData, supportedPlatforms, type IgvmData, type IgvmDirectiveHeader, type IgvmFile, type SnpIdBlock } from '../formats/igvm/model.js';
 import { PageDataWord as PD } from '../formats/igvm/headers.js';
 import { directiveRuns, pageDataAt, runLocation } from '../formats/igvm/page-data-runs.js';
 import { headerLayout, headerType, vpContextPlatform, type HeaderLocation, type IgvmLayout } from '../formats/igvm/validate.js';
@@ -50,6 +50,8 @@ export interface IgvmIdBlockRef {
   /** the expected launch digest the ID block carries */
   ld: Uint8Array;
   location: HeaderLocation;
+  /** the header itself (its keys and signatures, for checks beyond the digest) */
+  header: SnpIdBlock;
 }
 
 export interface IgvmMeasurePlan {
@@ -213,7 +215,7 @@ export function planIgvmMeasurement(file: IgvmFile, options: IgvmPlanOptions = {
         return;
       }
       case 'snp-id-block': {
-        if ((h.compatibilityMask & mask) !== 0) idBlock = { ld: h.ld, location: loc };
+        if ((h.compatibilityMask & mask) !== 0) idBlock = { ld: h.ld, location: loc, header: h };
         return;
       }
       default:

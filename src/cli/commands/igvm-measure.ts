@@ -6,14 +6,12 @@
  * the file's GUEST_POLICY, as SNP_LAUNCH_FINISH will): one that does not verify is the same
  * error.
  */
-import { toHex } from '../../bytes/hex.js';
 import { OptionError } from '../../errors.js';
-import { headerTypeName } from '../../formats/igvm/defs.js';
 import { parseIgvm } from '../../formats/igvm/parse.js';
 import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
-import type { SnpIdBlock } from '../../formats/igvm/model.js';
 import type { IgvmIdBlockCheck } from '../../sign/igvm.js';
 import { IGVM_MEASURE_PLATFORMS, measureIgvm, type IgvmMeasurePlatform } from '../../measure/igvm.js';
+import { igvmIdBlockProblem, renderIgvmMeasure } from '../../report/igvm-measure.js';
 import { snpTraceLine, sevTraceLine, traceHeader } from '../../report/trace.js';
 import { VERSION } from '../../version.js';
 import { LIMITS, Outputs, openFileSource, writeStdout } from '../io.js';
@@ -59,51 +57,17 @@ export async function runIgvmMeasure(file: string, f: IgvmMeasureFlags): Promise
     });
     sink?.close();
     out.commit();
-    const mismatch = m.idBlock && !m.idBlock.matches && !f.ignoreIdblock;
     // beyond igvmmeasure (which compares only the digest): the signatures SNP_LAUNCH_FINISH checks
     let sigCheck: IgvmIdBlockCheck | null = null;
     if (m.idBlock && m.idBlock.matches && platform === 'sev-snp') {
-      const h = parsed.file.directives.filter((d): d is SnpIdBlock => d.kind === 'snp-id-block' && (d.compatibilityMask & m.compatibilityMask) !== 0).pop();
       // the ECDSA code (and its curve set-up) is loaded only for a file that carries an ID block
-      if (h) sigCheck = (await import('../../sign/igvm.js')).checkIgvmIdBlock(parsed.file, h, m.digest, m.compatibilityMask);
+      sigCheck = (await import('../../sign/igvm.js')).checkIgvmIdBlock(parsed.file, m.idBlock.header, m.digest, m.compatibilityMask);
     }
-    if (f.json) {
-      const doc = {
-        tool: `prelaunch ${VERSION}`,
-        semantics: platform === 'tdx' ? 'igvm crate (microsoft/igvm measurement::tdx)' : 'igvmmeasure (coconut-svsm)',
-        file,
-        size: parsed.info.size,
-        formatVersion: parsed.info.formatVersion,
-        platform,
-        compatibilityMask: `0x${m.compatibilityMask.toString(16)}`,
-        digest: toHex(m.digest),
-        operations: m.operations,
-        vmsaCount: m.vmsaCount,
-        idBlock: m.idBlock && {
-          header: m.idBlock.location.index,
-          offset: `0x${m.idBlock.location.offset.toString(16)}`,
-          ld: toHex(m.idBlock.ld),
-          matches: m.idBlock.matches,
-          ...(sigCheck ? { signatureValid: sigCheck.ok, idBlockSignatureValid: sigCheck.idBlockSignatureValid, idKeySignatureValid: sigCheck.idKeySignatureValid, problems: sigCheck.problems } : {}),
-        },
-      };
-      writeStdout(JSON.stringify(doc, null, 2) + '\n');
-    } else {
-      writeStdout(toHex(m.digest).toUpperCase() + '\n');
-    }
-    if (mismatch) {
-      const loc = m.idBlock!.location;
-      writeStderr(
-        `error: the SNP ID block (${headerTypeName(loc.type)} header #${loc.index} at offset 0x${loc.offset.toString(16)}) expects launch digest ` +
-          `${toHex(m.idBlock!.ld).toUpperCase()}, which is not the digest computed (use --ignore-idblock to ignore it)\n`,
-      );
-      setExitCode(1);
-    } else if (sigCheck && !sigCheck.ok && !f.ignoreIdblock) {
-      const loc = m.idBlock!.location;
-      writeStderr(
-        `error: the SNP ID block (${headerTypeName(loc.type)} header #${loc.index} at offset 0x${loc.offset.toString(16)}) matches the digest but the launch would fail: ` +
-          `${sigCheck.problems.join('; ')} (use --ignore-idblock to ignore it)\n`,
-      );
+    writeStdout(renderIgvmMeasure(m, sigCheck, { tool: `prelaunch ${VERSION}`, file, size: parsed.info.size, formatVersion: parsed.info.formatVersion }, f.json === true));
+    // the digest is printed either way; a launch that would fail is then an error (exit 1)
+    const problem = f.ignoreIdblock ? null : igvmIdBlockProblem(m, sigCheck);
+    if (problem) {
+      writeStderr(problem);
       setExitCode(1);
     }
   } catch (e) {
