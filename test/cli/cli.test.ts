@@ -60,17 +60,17 @@ describe('exit codes and error messages', () => {
   });
 
   it.each([
-    ['a missing --ovmf file', ['measure', '--mode', 'sev', '--ovmf', path.join(tmp, 'missing.fd')], 'missing.fd'],
-    ['a directory as --ovmf', ['measure', '--mode', 'sev', '--ovmf', tmp], tmp],
-    ['a missing --kernel file', ['measure', '--mode', 'sev', '--ovmf', AMDSEV, '--kernel', path.join(tmp, 'nokernel')], 'nokernel'],
-    ['a missing --initrd file', ['measure', '--mode', 'sev', '--ovmf', AMDSEV, '--kernel', KERNEL, '--initrd', path.join(tmp, 'noinitrd')], 'noinitrd'],
-    ['a malformed firmware', ['measure', '--mode', 'sev', '--ovmf', fw('synthetic/badentry.fd')], 'badentry.fd'],
-    ['firmware without SEV-ES support', ['measure', '--mode', 'seves', '--vcpus', '1', '--vcpu-type', 'EPYC', '--ovmf', fw('debian/OVMF_VARS_4M.fd')], 'OVMF_VARS_4M.fd'],
-    ['a kernel with firmware that cannot measure it', ['measure', '--mode', 'snp', '--vcpus', '1', '--vcpu-type', 'EPYC', '--ovmf', OVMF, '--kernel', KERNEL], 'OVMF.fd'],
-    ['ovmf inspect of a missing file', ['ovmf', 'inspect', path.join(tmp, 'gone.fd')], 'gone.fd'],
-    ['ovmf inspect of a malformed file', ['ovmf', 'inspect', fw('synthetic/badsig.fd')], 'badsig.fd'],
-  ])('%s → exit 1', async (_what, args, names) => {
-    const line = expectCleanError(await runCliInProcess(args), 1);
+    ['a missing --ovmf file', ['measure', '--mode', 'sev', '--ovmf', path.join(tmp, 'missing.fd')], 'missing.fd', 'ERR_IO'],
+    ['a directory as --ovmf', ['measure', '--mode', 'sev', '--ovmf', tmp], tmp, 'ERR_IO'],
+    ['a missing --kernel file', ['measure', '--mode', 'sev', '--ovmf', AMDSEV, '--kernel', path.join(tmp, 'nokernel')], 'nokernel', 'ERR_IO'],
+    ['a missing --initrd file', ['measure', '--mode', 'sev', '--ovmf', AMDSEV, '--kernel', KERNEL, '--initrd', path.join(tmp, 'noinitrd')], 'noinitrd', 'ERR_IO'],
+    ['a malformed firmware', ['measure', '--mode', 'sev', '--ovmf', fw('synthetic/badentry.fd')], 'badentry.fd', 'ERR_MALFORMED'],
+    ['firmware without SEV-ES support', ['measure', '--mode', 'seves', '--vcpus', '1', '--vcpu-type', 'EPYC', '--ovmf', fw('debian/OVMF_VARS_4M.fd')], 'OVMF_VARS_4M.fd', 'ERR_FIRMWARE_UNSUPPORTED'],
+    ['a kernel with firmware that cannot measure it', ['measure', '--mode', 'snp', '--vcpus', '1', '--vcpu-type', 'EPYC', '--ovmf', OVMF, '--kernel', KERNEL], 'OVMF.fd', 'ERR_FIRMWARE_UNSUPPORTED'],
+    ['ovmf inspect of a missing file', ['ovmf', 'inspect', path.join(tmp, 'gone.fd')], 'gone.fd', 'ERR_IO'],
+    ['ovmf inspect of a malformed file', ['ovmf', 'inspect', fw('synthetic/badsig.fd')], 'badsig.fd', 'ERR_MALFORMED'],
+  ] as const)('%s → exit 1', async (_what, args, names, code) => {
+    const line = expectCleanError(await runCliInProcess([...args]), 1, code);
     expect(line).toContain(names);
   });
 

@@ -58,6 +58,6 @@ describe('the wrong kind of file: what it is and which command takes it (exit 1)
     [['tdx', 'replay', OVMF], /tdx replay: \S+ is an OVMF\/UEFI firmware image, not a TCG event log/],
     [['tdx', 'replay', QUOTE], /tdx replay: \S+ is an Intel TDX quote, not a TCG event log/],
   ])('%j', async (args, re) => {
-    expect(expectCleanError(await runCliInProcess(args as string[]), 1)).toMatch(re);
+    expect(expectCleanError(await runCliInProcess(args as string[]), 1, 'ERR_MALFORMED')).toMatch(re);
   });
 });

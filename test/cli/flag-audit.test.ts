@@ -68,7 +68,7 @@ describe('flag audit: a flag the mode would drop is refused (ERR_INVALID_OPTION,
     ['tdx --append-file without --kernel', ['tdx', '--firmware', path.join('fw/deb/OVMF.fd'), '--memory', '2G', '--append-file', 'fw/deb/copyright'], '--append-file'],
   ];
   it.each(cases)('%s', async (_what, args, flag) => {
-    const line = expectCleanError(await cli(args), 2);
+    const line = expectCleanError(await cli(args), 2, 'ERR_INVALID_OPTION');
     expect(line.startsWith(`error: ${flag}:`), line).toBe(true);
   });
 
@@ -89,7 +89,7 @@ describe('flag audit: a flag the mode would drop is refused (ERR_INVALID_OPTION,
     const doc = path.join(work, 'g.json');
     expect((await cli(['golden', ...DEB, '--vcpus', '1', '--vcpu-type', 'EPYC-v4', '-o', doc])).code).toBe(0);
     for (const [args, flag] of [[['--to', 'qemu', '--name', 'x'], '--name'], [['--to', 'trustee', '--cbitpos', '51'], '--cbitpos'], [['--to', 'qemu', '--id', 'x'], '--id']] as const) {
-      const line = expectCleanError(await cli(['export', doc, ...args]), 2);
+      const line = expectCleanError(await cli(['export', doc, ...args]), 2, 'ERR_INVALID_OPTION');
       expect(line).toMatch(new RegExp(`^error: ${flag}:`));
     }
   });
@@ -145,11 +145,11 @@ describe('the kernel command line is measured as bytes (issue #12 item 2)', () =
   });
 
   it('--append holding U+FFFD (argv lost the bytes) is refused and points to --append-file', async () => {
-    const line = expectCleanError(await cli(['measure', ...SNP, ...AMDSEV, '--kernel', 'inputs/kernel_1m.bin', '--append', 'console=ttyS0 caf\uFFFD']), 2);
+    const line = expectCleanError(await cli(['measure', ...SNP, ...AMDSEV, '--kernel', 'inputs/kernel_1m.bin', '--append', 'console=ttyS0 caf\uFFFD']), 2, 'ERR_INVALID_OPTION');
     expect(line).toMatch(/^error: --append: .*U\+FFFD.*--append-file/);
     // the same inside id-block --from-measure and for golden and tdx
-    expect(expectCleanError(await cli(['golden', ...AMDSEV, '--vcpus', '1', '--vcpu-type', 'EPYC-v4', '--kernel', 'inputs/kernel_1m.bin', '--append', 'caf\uFFFD']), 2)).toMatch(/--append-file/);
-    expect(expectCleanError(await cli(['tdx', '--firmware', 'fw/deb/OVMF.fd', '--memory', '2G', '--kernel', 'inputs/kernel_1m.bin', '--append', 'caf\uFFFD']), 2)).toMatch(/--append-file/);
+    expect(expectCleanError(await cli(['golden', ...AMDSEV, '--vcpus', '1', '--vcpu-type', 'EPYC-v4', '--kernel', 'inputs/kernel_1m.bin', '--append', 'caf\uFFFD']), 2, 'ERR_INVALID_OPTION')).toMatch(/--append-file/);
+    expect(expectCleanError(await cli(['tdx', '--firmware', 'fw/deb/OVMF.fd', '--memory', '2G', '--kernel', 'inputs/kernel_1m.bin', '--append', 'caf\uFFFD']), 2, 'ERR_INVALID_OPTION')).toMatch(/--append-file/);
   });
 
   it('non-UTF-8 bytes from --append-file are hashed raw with their NUL, as QEMU does (report shows hex)', async () => {
@@ -174,7 +174,7 @@ describe('the kernel command line is measured as bytes (issue #12 item 2)', () =
     expect(r.stdout.trim()).not.toBe(v.expected);
     expect(r.stderr).toMatch(/^warning: --append-file: the command line ends with a newline/);
     fs.writeFileSync(f, 'a\0b');
-    expect(expectCleanError(await cli(['measure', ...SNP, ...AMDSEV, '--kernel', 'inputs/kernel_1m.bin', '--append-file', f]), 2)).toMatch(/NUL byte at offset 1/);
+    expect(expectCleanError(await cli(['measure', ...SNP, ...AMDSEV, '--kernel', 'inputs/kernel_1m.bin', '--append-file', f]), 2, 'ERR_INVALID_OPTION')).toMatch(/NUL byte at offset 1/);
   });
 
   it('golden manifests take cmdlineHex (exact bytes) and record hex for a command line that is not UTF-8', async () => {
@@ -190,7 +190,7 @@ describe('the kernel command line is measured as bytes (issue #12 item 2)', () =
   it('a manifest that is not UTF-8 is refused (its bytes would become U+FFFD in a measured cmdline)', async () => {
     const m = path.join(work, 'manifest-latin1.yaml');
     fs.writeFileSync(m, Buffer.concat([Buffer.from('artifacts:\n  - name: a\n    firmware: fw/synth/amdsev.fd\n    kernel: inputs/kernel_1m.bin\n    cmdline: "caf'), Buffer.from([0xe9]), Buffer.from('"\nmatrix:\n  vcpus: 1\n  vcpuTypes: [EPYC-v4]\n')]));
-    expect(expectCleanError(await cli(['golden', m, '--jobs', '1']), 1)).toMatch(/not UTF-8.*cmdlineHex/);
+    expect(expectCleanError(await cli(['golden', m, '--jobs', '1']), 1, 'ERR_MALFORMED')).toMatch(/not UTF-8.*cmdlineHex/);
   });
 
   it('library: a string is UTF-8, bytes are exact; NUL and lone surrogates are refused', async () => {
@@ -246,7 +246,7 @@ describe('one code path for launch snippets (issue #12 item 9)', () => {
     fs.writeFileSync(f, j.stdout);
     const fromFile = await cli(['id-block', '--from-measure', f, '--id-key', idKey, '--emit', 'qemu']);
     expect(fromFile.stdout).toMatch(/^-smp 2 -cpu EPYC-v4 -object sev-snp-guest,id=sev0,cbitpos=51,reduced-phys-bits=1,.*,kernel-hashes=on\n$/);
-    expect(expectCleanError(await cli(['id-block', '--from-measure', f, '--id-key', idKey, '--emit', 'qemu', '--kernel-hashes', 'off']), 2)).toMatch(/^error: --kernel-hashes: off contradicts/);
+    expect(expectCleanError(await cli(['id-block', '--from-measure', f, '--id-key', idKey, '--emit', 'qemu', '--kernel-hashes', 'off']), 2, 'ERR_INVALID_OPTION')).toMatch(/^error: --kernel-hashes: off contradicts/);
     const digest = (JSON.parse(j.stdout) as { measurement: string }).measurement;
     const bare = await cli(['id-block', '--measurement', digest, '--id-key', idKey, '--emit', 'qemu', '--kernel-hashes', 'on', '--cbitpos', '47']);
     expect(bare.stdout).toMatch(/^-object sev-snp-guest,id=sev0,cbitpos=47,reduced-phys-bits=1,.*,kernel-hashes=on\n$/);

@@ -102,7 +102,7 @@ describe('zero-length SEV metadata sections (Debian sid OVMF.inteltdx.ms.fd as S
 
   it('the CLI refuses it on one error line, exit 1', async () => {
     const p = file('zero-len.fd', img);
-    const line = expectCleanError(await runCliInProcess(['measure', '--mode', 'snp', '--vcpus', '1', '--vcpu-type', 'EPYC-v4', '--ovmf', p]), 1);
+    const line = expectCleanError(await runCliInProcess(['measure', '--mode', 'snp', '--vcpus', '1', '--vcpu-type', 'EPYC-v4', '--ovmf', p]), 1, 'ERR_FIRMWARE_UNSUPPORTED');
     expect(line).toContain(p);
     expect(line).toMatch(/QEMU cannot launch this firmware as SEV-SNP: .*has length 0/);
   });
@@ -147,7 +147,7 @@ describe('firmware QEMU cannot load with -bios', () => {
     expect(inspect(text).capabilities).toMatchObject({ sev: false, sevEs: false, snp: false });
     const p = file('notes.txt', text);
     // with a host stack the CLI refuses it
-    const line = expectCleanError(await runCliInProcess(['measure', '--mode', 'sev', '--ovmf', p, ...STACK]), 1);
+    const line = expectCleanError(await runCliInProcess(['measure', '--mode', 'sev', '--ovmf', p, ...STACK]), 1, 'ERR_FIRMWARE_UNSUPPORTED');
     expect(line).toMatch(/notes\.txt: QEMU cannot launch this firmware as SEV: QEMU cannot load it as firmware/);
     // the sev-snp-measure drop-in (no host stack) prints that tool's value and says no QEMU launch produces it
     const r = await runCliInProcess(['measure', '--mode', 'sev', '--ovmf', p]);
@@ -200,7 +200,7 @@ describe('unknown SEV metadata section types (H9)', () => {
 
   it('the sev-snp-measure drop-in (no host stack) refuses it as that tool does, naming the stack flags', async () => {
     const p = file('type5.fd', unknown);
-    const line = expectCleanError(await runCliInProcess(['measure', '--mode', 'snp', '--vcpus', '2', '--vcpu-sig', String(MILAN), '--ovmf', p]), 1);
+    const line = expectCleanError(await runCliInProcess(['measure', '--mode', 'snp', '--vcpus', '2', '--vcpu-sig', String(MILAN), '--ovmf', p]), 1, 'ERR_FIRMWARE_UNSUPPORTED');
     expect(line).toMatch(/type5\.fd: SEV metadata section 3 has type 5 \(0x5\), which sev-snp-measure refuses; QEMU measures it as ZERO pages.*--qemu-version/);
   });
 
@@ -259,7 +259,7 @@ describe('sizes from the file are bounded before planning (no memory bomb, no st
 
   it('the CLI fails fast on such a file with one error line', async () => {
     const p = file('bomb.fd', fw64k([[0x1000, 0xfffff000, SNP_SEC_MEM]]));
-    const line = expectCleanError(await runCliInProcess(['measure', '--mode', 'snp', '--vcpus', '1', '--vcpu-type', 'EPYC-v4', '--ovmf', p]), 1);
+    const line = expectCleanError(await runCliInProcess(['measure', '--mode', 'snp', '--vcpus', '1', '--vcpu-type', 'EPYC-v4', '--ovmf', p]), 1, 'ERR_FIRMWARE_UNSUPPORTED');
     expect(line).toContain('bomb.fd');
   });
 });

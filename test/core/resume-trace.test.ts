@@ -104,7 +104,7 @@ describe('--trace and trace diff', () => {
 
   it('a failed measurement leaves no trace file', async () => {
     const t = path.join(tmp, 'failed.trace');
-    expectCleanError(await runCliInProcess(['measure', '--mode', 'snp', '--vcpus', '1', '--vcpu-type', 'EPYC', '--ovmf', fwPath('synthetic/badtype.fd'), '--trace', t]), 1);
+    expectCleanError(await runCliInProcess(['measure', '--mode', 'snp', '--vcpus', '1', '--vcpu-type', 'EPYC', '--ovmf', fwPath('synthetic/badtype.fd'), '--trace', t]), 1, 'ERR_FIRMWARE_UNSUPPORTED');
     expect(fs.existsSync(t)).toBe(false);
     expect(fs.readdirSync(tmp).filter((f) => f.includes('failed'))).toEqual([]);
   });
@@ -119,7 +119,7 @@ describe('--trace and trace diff', () => {
   });
 
   it('trace diff of a missing file is a clean error', async () => {
-    const line = expectCleanError(await runCliInProcess(['trace', 'diff', traceA, path.join(tmp, 'nope.trace')]), 1);
+    const line = expectCleanError(await runCliInProcess(['trace', 'diff', traceA, path.join(tmp, 'nope.trace')]), 1, 'ERR_IO');
     expect(line).toContain('nope.trace');
   });
 

@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ErrorCode } from '../../src/errors.js';
 import { runCliInProcess, type CliResult } from '../support/cli.js';
 import { KEYS, REFERENCE, keyObject, nodeVerify } from './helpers.js';
 
@@ -20,8 +21,9 @@ const c0 = REFERENCE.cases[0]!;
 const M = c0.measurementBase64;
 const MHEX = Buffer.from(M, 'base64').toString('hex');
 
-function expectCleanError(r: { code: number; stdout: string; stderr: string }, pattern: RegExp, code = 1): void {
+function expectCleanError(r: CliResult, pattern: RegExp, code: number, errorCode: ErrorCode): void {
   expect(r.code).toBe(code);
+  expect(r.errorCode, r.stderr).toBe(errorCode);
   expect(r.stdout).toBe('');
   const lines = r.stderr.trim().split('\n');
   expect(lines.length).toBe(1);
@@ -98,26 +100,26 @@ describe('prelaunch id-block', () => {
       expect(JSON.parse(r.stdout).idBlock).toBe(c0.idBlockBase64);
     }
     fs.writeFileSync(doc, JSON.stringify({ measurement: MHEX.slice(0, 64), mode: 'seves' }));
-    expectCleanError(await run(['id-block', '--from-measure', doc, '--id-key', key('id_key_a.pem')]), /SEV-SNP only/);
+    expectCleanError(await run(['id-block', '--from-measure', doc, '--id-key', key('id_key_a.pem')]), /SEV-SNP only/, 1, 'ERR_MALFORMED');
   });
 
-  const bad: [string, string[], RegExp, number?][] = [
-    ['64-byte measurement (the reference truncates)', ['--measurement', Buffer.alloc(64).toString('base64'), '--id-key', key('id_key_a.pem')], /48 bytes/],
-    ['hex measurement of 47 bytes', ['--measurement', 'ab'.repeat(47), '--id-key', key('id_key_a.pem')], /48 bytes/],
-    ['short family id', ['--measurement', M, '--id-key', key('id_key_a.pem'), '--family-id', '0011'], /--family-id/],
-    ['long image id', ['--measurement', M, '--id-key', key('id_key_a.pem'), '--image-id', '00'.repeat(17)], /--image-id/],
-    ['P-256 key', ['--measurement', M, '--id-key', key('p256_key.pem')], /P-256/],
-    ['Ed25519 author key', ['--measurement', M, '--id-key', key('id_key_a.pem'), '--author-key', key('ed25519_key.pem')], /not an EC key/],
-    ['encrypted key without passphrase', ['--measurement', M, '--id-key', key('id_key_a.encrypted.pem')], /encrypted/],
-    ['missing key file', ['--measurement', M, '--id-key', path.join(TMP, 'nope.pem')], /no such file/],
-    ['not a key', ['--measurement', M, '--id-key', path.join(KEYS, 'README.md')], /not a readable private key/],
-    ['bad policy', ['--measurement', M, '--id-key', key('id_key_a.pem'), '--policy', '0x10000'], /bit 17/, 2],
+  const bad: [string, string[], RegExp, ErrorCode][] = [
+    ['64-byte measurement (the reference truncates)', ['--measurement', Buffer.alloc(64).toString('base64'), '--id-key', key('id_key_a.pem')], /48 bytes/, 'ERR_MALFORMED'],
+    ['hex measurement of 47 bytes', ['--measurement', 'ab'.repeat(47), '--id-key', key('id_key_a.pem')], /48 bytes/, 'ERR_MALFORMED'],
+    ['short family id', ['--measurement', M, '--id-key', key('id_key_a.pem'), '--family-id', '0011'], /--family-id/, 'ERR_MALFORMED'],
+    ['long image id', ['--measurement', M, '--id-key', key('id_key_a.pem'), '--image-id', '00'.repeat(17)], /--image-id/, 'ERR_MALFORMED'],
+    ['P-256 key', ['--measurement', M, '--id-key', key('p256_key.pem')], /P-256/, 'ERR_KEY'],
+    ['Ed25519 author key', ['--measurement', M, '--id-key', key('id_key_a.pem'), '--author-key', key('ed25519_key.pem')], /not an EC key/, 'ERR_KEY'],
+    ['encrypted key without passphrase', ['--measurement', M, '--id-key', key('id_key_a.encrypted.pem')], /encrypted/, 'ERR_KEY'],
+    ['missing key file', ['--measurement', M, '--id-key', path.join(TMP, 'nope.pem')], /no such file/, 'ERR_IO'],
+    ['not a key', ['--measurement', M, '--id-key', path.join(KEYS, 'README.md')], /not a readable private key/, 'ERR_KEY'],
+    ['bad policy', ['--measurement', M, '--id-key', key('id_key_a.pem'), '--policy', '0x10000'], /bit 17/, 'ERR_INVALID_OPTION'],
   ];
-  for (const [name, args, pattern, code] of bad) {
+  for (const [name, args, pattern, errorCode] of bad) {
     it(`rejects: ${name}`, async () => {
       const out = path.join(TMP, `out-${name.replace(/\W+/g, '_')}.bin`);
       const r = await run(['id-block', ...args, '--id-auth-out', out]);
-      expectCleanError(r, pattern, code ?? 1);
+      expectCleanError(r, pattern, errorCode === 'ERR_INVALID_OPTION' ? 2 : 1, errorCode);
       expect(fs.existsSync(out)).toBe(false);
       // never any key material in the message
       const d = Buffer.from(keyObject('id_key_a.pem').export({ format: 'jwk' }).d!, 'base64url');
@@ -156,7 +158,7 @@ describe('prelaunch id-block', () => {
     const out = path.join(dir, 'auth2.bin');
     const w = await run(['id-block', 'assemble', '--id-block', path.join(dir, 'id-block.bin'), '--id-pubkey', pub('id_key_a.pem'),
       '--id-block-sig', path.join(dir, 'k.sig'), '--id-auth-out', out]);
-    expectCleanError(w, /does not verify/);
+    expectCleanError(w, /does not verify/, 1, 'ERR_SIGNATURE');
     expect(fs.existsSync(out)).toBe(false);
     // verify against another measurement fails
     const m = await run(['id-block', 'verify', '--id-block', j.idBlock, '--id-auth', path.join(dir, 'auth.bin'), '--measurement', '00'.repeat(48)]);
@@ -177,6 +179,6 @@ describe('prelaunch policy', () => {
     expect((await run(['policy', 'encode', 'smt', 'debug', 'abi=1.51'])).stdout).toBe('0xb0133\n');
   });
   it('rejects reserved bits', async () => {
-    expectCleanError(await run(['policy', 'decode', '0x4030000']), /26-63/, 2);
+    expectCleanError(await run(['policy', 'decode', '0x4030000']), /26-63/, 2, 'ERR_INVALID_OPTION');
   });
 });

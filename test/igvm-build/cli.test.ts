@@ -8,6 +8,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ErrorCode } from '../../src/errors.js';
 import { expectCleanError, expectOk, PROJECT, runCliInProcess } from '../support/cli.js';
 
 const IN = path.join(PROJECT, 'firmware-samples/igvm-inputs');
@@ -83,23 +84,23 @@ describe('igvm build (CLI)', () => {
 });
 
 describe('igvm build (CLI): bad input', () => {
-  const cases: Array<[string, string[], RegExp, number]> = [
-    ['not an ELF kernel', ['--snp', '--bldr', BLDR, '--kernel', BLDR], /not an ELF file/, 1],
-    ['no platform', ['--kernel', KERNEL], /No platform specified/, 1],
-    ['policy without --snp', ['--policy', '0x30000', '--tdp', '--tdx-stage1', STAGE1, '--bldr', BLDR, '--kernel', KERNEL], /--policy: Policy not supported/, 1],
-    ['stage 1 not 4096 bytes', ['--tdp', '--tdx-stage1', BLDR, '--bldr', BLDR, '--kernel', KERNEL], /tdx-stage1: .*4096/, 1],
-    ['missing boot loader', ['--snp', '--kernel', KERNEL], /--bldr required/, 1],
-    ['firmware not OVMF', ['--snp', '--bldr', BLDR, '--kernel', KERNEL, '--firmware', BLDR], /firmware: OVMF table footer not found/, 1],
-    ['missing kernel file', ['--snp', '--bldr', BLDR, '--kernel', path.join(IN, 'nope.elf')], /--kernel: cannot read/, 1],
-    ['bad --comport', ['--snp', '--bldr', BLDR, '--kernel', KERNEL, '--comport', '5'], /--comport/, 2],
-    ['bad --sev-features', ['--snp', '--bldr', BLDR, '--kernel', KERNEL, '--sev-features', 'reflect-vc,warp-drive'], /--sev-features/, 2],
-    ['bad hypervisor', ['--snp', '--bldr', BLDR, '--kernel', KERNEL], /hypervisor/, 2],
+  const cases: Array<[string, string[], RegExp, number, ErrorCode]> = [
+    ['not an ELF kernel', ['--snp', '--bldr', BLDR, '--kernel', BLDR], /not an ELF file/, 1, 'ERR_MALFORMED'],
+    ['no platform', ['--kernel', KERNEL], /No platform specified/, 1, 'ERR_MALFORMED'],
+    ['policy without --snp', ['--policy', '0x30000', '--tdp', '--tdx-stage1', STAGE1, '--bldr', BLDR, '--kernel', KERNEL], /--policy: Policy not supported/, 1, 'ERR_MALFORMED'],
+    ['stage 1 not 4096 bytes', ['--tdp', '--tdx-stage1', BLDR, '--bldr', BLDR, '--kernel', KERNEL], /tdx-stage1: .*4096/, 1, 'ERR_MALFORMED'],
+    ['missing boot loader', ['--snp', '--kernel', KERNEL], /--bldr required/, 1, 'ERR_MALFORMED'],
+    ['firmware not OVMF', ['--snp', '--bldr', BLDR, '--kernel', KERNEL, '--firmware', BLDR], /firmware: OVMF table footer not found/, 1, 'ERR_MALFORMED'],
+    ['missing kernel file', ['--snp', '--bldr', BLDR, '--kernel', path.join(IN, 'nope.elf')], /--kernel: cannot read/, 1, 'ERR_IO'],
+    ['bad --comport', ['--snp', '--bldr', BLDR, '--kernel', KERNEL, '--comport', '5'], /--comport/, 2, 'ERR_INVALID_OPTION'],
+    ['bad --sev-features', ['--snp', '--bldr', BLDR, '--kernel', KERNEL, '--sev-features', 'reflect-vc,warp-drive'], /--sev-features/, 2, 'ERR_INVALID_OPTION'],
+    ['bad hypervisor', ['--snp', '--bldr', BLDR, '--kernel', KERNEL], /hypervisor/, 2, 'ERR_INVALID_OPTION'],
   ];
-  for (const [name, args, re, code] of cases) {
+  for (const [name, args, re, code, errorCode] of cases) {
     it(name, async () => {
       const out = t(`bad-${name.replace(/\W+/g, '-')}.igvm`);
       const hv = name === 'bad hypervisor' ? 'xen' : 'qemu';
-      expect(expectCleanError(await runCliInProcess(['igvm', 'build', ...args, '--output', out, hv]), code)).toMatch(re);
+      expect(expectCleanError(await runCliInProcess(['igvm', 'build', ...args, '--output', out, hv]), code, errorCode)).toMatch(re);
       expect(fs.existsSync(out)).toBe(false);
     });
   }

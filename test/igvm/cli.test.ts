@@ -55,10 +55,10 @@ describe('igvm measure (CLI)', () => {
   });
   it('a wrong --platform value is a usage error (exit 2); a missing platform exit 1', async () => {
     expect((await runCliInProcess(['igvm', 'measure', SAMPLE, '--platform', 'cca'])).code).toBe(2);
-    expect(expectCleanError(await runCliInProcess(['igvm', 'measure', SAMPLE, '--platform', 'sev']), 1)).toMatch(/not compatible with the specified platform/);
+    expect(expectCleanError(await runCliInProcess(['igvm', 'measure', SAMPLE, '--platform', 'sev']), 1, 'ERR_FIRMWARE_UNSUPPORTED')).toMatch(/not compatible with the specified platform/);
   });
   it('a missing file: one error line, exit 1', async () => {
-    expectCleanError(await runCliInProcess(['igvm', 'measure', t('nope.igvm')]), 1);
+    expectCleanError(await runCliInProcess(['igvm', 'measure', t('nope.igvm')]), 1, 'ERR_IO');
   });
   it('--platform tdx with a 2^44-byte parameter area: one error line naming the field and the limit, exit 1', async () => {
     const file = t('huge-area.igvm');
@@ -72,7 +72,7 @@ describe('igvm measure (CLI)', () => {
         { kind: 'page-data', gpa: 0x10_0000, compatibilityMask: 1, flags: 0, dataType: 0, data: { kind: 'bytes', bytes: new Uint8Array(4096) } },
       ],
     }));
-    expect(expectCleanError(await runCliInProcess(['igvm', 'measure', file, '--platform', 'tdx']), 1)).toMatch(/number_of_bytes 0x100000000000 exceeds the 0x100000000 bytes/);
+    expect(expectCleanError(await runCliInProcess(['igvm', 'measure', file, '--platform', 'tdx']), 1, 'ERR_FIRMWARE_UNSUPPORTED')).toMatch(/number_of_bytes 0x100000000000 exceeds the 0x100000000 bytes/);
   });
 });
 
@@ -96,7 +96,7 @@ describe('malformed IGVM files: one error line each, exit 1', () => {
   it.skipIf(!badFiles.length)(`../shared samples/bad (${badFiles.length} files), measure and inspect`, async () => {
     const runs = badFiles.flatMap((f) => [['igvm', 'measure', path.join(BAD, f)], ['igvm', 'inspect', path.join(BAD, f)]]);
     const results = await pool(runs, 8, (args) => runCliInProcess(args));
-    results.forEach((r, i) => expectCleanError(r, 1) && expect(r.stderr, runs[i]!.join(' ')).toMatch(/^error: /));
+    results.forEach((r, i) => expectCleanError(r, 1, 'ERR_MALFORMED') && expect(r.stderr, runs[i]!.join(' ')).toMatch(/^error: /));
   });
 
   // every header boundary of a committed sample: the fixed header, each variable header's
@@ -108,7 +108,7 @@ describe('malformed IGVM files: one error line each, exit 1', () => {
   it(`truncations at ${cuts.length} header boundaries (measure)`, async () => {
     for (const c of cuts) fs.writeFileSync(t(`cut-${c}.igvm`), bytes.subarray(0, c));
     const results = await pool(cuts, 8, (c) => runCliInProcess(['igvm', 'measure', t(`cut-${c}.igvm`)]));
-    results.forEach((r) => expectCleanError(r, 1));
+    results.forEach((r) => expectCleanError(r, 1, 'ERR_MALFORMED'));
   });
   it('truncations with total_file_size patched to the cut length: the header walk itself rejects each (library, and CLI for some)', async () => {
     const some = cuts.filter((c) => c >= 24);
@@ -121,7 +121,7 @@ describe('malformed IGVM files: one error line each, exit 1', () => {
     const picked = some.filter((_, i) => i % 10 === 0);
     for (const c of picked) fs.writeFileSync(t(`cutfix-${c}.igvm`), patched[some.indexOf(c)]!);
     const results = await pool(picked, 8, (c) => runCliInProcess(['igvm', 'inspect', t(`cutfix-${c}.igvm`)]));
-    results.forEach((r) => expectCleanError(r, 1));
+    results.forEach((r) => expectCleanError(r, 1, 'ERR_MALFORMED'));
   });
 });
 
@@ -150,9 +150,9 @@ describe('igvm sign (CLI)', () => {
     const pkcs8 = t('id_key.pkcs8.pem');
     fs.writeFileSync(pkcs8, createPrivateKey(fs.readFileSync(ID_KEY)).export({ format: 'pem', type: 'pkcs8' }));
     const out = t('p8.igvm');
-    expect(expectCleanError(await runCliInProcess(['igvm', 'sign', SAMPLE, '-o', out, '--id-key', pkcs8]), 1)).toMatch(/PKCS#8.*--allow-pkcs8/);
+    expect(expectCleanError(await runCliInProcess(['igvm', 'sign', SAMPLE, '-o', out, '--id-key', pkcs8]), 1, 'ERR_KEY')).toMatch(/PKCS#8.*--allow-pkcs8/);
     expect(fs.existsSync(out)).toBe(false);
-    expect(expectCleanError(await runCliInProcess(['igvm', 'sign', SAMPLE, '-o', out, '--id-key', path.join(KEYS, 'id_key_pkcs8.pem')]), 1)).toMatch(/PKCS#8/);
+    expect(expectCleanError(await runCliInProcess(['igvm', 'sign', SAMPLE, '-o', out, '--id-key', path.join(KEYS, 'id_key_pkcs8.pem')]), 1, 'ERR_KEY')).toMatch(/PKCS#8/);
     await runCliInProcess(['igvm', 'sign', SAMPLE, '-o', out, '--id-key', pkcs8, '--author-key', AUTHOR_KEY, '--allow-pkcs8']);
     expect(bytesEqual(out, SIGNED)).toBe(true);
   });
@@ -160,7 +160,7 @@ describe('igvm sign (CLI)', () => {
     const enc = path.join(OTHER_KEYS, 'id_key_a.encrypted.pem');
     const pass = t('pass.txt');
     fs.writeFileSync(pass, 'snp-oracle\n');
-    expectCleanError(await runCliInProcess(['igvm', 'sign', SAMPLE, '-o', t('e0.igvm'), '--id-key', enc, '--allow-pkcs8']), 1);
+    expectCleanError(await runCliInProcess(['igvm', 'sign', SAMPLE, '-o', t('e0.igvm'), '--id-key', enc, '--allow-pkcs8']), 1, 'ERR_KEY');
     expectOk(await runCliInProcess(['igvm', 'sign', SAMPLE, '-o', t('e1.igvm'), '--id-key', enc, '--allow-pkcs8', '--passphrase-file', pass]));
     process.env.PRELAUNCH_TEST_PASSPHRASE = 'snp-oracle';
     expectOk(await runCliInProcess(['igvm', 'sign', SAMPLE, '-o', t('e3.igvm'), '--id-key', enc, '--allow-pkcs8', '--passphrase-env', 'PRELAUNCH_TEST_PASSPHRASE']));
@@ -196,7 +196,7 @@ describe('igvm sign (CLI)', () => {
   });
   it.skipIf(!HAVE_SHARED)('a file without an SEV-SNP platform (../shared upstream VSM sample)', async () => {
     const out = t('never2.igvm');
-    expect(expectCleanError(await runCliInProcess(['igvm', 'sign', path.join(SHARED, 'samples/upstream/upstream-test_data-vsm.igvm'), '-o', out, '--id-key', ID_KEY]), 1)).toMatch(/not compatible/);
+    expect(expectCleanError(await runCliInProcess(['igvm', 'sign', path.join(SHARED, 'samples/upstream/upstream-test_data-vsm.igvm'), '-o', out, '--id-key', ID_KEY]), 1, 'ERR_FIRMWARE_UNSUPPORTED')).toMatch(/not compatible/);
     expect(fs.existsSync(out)).toBe(false);
   });
   it('the output may not be the input (however it is spelled); the input is left alone', async () => {
@@ -204,7 +204,7 @@ describe('igvm sign (CLI)', () => {
     fs.copyFileSync(SAMPLE, copy);
     fs.symlinkSync(copy, t('link.igvm'));
     for (const o of [copy, path.join(tmp, '.', 'in.igvm'), t('link.igvm')]) {
-      expect(expectCleanError(await runCliInProcess(['igvm', 'sign', copy, '-o', o, '--id-key', ID_KEY]), 2)).toMatch(/is the input file/);
+      expect(expectCleanError(await runCliInProcess(['igvm', 'sign', copy, '-o', o, '--id-key', ID_KEY]), 2, 'ERR_INVALID_OPTION')).toMatch(/is the input file/);
     }
     expect(bytesEqual(copy, SAMPLE)).toBe(true);
   });

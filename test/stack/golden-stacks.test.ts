@@ -50,11 +50,11 @@ describe('golden: matrix.stacks', () => {
   it('an impossible stack in the matrix is refused, naming it', async () => {
     const file = path.join(dir, 'bad.json');
     writeFileSync(file, JSON.stringify({ ...manifest, matrix: { ...manifest.matrix, stacks: [{ name: 'old', qemu: '8.2.2', hostKernel: '6.12' }] } }));
-    expect(expectCleanError(await runCliInProcess(['golden', file]), 1)).toMatch(/stacks old, mode snp: SEV-SNP needs QEMU >= 9\.1/);
+    expect(expectCleanError(await runCliInProcess(['golden', file]), 1, 'ERR_UNSUPPORTED_STACK')).toMatch(/stacks old, mode snp: SEV-SNP needs QEMU >= 9\.1/);
   });
   it('stacks with vmsaProfiles is a manifest error', async () => {
     const file = path.join(dir, 'both.json');
     writeFileSync(file, JSON.stringify({ ...manifest, matrix: { ...manifest.matrix, vmsaProfiles: ['kvm-init2'] } }));
-    expect(expectCleanError(await runCliInProcess(['golden', file]))).toMatch(/matrix\.vmsaProfiles.*matrix\.stacks/);
+    expect(expectCleanError(await runCliInProcess(['golden', file]), 1, 'ERR_MALFORMED')).toMatch(/matrix\.vmsaProfiles.*matrix\.stacks/);
   });
 });

@@ -110,14 +110,14 @@ describe('Nova SNP instance with kernel hashes (libvirt domain)', () => {
     expect(doc.kernelHashes.cmdline).toBe(createHash('sha256').update('root=/dev/vda1 console=ttyS0 & quiet\0').digest('hex'));
   });
   it('refuses host-model without a way to resolve it', async () => {
-    const line = expectCleanError(await runCliInProcess(base.slice(0, -2)), 1);
+    const line = expectCleanError(await runCliInProcess(base.slice(0, -2)), 1, 'ERR_UNSUPPORTED_STACK');
     expect(line).toMatch(/host-model.*--host-model/);
   });
   it('a descriptor naming a missing file: one error line naming it', async () => {
     const root2 = path.join(tmp, 'root2');
     fs.mkdirSync(path.join(root2, 'usr/share/qemu/firmware'), { recursive: true });
     fs.copyFileSync(path.join(INPUTS, 'firmware/60-edk2-x86_64-amdsev.json'), path.join(root2, 'usr/share/qemu/firmware/60-edk2-x86_64-amdsev.json'));
-    const line = expectCleanError(await runCliInProcess(['measure', '--from-libvirt', path.join(INPUTS, 'nova-snp-instance.xml'), '--sysroot', root2, '--host-model', 'EPYC-Milan']), 1);
+    const line = expectCleanError(await runCliInProcess(['measure', '--from-libvirt', path.join(INPUTS, 'nova-snp-instance.xml'), '--sysroot', root2, '--host-model', 'EPYC-Milan']), 1, 'ERR_IO');
     expect(line).toMatch(/OVMF\.amdsev\.fd.*60-edk2-x86_64-amdsev\.json/);
   });
 });
@@ -130,7 +130,7 @@ describe('Fedora SNP host (host-passthrough, current < max vCPUs)', () => {
     expect(lastLine(r.stdout)).toBe(lastLine(explicit.stdout));
   });
   it('-cpu host without --host-cpu-sig is refused', async () => {
-    expect(expectCleanError(await runCliInProcess(['measure', '--from-libvirt', path.join(INPUTS, 'fedora-snp-host.xml'), '--sysroot', SYSROOT, '--qemu-version', '10.1.0', '--host-kernel', '6.17.0']), 1)).toMatch(/--host-cpu-sig/);
+    expect(expectCleanError(await runCliInProcess(['measure', '--from-libvirt', path.join(INPUTS, 'fedora-snp-host.xml'), '--sysroot', SYSROOT, '--qemu-version', '10.1.0', '--host-kernel', '6.17.0']), 1, 'ERR_UNSUPPORTED_STACK')).toMatch(/--host-cpu-sig/);
   });
 });
 
@@ -142,8 +142,8 @@ describe('Fedora TDX host with virt-install', () => {
     expect(lastLine(r.stdout)).toBe('4c7206f0f483c524f12c366c711e9049030a8d47c471ee5aa9c4999a08de4057fb887fed0744d5631a212967fb231c47');
   });
   it('refuses QEMU < 10.1 and Linux < 6.16', async () => {
-    expect(expectCleanError(await runCliInProcess(['measure', '--from-libvirt', path.join(INPUTS, 'fedora-tdx-virt-install.xml'), '--sysroot', SYSROOT, '--qemu-version', '10.0.2', '--host-kernel', '6.16.3']), 1)).toMatch(/QEMU >= 10\.1/);
-    expect(expectCleanError(await runCliInProcess(['measure', '--from-libvirt', path.join(INPUTS, 'fedora-tdx-virt-install.xml'), '--sysroot', SYSROOT, '--qemu-version', '10.1.0', '--host-kernel', '6.12.0']), 1)).toMatch(/Linux >= 6\.16/);
+    expect(expectCleanError(await runCliInProcess(['measure', '--from-libvirt', path.join(INPUTS, 'fedora-tdx-virt-install.xml'), '--sysroot', SYSROOT, '--qemu-version', '10.0.2', '--host-kernel', '6.16.3']), 1, 'ERR_UNSUPPORTED_STACK')).toMatch(/QEMU >= 10\.1/);
+    expect(expectCleanError(await runCliInProcess(['measure', '--from-libvirt', path.join(INPUTS, 'fedora-tdx-virt-install.xml'), '--sysroot', SYSROOT, '--qemu-version', '10.1.0', '--host-kernel', '6.12.0']), 1, 'ERR_UNSUPPORTED_STACK')).toMatch(/Linux >= 6\.16/);
   });
 });
 
@@ -174,7 +174,7 @@ describe('SEV-ES and the host stack (H1)', () => {
     const p = file('es-off.sh', cmd(',legacy-vm-type=off'));
     const r = await runCliInProcess(['measure', '--from-qemu', p, '--qemu-version', '10.0.2', '--host-kernel', '6.12.0']);
     expect(lastLine(r.stdout)).toBe(lastLine((await runCliInProcess(['measure', '--mode', 'seves', '--vcpus', '2', '--vcpu-type', 'EPYC-Milan', '--ovmf', OVMF, '--vmsa-profile', 'kvm-init2'])).stdout));
-    expect(expectCleanError(await runCliInProcess(['measure', '--from-qemu', p, '--qemu-version', '10.0.2', '--host-kernel', '6.9.0']), 1)).toMatch(/Linux >= 6\.10/);
+    expect(expectCleanError(await runCliInProcess(['measure', '--from-qemu', p, '--qemu-version', '10.0.2', '--host-kernel', '6.9.0']), 1, 'ERR_UNSUPPORTED_STACK')).toMatch(/Linux >= 6\.10/);
   });
   it('Linux 6.6 (debug_swap on by default) gives SEV_FEATURES 0x20 (H2); a stack file with debug_swap=N gives 0', async () => {
     const p = file('es66.sh', cmd(''));
@@ -236,20 +236,20 @@ describe('bad input: one error line', () => {
   const stack = ['--qemu-version', '10.1.0', '--host-kernel', '6.12.0'];
   const q = (objs: string): string => `qemu-system-x86_64 -machine q35,confidential-guest-support=a ${objs} -cpu EPYC -bios ${OVMF}\n`;
   it.each([
-    ['two confidential-guest objects', q('-object sev-snp-guest,id=a -object sev-guest,id=b'), /2 confidential-guest objects/],
-    ['an unknown sev-snp-guest property (the cover letter\'s certs-path)', q('-object sev-snp-guest,id=a,certs-path=/x'), /unknown property "certs-path"/],
-    ['legacy-vm-type on sev-snp-guest', q('-object sev-snp-guest,id=a,legacy-vm-type=on'), /legacy-vm-type/],
-    ['an object that is not used', 'qemu-system-x86_64 -machine q35 -object sev-snp-guest,id=a -cpu EPYC -bios x\n', /confidential-guest-support/],
-    ['an unknown QEMU option', q('-object sev-snp-guest,id=a -frobnicate 1'), /unknown QEMU option -frobnicate/],
-    ['a ps line whose -append lost its quotes', q('-object sev-snp-guest,id=a -kernel k -append root=/dev/sda console=ttyS0'), /not an option.*\/proc\/PID\/cmdline/],
-    ['an unexpanded variable', q('-object sev-snp-guest,id=a -smp $CPUS'), /unexpanded shell expansion/],
-    ['-dtb', q('-object sev-snp-guest,id=a -dtb x.dtb'), /-dtb/],
-    ['secure-tsc', q('-object sev-snp-guest,id=a,secure-tsc=on'), /secure-tsc|QEMU >= 10\.2/],
-    ['pflash with SNP', `qemu-system-x86_64 -machine q35,confidential-guest-support=a -object sev-snp-guest,id=a -cpu EPYC -drive if=pflash,format=raw,unit=0,file=${OVMF}\n`, /pflash.*H8/],
-    ['-bios not a multiple of 64 KiB', `qemu-system-x86_64 -machine q35,confidential-guest-support=a -object sev-snp-guest,id=a -cpu EPYC -bios ${fw('synthetic/eip.fd')}\n`, /64 KiB/],
-    ['an unknown CPU model', q('-object sev-snp-guest,id=a').replace('-cpu EPYC', '-cpu Skylake-Server'), /Skylake-Server/],
-  ])('%s', async (_what, text, re) => {
-    const line = expectCleanError(await runCliInProcess(['measure', '--from-qemu', file('bad.sh', text), ...stack]), 1);
+    ['two confidential-guest objects', q('-object sev-snp-guest,id=a -object sev-guest,id=b'), /2 confidential-guest objects/, 'ERR_MALFORMED'],
+    ['an unknown sev-snp-guest property (the cover letter\'s certs-path)', q('-object sev-snp-guest,id=a,certs-path=/x'), /unknown property "certs-path"/, 'ERR_MALFORMED'],
+    ['legacy-vm-type on sev-snp-guest', q('-object sev-snp-guest,id=a,legacy-vm-type=on'), /legacy-vm-type/, 'ERR_MALFORMED'],
+    ['an object that is not used', 'qemu-system-x86_64 -machine q35 -object sev-snp-guest,id=a -cpu EPYC -bios x\n', /confidential-guest-support/, 'ERR_MALFORMED'],
+    ['an unknown QEMU option', q('-object sev-snp-guest,id=a -frobnicate 1'), /unknown QEMU option -frobnicate/, 'ERR_MALFORMED'],
+    ['a ps line whose -append lost its quotes', q('-object sev-snp-guest,id=a -kernel k -append root=/dev/sda console=ttyS0'), /not an option.*\/proc\/PID\/cmdline/, 'ERR_MALFORMED'],
+    ['an unexpanded variable', q('-object sev-snp-guest,id=a -smp $CPUS'), /unexpanded shell expansion/, 'ERR_MALFORMED'],
+    ['-dtb', q('-object sev-snp-guest,id=a -dtb x.dtb'), /-dtb/, 'ERR_UNSUPPORTED_STACK'],
+    ['secure-tsc', q('-object sev-snp-guest,id=a,secure-tsc=on'), /secure-tsc|QEMU >= 10\.2/, 'ERR_UNSUPPORTED_STACK'],
+    ['pflash with SNP', `qemu-system-x86_64 -machine q35,confidential-guest-support=a -object sev-snp-guest,id=a -cpu EPYC -drive if=pflash,format=raw,unit=0,file=${OVMF}\n`, /pflash.*H8/, 'ERR_UNSUPPORTED_STACK'],
+    ['-bios not a multiple of 64 KiB', `qemu-system-x86_64 -machine q35,confidential-guest-support=a -object sev-snp-guest,id=a -cpu EPYC -bios ${fw('synthetic/eip.fd')}\n`, /64 KiB/, 'ERR_UNSUPPORTED_STACK'],
+    ['an unknown CPU model', q('-object sev-snp-guest,id=a').replace('-cpu EPYC', '-cpu Skylake-Server'), /Skylake-Server/, 'ERR_UNSUPPORTED_STACK'],
+  ] as const)('%s', async (_what, text, re, code) => {
+    const line = expectCleanError(await runCliInProcess(['measure', '--from-qemu', file('bad.sh', text), ...stack]), 1, code);
     expect(line).toMatch(re);
     expect(line).toContain('bad.sh');
   });
@@ -257,18 +257,18 @@ describe('bad input: one error line', () => {
     expect((await runCliInProcess(['measure', '--from-qemu', file('ok.sh', q('-object sev-snp-guest,id=a -device virtio-net-pci,netdev=n -netdev user,id=n')), ...stack])).code).toBe(0);
   });
   it('XML that is not a domain; XML with a DOCTYPE', async () => {
-    expect(expectCleanError(await runCliInProcess(['measure', '--from-libvirt', file('caps.xml', '<capabilities><host/></capabilities>'), ...stack]), 1)).toMatch(/not <domain>/);
-    expect(expectCleanError(await runCliInProcess(['measure', '--from-libvirt', file('dt.xml', '<!DOCTYPE x [<!ENTITY a "b">]><domain/>'), ...stack]), 1)).toMatch(/DOCTYPE/);
+    expect(expectCleanError(await runCliInProcess(['measure', '--from-libvirt', file('caps.xml', '<capabilities><host/></capabilities>'), ...stack]), 1, 'ERR_MALFORMED')).toMatch(/not <domain>/);
+    expect(expectCleanError(await runCliInProcess(['measure', '--from-libvirt', file('dt.xml', '<!DOCTYPE x [<!ENTITY a "b">]><domain/>'), ...stack]), 1, 'ERR_MALFORMED')).toMatch(/DOCTYPE/);
   });
   it('impossible stacks: SNP on QEMU 8.2, on Linux 6.8 upstream', async () => {
     const p = file('snp.sh', q('-object sev-snp-guest,id=a'));
-    expect(expectCleanError(await runCliInProcess(['measure', '--from-qemu', p, '--qemu-version', '8.2.2', '--host-kernel', '6.12']), 1)).toMatch(/QEMU >= 9\.1/);
-    expect(expectCleanError(await runCliInProcess(['measure', '--from-qemu', p, '--qemu-version', '9.2.0', '--host-kernel', '6.8.0-45-generic']), 1)).toMatch(/Linux >= 6\.11/);
+    expect(expectCleanError(await runCliInProcess(['measure', '--from-qemu', p, '--qemu-version', '8.2.2', '--host-kernel', '6.12']), 1, 'ERR_UNSUPPORTED_STACK')).toMatch(/QEMU >= 9\.1/);
+    expect(expectCleanError(await runCliInProcess(['measure', '--from-qemu', p, '--qemu-version', '9.2.0', '--host-kernel', '6.8.0-45-generic']), 1, 'ERR_UNSUPPORTED_STACK')).toMatch(/Linux >= 6\.11/);
   });
   it('usage errors exit 2: a guest flag with --from-qemu, a bad --qemu-version', async () => {
     const p = file('u.sh', q('-object sev-snp-guest,id=a'));
-    expect(expectCleanError(await runCliInProcess(['measure', '--from-qemu', p, '--vcpus', '2']), 2)).toMatch(/--vcpus/);
-    expect(expectCleanError(await runCliInProcess(['measure', '--from-qemu', p, '--qemu-version', 'ten']), 2)).toMatch(/--qemu-version/);
+    expect(expectCleanError(await runCliInProcess(['measure', '--from-qemu', p, '--vcpus', '2']), 2, 'ERR_INVALID_OPTION')).toMatch(/--vcpus/);
+    expect(expectCleanError(await runCliInProcess(['measure', '--from-qemu', p, '--qemu-version', 'ten']), 2, 'ERR_INVALID_OPTION')).toMatch(/--qemu-version/);
   });
 });
 
@@ -371,7 +371,7 @@ describe('host probe', () => {
   it('a stack file with an unknown key is refused', async () => {
     const file = path.join(tmp, 'bad-stack.json');
     fs.writeFileSync(file, JSON.stringify({ prelaunchStack: 1, qemu: '10.1', frobnicate: 1 }));
-    expect(expectCleanError(await runCliInProcess(['measure', '--mode', 'sev', '--ovmf', OVMF, '--stack', file]), 1)).toMatch(/unknown key "frobnicate"/);
+    expect(expectCleanError(await runCliInProcess(['measure', '--mode', 'sev', '--ovmf', OVMF, '--stack', file]), 1, 'ERR_MALFORMED')).toMatch(/unknown key "frobnicate"/);
   });
 });
 

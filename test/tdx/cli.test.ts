@@ -3,6 +3,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import type { ErrorCode } from '../../src/errors.js';
 import { expectCleanError, expectOk, runCliInProcess } from '../support/cli.js';
 import { HAVE_SHARED, SHARED, VECTORS, fw } from './fixtures.js';
 import { syntheticBzImage } from './synthetic-kernel.js';
@@ -91,24 +92,24 @@ describe('prelaunch tdx rejects bad input with one error line', () => {
   new DataView(overlap.buffer).setUint32(0x3020 + 3 * 32 + 8, 0x801000, true);
   const hugeTempMem = plain.slice();
   for (const [at, v] of [[8, 0], [12, 1], [16, 0], [20, 0x4_0000]] as const) new DataView(hugeTempMem.buffer).setUint32(0x3020 + 2 * 32 + at, v, true);
-  const cases: Array<[string, string[], RegExp, number]> = [
-    ['no TDX metadata', ['tdx', '--firmware', fw('synthetic/amdsev.fd'), '--json'], /no TDX metadata/, 1],
-    ['overlapping sections', ['tdx', '--firmware', bad('overlap.bin', overlap), '--page-order', 'single', '--json'], /overlaps/, 1],
-    ['truncated event log', ['tdx', 'replay', bad('trunc.bin', new Uint8Array(fs.readFileSync(fw('tdx/synthetic-plain.bin'))).subarray(0, 0))], /TCG_PCR_EVENT at offset 0x0/, 1],
-    ['missing firmware', ['tdx', '--firmware', path.join(tmp, 'nope.fd')], /cannot open/, 1],
-    ['bad page order', ['tdx', '--firmware', OVMF, '--page-order', 'three'], /--page-order/, 2],
-    ['old QEMU', ['tdx', '--firmware', OVMF, '--vmm-version', '7.2.0'], /predates TDX/, 2],
-    ['kernel without memory', ['tdx', '--firmware', OVMF, '--kernel', OVMF], /needs --memory/, 2],
-    ['not a bzImage', ['tdx', '--firmware', OVMF, '--memory', '2G', '--kernel', OVMF], /MZ|HdrS/, 1],
-    ['bad mrowner', ['tdx', '--firmware', OVMF, '--mrowner', 'abcd'], /48 bytes|hex nor base64/, 2],
+  const cases: Array<[string, string[], RegExp, number, ErrorCode]> = [
+    ['no TDX metadata', ['tdx', '--firmware', fw('synthetic/amdsev.fd'), '--json'], /no TDX metadata/, 1, 'ERR_FIRMWARE_UNSUPPORTED'],
+    ['overlapping sections', ['tdx', '--firmware', bad('overlap.bin', overlap), '--page-order', 'single', '--json'], /overlaps/, 1, 'ERR_MALFORMED'],
+    ['truncated event log', ['tdx', 'replay', bad('trunc.bin', new Uint8Array(fs.readFileSync(fw('tdx/synthetic-plain.bin'))).subarray(0, 0))], /TCG_PCR_EVENT at offset 0x0/, 1, 'ERR_TRUNCATED'],
+    ['missing firmware', ['tdx', '--firmware', path.join(tmp, 'nope.fd')], /cannot open/, 1, 'ERR_IO'],
+    ['bad page order', ['tdx', '--firmware', OVMF, '--page-order', 'three'], /--page-order/, 2, 'ERR_INVALID_OPTION'],
+    ['old QEMU', ['tdx', '--firmware', OVMF, '--vmm-version', '7.2.0'], /predates TDX/, 2, 'ERR_INVALID_OPTION'],
+    ['kernel without memory', ['tdx', '--firmware', OVMF, '--kernel', OVMF], /needs --memory/, 2, 'ERR_INVALID_OPTION'],
+    ['not a bzImage', ['tdx', '--firmware', OVMF, '--memory', '2G', '--kernel', OVMF], /MZ|HdrS/, 1, 'ERR_FIRMWARE_UNSUPPORTED'],
+    ['bad mrowner', ['tdx', '--firmware', OVMF, '--mrowner', 'abcd'], /48 bytes|hex nor base64/, 2, 'ERR_INVALID_OPTION'],
     // a TempMem section of 2^50 bytes at 4 GiB: 2^38 page records before sizes were bounded
-    ['a TempMem section of 2^50 bytes', ['tdx', '--firmware', bad('huge.bin', hugeTempMem), '--json'], /TDVF section 2 \(TempMem\).*MemoryDataSize 0x4000000000000.*--memory/, 1],
-    ['the same with a 4 GiB guest', ['tdx', '--firmware', bad('huge.bin', hugeTempMem), '--memory', '4G', '--json'], /not inside guest RAM/, 1],
-    ['a memory size no TD can have', ['tdx', '--firmware', OVMF, '--memory', '4096T'], /--memory: .*more than a TD can have/, 2],
+    ['a TempMem section of 2^50 bytes', ['tdx', '--firmware', bad('huge.bin', hugeTempMem), '--json'], /TDVF section 2 \(TempMem\).*MemoryDataSize 0x4000000000000.*--memory/, 1, 'ERR_FIRMWARE_UNSUPPORTED'],
+    ['the same with a 4 GiB guest', ['tdx', '--firmware', bad('huge.bin', hugeTempMem), '--memory', '4G', '--json'], /not inside guest RAM/, 1, 'ERR_FIRMWARE_UNSUPPORTED'],
+    ['a memory size no TD can have', ['tdx', '--firmware', OVMF, '--memory', '4096T'], /--memory: .*more than a TD can have/, 2, 'ERR_INVALID_OPTION'],
   ];
-  for (const [name, args, msg, code] of cases) {
+  for (const [name, args, msg, code, errorCode] of cases) {
     it(name, async () => {
-      expect(expectCleanError(await runCliInProcess(args), code)).toMatch(msg);
+      expect(expectCleanError(await runCliInProcess(args), code, errorCode)).toMatch(msg);
     });
   }
 });
