@@ -1,6 +1,6 @@
 /**
  * Entry of a `golden` worker thread (see golden-worker.ts): compute the job it was given and
- * post the document back. Imported by main.ts only in such a thread.
+ * post the document back. Imported by bin.ts only in such a thread.
  */
 import { isMainThread, parentPort, workerData } from 'node:worker_threads';
 import { GOLDEN_WORKER_ARG } from './golden-worker.js';

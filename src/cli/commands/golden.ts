@@ -234,7 +234,7 @@ export async function computeGoldenJob(job: GoldenJob, onProgress?: (done: numbe
 }
 
 /**
- * Run jobs on worker threads (each worker re-enters the CLI bundle, see main.ts) and merge
+ * Run jobs on worker threads (each worker re-enters the CLI bundle, see bin.ts) and merge
  * their documents in canonical order. Errors come back as PrelaunchErrors.
  */
 async function runOnWorkers(script: string, jobs: GoldenJob[], onProgress?: (done: number, total: number) => void): Promise<GoldenDocument[]> {
