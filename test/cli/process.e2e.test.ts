@@ -100,3 +100,19 @@ describe('golden on worker threads', () => {
     expect(many.stdout).toBe(one.stdout);
   });
 });
+
+describe('golden: the full simple matrix as a process', () => {
+  it('1,600 entries (25 models × 64 vCPU counts), byte-identical on regeneration; a sample equals measure', () => {
+    const args = ['golden', '--ovmf', 'firmware-samples/debian/OVMF.fd', '--vcpus', '1-64', '--vcpu-type', 'all'];
+    const a = runCli(args);
+    const b = runCli(args);
+    expect(a.code, a.stderr).toBe(0);
+    expect(b.stdout).toBe(a.stdout);
+    const doc = JSON.parse(a.stdout) as { entries: Array<{ measurement: string; vcpus: number; vcpuType: string }> };
+    expect(doc.entries).toHaveLength(1600);
+    for (const e of [doc.entries[517]!, doc.entries[1023]!]) {
+      const r = runCli(['measure', '--mode', 'snp', '--vcpus', String(e.vcpus), '--vcpu-type', e.vcpuType, '--ovmf', 'firmware-samples/debian/OVMF.fd']);
+      expect(r.stdout.trim()).toBe(e.measurement);
+    }
+  });
+});
