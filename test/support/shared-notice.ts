@@ -26,5 +26,5 @@ export const NEEDS_SHARED: ReadonlyArray<readonly [string, string]> = [
 export default function setup(): void {
   if (fs.existsSync(SHARED_DIR) && !process.env.PRELAUNCH_NO_SHARED) return;
   const why = process.env.PRELAUNCH_NO_SHARED ? 'PRELAUNCH_NO_SHARED is set' : `${SHARED_DIR} is absent`;
-  process.stderr.write(`note: ${why}: tests that need it skip — ${NEEDS_SHARED.map(([f, what]) => `${path.basename(f, '.test.ts')} (${what})`).join('; ')}\n`);
+  process.stderr.write(`note: ${why}: tests that need it skip — ${NEEDS_SHARED.map(([f, what]) => `${f.replace(/^test\//, '').replace(/\.test\.ts$/, '')} (${what})`).join('; ')}\n`);
 }
