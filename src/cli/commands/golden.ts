@@ -7,6 +7,7 @@ import { Worker } from 'node:worker_threads';
 import * as path from 'node:path';
 import { OptionError, PrelaunchError } from '../../errors.js';
 import { checkReport } from '../../golden/check.js';
+import { renderGoldenCheck } from '../../report/golden-check.js';
 import { GOLDEN_SCHEMA, compareEntries, countEntries, generateGolden, serializeGolden, type GoldenArtifact, type GoldenDocument, type GoldenIdBlockSigner } from '../../golden/engine.js';
 import { parseGoldenDocument } from '../../golden/document.js';
 import { parseJsonDocument } from '../../schema/validate.js';
@@ -166,23 +167,7 @@ async function runCheck(reportFile: string, docFile: string | undefined, f: Gold
   }
   if (!report.measurement) throw new PrelaunchError('ERR_MALFORMED', `${reportFile}: the report has no measurement`);
   const result = checkReport(doc, report);
-  if (f.json) {
-    writeStdout(JSON.stringify({ matched: result.matched, candidates: result.candidates.map((c) => ({ index: c.index, entry: c.entry, differences: c.comparisons.filter((x) => !x.equal) })) }, null, 2) + '\n');
-  } else {
-    const describe = (c: (typeof result.candidates)[number]): string => {
-      const e = c.entry;
-      return `#${c.index}: ${e.artifact} ${e.mode} ${e.vmmType ?? ''}${e.vmsaProfile ? `/${e.vmsaProfile}` : ''} ${e.vcpuType ?? e.vcpuSig ?? ''} vcpus=${e.vcpus ?? '-'} guestFeatures=${e.guestFeatures ?? '-'}${e.policy ? ` policy=${e.policy}` : ''}`;
-    };
-    if (result.candidates.some((c) => c.comparisons.some((x) => x.field === 'measurement' && x.equal))) {
-      writeStdout(`${result.matched ? 'match' : 'measurement matches, other fields differ'}: ${result.candidates.length} entr${result.candidates.length === 1 ? 'y' : 'ies'}\n`);
-    } else {
-      writeStdout(`no entry has measurement ${report.measurement}\nthe configuration (vCPU count, VMM, vCPU model, guest features, VMSA profile, firmware or boot components) is outside this document; nearest entries:\n`);
-    }
-    for (const c of result.candidates) {
-      writeStdout(`  ${describe(c)}\n`);
-      for (const x of c.comparisons.filter((y) => !y.equal)) writeStdout(`    ${x.field}: report ${x.report}, entry ${x.entry}\n`);
-    }
-  }
+  writeStdout(renderGoldenCheck(result, report.measurement, f.json === true));
   if (!result.matched) setExitCode(1);
 }
 
