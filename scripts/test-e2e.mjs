@@ -32,7 +32,10 @@ if (!existsSync(path.join(conformance, 'run.mjs'))) {
 run(process.execPath, [path.join(conformance, 'run.mjs'), 'snp', ...(large ? ['--large'] : [])], `conformance snp${large ? ' --large' : ''}`);
 run(process.execPath, [path.join(conformance, 'run.mjs'), 'igvm'], 'conformance igvm');
 run(process.execPath, [path.join(conformance, 'run.mjs'), 'tdx'], 'conformance tdx');
-const hasCommand = (name) => spawnSync(process.execPath, ['dist/prelaunch.cjs', name, '--help'], { cwd: root, stdio: 'ignore' }).status === 0;
+// a command of this build: listed by `prelaunch --help` (`prelaunch NAME --help` of an unknown
+// NAME prints the top-level help and exits 0, so its exit code says nothing)
+const help = spawnSync(process.execPath, ['dist/prelaunch.cjs', '--help'], { cwd: root, encoding: 'utf8' }).stdout ?? '';
+const hasCommand = (name) => new RegExp(`^  ${name}\\b`, 'm').test(help);
 for (const [suite, command] of [['measured-boot.mjs', 'tpm'], ['verify.mjs', 'verify']]) {
   if (!existsSync(path.join(conformance, suite))) continue;
   if (hasCommand(command)) run(process.execPath, [path.join(conformance, suite)], `conformance ${suite}`);
