@@ -133,7 +133,8 @@ export interface Layout<F extends Fields = Fields> {
   readonly fields: F;
   /** each value field's offset in the structure */
   readonly offsets: { readonly [K in ValueKeys<F>]: number };
-  readonly check?: (value: LayoutValue<Layout<F>>) => string | null;
+  /** the post-decode check, if any */
+  check?(value: LayoutValue<Layout<F>>): string | null;
   /** Decode the structure at `offset` of `bytes` (ParseError on failure). */
   decode(bytes: Uint8Array, offset?: number, ctx?: DecodeContext): LayoutValue<Layout<F>>;
   /** The `size` bytes of `value`. */
