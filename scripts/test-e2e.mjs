@@ -7,18 +7,24 @@
 //    build has the command they drive (`prelaunch tpm` / `prelaunch verify`).
 // Stops at the first failure; without ../shared it says so in one line and runs step 1 only.
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 const large = process.argv.includes('--large');
-const run = (cmd, args, what) => {
+// the snp runner works in $TMPDIR/prelaunch-conformance-snp: a private TMPDIR keeps runs of
+// other checkouts on the same machine from removing its files mid-run
+const privateTmp = mkdtempSync(path.join(os.tmpdir(), 'prelaunch-e2e-'));
+process.on('exit', () => rmSync(privateTmp, { recursive: true, force: true }));
+const run = (cmd, args, what, env = process.env) => {
   process.stdout.write(`\n== ${what}\n`);
-  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit' });
+  const r = spawnSync(cmd, args, { cwd: root, stdio: 'inherit', env });
   if (r.status !== 0) {
     process.stderr.write(`error: ${what} failed (${r.status ?? r.signal})\n`);
-    process.exit(r.status || 1);
+    process.exitCode = r.status || 1;
+    process.exit();
   }
 };
 
@@ -29,15 +35,16 @@ if (!existsSync(path.join(conformance, 'run.mjs'))) {
   process.stdout.write(`\nnote: ${conformance} is absent: conformance suites skipped\n`);
   process.exit(0);
 }
-run(process.execPath, [path.join(conformance, 'run.mjs'), 'snp', ...(large ? ['--large'] : [])], `conformance snp${large ? ' --large' : ''}`);
-run(process.execPath, [path.join(conformance, 'run.mjs'), 'igvm'], 'conformance igvm');
-run(process.execPath, [path.join(conformance, 'run.mjs'), 'tdx'], 'conformance tdx');
+const conformanceEnv = { ...process.env, TMPDIR: privateTmp };
+run(process.execPath, [path.join(conformance, 'run.mjs'), 'snp', ...(large ? ['--large'] : [])], `conformance snp${large ? ' --large' : ''}`, conformanceEnv);
+run(process.execPath, [path.join(conformance, 'run.mjs'), 'igvm'], 'conformance igvm', conformanceEnv);
+run(process.execPath, [path.join(conformance, 'run.mjs'), 'tdx'], 'conformance tdx', conformanceEnv);
 // a command of this build: listed by `prelaunch --help` (`prelaunch NAME --help` of an unknown
 // NAME prints the top-level help and exits 0, so its exit code says nothing)
 const help = spawnSync(process.execPath, ['dist/prelaunch.cjs', '--help'], { cwd: root, encoding: 'utf8' }).stdout ?? '';
 const hasCommand = (name) => new RegExp(`^  ${name}\\b`, 'm').test(help);
 for (const [suite, command] of [['measured-boot.mjs', 'tpm'], ['verify.mjs', 'verify']]) {
   if (!existsSync(path.join(conformance, suite))) continue;
-  if (hasCommand(command)) run(process.execPath, [path.join(conformance, suite)], `conformance ${suite}`);
+  if (hasCommand(command)) run(process.execPath, [path.join(conformance, suite)], `conformance ${suite}`, conformanceEnv);
   else process.stdout.write(`\nnote: no \`prelaunch ${command}\` in this build: ${suite} skipped\n`);
 }
