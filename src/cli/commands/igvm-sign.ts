@@ -8,12 +8,11 @@
  * which QEMU refuses to load).
  */
 import * as fs from 'node:fs';
-import { toHex } from '../../bytes/hex.js';
 import { OptionError, PrelaunchError } from '../../errors.js';
 import { parseIgvm } from '../../formats/igvm/parse.js';
-import { formatPolicy } from '../../formats/snp/policy.js';
 import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
 import { signIgvm } from '../../sign/igvm.js';
+import { igvmSignDiagnostics, renderIgvmSign } from '../../report/igvm-sign.js';
 import { VERSION } from '../../version.js';
 import { LIMITS, Outputs, openFileSource, writeStdout } from '../io.js';
 import { loadPrivateKey, readKeyFile, type Passphrase } from '../keys.js';
@@ -99,37 +98,9 @@ export async function runIgvmSign(file: string, f: IgvmSignFlags): Promise<void>
     });
     out.write(f.output, s.bytes, '--output');
     out.commit();
-    if (s.replaced) writeStderr(`note: replaced the file's existing SNP ID block${s.replaced > 1 ? `s (${s.replaced})` : ''}\n`);
-    for (const p of s.policyProblems) writeStderr(`warning: the file's guest policy ${formatPolicy(s.policy)}: ${p} (signed anyway, as igvmmeasure does)\n`);
-    if (f.json) {
-      const doc = {
-        tool: `prelaunch ${VERSION}`,
-        input: file,
-        output: f.output,
-        size: s.bytes.length,
-        inputFormatVersion: s.inputFormatVersion,
-        formatVersion: 1,
-        compatibilityMask: `0x${s.compatibilityMask.toString(16)}`,
-        digest: toHex(s.digest),
-        policy: formatPolicy(s.policy),
-        familyId: toHex(s.idBlockHeader.familyId),
-        imageId: toHex(s.idBlockHeader.imageId),
-        guestSvn: s.idBlockHeader.guestSvn,
-        authorKeyEnabled: s.idAuth.authorKeyEnabled,
-        idKeyDigest: toHex(s.idAuth.idKeyDigest),
-        authorKeyDigest: s.idAuth.authorKeyDigest ? toHex(s.idAuth.authorKeyDigest) : null,
-        replacedIdBlocks: s.replaced,
-      };
-      writeStdout(JSON.stringify(doc, null, 2) + '\n');
-    } else {
-      writeStdout(
-        `${toHex(s.digest).toUpperCase()}\n` +
-          `signed:            ${f.output}\n` +
-          `policy:            ${formatPolicy(s.policy)}\n` +
-          `id_key_digest:     ${toHex(s.idAuth.idKeyDigest)}\n` +
-          `author_key_digest: ${s.idAuth.authorKeyDigest ? toHex(s.idAuth.authorKeyDigest) : 'none'}\n`,
-      );
-    }
+    const notes = igvmSignDiagnostics(s);
+    if (notes) writeStderr(notes);
+    writeStdout(renderIgvmSign(s, { tool: `prelaunch ${VERSION}`, input: file, output: f.output }, f.json === true));
   } finally {
     src.close();
     out.abort();
