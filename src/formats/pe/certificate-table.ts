@@ -7,11 +7,10 @@
  * e_lfanew + 24; data directories at +96 (PE32) / +112 (PE32+), count at +92 / +108).
  */
 import { copyBytes, type ByteSource } from '../../bytes/source.js';
-import { Parser, decodeStruct, defineStruct } from '../../bytes/struct.js';
+import { defineLayout, u16, u32 } from '../../bytes/layout.js';
 import { ParseError } from '../../errors.js';
 
-interface RawWinCert { length: number; revision: number; certificateType: number }
-export const WIN_CERTIFICATE = defineStruct<RawWinCert>('WIN_CERTIFICATE', new Parser().uint32le('length').uint16le('revision').uint16le('certificateType'));
+export const WIN_CERTIFICATE = defineLayout('WIN_CERTIFICATE', { length: u32, revision: u16, certificateType: u16 });
 export const WIN_CERT_TYPE_PKCS_SIGNED_DATA = 0x0002;
 
 export interface WinCertificate { offset: number; revision: number; certificateType: number; data: Uint8Array }
@@ -38,7 +37,7 @@ export function peCertificates(src: ByteSource): WinCertificate[] {
   const table = copyBytes(src.read(at, len));
   const out: WinCertificate[] = [];
   for (let p = 0; p + WIN_CERTIFICATE.size <= table.length; ) {
-    const c = decodeStruct(WIN_CERTIFICATE, table, p, { base: at, source: src.name });
+    const c = WIN_CERTIFICATE.decode(table, p, { base: at, source: src.name });
     if (c.length < WIN_CERTIFICATE.size || p + c.length > table.length) throw new ParseError('ERR_MALFORMED', 'WIN_CERTIFICATE', at + p, `dwLength ${c.length} does not fit in the certificate table`, src.name);
     out.push({ offset: at + p, revision: c.revision, certificateType: c.certificateType, data: table.subarray(p + WIN_CERTIFICATE.size, p + c.length) });
     p += (c.length + 7) & ~7;

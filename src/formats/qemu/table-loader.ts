@@ -9,13 +9,10 @@
  * The firmware downloads each ALLOCATEd file in command order (edk2 OvmfPkg
  * QemuFwCfgAcpiPlatformDxe ProcessCmdAllocate), which is the order it measures them.
  */
-import { Parser, decodeStruct, defineStruct } from '../../bytes/struct.js';
+import { defineLayout, latin1, u32 } from '../../bytes/layout.js';
 
-interface RawEntry { command: number; file: string }
-export const BIOS_LINKER_LOADER_ENTRY = defineStruct<RawEntry>(
-  'BiosLinkerLoaderEntry',
-  new Parser().uint32le('command').string('file', { length: 56, encoding: 'latin1', stripNull: true }).seek(68),
-);
+/** the command and the first file name; the rest of the 128 bytes depends on the command */
+export const BIOS_LINKER_LOADER_ENTRY = defineLayout('BiosLinkerLoaderEntry', { command: u32, file: latin1(56) }, { size: 128 });
 
 export const LOADER_ALLOCATE = 1;
 
@@ -23,8 +20,8 @@ export const LOADER_ALLOCATE = 1;
 export function loaderAllocations(loader: Uint8Array, source?: string): string[] {
   const out: string[] = [];
   for (let p = 0; p + BIOS_LINKER_LOADER_ENTRY.size <= loader.length; p += BIOS_LINKER_LOADER_ENTRY.size) {
-    const e = decodeStruct(BIOS_LINKER_LOADER_ENTRY, loader, p, source !== undefined ? { source } : {});
-    if (e.command === LOADER_ALLOCATE) out.push(e.file.replace(/\0+$/, ''));
+    const e = BIOS_LINKER_LOADER_ENTRY.decode(loader, p, source !== undefined ? { source } : {});
+    if (e.command === LOADER_ALLOCATE) out.push(e.file.replace(/\0.*$/s, ''));
   }
   return out;
 }

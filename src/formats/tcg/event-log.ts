@@ -32,7 +32,7 @@
  * against the bytes that remain before anything is read or allocated.
  */
 import { plainBytes } from '../../bytes/source.js';
-import { Parser, decodeStruct, defineStruct } from '../../bytes/struct.js';
+import { bytes, defineLayout, latin1, u16, u32, u8 } from '../../bytes/layout.js';
 import { ParseError } from '../../errors.js';
 
 /** TPM_ALG_ID values of the digest algorithms a PC-client log may carry (TPM 2.0 Part 2, §6.3). */
@@ -48,23 +48,17 @@ export function tpmAlgName(id: number): string {
 export const EV_NO_ACTION = 3;
 export const SPEC_ID_SIGNATURE = 'Spec ID Event03\0';
 
-interface RawPcrEvent { pcrIndex: number; eventType: number; digest: number[]; eventSize: number }
-interface RawSpecId { signature: string; platformClass: number; minor: number; major: number; errata: number; uintnSize: number; algorithms: number }
-interface RawAlg { algorithmId: number; digestSize: number }
-interface RawEvent2 { pcrIndex: number; eventType: number; digestCount: number }
-
-export const TCG_PCR_EVENT = defineStruct<RawPcrEvent>(
-  'TCG_PCR_EVENT',
-  new Parser().uint32le('pcrIndex').uint32le('eventType').array('digest', { type: 'uint8', length: 20 }).uint32le('eventSize'),
-  (v) => (v.eventType === EV_NO_ACTION ? null : `first event has type ${v.eventType}, expected EV_NO_ACTION (3) with the Spec ID event (not a crypto-agile TCG2 log)`),
-);
-export const TCG_SPEC_ID_EVENT = defineStruct<RawSpecId>(
-  'TCG_EfiSpecIDEvent',
-  new Parser().string('signature', { length: 16, encoding: 'latin1' }).uint32le('platformClass').uint8('minor').uint8('major').uint8('errata').uint8('uintnSize').uint32le('algorithms'),
-  (v) => (v.signature !== SPEC_ID_SIGNATURE ? `signature ${JSON.stringify(v.signature)} is not "Spec ID Event03" (not a crypto-agile TCG2 log)` : v.algorithms === 0 ? 'declares no digest algorithms' : null),
-);
-export const TCG_ALGORITHM_SIZE = defineStruct<RawAlg>('TCG_EfiSpecIdEventAlgorithmSize', new Parser().uint16le('algorithmId').uint16le('digestSize'));
-export const TCG_PCR_EVENT2_HEADER = defineStruct<RawEvent2>('TCG_PCR_EVENT2', new Parser().uint32le('pcrIndex').uint32le('eventType').uint32le('digestCount'));
+/** TCG_PCR_EVENT: the first record, in the SHA-1 format */
+export const TCG_PCR_EVENT = defineLayout('TCG_PCR_EVENT', { pcrIndex: u32, eventType: u32, digest: bytes(20), eventSize: u32 }, {
+  check: (v) => (v.eventType === EV_NO_ACTION ? null : `first event has type ${v.eventType}, expected EV_NO_ACTION (3) with the Spec ID event (not a crypto-agile TCG2 log)`),
+});
+/** TCG_EfiSpecIDEvent up to numberOfAlgorithms (the algorithm table and vendor info follow) */
+export const TCG_SPEC_ID_EVENT = defineLayout('TCG_EfiSpecIDEvent', { signature: latin1(16), platformClass: u32, minor: u8, major: u8, errata: u8, uintnSize: u8, algorithms: u32 }, {
+  check: (v) => (v.signature !== SPEC_ID_SIGNATURE ? `signature ${JSON.stringify(v.signature)} is not "Spec ID Event03" (not a crypto-agile TCG2 log)` : v.algorithms === 0 ? 'declares no digest algorithms' : null),
+});
+export const TCG_ALGORITHM_SIZE = defineLayout('TCG_EfiSpecIdEventAlgorithmSize', { algorithmId: u16, digestSize: u16 });
+/** TCG_PCR_EVENT2 up to the digest count (TPMT_HA digests, EventSize and the data follow) */
+export const TCG_PCR_EVENT2_HEADER = defineLayout('TCG_PCR_EVENT2', { pcrIndex: u32, eventType: u32, digestCount: u32 });
 
 export interface TcgAlgorithm { algorithmId: number; digestSize: number }
 
@@ -93,19 +87,19 @@ export function parseTcgLog(input: Uint8Array, name?: string): TcgLog {
   const need = (what: string, at: number, n: number): void => {
     if (at + n > log.length) throw new ParseError('ERR_TRUNCATED', what, at, `needs ${n} bytes, only ${Math.max(0, log.length - at)} left in the ${log.length}-byte log`, name);
   };
-  const head = decodeStruct(TCG_PCR_EVENT, log, 0, ctx);
+  const head = TCG_PCR_EVENT.decode(log, 0, ctx);
   const specAt = TCG_PCR_EVENT.size;
   need('TCG_EfiSpecIDEvent', specAt, head.eventSize);
   const specEnd = specAt + head.eventSize;
   const specBytes = log.subarray(0, specEnd);
-  const spec = decodeStruct(TCG_SPEC_ID_EVENT, specBytes, specAt, ctx);
+  const spec = TCG_SPEC_ID_EVENT.decode(specBytes, specAt, ctx);
   if (spec.algorithms > (head.eventSize - TCG_SPEC_ID_EVENT.size) / TCG_ALGORITHM_SIZE.size) {
     throw new ParseError('ERR_MALFORMED', 'TCG_EfiSpecIDEvent', specAt, `numberOfAlgorithms ${spec.algorithms} does not fit in the event's ${head.eventSize} bytes`, name);
   }
   const algorithms: TcgAlgorithm[] = [];
   let p = specAt + TCG_SPEC_ID_EVENT.size;
   for (let i = 0; i < spec.algorithms; i++) {
-    const a = decodeStruct(TCG_ALGORITHM_SIZE, specBytes, p, ctx);
+    const a = TCG_ALGORITHM_SIZE.decode(specBytes, p, ctx);
     if (a.digestSize === 0) throw new ParseError('ERR_MALFORMED', 'TCG_EfiSpecIdEventAlgorithmSize', p, `algorithm 0x${a.algorithmId.toString(16)} has digest size 0`, name);
     const known = ALG_NAMES[a.algorithmId];
     if (known && ALG_SIZES[known] !== a.digestSize) throw new ParseError('ERR_MALFORMED', 'TCG_EfiSpecIdEventAlgorithmSize', p, `${known} digests are ${ALG_SIZES[known]} bytes, the log says ${a.digestSize}`, name);
@@ -124,7 +118,7 @@ export function parseTcgLog(input: Uint8Array, name?: string): TcgLog {
   while (at < log.length) {
     const what = `TCG_PCR_EVENT2 #${events.length + 1}`;
     need(what, at, TCG_PCR_EVENT2_HEADER.size);
-    const h = decodeStruct(TCG_PCR_EVENT2_HEADER, log, at, ctx);
+    const h = TCG_PCR_EVENT2_HEADER.decode(log, at, ctx);
     if (h.digestCount > algorithms.length) {
       throw new ParseError('ERR_MALFORMED', what, at, `digest count ${h.digestCount}, but the log declares ${algorithms.length} algorithm(s)`, name);
     }
@@ -172,28 +166,18 @@ export function encodeTcgLog(algorithms: readonly TcgAlgorithm[], events: readon
   for (const e of events) total += perEvent + e.data.length;
   const out = new Uint8Array(total);
   const v = new DataView(out.buffer);
-  v.setUint32(0, 0, true);
-  v.setUint32(4, EV_NO_ACTION, true);
-  v.setUint32(28, specSize, true);
+  TCG_PCR_EVENT.encodeInto({ pcrIndex: 0, eventType: EV_NO_ACTION, digest: new Uint8Array(20), eventSize: specSize }, out, 0);
   let p = TCG_PCR_EVENT.size;
-  for (let i = 0; i < 16; i++) out[p + i] = SPEC_ID_SIGNATURE.charCodeAt(i);
-  v.setUint32(p + 16, 0, true);
-  out[p + 20] = 0;
-  out[p + 21] = 2;
-  out[p + 22] = 0;
-  out[p + 23] = 2;
-  v.setUint32(p + 24, algorithms.length, true);
+  // platform class client, spec 2.0 errata 0, UINT64 (as edk2's Tcg2Dxe writes it)
+  TCG_SPEC_ID_EVENT.encodeInto({ signature: SPEC_ID_SIGNATURE, platformClass: 0, minor: 0, major: 2, errata: 0, uintnSize: 2, algorithms: algorithms.length }, out, p);
   p += TCG_SPEC_ID_EVENT.size;
   for (const a of algorithms) {
-    v.setUint16(p, a.algorithmId, true);
-    v.setUint16(p + 2, a.digestSize, true);
+    TCG_ALGORITHM_SIZE.encodeInto(a, out, p);
     p += TCG_ALGORITHM_SIZE.size;
   }
-  out[p++] = 0;
+  out[p++] = 0; // vendorInfoSize
   for (const e of events) {
-    v.setUint32(p, e.pcrIndex >>> 0, true);
-    v.setUint32(p + 4, e.eventType >>> 0, true);
-    v.setUint32(p + 8, algorithms.length, true);
+    TCG_PCR_EVENT2_HEADER.encodeInto({ pcrIndex: e.pcrIndex >>> 0, eventType: e.eventType >>> 0, digestCount: algorithms.length }, out, p);
     p += TCG_PCR_EVENT2_HEADER.size;
     for (const a of algorithms) {
       const d = e.digests.find((x) => x.algorithmId === a.algorithmId);

@@ -21,7 +21,7 @@
  * 0x17 FIRMWARE_VOLUME_IMAGE, 0x19 RAW.
  */
 import { guidFromBytes } from '../../bytes/guid.js';
-import { Parser, decodeStruct, defineStruct } from '../../bytes/struct.js';
+import { bytes, defineLayout, u16, u32, u64, u8 } from '../../bytes/layout.js';
 import { ParseError } from '../../errors.js';
 import { lzmaDecompress } from './lzma.js';
 
@@ -32,22 +32,14 @@ export const NV_DATA_FV_GUID = 'fff12b8d-7696-4c8b-a985-2747075b4f50';
 /** LZMA_CUSTOM_DECOMPRESS_GUID (edk2 MdeModulePkg) */
 export const LZMA_SECTION_GUID = 'ee4e5898-3914-4259-9d6e-dc7bd79403cf';
 
-interface RawFvHeader { zero: number[]; fsGuid: number[]; fvLength: number; signature: number; attributes: number; headerLength: number; checksum: number; extHeaderOffset: number; reserved: number; revision: number }
-export const EFI_FIRMWARE_VOLUME_HEADER = defineStruct<RawFvHeader>(
-  'EFI_FIRMWARE_VOLUME_HEADER',
-  new Parser().array('zero', { type: 'uint8', length: 16 }).array('fsGuid', { type: 'uint8', length: 16 }).uint64le('fvLength').uint32le('signature')
-    .uint32le('attributes').uint16le('headerLength').uint16le('checksum').uint16le('extHeaderOffset').uint8('reserved').uint8('revision'),
-  (v) => (v.signature !== 0x4856_465f ? 'no "_FVH" signature' : v.headerLength < 56 ? `HeaderLength ${v.headerLength} is below 56` : v.fvLength < v.headerLength ? `FvLength ${v.fvLength} is below its header` : null),
-);
-interface RawFfs { name: number[]; integrity: number; type: number; attributes: number; size0: number; size1: number; size2: number; state: number }
-export const EFI_FFS_FILE_HEADER = defineStruct<RawFfs>(
-  'EFI_FFS_FILE_HEADER',
-  new Parser().array('name', { type: 'uint8', length: 16 }).uint16le('integrity').uint8('type').uint8('attributes').uint8('size0').uint8('size1').uint8('size2').uint8('state'),
-);
-interface RawSection { size0: number; size1: number; size2: number; type: number }
-export const EFI_COMMON_SECTION_HEADER = defineStruct<RawSection>('EFI_COMMON_SECTION_HEADER', new Parser().uint8('size0').uint8('size1').uint8('size2').uint8('type'));
-interface RawGuidSection { guid: number[]; dataOffset: number; attributes: number }
-export const EFI_GUID_DEFINED_SECTION = defineStruct<RawGuidSection>('EFI_GUID_DEFINED_SECTION', new Parser().array('guid', { type: 'uint8', length: 16 }).uint16le('dataOffset').uint16le('attributes'));
+export const EFI_FIRMWARE_VOLUME_HEADER = defineLayout('EFI_FIRMWARE_VOLUME_HEADER', {
+  zero: bytes(16), fsGuid: bytes(16), fvLength: u64, signature: u32, attributes: u32, headerLength: u16, checksum: u16, extHeaderOffset: u16, reserved: u8, revision: u8,
+}, {
+  check: (v) => (v.signature !== 0x4856_465f ? 'no "_FVH" signature' : v.headerLength < 56 ? `HeaderLength ${v.headerLength} is below 56` : v.fvLength < v.headerLength ? `FvLength ${v.fvLength} is below its header` : null),
+});
+export const EFI_FFS_FILE_HEADER = defineLayout('EFI_FFS_FILE_HEADER', { name: bytes(16), integrity: u16, type: u8, attributes: u8, size0: u8, size1: u8, size2: u8, state: u8 });
+export const EFI_COMMON_SECTION_HEADER = defineLayout('EFI_COMMON_SECTION_HEADER', { size0: u8, size1: u8, size2: u8, type: u8 });
+export const EFI_GUID_DEFINED_SECTION = defineLayout('EFI_GUID_DEFINED_SECTION', { guid: bytes(16), dataOffset: u16, attributes: u16 });
 
 export interface FirmwareVolume {
   /** where it was found: "image@0x…" or "<file guid>/lzma/…@0x…" */
@@ -97,9 +89,9 @@ export function walkFirmware(image: Uint8Array, source?: string): FirmwareWalk {
 }
 
 function walkVolume(buf: Uint8Array, at: number, location: string, out: FirmwareWalk, depth: number, source: string | undefined, base: number): number {
-  const h = decodeStruct(EFI_FIRMWARE_VOLUME_HEADER, buf, at, { base, ...(source ? { source } : {}) });
+  const h = EFI_FIRMWARE_VOLUME_HEADER.decode(buf, at, { base, ...(source ? { source } : {}) });
   if (at + h.fvLength > buf.length) throw new ParseError('ERR_TRUNCATED', 'EFI_FIRMWARE_VOLUME_HEADER', base + at, `FvLength 0x${h.fvLength.toString(16)} runs past the end (0x${(buf.length - at).toString(16)} bytes left)`, source);
-  const fsGuid = guidFromBytes(Uint8Array.from(h.fsGuid), 0);
+  const fsGuid = guidFromBytes(h.fsGuid, 0);
   const bytes = buf.subarray(at, at + h.fvLength);
   const volumeIndex = out.volumes.length;
   out.volumes.push({ location, fileSystemGuid: fsGuid, bytes });
@@ -114,7 +106,7 @@ function walkVolume(buf: Uint8Array, at: number, location: string, out: Firmware
     p = (p + 7) & ~7;
     if (p + EFI_FFS_FILE_HEADER.size > bytes.length) break;
     if (bytes.subarray(p, p + EFI_FFS_FILE_HEADER.size).every((x) => x === 0xff)) break; // free space
-    const f = decodeStruct(EFI_FFS_FILE_HEADER, bytes, p, { base: base + at, ...(source ? { source } : {}) });
+    const f = EFI_FFS_FILE_HEADER.decode(bytes, p, { base: base + at, ...(source ? { source } : {}) });
     let size = u24(f.size0, f.size1, f.size2);
     let hdr = EFI_FFS_FILE_HEADER.size;
     if (f.attributes & 0x01) {
@@ -124,7 +116,7 @@ function walkVolume(buf: Uint8Array, at: number, location: string, out: Firmware
       hdr = 32;
     }
     if (size < hdr || p + size > bytes.length) throw new ParseError('ERR_MALFORMED', 'EFI_FFS_FILE_HEADER', base + at + p, `file size 0x${size.toString(16)} does not fit in the volume`, source);
-    const guid = guidFromBytes(Uint8Array.from(f.name), 0);
+    const guid = guidFromBytes(f.name, 0);
     const module: FirmwareModule = { guid, type: f.type, name: null, volume: volumeIndex };
     out.modules.push(module);
     // types with sections: everything but RAW (0x01) and PAD (0xf0)
@@ -138,7 +130,7 @@ function walkSections(buf: Uint8Array, location: string, module: FirmwareModule,
   if (depth > MAX_DEPTH) throw new ParseError('ERR_MALFORMED', 'EFI_COMMON_SECTION_HEADER', base, `sections nested deeper than ${MAX_DEPTH}`, source);
   let p = 0;
   while (p + EFI_COMMON_SECTION_HEADER.size <= buf.length) {
-    const s = decodeStruct(EFI_COMMON_SECTION_HEADER, buf, p, { base, ...(source ? { source } : {}) });
+    const s = EFI_COMMON_SECTION_HEADER.decode(buf, p, { base, ...(source ? { source } : {}) });
     let size = u24(s.size0, s.size1, s.size2);
     let hdr = 4;
     if (size === 0xff_ffff) {
@@ -150,9 +142,9 @@ function walkSections(buf: Uint8Array, location: string, module: FirmwareModule,
     const body = buf.subarray(p + hdr, p + size);
     switch (s.type) {
       case 0x02: {
-        const g = decodeStruct(EFI_GUID_DEFINED_SECTION, body, 0, { base: base + p + hdr, ...(source ? { source } : {}) });
+        const g = EFI_GUID_DEFINED_SECTION.decode(body, 0, { base: base + p + hdr, ...(source ? { source } : {}) });
         if (g.dataOffset < hdr + EFI_GUID_DEFINED_SECTION.size || g.dataOffset > size) throw new ParseError('ERR_MALFORMED', 'EFI_GUID_DEFINED_SECTION', base + p, `DataOffset ${g.dataOffset} is outside the section`, source);
-        const sguid = guidFromBytes(Uint8Array.from(g.guid), 0);
+        const sguid = guidFromBytes(g.guid, 0);
         const data = buf.subarray(p + g.dataOffset, p + size);
         if (sguid === LZMA_SECTION_GUID) {
           const dec = lzmaDecompress(data, { maxOutput: MAX_DECOMPRESSED, base: base + p + g.dataOffset, ...(source ? { source } : {}) });

@@ -20,30 +20,21 @@
  * (edk2 keeps it until the new copy is written); anything else is deleted or incomplete.
  */
 import { guidFromBytes } from '../../bytes/guid.js';
-import { Parser, decodeStruct, defineStruct, type StructSpec } from '../../bytes/struct.js';
+import { bytes, defineLayout, u16, u32, u64, u8, type LayoutValue } from '../../bytes/layout.js';
 import { ParseError } from '../../errors.js';
 import { EFI_FIRMWARE_VOLUME_HEADER, NV_DATA_FV_GUID } from './firmware-volume.js';
 
 export const AUTHENTICATED_VARIABLE_GUID = 'aaf32c78-947b-439a-a180-2e144ec37792';
 export const VARIABLE_GUID = 'ddcf3616-3275-4164-98b6-fe85707ffe7d';
 
-interface RawStore { signature: number[]; size: number; format: number; state: number; reserved: number; reserved1: number }
-export const VARIABLE_STORE_HEADER = defineStruct<RawStore>(
-  'VARIABLE_STORE_HEADER',
-  new Parser().array('signature', { type: 'uint8', length: 16 }).uint32le('size').uint8('format').uint8('state').uint16le('reserved').uint32le('reserved1'),
-  (v) => (v.format !== 0x5a ? `Format 0x${v.format.toString(16)} is not 0x5A (not formatted)` : null),
-);
-interface RawAuthVar { startId: number; state: number; reserved: number; attributes: number; monotonicCount: number; timeStamp: number[]; pubKeyIndex: number; nameSize: number; dataSize: number; vendorGuid: number[] }
-export const AUTHENTICATED_VARIABLE_HEADER = defineStruct<RawAuthVar>(
-  'AUTHENTICATED_VARIABLE_HEADER',
-  new Parser().uint16le('startId').uint8('state').uint8('reserved').uint32le('attributes').uint64le('monotonicCount').array('timeStamp', { type: 'uint8', length: 16 })
-    .uint32le('pubKeyIndex').uint32le('nameSize').uint32le('dataSize').array('vendorGuid', { type: 'uint8', length: 16 }),
-);
-interface RawVar { startId: number; state: number; reserved: number; attributes: number; nameSize: number; dataSize: number; vendorGuid: number[] }
-export const VARIABLE_HEADER = defineStruct<RawVar>(
-  'VARIABLE_HEADER',
-  new Parser().uint16le('startId').uint8('state').uint8('reserved').uint32le('attributes').uint32le('nameSize').uint32le('dataSize').array('vendorGuid', { type: 'uint8', length: 16 }),
-);
+export const VARIABLE_STORE_HEADER = defineLayout('VARIABLE_STORE_HEADER', { signature: bytes(16), size: u32, format: u8, state: u8, reserved: u16, reserved1: u32 }, {
+  check: (v) => (v.format !== 0x5a ? `Format 0x${v.format.toString(16)} is not 0x5A (not formatted)` : null),
+});
+export const AUTHENTICATED_VARIABLE_HEADER = defineLayout('AUTHENTICATED_VARIABLE_HEADER', {
+  startId: u16, state: u8, reserved: u8, attributes: u32, monotonicCount: u64, timeStamp: bytes(16), pubKeyIndex: u32, nameSize: u32, dataSize: u32, vendorGuid: bytes(16),
+});
+export const VARIABLE_HEADER = defineLayout('VARIABLE_HEADER', { startId: u16, state: u8, reserved: u8, attributes: u32, nameSize: u32, dataSize: u32, vendorGuid: bytes(16) });
+type VariableHeader = LayoutValue<typeof VARIABLE_HEADER>;
 
 export interface UefiVariable { guid: string; name: string; attributes: number; data: Uint8Array; offset: number }
 
@@ -55,23 +46,23 @@ const VAR_ADDED_IN_DELETE = 0x3e;
 /** Parse the variable store at the start of `vars` (an OVMF_VARS image, or the NV volume of a unified image). */
 export function parseVariableStore(vars: Uint8Array, source?: string): VariableStore {
   const ctx = source !== undefined ? { source } : {};
-  const fv = decodeStruct(EFI_FIRMWARE_VOLUME_HEADER, vars, 0, ctx);
-  const fsGuid = guidFromBytes(Uint8Array.from(fv.fsGuid), 0);
+  const fv = EFI_FIRMWARE_VOLUME_HEADER.decode(vars, 0, ctx);
+  const fsGuid = guidFromBytes(fv.fsGuid, 0);
   if (fsGuid !== NV_DATA_FV_GUID) throw new ParseError('ERR_MALFORMED', 'EFI_FIRMWARE_VOLUME_HEADER', 0, `FileSystemGuid ${fsGuid} is not the NV variable store's (${NV_DATA_FV_GUID}): not an OVMF varstore`, source);
   const at = fv.headerLength;
-  const store = decodeStruct(VARIABLE_STORE_HEADER, vars, at, ctx);
-  const sig = guidFromBytes(Uint8Array.from(store.signature), 0);
+  const store = VARIABLE_STORE_HEADER.decode(vars, at, ctx);
+  const sig = guidFromBytes(store.signature, 0);
   const authenticated = sig === AUTHENTICATED_VARIABLE_GUID;
   if (!authenticated && sig !== VARIABLE_GUID) throw new ParseError('ERR_MALFORMED', 'VARIABLE_STORE_HEADER', at, `signature ${sig} is neither the authenticated nor the plain variable store GUID`, source);
   const end = at + store.size;
   if (store.size < VARIABLE_STORE_HEADER.size || end > vars.length) throw new ParseError('ERR_MALFORMED', 'VARIABLE_STORE_HEADER', at, `Size 0x${store.size.toString(16)} does not fit in the ${vars.length}-byte file`, source);
   const region = vars.subarray(0, end);
-  const hdr = (authenticated ? AUTHENTICATED_VARIABLE_HEADER : VARIABLE_HEADER) as StructSpec<RawVar>;
+  const hdr: { name: string; size: number; decode(b: Uint8Array, o: number, c: object): VariableHeader } = authenticated ? AUTHENTICATED_VARIABLE_HEADER : VARIABLE_HEADER;
   const variables: UefiVariable[] = [];
   let p = (at + VARIABLE_STORE_HEADER.size + 3) & ~3;
   while (p + hdr.size <= end) {
     if ((region[p]! | (region[p + 1]! << 8)) !== 0x55aa) break;
-    const v = decodeStruct(hdr, region, p, ctx);
+    const v = hdr.decode(region, p, ctx);
     const nameAt = p + hdr.size;
     if (v.nameSize > end - nameAt || v.dataSize > end - nameAt - v.nameSize) {
       throw new ParseError('ERR_MALFORMED', hdr.name, p, `NameSize ${v.nameSize} + DataSize ${v.dataSize} run past the variable store`, source);
@@ -85,7 +76,7 @@ export function parseVariableStore(vars: Uint8Array, source?: string): VariableS
         name += String.fromCharCode(c);
       }
       const dataAt = nameAt + v.nameSize;
-      variables.push({ guid: guidFromBytes(Uint8Array.from(v.vendorGuid), 0), name, attributes: v.attributes, data: region.slice(dataAt, dataAt + v.dataSize), offset: p });
+      variables.push({ guid: guidFromBytes(v.vendorGuid, 0), name, attributes: v.attributes, data: region.slice(dataAt, dataAt + v.dataSize), offset: p });
     }
     p = (nameAt + v.nameSize + v.dataSize + 3) & ~3;
   }
