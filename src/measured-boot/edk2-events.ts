@@ -84,7 +84,7 @@ export function parseQemuVersion(text: string): { major: number; minor: number; 
   return { major: Number(m[1]), minor: Number(m[2]), micro: Number(m[3] ?? 0), series: `${Number(m[1])}.${Number(m[2])}` };
 }
 
-function requireModelledQemu(text: string): { major: number; minor: number; series: string } {
+export function requireModelledQemu(text: string): { major: number; minor: number; series: string } {
   const v = parseQemuVersion(text);
   if (!(MODELLED_QEMU as readonly string[]).includes(v.series)) {
     throw new PrelaunchError('ERR_UNSUPPORTED_STACK', `--qemu-version ${text}: QEMU ${v.series} is not modelled for measured boot (modelled: ${MODELLED_QEMU.join(', ')}; what QEMU serves the firmware — the setup-header patch, etc/boot/* blobs — was checked against real boots of these only)`, { qemuVersion: text });

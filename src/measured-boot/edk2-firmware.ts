@@ -34,6 +34,9 @@ const NOT_MODELLED_AFTER: ReadonlyArray<[string, string]> = [
   ['2025.11', 'no legacy fallback for unverified kernels in confidential guests'],
 ];
 
+/** OvmfPkgX64 modules added after edk2-stable202211 (in Debian's 2025.02 builds, not in its 2022.11 ones). */
+const LATER_MODULES = ['VirtHstiDxe', 'TdTcg2Dxe', 'TdTcg2Pei', 'VirtioSerialDxe', 'Hash2DxeCrypto', 'RngDxe'];
+
 export interface Edk2Firmware {
   /** PcdFirmwareVersionString, or null when the image carries none */
   versionString: string | null;
@@ -97,15 +100,15 @@ export function identifyEdk2Firmware(image: Uint8Array, opts: { source?: string;
     generation = generationFor(v, `firmware version string "${versionString}"`);
     generationSource = `firmware version string "${versionString}"`;
   } else {
-    // No version string (upstream builds leave PcdFirmwareVersionString empty; Debian set it from
-    // 2023 on). The module set separates the pre-2023 OvmfPkgX64 from later ones: VirtHstiDxe
-    // (2024) and TdTcg2Dxe in OvmfPkgX64 (2023) are absent from stable202211 builds.
-    const later = ['VirtHstiDxe', 'TdTcg2Dxe', 'TdxDxe'].filter((m) => modules.includes(m));
+    // No version string (upstream builds leave PcdFirmwareVersionString empty; Debian sets it
+    // from 2025.02 on). Modules OvmfPkgX64 gained after stable202211 (absent from the Debian
+    // 2022.11 builds, present in 2025.02's) mark a later generation, which must then be named.
+    const later = LATER_MODULES.filter((m) => modules.includes(m));
     if (later.length) {
       throw new FirmwareError(`${opts.source ?? 'firmware'}: carries no firmware version string, and its modules (${later.join(', ')}) show it is newer than edk2 2022.11: give its edk2 version (--edk2-version YYYY.MM)`);
     }
     generation = MODELLED_GENERATIONS[0]!;
-    generationSource = 'no firmware version string; module set of edk2 ≤ 2022.11 (no VirtHstiDxe, TdTcg2Dxe, TdxDxe)';
+    generationSource = `no firmware version string; module set of edk2 2022.11 (none of ${LATER_MODULES.join(', ')})`;
     warnings.push(`the firmware carries no version string: identified as edk2 ${generation.id} by its module set (give --edk2-version to override)`);
   }
   // PEIFV and DXEFV: the two FFS volumes inside the compressed FVMAIN_COMPACT (nested locations)

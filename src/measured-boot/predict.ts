@@ -12,7 +12,7 @@ import { readTar } from '../formats/tar.js';
 import { parseVariableStore, type VariableStore } from '../formats/uefi/variable-store.js';
 import { defaultBackend, type HashBackend } from '../hash/index.js';
 import { identifyEdk2Firmware, type Edk2Firmware } from './edk2-firmware.js';
-import { measureEdk2Events, planEdk2Boot, type MeasuredEvent } from './edk2-events.js';
+import { measureEdk2Events, planEdk2Boot, requireModelledQemu, type MeasuredEvent } from './edk2-events.js';
 import { PREDICTED_BANKS, type PredictedBank } from './pcr.js';
 
 export interface TpmPredictOptions {
@@ -67,6 +67,7 @@ export function fwCfgFiles(input: Uint8Array | ReadonlyMap<string, Uint8Array>, 
 
 export function predictTpmPcrs(o: TpmPredictOptions): TpmPrediction {
   const backend = o.hashBackend ?? defaultBackend;
+  requireModelledQemu(o.qemuVersion); // before the firmware is decompressed
   const fw: Edk2Firmware = identifyEdk2Firmware(plainBytes(o.firmware), { ...(o.names?.firmware ? { source: o.names.firmware } : {}), ...(o.edk2Version !== undefined ? { edk2Version: o.edk2Version } : {}) });
   const store: VariableStore | null = o.vars ? parseVariableStore(plainBytes(o.vars), o.names?.vars ?? '--vars') : null;
   const fwCfg = o.fwCfg ? fwCfgFiles(o.fwCfg, o.names?.fwCfg) : null;
