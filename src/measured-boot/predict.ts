@@ -9,6 +9,8 @@ import { asSource, plainBytes, type ByteSource } from '../bytes/source.js';
 import { OptionError } from '../errors.js';
 import type { KernelCmdline } from '../formats/linux/cmdline.js';
 import { readTar } from '../formats/tar.js';
+import { guidFromBytes } from '../bytes/guid.js';
+import { NV_DATA_FV_GUID } from '../formats/uefi/firmware-volume.js';
 import { parseVariableStore, type VariableStore } from '../formats/uefi/variable-store.js';
 import { defaultBackend, type HashBackend } from '../hash/index.js';
 import { identifyEdk2Firmware, type Edk2Firmware } from './edk2-firmware.js';
@@ -69,7 +71,9 @@ export function predictTpmPcrs(o: TpmPredictOptions): TpmPrediction {
   const backend = o.hashBackend ?? defaultBackend;
   requireModelledQemu(o.qemuVersion); // before the firmware is decompressed
   const fw: Edk2Firmware = identifyEdk2Firmware(plainBytes(o.firmware), { ...(o.names?.firmware ? { source: o.names.firmware } : {}), ...(o.edk2Version !== undefined ? { edk2Version: o.edk2Version } : {}) });
-  const store: VariableStore | null = o.vars ? parseVariableStore(plainBytes(o.vars), o.names?.vars ?? '--vars') : null;
+  // without --vars, a unified image's own variable store (its first volume) is the varstore
+  const unified = !o.vars && o.firmware.length >= 56 && guidFromBytes(plainBytes(o.firmware).subarray(16, 32)) === NV_DATA_FV_GUID;
+  const store: VariableStore | null = o.vars ? parseVariableStore(plainBytes(o.vars), o.names?.vars ?? '--vars') : unified ? parseVariableStore(plainBytes(o.firmware), o.names?.firmware ?? '--firmware') : null;
   const fwCfg = o.fwCfg ? fwCfgFiles(o.fwCfg, o.names?.fwCfg) : null;
   const plan = planEdk2Boot({
     firmware: fw,

@@ -14,6 +14,7 @@ import { identifyEdk2Firmware } from '../../src/measured-boot/edk2-firmware.js';
 import { edk2LoadOptions } from '../../src/measured-boot/edk2-events.js';
 import { predictTpmPcrs } from '../../src/measured-boot/predict.js';
 import { replayTpmLog } from '../../src/measured-boot/replay.js';
+import { syntheticBzImage } from '../tdx/synthetic-kernel.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MB = path.resolve(ROOT, '../shared/oracles/measured-boot');
@@ -44,6 +45,11 @@ describe('Debian 2022.11 OVMF.fd (in the repository)', () => {
     expect(() => identifyEdk2Firmware(new Uint8Array(4096))).toThrow(expect.objectContaining({ code: 'ERR_MALFORMED' }));
     const kernel = bytesSource(new Uint8Array(8192), 'k');
     expect(() => predictTpmPcrs({ firmware: img, vars: img.subarray(0x20000, 0x40000), kernel, qemuVersion: '7.2', memory: 1 << 30 })).toThrow(expect.objectContaining({ code: 'ERR_MALFORMED', message: expect.stringMatching(/not an OVMF varstore/) }));
+  });
+  it('without --vars, a unified image\'s own variable store is read (and a used one refused)', () => {
+    const p = predictTpmPcrs({ firmware: img, kernel: syntheticBzImage(), append: 'console=ttyS0', qemuVersion: '7.2.22', memory: 1 << 30 });
+    expect(p.events.filter((e) => e.pcr === 7).map((e) => e.description)).toEqual(['variable SecureBoot = 0', 'variable PK: absent (empty)', 'variable KEK: absent (empty)', 'variable db: absent (empty)', 'variable dbx: absent (empty)', 'separator']);
+    expect(Object.keys(p.pcrs.sha384).sort()).toEqual(['1', '2', '3', '4', '5', '6', '7', '9']);
   });
   it('refuses a QEMU version that is not modelled', () => {
     const kernel = bytesSource(new Uint8Array(8192), 'k');
