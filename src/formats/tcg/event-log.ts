@@ -57,8 +57,14 @@ export const TCG_SPEC_ID_EVENT = defineLayout('TCG_EfiSpecIDEvent', { signature:
   check: (v) => (v.signature !== SPEC_ID_SIGNATURE ? `signature ${JSON.stringify(v.signature)} is not "Spec ID Event03" (not a crypto-agile TCG2 log)` : v.algorithms === 0 ? 'declares no digest algorithms' : null),
 });
 export const TCG_ALGORITHM_SIZE = defineLayout('TCG_EfiSpecIdEventAlgorithmSize', { algorithmId: u16, digestSize: u16 });
+/** the byte after the algorithm list */
+export const TCG_VENDOR_INFO_SIZE = defineLayout('TCG_EfiSpecIDEvent vendorInfoSize', { vendorInfoSize: u8 });
 /** TCG_PCR_EVENT2 up to the digest count (TPMT_HA digests, EventSize and the data follow) */
 export const TCG_PCR_EVENT2_HEADER = defineLayout('TCG_PCR_EVENT2', { pcrIndex: u32, eventType: u32, digestCount: u32 });
+/** TPMT_HA: the algorithm, then its digest (of the size the Spec ID event gives it) */
+export const TPMT_HA_ALGORITHM = defineLayout('TPMT_HA', { hashAlg: u16 });
+/** after the digests: the event data's size, then the data */
+export const TCG_EVENT_SIZE = defineLayout('TCG_PCR_EVENT2 EventSize', { eventSize: u32 });
 
 export interface TcgAlgorithm { algorithmId: number; digestSize: number }
 

@@ -30,13 +30,22 @@
  * TDX logs carry one digest, SHA-384 (algorithm 0x000C, 48 bytes).
  */
 import { plainBytes } from '../../bytes/source.js';
-import { encodeTcgLog, TCG_ALGORITHM_SIZE, TCG_PCR_EVENT, TCG_PCR_EVENT2_HEADER, TCG_SPEC_ID_EVENT } from '../tcg/event-log.js';
+import {
+  encodeTcgLog, TCG_ALGORITHM_SIZE, TCG_EVENT_SIZE, TCG_PCR_EVENT, TCG_PCR_EVENT2_HEADER, TCG_SPEC_ID_EVENT, TCG_VENDOR_INFO_SIZE, TPMT_HA_ALGORITHM,
+} from '../tcg/event-log.js';
 import { ParseError } from '../../errors.js';
 
 export const TPM_ALG_SHA384 = 0x000c;
 export const EV_NO_ACTION = 3;
 
-export { TCG_PCR_EVENT, TCG_SPEC_ID_EVENT, TCG_ALGORITHM_SIZE, TCG_PCR_EVENT2_HEADER };
+// the layouts are declared once, in ../tcg/event-log.ts (the CCEL is a TCG2 crypto-agile log)
+export { TCG_PCR_EVENT, TCG_SPEC_ID_EVENT, TCG_ALGORITHM_SIZE, TCG_VENDOR_INFO_SIZE, TCG_PCR_EVENT2_HEADER, TPMT_HA_ALGORITHM, TCG_EVENT_SIZE };
+
+const MR_INDEX = TCG_PCR_EVENT2_HEADER.field('pcrIndex');
+const EVENT_TYPE = TCG_PCR_EVENT2_HEADER.field('eventType');
+const HASH_ALG = TPMT_HA_ALGORITHM.field('hashAlg');
+const EVENT_SIZE = TCG_EVENT_SIZE.field('eventSize');
+const VENDOR_INFO_SIZE = TCG_VENDOR_INFO_SIZE.field('vendorInfoSize');
 
 export interface CcelEvent {
   /** position in the log, the Spec ID header being 0 */
@@ -76,14 +85,15 @@ export function parseCcel(input: Uint8Array, name?: string): CcelLog {
     p += TCG_ALGORITHM_SIZE.size;
   }
   need('TCG_EfiSpecIDEvent vendorInfoSize', p, 1);
-  if (p + 1 + log[p]! > specAt + head.eventSize) throw new ParseError('ERR_MALFORMED', 'TCG_EfiSpecIDEvent', specAt, `vendor info (${log[p]} bytes) runs past the event size ${head.eventSize}`, name);
+  const vendorInfoSize = VENDOR_INFO_SIZE.read(view, p);
+  if (p + 1 + vendorInfoSize > specAt + head.eventSize) throw new ParseError('ERR_MALFORMED', 'TCG_EfiSpecIDEvent', specAt, `vendor info (${vendorInfoSize} bytes) runs past the event size ${head.eventSize}`, name);
   const sizes = new Map(algorithms.map((a) => [a.algorithmId, a.digestSize]));
 
   const events: CcelEvent[] = [];
   let at = specAt + head.eventSize;
   while (at + 8 <= log.length) {
-    const mrIndex = view.getUint32(at, true);
-    const type = view.getUint32(at + 4, true);
+    const mrIndex = MR_INDEX.read(view, at);
+    const type = EVENT_TYPE.read(view, at);
     if (mrIndex === 0xffff_ffff || (mrIndex === 0 && type === 0)) break;
     const h = TCG_PCR_EVENT2_HEADER.decode(log, at, ctx);
     const what = `TCG_PCR_EVENT2 #${events.length + 1}`;
@@ -94,7 +104,7 @@ export function parseCcel(input: Uint8Array, name?: string): CcelLog {
     const digests: CcelEvent['digests'] = [];
     for (let d = 0; d < h.digestCount; d++) {
       need(what, q, 2);
-      const alg = view.getUint16(q, true);
+      const alg = HASH_ALG.read(view, q);
       const size = sizes.get(alg);
       if (size === undefined) throw new ParseError('ERR_MALFORMED', what, q, `digest algorithm 0x${alg.toString(16)} is not declared in the Spec ID event`, name);
       need(what, q + 2, size);
@@ -102,7 +112,7 @@ export function parseCcel(input: Uint8Array, name?: string): CcelLog {
       q += 2 + size;
     }
     need(what, q, 4);
-    const size = view.getUint32(q, true);
+    const size = EVENT_SIZE.read(view, q);
     need(what, q + 4, size);
     events.push({ index: events.length + 1, offset: at, mrIndex: h.pcrIndex, eventType: h.eventType, digests, data: log.slice(q + 4, q + 4 + size) });
     at = q + 4 + size;

@@ -21,7 +21,7 @@
  * 0x17 FIRMWARE_VOLUME_IMAGE, 0x19 RAW.
  */
 import { guidFromBytes } from '../../bytes/guid.js';
-import { bytes, defineLayout, u16, u32, u64, u8 } from '../../bytes/layout.js';
+import { bytes, defineLayout, latin1, u16, u32, u64, u8 } from '../../bytes/layout.js';
 import { ParseError } from '../../errors.js';
 import { lzmaDecompress } from './lzma.js';
 
@@ -33,9 +33,9 @@ export const NV_DATA_FV_GUID = 'fff12b8d-7696-4c8b-a985-2747075b4f50';
 export const LZMA_SECTION_GUID = 'ee4e5898-3914-4259-9d6e-dc7bd79403cf';
 
 export const EFI_FIRMWARE_VOLUME_HEADER = defineLayout('EFI_FIRMWARE_VOLUME_HEADER', {
-  zero: bytes(16), fsGuid: bytes(16), fvLength: u64, signature: u32, attributes: u32, headerLength: u16, checksum: u16, extHeaderOffset: u16, reserved: u8, revision: u8,
+  zero: bytes(16), fsGuid: bytes(16), fvLength: u64, signature: latin1(4), attributes: u32, headerLength: u16, checksum: u16, extHeaderOffset: u16, reserved: u8, revision: u8,
 }, {
-  check: (v) => (v.signature !== 0x4856_465f ? 'no "_FVH" signature' : v.headerLength < 56 ? `HeaderLength ${v.headerLength} is below 56` : v.fvLength < v.headerLength ? `FvLength ${v.fvLength} is below its header` : null),
+  check: (v) => (v.signature !== '_FVH' ? 'no "_FVH" signature' : v.headerLength < 56 ? `HeaderLength ${v.headerLength} is below 56` : v.fvLength < v.headerLength ? `FvLength ${v.fvLength} is below its header` : null),
 });
 export const EFI_FFS_FILE_HEADER = defineLayout('EFI_FFS_FILE_HEADER', { name: bytes(16), integrity: u16, type: u8, attributes: u8, size0: u8, size1: u8, size2: u8, state: u8 });
 export const EFI_COMMON_SECTION_HEADER = defineLayout('EFI_COMMON_SECTION_HEADER', { size0: u8, size1: u8, size2: u8, type: u8 });
