@@ -21,7 +21,7 @@ const EVENTS = [ev(0, 8, 'version'), ev(7, 0x80000001, 'SecureBoot'), ev(4, 0x80
 const LOG = encodeTcgLog(ALGS, EVENTS);
 
 function extend(alg: string, events: typeof EVENTS, pcr: number): string {
-  let v = new Uint8Array(alg === 'sha256' ? 32 : 48);
+  let v: Uint8Array = new Uint8Array(alg === 'sha256' ? 32 : 48);
   for (const e of events) {
     if (e.pcrIndex !== pcr || e.eventType === 3) continue;
     const d = e.digests.find((x) => x.algorithmId === (alg === 'sha256' ? TPM_ALG.sha256 : TPM_ALG.sha384))!.digest;
