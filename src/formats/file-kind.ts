@@ -36,7 +36,7 @@ export const FILE_KINDS: Readonly<Record<FileKind, { what: string; use: string }
   ovmf: { what: 'an OVMF/UEFI firmware image', use: 'measure it with `prelaunch measure --ovmf FILE` (SEV, SEV-ES, SEV-SNP) or `prelaunch tdx --firmware FILE` (TDX), or look inside with `prelaunch ovmf inspect FILE`' },
   'tdx-quote': { what: 'an Intel TDX quote', use: 'prelaunch does not read quotes: compare its MRTD and RTMRs with `prelaunch tdx --firmware … --json`, and replay the TD\'s event log with `prelaunch tdx replay CCEL` (golden documents hold SEV-SNP values)' },
   'snp-report': { what: 'an SEV-SNP attestation report', use: 'check it with `prelaunch golden --check FILE reference-values.json`' },
-  'event-log': { what: 'a TCG event log (CCEL)', use: 'replay it with `prelaunch tdx replay FILE` or compare it with `prelaunch tdx diff PREDICTED.json FILE`' },
+  'event-log': { what: 'a TCG event log', use: 'replay it with `prelaunch tpm replay FILE` (a TPM log) or `prelaunch tdx replay FILE` (a CCEL), or compare it with `prelaunch tpm diff` / `prelaunch tdx diff PREDICTED.json FILE`' },
   elf: { what: 'an ELF file', use: 'an ELF kernel goes to `prelaunch igvm build --kernel FILE`' },
   pe: { what: 'a PE/COFF file (a UEFI image or a kernel with an EFI stub)', use: 'a kernel goes to `--kernel FILE` of `prelaunch measure` or `prelaunch tdx`' },
   json: { what: 'a JSON document', use: 'give it to the command that reads it (golden documents: `prelaunch golden --check`, `prelaunch export`)' },
