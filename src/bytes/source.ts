@@ -41,8 +41,24 @@ export function bytesSource(input: Uint8Array, name = '<memory>'): ByteSource {
   };
 }
 
-export function asSource(input: ByteSource | Uint8Array, name?: string): ByteSource {
+/**
+ * What every public entry point that takes an input accepts: bytes (any `Uint8Array`, a Node
+ * `Buffer` or a subarray included; never written to) or a {@link ByteSource}.
+ */
+export type ByteInput = Uint8Array | ByteSource;
+
+/** `input` as a ByteSource (bytes are wrapped without a copy; `name` is used for them only). */
+export function asSource(input: ByteInput, name?: string): ByteSource {
   return input instanceof Uint8Array ? bytesSource(input, name) : input;
+}
+
+/**
+ * `input` whole, as a plain Uint8Array: bytes as a view (no copy, see {@link plainBytes}), a
+ * ByteSource read once and copied (its reads are only valid until the next). For inputs a
+ * parser needs in memory at once (event logs, reports, ELF files), not firmware-sized streams.
+ */
+export function inputBytes(input: ByteInput): Uint8Array {
+  return input instanceof Uint8Array ? plainBytes(input) : copyBytes(input.read(0, input.size));
 }
 
 /** Calls `fn` on consecutive chunks of `source[offset, offset+length)`. */

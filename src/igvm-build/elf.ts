@@ -27,6 +27,7 @@
  * PT_LOAD segments whose memsz exceeds filesz are zero-filled by the loader (bootimg adds
  * the tail as pages without data); segments must not overlap and must be page-aligned.
  */
+import { inputBytes, type ByteInput } from '../bytes/source.js';
 import { Parser, decodeStruct, defineStruct } from '../bytes/struct.js';
 import { ParseError } from '../errors.js';
 
@@ -98,7 +99,8 @@ function fail(source: string, structure: string, offset: number, problem: string
 }
 
 /** Parse and check a kernel ELF (the bytes are referenced, not copied). */
-export function parseKernelElf(bytes: Uint8Array, source = 'kernel'): ElfKernel {
+export function parseKernelElf(input: ByteInput, source = 'kernel'): ElfKernel {
+  const bytes = inputBytes(input);
   if (bytes.length < 16) throw new ParseError('ERR_TRUNCATED', 'ELF identification', 0, `the file is ${bytes.length} bytes: not an ELF file`, source);
   const id = decodeStruct(ELF_IDENT, bytes, 0, { source });
   if (id.magic !== 0x7f454c46) fail(source, 'ELF identification', 0, 'not an ELF file (no \\x7fELF magic)');

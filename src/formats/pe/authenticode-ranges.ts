@@ -21,7 +21,7 @@
  * section's is refused, so the bytes hashed never exceed the file's size plus its headers.
  */
 import { Parser, decodeStruct, defineStruct } from '../../bytes/struct.js';
-import { copyBytes, type ByteSource } from '../../bytes/source.js';
+import { asSource, copyBytes, type ByteInput, type ByteSource } from '../../bytes/source.js';
 import { ParseError } from '../../errors.js';
 
 interface RawSection { name: number[]; virtualSize: number; virtualAddress: number; sizeOfRawData: number; pointerToRawData: number }
@@ -32,7 +32,8 @@ const PE_SECTION = defineStruct<RawSection>(
 
 export interface HashRange { offset: number; length: number }
 
-export function authenticodeRanges(src: ByteSource): HashRange[] {
+export function authenticodeRanges(input: ByteInput): HashRange[] {
+  const src: ByteSource = asSource(input, 'image');
   const size = src.size;
   const fail = (structure: string, at: number, problem: string): ParseError => new ParseError('ERR_MALFORMED', structure, at, problem, src.name);
   if (size < 0x40) throw new ParseError('ERR_TRUNCATED', 'DOS header', 0, `needs 64 bytes, the file has ${size}`, src.name);
