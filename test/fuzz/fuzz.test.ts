@@ -16,7 +16,7 @@ import {
   decodeIdAuth, decodeSnpPublicKey, decodeSnpSignature, decodeIgvmSnpSignature, decodeIgvmSnpPublicKey, decodePolicy, policyFromSpec, parseManifestText,
   validateManifest, checkReport, parseKernelElf, qemuPatchSetupHeader, authenticodeRanges, authenticodeDigest, decodeVmsa, parseDetachedSignature, diffTraces,
   buildIgvm, cpuSig, nodeBackend, mrtdOfImage, type ErrorCode,
-} from '../../src/index.js';
+} from '../support/all-exports.js';
 import { parseGoldenDocument } from '../../src/golden/document.js';
 import { SCHEMAS } from '../../src/schema/index.js';
 import { schemaProblem } from '../../src/schema/validate.js';
