@@ -34,8 +34,14 @@ export interface EcdsaSignature {
 // noble precomputes a table of multiples of the base point on first use; its default window
 // (8 bits) costs ~50 ms to build, which only pays off after many signatures. A CLI process
 // makes one to a few (a public key, a signature), so a 4-bit window: the first signature
-// of a process ~85 -> ~35 ms, later ones as fast. The window changes no result.
-p384.Point.BASE.precompute(4);
+// of a process ~85 -> ~35 ms, later ones as fast. The window changes no result. Set on first
+// use, not at import: importing the library must not change a caller's own @noble/curves.
+let smallWindow = false;
+function useSmallWindow(): void {
+  if (smallWindow) return;
+  p384.Point.BASE.precompute(4);
+  smallWindow = true;
+}
 
 /** The P-384 group order n. */
 export const P384_ORDER: bigint = p384.Point.CURVE().n;
@@ -82,6 +88,7 @@ export function checkP384Point(pub: EcPoint, what = 'public key'): void {
 /** The public point of a private scalar. */
 export function p384PublicKey(d: Uint8Array): EcPoint {
   checkPrivate(d);
+  useSmallWindow();
   const sec1 = p384.getPublicKey(d, false);
   return { x: bytesToBigint(sec1.subarray(1, 49)), y: bytesToBigint(sec1.subarray(49, 97)) };
 }
@@ -100,6 +107,7 @@ export function p384PointFromSec1(bytes: Uint8Array): EcPoint {
 /** Deterministic ECDSA-P384-SHA384 (RFC 6979) of `message` (hashed here with SHA-384). */
 export function signP384(d: Uint8Array, message: Uint8Array): EcdsaSignature {
   checkPrivate(d);
+  useSmallWindow();
   const compact = p384.sign(message, d, { prehash: true, lowS: false, extraEntropy: false, format: 'compact' });
   return { r: bytesToBigint(compact.subarray(0, 48)), s: bytesToBigint(compact.subarray(48, 96)) };
 }
@@ -142,6 +150,7 @@ export function verifyP384(pub: EcPoint, message: Uint8Array, sig: EcdsaSignatur
     }
   }
   try {
+    useSmallWindow();
     return p384.verify(rs, message, encodePoint(pub), { prehash: true, lowS: false, format: 'compact' });
   } catch {
     return false;
