@@ -20,7 +20,8 @@ export {
 export { VERSION } from './version.js';
 
 // the most common calls (each is also in its capability's entry)
-export { measure, measureSnp, measureSev, measureSevEs, type MeasureOptions, type Measurement, type SevMode } from './measure/api.js';
+export { measure, measureSnp, measureSev, measureSevEs, type MeasureOptions, type Measurement, type SevMode, type DirectBoot } from './measure/api.js';
+export type { LaunchModel } from './plan/launchability.js';
 export { VCPU_TYPE_NAMES, vcpuTypeSig, type VcpuType } from './formats/snp/vcpu-types.js';
 export { parseOvmf, type OvmfImage } from './formats/ovmf/parse.js';
 export { measureIgvm, type IgvmMeasureOptions, type IgvmMeasurement, type IgvmMeasurePlatform } from './measure/igvm.js';

@@ -11,5 +11,5 @@ export { runSevPlan, type SevTraceEvent } from '../measure/sev-engine.js';
 export { encodeVmsa, decodeVmsa, type VmsaRegisters, type Segment } from '../formats/snp/vmsa.js';
 export { resetVmsa, VMM_TYPES, type VmmType } from '../formats/snp/vmsa-profiles.js';
 export { VCPU_TYPES, VCPU_TYPE_NAMES, cpuSig, vcpuTypeSig, type VcpuType } from '../formats/snp/vcpu-types.js';
-export { launchProblems, requireLaunchable, type LaunchMode } from '../plan/launchability.js';
+export { launchProblems, requireLaunchable, type LaunchMode, type LaunchModel, type FirmwareLoader } from '../plan/launchability.js';
 export { referenceLine, measureReportJson } from '../report/measure-report.js';

@@ -11,7 +11,7 @@ export { VCPU_TYPES, VCPU_TYPE_NAMES, cpuSig, vcpuTypeSig, type VcpuType } from 
 export { encodeKernelHashesTable, type KernelHashes } from '../formats/snp/kernel-hashes.js';
 export type { SnpPlan, SnpPageOp, SevPlan, PageContent } from '../plan/ops.js';
 export { planSnp, planSnpOvmfHash, planSnpSvsm } from '../plan/snp.js';
-export { launchProblems, requireLaunchable, firmwareLoadProblem, snpSectionProblems, snpSectionWarnings, type LaunchMode, type FirmwareLoader } from '../plan/launchability.js';
+export { launchProblems, requireLaunchable, firmwareLoadProblem, snpSectionProblems, snpSectionWarnings, type LaunchMode, type LaunchModel, type FirmwareLoader } from '../plan/launchability.js';
 export { SnpLaunchDigest, runSnpPlan, type SnpTraceEvent } from '../measure/snp-engine.js';
 export { computeKernelHashes } from '../measure/kernel-hashes.js';
 export { cmdlineBytes, type KernelCmdline } from '../formats/linux/cmdline.js';
