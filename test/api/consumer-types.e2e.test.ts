@@ -21,8 +21,22 @@ afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
 /** prelaunch → root, prelaunch/id-block → idBlockApi */
 const ident = (spec: string): string => (spec === 'prelaunch' ? 'root' : `${spec.slice('prelaunch/'.length).replace(/-(\w)/g, (_, c: string) => c.toUpperCase())}Api`);
 
+/** the types the single flat root exported before the split (0.1.0), by the entry that has them now */
+const FORMER_ROOT_TYPES: Record<string, string> = {
+'prelaunch/tdx': 'AcpiBlobs CcelEvent CcelLog CcelWriteEvent DirectBootInputs EventBasis HashRange QemuKernelPatch Replay ReplayedEvent RtmrDiff RtmrDivergence RtmrEvent RtmrPredictionOptions RtmrValues TdHob TdRamEntry TdxMrtdOp TdxMrtdPlan TdxMrtdPlanOptions TdxPageOrder TdxPolicyFields TdxReportInput',
+  'prelaunch/id-block': 'AssembleIdAuthOptions EcPoint EcdsaSignature IdAuthInfo IdAuthResult IdAuthSigningInputs IdAuthVerification IdBlock IdBlockOptions SignIdAuthOptions SnpLaunchConfig SnpPublicKey SnpSignature VerifyIdAuthOptions',
+  'prelaunch': 'ByteSource ErrorCode HashBackend HashBackendName Hasher IgvmMeasureOptions IgvmMeasurePlatform IgvmMeasurement MeasureOptions Measurement MrtdByOrder MrtdOptions OvmfImage SevMode VcpuType',
+  'prelaunch/golden': 'CheckResult GoldenArtifact GoldenCpu GoldenDocument GoldenEntry GoldenManifest GoldenMatrix GoldenMode GoldenOptions',
+  'prelaunch/snp': 'DirectBootSupport FirmwareLoader KernelCmdline KernelHashes LaunchMode PageContent ReportFields Segment SevPlan SnpPageOp SnpPlan SnpPolicy SnpTraceEvent TraceDivergence VmmType VmsaProfile VmsaProfileName VmsaRegisters',
+  'prelaunch/igvm': 'ElfKernel IgvmBuildHypervisor IgvmBuildLayout IgvmBuildOptions IgvmBuildResult IgvmFileInfo IgvmHeaderLocation IgvmIdBlockCheck IgvmInspection IgvmLayout IgvmMeasurePlan IgvmParseOptions IgvmPlanOptions IgvmSerializeOptions IgvmSevPlatform IgvmTdxPlan ParsedIgvm SignIgvmOptions SignedIgvm',
+  'prelaunch/stack': 'FirmwareDescriptor FirmwareRequest GuestCpu HostStack LaunchDescription LibvirtParseOptions ProbeHost ProbeResult QemuParseOptions ResolvedLaunch RuleHit RuleId StackInputs StackRule StackVmm',
+  'prelaunch/ovmf': 'FooterEntry FooterTable OvmfInspection SevMetadata SevSection TdvfSection TdxMetadata',
+  'prelaunch/sev': 'SevTraceEvent',
+};
+
 /** Uses a few calls with their documented input types, so that a wrong signature fails too. */
 const CONSUMER = `${ENTRIES.map((e) => `import * as ${ident(e)} from '${e}';`).join('\n')}
+${Object.entries(FORMER_ROOT_TYPES).map(([spec, names]) => `export type { ${names.split(' ').join(', ')} } from '${spec}';`).join('\n')}
 
 const bytes: Uint8Array = new Uint8Array(16);
 const source: root.ByteSource = root.bytesSource(bytes);
