@@ -78,7 +78,7 @@ function launch(profile: string): Promise<{ proc: ChildProcess; ws: string }> {
 }
 
 describe.skipIf(!HAVE_CHROMIUM)('the browser bundle in headless Chromium matches the CLI', () => {
-  const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prelaunch-browser-'));
+  let tmp = '';
   let server: http.Server | undefined;
   let chromium: ChildProcess | undefined;
   let result: Record<string, string> = {};
@@ -87,6 +87,7 @@ describe.skipIf(!HAVE_CHROMIUM)('the browser bundle in headless Chromium matches
 
   beforeAll(async () => {
     expect(fs.existsSync(CLI_BUNDLE), 'run `npm run build` first').toBe(true);
+    tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prelaunch-browser-'));
     cliSnp = cli(['measure', '--mode', 'snp', '--vcpus', '4', '--vcpu-type', 'EPYC-v4', '--ovmf', OVMF]);
     cliIgvm = cli(['igvm', 'measure', IGVM]);
     const script = await bundlePage(tmp);
@@ -115,10 +116,17 @@ describe.skipIf(!HAVE_CHROMIUM)('the browser bundle in headless Chromium matches
   }, 180_000);
 
   afterAll(async () => {
-    chromium?.kill();
+    const browserProcess = chromium;
+    if (browserProcess && browserProcess.exitCode === null && browserProcess.signalCode === null) {
+      // wait for it to exit (it writes its profile until then), but not forever
+      const exited = new Promise<void>((resolve) => browserProcess.once('exit', () => resolve()));
+      browserProcess.kill();
+      await Promise.race([exited, new Promise<void>((resolve) => setTimeout(resolve, 15_000).unref())]);
+      if (browserProcess.exitCode === null && browserProcess.signalCode === null) browserProcess.kill('SIGKILL');
+    }
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    fs.rmSync(tmp, { recursive: true, force: true });
-  });
+    if (tmp) fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+  }, 60_000);
 
   it('runs in the page (no error), with the noble backend and no Node process object', () => {
     expect(result.error).toBeUndefined();
