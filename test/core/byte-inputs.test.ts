@@ -306,15 +306,15 @@ const CASES: Record<string, Case> = {
   ),
   qemuSnippet: c(
     () => ({ idBlock: ID_BLOCK(), idAuth: ID_AUTH().idAuth, hostData: shake('host', 32) }),
-    ({ idBlock, idAuth, hostData }) => api.qemuSnippet({ policy: 0x30000n, idBlock: idBlock, idAuth: idAuth, authorKeyEnabled: true, hostData: hostData }),
+    ({ idBlock, idAuth, hostData }) => api.qemuSnippet({ policy: 0x30000n, idBlock: idBlock, idAuth: idAuth, authorKeyEnabled: true, kernelHashes: false, hostData: hostData }),
   ),
   qemuSnpGuestObject: c(
     () => ({ idBlock: ID_BLOCK(), idAuth: ID_AUTH().idAuth, hostData: shake('host', 32) }),
-    ({ idBlock, idAuth, hostData }) => api.qemuSnpGuestObject({ policy: 0x30000n, idBlock: idBlock, idAuth: idAuth, authorKeyEnabled: true, hostData: hostData }),
+    ({ idBlock, idAuth, hostData }) => api.qemuSnpGuestObject({ policy: 0x30000n, idBlock: idBlock, idAuth: idAuth, authorKeyEnabled: true, kernelHashes: false, hostData: hostData }),
   ),
   libvirtLaunchSecurity: c(
     () => ({ idBlock: ID_BLOCK(), idAuth: ID_AUTH().idAuth, hostData: shake('host', 32) }),
-    ({ idBlock, idAuth, hostData }) => api.libvirtLaunchSecurity({ policy: 0x30000n, idBlock: idBlock, idAuth: idAuth, authorKeyEnabled: true, hostData: hostData }),
+    ({ idBlock, idAuth, hostData }) => api.libvirtLaunchSecurity({ policy: 0x30000n, idBlock: idBlock, idAuth: idAuth, authorKeyEnabled: true, kernelHashes: false, hostData: hostData }),
   ),
   libvirtSnippet: c(
     () => ({ idBlock: ID_BLOCK(), idAuth: ID_AUTH().idAuth, hostData: shake('host', 32) }),
