@@ -2,8 +2,8 @@
  * The built package type-checks for a consumer without `skipLibCheck` (issue 13, item 3): a
  * tiny consumer imports every entry of package.json "exports" by its package name (through a
  * temporary node_modules/prelaunch symlink to this project) and tsc checks it, and every
- * .d.ts it reaches, with `skipLibCheck: false` — once as a browser-like consumer (no
- * @types/node, no DOM) with NodeNext resolution and once with bundler resolution.
+ * .d.ts it reaches, with `skipLibCheck: false`, as a browser-like consumer (no @types/node, no
+ * DOM), with NodeNext, bundler and node10 module resolution.
  * Needs dist/ (`npm run build`); the end-to-end tier builds first.
  */
 import { spawnSync } from 'node:child_process';
@@ -84,5 +84,8 @@ describe('a consumer type-checks against the built package without skipLibCheck'
   }, 120_000);
   it('bundler resolution (as esbuild/vite users compile)', () => {
     expect(check('bundler', { module: 'ESNext', moduleResolution: 'Bundler' })).toBe('');
+  }, 120_000);
+  it('node10 resolution (no "exports" support: package.json "typesVersions")', () => {
+    expect(check('node10', { module: 'ESNext', moduleResolution: 'node10' })).toBe('');
   }, 120_000);
 });
