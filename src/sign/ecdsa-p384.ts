@@ -19,6 +19,7 @@
  */
 import { p384 } from '@noble/curves/nist.js';
 import { PrelaunchError } from '../errors.js';
+import { isBytes } from '../bytes/source.js';
 import { nodeBuiltin } from '../runtime.js';
 
 export interface EcPoint {
@@ -64,7 +65,7 @@ function bigintToBytes(v: bigint, width: number): Uint8Array {
 }
 
 function checkPrivate(d: Uint8Array): void {
-  if (!(d instanceof Uint8Array) || d.length !== P384_SCALAR_SIZE || !p384.utils.isValidSecretKey(d)) {
+  if (!isBytes(d) || d.length !== P384_SCALAR_SIZE || !p384.utils.isValidSecretKey(d)) {
     // never echo the key material
     throw new PrelaunchError('ERR_KEY', 'not a valid P-384 private key (needs a 48-byte scalar in 1..n-1)');
   }
