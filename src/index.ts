@@ -2,7 +2,8 @@
  * `prelaunch` (the root entry): errors, byte helpers, hash backends and the most common calls.
  * Each capability has its own entry with everything else: `prelaunch/snp`, `prelaunch/sev`,
  * `prelaunch/ovmf`, `prelaunch/id-block`, `prelaunch/tdx`, `prelaunch/igvm`,
- * `prelaunch/golden`, `prelaunch/export`, `prelaunch/stack` (docs/api.md lists them all).
+ * `prelaunch/golden`, `prelaunch/export`, `prelaunch/stack`, `prelaunch/tpm` (docs/api.md lists
+ * them all).
  * Inputs are bytes (any Uint8Array, Node's Buffer included; never written to) or ByteSources,
  * options are one object, results are plain data; no file or process access, no static
  * `node:` import (the library bundles for browsers).

@@ -23,6 +23,7 @@ const ident = (spec: string): string => (spec === 'prelaunch' ? 'root' : `${spec
 
 /** the types the single flat root exported before the split (0.1.0), by the entry that has them now */
 const FORMER_ROOT_TYPES: Record<string, string> = {
+  'prelaunch/tpm': 'TcgLog TcgEvent TcgWriteEvent TpmPredictOptions TpmPrediction TpmReplay TpmDiff Edk2Firmware Edk2Generation',
 'prelaunch/tdx': 'AcpiBlobs CcelEvent CcelLog CcelWriteEvent DirectBootInputs EventBasis HashRange QemuKernelPatch Replay ReplayedEvent RtmrDiff RtmrDivergence RtmrEvent RtmrPredictionOptions RtmrValues TdHob TdRamEntry TdxMrtdOp TdxMrtdPlan TdxMrtdPlanOptions TdxPageOrder TdxPolicyFields TdxReportInput',
   'prelaunch/id-block': 'AssembleIdAuthOptions EcPoint EcdsaSignature IdAuthInfo IdAuthResult IdAuthSigningInputs IdAuthVerification IdBlock IdBlockOptions SignIdAuthOptions SnpLaunchConfig SnpPublicKey SnpSignature VerifyIdAuthOptions',
   'prelaunch': 'ByteSource ErrorCode HashBackend HashBackendName Hasher IgvmMeasureOptions IgvmMeasurePlatform IgvmMeasurement MeasureOptions Measurement MrtdByOrder MrtdOptions OvmfImage SevMode VcpuType',

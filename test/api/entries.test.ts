@@ -8,6 +8,7 @@ import { ENTRY_MODULES } from '../support/entries.js';
 
 /** the runtime exports of src/index.ts before the split into entries */
 const FORMER_ROOT = `
+  parseTcgLog encodeTcgLog TPM_ALG predictTpmPcrs replayTpmLog diffTpmEvents identifyEdk2Firmware MODELLED_GENERATIONS
   DEFAULT_SNP_POLICY DEFAULT_STACK DEFAULT_VMSA_PROFILE EV FirmwareError GOLDEN_SCHEMA HASH_BACKENDS ID_AUTH_SIZE ID_BLOCK_SIZE IGVM_BUILD_HYPERVISORS
   IGVM_MEASURE_PLATFORMS IgvmBuildError IgvmFormatError IgvmHeaderType IgvmPageDataFlags IgvmPageDataType IgvmPlatformType OptionError ParseError
   PrelaunchError SEV_MODES SNP_HOST_CBITPOS SNP_HOST_REDUCED_PHYS_BITS SNP_POLICY_FLAGS SNP_PUBLIC_KEY_SIZE SNP_SIGNATURE_SIZE STACK_RULES

@@ -12,6 +12,7 @@ import * as igvm from '../../src/entries/igvm.js';
 import * as golden from '../../src/entries/golden.js';
 import * as exporters from '../../src/entries/export.js';
 import * as stack from '../../src/entries/stack.js';
+import * as tpm from '../../src/entries/tpm.js';
 
 export const ENTRY_MODULES: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   prelaunch: root,
@@ -24,4 +25,5 @@ export const ENTRY_MODULES: Readonly<Record<string, Readonly<Record<string, unkn
   'prelaunch/golden': golden,
   'prelaunch/export': exporters,
   'prelaunch/stack': stack,
+  'prelaunch/tpm': tpm,
 };
