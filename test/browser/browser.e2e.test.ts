@@ -125,7 +125,16 @@ describe.skipIf(!HAVE_CHROMIUM)('the browser bundle in headless Chromium matches
       if (browserProcess.exitCode === null && browserProcess.signalCode === null) browserProcess.kill('SIGKILL');
     }
     await new Promise<void>((resolve) => (server ? server.close(() => resolve()) : resolve()));
-    if (tmp) fs.rmSync(tmp, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
+    // Chromium's helper processes may still be writing to the profile a moment after it exits
+    for (let attempt = 0; tmp && attempt < 20; attempt++) {
+      try {
+        fs.rmSync(tmp, { recursive: true, force: true });
+        break;
+      } catch (e) {
+        if (attempt === 19) console.log(`browser test: could not remove ${tmp}: ${String(e)}`);
+        else await new Promise((resolve) => setTimeout(resolve, 500));
+      }
+    }
   }, 60_000);
 
   it('runs in the page (no error), with the noble backend and no Node process object', () => {
