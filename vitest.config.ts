@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
 export default defineConfig({
   test: {
     include: ['test/**/*.test.ts'],
-    exclude: ['test/**/*.e2e.test.ts', 'test/**/*.slow.test.ts', 'test/browser/**', 'node_modules/**'],
+    exclude: ['test/**/*.e2e.test.ts', 'test/**/*.slow.test.ts', 'node_modules/**'],
     globalSetup: ['test/support/shared-notice.ts'],
     testTimeout: 30000,
     // worker threads sharing one module graph: each file re-importing and re-transforming

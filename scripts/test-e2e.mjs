@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // `npm run test:e2e [-- --large]`: the end-to-end tier, after `npm run build` (package.json).
-// 1. vitest over vitest.e2e.config.ts: the executable as a process (*.e2e.test.ts) and the
-//    browser test (test/browser);
+// 1. vitest over vitest.e2e.config.ts: every *.e2e.test.ts — the executable as a process and
+//    the browser test (test/browser/browser.e2e.test.ts);
 // 2. the conformance suites of the corpus beside this clone (../shared/conformance), when it is
 //    there: snp (--large: all 459 cases), igvm, tdx; measured-boot and verify only when this
 //    build has the command they drive (`prelaunch tpm` / `prelaunch verify`).
