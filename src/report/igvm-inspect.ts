@@ -8,9 +8,10 @@ import {
   IgvmPageDataType, IgvmPlatformType, PAGE_SIZE_2M, PAGE_SIZE_4K, PageDataFlags, RelocationFlags, RequiredMemoryFlags,
   VBS_AARCH64_REGISTERS, VBS_X64_REGISTERS, headerTypeName, platformTypeName,
 } from '../formats/igvm/defs.js';
-import { dataLength, headerMask, readData, supportedPlatforms, type IgvmDirectiveHeader, type IgvmFile } from '../formats/igvm/model.js';
+import { directiveCount, pageAt, rowLocation, visitDirectives } from '../formats/igvm/directives.js';
+import { dataLength, headerMask, readData, supportedPlatforms, type HeaderLocation, type IgvmDirectiveHeader } from '../formats/igvm/model.js';
 import type { ParsedIgvm } from '../formats/igvm/parse.js';
-import { vpContextPlatform, type HeaderLocation } from '../formats/igvm/validate.js';
+import { vpContextPlatform } from '../formats/igvm/validate.js';
 import { decodeNativeVpContext, decodeVbsRegisters } from '../formats/igvm/vp-context.js';
 import { decodeVmsa } from '../formats/snp/vmsa.js';
 import { copyBytes } from '../bytes/source.js';
@@ -101,26 +102,12 @@ function directiveFields(d: IgvmDirectiveHeader): Record<string, unknown> {
   }
 }
 
-function runsFor(file: IgvmFile, locs: HeaderLocation[], mask: number): PageRun[] {
-  interface Item { start: number; pages: number; kind: PageKind; header: number; label: string }
-  const items: Item[] = [];
-  const areaSize = new Map<number, number>();
-  file.directives.forEach((d, i) => {
-    const idx = locs[i]?.index ?? i;
-    if (d.kind === 'parameter-area') areaSize.set(d.parameterAreaIndex, d.numberOfBytes);
-    const m = headerMask(d);
-    if (m !== null && (m & mask) === 0) return;
-    if (d.kind === 'page-data') {
-      const pages = d.flags & PageDataFlags.IS_2MB_PAGE ? PAGE_SIZE_2M / PAGE_SIZE_4K : 1;
-      items.push({ start: d.gpa, pages, kind: pageKind(d), header: idx, label: IgvmPageDataType[d.dataType] ?? '' });
-    } else if (d.kind === 'parameter-insert') {
-      items.push({ start: d.gpa, pages: Math.max(1, (areaSize.get(d.parameterAreaIndex) ?? PAGE_SIZE_4K) / PAGE_SIZE_4K), kind: 'PARAMETER', header: idx, label: `parameter area ${d.parameterAreaIndex}` });
-    } else if (d.kind === 'vp-context' && vpContextPlatform(file, d.compatibilityMask)?.kind === 'snp-vmsa' && d.compatibilityMask === mask) {
-      items.push({ start: d.gpa, pages: 1, kind: 'VMSA', header: idx, label: `vp ${d.vpIndex}` });
-    }
-  });
+interface MapItem { start: number; pages: number; kind: PageKind; header: number; label: string }
+
+/** One platform's memory-map items, in GPA order and merged into runs. */
+function mergeRuns(items: MapItem[]): PageRun[] {
   items.sort((a, b) => a.start - b.start || a.header - b.header);
-  const runs: Array<Item & { first: number; last: number }> = [];
+  const runs: Array<MapItem & { first: number; last: number }> = [];
   for (const it of items) {
     const prev = runs[runs.length - 1];
     if (prev && prev.kind === it.kind && prev.label === it.label && prev.start + prev.pages * PAGE_SIZE_4K === it.start) {
@@ -140,7 +127,7 @@ function runsFor(file: IgvmFile, locs: HeaderLocation[], mask: number): PageRun[
 
 export function inspectIgvm(parsed: ParsedIgvm): IgvmInspection {
   const { file, layout, info } = parsed;
-  const total = layout.platforms.length + layout.initializations.length + layout.directives.length;
+  const total = layout.platforms.length + layout.initializations.length + directiveCount(file.directives);
   const platforms = file.platforms.map((p, i) => {
     const loc = layout.platforms[i]!;
     if (p.kind === 'unknown') return { header: loc.index, offset: h(loc.offset), type: headerTypeName(p.type), compatibilityMask: '-', highestVtl: 0, platformVersion: 0, sharedGpaBoundary: '-' };
@@ -160,19 +147,33 @@ export function inspectIgvm(parsed: ParsedIgvm): IgvmInspection {
     } else fields = { length: x.content.length };
     return { header: loc.index, offset: h(loc.offset), type: headerTypeName(loc.type), compatibilityMask: m === null ? null : h(m), fields };
   });
-  const directives = file.directives.map((d, i) => {
-    const loc = layout.directives[i]!;
-    const m = headerMask(d);
-    return { header: loc.index, offset: h(loc.offset), type: headerTypeName(loc.type), compatibilityMask: m === null ? null : h(m), fields: directiveFields(d) };
-  });
-  const memoryMap = supportedPlatforms(file).map((p) => ({ platform: platformTypeName(p.platformType), compatibilityMask: h(p.compatibilityMask), runs: runsFor(file, layout.directives, p.compatibilityMask) }));
-
+  const directives: IgvmInspection['directives'] = [];
+  const plats = supportedPlatforms(file);
+  const mapItems: MapItem[][] = plats.map(() => []);
+  const areaSize = new Map<number, number>();
   const vpContexts: IgvmInspection['vpContexts'] = [];
   const areas = new Map<number, IgvmInspection['parameterAreas'][number]>();
   const requiredMemory: IgvmInspection['requiredMemory'] = [];
   const snpIdBlocks: IgvmInspection['snpIdBlocks'] = [];
-  file.directives.forEach((d, i) => {
-    const loc = layout.directives[i]!;
+  const directive = (d: IgvmDirectiveHeader, loc: HeaderLocation): void => {
+    const m = headerMask(d);
+    directives.push({ header: loc.index, offset: h(loc.offset), type: headerTypeName(loc.type), compatibilityMask: m === null ? null : h(m), fields: directiveFields(d) });
+    // the memory map of each platform
+    if (d.kind === 'parameter-area') areaSize.set(d.parameterAreaIndex, d.numberOfBytes);
+    plats.forEach((p, k) => {
+      const mask = p.compatibilityMask;
+      if (m !== null && (m & mask) === 0) return;
+      const items = mapItems[k]!;
+      if (d.kind === 'page-data') {
+        const pages = d.flags & PageDataFlags.IS_2MB_PAGE ? PAGE_SIZE_2M / PAGE_SIZE_4K : 1;
+        items.push({ start: d.gpa, pages, kind: pageKind(d), header: loc.index, label: IgvmPageDataType[d.dataType] ?? '' });
+      } else if (d.kind === 'parameter-insert') {
+        items.push({ start: d.gpa, pages: Math.max(1, (areaSize.get(d.parameterAreaIndex) ?? PAGE_SIZE_4K) / PAGE_SIZE_4K), kind: 'PARAMETER', header: loc.index, label: `parameter area ${d.parameterAreaIndex}` });
+      } else if (d.kind === 'vp-context' && vpContextPlatform(file, d.compatibilityMask)?.kind === 'snp-vmsa' && d.compatibilityMask === mask) {
+        items.push({ start: d.gpa, pages: 1, kind: 'VMSA', header: loc.index, label: `vp ${d.vpIndex}` });
+      }
+    });
+    // VP contexts, parameter areas, required memory, ID blocks
     if (d.kind === 'vp-context') {
       const plat = vpContextPlatform(file, d.compatibilityMask);
       let context: Record<string, unknown> = {};
@@ -206,7 +207,16 @@ export function inspectIgvm(parsed: ParsedIgvm): IgvmInspection {
         idPublicKey: key(d.idPublicKey), ...(d.authorKeyEnabled ? { authorPublicKey: key(d.authorPublicKey) } : {}),
       });
     }
+  };
+  const t = file.directives;
+  visitDirectives(t, layout.firstDirective, {
+    pages(rows) {
+      for (let p = rows.from; p < rows.to; p++) directive(pageAt(t, p), rowLocation(rows, p));
+    },
+    record: directive,
   });
+  const memoryMap = plats.map((p, k) => ({ platform: platformTypeName(p.platformType), compatibilityMask: h(p.compatibilityMask), runs: mergeRuns(mapItems[k]!) }));
+
   return {
     file: parsed.source.name,
     size: info.size,

@@ -77,7 +77,7 @@ const REPORT = once(() => {
   raw[0x188] = 25; raw[0x189] = 1; raw[0x18a] = 1;
   return raw;
 });
-const igvmIdBlock = (f: IgvmFile): SnpIdBlock => f.directives.filter((d): d is SnpIdBlock => d.kind === 'snp-id-block').pop()!;
+const igvmIdBlock = (f: IgvmFile): SnpIdBlock => f.directives.records.filter((d): d is SnpIdBlock => d.kind === 'snp-id-block').pop()!;
 const snp = { vcpus: 4, vcpuSig: vcpuTypeSig('EPYC-v4') };
 
 // ---- the cases ------------------------------------------------------------------------------

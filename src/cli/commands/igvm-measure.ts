@@ -62,7 +62,7 @@ export async function runIgvmMeasure(file: string, f: IgvmMeasureFlags): Promise
     // beyond igvmmeasure (which compares only the digest): the signatures SNP_LAUNCH_FINISH checks
     let sigCheck: IgvmIdBlockCheck | null = null;
     if (m.idBlock && m.idBlock.matches && platform === 'sev-snp') {
-      const h = parsed.file.directives.filter((d): d is SnpIdBlock => d.kind === 'snp-id-block' && (d.compatibilityMask & m.compatibilityMask) !== 0).pop();
+      const h = parsed.file.directives.records.filter((d): d is SnpIdBlock => d.kind === 'snp-id-block' && (d.compatibilityMask & m.compatibilityMask) !== 0).pop();
       // the ECDSA code (and its curve set-up) is loaded only for a file that carries an ID block
       if (h) sigCheck = (await import('../../sign/igvm.js')).checkIgvmIdBlock(parsed.file, h, m.digest, m.compatibilityMask);
     }

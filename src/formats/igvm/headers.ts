@@ -46,8 +46,8 @@ import { Parser, defineStruct } from '../../bytes/struct.js';
 import { StructWriter } from '../../bytes/writer.js';
 import { IgvmHeaderType } from './defs.js';
 import type {
-  ErrorRange, GuestPolicy, PageData, PageTableRelocationRegion, ParameterArea, ParameterInsert, ParameterUsage,
-  RelocatableRegion, RequiredMemory, SnpIdBlock, SupportedPlatform, VbsMeasurement, VpContext,
+  ErrorRange, GuestPolicy, IgvmDirectiveHeader, IgvmInitializationHeader, IgvmPlatformHeader, PageData, PageTableRelocationRegion,
+  ParameterArea, ParameterInsert, ParameterUsage, RelocatableRegion, RequiredMemory, SnpIdBlock, SupportedPlatform, VbsMeasurement, VpContext,
 } from './model.js';
 
 export const VARIABLE_HEADER_SIZE = 8;
@@ -83,6 +83,33 @@ export const CONTENT_SIZE: Readonly<Record<number, number>> = {
   [IgvmHeaderType.DEVICE_TREE]: 8,
   [IgvmHeaderType.ENVIRONMENT_INFO_PARAMETER]: 8,
 };
+
+type AnyHeader = IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirectiveHeader;
+
+/** The header-type number a model header is written with. */
+export function headerType(h: AnyHeader): number {
+  switch (h.kind) {
+    case 'supported-platform': return IgvmHeaderType.SUPPORTED_PLATFORM;
+    case 'guest-policy': return IgvmHeaderType.GUEST_POLICY;
+    case 'relocatable-region': return IgvmHeaderType.RELOCATABLE_REGION;
+    case 'page-table-relocation-region': return IgvmHeaderType.PAGE_TABLE_RELOCATION_REGION;
+    case 'parameter-area': return IgvmHeaderType.PARAMETER_AREA;
+    case 'page-data': return IgvmHeaderType.PAGE_DATA;
+    case 'parameter-insert': return IgvmHeaderType.PARAMETER_INSERT;
+    case 'vp-context': return IgvmHeaderType.VP_CONTEXT;
+    case 'required-memory': return IgvmHeaderType.REQUIRED_MEMORY;
+    case 'parameter-usage': return h.type;
+    case 'error-range': return IgvmHeaderType.ERROR_RANGE;
+    case 'snp-id-block': return IgvmHeaderType.SNP_ID_BLOCK;
+    case 'vbs-measurement': return IgvmHeaderType.VBS_MEASUREMENT;
+    case 'unknown': return h.type;
+  }
+}
+
+/** The content length a model header is written with (the header takes align8(8 + it) bytes). */
+export function contentLength(h: AnyHeader): number {
+  return h.kind === 'unknown' ? h.content.length : CONTENT_SIZE[headerType(h)]!;
+}
 
 const u64 = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
 

@@ -4,6 +4,11 @@
  * ./fixed-header.ts and ./headers.ts). File data is referenced, not copied: a parsed
  * file's page contents stay in its ByteSource until someone reads them.
  *
+ * The directives are one table ({@link IgvmDirectiveTable}): PAGE_DATA headers — thousands
+ * per file, one per 4K page — as typed-array columns, every other directive as a record, in
+ * file order. ./directives.ts builds tables and walks them (`visitDirectives`, the one loop
+ * validate, plan, inspect and serialize share).
+ *
  * `parseIgvm` (./parse.ts) builds it, `validateIgvm` (./validate.ts) checks it, and
  * `serializeIgvm` (./serialize.ts) writes it; both parse and serialize run the same validate.
  */
@@ -181,6 +186,34 @@ export type IgvmDirectiveHeader =
   | VbsMeasurement
   | UnknownHeader;
 
+/** A directive header other than PAGE_DATA: a record of the directive table. */
+export type IgvmDirectiveRecord = Exclude<IgvmDirectiveHeader, PageData>;
+
+/**
+ * The directive headers in file order, as one table. Row `p` of the columns is the p-th
+ * PAGE_DATA header (the fields of {@link PageData}); `records` are the other directives, and
+ * `recordAt` places them among the rows. Plain data: copying or spreading it changes nothing.
+ * Build one with `directiveTable` (./directives.ts); only that and the parser make tables, so
+ * every column has the same length and `recordAt` is non-decreasing.
+ */
+export interface IgvmDirectiveTable {
+  readonly gpa: Float64Array;
+  readonly compatibilityMask: Uint32Array;
+  /** PageDataFlags bits (reserved bits are kept as found) */
+  readonly flags: Uint32Array;
+  readonly dataType: Uint32Array;
+  /** the row's data is the 4K at this absolute offset of `source`; 0: it is `data[p]` */
+  readonly fileOffset: Uint32Array;
+  /** the file `fileOffset` points into; null when no row has a file offset */
+  readonly source: ByteSource | null;
+  /** the data of the rows with fileOffset 0 (null: no data, a page of zeros); null when none has any */
+  readonly data: ReadonlyArray<IgvmData | null> | null;
+  /** every directive that is not PAGE_DATA, in file order */
+  readonly records: readonly IgvmDirectiveRecord[];
+  /** `recordAt[r]`: how many PAGE_DATA rows come before `records[r]` in the file */
+  readonly recordAt: Uint32Array;
+}
+
 export interface IgvmFile {
   formatVersion: IgvmFormatVersion;
   /** v2 only; v1 files are X64 */
@@ -189,7 +222,28 @@ export interface IgvmFile {
   pageSize: number;
   platforms: IgvmPlatformHeader[];
   initializations: IgvmInitializationHeader[];
-  directives: IgvmDirectiveHeader[];
+  directives: IgvmDirectiveTable;
+}
+
+/** Where a header is (or would be) in the file. */
+export interface HeaderLocation {
+  /** position in the variable-header section, counting from 0 across all three stages */
+  index: number;
+  /** absolute byte offset of its IGVM_VHS_VARIABLE_HEADER */
+  offset: number;
+  /** the type as written (including an optional bit) */
+  type: number;
+}
+/**
+ * Where a file's headers are. The directives follow each other from `firstDirective` (each
+ * takes align8(8 + its content length) bytes); `visitDirectives` gives each one's location.
+ */
+export interface IgvmLayout {
+  variableHeaderOffset: number;
+  platforms: HeaderLocation[];
+  initializations: HeaderLocation[];
+  /** the index and offset of the first directive header (where it would be when there is none) */
+  firstDirective: { index: number; offset: number };
 }
 
 /** The compatibility mask of a header, or null for headers without one. */
@@ -204,6 +258,6 @@ export function headerMask(h: IgvmPlatformHeader | IgvmInitializationHeader | Ig
   }
 }
 
-export function supportedPlatforms(file: IgvmFile): SupportedPlatform[] {
+export function supportedPlatforms(file: Pick<IgvmFile, 'platforms'>): SupportedPlatform[] {
   return file.platforms.filter((p): p is SupportedPlatform => p.kind === 'supported-platform');
 }

@@ -17,7 +17,7 @@ import {
   IGVM_MAGIC, IGVM_VHT_OPTIONAL_BIT, IgvmArchitecture, IgvmHeaderType, PAGE_SIZE_4K, PARAMETER_USAGE_TYPES,
   headerStage, headerTypeName, type HeaderStage, type IgvmFormatVersion,
 } from './defs.js';
-import { IgvmFormatError } from './errors.js';
+import { IgvmFormatError, type IgvmRule } from './errors.js';
 import {
   FIXED_HEADER_CHECKSUM_OFFSET, FIXED_HEADER_V1_SIZE, FIXED_HEADER_V2_SIZE, IGVM_FIXED_HEADER, IGVM_FIXED_HEADER_V2_TAIL,
 } from './fixed-header.js';
@@ -26,9 +26,11 @@ import {
   IGVM_VHS_PARAMETER_AREA, IGVM_VHS_PARAMETER_INSERT, IGVM_VHS_RELOCATABLE_REGION, IGVM_VHS_REQUIRED_MEMORY, IGVM_VHS_SNP_ID_BLOCK,
   IGVM_VHS_SUPPORTED_PLATFORM, IGVM_VHS_VBS_MEASUREMENT, IGVM_VHS_VP_CONTEXT, VARIABLE_HEADER_SIZE, PAGE_DATA_HEADER_SIZE, PageDataWord as PD, align8, decodePageData, joinU64, type RawPageData,
 } from './headers.js';
-import type { IgvmData, IgvmDirectiveHeader, IgvmFile, IgvmInitializationHeader, IgvmPlatformHeader } from './model.js';
-import { deferDirectives, type DirectiveRuns } from './page-data-runs.js';
-import { checkPlatformHeader, validateIgvm, vpContextPlatform, type HeaderLocation, type IgvmLayout } from './validate.js';
+import { DirectiveTableBuilder } from './directives.js';
+import type {
+  HeaderLocation, IgvmData, IgvmDirectiveHeader, IgvmFile, IgvmInitializationHeader, IgvmLayout, IgvmPlatformHeader,
+} from './model.js';
+import { checkPlatformHeader, validateIgvm, vpContextPlatform } from './validate.js';
 import { CONTEXT_PAGE_SIZE, VBS_REGISTER_LIST_HEADER, VBS_REGISTER_SIZE } from './vp-context.js';
 
 export interface IgvmParseOptions {
@@ -61,7 +63,7 @@ export function parseIgvm(input: ByteSource | Uint8Array, options: IgvmParseOpti
   const src = asSource(input);
   const name = src.name;
   const size = src.size;
-  const fixedFail = (problem: string, offset = 0, rule = 'InvalidFixedHeader'): never => {
+  const fixedFail = (problem: string, offset = 0, rule: IgvmRule = 'InvalidFixedHeader'): never => {
     throw new IgvmFormatError({ structure: 'IGVM_FIXED_HEADER', offset }, problem, rule, { source: name });
   };
 
@@ -105,14 +107,24 @@ export function parseIgvm(input: ByteSource | Uint8Array, options: IgvmParseOpti
   }
 
   // ---- variable headers
-  const file: IgvmFile = { formatVersion, architecture, pageSize, platforms: [], initializations: [], directives: [] };
-  const layout: IgvmLayout = { variableHeaderOffset: vho, platforms: [], initializations: [], directives: [] };
+  const platforms: IgvmPlatformHeader[] = [];
+  const initializations: IgvmInitializationHeader[] = [];
+  const layout: IgvmLayout = { variableHeaderOffset: vho, platforms: [], initializations: [], firstDirective: { index: 0, offset: 0 } };
   const cx = new HeaderReader(section, vho, fileDataOffset, src);
-  // directives: runs of PAGE_DATA headers left in the section, the rest as objects (./page-data-runs.ts)
-  const runs: DirectiveRuns = { words: cx.words, source: src, segments: [] };
+  // the directive table: PAGE_DATA rows (their data in src), the other directives as records
+  const directives = new DirectiveTableBuilder(src, vhs >>> 5);
   let stage: HeaderStage = 'platform';
   let pos = 0;
   let index = 0;
+  let firstDirective: { index: number; offset: number } | null = null;
+  const push = (st: HeaderStage, h: IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirectiveHeader, loc: HeaderLocation): void => {
+    if (st === 'platform') { platforms.push(h as IgvmPlatformHeader); layout.platforms.push(loc); }
+    else if (st === 'initialization') { initializations.push(h as IgvmInitializationHeader); layout.initializations.push(loc); }
+    else {
+      firstDirective ??= { index: loc.index, offset: loc.offset };
+      directives.add(h as IgvmDirectiveHeader);
+    }
+  };
   while (pos < vhs) {
     const at = vho + pos;
     if (vhs - pos < VARIABLE_HEADER_SIZE) {
@@ -122,8 +134,9 @@ export function parseIgvm(input: ByteSource | Uint8Array, options: IgvmParseOpti
     const type = cx.view.getUint32(pos, true);
     const length = cx.view.getUint32(pos + 4, true);
     if (type === IgvmHeaderType.PAGE_DATA) {
-      const n = readPageDataRun(cx, runs, pos, index, vhs);
+      const n = readPageDataRun(cx, directives, pos, vhs);
       if (n > 0) {
+        firstDirective ??= { index, offset: at };
         stage = 'directive';
         pos += n * PAGE_DATA_HEADER_SIZE;
         index += n;
@@ -147,7 +160,7 @@ export function parseIgvm(input: ByteSource | Uint8Array, options: IgvmParseOpti
         if (STAGE_RANK[skipStage] < STAGE_RANK[stage]) cx.fail(`a ${skipStage} header after ${stage} headers`, 'InvalidBinaryVariableHeaderSection');
         stage = skipStage;
         const unknown = { kind: 'unknown' as const, type, content: section.slice(contentAt, contentAt + length) };
-        pushHeader(file, layout, runs, stage, unknown, loc);
+        push(stage, unknown, loc);
         pos += align8(VARIABLE_HEADER_SIZE + length);
         index++;
         continue;
@@ -169,15 +182,16 @@ export function parseIgvm(input: ByteSource | Uint8Array, options: IgvmParseOpti
     const need = type === IgvmHeaderType.VP_CONTEXT ? align8(want!) : want!;
     if (need > room) cx.fail(`its ${need} content bytes run past the end of the variable-header section (${room} bytes left)`, 'InvalidVariableHeaderSize', true);
 
-    const h = decodeHeader(type, cx, file);
+    const h = decodeHeader(type, cx, platforms);
     // like igvm, a platform header is checked as soon as it is read (VP contexts depend on it)
     if (h.kind === 'supported-platform') checkPlatformHeader(h, architecture, cx.failer);
-    pushHeader(file, layout, runs, stage, h, loc);
+    push(stage, h, loc);
     pos += align8(VARIABLE_HEADER_SIZE + length);
     index++;
   }
 
-  deferDirectives(file, layout, runs);
+  layout.firstDirective = firstDirective ?? { index, offset: vho + pos };
+  const file: IgvmFile = { formatVersion, architecture, pageSize, platforms, initializations, directives: directives.finish() };
   validateIgvm(file, { layout, source: name });
   return {
     file,
@@ -185,12 +199,6 @@ export function parseIgvm(input: ByteSource | Uint8Array, options: IgvmParseOpti
     layout,
     source: src,
   };
-}
-
-function pushHeader(file: IgvmFile, layout: IgvmLayout, runs: DirectiveRuns, stage: HeaderStage, h: IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirectiveHeader, loc: HeaderLocation): void {
-  if (stage === 'platform') { file.platforms.push(h as IgvmPlatformHeader); layout.platforms.push(loc); }
-  else if (stage === 'initialization') { file.initializations.push(h as IgvmInitializationHeader); layout.initializations.push(loc); }
-  else runs.segments.push({ run: false, header: h as IgvmDirectiveHeader, location: loc });
 }
 
 /** PAGE_DATA content size (CONTENT_SIZE), and the high half of the first GPA that is not a safe integer (2^53) */
@@ -206,16 +214,16 @@ const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * The common case, thousands of PAGE_DATA headers in a row, checked in one small loop and
- * recorded as a run (./page-data-runs.ts): no object per header, and nothing copied — the
- * fields stay in the section. The loop runs once per process, mostly before V8 has optimized
- * it, so it does as little as it can per header: it reads the words it checks (PageDataWord in
- * headers.ts gives where each field is) with no calls. It takes only headers that the general path would accept and
- * turn into the same model (see pageDataAt), and stops at the first header that is anything
- * else (another type, a bad length, a reserved field, a data offset out of bounds, …), which
- * the general path then reads and reports. Returns how many headers it took, starting at
- * `pos` (0 on a big-endian host, where the general path reads every header).
+ * added to the table's columns in one more (./directives.ts): no object per header. The loop
+ * runs once per process, mostly before V8 has optimized it, so it does as little as it can
+ * per header: it reads the words it checks (PageDataWord in headers.ts gives where each field
+ * is) with no calls. It takes only headers that the general path would accept and turn into
+ * the same row, and stops at the first header that is anything else (another type, a bad
+ * length, a reserved field, a data offset out of bounds, …), which the general path then
+ * reads and reports. Returns how many headers it took, starting at `pos` (0 on a big-endian
+ * host, where the general path reads every header).
  */
-function readPageDataRun(cx: HeaderReader, runs: DirectiveRuns, pos: number, index: number, end: number): number {
+function readPageDataRun(cx: HeaderReader, table: DirectiveTableBuilder, pos: number, end: number): number {
   if (!LITTLE_ENDIAN_HOST || (pos & 3) !== 0) return 0;
   const words = cx.words;
   const firstData = cx.fileDataOffset;
@@ -231,7 +239,7 @@ function readPageDataRun(cx: HeaderReader, runs: DirectiveRuns, pos: number, ind
     if (off !== 0 && (off < firstData || off > lastData)) break;
   }
   const n = (w - first) / PD.Count;
-  if (n > 0) runs.segments.push({ run: true, word: first, count: n, headerIndex: index, offset: cx.base + pos });
+  if (n > 0) table.addPageHeaders(words, first, n);
   return n;
 }
 
@@ -250,7 +258,7 @@ class HeaderReader {
   loc: HeaderLocation = { index: 0, offset: 0, type: 0 };
   contentAt = 0;
   /** `fail` bound to this reader, for checks that take a callback */
-  readonly failer = (problem: string, rule: string): never => this.fail(problem, rule);
+  readonly failer = (problem: string, rule: IgvmRule): never => this.fail(problem, rule);
   constructor(
     readonly section: Uint8Array,
     readonly base: number,
@@ -262,7 +270,7 @@ class HeaderReader {
     this.name = src.name;
     this.size = src.size;
   }
-  fail(problem: string, rule: string, truncated = false): never {
+  fail(problem: string, rule: IgvmRule, truncated = false): never {
     throw new IgvmFormatError(this.loc, problem, rule, { source: this.name, truncated });
   }
   /** the header's content, decoded with `spec` */
@@ -282,7 +290,7 @@ class HeaderReader {
   }
 }
 
-function decodeHeader(type: number, cx: HeaderReader, file: IgvmFile): IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirectiveHeader {
+function decodeHeader(type: number, cx: HeaderReader, platforms: IgvmPlatformHeader[]): IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirectiveHeader {
   switch (type) {
     case IgvmHeaderType.SUPPORTED_PLATFORM: {
       const r = cx.decode(IGVM_VHS_SUPPORTED_PLATFORM);
@@ -324,7 +332,7 @@ function decodeHeader(type: number, cx: HeaderReader, file: IgvmFile): IgvmPlatf
     }
     case IgvmHeaderType.VP_CONTEXT: {
       const r = cx.decode(IGVM_VHS_VP_CONTEXT);
-      const plat = vpContextPlatform(file, r.compatibilityMask);
+      const plat = vpContextPlatform({ platforms }, r.compatibilityMask);
       if (!plat || !plat.kind) {
         cx.fail(`compatibility_mask 0x${r.compatibilityMask.toString(16)} is not exactly the mask of a platform with VP contexts (SEV_SNP, SEV_ES, NATIVE, SEV, VSM_ISOLATION)`, 'InvalidVpContextPlatformType');
       }

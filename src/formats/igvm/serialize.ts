@@ -28,8 +28,10 @@ import {
   encodeVbsMeasurement, encodeVpContext,
 } from './headers.js';
 import { PAGE_SIZE_4K } from './defs.js';
+import { pageAt, visitDirectives } from './directives.js';
+import { PAGE_DATA_HEADER_SIZE, contentLength, headerType } from './headers.js';
 import { dataLength, readData, type IgvmData, type IgvmDirectiveHeader, type IgvmFile, type IgvmInitializationHeader, type IgvmPlatformHeader } from './model.js';
-import { headerLayout, headerType, validateIgvm, vpContextPlatform } from './validate.js';
+import { headerLayout, validateIgvm, vpContextPlatform } from './validate.js';
 import { equalBytes } from '../../bytes/hex.js';
 
 const MAX_U32 = 0xffff_ffff;
@@ -107,23 +109,31 @@ export function serializeIgvm(file: IgvmFile, options: SerializeOptions = {}): U
   validateIgvm(file, { layout });
 
   const fixedSize = fixedHeaderSize(file.formatVersion);
-  const all = [...file.platforms, ...file.initializations, ...file.directives];
-  const locs = [...layout.platforms, ...layout.initializations, ...layout.directives];
-  const vhEnd = all.length ? locs[locs.length - 1]!.offset + align8(VARIABLE_HEADER_SIZE + contentOf(all[all.length - 1]!).length) : fixedSize;
+  const t = file.directives;
+  let vhEnd = layout.firstDirective.offset + t.gpa.length * PAGE_DATA_HEADER_SIZE;
+  for (const r of t.records) vhEnd += align8(VARIABLE_HEADER_SIZE + contentLength(r));
   const variableHeaderSize = vhEnd - fixedSize;
   const section = new Uint8Array(variableHeaderSize);
   const view = new DataView(section.buffer);
   const keep = options.preserve;
   const kept = keep ? { source: keep.source, from: keep.fileDataOffset, length: keep.source.size - keep.fileDataOffset, shift: vhEnd - keep.fileDataOffset } : null;
-  const data = new FileData(vhEnd + (kept?.length ?? 0), expectedDataSize(all, kept !== null));
+  const data = new FileData(vhEnd + (kept?.length ?? 0), expectedDataSize(file, kept !== null));
   if (kept) data.kept = kept;
 
-  all.forEach((h, i) => {
-    const at = locs[i]!.offset - fixedSize;
+  const write = (h: IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirectiveHeader, offset: number): void => {
+    const at = offset - fixedSize;
     const content = contentOf(h, data, file);
     view.setUint32(at, headerType(h), true);
     view.setUint32(at + 4, content.length, true);
     section.set(content, at + VARIABLE_HEADER_SIZE);
+  };
+  file.platforms.forEach((h, i) => write(h, layout.platforms[i]!.offset));
+  file.initializations.forEach((h, i) => write(h, layout.initializations[i]!.offset));
+  visitDirectives(t, layout.firstDirective, {
+    pages(rows) {
+      for (let p = rows.from, at = rows.offset; p < rows.to; p++, at += PAGE_DATA_HEADER_SIZE) write(pageAt(t, p), at);
+    },
+    record: (h, loc) => write(h, loc.offset),
   });
 
   const total = vhEnd + (kept?.length ?? 0) + data.length;
@@ -146,13 +156,14 @@ export function serializeIgvm(file: IgvmFile, options: SerializeOptions = {}): U
   return out;
 }
 
-/** Upper bound of the file data the headers add (4K per page or context; 0 when a parsed file's data is kept). */
-function expectedDataSize(all: ReadonlyArray<IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirectiveHeader>, keeping: boolean): number {
+/** Upper bound of the file data the directives add (4K per page or context; 0 when a parsed file's data is kept). */
+function expectedDataSize(file: IgvmFile, keeping: boolean): number {
   if (keeping) return 0;
+  const t = file.directives;
   let n = 0;
-  for (const h of all) {
-    if (h.kind === 'page-data' && h.data) n += PAGE_SIZE_4K;
-    else if (h.kind === 'vp-context') n += Math.max(PAGE_SIZE_4K, dataLength(h.data));
+  for (let p = 0; p < t.gpa.length; p++) if (t.fileOffset[p] !== 0 || t.data?.[p]) n += PAGE_SIZE_4K;
+  for (const h of t.records) {
+    if (h.kind === 'vp-context') n += Math.max(PAGE_SIZE_4K, dataLength(h.data));
     else if (h.kind === 'parameter-area' && h.initialData) n += h.numberOfBytes;
   }
   return n;
