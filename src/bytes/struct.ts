@@ -1,12 +1,60 @@
 /**
- * The one wrapper around binary-parser. binary-parser decodes but reports failures as plain
- * `Error`s (or whatever DataView throws) without naming the structure; this wrapper checks
- * the length first, turns 64-bit fields into safe numbers and reports every failure as a
- * {@link ParseError} naming the structure and the byte offset in the input.
+ * The one wrapper around binary-parser. Layouts are declared as field tables (./layout.ts);
+ * this module turns a table into a binary-parser Parser and runs it. binary-parser's types
+ * stay inside this module: nothing it exports names them.
+ *
+ * `defineStruct`/`decodeStruct` (a hand-built Parser) remain only for the IGVM headers until
+ * they are declared as layouts too.
  */
 import { Parser } from 'binary-parser';
 import { ParseError } from '../errors.js';
+import type { ParserStep, ScalarKind } from './layout.js';
 import { plainBytes } from './source.js';
+
+
+/** A compiled layout decoder: the fields of the structure at `offset` (bounds already checked). */
+export type Decoder = (bytes: Uint8Array, offset: number) => Record<string, unknown>;
+
+const PRIMITIVE: Readonly<Record<ScalarKind, string>> = {
+  u8: 'uint8', u16: 'uint16le', u32: 'uint32le', u64: 'uint64le', u64n: 'uint64le', u16be: 'uint16be', u32be: 'uint32be',
+};
+
+function build(steps: readonly ParserStep[]): Parser {
+  let p = new Parser();
+  for (const s of steps) {
+    switch (s.op) {
+      case 'scalar':
+        p = (p as unknown as Record<string, (name: string) => Parser>)[PRIMITIVE[s.kind]]!.call(p, s.name);
+        break;
+      case 'bytes':
+        p = p.buffer(s.name, { length: s.length, clone: true });
+        break;
+      case 'latin1':
+        p = p.string(s.name, { length: s.length, encoding: 'latin1' });
+        break;
+      case 'skip':
+        p = p.seek(s.length);
+        break;
+      case 'nested':
+        p = p.nest(s.name, { type: build(s.steps) });
+        break;
+      case 'array':
+        p = p.array(s.name, { type: typeof s.element === 'string' ? PRIMITIVE[s.element] : build(s.element), length: s.count });
+        break;
+    }
+  }
+  return p;
+}
+
+/** The binary-parser decoder of a layout's parser program (./layout.ts calls it once per layout). */
+export function compileDecoder(name: string, steps: readonly ParserStep[]): Decoder {
+  const parser = build(steps);
+  const size = parser.sizeOf();
+  if (!Number.isInteger(size)) throw new TypeError(`${name}: struct size must be static`);
+  return (bytes, offset) => parser.parse(plainBytes(bytes).subarray(offset, offset + size)) as Record<string, unknown>;
+}
+
+// ---- hand-built parsers (IGVM headers, until they are layouts) --------------------------
 
 export { Parser };
 
@@ -22,76 +70,27 @@ export interface StructSpec<T> {
   readonly _t?: T;
 }
 
-/**
- * The 64-bit fields of each structure (binary-parser returns them as bigint), found on the
- * first decode. Converting just those — instead of walking every field of every decoded
- * object — cut the wrapper's cost from ~2 µs to a few hundred ns per structure, which matters
- * for IGVM files with thousands of page headers (docs/performance.md).
- */
+/** The 64-bit fields of each structure (binary-parser returns them as bigint), found on the first decode. */
 const U64_FIELDS = new WeakMap<StructSpec<unknown>, readonly string[]>();
-
-const STRUCTS: Array<StructSpec<unknown>> = [];
 
 export function defineStruct<T>(name: string, parser: Parser, check?: (value: T) => string | null): StructSpec<T> {
   const size = parser.sizeOf();
   if (!Number.isInteger(size)) throw new TypeError(`${name}: struct size must be static`);
-  const spec: StructSpec<T> = { name, size, parser, ...(check ? { check } : {}) };
-  STRUCTS.push(spec as StructSpec<unknown>);
-  return spec;
+  return { name, size, parser, ...(check ? { check } : {}) };
 }
 
-/** Every structure defined so far (by the modules loaded so far). */
-export function definedStructs(): ReadonlyArray<StructSpec<unknown>> {
-  return STRUCTS;
-}
-
-// ---- decoders compiled at build time
-//
-// binary-parser turns a Parser into JavaScript source and compiles it with `new Function` on
-// its first parse: in a CLI process that is ~1.5 ms of every start-up for the structures one
-// command uses, and V8's code cache cannot keep such code. `npm run build` therefore writes
-// binary-parser's code for every structure into build/struct-decoders.js
-// (scripts/gen-struct-decoders.mjs), which the CLI bundle includes: it hands the functions to
-// installCompiledStructs, keyed by the parser's fingerprint. decodeStruct uses one only when
-// the fingerprint of the parser it is decoding matches (a parser changed since the build is
-// compiled as usual). Library users and the tests compile as usual too.
-
-type CompiledDecoder = (buffer: Uint8Array, constructorFn: unknown) => unknown;
-let compiledStructs: Readonly<Record<string, CompiledDecoder>> | null = null;
-
-/** The build's precompiled decoders (see above); called by build/struct-decoders.js. */
-export function installCompiledStructs(decoders: Readonly<Record<string, CompiledDecoder>>): void {
-  compiledStructs = decoders;
-}
-
-interface ParserNode { type: string; varName: string; endian: string; options: unknown; next?: ParserNode; compiled?: CompiledDecoder }
-
-/** What a parser's generated code depends on: every field's type, name, byte order and options, in order. */
-export function structFingerprint(parser: Parser): string {
-  const parts: string[] = [];
-  for (let p: ParserNode | undefined = parser as unknown as ParserNode; p; p = p.next) parts.push(`${p.type}:${p.varName}:${p.endian}:${JSON.stringify(p.options)}`);
-  return parts.join('|');
-}
+const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
 
 /**
  * Decode `spec` at `offset` of `bytes`. `base` is added to offsets in error messages when
  * `bytes` is a window into a larger input (so errors name the offset in the file).
  */
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
 export function decodeStruct<T>(spec: StructSpec<T>, bytes: Uint8Array, offset: number, ctx: { base?: number; source?: string } = {}): T {
   const at = (ctx.base ?? 0) + offset;
   if (offset < 0 || offset + spec.size > bytes.length) {
     throw new ParseError('ERR_TRUNCATED', spec.name, at, `needs ${spec.size} bytes, only ${Math.max(0, bytes.length - offset)} available`, ctx.source);
   }
   let value: Record<string, unknown>;
-  if (compiledStructs !== null) {
-    const node = spec.parser as unknown as ParserNode;
-    if (node.compiled === undefined) {
-      const fn = compiledStructs[structFingerprint(spec.parser)];
-      if (fn !== undefined) node.compiled = fn;
-    }
-  }
   try {
     value = spec.parser.parse(plainBytes(bytes).subarray(offset, offset + spec.size)) as Record<string, unknown>;
   } catch (e) {

@@ -3,37 +3,42 @@
  * (read by ../formats/ovmf/footer-table.ts) is walked from the footer backwards, and the
  * entries igvmbuilder knows fill in the `GuestFwInfoBlock` of the boot parameters.
  *
- * Metadata reached through an entry's u32 offset-from-end (a 16-byte descriptor, then
- * `count` entries):
+ * The metadata reached through an entry's u32 offset-from-end — "ASEV"
+ * (../formats/ovmf/sev-metadata.ts: 1 MEM / 16 KERNEL_HASHES → pre-validated, 2 SECRETS,
+ * 3 CPUID, 4 CAA → that page), "TDVF" (../formats/ovmf/tdx-metadata.ts; parsed, then ignored)
+ * and "IGVM" (../formats/ovmf/igvm-metadata.ts: 0x100 parameter area (pre-validated), 0x101
+ * memory map (offset inside the parameter area), 0x200 HOB area (pre-validated)) — is read
+ * with igvmbuilder's checks (no version check), not with the measuring parsers'.
  *
- *   descriptor   0x00 signature[4] · 0x04 length u32 · 0x08 version u32 · 0x0C count u32
- *   "ASEV" item  {base u32, len u32, type u32}      1 MEM / 16 KERNEL_HASHES → pre-validated
- *                                                    2 SECRETS, 3 CPUID, 4 CAA → that page
- *   "TDVF" item  {raw_offset u32, raw_size u32, mem_address u64, mem_size u64, type u32, attributes u32}
- *                (parsed, then ignored)
- *   "IGVM" item  {start u32, len u32, type u32}      0x100 parameter area (pre-validated),
- *                0x101 memory map (offset inside the parameter area), 0x200 HOB area (pre-validated)
- *
- * Reset-vector entry 813d7b2c-9558-4d88-8b31-1427a85abe69 (8 bytes): {vector_address u32,
- * compatibility_mask u32}; the firmware starts at vector − (size − 16) and its mask is replaced.
+ * Reset-vector entry (../formats/ovmf/igvm-metadata.ts): the firmware starts at vector − (size − 16) and its mask is replaced.
  * By default the firmware ends at 4 GiB and its mask is the requested mask & (SNP | NATIVE).
  * Contiguous or overlapping pre-validated regions merge; at most 8 regions.
  */
-import { Parser, decodeStruct, defineStruct } from '../bytes/struct.js';
+import type { Latin1Field, Layout, ScalarField } from '../bytes/layout.js';
 import { copyBytes, type ByteSource } from '../bytes/source.js';
-import { parseFooterTable } from '../formats/ovmf/footer-table.js';
+import { SEV_METADATA_OFFSET, TDX_METADATA_OFFSET, parseFooterTable } from '../formats/ovmf/footer-table.js';
 import { OVMF_TABLE_FOOTER_GUID, SEV_METADATA_GUID, TDX_METADATA_OFFSET_GUID } from '../formats/ovmf/defs.js';
+import {
+  OVMF_IGVM_METADATA_GUID, OVMF_IGVM_METADATA_HEADER, OVMF_IGVM_METADATA_ITEM, OVMF_IGVM_METADATA_OFFSET, OVMF_RESET_VECTOR, OVMF_RESET_VECTOR_GUID,
+} from '../formats/ovmf/igvm-metadata.js';
+import { SEV_METADATA_HEADER, SEV_METADATA_SECTION } from '../formats/ovmf/sev-metadata.js';
+import { TDVF_DESCRIPTOR, TDVF_SECTION } from '../formats/ovmf/tdx-metadata.js';
 import type { IgvmData } from '../formats/igvm/model.js';
 import { emptyFwInfo, MAX_PREVALIDATED_REGIONS, type GuestFwInfo } from './boot-params.js';
 import { BuildError } from './errors.js';
 
-export const OVMF_IGVM_METADATA_GUID = '784fa70e-3176-4677-8a20-04b68699e374';
-export const OVMF_RESET_VECTOR_GUID = '813d7b2c-9558-4d88-8b31-1427a85abe69';
+export { OVMF_IGVM_METADATA_GUID, OVMF_RESET_VECTOR_GUID };
 
-const DESCRIPTOR = defineStruct<{ sig: string; length: number; version: number; count: number }>(
-  'OVMF metadata descriptor', new Parser().string('sig', { length: 4, encoding: 'latin1' }).uint32le('length').uint32le('version').uint32le('count'));
-const ITEM12 = defineStruct<{ a: number; b: number; type: number }>('OVMF metadata entry', new Parser().uint32le('a').uint32le('b').uint32le('type'));
-const TDX_ITEM_SIZE = 32;
+/** The three metadata kinds: the entry holding the offset, the descriptor, the item size. */
+interface MetadataKind {
+  readonly sig: string;
+  readonly entry: Layout<{ offsetFromEnd: typeof SEV_METADATA_OFFSET.fields.offsetFromEnd }>;
+  readonly descriptor: Layout<{ signature: Latin1Field; count: ScalarField<number> }>;
+  readonly itemSize: number;
+}
+const ASEV: MetadataKind = { sig: 'ASEV', entry: SEV_METADATA_OFFSET, descriptor: SEV_METADATA_HEADER, itemSize: SEV_METADATA_SECTION.size };
+const TDVF: MetadataKind = { sig: 'TDVF', entry: TDX_METADATA_OFFSET, descriptor: TDVF_DESCRIPTOR, itemSize: TDVF_SECTION.size };
+const IGVM: MetadataKind = { sig: 'IGVM', entry: OVMF_IGVM_METADATA_OFFSET, descriptor: OVMF_IGVM_METADATA_HEADER, itemSize: OVMF_IGVM_METADATA_ITEM.size };
 
 const SNP_MASK = 0x1;
 const NATIVE_MASK = 0x2;
@@ -67,15 +72,17 @@ function addPrevalidated(fw: GuestFwInfo, base: number, size: number, notes: str
   }
 }
 
-function metadata(src: ByteSource, body: Uint8Array, sig: string, entryOffset: number, each: (bytes: Uint8Array, at: number) => void, itemSize: number): void {
-  if (body.length !== 4) throw new BuildError(INPUT, `OVMF ${sig} metadata entry at offset ${hex(entryOffset)} is ${body.length} bytes, expected 4`);
-  const fromEnd = new DataView(body.buffer, body.byteOffset, 4).getUint32(0, true);
+function metadata(src: ByteSource, body: Uint8Array, kind: MetadataKind, entryOffset: number, each: (bytes: Uint8Array, at: number) => void): void {
+  const { sig, itemSize } = kind;
+  if (body.length !== kind.entry.size) throw new BuildError(INPUT, `OVMF ${sig} metadata entry at offset ${hex(entryOffset)} is ${body.length} bytes, expected ${kind.entry.size}`);
+  const fromEnd = kind.entry.decode(body, 0, { base: entryOffset, source: src.name }).offsetFromEnd;
   const at = src.size - fromEnd;
+  const descriptor = kind.descriptor;
   if (at < 0) throw new BuildError(INPUT, `OVMF ${sig} metadata offset ${fromEnd} from the end is outside the ${src.size}-byte image`);
-  if (at + DESCRIPTOR.size > src.size) throw new BuildError(INPUT, `OVMF ${sig} metadata descriptor at ${hex(at)} is truncated`);
-  const d = decodeStruct(DESCRIPTOR, copyBytes(src.read(at, DESCRIPTOR.size)), 0, { base: at, source: src.name });
-  if (d.sig !== sig) throw new BuildError(INPUT, `OVMF metadata signature mismatch at ${hex(at)}: ${JSON.stringify(d.sig)}, expected "${sig}"`);
-  let pos = at + DESCRIPTOR.size;
+  if (at + descriptor.size > src.size) throw new BuildError(INPUT, `OVMF ${sig} metadata descriptor at ${hex(at)} is truncated`);
+  const d = descriptor.decode(copyBytes(src.read(at, descriptor.size)), 0, { base: at, source: src.name });
+  if (d.signature !== sig) throw new BuildError(INPUT, `OVMF metadata signature mismatch at ${hex(at)}: ${JSON.stringify(d.signature)}, expected "${sig}"`);
+  let pos = at + descriptor.size;
   for (let i = 0; i < d.count; i++) {
     if (pos + itemSize > src.size) throw new BuildError(INPUT, `OVMF ${sig} metadata entry ${i} at ${hex(pos)} runs past the end of the image`);
     each(copyBytes(src.read(pos, itemSize)), pos);
@@ -100,21 +107,22 @@ export function parseOvmfFirmware(src: ByteSource, mask: number): OvmfFirmware {
   for (const e of [...table.entries].reverse()) {
     switch (e.guid) {
       case SEV_METADATA_GUID:
-        metadata(src, e.data, 'ASEV', e.offset, (b, at) => {
-          const it = decodeStruct(ITEM12, b, 0, { base: at, source: src.name });
-          if (it.type === 1 || it.type === 16) addPrevalidated(fw, it.a, it.b, notes);
-          else if (it.type === 2) fw.secretsPage = it.a;
-          else if (it.type === 3) fw.cpuidPage = it.a;
-          else if (it.type === 4) fw.caaPage = it.a;
-        }, ITEM12.size);
+        metadata(src, e.data, ASEV, e.offset, (b, at) => {
+          const it = SEV_METADATA_SECTION.decode(b, 0, { base: at, source: src.name });
+          if (it.type === 1 || it.type === 16) addPrevalidated(fw, it.gpa, it.size, notes);
+          else if (it.type === 2) fw.secretsPage = it.gpa;
+          else if (it.type === 3) fw.cpuidPage = it.gpa;
+          else if (it.type === 4) fw.caaPage = it.gpa;
+        });
         break;
       case TDX_METADATA_OFFSET_GUID:
-        metadata(src, e.data, 'TDVF', e.offset, () => {}, TDX_ITEM_SIZE);
+        metadata(src, e.data, TDVF, e.offset, () => {});
         break;
       case OVMF_IGVM_METADATA_GUID:
         paramArea = null;
-        metadata(src, e.data, 'IGVM', e.offset, (b, at) => {
-          const it = decodeStruct(ITEM12, b, 0, { base: at, source: src.name });
+        metadata(src, e.data, IGVM, e.offset, (b, at) => {
+          const { start: a, len: b2, type } = OVMF_IGVM_METADATA_ITEM.decode(b, 0, { base: at, source: src.name });
+          const it = { a, b: b2, type };
           if (it.type === 0x100) {
             if (paramArea) throw new BuildError(INPUT, 'Found multiple IGVM param areas in the OVMF IGVM metadata');
             addPrevalidated(fw, it.a, it.b, notes);
@@ -129,17 +137,17 @@ export function parseOvmfFirmware(src: ByteSource, mask: number): OvmfFirmware {
             if (!(pa.start <= addr && addr + it.b <= pa.start + pa.len)) throw new BuildError(INPUT, 'IGVM memory map not included in IGVM param area');
             fw.memoryMapPrevalidated = 1;
           } else if (it.type === 0x200) addPrevalidated(fw, it.a, it.b, notes);
-        }, ITEM12.size);
+        });
         break;
       case OVMF_RESET_VECTOR_GUID: {
-        if (e.data.length !== 8) throw new BuildError(INPUT, `OVMF reset-vector entry at offset ${hex(e.offset)} is ${e.data.length} bytes, expected 8`);
-        const v = new DataView(e.data.buffer, e.data.byteOffset, 8);
-        const vector = v.getUint32(0, true);
+        if (e.data.length !== OVMF_RESET_VECTOR.size) throw new BuildError(INPUT, `OVMF reset-vector entry at offset ${hex(e.offset)} is ${e.data.length} bytes, expected ${OVMF_RESET_VECTOR.size}`);
+        const rv = OVMF_RESET_VECTOR.decode(e.data, 0, { base: e.offset, source: src.name });
+        const vector = rv.vectorAddress;
         if (fw.size < 16) throw new BuildError(INPUT, 'OVMF firmware is too small');
         const start = vector - (fw.size - 16);
         if (start < 0) throw new BuildError(INPUT, `OVMF reset vector ${hex(vector)} is invalid for a ${fw.size}-byte image`);
         fw.start = start;
-        fwMask = v.getUint32(4, true);
+        fwMask = rv.compatibilityMask;
         break;
       }
       default:

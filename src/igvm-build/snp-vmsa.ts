@@ -1,9 +1,6 @@
 /**
- * igvmbuilder's SNP VMSA (context.rs `construct_vmsa`). The save-area fields that
- * ../formats/snp/vmsa.ts models are set through `encodeVmsa`; igvmbuilder also sets these,
- * written here at their igvm 0.4.0 `SevVmsa` offsets:
- *
- *   0x150 cr3 u64 · 0x1D8 rsp u64 · 0x1F8 rax u64 · 0x330 rsi u64 · 0x3C8 virtual_tom u64
+ * igvmbuilder's SNP VMSA (context.rs `construct_vmsa`), written through the VMSA layout
+ * (../formats/snp/vmsa.ts; igvm 0.4.0 `SevVmsa` has the same offsets).
  *
  * Values: segments converted with attrib = (a & 0xFF) | ((a >> 4) & 0xF00); 32-bit CS
  * (attrib bit 9 clear) strips EFER.LME/LMA (0x500) and CR0.PG; EFER.SVME (0x1000) is added;
@@ -22,16 +19,10 @@ export const SEV_FEATURE_BITS = {
 export const EXTRA_SEV_FEATURES = ['reflect-vc', 'alternate-injection', 'prevent-host-ibs', 'snpbtb-isolation', 'vmpl-sss', 'secure-tsc-en', 'vmsa-reg-prot', 'smt-protection'] as const;
 export type ExtraSevFeature = (typeof EXTRA_SEV_FEATURES)[number];
 
-const OFF_CR3 = 0x150;
-const OFF_RSP = 0x1d8;
-const OFF_RAX = 0x1f8;
-const OFF_RSI = 0x330;
-const OFF_VIRTUAL_TOM = 0x3c8;
-
 function seg(s: SegmentRegister): Segment {
-  return { selector: s.selector, attrib: (s.attributes & 0xff) | ((s.attributes >> 4) & 0xf00), limit: s.limit, base: Number(s.base) };
+  return { selector: s.selector, attrib: (s.attributes & 0xff) | ((s.attributes >> 4) & 0xf00), limit: s.limit, base: s.base };
 }
-const ZERO: Segment = { selector: 0, attrib: 0, limit: 0, base: 0 };
+const ZERO: Segment = { selector: 0, attrib: 0, limit: 0, base: 0n };
 
 export function igvmbuilderVmsa(ctx: StartContext, vtom: bigint, extra: readonly ExtraSevFeature[], vanadium: boolean): Uint8Array {
   const cs = seg(ctx.cs);
@@ -46,16 +37,10 @@ export function igvmbuilderVmsa(ctx: StartContext, vtom: bigint, extra: readonly
   let features = (1n << 0n) | (1n << 3n) | (1n << 5n);
   if (vtom !== 0n) features |= 1n << 1n;
   for (const f of extra) features |= 1n << BigInt(SEV_FEATURE_BITS[f]);
-  const page = encodeVmsa({
+  return encodeVmsa({
+    vmpl: 0, cpl: 0, cr3: ctx.cr3, rsp: ctx.rsp, rax: 1n, rsi: vtom >> 32n, virtualTom: vtom,
     es: data, cs, ss: data, ds: data, fs: data, gs: data, gdtr: ZERO, ldtr: ZERO, idtr: ZERO, tr: ZERO,
     efer, cr4: ctx.cr4, cr0, dr7: vanadium ? 0x400n : 0n, dr6: vanadium ? 0xffff0ff0n : 0n, rflags: ctx.rflags, rip: ctx.rip,
     gPat: vanadium ? 0x70106n : 0x0007_0406_0007_0406n, rdx: 0n, sevFeatures: features, xcr0: 1n, mxcsr: 0, x87Fcw: 0,
   });
-  const v = new DataView(page.buffer, page.byteOffset, page.length);
-  v.setBigUint64(OFF_CR3, ctx.cr3, true);
-  v.setBigUint64(OFF_RSP, ctx.rsp, true);
-  v.setBigUint64(OFF_RAX, 1n, true);
-  v.setBigUint64(OFF_RSI, vtom >> 32n, true);
-  if (vtom !== 0n) v.setBigUint64(OFF_VIRTUAL_TOM, vtom, true);
-  return page;
 }

@@ -4,10 +4,13 @@
  */
 import type { HashBackend } from '../hash/backend.js';
 import { LD_SIZE, PAGE_INFO, PAGE_INFO_SIZE, SnpPageType } from '../formats/snp/page-info.js';
-import { setU64 } from '../bytes/writer.js';
 import type { SnpPageOp, SnpPlan } from '../plan/ops.js';
 
 const ZERO48 = new Uint8Array(LD_SIZE);
+const { digestCur: DIGEST_CUR, contents: CONTENTS } = PAGE_INFO.offsets;
+const LENGTH = PAGE_INFO.field('length');
+const PAGE_TYPE = PAGE_INFO.field('pageType');
+const GPA = PAGE_INFO.field('gpa');
 
 export const PAGE = 4096;
 
@@ -33,33 +36,33 @@ export class SnpLaunchDigest {
   constructor(private readonly backend: HashBackend, initial?: Uint8Array | null) {
     if (initial) {
       if (initial.length !== LD_SIZE) throw new RangeError('an SNP launch digest is 48 bytes');
-      this.info.set(initial, PAGE_INFO.digestCur);
+      this.info.set(initial, DIGEST_CUR);
     }
-    this.view.setUint16(PAGE_INFO.length, PAGE_INFO_SIZE, true);
+    LENGTH.write(this.view, 0, PAGE_INFO_SIZE);
   }
   /** Extend with one page. `contents` is the page's SHA-384, or null for a page measured as zero. */
   update(gpa: number, type: SnpPageType, contents: Uint8Array | null): void {
-    if (contents) this.info.set(contents, PAGE_INFO.contents);
-    else this.info.fill(0, PAGE_INFO.contents, PAGE_INFO.contents + LD_SIZE);
+    if (contents) this.info.set(contents, CONTENTS);
+    else this.info.fill(0, CONTENTS, CONTENTS + LD_SIZE);
     this.extend(gpa, type);
   }
   /** Extend with one page whose 4 KiB of bytes are `page` (hashed into CONTENTS in place). */
   updatePage(gpa: number, type: SnpPageType, page: Uint8Array): void {
-    this.backend.hashInto('sha384', page, this.info, PAGE_INFO.contents);
+    this.backend.hashInto('sha384', page, this.info, CONTENTS);
     this.extend(gpa, type);
   }
   private extend(gpa: number, type: SnpPageType): void {
-    this.info[PAGE_INFO.pageType] = type;
-    setU64(this.view, PAGE_INFO.gpa, gpa);
-    this.backend.hashInto('sha384', this.info, this.info, PAGE_INFO.digestCur);
+    PAGE_TYPE.write(this.view, 0, type);
+    GPA.write(this.view, 0, gpa);
+    this.backend.hashInto('sha384', this.info, this.info, DIGEST_CUR);
   }
   /** A copy of the CONTENTS field of the last page. */
   contents(): Uint8Array {
-    return this.info.slice(PAGE_INFO.contents, PAGE_INFO.contents + LD_SIZE);
+    return this.info.slice(CONTENTS, CONTENTS + LD_SIZE);
   }
   /** A copy of the current digest. */
   digest(): Uint8Array {
-    return this.info.slice(PAGE_INFO.digestCur, PAGE_INFO.digestCur + LD_SIZE);
+    return this.info.slice(DIGEST_CUR, DIGEST_CUR + LD_SIZE);
   }
 }
 

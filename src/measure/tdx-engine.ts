@@ -8,9 +8,8 @@
  * record only the GPA is written. The hot loop allocates nothing per record.
  */
 import type { HashBackend } from '../hash/backend.js';
-import { setU64 } from '../bytes/writer.js';
 import {
-  MRTD_GPA_OFFSET, MRTD_RECORD_SIZE, MR_EXTEND_CHUNK, MR_EXTEND_CHUNKS_PER_PAGE, MR_EXTEND_SIZE, PAGE_ADD_EXTEND_SIZE, TDX_PAGE_SIZE,
+  MRTD_RECORD_GPA, MRTD_RECORD_SIZE, MR_EXTEND_CHUNK, MR_EXTEND_CHUNKS_PER_PAGE, MR_EXTEND_SIZE, PAGE_ADD_EXTEND_SIZE, TDX_PAGE_SIZE,
   writeMrExtend, writePageAdd,
 } from '../formats/tdx/mrtd-records.js';
 import type { TdxMrtdOp, TdxMrtdPlan } from '../plan/tdx.js';
@@ -66,7 +65,7 @@ export function runTdxMrtdPlan(plan: TdxMrtdPlan, backend: HashBackend): Uint8Ar
   const hasher = backend.create('sha384');
   const rb = new RecordBuffer();
   const { buf, view } = rb;
-  const GPA = MRTD_GPA_OFFSET;
+  const GPA = MRTD_RECORD_GPA;
 
   for (const op of plan.ops) {
     rb.use(op.kind);
@@ -74,7 +73,7 @@ export function runTdxMrtdPlan(plan: TdxMrtdPlan, backend: HashBackend): Uint8Ar
       const perBatch = RECORDS_SIZE / MRTD_RECORD_SIZE;
       for (let p = 0; p < op.pages; ) {
         const n = Math.min(perBatch, op.pages - p);
-        for (let k = 0; k < n; k++) setU64(view, k * MRTD_RECORD_SIZE + GPA, op.gpa + (p + k) * TDX_PAGE_SIZE);
+        for (let k = 0; k < n; k++) GPA.write(view, k * MRTD_RECORD_SIZE, op.gpa + (p + k) * TDX_PAGE_SIZE);
         hasher.update(buf.subarray(0, n * MRTD_RECORD_SIZE));
         p += n;
       }
@@ -89,12 +88,12 @@ export function runTdxMrtdPlan(plan: TdxMrtdPlan, backend: HashBackend): Uint8Ar
       for (let k = 0; k < n; k++) {
         const gpa = op.gpa + (p + k) * TDX_PAGE_SIZE;
         if (withAdd) {
-          setU64(view, pos + GPA, gpa);
+          GPA.write(view, pos, gpa);
           pos += MRTD_RECORD_SIZE;
         }
         let stage = RECORDS_SIZE + k * TDX_PAGE_SIZE;
         for (let c = 0; c < MR_EXTEND_CHUNKS_PER_PAGE; c++) {
-          setU64(view, pos + GPA, gpa + c * MR_EXTEND_CHUNK);
+          GPA.write(view, pos, gpa + c * MR_EXTEND_CHUNK);
           buf.copyWithin(pos + MRTD_RECORD_SIZE, stage, stage + MR_EXTEND_CHUNK);
           stage += MR_EXTEND_CHUNK;
           pos += MR_EXTEND_SIZE;

@@ -74,7 +74,7 @@ function decodeVmsaFields(page: Uint8Array): Record<string, unknown> {
   const r = decodeVmsa(page);
   const v = new DataView(page.buffer, page.byteOffset, page.length);
   const q = (o: number): string => h(v.getBigUint64(o, true));
-  const seg = (s: { selector: number; attrib: number; limit: number; base: number }) => ({ selector: h(s.selector), attrib: h(s.attrib), limit: h(s.limit), base: h(s.base) });
+  const seg = (s: { selector: number; attrib: number; limit: number; base: bigint }) => ({ selector: h(s.selector), attrib: h(s.attrib), limit: h(s.limit), base: h(s.base) });
   return {
     sevFeatures: h(r.sevFeatures), sevFeatureNames: bitNames(r.sevFeatures, SEV_FEATURE_BITS),
     vmpl: v.getUint8(0xca), cpl: v.getUint8(0xcb),

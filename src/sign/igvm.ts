@@ -28,7 +28,7 @@ import { serializeIgvm } from '../formats/igvm/serialize.js';
 import {
   IGVM_SNP_PUBLIC_KEY_SIZE, IGVM_SNP_SIGNATURE_SIZE, decodeIgvmSnpPublicKey, decodeIgvmSnpSignature, encodeIgvmSnpPublicKey, encodeIgvmSnpSignature,
 } from '../formats/igvm/snp-id-block.js';
-import { ID_BLOCK_VERSION, SNP_ALGO_ECDSA_P384_SHA384, SNP_CURVE_P384, encodeIdBlock } from '../formats/snp/id-block.js';
+import { ID_BLOCK_VERSION, SNP_ALGO_ECDSA_P384_SHA384, SNP_CURVE_P384, decodeIdBlock, encodeIdBlock } from '../formats/snp/id-block.js';
 import { policyProblems } from '../formats/snp/policy.js';
 import { defaultBackend, type HashBackend } from '../hash/index.js';
 import { measureIgvm } from '../measure/igvm.js';
@@ -111,14 +111,15 @@ export function signIgvm(parsed: ParsedIgvm, o: SignIgvmOptions): SignedIgvm {
   });
   const auth = signIdAuth({ idBlock, idKey: o.idKey, authorKey: o.authorKey ?? null, hashBackend: backend });
 
+  const block = decodeIdBlock(idBlock);
   const header: SnpIdBlock = {
     kind: 'snp-id-block',
     compatibilityMask: mask,
     authorKeyEnabled: auth.authorKeyEnabled ? 1 : 0,
     reserved: new Uint8Array(3),
     ld: m.digest.slice(),
-    familyId: idBlock.slice(0x30, 0x40),
-    imageId: idBlock.slice(0x40, 0x50),
+    familyId: block.familyId,
+    imageId: block.imageId,
     version: ID_BLOCK_VERSION,
     guestSvn: o.guestSvn ?? 0,
     idKeyAlgorithm: SNP_ALGO_ECDSA_P384_SHA384,

@@ -179,9 +179,9 @@ describe('VMSA pages', () => {
   it('QEMU BSP and AP on OVMF.fd: reset vector, AP reset EIP, CPUID signature in rdx, SEV_FEATURES', () => {
     const m = measure({ mode: 'snp', ovmf: OVMF, vcpus: 2, vcpuSig: MILAN, guestFeatures: 0x21n });
     const [bsp, ap] = m.vmsas.map(decodeVmsa);
-    expect(bsp!.cs.base).toBe(0xffff0000);
+    expect(bsp!.cs.base).toBe(0xffff0000n);
     expect(bsp!.rip).toBe(0xfff0n);
-    expect(ap!.cs.base).toBe(0x800000);
+    expect(ap!.cs.base).toBe(0x800000n);
     expect(ap!.rip).toBe(0xb004n);
     expect(bsp!.rdx).toBe(BigInt(MILAN));
     expect(MILAN).toBe(0xa00f11);
@@ -191,7 +191,7 @@ describe('VMSA pages', () => {
   it('eip.fd: AP CS base 0x12340000, IP 0xabcd', () => {
     const m = measure({ mode: 'snp', ovmf: sample('synthetic/eip.fd'), vcpus: 2, vcpuSig: MILAN, firmwareLoader: 'raw' });
     const ap = decodeVmsa(m.vmsas[1]!);
-    expect([ap.cs.base, ap.rip]).toEqual([0x12340000, 0xabcdn]);
+    expect([ap.cs.base, ap.rip]).toEqual([0x12340000n, 0xabcdn]);
   });
   it('ec2 and gce put 0x600 in rdx whatever the signature', () => {
     for (const vmm of ['ec2', 'gce'] as const) {

@@ -7,6 +7,7 @@ import * as path from 'node:path';
 import { toBase64, toHex } from '../../bytes/hex.js';
 import { OptionError, PrelaunchError } from '../../errors.js';
 import { parseOvmf } from '../../formats/ovmf/parse.js';
+import { ID_BLOCK_STRUCT } from '../../formats/snp/id-block.js';
 import { loadHashBackend } from '../../hash/index.js';
 import { inputSha256, measure, type MeasureOptions } from '../../measure/api.js';
 import { mrtdOfImage } from '../../measure/tdx-mrtd.js';
@@ -159,8 +160,7 @@ export async function runMeasureFromLaunch(f: MeasureFlags): Promise<void> {
     // an ID block carries the digest the firmware will check at SNP_LAUNCH_FINISH
     let idBlockCheck: Record<string, unknown> | null = null;
     if (desc.idBlock) {
-      const ld = desc.idBlock.subarray(0, 48);
-      const pol = new DataView(desc.idBlock.buffer, desc.idBlock.byteOffset).getBigUint64(0x58, true);
+      const { ld, policy: pol } = ID_BLOCK_STRUCT.decode(desc.idBlock, 0, { source: '--id-block' });
       const matches = toHex(ld) === toHex(m.digest);
       idBlockCheck = { measurement: toHex(ld), matches, policy: `0x${pol.toString(16)}`, policyMatches: desc.policy === pol };
       if (!matches) process.stderr.write(`warning: ${name}: the id-block expects measurement ${toHex(ld).slice(0, 16)}…, this launch measures ${toHex(m.digest).slice(0, 16)}…: SNP_LAUNCH_FINISH would fail (BAD_MEASUREMENT)\n`);

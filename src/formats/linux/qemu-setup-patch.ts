@@ -20,11 +20,35 @@
  * 0x37FFFFFF, clamped to below4g − acpi_data_size(0x28000) − 1; the initrd goes at
  * (initrd_max − size) & ~0xFFF.
  */
+import { at, defineLayout, u16, u32, u8 } from '../../bytes/layout.js';
 import { copyBytes } from '../../bytes/source.js';
 import { FirmwareError } from '../../errors.js';
 import { cmdlineBytes, type KernelCmdline } from './cmdline.js';
 
 export const SETUP_HEADER_END = 0x280;
+
+/**
+ * The start of a bzImage as far as QEMU reads and patches it: the old command-line fields of
+ * the zero page, then `struct setup_header` (Linux Documentation/arch/x86/boot.rst).
+ */
+export const LINUX_SETUP_HEADER = defineLayout(
+  'Linux setup header',
+  {
+    cmdLineMagic: at(0x020, u16), cmdLineOffset: at(0x022, u16),
+    setupSects: at(0x1f1, u8), vidMode: at(0x1fa, u16), header: at(0x202, u32), version: at(0x206, u16),
+    typeOfLoader: at(0x210, u8), loadflags: at(0x211, u8), ramdiskImage: at(0x218, u32), ramdiskSize: at(0x21c, u32),
+    heapEndPtr: at(0x224, u16), cmdLinePtr: at(0x228, u32), initrdAddrMax: at(0x22c, u32), xloadflags: at(0x236, u16),
+  },
+  { size: SETUP_HEADER_END },
+);
+const F = {
+  cmdLineMagic: LINUX_SETUP_HEADER.field('cmdLineMagic'), cmdLineOffset: LINUX_SETUP_HEADER.field('cmdLineOffset'),
+  vidMode: LINUX_SETUP_HEADER.field('vidMode'), typeOfLoader: LINUX_SETUP_HEADER.field('typeOfLoader'), loadflags: LINUX_SETUP_HEADER.field('loadflags'),
+  ramdiskImage: LINUX_SETUP_HEADER.field('ramdiskImage'), ramdiskSize: LINUX_SETUP_HEADER.field('ramdiskSize'),
+  heapEndPtr: LINUX_SETUP_HEADER.field('heapEndPtr'), cmdLinePtr: LINUX_SETUP_HEADER.field('cmdLinePtr'),
+};
+/** "HdrS" */
+const SETUP_HEADER_MAGIC = 0x5372_6448;
 const ACPI_DATA_SIZE = 0x20000 + 0x8000;
 
 export interface QemuKernelPatch {
@@ -61,13 +85,14 @@ export function qemuPatchSetupHeader(head: Uint8Array, kernelSize: number, cmdli
   if (head.length < SETUP_HEADER_END) throw new FirmwareError(`the kernel is ${kernelSize} bytes, too small for a Linux bzImage`);
   const h = copyBytes(head, 0, SETUP_HEADER_END); // never the caller's bytes: the fields are patched in place
   const v = new DataView(h.buffer);
-  if (v.getUint32(0x202, true) !== 0x5372_6448) throw new FirmwareError('the kernel has no "HdrS" setup-header signature: not a Linux bzImage (QEMU direct boot needs one)');
-  const protocol = v.getUint16(0x206, true);
+  const hdr = LINUX_SETUP_HEADER.decode(h);
+  if (hdr.header !== SETUP_HEADER_MAGIC) throw new FirmwareError('the kernel has no "HdrS" setup-header signature: not a Linux bzImage (QEMU direct boot needs one)');
+  const protocol = hdr.version;
   const cmdline = cmdlineBytes(cmdlineArg, '--append');
   const cmdlineSize = cmdline.length + 1;
   let real: number;
   let cmdAddr: number;
-  if (protocol < 0x200 || !(h[0x211]! & 0x01)) {
+  if (protocol < 0x200 || !(hdr.loadflags & 0x01)) {
     real = 0x90000;
     cmdAddr = 0x9a000 - cmdlineSize;
   } else if (protocol < 0x202) {
@@ -78,32 +103,32 @@ export function qemuPatchSetupHeader(head: Uint8Array, kernelSize: number, cmdli
     cmdAddr = 0x20000;
   }
   let initrdMax: number;
-  if (protocol >= 0x20c && v.getUint16(0x236, true) & 0x2) initrdMax = 0xffff_ffff;
-  else if (protocol >= 0x203) initrdMax = v.getUint32(0x22c, true);
+  if (protocol >= 0x20c && hdr.xloadflags & 0x2) initrdMax = 0xffff_ffff;
+  else if (protocol >= 0x203) initrdMax = hdr.initrdAddrMax;
   else initrdMax = 0x37ff_ffff;
   if (initrdMax >= below4g - ACPI_DATA_SIZE) initrdMax = below4g - ACPI_DATA_SIZE - 1;
 
-  if (protocol >= 0x202) v.setUint32(0x228, cmdAddr, true);
+  if (protocol >= 0x202) F.cmdLinePtr.write(v, 0, cmdAddr);
   else {
-    v.setUint16(0x20, 0xa33f, true);
-    v.setUint16(0x22, cmdAddr - real, true);
+    F.cmdLineMagic.write(v, 0, 0xa33f);
+    F.cmdLineOffset.write(v, 0, cmdAddr - real);
   }
   const vga = vgaMode(cmdline);
-  if (vga !== null) v.setUint16(0x1fa, vga, true);
-  if (protocol >= 0x200) h[0x210] = 0xb0;
+  if (vga !== null) F.vidMode.write(v, 0, vga);
+  if (protocol >= 0x200) F.typeOfLoader.write(v, 0, 0xb0);
   if (protocol >= 0x201) {
-    h[0x211] = h[0x211]! | 0x80;
-    v.setUint16(0x224, cmdAddr - real - 0x200, true);
+    F.loadflags.write(v, 0, hdr.loadflags | 0x80);
+    F.heapEndPtr.write(v, 0, cmdAddr - real - 0x200);
   }
   let initrdAddress: number | null = null;
   if (initrdSize !== null) {
     if (initrdSize >= initrdMax) throw new FirmwareError(`the initrd (${initrdSize} bytes) is too large for this kernel and memory size (QEMU: max 0x${initrdMax.toString(16)})`);
     initrdAddress = (initrdMax - initrdSize) & ~0xfff;
     initrdAddress >>>= 0;
-    v.setUint32(0x218, initrdAddress, true);
-    v.setUint32(0x21c, initrdSize, true);
+    F.ramdiskImage.write(v, 0, initrdAddress);
+    F.ramdiskSize.write(v, 0, initrdSize);
   }
-  let setupSects = h[0x1f1]!;
+  let setupSects = hdr.setupSects;
   if (setupSects === 0) setupSects = 4;
   if ((setupSects + 1) * 512 > kernelSize) throw new FirmwareError(`the kernel's setup (${(setupSects + 1) * 512} bytes) is larger than the file (QEMU: "invalid kernel header")`);
   return { protocol, header: h, initrdAddress };

@@ -12,12 +12,30 @@
  * No footer GUID means no table (not an error): plain firmware simply has none.
  */
 import { guidFromBytes } from '../../bytes/guid.js';
+import { bytes, defineLayout, reserved, u16, u32, type Fields, type Layout, type LayoutValue } from '../../bytes/layout.js';
 import { ParseError } from '../../errors.js';
 import { copyBytes, type ByteSource } from '../../bytes/source.js';
 import { KNOWN_TABLE_ENTRIES, OVMF_TABLE_FOOTER_GUID } from './defs.js';
 
-export const ENTRY_HEADER_SIZE = 18;
-const TAIL = 50; // 32 reserved + 16 GUID + 2 size
+/** The trailer of every entry (the footer entry included): `size` counts the data and these 18 bytes. */
+export const OVMF_TABLE_ENTRY_TRAILER = defineLayout('OVMF footer table entry', { size: u16, guid: bytes(16) });
+/** The last 50 bytes of the image: the footer entry's trailer (size = the whole table), then 32 reserved bytes. */
+export const OVMF_TABLE_FOOTER = defineLayout('OVMF footer table', { size: u16, guid: bytes(16), reserved: reserved(32) });
+
+export const ENTRY_HEADER_SIZE = OVMF_TABLE_ENTRY_TRAILER.size;
+const TAIL = OVMF_TABLE_FOOTER.size;
+
+// The data of the entries QEMU, sev-snp-measure and igvmbuilder read (GUIDs in ./defs.ts):
+/** SEV_ES_RESET_BLOCK: the AP reset EIP */
+export const SEV_ES_RESET_BLOCK = defineLayout('SEV_ES_RESET_BLOCK entry', { resetEip: u32 });
+/** SEV_HASH_TABLE_RV: where the kernel-hashes table goes */
+export const SEV_HASH_TABLE_RV = defineLayout('SEV_HASH_TABLE_RV entry', { gpa: u32, size: u32 });
+/** SEV_METADATA_OFFSET: the distance from the end of the image to the "ASEV" header */
+export const SEV_METADATA_OFFSET = defineLayout('SEV_METADATA_OFFSET entry', { offsetFromEnd: u32 });
+/** SVSM_INFO: the SVSM entry point's offset in an SVSM image */
+export const SVSM_INFO = defineLayout('SVSM_INFO entry', { offset: u32 });
+/** TDX_METADATA_OFFSET: the distance from the end of the image to the "TDVF" descriptor */
+export const TDX_METADATA_OFFSET = defineLayout('TDX_METADATA_OFFSET entry', { offsetFromEnd: u32 });
 
 export interface FooterEntry {
   guid: string;
@@ -41,10 +59,10 @@ export interface FooterTable {
 export function parseFooterTable(src: ByteSource): FooterTable | null {
   const len = src.size;
   if (len < TAIL) return null;
-  const tail = copyBytes(src.read(len - TAIL, 18));
-  if (guidFromBytes(tail, 2) !== OVMF_TABLE_FOOTER_GUID) return null;
-  const total = tail[0]! | (tail[1]! << 8);
   const footerAt = len - TAIL;
+  const footer = OVMF_TABLE_FOOTER.decode(copyBytes(src.read(footerAt, TAIL)), 0, { base: footerAt, source: src.name });
+  if (guidFromBytes(footer.guid) !== OVMF_TABLE_FOOTER_GUID) return null;
+  const total = footer.size;
   if (total < ENTRY_HEADER_SIZE) {
     throw new ParseError('ERR_MALFORMED', 'OVMF footer table', footerAt, `table size ${total} is smaller than the 18-byte footer entry`, src.name);
   }
@@ -57,7 +75,8 @@ export function parseFooterTable(src: ByteSource): FooterTable | null {
   const entries: FooterEntry[] = [];
   let end = bodySize; // end of the next entry to read (exclusive), relative to `start`
   while (end >= ENTRY_HEADER_SIZE) {
-    const size = body[end - 18]! | (body[end - 17]! << 8);
+    const trailer = OVMF_TABLE_ENTRY_TRAILER.decode(body, end - ENTRY_HEADER_SIZE, { base: start, source: src.name });
+    const size = trailer.size;
     const at = start + end - ENTRY_HEADER_SIZE;
     if (size < ENTRY_HEADER_SIZE) {
       throw new ParseError('ERR_MALFORMED', 'OVMF footer table entry', at, `invalid entry size ${size} (an entry is at least 18 bytes)`, src.name);
@@ -65,7 +84,7 @@ export function parseFooterTable(src: ByteSource): FooterTable | null {
     if (size > end) {
       throw new ParseError('ERR_TRUNCATED', 'OVMF footer table entry', at, `entry size ${size} runs past the start of the table`, src.name);
     }
-    const guid = guidFromBytes(body, end - 16);
+    const guid = guidFromBytes(trailer.guid);
     const dataStart = end - size;
     entries.push({ guid, name: KNOWN_TABLE_ENTRIES[guid] ?? null, offset: start + dataStart, data: body.slice(dataStart, end - 18) });
     end = dataStart;
@@ -82,11 +101,7 @@ export function findEntry(table: FooterTable | null, guid: string): FooterEntry 
   return table?.entries.find((e) => e.guid === guid);
 }
 
-/** The u32 at `index*4` of an entry's data. */
-export function entryU32(entry: FooterEntry, index: number, src: ByteSource): number {
-  const off = index * 4;
-  if (entry.data.length < off + 4) {
-    throw new ParseError('ERR_TRUNCATED', `${entry.name ?? entry.guid} entry`, entry.offset, `needs ${off + 4} data bytes, has ${entry.data.length}`, src.name);
-  }
-  return new DataView(entry.data.buffer, entry.data.byteOffset).getUint32(off, true);
+/** An entry's data, decoded as `layout` (ERR_TRUNCATED naming the entry if the data is shorter). */
+export function decodeEntry<F extends Fields>(entry: FooterEntry, layout: Layout<F>, src: ByteSource): LayoutValue<Layout<F>> {
+  return layout.decode(entry.data, 0, { base: entry.offset, source: src.name });
 }

@@ -4,7 +4,7 @@
  */
 import type { ByteSource } from '../../bytes/source.js';
 import { FOUR_GIB, SEV_ES_RESET_BLOCK_GUID, SEV_HASH_TABLE_RV_GUID, SEV_METADATA_GUID, SVSM_INFO_GUID, SevSectionType, TDX_METADATA_OFFSET_GUID } from './defs.js';
-import { entryU32, findEntry, parseFooterTable, type FooterTable } from './footer-table.js';
+import { SEV_ES_RESET_BLOCK, SEV_HASH_TABLE_RV, SEV_METADATA_OFFSET, SVSM_INFO, TDX_METADATA_OFFSET, decodeEntry, findEntry, parseFooterTable, type FooterTable } from './footer-table.js';
 import { parseSevMetadata, type SevMetadata } from './sev-metadata.js';
 import { parseTdxMetadata, type TdxMetadata } from './tdx-metadata.js';
 
@@ -36,11 +36,11 @@ export function parseOvmf(source: ByteSource): OvmfImage {
     size: source.size,
     gpa: FOUR_GIB - source.size,
     table,
-    resetEip: reset ? entryU32(reset, 0, source) : null,
-    hashTable: hash ? { gpa: entryU32(hash, 0, source), size: entryU32(hash, 1, source) } : null,
-    svsmInfoOffset: svsm ? entryU32(svsm, 0, source) : null,
-    sevMetadata: meta ? parseSevMetadata(source, entryU32(meta, 0, source), meta.offset) : null,
-    tdxMetadata: tdx ? parseTdxMetadata(source, entryU32(tdx, 0, source), tdx.offset) : null,
+    resetEip: reset ? decodeEntry(reset, SEV_ES_RESET_BLOCK, source).resetEip : null,
+    hashTable: hash ? decodeEntry(hash, SEV_HASH_TABLE_RV, source) : null,
+    svsmInfoOffset: svsm ? decodeEntry(svsm, SVSM_INFO, source).offset : null,
+    sevMetadata: meta ? parseSevMetadata(source, decodeEntry(meta, SEV_METADATA_OFFSET, source).offsetFromEnd, meta.offset) : null,
+    tdxMetadata: tdx ? parseTdxMetadata(source, decodeEntry(tdx, TDX_METADATA_OFFSET, source).offsetFromEnd, tdx.offset) : null,
   };
 }
 

@@ -6,26 +6,16 @@
  *   item   (12 bytes): u32 GPA, u32 size, u32 type (see SevSectionType)
  */
 import { ParseError } from '../../errors.js';
-import { Parser, decodeStruct, defineStruct } from '../../bytes/struct.js';
+import { defineLayout, latin1, u32, type LayoutValue } from '../../bytes/layout.js';
 import { copyBytes, type ByteSource } from '../../bytes/source.js';
 import { sevSectionTypeName } from './defs.js';
 
-interface RawHeader { signature: string; size: number; version: number; count: number }
-interface RawSection { gpa: number; size: number; type: number }
+/** OvmfPkg ResetVector `SEV_METADATA_HEADER` (OvmfPkg/ResetVector/X64/OvmfSevMetadata.asm) */
+export const SEV_METADATA_HEADER = defineLayout('SEV metadata header', { signature: latin1(4), size: u32, version: u32, count: u32 });
+/** `SEV_METADATA_SECTION_DESC` */
+export const SEV_METADATA_SECTION = defineLayout('SEV metadata section', { gpa: u32, size: u32, type: u32 });
 
-export const SEV_METADATA_HEADER = defineStruct<RawHeader>(
-  'SEV metadata header',
-  new Parser().string('signature', { length: 4, encoding: 'latin1' }).uint32le('size').uint32le('version').uint32le('count'),
-);
-export const SEV_METADATA_SECTION = defineStruct<RawSection>(
-  'SEV metadata section',
-  new Parser().uint32le('gpa').uint32le('size').uint32le('type'),
-);
-
-export interface SevSection {
-  gpa: number;
-  size: number;
-  type: number;
+export interface SevSection extends LayoutValue<typeof SEV_METADATA_SECTION> {
   typeName: string;
 }
 
@@ -42,7 +32,7 @@ export function parseSevMetadata(src: ByteSource, offsetFromEnd: number, entryOf
   if (offsetFromEnd <= 0 || start < 0 || start + SEV_METADATA_HEADER.size > src.size) {
     throw new ParseError('ERR_TRUNCATED', 'SEV_METADATA_OFFSET entry', entryOffset, `metadata offset ${offsetFromEnd} from the end points outside the ${src.size}-byte image`, src.name);
   }
-  const hdr = decodeStruct(SEV_METADATA_HEADER, copyBytes(src.read(start, SEV_METADATA_HEADER.size)), 0, { base: start, source: src.name });
+  const hdr = SEV_METADATA_HEADER.decode(copyBytes(src.read(start, SEV_METADATA_HEADER.size)), 0, { base: start, source: src.name });
   if (hdr.signature !== 'ASEV') throw new ParseError('ERR_MALFORMED', 'SEV metadata header', start, `wrong signature ${JSON.stringify(hdr.signature)} (expected "ASEV")`, src.name);
   if (hdr.version !== 1) throw new ParseError('ERR_MALFORMED', 'SEV metadata header', start, `unsupported version ${hdr.version} (expected 1)`, src.name);
   const itemsAt = start + SEV_METADATA_HEADER.size;
@@ -53,7 +43,7 @@ export function parseSevMetadata(src: ByteSource, offsetFromEnd: number, entryOf
   const items = copyBytes(src.read(itemsAt, hdr.count * SEV_METADATA_SECTION.size));
   const sections: SevSection[] = [];
   for (let i = 0; i < hdr.count; i++) {
-    const s = decodeStruct(SEV_METADATA_SECTION, items, i * SEV_METADATA_SECTION.size, { base: itemsAt, source: src.name });
+    const s = SEV_METADATA_SECTION.decode(items, i * SEV_METADATA_SECTION.size, { base: itemsAt, source: src.name });
     sections.push({ ...s, typeName: sevSectionTypeName(s.type) });
   }
   return { offset: start, size: hdr.size, version: hdr.version, sections };

@@ -17,23 +17,18 @@
  * would additionally refuse (section types other than 0–3, raw-size rules per type, no TD_HOB).
  */
 import { ParseError } from '../../errors.js';
-import { Parser, decodeStruct, defineStruct } from '../../bytes/struct.js';
+import { defineLayout, latin1, u32, u64, type LayoutValue } from '../../bytes/layout.js';
 import { copyBytes, type ByteSource } from '../../bytes/source.js';
 import { PAGE_SIZE, TDVF_ATTR_MR_EXTEND, TDVF_ATTR_PAGE_AUG, TDVF_SECTION_TYPES } from './defs.js';
 
-interface RawDescriptor { signature: string; length: number; version: number; count: number }
-interface RawSection { dataOffset: number; rawDataSize: number; memoryAddress: number; memoryDataSize: number; type: number; attributes: number }
+/** TDVF design guide §11.1 `TDX_METADATA_DESCRIPTOR` */
+export const TDVF_DESCRIPTOR = defineLayout('TDVF descriptor', { signature: latin1(4), length: u32, version: u32, count: u32 });
+/** TDVF design guide §11.1 `TDX_METADATA_SECTION` */
+export const TDVF_SECTION = defineLayout('TDVF section', {
+  dataOffset: u32, rawDataSize: u32, memoryAddress: u64, memoryDataSize: u64, type: u32, attributes: u32,
+});
 
-export const TDVF_DESCRIPTOR = defineStruct<RawDescriptor>(
-  'TDVF descriptor',
-  new Parser().string('signature', { length: 4, encoding: 'latin1' }).uint32le('length').uint32le('version').uint32le('count'),
-);
-export const TDVF_SECTION = defineStruct<RawSection>(
-  'TDVF section',
-  new Parser().uint32le('dataOffset').uint32le('rawDataSize').uint64le('memoryAddress').uint64le('memoryDataSize').uint32le('type').uint32le('attributes'),
-);
-
-export interface TdvfSection extends RawSection {
+export interface TdvfSection extends LayoutValue<typeof TDVF_SECTION> {
   typeName: string;
   mrExtend: boolean;
   pageAug: boolean;
@@ -51,7 +46,7 @@ export function parseTdxMetadata(src: ByteSource, offsetFromEnd: number, entryOf
   if (offsetFromEnd <= 0 || start < 0 || start + TDVF_DESCRIPTOR.size > src.size) {
     throw new ParseError('ERR_TRUNCATED', 'TDX_METADATA_OFFSET entry', entryOffset, `metadata offset ${offsetFromEnd} from the end points outside the ${src.size}-byte image`, src.name);
   }
-  const d = decodeStruct(TDVF_DESCRIPTOR, copyBytes(src.read(start, TDVF_DESCRIPTOR.size)), 0, { base: start, source: src.name });
+  const d = TDVF_DESCRIPTOR.decode(copyBytes(src.read(start, TDVF_DESCRIPTOR.size)), 0, { base: start, source: src.name });
   if (d.signature !== 'TDVF') throw new ParseError('ERR_MALFORMED', 'TDVF descriptor', start, `wrong signature ${JSON.stringify(d.signature)} (expected "TDVF")`, src.name);
   if (d.version !== 1) throw new ParseError('ERR_MALFORMED', 'TDVF descriptor', start, `unsupported version ${d.version} (expected 1)`, src.name);
   const secAt = start + TDVF_DESCRIPTOR.size;
@@ -64,7 +59,7 @@ export function parseTdxMetadata(src: ByteSource, offsetFromEnd: number, entryOf
   const raw = copyBytes(src.read(secAt, d.count * TDVF_SECTION.size));
   const sections: TdvfSection[] = [];
   for (let i = 0; i < d.count; i++) {
-    const s = decodeStruct(TDVF_SECTION, raw, i * TDVF_SECTION.size, { base: secAt, source: src.name });
+    const s = TDVF_SECTION.decode(raw, i * TDVF_SECTION.size, { base: secAt, source: src.name });
     sections.push({
       ...s,
       typeName: TDVF_SECTION_TYPES[s.type] ?? `unknown (${s.type})`,

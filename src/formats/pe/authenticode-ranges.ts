@@ -20,15 +20,29 @@
  * hashed so far, [SUM, fileSize − certificate-table size). Section data that overlaps another
  * section's is refused, so the bytes hashed never exceed the file's size plus its headers.
  */
-import { Parser, decodeStruct, defineStruct } from '../../bytes/struct.js';
+import { at, bytes, defineLayout, reserved, u16, u32, type LayoutValue } from '../../bytes/layout.js';
 import { copyBytes, type ByteSource } from '../../bytes/source.js';
 import { ParseError } from '../../errors.js';
 
-interface RawSection { name: number[]; virtualSize: number; virtualAddress: number; sizeOfRawData: number; pointerToRawData: number }
-const PE_SECTION = defineStruct<RawSection>(
-  'PE section header',
-  new Parser().array('name', { type: 'uint8', length: 8 }).uint32le('virtualSize').uint32le('virtualAddress').uint32le('sizeOfRawData').uint32le('pointerToRawData').seek(16),
-);
+/** IMAGE_DOS_HEADER: e_magic and e_lfanew */
+export const DOS_HEADER = defineLayout('DOS header', { eMagic: at(0x00, u16), eLfanew: at(0x3c, u32) });
+/** the "PE\0\0" signature and IMAGE_FILE_HEADER (COFF), then the optional header's Magic */
+export const PE_HEADER = defineLayout('PE header', {
+  signature: u32, machine: u16, numberOfSections: u16, timeDateStamp: u32, pointerToSymbolTable: u32, numberOfSymbols: u32,
+  sizeOfOptionalHeader: u16, characteristics: u16, optionalHeaderMagic: u16,
+});
+/** IMAGE_OPTIONAL_HEADER32, up to the data directories */
+export const PE32_OPTIONAL_HEADER = defineLayout('PE optional header', { magic: u16, sizeOfHeaders: at(60, u32), checkSum: at(64, u32), numberOfRvaAndSizes: at(92, u32) });
+/** IMAGE_OPTIONAL_HEADER64, up to the data directories */
+export const PE32PLUS_OPTIONAL_HEADER = defineLayout('PE optional header', { magic: u16, sizeOfHeaders: at(60, u32), checkSum: at(64, u32), numberOfRvaAndSizes: at(108, u32) });
+/** IMAGE_DATA_DIRECTORY (for the certificate table: a file offset and a size) */
+export const PE_DATA_DIRECTORY = defineLayout('PE data directory', { virtualAddress: u32, size: u32 });
+/** IMAGE_SECTION_HEADER */
+export const PE_SECTION = defineLayout('PE section header', {
+  name: bytes(8), virtualSize: u32, virtualAddress: u32, sizeOfRawData: u32, pointerToRawData: u32, rest: reserved(16),
+});
+type RawSection = LayoutValue<typeof PE_SECTION>;
+const PE_SIGNATURE = 0x0000_4550;
 
 export interface HashRange { offset: number; length: number }
 
@@ -36,40 +50,39 @@ export function authenticodeRanges(src: ByteSource): HashRange[] {
   const size = src.size;
   const fail = (structure: string, at: number, problem: string): ParseError => new ParseError('ERR_MALFORMED', structure, at, problem, src.name);
   if (size < 0x40) throw new ParseError('ERR_TRUNCATED', 'DOS header', 0, `needs 64 bytes, the file has ${size}`, src.name);
-  const dos = copyBytes(src.read(0, 0x40));
-  if (dos[0] !== 0x4d || dos[1] !== 0x5a) throw fail('DOS header', 0, 'no "MZ" signature: not a PE/COFF image (an EFI-stub kernel is needed)');
-  const lfanew = new DataView(dos.buffer).getUint32(0x3c, true);
-  const optAt = lfanew + 24;
-  if (lfanew + 24 + 2 > size) throw new ParseError('ERR_TRUNCATED', 'PE header', lfanew, 'runs past the end of the file', src.name);
-  const head = copyBytes(src.read(lfanew, 24 + 2));
-  const hv = new DataView(head.buffer);
-  if (hv.getUint32(0, true) !== 0x0000_4550) throw fail('PE header', lfanew, 'no "PE\\0\\0" signature');
-  const nsections = hv.getUint16(6, true);
-  const optSize = hv.getUint16(20, true);
-  const magic = hv.getUint16(24, true);
+  const dos = DOS_HEADER.decode(copyBytes(src.read(0, DOS_HEADER.size)), 0, { source: src.name });
+  if (dos.eMagic !== 0x5a4d) throw fail('DOS header', 0, 'no "MZ" signature: not a PE/COFF image (an EFI-stub kernel is needed)');
+  const lfanew = dos.eLfanew;
+  const optAt = lfanew + PE_HEADER.offsets.optionalHeaderMagic;
+  if (lfanew + PE_HEADER.size > size) throw new ParseError('ERR_TRUNCATED', 'PE header', lfanew, 'runs past the end of the file', src.name);
+  const head = PE_HEADER.decode(copyBytes(src.read(lfanew, PE_HEADER.size)), 0, { base: lfanew, source: src.name });
+  if (head.signature !== PE_SIGNATURE) throw fail('PE header', lfanew, 'no "PE\\0\\0" signature');
+  const nsections = head.numberOfSections;
+  const optSize = head.sizeOfOptionalHeader;
+  const magic = head.optionalHeaderMagic;
   if (magic !== 0x10b && magic !== 0x20b) throw fail('PE optional header', optAt, `unknown magic 0x${magic.toString(16)}`);
   const pe32plus = magic === 0x20b;
-  const dirAt = optAt + (pe32plus ? 112 : 96);
-  const countAt = optAt + (pe32plus ? 108 : 92);
-  if (optAt + optSize > size || countAt + 4 > optAt + optSize) throw new ParseError('ERR_TRUNCATED', 'PE optional header', optAt, `${optSize} bytes do not fit in the file`, src.name);
+  const optional = pe32plus ? PE32PLUS_OPTIONAL_HEADER : PE32_OPTIONAL_HEADER;
+  const dirAt = optAt + optional.size;
+  if (optAt + optSize > size || optional.size > optSize) throw new ParseError('ERR_TRUNCATED', 'PE optional header', optAt, `${optSize} bytes do not fit in the file`, src.name);
   const opt = copyBytes(src.read(optAt, optSize));
-  const ov = new DataView(opt.buffer);
-  const sizeOfHeaders = ov.getUint32(60, true);
-  const checksumAt = optAt + 64;
-  const ndirs = ov.getUint32(countAt - optAt, true);
+  const oh = optional.decode(opt, 0, { base: optAt, source: src.name });
+  const sizeOfHeaders = oh.sizeOfHeaders;
+  const checksumAt = optAt + optional.offsets.checkSum;
+  const ndirs = oh.numberOfRvaAndSizes;
   const hasCertDir = ndirs > 4;
-  const certEntryAt = dirAt + 4 * 8;
+  const certEntryAt = dirAt + 4 * PE_DATA_DIRECTORY.size;
   let certSize = 0;
   if (hasCertDir) {
-    if (certEntryAt + 8 > optAt + optSize) throw fail('PE optional header', optAt, `${ndirs} data directories do not fit in ${optSize} bytes`);
-    certSize = ov.getUint32(certEntryAt - optAt + 4, true);
+    if (certEntryAt + PE_DATA_DIRECTORY.size > optAt + optSize) throw fail('PE optional header', optAt, `${ndirs} data directories do not fit in ${optSize} bytes`);
+    certSize = PE_DATA_DIRECTORY.decode(opt, certEntryAt - optAt, { base: optAt, source: src.name }).size;
   }
-  if (sizeOfHeaders > size || sizeOfHeaders < (hasCertDir ? certEntryAt + 8 : checksumAt + 4)) throw fail('PE optional header', optAt, `SizeOfHeaders 0x${sizeOfHeaders.toString(16)} is outside the file or the headers`);
+  if (sizeOfHeaders > size || sizeOfHeaders < (hasCertDir ? certEntryAt + PE_DATA_DIRECTORY.size : checksumAt + 4)) throw fail('PE optional header', optAt, `SizeOfHeaders 0x${sizeOfHeaders.toString(16)} is outside the file or the headers`);
 
   const ranges: HashRange[] = [{ offset: 0, length: checksumAt }];
   if (hasCertDir) {
     ranges.push({ offset: checksumAt + 4, length: certEntryAt - (checksumAt + 4) });
-    ranges.push({ offset: certEntryAt + 8, length: sizeOfHeaders - (certEntryAt + 8) });
+    ranges.push({ offset: certEntryAt + PE_DATA_DIRECTORY.size, length: sizeOfHeaders - (certEntryAt + PE_DATA_DIRECTORY.size) });
   } else {
     ranges.push({ offset: checksumAt + 4, length: sizeOfHeaders - (checksumAt + 4) });
   }
@@ -79,7 +92,7 @@ export function authenticodeRanges(src: ByteSource): HashRange[] {
   if (secAt + nsections * PE_SECTION.size > size) throw new ParseError('ERR_TRUNCATED', 'PE section table', secAt, `${nsections} sections do not fit in the file`, src.name);
   const table = copyBytes(src.read(secAt, nsections * PE_SECTION.size));
   const sections: RawSection[] = [];
-  for (let i = 0; i < nsections; i++) sections.push(decodeStruct(PE_SECTION, table, i * PE_SECTION.size, { base: secAt, source: src.name }));
+  for (let i = 0; i < nsections; i++) sections.push(PE_SECTION.decode(table, i * PE_SECTION.size, { base: secAt, source: src.name }));
   // edk2 sorts with a stable insertion sort on PointerToRawData
   const sorted = sections.map((s, i) => ({ s, i })).sort((a, b) => a.s.pointerToRawData - b.s.pointerToRawData || a.i - b.i);
   let prev: { end: number; i: number } | null = null;

@@ -13,12 +13,24 @@
  * {@link reportFromJson} accepts snake_case or camelCase names with hex, 0x-hex or base64 values.
  */
 import { fromBase64, fromHex, toHex } from '../../bytes/hex.js';
+import { at, bytes, defineLayout, u32, u64n, u8 } from '../../bytes/layout.js';
 import { ParseError, PrelaunchError } from '../../errors.js';
 import { REPORT_JSON_FIELDS, SNP_REPORT_JSON_SCHEMA } from '../../schema/snp-report-json.js';
 import { validateDocument } from '../../schema/validate.js';
 import { cpuSig } from './vcpu-types.js';
 
 export const ATTESTATION_REPORT_SIZE = 0x4a0;
+
+/** The fields of ATTESTATION_REPORT read here (the table above); the rest is not declared. */
+export const ATTESTATION_REPORT = defineLayout(
+  'SNP attestation report',
+  {
+    version: at(0x000, u32), guestSvn: at(0x004, u32), policy: at(0x008, u64n), familyId: at(0x010, bytes(16)), imageId: at(0x020, bytes(16)),
+    measurement: at(0x090, bytes(48)), hostData: at(0x0c0, bytes(32)), idKeyDigest: at(0x0e0, bytes(48)), authorKeyDigest: at(0x110, bytes(48)),
+    cpuidFamId: at(0x188, u8), cpuidModId: at(0x189, u8), cpuidStep: at(0x18a, u8),
+  },
+  { size: ATTESTATION_REPORT_SIZE },
+);
 
 export interface ReportFields {
   measurement: string | null;
@@ -37,20 +49,18 @@ export function reportFromBinary(b: Uint8Array, source?: string): ReportFields {
   if (b.length < ATTESTATION_REPORT_SIZE) {
     throw new ParseError('ERR_TRUNCATED', 'SNP attestation report', 0, `${b.length} bytes, a report is ${ATTESTATION_REPORT_SIZE}`, source);
   }
-  const v = new DataView(b.buffer, b.byteOffset, b.length);
-  const version = v.getUint32(0, true);
-  const hex = (off: number, len: number): string => toHex(b.subarray(off, off + len));
+  const r = ATTESTATION_REPORT.decode(b, 0, source !== undefined ? { source } : {});
   const zero = (s: string): string | null => (/^0*$/.test(s) ? null : s);
   return {
-    measurement: hex(0x90, 48),
-    hostData: hex(0xc0, 32),
-    idKeyDigest: zero(hex(0xe0, 48)),
-    authorKeyDigest: zero(hex(0x110, 48)),
-    familyId: hex(0x10, 16),
-    imageId: hex(0x20, 16),
-    guestSvn: v.getUint32(4, true),
-    policy: v.getBigUint64(8, true),
-    vcpuSig: version >= 3 && b[0x188] ? cpuSig(b[0x188]!, b[0x189]!, b[0x18a]! & 0xf) : null,
+    measurement: toHex(r.measurement),
+    hostData: toHex(r.hostData),
+    idKeyDigest: zero(toHex(r.idKeyDigest)),
+    authorKeyDigest: zero(toHex(r.authorKeyDigest)),
+    familyId: toHex(r.familyId),
+    imageId: toHex(r.imageId),
+    guestSvn: r.guestSvn,
+    policy: r.policy,
+    vcpuSig: r.version >= 3 && r.cpuidFamId ? cpuSig(r.cpuidFamId, r.cpuidModId, r.cpuidStep & 0xf) : null,
   };
 }
 

@@ -39,8 +39,7 @@
  * Report ID_KEY_DIGEST / AUTHOR_KEY_DIGEST = SHA-384 of the 1028-byte public key structure.
  */
 import { ParseError } from '../../errors.js';
-import { Parser, decodeStruct, defineStruct } from '../../bytes/struct.js';
-import { StructWriter } from '../../bytes/writer.js';
+import { bytes, defineLayout, reserved, u32, u64n, type LayoutValue } from '../../bytes/layout.js';
 
 export const ID_BLOCK_SIZE = 0x60;
 export const ID_AUTH_SIZE = 0x1000;
@@ -55,22 +54,29 @@ export const SNP_ALGO_ECDSA_P384_SHA384 = 1;
 /** CURVE value of an SNP public key for P-384 */
 export const SNP_CURVE_P384 = 2;
 
-export const ID_BLOCK = { ld: 0x00, familyId: 0x30, imageId: 0x40, version: 0x50, guestSvn: 0x54, policy: 0x58 } as const;
-export const ID_AUTH = {
-  idKeyAlgo: 0x000, authKeyAlgo: 0x004, idBlockSig: 0x040, idKey: 0x240, idKeySig: 0x680, authorKey: 0x880,
-} as const;
-export const SNP_PUBLIC_KEY = { curve: 0x000, qx: 0x004, qy: 0x04c } as const;
-export const SNP_SIGNATURE = { r: 0x00, s: 0x48 } as const;
+export const ID_BLOCK_STRUCT = defineLayout('ID_BLOCK', {
+  ld: bytes(48), familyId: bytes(16), imageId: bytes(16), version: u32, guestSvn: u32, policy: u64n,
+});
+export const SNP_PUBLIC_KEY_STRUCT = defineLayout('SNP public key', {
+  curve: u32, qx: bytes(ECDSA_COMPONENT_SIZE), qy: bytes(ECDSA_COMPONENT_SIZE), reserved: reserved(0x370),
+});
+export const SNP_SIGNATURE_STRUCT = defineLayout('SNP signature', {
+  r: bytes(ECDSA_COMPONENT_SIZE), s: bytes(ECDSA_COMPONENT_SIZE), reserved: reserved(0x170),
+});
+export const ID_AUTH_INFO_STRUCT = defineLayout('ID_AUTH_INFO', {
+  idKeyAlgo: u32, authKeyAlgo: u32, reserved1: reserved(0x38),
+  idBlockSig: bytes(SNP_SIGNATURE_SIZE), idKey: bytes(SNP_PUBLIC_KEY_SIZE), reserved2: reserved(0x3c),
+  idKeySig: bytes(SNP_SIGNATURE_SIZE), authorKey: bytes(SNP_PUBLIC_KEY_SIZE), reserved3: reserved(0x37c),
+});
 
-export interface IdBlock {
-  /** the expected launch digest, 48 bytes */
-  ld: Uint8Array;
-  familyId: Uint8Array;
-  imageId: Uint8Array;
-  version: number;
-  guestSvn: number;
-  policy: bigint;
-}
+/** Field offsets, as the tables above give them. */
+export const ID_BLOCK = ID_BLOCK_STRUCT.offsets;
+export const ID_AUTH = ID_AUTH_INFO_STRUCT.offsets;
+export const SNP_PUBLIC_KEY = SNP_PUBLIC_KEY_STRUCT.offsets;
+export const SNP_SIGNATURE = SNP_SIGNATURE_STRUCT.offsets;
+
+/** An ID block: LD (the expected launch digest, 48 bytes), FAMILY_ID, IMAGE_ID, VERSION, GUEST_SVN, POLICY. */
+export type IdBlock = LayoutValue<typeof ID_BLOCK_STRUCT>;
 
 /** An SNP public key: the curve number and the affine coordinates. */
 export interface SnpPublicKey {
@@ -85,48 +91,8 @@ export interface SnpSignature {
   s: bigint;
 }
 
-/** The ID_AUTH_INFO fields; the four blobs are kept as raw bytes (views into the input when decoded). */
-export interface IdAuthInfo {
-  idKeyAlgo: number;
-  authKeyAlgo: number;
-  /** 512 bytes */
-  idBlockSig: Uint8Array;
-  /** 1028 bytes */
-  idKey: Uint8Array;
-  /** 512 bytes; all zero without an author key */
-  idKeySig: Uint8Array;
-  /** 1028 bytes; all zero without an author key */
-  authorKey: Uint8Array;
-}
-
-interface RawIdBlock { ld: Uint8Array; familyId: Uint8Array; imageId: Uint8Array; version: number; guestSvn: number; policyLo: number; policyHi: number }
-
-export const ID_BLOCK_STRUCT = defineStruct<RawIdBlock>(
-  'ID_BLOCK',
-  new Parser()
-    .buffer('ld', { length: 48 })
-    .buffer('familyId', { length: 16 })
-    .buffer('imageId', { length: 16 })
-    .uint32le('version')
-    .uint32le('guestSvn')
-    .uint32le('policyLo')
-    .uint32le('policyHi'),
-);
-
-interface RawIdAuth { idKeyAlgo: number; authKeyAlgo: number }
-export const ID_AUTH_HEADER_STRUCT = defineStruct<RawIdAuth>('ID_AUTH_INFO', new Parser().uint32le('idKeyAlgo').uint32le('authKeyAlgo'));
-
-interface RawPublicKey { curve: number; qx: Uint8Array; qy: Uint8Array }
-export const SNP_PUBLIC_KEY_STRUCT = defineStruct<RawPublicKey>(
-  'SNP public key',
-  new Parser().uint32le('curve').buffer('qx', { length: ECDSA_COMPONENT_SIZE }).buffer('qy', { length: ECDSA_COMPONENT_SIZE }),
-);
-
-interface RawSignature { r: Uint8Array; s: Uint8Array }
-export const SNP_SIGNATURE_STRUCT = defineStruct<RawSignature>(
-  'SNP signature',
-  new Parser().buffer('r', { length: ECDSA_COMPONENT_SIZE }).buffer('s', { length: ECDSA_COMPONENT_SIZE }),
-);
+/** The ID_AUTH_INFO fields; the four blobs (signatures 512 bytes, keys 1028; the author's all zero without an author key) are kept as raw bytes. */
+export type IdAuthInfo = LayoutValue<typeof ID_AUTH_INFO_STRUCT>;
 
 function checkLength(what: string, bytes: Uint8Array, size: number): void {
   if (bytes.length !== size) throw new RangeError(`${what} must be ${size} bytes, got ${bytes.length}`);
@@ -161,13 +127,7 @@ export function encodeIdBlock(b: IdBlock): Uint8Array {
   if (!Number.isInteger(b.version) || b.version < 0 || b.version > 0xffff_ffff) throw new RangeError('ID_BLOCK VERSION must be a u32');
   if (!Number.isInteger(b.guestSvn) || b.guestSvn < 0 || b.guestSvn > 0xffff_ffff) throw new RangeError('ID_BLOCK GUEST_SVN must be a u32');
   if (b.policy < 0n || b.policy >= 1n << 64n) throw new RangeError('ID_BLOCK POLICY must be a u64');
-  return new StructWriter(ID_BLOCK_SIZE)
-    .put(ID_BLOCK.ld, b.ld)
-    .put(ID_BLOCK.familyId, b.familyId)
-    .put(ID_BLOCK.imageId, b.imageId)
-    .u32(ID_BLOCK.version, b.version)
-    .u32(ID_BLOCK.guestSvn, b.guestSvn)
-    .u64(ID_BLOCK.policy, b.policy).bytes;
+  return ID_BLOCK_STRUCT.encode(b);
 }
 
 /** Decode a 96-byte ID block (exactly 96 bytes: anything else is an ERR_MALFORMED ParseError). */
@@ -175,45 +135,32 @@ export function decodeIdBlock(bytes: Uint8Array, source?: string): IdBlock {
   if (bytes.length !== ID_BLOCK_SIZE) {
     throw new ParseError(bytes.length < ID_BLOCK_SIZE ? 'ERR_TRUNCATED' : 'ERR_MALFORMED', 'ID_BLOCK', 0, `must be exactly ${ID_BLOCK_SIZE} bytes, got ${bytes.length}`, source);
   }
-  const raw = decodeStruct(ID_BLOCK_STRUCT, bytes, 0, source !== undefined ? { source } : {});
-  return {
-    ld: raw.ld.slice(),
-    familyId: raw.familyId.slice(),
-    imageId: raw.imageId.slice(),
-    version: raw.version,
-    guestSvn: raw.guestSvn,
-    policy: (BigInt(raw.policyHi) << 32n) | BigInt(raw.policyLo),
-  };
+  return ID_BLOCK_STRUCT.decode(bytes, 0, source !== undefined ? { source } : {});
 }
 
 // ---------------------------------------------------------------------------------------
 // public key and signature
 
 export function encodeSnpPublicKey(k: SnpPublicKey): Uint8Array {
-  return new StructWriter(SNP_PUBLIC_KEY_SIZE)
-    .u32(SNP_PUBLIC_KEY.curve, k.curve)
-    .put(SNP_PUBLIC_KEY.qx, toLeComponent(k.qx))
-    .put(SNP_PUBLIC_KEY.qy, toLeComponent(k.qy)).bytes;
+  return SNP_PUBLIC_KEY_STRUCT.encode({ curve: k.curve, qx: toLeComponent(k.qx), qy: toLeComponent(k.qy) });
 }
 
 /** Decode a 1028-byte public key structure. `at` is its offset in the enclosing input (for errors). */
 export function decodeSnpPublicKey(bytes: Uint8Array, ctx: { base?: number; source?: string; structure?: string } = {}): SnpPublicKey {
   const name = ctx.structure ?? 'SNP public key';
   if (bytes.length !== SNP_PUBLIC_KEY_SIZE) throw new ParseError('ERR_MALFORMED', name, ctx.base ?? 0, `must be exactly ${SNP_PUBLIC_KEY_SIZE} bytes, got ${bytes.length}`, ctx.source);
-  const raw = decodeStruct(SNP_PUBLIC_KEY_STRUCT, bytes, 0, ctx);
+  const raw = SNP_PUBLIC_KEY_STRUCT.decode(bytes, 0, ctx);
   return { curve: raw.curve, qx: fromLeComponent(raw.qx), qy: fromLeComponent(raw.qy) };
 }
 
 export function encodeSnpSignature(sig: SnpSignature): Uint8Array {
-  return new StructWriter(SNP_SIGNATURE_SIZE)
-    .put(SNP_SIGNATURE.r, toLeComponent(sig.r))
-    .put(SNP_SIGNATURE.s, toLeComponent(sig.s)).bytes;
+  return SNP_SIGNATURE_STRUCT.encode({ r: toLeComponent(sig.r), s: toLeComponent(sig.s) });
 }
 
 export function decodeSnpSignature(bytes: Uint8Array, ctx: { base?: number; source?: string; structure?: string } = {}): SnpSignature {
   const name = ctx.structure ?? 'SNP signature';
   if (bytes.length !== SNP_SIGNATURE_SIZE) throw new ParseError('ERR_MALFORMED', name, ctx.base ?? 0, `must be exactly ${SNP_SIGNATURE_SIZE} bytes, got ${bytes.length}`, ctx.source);
-  const raw = decodeStruct(SNP_SIGNATURE_STRUCT, bytes, 0, ctx);
+  const raw = SNP_SIGNATURE_STRUCT.decode(bytes, 0, ctx);
   return { r: fromLeComponent(raw.r), s: fromLeComponent(raw.s) };
 }
 
@@ -225,29 +172,15 @@ export function encodeIdAuth(a: IdAuthInfo): Uint8Array {
   checkLength('ID_KEY', a.idKey, SNP_PUBLIC_KEY_SIZE);
   checkLength('ID_KEY_SIG', a.idKeySig, SNP_SIGNATURE_SIZE);
   checkLength('AUTHOR_KEY', a.authorKey, SNP_PUBLIC_KEY_SIZE);
-  return new StructWriter(ID_AUTH_SIZE)
-    .u32(ID_AUTH.idKeyAlgo, a.idKeyAlgo)
-    .u32(ID_AUTH.authKeyAlgo, a.authKeyAlgo)
-    .put(ID_AUTH.idBlockSig, a.idBlockSig)
-    .put(ID_AUTH.idKey, a.idKey)
-    .put(ID_AUTH.idKeySig, a.idKeySig)
-    .put(ID_AUTH.authorKey, a.authorKey).bytes;
+  return ID_AUTH_INFO_STRUCT.encode(a);
 }
 
-/** Decode a 4096-byte ID_AUTH_INFO (exactly 4096 bytes). The blobs are views into `bytes`. */
+/** Decode a 4096-byte ID_AUTH_INFO (exactly 4096 bytes). The blobs are copies. */
 export function decodeIdAuth(bytes: Uint8Array, source?: string): IdAuthInfo {
   if (bytes.length !== ID_AUTH_SIZE) {
     throw new ParseError(bytes.length < ID_AUTH_SIZE ? 'ERR_TRUNCATED' : 'ERR_MALFORMED', 'ID_AUTH_INFO', 0, `must be exactly ${ID_AUTH_SIZE} bytes, got ${bytes.length}`, source);
   }
-  const hdr = decodeStruct(ID_AUTH_HEADER_STRUCT, bytes, 0, source !== undefined ? { source } : {});
-  return {
-    idKeyAlgo: hdr.idKeyAlgo,
-    authKeyAlgo: hdr.authKeyAlgo,
-    idBlockSig: bytes.subarray(ID_AUTH.idBlockSig, ID_AUTH.idBlockSig + SNP_SIGNATURE_SIZE),
-    idKey: bytes.subarray(ID_AUTH.idKey, ID_AUTH.idKey + SNP_PUBLIC_KEY_SIZE),
-    idKeySig: bytes.subarray(ID_AUTH.idKeySig, ID_AUTH.idKeySig + SNP_SIGNATURE_SIZE),
-    authorKey: bytes.subarray(ID_AUTH.authorKey, ID_AUTH.authorKey + SNP_PUBLIC_KEY_SIZE),
-  };
+  return ID_AUTH_INFO_STRUCT.decode(bytes, 0, source !== undefined ? { source } : {});
 }
 
 export function isAllZero(bytes: Uint8Array): boolean {

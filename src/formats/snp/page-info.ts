@@ -14,9 +14,13 @@
  *   0x67   1  reserved
  *   0x68   8  GPA
  */
-export const PAGE_INFO_SIZE = 0x70;
-export const PAGE_INFO = { digestCur: 0x00, contents: 0x30, length: 0x60, pageType: 0x62, imiPage: 0x63, vmpl3: 0x64, vmpl2: 0x65, vmpl1: 0x66, gpa: 0x68 } as const;
+import { bytes, defineLayout, reserved, u16, u64, u8 } from '../../bytes/layout.js';
+
 export const LD_SIZE = 48;
+export const PAGE_INFO = defineLayout('PAGE_INFO', {
+  digestCur: bytes(LD_SIZE), contents: bytes(LD_SIZE), length: u16, pageType: u8, imiPage: u8, vmpl3: u8, vmpl2: u8, vmpl1: u8, reserved: reserved(1), gpa: u64,
+});
+export const PAGE_INFO_SIZE = PAGE_INFO.size;
 
 export enum SnpPageType {
   NORMAL = 1,

@@ -52,7 +52,9 @@ export function vmsaProfileFor(vmm: VmmType, name?: VmsaProfileName | null): Vms
 /** The BSP always starts at the reset vector. */
 export const BSP_EIP = 0xffff_fff0;
 
-const seg = (selector: number, attrib: number, limit: number, base = 0): Segment => ({ selector, attrib, limit, base });
+const seg = (selector: number, attrib: number, limit: number, base = 0): Segment => ({ selector, attrib, limit, base: BigInt(base) });
+/** the registers a VMM leaves zero at reset */
+const ZERO_REGS = { vmpl: 0, cpl: 0, cr3: 0n, rsp: 0n, rax: 0n, rsi: 0n, virtualTom: 0n } as const;
 
 /**
  * The VMSA of a vCPU starting at `eip` (real mode, CS base = EIP & 0xFFFF0000, IP = EIP & 0xFFFF).
@@ -62,6 +64,7 @@ export function resetVmsa(vmm: VmmType | VmsaProfile, eip: number, vcpuSig: numb
   const profile = typeof vmm === 'string' ? vmsaProfileFor(vmm) : vmm;
   const ec2 = profile.vmm === 'ec2';
   return {
+    ...ZERO_REGS,
     es: seg(0, 0x93, 0xffff),
     cs: seg(0xf000, ec2 && eip === BSP_EIP ? 0x9a : 0x9b, 0xffff, (eip & 0xffff0000) >>> 0),
     ss: seg(0, ec2 ? 0x92 : 0x93, 0xffff),
@@ -95,6 +98,7 @@ export function resetVmsa(vmm: VmmType | VmsaProfile, eip: number, vcpuSig: numb
  */
 export function svsmVmsa(rip: number, vcpuSig: number): VmsaRegisters {
   return {
+    ...ZERO_REGS,
     es: seg(0x10, 0xc93, 0xffffffff),
     cs: seg(0x8, 0xc9b, 0xffffffff),
     ss: seg(0x10, 0xc93, 0xffffffff),

@@ -1,56 +1,53 @@
 /**
  * The SEV-ES/SNP VM save area (VMSA): one 4 KiB page per vCPU, measured at launch.
- * Only the fields a VMM sets at reset are modelled; every other byte is zero.
- * Offsets follow the AMD APM vol. 2 table "VMSA layout, state save area" (and Linux
- * `struct sev_es_save_area`).
+ * Only the fields a VMM or igvmbuilder sets at reset are declared; every other byte is zero.
+ * Offsets follow the AMD APM vol. 2 table B-4 "VMSA layout, state save area" (and Linux
+ * `struct sev_es_save_area`, arch/x86/include/asm/svm.h):
+ *
+ *   0x000 es · 0x010 cs · 0x020 ss · 0x030 ds · 0x040 fs · 0x050 gs · 0x060 gdtr · 0x070 ldtr
+ *   0x080 idtr · 0x090 tr      segments: u16 selector, u16 attrib, u32 limit, u64 base
+ *   0x0CA vmpl u8 · 0x0CB cpl u8 · 0x0D0 efer u64
+ *   0x148 cr4 · 0x150 cr3 · 0x158 cr0 · 0x160 dr7 · 0x168 dr6 · 0x170 rflags · 0x178 rip
+ *   0x1D8 rsp · 0x1F8 rax · 0x268 g_pat · 0x310 rdx · 0x330 rsi · 0x3B0 sev_features
+ *   0x3C8 virtual_tom · 0x3E8 xcr0 (all u64) · 0x408 mxcsr u32 · 0x410 x87_fcw u16
  */
-import { StructWriter } from '../../bytes/writer.js';
+import { at, defineLayout, nested, u16, u32, u64n, u8, type LayoutInput, type LayoutValue } from '../../bytes/layout.js';
 
 export const VMSA_SIZE = 4096;
 
-/** A segment register in the save area: u16 selector, u16 attrib, u32 limit, u64 base. */
-export interface Segment { selector: number; attrib: number; limit: number; base: number }
+/** `struct vmcb_seg` */
+export const VMCB_SEGMENT = defineLayout('VMCB segment', { selector: u16, attrib: u16, limit: u32, base: u64n });
+const segment = nested(VMCB_SEGMENT);
 
-export const VMSA_OFFSETS = {
-  es: 0x00, cs: 0x10, ss: 0x20, ds: 0x30, fs: 0x40, gs: 0x50, gdtr: 0x60, ldtr: 0x70, idtr: 0x80, tr: 0x90,
-  efer: 0xd0, cr4: 0x148, cr3: 0x150, cr0: 0x158, dr7: 0x160, dr6: 0x168, rflags: 0x170, rip: 0x178,
-  gPat: 0x268, rdx: 0x310, sevFeatures: 0x3b0, xcr0: 0x3e8, mxcsr: 0x408, x87Fcw: 0x410,
-} as const;
+export const VMSA = defineLayout(
+  'VMSA',
+  {
+    es: at(0x00, segment), cs: at(0x10, segment), ss: at(0x20, segment), ds: at(0x30, segment), fs: at(0x40, segment),
+    gs: at(0x50, segment), gdtr: at(0x60, segment), ldtr: at(0x70, segment), idtr: at(0x80, segment), tr: at(0x90, segment),
+    vmpl: at(0xca, u8), cpl: at(0xcb, u8),
+    efer: at(0xd0, u64n),
+    cr4: at(0x148, u64n), cr3: at(0x150, u64n), cr0: at(0x158, u64n), dr7: at(0x160, u64n), dr6: at(0x168, u64n),
+    rflags: at(0x170, u64n), rip: at(0x178, u64n),
+    rsp: at(0x1d8, u64n), rax: at(0x1f8, u64n), gPat: at(0x268, u64n), rdx: at(0x310, u64n), rsi: at(0x330, u64n),
+    sevFeatures: at(0x3b0, u64n), virtualTom: at(0x3c8, u64n), xcr0: at(0x3e8, u64n),
+    mxcsr: at(0x408, u32), x87Fcw: at(0x410, u16),
+  },
+  { size: VMSA_SIZE },
+);
 
-export interface VmsaRegisters {
-  es: Segment; cs: Segment; ss: Segment; ds: Segment; fs: Segment; gs: Segment;
-  gdtr: Segment; ldtr: Segment; idtr: Segment; tr: Segment;
-  efer: bigint; cr4: bigint; cr0: bigint; dr7: bigint; dr6: bigint; rflags: bigint; rip: bigint;
-  gPat: bigint; rdx: bigint; sevFeatures: bigint; xcr0: bigint;
-  /** u32 */ mxcsr: number;
-  /** u16 */ x87Fcw: number;
-}
+/** A segment register in the save area. */
+export type Segment = LayoutValue<typeof VMCB_SEGMENT>;
+/** The declared VMSA fields (decoded). */
+export type VmsaRegisters = LayoutValue<typeof VMSA>;
 
-const SEGMENTS = ['es', 'cs', 'ss', 'ds', 'fs', 'gs', 'gdtr', 'ldtr', 'idtr', 'tr'] as const;
-const U64S = ['efer', 'cr4', 'cr0', 'dr7', 'dr6', 'rflags', 'rip', 'gPat', 'rdx', 'sevFeatures', 'xcr0'] as const;
+/** Field offsets (the measured page differs from another in these bytes only). */
+export const VMSA_OFFSETS = VMSA.offsets;
 
-export function encodeVmsa(r: VmsaRegisters): Uint8Array {
-  const w = new StructWriter(VMSA_SIZE);
-  for (const name of SEGMENTS) {
-    const s = r[name];
-    const off = VMSA_OFFSETS[name];
-    w.u16(off, s.selector).u16(off + 2, s.attrib).u32(off + 4, s.limit).u64(off + 8, s.base);
-  }
-  for (const name of U64S) w.u64(VMSA_OFFSETS[name], r[name]);
-  w.u32(VMSA_OFFSETS.mxcsr, r.mxcsr).u16(VMSA_OFFSETS.x87Fcw, r.x87Fcw);
-  return w.bytes;
+export function encodeVmsa(r: LayoutInput<typeof VMSA>): Uint8Array {
+  return VMSA.encode(r);
 }
 
 export function decodeVmsa(page: Uint8Array): VmsaRegisters {
   if (page.length < VMSA_SIZE) throw new RangeError('a VMSA page is 4096 bytes');
-  const v = new DataView(page.buffer, page.byteOffset, page.length);
-  const seg = (off: number): Segment => ({
-    selector: v.getUint16(off, true), attrib: v.getUint16(off + 2, true), limit: v.getUint32(off + 4, true), base: Number(v.getBigUint64(off + 8, true)),
-  });
-  const out: Record<string, unknown> = {};
-  for (const name of SEGMENTS) out[name] = seg(VMSA_OFFSETS[name]);
-  for (const name of U64S) out[name] = v.getBigUint64(VMSA_OFFSETS[name], true);
-  out.mxcsr = v.getUint32(VMSA_OFFSETS.mxcsr, true);
-  out.x87Fcw = v.getUint16(VMSA_OFFSETS.x87Fcw, true);
-  return out as unknown as VmsaRegisters;
+  return VMSA.decode(page);
 }

@@ -29,31 +29,38 @@
  *
  * TDX logs carry one digest, SHA-384 (algorithm 0x000C, 48 bytes).
  */
+import { bytes, defineLayout, latin1, u16, u32, u8 } from '../../bytes/layout.js';
 import { plainBytes } from '../../bytes/source.js';
-import { Parser, decodeStruct, defineStruct } from '../../bytes/struct.js';
 import { ParseError } from '../../errors.js';
 
 export const TPM_ALG_SHA384 = 0x000c;
 export const EV_NO_ACTION = 3;
 const SPEC_ID_SIGNATURE = 'Spec ID Event03\0';
 
-interface RawPcrEvent { pcrIndex: number; eventType: number; digest: number[]; eventSize: number }
-interface RawSpecId { signature: string; platformClass: number; minor: number; major: number; errata: number; uintnSize: number; algorithms: number }
-interface RawAlg { algorithmId: number; digestSize: number }
-interface RawEvent2 { mrIndex: number; eventType: number; digestCount: number }
-
-export const TCG_PCR_EVENT = defineStruct<RawPcrEvent>(
+export const TCG_PCR_EVENT = defineLayout(
   'TCG_PCR_EVENT',
-  new Parser().uint32le('pcrIndex').uint32le('eventType').array('digest', { type: 'uint8', length: 20 }).uint32le('eventSize'),
-  (v) => (v.eventType === EV_NO_ACTION ? null : `first event has type ${v.eventType}, expected EV_NO_ACTION (3) with the Spec ID event`),
+  { pcrIndex: u32, eventType: u32, digest: bytes(20), eventSize: u32 },
+  { check: (v) => (v.eventType === EV_NO_ACTION ? null : `first event has type ${v.eventType}, expected EV_NO_ACTION (3) with the Spec ID event`) },
 );
-export const TCG_SPEC_ID_EVENT = defineStruct<RawSpecId>(
+export const TCG_SPEC_ID_EVENT = defineLayout(
   'TCG_EfiSpecIDEvent',
-  new Parser().string('signature', { length: 16, encoding: 'latin1' }).uint32le('platformClass').uint8('minor').uint8('major').uint8('errata').uint8('uintnSize').uint32le('algorithms'),
-  (v) => (v.signature !== SPEC_ID_SIGNATURE ? `signature ${JSON.stringify(v.signature)} is not "Spec ID Event03" (not a crypto-agile log)` : v.algorithms === 0 ? 'no digest algorithms' : null),
+  { signature: latin1(16), platformClass: u32, minor: u8, major: u8, errata: u8, uintnSize: u8, algorithms: u32 },
+  { check: (v) => (v.signature !== SPEC_ID_SIGNATURE ? `signature ${JSON.stringify(v.signature)} is not "Spec ID Event03" (not a crypto-agile log)` : v.algorithms === 0 ? 'no digest algorithms' : null) },
 );
-export const TCG_ALGORITHM_SIZE = defineStruct<RawAlg>('TCG_EfiSpecIdEventAlgorithmSize', new Parser().uint16le('algorithmId').uint16le('digestSize'));
-export const TCG_PCR_EVENT2_HEADER = defineStruct<RawEvent2>('TCG_PCR_EVENT2', new Parser().uint32le('mrIndex').uint32le('eventType').uint32le('digestCount'));
+export const TCG_ALGORITHM_SIZE = defineLayout('TCG_EfiSpecIdEventAlgorithmSize', { algorithmId: u16, digestSize: u16 });
+/** the byte after the algorithm list */
+export const TCG_VENDOR_INFO_SIZE = defineLayout('TCG_EfiSpecIDEvent vendorInfoSize', { vendorInfoSize: u8 });
+export const TCG_PCR_EVENT2_HEADER = defineLayout('TCG_PCR_EVENT2', { mrIndex: u32, eventType: u32, digestCount: u32 });
+/** TPMT_HA: the algorithm, then its digest (of the size the Spec ID event gives it) */
+export const TPMT_HA_ALGORITHM = defineLayout('TPMT_HA', { hashAlg: u16 });
+/** after the digests: the event data's size, then the data */
+export const TCG_EVENT_SIZE = defineLayout('TCG_PCR_EVENT2 EventSize', { eventSize: u32 });
+
+const MR_INDEX = TCG_PCR_EVENT2_HEADER.field('mrIndex');
+const EVENT_TYPE = TCG_PCR_EVENT2_HEADER.field('eventType');
+const HASH_ALG = TPMT_HA_ALGORITHM.field('hashAlg');
+const EVENT_SIZE = TCG_EVENT_SIZE.field('eventSize');
+const VENDOR_INFO_SIZE = TCG_VENDOR_INFO_SIZE.field('vendorInfoSize');
 
 export interface CcelEvent {
   /** position in the log, the Spec ID header being 0 */
@@ -82,27 +89,28 @@ export function parseCcel(input: Uint8Array, name?: string): CcelLog {
   const need = (what: string, at: number, n: number): void => {
     if (at + n > log.length) throw new ParseError('ERR_TRUNCATED', what, at, `needs ${n} bytes, only ${Math.max(0, log.length - at)} left in the ${log.length}-byte log`, name);
   };
-  const head = decodeStruct(TCG_PCR_EVENT, log, 0, ctx);
+  const head = TCG_PCR_EVENT.decode(log, 0, ctx);
   const specAt = TCG_PCR_EVENT.size;
   need('TCG_EfiSpecIDEvent', specAt, head.eventSize);
-  const spec = decodeStruct(TCG_SPEC_ID_EVENT, log.subarray(0, specAt + head.eventSize), specAt, ctx);
+  const spec = TCG_SPEC_ID_EVENT.decode(log.subarray(0, specAt + head.eventSize), specAt, ctx);
   const algorithms: Array<{ algorithmId: number; digestSize: number }> = [];
   let p = specAt + TCG_SPEC_ID_EVENT.size;
   for (let i = 0; i < spec.algorithms; i++) {
-    algorithms.push(decodeStruct(TCG_ALGORITHM_SIZE, log.subarray(0, specAt + head.eventSize), p, ctx));
+    algorithms.push(TCG_ALGORITHM_SIZE.decode(log.subarray(0, specAt + head.eventSize), p, ctx));
     p += TCG_ALGORITHM_SIZE.size;
   }
   need('TCG_EfiSpecIDEvent vendorInfoSize', p, 1);
-  if (p + 1 + log[p]! > specAt + head.eventSize) throw new ParseError('ERR_MALFORMED', 'TCG_EfiSpecIDEvent', specAt, `vendor info (${log[p]} bytes) runs past the event size ${head.eventSize}`, name);
+  const vendorInfoSize = VENDOR_INFO_SIZE.read(view, p);
+  if (p + 1 + vendorInfoSize > specAt + head.eventSize) throw new ParseError('ERR_MALFORMED', 'TCG_EfiSpecIDEvent', specAt, `vendor info (${vendorInfoSize} bytes) runs past the event size ${head.eventSize}`, name);
   const sizes = new Map(algorithms.map((a) => [a.algorithmId, a.digestSize]));
 
   const events: CcelEvent[] = [];
   let at = specAt + head.eventSize;
   while (at + 8 <= log.length) {
-    const mrIndex = view.getUint32(at, true);
-    const type = view.getUint32(at + 4, true);
+    const mrIndex = MR_INDEX.read(view, at);
+    const type = EVENT_TYPE.read(view, at);
     if (mrIndex === 0xffff_ffff || (mrIndex === 0 && type === 0)) break;
-    const h = decodeStruct(TCG_PCR_EVENT2_HEADER, log, at, ctx);
+    const h = TCG_PCR_EVENT2_HEADER.decode(log, at, ctx);
     const what = `TCG_PCR_EVENT2 #${events.length + 1}`;
     if (h.digestCount === 0 || h.digestCount > algorithms.length) {
       throw new ParseError('ERR_MALFORMED', what, at, `digest count ${h.digestCount} (the log declares ${algorithms.length} algorithm(s))`, name);
@@ -111,7 +119,7 @@ export function parseCcel(input: Uint8Array, name?: string): CcelLog {
     const digests: CcelEvent['digests'] = [];
     for (let d = 0; d < h.digestCount; d++) {
       need(what, q, 2);
-      const alg = view.getUint16(q, true);
+      const alg = HASH_ALG.read(view, q);
       const size = sizes.get(alg);
       if (size === undefined) throw new ParseError('ERR_MALFORMED', what, q, `digest algorithm 0x${alg.toString(16)} is not declared in the Spec ID event`, name);
       need(what, q + 2, size);
@@ -119,7 +127,7 @@ export function parseCcel(input: Uint8Array, name?: string): CcelLog {
       q += 2 + size;
     }
     need(what, q, 4);
-    const size = view.getUint32(q, true);
+    const size = EVENT_SIZE.read(view, q);
     need(what, q + 4, size);
     events.push({ index: events.length + 1, offset: at, mrIndex: h.mrIndex, eventType: h.eventType, digests, data: log.slice(q + 4, q + 4 + size) });
     at = q + 4 + size;
@@ -150,37 +158,32 @@ export interface CcelWriteEvent {
  * with zeros to the size of the ACPI log area (TDVF reserves 64 KiB).
  */
 export function encodeCcel(events: readonly CcelWriteEvent[], opts: { areaSize?: number; headerMrIndex?: number } = {}): Uint8Array {
-  const specSize = TCG_SPEC_ID_EVENT.size + TCG_ALGORITHM_SIZE.size + 1;
+  const specSize = TCG_SPEC_ID_EVENT.size + TCG_ALGORITHM_SIZE.size + TCG_VENDOR_INFO_SIZE.size;
   let total = TCG_PCR_EVENT.size + specSize;
-  for (const e of events) total += TCG_PCR_EVENT2_HEADER.size + 2 + 48 + 4 + e.data.length;
+  for (const e of events) total += TCG_PCR_EVENT2_HEADER.size + TPMT_HA_ALGORITHM.size + 48 + TCG_EVENT_SIZE.size + e.data.length;
   const size = Math.max(total, opts.areaSize ?? 0);
   const out = new Uint8Array(size);
-  const v = new DataView(out.buffer);
-  v.setUint32(0, opts.headerMrIndex ?? 0, true);
-  v.setUint32(4, EV_NO_ACTION, true);
-  v.setUint32(28, specSize, true);
+  const view = new DataView(out.buffer);
+  TCG_PCR_EVENT.encodeInto({ pcrIndex: opts.headerMrIndex ?? 0, eventType: EV_NO_ACTION, digest: new Uint8Array(20), eventSize: specSize }, out, 0);
   let p = TCG_PCR_EVENT.size;
-  for (let i = 0; i < 16; i++) out[p + i] = SPEC_ID_SIGNATURE.charCodeAt(i);
-  v.setUint32(p + 16, 0, true); // platformClass: client
-  out[p + 20] = 0; // minor
-  out[p + 21] = 2; // major
-  out[p + 22] = 0; // errata
-  out[p + 23] = 2; // uintnSize: UINT64
-  v.setUint32(p + 24, 1, true);
-  v.setUint16(p + 28, TPM_ALG_SHA384, true);
-  v.setUint16(p + 30, 48, true);
-  out[p + 32] = 0; // vendorInfoSize
-  p += specSize;
+  // platformClass 0 (client), spec version 2.0 errata 0, uintnSize 2 (UINT64), one algorithm
+  TCG_SPEC_ID_EVENT.encodeInto({ signature: SPEC_ID_SIGNATURE, platformClass: 0, minor: 0, major: 2, errata: 0, uintnSize: 2, algorithms: 1 }, out, p);
+  p += TCG_SPEC_ID_EVENT.size;
+  TCG_ALGORITHM_SIZE.encodeInto({ algorithmId: TPM_ALG_SHA384, digestSize: 48 }, out, p);
+  p += TCG_ALGORITHM_SIZE.size;
+  VENDOR_INFO_SIZE.write(view, p, 0);
+  p += TCG_VENDOR_INFO_SIZE.size;
   for (const e of events) {
     if (e.sha384.length !== 48) throw new RangeError('a SHA-384 digest is 48 bytes');
-    v.setUint32(p, e.mrIndex, true);
-    v.setUint32(p + 4, e.eventType, true);
-    v.setUint32(p + 8, 1, true);
-    v.setUint16(p + 12, TPM_ALG_SHA384, true);
-    out.set(e.sha384, p + 14);
-    v.setUint32(p + 62, e.data.length, true);
-    out.set(e.data, p + 66);
-    p += 66 + e.data.length;
+    TCG_PCR_EVENT2_HEADER.encodeInto({ mrIndex: e.mrIndex, eventType: e.eventType, digestCount: 1 }, out, p);
+    p += TCG_PCR_EVENT2_HEADER.size;
+    HASH_ALG.write(view, p, TPM_ALG_SHA384);
+    p += TPMT_HA_ALGORITHM.size;
+    out.set(e.sha384, p);
+    p += 48;
+    EVENT_SIZE.write(view, p, e.data.length);
+    out.set(e.data, p + TCG_EVENT_SIZE.size);
+    p += TCG_EVENT_SIZE.size + e.data.length;
   }
   return out;
 }

@@ -21,7 +21,36 @@
  * EFI load option (Boot####): u32 Attributes ‖ u16 FilePathListLength ‖ UTF-16 description\0 ‖ device path
  */
 import { guidFromBytes, guidToBytes } from '../../bytes/guid.js';
-import { StructWriter } from '../../bytes/writer.js';
+import { bytes, defineLayout, latin1, nested, u16, u32, u64n, u8 } from '../../bytes/layout.js';
+
+/** UEFI_VARIABLE_DATA, up to the name (UTF-16LE) and the data that follow it */
+export const UEFI_VARIABLE_DATA = defineLayout('UEFI_VARIABLE_DATA', { variableName: bytes(16), unicodeNameLength: u64n, variableDataLength: u64n });
+/** EV_EFI_HANDOFF_TABLES2 as TDVF logs the TD HOB: a 9-byte description "TdxTable\0" and one table */
+export const TDX_HANDOFF_TABLES2 = defineLayout('UEFI_HANDOFF_TABLE_POINTERS2 (TdxTable)', {
+  tableDescriptionSize: u8, tableDescription: latin1(9), numberOfTables: u64n, vendorGuid: bytes(16), vendorTable: u64n,
+});
+/** EV_EFI_PLATFORM_FIRMWARE_BLOB2 as TDVF logs the CFV: a 41-byte description "Fv(XXXXXXXX-…)\0" */
+export const CFV_FIRMWARE_BLOB2 = defineLayout('UEFI_PLATFORM_FIRMWARE_BLOB2 (CFV)', {
+  blobDescriptionSize: u8, blobDescription: latin1(41), blobBase: u64n, blobLength: u64n,
+});
+/** the size byte that starts a table or blob description */
+export const EVENT_DESCRIPTION_SIZE = defineLayout('event description size', { size: u8 });
+/** the two u64s after an EV_EFI_HANDOFF_TABLES2 description (before the first GUID/pointer pair) … */
+export const HANDOFF_TABLES2_TAIL = defineLayout('UEFI_HANDOFF_TABLE_POINTERS2 tables', { numberOfTables: u64n, vendorGuid: bytes(16), vendorTable: u64n });
+/** … and after an EV_EFI_PLATFORM_FIRMWARE_BLOB2 description */
+export const FIRMWARE_BLOB2_TAIL = defineLayout('UEFI_PLATFORM_FIRMWARE_BLOB2 range', { blobBase: u64n, blobLength: u64n });
+/** UEFI_IMAGE_LOAD_EVENT, up to the device path that follows it */
+export const UEFI_IMAGE_LOAD_EVENT = defineLayout('UEFI_IMAGE_LOAD_EVENT', {
+  imageLocationInMemory: u64n, imageLengthInMemory: u64n, imageLinkTimeAddress: u64n, lengthOfDevicePath: u64n,
+});
+/** TCG_PCClientTaggedEvent, up to its data */
+export const TCG_PCCLIENT_TAGGED_EVENT = defineLayout('TCG_PCClientTaggedEvent', { taggedEventID: u32, taggedEventDataSize: u32 });
+/** EFI_DEVICE_PATH_PROTOCOL node header */
+export const EFI_DEVICE_PATH = defineLayout('EFI_DEVICE_PATH_PROTOCOL', { type: u8, subType: u8, length: u16 });
+/** a vendor-defined or firmware-volume/file device path node: the header and a GUID */
+export const GUID_DEVICE_PATH = defineLayout('GUID device path node', { header: nested(EFI_DEVICE_PATH), guid: bytes(16) });
+/** EFI_LOAD_OPTION, up to the description and the file path list */
+export const EFI_LOAD_OPTION = defineLayout('EFI_LOAD_OPTION', { attributes: u32, filePathListLength: u16 });
 
 export const EV = {
   EV_PREBOOT_CERT: 0x0,
@@ -74,11 +103,14 @@ export const QEMU_KERNEL_LOADER_FS_GUID = '1428f772-b64a-441e-b8c3-9ebdd7f893c7'
 export const LINUX_INITRD_EVENT_TAG_ID = 0x8f3b22ec;
 export const LINUX_LOAD_OPTIONS_EVENT_TAG_ID = 0x8f3b22ed;
 
+/** one UTF-16LE code unit of a name or description */
+const UTF16_UNIT = defineLayout('UTF-16 code unit', { unit: u16 }).field('unit');
+
 function utf16(text: string, nul: boolean): Uint8Array {
   const n = text.length + (nul ? 1 : 0);
   const out = new Uint8Array(n * 2);
   const v = new DataView(out.buffer);
-  for (let i = 0; i < text.length; i++) v.setUint16(i * 2, text.charCodeAt(i), true);
+  for (let i = 0; i < text.length; i++) UTF16_UNIT.write(v, i * 2, text.charCodeAt(i));
   return out;
 }
 export { utf16 as encodeUtf16 };
@@ -90,47 +122,64 @@ function ascii(text: string): Uint8Array {
 }
 export { ascii as encodeAscii };
 
+/** `head` encoded at the start of `size` bytes, then `tail` after it. */
+function withTail(head: Uint8Array, ...tail: Uint8Array[]): Uint8Array {
+  const out = new Uint8Array(head.length + tail.reduce((n, t) => n + t.length, 0));
+  out.set(head);
+  let p = head.length;
+  for (const t of tail) {
+    out.set(t, p);
+    p += t.length;
+  }
+  return out;
+}
+
 export function uefiVariableData(guid: string, name: string, data: Uint8Array): Uint8Array {
-  const nameBytes = utf16(name, false);
-  return new StructWriter(32 + nameBytes.length + data.length)
-    .put(0, guidToBytes(guid)).u64(16, name.length).u64(24, data.length).put(32, nameBytes).put(32 + nameBytes.length, data).bytes;
+  const head = UEFI_VARIABLE_DATA.encode({ variableName: guidToBytes(guid), unicodeNameLength: name.length, variableDataLength: data.length });
+  return withTail(head, utf16(name, false), data);
 }
 
 export function tdxHandoffTablesData(hobGpa: number): Uint8Array {
-  return new StructWriter(42).u8(0, 9).put(1, ascii('TdxTable\0')).u64(10, 1).put(18, guidToBytes(TDX_HOB_LIST_GUID)).u64(34, hobGpa).bytes;
+  return TDX_HANDOFF_TABLES2.encode({ tableDescriptionSize: 9, tableDescription: 'TdxTable\0', numberOfTables: 1, vendorGuid: guidToBytes(TDX_HOB_LIST_GUID), vendorTable: hobGpa });
 }
 
 export function firmwareBlob2Data(base: number, length: number): Uint8Array {
-  const desc = ascii('Fv(XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX)\0');
-  return new StructWriter(1 + desc.length + 16).u8(0, desc.length).put(1, desc).u64(1 + desc.length, base).u64(9 + desc.length, length).bytes;
+  const desc = 'Fv(XXXXXXXX-XXXX-XXXX-XXXX-XXXXXXXXXXXX)\0';
+  return CFV_FIRMWARE_BLOB2.encode({ blobDescriptionSize: desc.length, blobDescription: desc, blobBase: base, blobLength: length });
 }
+
+const node = (type: number, subType: number, length: number) => ({ type, subType, length });
+const END_OF_DEVICE_PATH = EFI_DEVICE_PATH.encode(node(0x7f, 0xff, EFI_DEVICE_PATH.size));
 
 /** Vendor(QEMU kernel loader FS) / File(name) / End: the path OVMF loads the direct-boot kernel from. */
 export function qemuKernelDevicePath(file = 'kernel'): Uint8Array {
   const name = utf16(file, true);
-  return new StructWriter(20 + 4 + name.length + 4)
-    .u8(0, 0x04).u8(1, 0x03).u16(2, 20).put(4, guidToBytes(QEMU_KERNEL_LOADER_FS_GUID))
-    .u8(20, 0x04).u8(21, 0x04).u16(22, 4 + name.length).put(24, name)
-    .u8(24 + name.length, 0x7f).u8(25 + name.length, 0xff).u16(26 + name.length, 4).bytes;
+  return withTail(
+    GUID_DEVICE_PATH.encode({ header: node(0x04, 0x03, GUID_DEVICE_PATH.size), guid: guidToBytes(QEMU_KERNEL_LOADER_FS_GUID) }),
+    EFI_DEVICE_PATH.encode(node(0x04, 0x04, EFI_DEVICE_PATH.size + name.length)), name,
+    END_OF_DEVICE_PATH,
+  );
 }
 
 export function imageLoadEventData(location: number, length: number, devicePath: Uint8Array): Uint8Array {
-  return new StructWriter(32 + devicePath.length).u64(0, location).u64(8, length).u64(16, 0).u64(24, devicePath.length).put(32, devicePath).bytes;
+  const head = UEFI_IMAGE_LOAD_EVENT.encode({ imageLocationInMemory: location, imageLengthInMemory: length, imageLinkTimeAddress: 0, lengthOfDevicePath: devicePath.length });
+  return withTail(head, devicePath);
 }
 
 export function taggedEventData(id: number, description: string): Uint8Array {
   const d = ascii(description + '\0');
-  return new StructWriter(8 + d.length).u32(0, id).u32(4, d.length).put(8, d).bytes;
+  return withTail(TCG_PCCLIENT_TAGGED_EVENT.encode({ taggedEventID: id, taggedEventDataSize: d.length }), d);
 }
 
 /** The OVMF UiApp load option (Boot0000 with QEMU direct boot). */
 export function uiAppBootOption(): Uint8Array {
   const desc = utf16('UiApp', true);
-  const path = new StructWriter(44)
-    .u8(0, 0x04).u8(1, 0x07).u16(2, 20).put(4, guidToBytes('7cb8bdc9-f8eb-4f34-aaea-3ee4af6516a1'))
-    .u8(20, 0x04).u8(21, 0x06).u16(22, 20).put(24, guidToBytes('462caa21-7614-4503-836e-8ab6f4662331'))
-    .u8(40, 0x7f).u8(41, 0xff).u16(42, 4).bytes;
-  return new StructWriter(6 + desc.length + path.length).u32(0, 0x109).u16(4, path.length).put(6, desc).put(6 + desc.length, path).bytes;
+  const path = withTail(
+    GUID_DEVICE_PATH.encode({ header: node(0x04, 0x07, GUID_DEVICE_PATH.size), guid: guidToBytes('7cb8bdc9-f8eb-4f34-aaea-3ee4af6516a1') }),
+    GUID_DEVICE_PATH.encode({ header: node(0x04, 0x06, GUID_DEVICE_PATH.size), guid: guidToBytes('462caa21-7614-4503-836e-8ab6f4662331') }),
+    END_OF_DEVICE_PATH,
+  );
+  return withTail(EFI_LOAD_OPTION.encode({ attributes: 0x109, filePathListLength: path.length }), desc, path);
 }
 
 // ---------------------------------------------------------------------------------------
@@ -144,54 +193,61 @@ function readAscii(b: Uint8Array): string {
 function readUtf16(b: Uint8Array, chars: number): string {
   let s = '';
   const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  for (let i = 0; i < chars && i * 2 + 1 < b.length; i++) s += String.fromCharCode(v.getUint16(i * 2, true));
+  for (let i = 0; i < chars && i * 2 + 1 < b.length; i++) s += String.fromCharCode(UTF16_UNIT.read(v, i * 2));
   return s;
 }
 
 /** A one-line human description of an event's data. */
 export function describeEventData(type: number, data: Uint8Array): string {
-  const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
   try {
     switch (type) {
       case EV.EV_EFI_VARIABLE_DRIVER_CONFIG:
       case EV.EV_EFI_VARIABLE_BOOT:
       case EV.EV_EFI_VARIABLE_BOOT2:
       case EV.EV_EFI_VARIABLE_AUTHORITY: {
-        if (data.length < 32) break;
-        const chars = Number(v.getBigUint64(16, true));
-        const size = Number(v.getBigUint64(24, true));
-        return `variable ${readUtf16(data.subarray(32), chars)} (${guidFromBytes(data, 0)}), ${size} data bytes`;
+        if (data.length < UEFI_VARIABLE_DATA.size) break;
+        const h = UEFI_VARIABLE_DATA.decode(data);
+        const chars = Number(h.unicodeNameLength);
+        const size = Number(h.variableDataLength);
+        return `variable ${readUtf16(data.subarray(UEFI_VARIABLE_DATA.size), chars)} (${guidFromBytes(h.variableName)}), ${size} data bytes`;
       }
       case EV.EV_EFI_HANDOFF_TABLES2:
       case EV.EV_EFI_PLATFORM_FIRMWARE_BLOB2: {
-        const n = data[0] ?? 0;
+        const n = data.length > 0 ? EVENT_DESCRIPTION_SIZE.decode(data).size : 0;
         const desc = readAscii(data.subarray(1, 1 + n));
         const rest = 1 + n;
-        if (type === EV.EV_EFI_HANDOFF_TABLES2 && data.length >= rest + 8 + 24) return `${desc}: ${guidFromBytes(data, rest + 8)} at 0x${v.getBigUint64(rest + 24, true).toString(16)}`;
-        if (type === EV.EV_EFI_PLATFORM_FIRMWARE_BLOB2 && data.length >= rest + 16) return `${desc} at 0x${v.getBigUint64(rest, true).toString(16)}, 0x${v.getBigUint64(rest + 8, true).toString(16)} bytes`;
+        if (type === EV.EV_EFI_HANDOFF_TABLES2 && data.length >= rest + HANDOFF_TABLES2_TAIL.size) {
+          const t = HANDOFF_TABLES2_TAIL.decode(data, rest);
+          return `${desc}: ${guidFromBytes(t.vendorGuid)} at 0x${t.vendorTable.toString(16)}`;
+        }
+        if (type === EV.EV_EFI_PLATFORM_FIRMWARE_BLOB2 && data.length >= rest + FIRMWARE_BLOB2_TAIL.size) {
+          const t = FIRMWARE_BLOB2_TAIL.decode(data, rest);
+          return `${desc} at 0x${t.blobBase.toString(16)}, 0x${t.blobLength.toString(16)} bytes`;
+        }
         return desc;
       }
       case EV.EV_EFI_BOOT_SERVICES_APPLICATION:
       case EV.EV_EFI_BOOT_SERVICES_DRIVER:
       case EV.EV_EFI_RUNTIME_SERVICES_DRIVER: {
-        if (data.length < 32) break;
-        const len = Number(v.getBigUint64(8, true));
-        const dp = data.subarray(32);
+        if (data.length < UEFI_IMAGE_LOAD_EVENT.size) break;
+        const len = Number(UEFI_IMAGE_LOAD_EVENT.decode(data).imageLengthInMemory);
+        const dp = data.subarray(UEFI_IMAGE_LOAD_EVENT.size);
         const files: string[] = [];
-        for (let p = 0; p + 4 <= dp.length; ) {
-          const nodeLen = dp[p + 2]! | (dp[p + 3]! << 8);
-          if (nodeLen < 4) break;
-          if (dp[p] === 0x04 && dp[p + 1] === 0x04) files.push(readUtf16(dp.subarray(p + 4, p + nodeLen), (nodeLen - 4) / 2).replace(/\0+$/, ''));
-          if (dp[p] === 0x04 && dp[p + 1] === 0x03 && nodeLen >= 20 && guidFromBytes(dp, p + 4) === QEMU_KERNEL_LOADER_FS_GUID) files.push('QEMU kernel loader:');
-          p += nodeLen;
+        for (let p = 0; p + EFI_DEVICE_PATH.size <= dp.length; ) {
+          const n = EFI_DEVICE_PATH.decode(dp, p);
+          if (n.length < 4) break;
+          if (n.type === 0x04 && n.subType === 0x04) files.push(readUtf16(dp.subarray(p + 4, p + n.length), (n.length - 4) / 2).replace(/\0+$/, ''));
+          if (n.type === 0x04 && n.subType === 0x03 && n.length >= GUID_DEVICE_PATH.size && guidFromBytes(GUID_DEVICE_PATH.decode(dp, p).guid) === QEMU_KERNEL_LOADER_FS_GUID) files.push('QEMU kernel loader:');
+          p += n.length;
         }
         return `PE image ${files.join(' ') || '(no file path)'}, ${len} bytes in memory`;
       }
       case EV.EV_EVENT_TAG: {
-        if (data.length < 8) break;
-        const id = v.getUint32(0, true);
+        if (data.length < TCG_PCCLIENT_TAGGED_EVENT.size) break;
+        const t = TCG_PCCLIENT_TAGGED_EVENT.decode(data);
+        const id = t.taggedEventID;
         const name = id === LINUX_LOAD_OPTIONS_EVENT_TAG_ID ? 'kernel command line' : id === LINUX_INITRD_EVENT_TAG_ID ? 'initrd' : `tag 0x${id.toString(16)}`;
-        return `${name} (${readAscii(data.subarray(8, 8 + v.getUint32(4, true)))})`;
+        return `${name} (${readAscii(data.subarray(8, 8 + t.taggedEventDataSize))})`;
       }
       case EV.EV_SEPARATOR:
         return 'separator';

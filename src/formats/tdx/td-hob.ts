@@ -25,13 +25,26 @@
  * below4g is 2 GiB when memory ≥ 0xB0000000, else all memory. Each TD_HOB / TempMem section is
  * carved out of the entry containing it ("accepted"), leaving unaccepted head and tail pieces.
  */
-import { StructWriter } from '../../bytes/writer.js';
+import { bytes, defineLayout, nested, u16, u32, u64 } from '../../bytes/layout.js';
 import { FirmwareError, OptionError } from '../../errors.js';
 import type { TdxMetadata } from '../ovmf/tdx-metadata.js';
 
-export const HOB_PHIT_SIZE = 56;
-export const HOB_RESOURCE_SIZE = 48;
-export const HOB_END_SIZE = 8;
+/** PI spec vol. 3 `EFI_HOB_GENERIC_HEADER` */
+export const EFI_HOB_GENERIC_HEADER = defineLayout('EFI_HOB_GENERIC_HEADER', { hobType: u16, hobLength: u16, reserved: u32 });
+const header = nested(EFI_HOB_GENERIC_HEADER);
+export const EFI_HOB_HANDOFF_INFO_TABLE = defineLayout('EFI_HOB_HANDOFF_INFO_TABLE', {
+  header, version: u32, bootMode: u32, efiMemoryTop: u64, efiMemoryBottom: u64, efiFreeMemoryTop: u64, efiFreeMemoryBottom: u64, efiEndOfHobList: u64,
+});
+export const EFI_HOB_RESOURCE_DESCRIPTOR = defineLayout('EFI_HOB_RESOURCE_DESCRIPTOR', {
+  header, owner: bytes(16), resourceType: u32, resourceAttribute: u32, physicalStart: u64, resourceLength: u64,
+});
+
+export const HOB_PHIT_SIZE = EFI_HOB_HANDOFF_INFO_TABLE.size;
+export const HOB_RESOURCE_SIZE = EFI_HOB_RESOURCE_DESCRIPTOR.size;
+export const HOB_END_SIZE = EFI_HOB_GENERIC_HEADER.size;
+const EFI_HOB_TYPE_HANDOFF = 1;
+const EFI_HOB_TYPE_RESOURCE_DESCRIPTOR = 3;
+const EFI_HOB_TYPE_END_OF_HOB_LIST = 0xffff;
 export const EFI_RESOURCE_SYSTEM_MEMORY = 0;
 export const EFI_RESOURCE_MEMORY_UNACCEPTED = 7;
 export const TDVF_PRIVATE_ATTRIBUTES = 7;
@@ -100,15 +113,19 @@ export function buildTdHob(meta: TdxMetadata, memory: number): TdHob {
   const measuredSize = HOB_PHIT_SIZE + ram.length * HOB_RESOURCE_SIZE;
   const total = measuredSize + HOB_END_SIZE;
   if (total > hobSection.memoryDataSize) throw new FirmwareError(`the TD HOB (${total} bytes) does not fit the ${hobSection.memoryDataSize}-byte TD_HOB section`);
-  const w = new StructWriter(total);
-  w.u16(0, 1).u16(2, HOB_PHIT_SIZE).u32(4, 0).u32(8, 9).u32(12, 0).u64(0x30, hobSection.memoryAddress + total);
+  const list = new Uint8Array(total);
+  EFI_HOB_HANDOFF_INFO_TABLE.encodeInto({
+    header: { hobType: EFI_HOB_TYPE_HANDOFF, hobLength: HOB_PHIT_SIZE, reserved: 0 }, version: 9, bootMode: 0,
+    efiMemoryTop: 0, efiMemoryBottom: 0, efiFreeMemoryTop: 0, efiFreeMemoryBottom: 0, efiEndOfHobList: hobSection.memoryAddress + total,
+  }, list, 0);
+  const noOwner = new Uint8Array(16);
   ram.forEach((e, i) => {
-    const at = HOB_PHIT_SIZE + i * HOB_RESOURCE_SIZE;
-    w.u16(at, 3).u16(at + 2, HOB_RESOURCE_SIZE)
-      .u32(at + 0x18, e.accepted ? EFI_RESOURCE_SYSTEM_MEMORY : EFI_RESOURCE_MEMORY_UNACCEPTED)
-      .u32(at + 0x1c, TDVF_PRIVATE_ATTRIBUTES)
-      .u64(at + 0x20, e.start).u64(at + 0x28, e.length);
+    EFI_HOB_RESOURCE_DESCRIPTOR.encodeInto({
+      header: { hobType: EFI_HOB_TYPE_RESOURCE_DESCRIPTOR, hobLength: HOB_RESOURCE_SIZE, reserved: 0 }, owner: noOwner,
+      resourceType: e.accepted ? EFI_RESOURCE_SYSTEM_MEMORY : EFI_RESOURCE_MEMORY_UNACCEPTED, resourceAttribute: TDVF_PRIVATE_ATTRIBUTES,
+      physicalStart: e.start, resourceLength: e.length,
+    }, list, HOB_PHIT_SIZE + i * HOB_RESOURCE_SIZE);
   });
-  w.u16(measuredSize, 0xffff).u16(measuredSize + 2, HOB_END_SIZE);
-  return { gpa: hobSection.memoryAddress, measured: w.bytes.subarray(0, measuredSize), list: w.bytes, ram };
+  EFI_HOB_GENERIC_HEADER.encodeInto({ hobType: EFI_HOB_TYPE_END_OF_HOB_LIST, hobLength: HOB_END_SIZE, reserved: 0 }, list, measuredSize);
+  return { gpa: hobSection.memoryAddress, measured: list.subarray(0, measuredSize), list, ram };
 }
