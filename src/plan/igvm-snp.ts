@@ -20,7 +20,8 @@ import { copyBytes, type ByteSource } from '../bytes/source.js';
 import { FirmwareError } from '../errors.js';
 import { IgvmPageDataType, IgvmPlatformType, PAGE_SIZE_2M, PAGE_SIZE_4K, PageDataFlags, headerTypeName } from '../formats/igvm/defs.js';
 import { dataLength, readData, supportedPlatforms, type IgvmData, type IgvmDirectiveRecord, type IgvmFile } from '../formats/igvm/model.js';
-import { pageDataOf, rowLocation, visitDirectives } from '../formats/igvm/directives.js';
+import { pageAt, rowLocation, visitDirectives } from '../formats/igvm/directives.js';
+import { PageDataWord as PD } from '../formats/igvm/headers.js';
 import { headerLayout, vpContextPlatform, type HeaderLocation, type IgvmLayout } from '../formats/igvm/validate.js';
 import { SnpPageType, VMSA_GPA } from '../formats/snp/page-info.js';
 import { VMSA_OFFSETS } from '../formats/snp/vmsa.js';
@@ -143,10 +144,7 @@ export function planIgvmMeasurement(file: IgvmFile, options: IgvmPlanOptions = {
   const t = file.directives;
   /** PAGE_DATA row `p` of the table (the common case is made in line below) */
   const page = (p: number, loc: HeaderLocation): void => {
-    const gpa = t.gpa[p]!;
-    const flags = t.flags[p]!;
-    const dataType = t.dataType[p]!;
-    const data = pageDataOf(t, p);
+    const { gpa, flags, dataType, data } = pageAt(t, p);
     const is2m = (flags & PageDataFlags.IS_2MB_PAGE) !== 0;
     if (is2m && data && dataLength(data) > 0) {
       throw new FirmwareError(`${where(loc)}: a 2 MB page with data cannot be measured the way igvmmeasure does (it asserts the data is empty or 2 MB, and igvm 0.4.0 reads only 4K)`, { headerIndex: loc.index });
@@ -225,12 +223,15 @@ export function planIgvmMeasurement(file: IgvmFile, options: IgvmPlanOptions = {
   // the op page() would make.
   visitDirectives(t, layout.firstDirective, {
     pages(rows) {
-      const { compatibilityMask: masks, fileOffset, dataType, flags, gpa } = t;
-      for (let p = rows.from; p < rows.to; p++) {
-        if ((masks[p]! & mask) === 0) continue;
-        const off = fileOffset[p]!;
-        if (snp && off !== 0 && dataType[p] === IgvmPageDataType.NORMAL && flags[p] === 0) {
-          ops.push(new FilePageOp(gpa[p]!, t.source!, off, rows.index + (p - rows.from)));
+      const w = t.pages;
+      const source = t.source!;
+      // the loop reads locals only (each module-constant read is bytecode of its own)
+      const words = PD.Count, maskAt = PD.CompatibilityMask, offsetAt = PD.FileOffset, typeAt = PD.DataTypeReserved, flagsAt = PD.Flags, gpaLo = PD.GpaLo, gpaHi = PD.GpaHi, normal = IgvmPageDataType.NORMAL;
+      for (let p = rows.from, at = p * words; p < rows.to; p++, at += words) {
+        if ((w[at + maskAt]! & mask) === 0) continue;
+        const off = w[at + offsetAt]!;
+        if (snp && off !== 0 && w[at + typeAt] === normal && w[at + flagsAt] === 0) {
+          ops.push(new FilePageOp(w[at + gpaHi]! * 0x1_0000_0000 + w[at + gpaLo]!, source, off, rows.index + (p - rows.from)));
           continue;
         }
         page(p, rowLocation(rows, p));

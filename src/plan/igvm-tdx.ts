@@ -15,7 +15,7 @@
 import { bytesSource, type ByteSource } from '../bytes/source.js';
 import { FirmwareError } from '../errors.js';
 import { IgvmPlatformType, PAGE_SIZE_4K, PageDataFlags } from '../formats/igvm/defs.js';
-import { pageDataOf, visitDirectives } from '../formats/igvm/directives.js';
+import { pageAt, visitDirectives } from '../formats/igvm/directives.js';
 import { dataLength, readData, supportedPlatforms, type IgvmFile } from '../formats/igvm/model.js';
 import { headerLayout, type IgvmLayout } from '../formats/igvm/validate.js';
 import type { TdxMrtdOp, TdxMrtdPlan } from './tdx.js';
@@ -57,15 +57,13 @@ export function planIgvmTdx(file: IgvmFile, options: { layout?: IgvmLayout } = {
   visitDirectives(t, layout.firstDirective, {
     pages(rows) {
       for (let p = rows.from, section = rows.index; p < rows.to; p++, section++) {
-        const flags = t.flags[p]!;
-        if ((t.compatibilityMask[p]! & m) !== m || flags & PageDataFlags.SHARED) continue;
-        const gpa = t.gpa[p]!;
+        const { gpa, compatibilityMask, flags, data } = pageAt(t, p);
+        if ((compatibilityMask & m) !== m || flags & PageDataFlags.SHARED) continue;
         checkGpaRange(section, 'PAGE_DATA', gpa, PAGE_SIZE_4K);
         if (flags & PageDataFlags.UNMEASURED) {
           ops.push({ kind: 'add', section, gpa, pages: 1 });
           continue;
         }
-        const data = pageDataOf(t, p);
         if (!data || dataLength(data) === 0) {
           ops.push({ kind: 'add+extend', section, gpa, pages: 1, source: ZERO_PAGE, offset: 0 });
         } else if (data.kind === 'file' && data.length === PAGE_SIZE_4K) {

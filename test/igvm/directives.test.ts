@@ -13,10 +13,10 @@ import { crc32 } from '../../src/bytes/crc32.js';
 import { bytesSource, copyBytes } from '../../src/bytes/source.js';
 import { IgvmHeaderType } from '../../src/formats/igvm/defs.js';
 import {
-  DirectiveTableBuilder, directiveCount, directiveList, directiveLocations, directiveTable, visitDirectives,
+  DirectiveTableBuilder, directiveCount, directiveList, directiveLocations, directiveTable, pageCount, visitDirectives,
 } from '../../src/formats/igvm/directives.js';
 import { IgvmFormatError } from '../../src/formats/igvm/errors.js';
-import { PageDataField, PageDataWord, VARIABLE_HEADER_SIZE, decodePageData } from '../../src/formats/igvm/headers.js';
+import { PAGE_DATA_ROW_WORDS, PageDataField, PageDataWord, VARIABLE_HEADER_SIZE, decodePageData } from '../../src/formats/igvm/headers.js';
 import { readData, type IgvmDirectiveHeader, type IgvmDirectiveTable, type IgvmFile } from '../../src/formats/igvm/model.js';
 import { parseIgvm, type ParsedIgvm } from '../../src/formats/igvm/parse.js';
 import { reserializeIgvm, serializeIgvm } from '../../src/formats/igvm/serialize.js';
@@ -85,7 +85,7 @@ describe('the directive table', () => {
   it('a parsed file has PAGE_DATA rows and records, as plain data', () => {
     const p = parse('builder/qemu-snp-bldr.igvm');
     const t = p.file.directives;
-    expect(t.gpa.length).toBeGreaterThan(20);
+    expect(pageCount(t)).toBeGreaterThan(20);
     expect(t.records.length).toBeGreaterThan(5);
     expect(t.source).toBe(p.source);
     expect(t.data).toBeNull();
@@ -145,8 +145,9 @@ describe('the directive table', () => {
     expect(measureIgvm(parseIgvm(serializeIgvm(fewer))).digest).not.toEqual(before);
     // a row changed in place is measured as it now is
     const q = parse(rel);
-    const row = q.file.directives.fileOffset.findIndex((o) => o !== 0);
-    q.file.directives.flags[row] = 2; // UNMEASURED
+    const rows = q.file.directives.pages;
+    const row = directiveList(q.file.directives).filter((d) => d.kind === 'page-data').findIndex((d) => d.data !== null);
+    rows[row * PAGE_DATA_ROW_WORDS + PageDataWord.Flags] = 2; // UNMEASURED
     expect(measureIgvm(q).digest).not.toEqual(before);
     expect(measureIgvm(parse(rel)).digest).toEqual(before);
   });
@@ -163,10 +164,11 @@ describe('the directive table', () => {
       { kind: 'page-data', gpa: 0x5000, compatibilityMask: 1, flags: 0, dataType: 1, data: null },
     ];
     const t = directiveTable(headers);
-    expect(t.gpa.length).toBe(4);
+    expect(pageCount(t)).toBe(4);
     expect(Array.from(t.recordAt)).toEqual([1, 3, 3]);
     expect(t.source).toBe(src);
-    expect(Array.from(t.fileOffset)).toEqual([0, 4096, 0, 0]);
+    expect([0, 1, 2, 3].map((p) => t.pages[p * PAGE_DATA_ROW_WORDS + PageDataWord.FileOffset])).toEqual([0, 4096, 0, 0]);
+    expect(t.data!.map((d) => d?.kind ?? null)).toEqual(['bytes', null, null, null]);
     expect(directiveList(t)).toEqual(headers);
     const file: IgvmFile = {
       formatVersion: 1, architecture: 0, pageSize: 4096,
@@ -187,6 +189,14 @@ describe('the directive table', () => {
     expect(plan.ops.map((op) => op.label)).toEqual(['PAGE_DATA #1', 'PAGE_DATA #3', 'PAGE_DATA #4 (no data)', 'PARAMETER_INSERT #6 area 0', 'PAGE_DATA #7']);
   });
 
+  it('a PAGE_DATA field the header cannot hold is refused when the table is made', () => {
+    const page = { kind: 'page-data' as const, gpa: 0x1000, compatibilityMask: 1, flags: 0, dataType: 0, data: null };
+    expect(directiveList(directiveTable([{ ...page, gpa: 2 ** 53 - 4096 }]))).toEqual([{ ...page, gpa: 2 ** 53 - 4096 }]);
+    for (const bad of [{ gpa: 0x1000.8 }, { gpa: -4096 }, { gpa: 2 ** 53 }, { compatibilityMask: 2 ** 32 }, { flags: -1 }, { dataType: 0.5 }]) {
+      expect(() => directiveTable([{ ...page, ...bad }]), JSON.stringify(bad)).toThrow(RangeError);
+    }
+  });
+
   it('copying rows keeps them; rows of another file take their data along', () => {
     const a = parse('builder/qemu-snp-bldr.igvm');
     const b = parse('builder/qemu-snp-tdp-native.igvm');
@@ -205,7 +215,8 @@ describe('the directive table', () => {
   it('the walk refuses a table whose columns or records disagree', () => {
     const t = parse('builder/qemu-snp-bldr.igvm').file.directives;
     const none = { pages: () => {}, record: () => {} };
-    expect(() => visitDirectives({ ...t, flags: t.flags.subarray(1) }, { index: 0, offset: 0 }, none)).toThrow(RangeError);
+    expect(() => visitDirectives({ ...t, pages: t.pages.subarray(1) }, { index: 0, offset: 0 }, none)).toThrow(RangeError);
+    expect(() => visitDirectives({ ...t, data: [null] }, { index: 0, offset: 0 }, none)).toThrow(RangeError);
     expect(() => visitDirectives({ ...t, recordAt: Uint32Array.from(t.recordAt).reverse() }, { index: 0, offset: 0 }, none)).toThrow(RangeError);
     expect(() => visitDirectives({ ...t, recordAt: t.recordAt.subarray(1) }, { index: 0, offset: 0 }, none)).toThrow(RangeError);
   });
@@ -235,7 +246,7 @@ describe('the directive table', () => {
     expect(() => parseIgvm(mutate((v) => v.setUint16(c + 20, 4, true)))).toThrow(expect.objectContaining({ ...at, rule: 'InvalidPageDataType' }));
     // and validated again from the model, the same
     const q = parseIgvm(mutate((v) => v.setUint16(c + 20, 3, true)));
-    q.file.directives.dataType[pages.findIndex(([, k]) => k === i)] = 4;
+    q.file.directives.pages[pages.findIndex(([, k]) => k === i) * PAGE_DATA_ROW_WORDS + PageDataWord.DataTypeReserved] = 4;
     expect(() => validateIgvm(q.file, { layout: q.layout })).toThrow(expect.objectContaining({ ...at, rule: 'InvalidPageDataType' }));
   });
 });

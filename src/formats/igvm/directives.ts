@@ -3,29 +3,35 @@
  * as a {@link PageData}, and {@link visitDirectives}, the one walk over the directives in file
  * order that validation, the plans, inspection and the serializer share.
  *
- * Why PAGE_DATA is columns: a file holds thousands of PAGE_DATA headers (one per 4K page), and
- * measuring it needs a few numbers from each. An object per header — plus its data reference
- * and its location — was most of the parse time of a large file: V8 runs that loop once per
- * process, mostly before optimizing it, and the young-generation GC copies every live object
- * (docs/performance.md). Rows of typed arrays cost neither. A row's data is an offset into the
- * table's `source` (what a parsed file has: 4K of file data or none) or, for pages built in
- * memory, an entry of `data`.
+ * Why PAGE_DATA is rows of a typed array: a file holds thousands of PAGE_DATA headers (one per
+ * 4K page), and measuring it needs a few numbers from each. An object per header — plus its
+ * data reference and its location — was most of the parse time of a large file: V8 runs that
+ * loop once per process, mostly before optimizing it, and the young-generation GC copies every
+ * live object. A row keeps the header's own layout, so the parser adds a run of checked
+ * headers with one copy (a loop per row that splits them into one array per field cost ~2 %
+ * of `igvm measure` of a 35 MB file; docs/performance.md). A row's data is 4K at its
+ * file_offset in the table's `source` (what a parsed file has) or, for pages built in memory,
+ * an entry of `data`.
  */
 import type { ByteSource } from '../../bytes/source.js';
 import { IgvmHeaderType, PAGE_SIZE_4K } from './defs.js';
-import { PAGE_DATA_HEADER_SIZE, PageDataWord as PD, VARIABLE_HEADER_SIZE, align8, contentLength, headerType } from './headers.js';
+import {
+  CONTENT_SIZE, PAGE_DATA_HEADER_SIZE, PAGE_DATA_ROW_WORDS, PageDataWord as PD, VARIABLE_HEADER_SIZE, align8, contentLength, headerType,
+} from './headers.js';
 import type { HeaderLocation, IgvmData, IgvmDirectiveHeader, IgvmDirectiveRecord, IgvmDirectiveTable, PageData } from './model.js';
 
 const MAX_U32 = 0xffff_ffff;
+const TWO32 = 0x1_0000_0000;
+
+function u32(field: string, v: number): number {
+  if (!Number.isInteger(v) || v < 0 || v > MAX_U32) throw new RangeError(`PAGE_DATA ${field} must be an integer in 0..0xffffffff, got ${String(v)}`);
+  return v;
+}
 
 /** Builds a table row by row and record by record, in file order. */
 export class DirectiveTableBuilder {
   private rows = 0;
-  private gpa: Float64Array;
-  private mask: Uint32Array;
-  private flags: Uint32Array;
-  private dataType: Uint32Array;
-  private fileOffset: Uint32Array;
+  private pages: Uint32Array;
   /** one entry per row once any row has data outside `source` */
   private data: Array<IgvmData | null> | null = null;
   private readonly records: IgvmDirectiveRecord[] = [];
@@ -33,72 +39,62 @@ export class DirectiveTableBuilder {
 
   /** `source`: the file the rows' file offsets point into (a parser's input), or null to take the first 4K file data added */
   constructor(private source: ByteSource | null = null, capacity = 64) {
-    this.gpa = new Float64Array(capacity);
-    this.mask = new Uint32Array(capacity);
-    this.flags = new Uint32Array(capacity);
-    this.dataType = new Uint32Array(capacity);
-    this.fileOffset = new Uint32Array(capacity);
+    this.pages = new Uint32Array(capacity * PAGE_DATA_ROW_WORDS);
   }
 
   /** Room for `more` rows. */
   private reserve(more: number): void {
-    const need = this.rows + more;
-    if (need <= this.gpa.length) return;
-    const cap = Math.max(need, this.gpa.length * 2);
-    const grow = <T extends Float64Array | Uint32Array>(a: T, make: (n: number) => T): T => {
-      const b = make(cap);
-      b.set(a.subarray(0, this.rows));
-      return b;
-    };
-    this.gpa = grow(this.gpa, (n) => new Float64Array(n));
-    this.mask = grow(this.mask, (n) => new Uint32Array(n));
-    this.flags = grow(this.flags, (n) => new Uint32Array(n));
-    this.dataType = grow(this.dataType, (n) => new Uint32Array(n));
-    this.fileOffset = grow(this.fileOffset, (n) => new Uint32Array(n));
+    const need = (this.rows + more) * PAGE_DATA_ROW_WORDS;
+    if (need <= this.pages.length) return;
+    const grown = new Uint32Array(Math.max(need, this.pages.length * 2));
+    grown.set(this.pages.subarray(0, this.rows * PAGE_DATA_ROW_WORDS));
+    this.pages = grown;
   }
 
+  /** One row (a RangeError for a field the header cannot hold). */
   addPage(h: Omit<PageData, 'kind'>): void {
+    if (!Number.isSafeInteger(h.gpa) || h.gpa < 0) throw new RangeError(`PAGE_DATA gpa must be an integer in 0..2^53, got ${String(h.gpa)}`);
+    const d = h.data;
+    const inSource = d !== null && d.kind === 'file' && d.length === PAGE_SIZE_4K && d.offset > 0 && d.offset <= MAX_U32 && (this.source === null || this.source === d.source);
+    const mask = u32('compatibility_mask', h.compatibilityMask);
+    const flags = u32('flags', h.flags);
+    const dataType = u32('data_type', h.dataType);
     this.reserve(1);
     const p = this.rows++;
-    this.gpa[p] = h.gpa;
-    this.mask[p] = h.compatibilityMask;
-    this.flags[p] = h.flags;
-    this.dataType[p] = h.dataType;
-    const d = h.data;
-    if (d !== null && d.kind === 'file' && d.length === PAGE_SIZE_4K && d.offset > 0 && d.offset <= MAX_U32 && (this.source === null || this.source === d.source)) {
+    const w = this.pages;
+    const at = p * PAGE_DATA_ROW_WORDS;
+    w[at + PD.Type] = IgvmHeaderType.PAGE_DATA;
+    w[at + PD.Length] = CONTENT_SIZE[IgvmHeaderType.PAGE_DATA]!;
+    w[at + PD.GpaLo] = h.gpa % TWO32;
+    w[at + PD.GpaHi] = Math.floor(h.gpa / TWO32);
+    w[at + PD.CompatibilityMask] = mask;
+    w[at + PD.FileOffset] = inSource ? d.offset : 0;
+    w[at + PD.Flags] = flags;
+    w[at + PD.DataTypeReserved] = dataType;
+    if (inSource) {
       this.source = d.source;
-      this.fileOffset[p] = d.offset;
       this.data?.push(null);
       return;
     }
-    this.fileOffset[p] = 0;
     if (d !== null && this.data === null) this.data = new Array<IgvmData | null>(p).fill(null);
     this.data?.push(d);
   }
 
   /**
-   * `count` rows from whole PAGE_DATA headers read as 32-bit words (PageDataWord), from word
-   * `word` on: the parser's runs. Their data is 4K at file_offset of this builder's source, or
-   * none, and their reserved half-word is 0 (the parser checked both).
+   * `count` whole PAGE_DATA headers from word `word` of `words` (a header section read as
+   * 32-bit words): the parser's runs, one copy. Their data is 4K at file_offset of this
+   * builder's source, or none, and their reserved half-word is 0 (the parser checked both).
    */
   addPageHeaders(words: Uint32Array, word: number, count: number): void {
     this.reserve(count);
-    const { gpa, mask, flags, dataType, fileOffset } = this;
-    let p = this.rows;
-    for (let k = 0, w = word; k < count; k++, w += PD.Count, p++) {
-      gpa[p] = words[w + PD.GpaHi]! * 0x1_0000_0000 + words[w + PD.GpaLo]!;
-      mask[p] = words[w + PD.CompatibilityMask]!;
-      flags[p] = words[w + PD.Flags]!;
-      dataType[p] = words[w + PD.DataTypeReserved]!;
-      fileOffset[p] = words[w + PD.FileOffset]!;
-    }
+    this.pages.set(words.subarray(word, word + count * PAGE_DATA_ROW_WORDS), this.rows * PAGE_DATA_ROW_WORDS);
     if (this.data !== null) for (let k = 0; k < count; k++) this.data.push(null);
-    this.rows = p;
+    this.rows += count;
   }
 
   /** Rows [from, to) of `t`, as they are. */
   addPagesOf(t: IgvmDirectiveTable, from: number, to: number): void {
-    if (t.source !== null && t.source !== this.source && (this.source !== null || this.rows > 0)) {
+    if (t.source !== null && this.source !== null && t.source !== this.source) {
       for (let p = from; p < to; p++) this.addPage(pageAt(t, p));
       return;
     }
@@ -106,11 +102,7 @@ export class DirectiveTableBuilder {
     const n = to - from;
     this.reserve(n);
     const at = this.rows;
-    this.gpa.set(t.gpa.subarray(from, to), at);
-    this.mask.set(t.compatibilityMask.subarray(from, to), at);
-    this.flags.set(t.flags.subarray(from, to), at);
-    this.dataType.set(t.dataType.subarray(from, to), at);
-    this.fileOffset.set(t.fileOffset.subarray(from, to), at);
+    this.pages.set(t.pages.subarray(from * PAGE_DATA_ROW_WORDS, to * PAGE_DATA_ROW_WORDS), at * PAGE_DATA_ROW_WORDS);
     if (t.data !== null && this.data === null) this.data = new Array<IgvmData | null>(at).fill(null);
     if (this.data !== null) for (let p = from; p < to; p++) this.data.push(t.data?.[p] ?? null);
     this.rows += n;
@@ -128,13 +120,8 @@ export class DirectiveTableBuilder {
 
   /** The table (once: the builder is done with). */
   finish(): IgvmDirectiveTable {
-    const n = this.rows;
     return {
-      gpa: this.gpa.subarray(0, n),
-      compatibilityMask: this.mask.subarray(0, n),
-      flags: this.flags.subarray(0, n),
-      dataType: this.dataType.subarray(0, n),
-      fileOffset: this.fileOffset.subarray(0, n),
+      pages: this.pages.subarray(0, this.rows * PAGE_DATA_ROW_WORDS),
       source: this.source,
       data: this.data,
       records: this.records,
@@ -143,28 +130,41 @@ export class DirectiveTableBuilder {
   }
 }
 
-/** The table of `headers`, in their order. */
+/** The table of `headers`, in their order (a RangeError for a PAGE_DATA field the header cannot hold). */
 export function directiveTable(headers: Iterable<IgvmDirectiveHeader>): IgvmDirectiveTable {
   const b = new DirectiveTableBuilder();
   for (const h of headers) b.add(h);
   return b.finish();
 }
 
+/** How many PAGE_DATA rows the table holds. */
+export function pageCount(t: IgvmDirectiveTable): number {
+  return t.pages.length / PAGE_DATA_ROW_WORDS;
+}
+
 /** How many directive headers the table holds. */
 export function directiveCount(t: IgvmDirectiveTable): number {
-  return t.gpa.length + t.records.length;
+  return pageCount(t) + t.records.length;
+}
+
+/** Row `p`'s GPA. */
+export function pageGpa(t: IgvmDirectiveTable, p: number): number {
+  const at = p * PAGE_DATA_ROW_WORDS;
+  return t.pages[at + PD.GpaHi]! * TWO32 + t.pages[at + PD.GpaLo]!;
 }
 
 /** Row `p`'s data (null: none). */
 export function pageDataOf(t: IgvmDirectiveTable, p: number): IgvmData | null {
-  const off = t.fileOffset[p]!;
+  const off = t.pages[p * PAGE_DATA_ROW_WORDS + PD.FileOffset]!;
   if (off !== 0) return { kind: 'file', source: t.source!, offset: off, length: PAGE_SIZE_4K };
   return t.data?.[p] ?? null;
 }
 
 /** Row `p` as a model object (made afresh: changing it does not change the table). */
 export function pageAt(t: IgvmDirectiveTable, p: number): PageData {
-  return { kind: 'page-data', gpa: t.gpa[p]!, compatibilityMask: t.compatibilityMask[p]!, flags: t.flags[p]!, dataType: t.dataType[p]!, data: pageDataOf(t, p) };
+  const at = p * PAGE_DATA_ROW_WORDS;
+  const w = t.pages;
+  return { kind: 'page-data', gpa: pageGpa(t, p), compatibilityMask: w[at + PD.CompatibilityMask]!, flags: w[at + PD.Flags]!, dataType: w[at + PD.DataTypeReserved]!, data: pageDataOf(t, p) };
 }
 
 /** Consecutive PAGE_DATA rows [from, to); row `from` is header #index at byte `offset`. */
@@ -181,7 +181,7 @@ export function rowLocation(rows: PageRows, p: number): HeaderLocation {
 }
 
 export interface DirectiveVisitor {
-  /** consecutive PAGE_DATA headers: read their fields from the table's columns */
+  /** consecutive PAGE_DATA headers: read their fields from the table's rows */
   pages(rows: PageRows): void;
   /** any other directive */
   record(h: IgvmDirectiveRecord, location: HeaderLocation): void;
@@ -193,11 +193,11 @@ export interface DirectiveVisitor {
  * the others follow it, each align8(8 + content length) bytes on.
  */
 export function visitDirectives(t: IgvmDirectiveTable, first: { index: number; offset: number }, v: DirectiveVisitor): void {
-  const rows = t.gpa.length;
+  const rows = pageCount(t);
   const records = t.records;
   const recordAt = t.recordAt;
-  if (recordAt.length !== records.length || t.compatibilityMask.length !== rows || t.flags.length !== rows || t.dataType.length !== rows || t.fileOffset.length !== rows) {
-    throw new RangeError('an IGVM directive table whose columns differ in length (make tables with directiveTable)');
+  if (!Number.isInteger(rows) || recordAt.length !== records.length || (t.data !== null && t.data.length !== rows)) {
+    throw new RangeError('an IGVM directive table whose parts differ in length (make tables with directiveTable)');
   }
   let p = 0;
   let index = first.index;

@@ -53,6 +53,8 @@ import type {
 export const VARIABLE_HEADER_SIZE = 8;
 /** a whole PAGE_DATA header: IGVM_VHS_VARIABLE_HEADER + IGVM_VHS_PAGE_DATA (24 bytes, already 8-aligned) */
 export const PAGE_DATA_HEADER_SIZE = 32;
+/** a whole PAGE_DATA header in 32-bit words: a row of the directive table (./model.ts) */
+export const PAGE_DATA_ROW_WORDS = PAGE_DATA_HEADER_SIZE / 4;
 export const align8 = (n: number): number => (n + 7) & ~7;
 
 // IGVM_VHS_VARIABLE_HEADER is read in place by the parser's header walk (two u32s; a file

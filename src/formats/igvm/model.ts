@@ -190,23 +190,24 @@ export type IgvmDirectiveHeader =
 export type IgvmDirectiveRecord = Exclude<IgvmDirectiveHeader, PageData>;
 
 /**
- * The directive headers in file order, as one table. Row `p` of the columns is the p-th
- * PAGE_DATA header (the fields of {@link PageData}); `records` are the other directives, and
- * `recordAt` places them among the rows. Plain data: copying or spreading it changes nothing.
- * Build one with `directiveTable` (./directives.ts); only that and the parser make tables, so
- * every column has the same length and `recordAt` is non-decreasing.
+ * The directive headers in file order, as one table: PAGE_DATA headers as rows of a typed
+ * array, every other directive as a record, and `recordAt` placing the records among the rows.
+ *
+ * A row is the PAGE_DATA header as the file lays it out, in 32-bit words (host order):
+ * PAGE_DATA_ROW_WORDS words, field `f` of row `p` at `pages[p * PAGE_DATA_ROW_WORDS +
+ * PageDataWord.f]` (./headers.ts): type, length, gpa (low, high), compatibility_mask,
+ * file_offset, flags, data_type (its reserved high half is 0). So a parser's run of headers is
+ * one copy, and the loops over thousands of rows read typed arrays, no objects.
+ *
+ * Plain data: copying or spreading it changes nothing. Build one with `directiveTable`
+ * (./directives.ts); only that and the parser make tables.
  */
 export interface IgvmDirectiveTable {
-  readonly gpa: Float64Array;
-  readonly compatibilityMask: Uint32Array;
-  /** PageDataFlags bits (reserved bits are kept as found) */
-  readonly flags: Uint32Array;
-  readonly dataType: Uint32Array;
-  /** the row's data is the 4K at this absolute offset of `source`; 0: it is `data[p]` */
-  readonly fileOffset: Uint32Array;
-  /** the file `fileOffset` points into; null when no row has a file offset */
+  /** the PAGE_DATA rows (see above) */
+  readonly pages: Uint32Array;
+  /** the file the rows' file offsets point into (4K of data at each); null when no row has one */
   readonly source: ByteSource | null;
-  /** the data of the rows with fileOffset 0 (null: no data, a page of zeros); null when none has any */
+  /** the data of the rows with file_offset 0 (null: no data, a page of zeros); null when none has any */
   readonly data: ReadonlyArray<IgvmData | null> | null;
   /** every directive that is not PAGE_DATA, in file order */
   readonly records: readonly IgvmDirectiveRecord[];

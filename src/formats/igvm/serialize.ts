@@ -28,7 +28,7 @@ import {
   encodeVbsMeasurement, encodeVpContext,
 } from './headers.js';
 import { PAGE_SIZE_4K } from './defs.js';
-import { pageAt, visitDirectives } from './directives.js';
+import { pageAt, pageCount, pageDataOf, visitDirectives } from './directives.js';
 import { PAGE_DATA_HEADER_SIZE, contentLength, headerType } from './headers.js';
 import { dataLength, readData, type IgvmData, type IgvmDirectiveHeader, type IgvmFile, type IgvmInitializationHeader, type IgvmPlatformHeader } from './model.js';
 import { headerLayout, validateIgvm, vpContextPlatform } from './validate.js';
@@ -110,7 +110,7 @@ export function serializeIgvm(file: IgvmFile, options: SerializeOptions = {}): U
 
   const fixedSize = fixedHeaderSize(file.formatVersion);
   const t = file.directives;
-  let vhEnd = layout.firstDirective.offset + t.gpa.length * PAGE_DATA_HEADER_SIZE;
+  let vhEnd = layout.firstDirective.offset + pageCount(t) * PAGE_DATA_HEADER_SIZE;
   for (const r of t.records) vhEnd += align8(VARIABLE_HEADER_SIZE + contentLength(r));
   const variableHeaderSize = vhEnd - fixedSize;
   const section = new Uint8Array(variableHeaderSize);
@@ -161,7 +161,7 @@ function expectedDataSize(file: IgvmFile, keeping: boolean): number {
   if (keeping) return 0;
   const t = file.directives;
   let n = 0;
-  for (let p = 0; p < t.gpa.length; p++) if (t.fileOffset[p] !== 0 || t.data?.[p]) n += PAGE_SIZE_4K;
+  for (let p = 0, rows = pageCount(t); p < rows; p++) if (pageDataOf(t, p) !== null) n += PAGE_SIZE_4K;
   for (const h of t.records) {
     if (h.kind === 'vp-context') n += Math.max(PAGE_SIZE_4K, dataLength(h.data));
     else if (h.kind === 'parameter-area' && h.initialData) n += h.numberOfBytes;

@@ -15,7 +15,7 @@ import {
 import { IgvmFormatError, type IgvmRule } from './errors.js';
 import { fixedHeaderSize } from './fixed-header.js';
 import { pageAt, rowLocation, visitDirectives } from './directives.js';
-import { SNP_ID_BLOCK_ARRAYS, VARIABLE_HEADER_SIZE, VBS_MEASUREMENT_ARRAYS, align8, contentLength, headerType } from './headers.js';
+import { PageDataWord as PD, SNP_ID_BLOCK_ARRAYS, VARIABLE_HEADER_SIZE, VBS_MEASUREMENT_ARRAYS, align8, contentLength, headerType } from './headers.js';
 import {
   dataLength, readData, supportedPlatforms,
   type HeaderLocation, type IgvmDirectiveRecord, type IgvmFile, type IgvmLayout, type PageData, type IgvmInitializationHeader,
@@ -223,16 +223,22 @@ export function validateIgvm(file: IgvmFile, ctx: ValidateContext = {}): void {
         return;
     }
   };
-  // PAGE_DATA rows (thousands per file) are tested in line, in one plain loop over the columns
+  // PAGE_DATA rows (thousands per file) are tested in line, in one plain loop over the rows
   // (it runs once per process, mostly before V8 optimizes it); a row that breaks a rule is
-  // checked, and reported, as the object it stands for
+  // checked, and reported, as the object it stands for. A GPA is 4K-aligned when its low word
+  // is, and a row with a file offset has 4K of data.
   const t = file.directives;
   visitDirectives(t, layout.firstDirective, {
     pages(rows) {
-      const { gpa, dataType, fileOffset, data } = t;
-      for (let p = rows.from; p < rows.to; p++) {
-        // a file-offset row has 4K of data
-        if (gpa[p]! % PAGE_SIZE_4K === 0 && dataType[p]! <= IgvmPageDataType.CPUID_XF && (fileOffset[p] !== 0 || data === null || data[p] == null || dataLength(data[p]!) <= PAGE_SIZE_4K)) continue;
+      const { pages: w, data } = t;
+      // the loop reads locals only (each module-constant read is bytecode of its own)
+      const words = PD.Count, gpaLo = PD.GpaLo, dataType = PD.DataTypeReserved, low = PAGE_SIZE_4K - 1, maxType = IgvmPageDataType.CPUID_XF;
+      for (let p = rows.from, at = p * words; p < rows.to; p++, at += words) {
+        if ((w[at + gpaLo]! & low) === 0 && w[at + dataType]! <= maxType) {
+          if (data === null) continue;
+          const d = data[p];
+          if (!d || dataLength(d) <= PAGE_SIZE_4K) continue;
+        }
         checkPageData(pageAt(t, p), rowLocation(rows, p));
       }
     },
