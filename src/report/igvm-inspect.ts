@@ -13,10 +13,13 @@ import { dataLength, headerMask, readData, supportedPlatforms, type HeaderLocati
 import type { ParsedIgvm } from '../formats/igvm/parse.js';
 import { vpContextPlatform } from '../formats/igvm/validate.js';
 import { decodeNativeVpContext, decodeVbsRegisters } from '../formats/igvm/vp-context.js';
-import { decodeVmsa } from '../formats/snp/vmsa.js';
+import { IGVM_VHS_SNP_ID_BLOCK_PUBLIC_KEY } from '../formats/igvm/snp-id-block.js';
+import { decodeVmsa, type Segment } from '../formats/snp/vmsa.js';
 import { copyBytes } from '../bytes/source.js';
 
 const h = (n: number | bigint): string => `0x${n.toString(16)}`;
+/** bytes of a P-384 coordinate */
+const P384_COMPONENT_SIZE = 48;
 
 export const SEV_FEATURE_BITS: Readonly<Record<number, string>> = {
   0: 'SNPActive', 1: 'vTOM', 2: 'ReflectVC', 3: 'RestrictInjection', 4: 'AlternateInjection', 5: 'DebugSwap', 6: 'PreventHostIBS',
@@ -72,14 +75,12 @@ function pageKind(d: IgvmDirectiveHeader & { kind: 'page-data' }): PageKind {
 
 function decodeVmsaFields(page: Uint8Array): Record<string, unknown> {
   const r = decodeVmsa(page);
-  const v = new DataView(page.buffer, page.byteOffset, page.length);
-  const q = (o: number): string => h(v.getBigUint64(o, true));
-  const seg = (s: { selector: number; attrib: number; limit: number; base: bigint }) => ({ selector: h(s.selector), attrib: h(s.attrib), limit: h(s.limit), base: h(s.base) });
+  const seg = (s: Segment) => ({ selector: h(s.selector), attrib: h(s.attrib), limit: h(s.limit), base: h(s.base) });
   return {
     sevFeatures: h(r.sevFeatures), sevFeatureNames: bitNames(r.sevFeatures, SEV_FEATURE_BITS),
-    vmpl: v.getUint8(0xca), cpl: v.getUint8(0xcb),
-    cr0: h(r.cr0), cr3: q(0x150), cr4: h(r.cr4), efer: h(r.efer), rip: h(r.rip), rsp: q(0x1d8), rflags: h(r.rflags),
-    rax: q(0x1f8), rsi: q(0x330), xcr0: h(r.xcr0), gPat: h(r.gPat), dr6: h(r.dr6), dr7: h(r.dr7), virtualTom: q(0x3c8),
+    vmpl: r.vmpl, cpl: r.cpl,
+    cr0: h(r.cr0), cr3: h(r.cr3), cr4: h(r.cr4), efer: h(r.efer), rip: h(r.rip), rsp: h(r.rsp), rflags: h(r.rflags),
+    rax: h(r.rax), rsi: h(r.rsi), xcr0: h(r.xcr0), gPat: h(r.gPat), dr6: h(r.dr6), dr7: h(r.dr7), virtualTom: h(r.virtualTom),
     cs: seg(r.cs), ds: seg(r.ds), es: seg(r.es), fs: seg(r.fs), gs: seg(r.gs), ss: seg(r.ss), gdtr: seg(r.gdtr), idtr: seg(r.idtr), tr: seg(r.tr), ldtr: seg(r.ldtr),
   };
 }
@@ -197,9 +198,10 @@ export function inspectIgvm(parsed: ParsedIgvm): IgvmInspection {
     } else if (d.kind === 'required-memory') {
       requiredMemory.push({ header: loc.index, gpa: h(d.gpa), bytes: d.numberOfBytes, compatibilityMask: h(d.compatibilityMask), vtl2Protectable: (d.flags & RequiredMemoryFlags.VTL2_PROTECTABLE) !== 0 });
     } else if (d.kind === 'snp-id-block') {
+      // qx and qy as stored (little-endian), the 48 bytes a P-384 key uses
       const key = (k: Uint8Array) => {
-        const v = new DataView(k.buffer, k.byteOffset, k.length);
-        return { curve: v.getUint32(0, true), qx: toHex(k.subarray(8, 8 + 48)), qy: toHex(k.subarray(80, 80 + 48)) };
+        const r = IGVM_VHS_SNP_ID_BLOCK_PUBLIC_KEY.decode(k);
+        return { curve: r.curve, qx: toHex(r.qx.subarray(0, P384_COMPONENT_SIZE)), qy: toHex(r.qy.subarray(0, P384_COMPONENT_SIZE)) };
       };
       snpIdBlocks.push({
         header: loc.index, offset: h(loc.offset), compatibilityMask: h(d.compatibilityMask), ld: toHex(d.ld), familyId: toHex(d.familyId), imageId: toHex(d.imageId),

@@ -16,7 +16,7 @@ import {
   DirectiveTableBuilder, directiveCount, directiveList, directiveLocations, directiveTable, pageCount, visitDirectives,
 } from '../../src/formats/igvm/directives.js';
 import { IgvmFormatError } from '../../src/formats/igvm/errors.js';
-import { PAGE_DATA_ROW_WORDS, PageDataField, PageDataWord, VARIABLE_HEADER_SIZE, decodePageData } from '../../src/formats/igvm/headers.js';
+import { IGVM_VHS_PAGE_DATA, IGVM_VHS_VARIABLE_HEADER, PAGE_DATA_ROW_WORDS, PageDataWord, VARIABLE_HEADER_SIZE } from '../../src/formats/igvm/headers.js';
 import { readData, type IgvmDirectiveHeader, type IgvmDirectiveTable, type IgvmFile } from '../../src/formats/igvm/model.js';
 import { parseIgvm, type ParsedIgvm } from '../../src/formats/igvm/parse.js';
 import { reserializeIgvm, serializeIgvm } from '../../src/formats/igvm/serialize.js';
@@ -68,14 +68,14 @@ function inMemory(t: IgvmDirectiveTable): IgvmDirectiveTable {
 }
 
 describe('the directive table', () => {
-  it('PageDataWord names the words PageDataField names the bytes of', () => {
-    const pairs: Array<[number, number]> = [
-      [PageDataWord.GpaLo, PageDataField.GpaLo], [PageDataWord.GpaHi, PageDataField.GpaHi],
-      [PageDataWord.CompatibilityMask, PageDataField.CompatibilityMask], [PageDataWord.FileOffset, PageDataField.FileOffset],
-      [PageDataWord.Flags, PageDataField.Flags], [PageDataWord.DataTypeReserved, PageDataField.DataType],
-    ];
-    for (const [word, byte] of pairs) expect(word * 4).toBe(VARIABLE_HEADER_SIZE + byte);
-    expect(PageDataWord.Count * 4).toBe(VARIABLE_HEADER_SIZE + 24);
+  it('PageDataWord (a row\'s words) is where the layouts put the header\'s fields', () => {
+    const header = IGVM_VHS_VARIABLE_HEADER.encode({ type: 0x302, length: 24 });
+    const content = IGVM_VHS_PAGE_DATA.encode({ gpa: 0x1234_5678_9000, compatibilityMask: 0xa, fileOffset: 0xb000, flags: 0xc, dataType: 3, reserved: 0 });
+    const row = new Uint32Array(new Uint8Array([...header, ...content]).buffer);
+    expect(row.length).toBe(PAGE_DATA_ROW_WORDS);
+    expect(PageDataWord.Count).toBe(PAGE_DATA_ROW_WORDS);
+    expect([row[PageDataWord.Type], row[PageDataWord.Length], row[PageDataWord.GpaLo], row[PageDataWord.GpaHi], row[PageDataWord.CompatibilityMask], row[PageDataWord.FileOffset], row[PageDataWord.Flags], row[PageDataWord.DataTypeReserved]])
+      .toEqual([0x302, 24, 0x5678_9000, 0x1234, 0xa, 0xb000, 0xc, 3]);
   });
 
   it('covers most committed samples', () => {
@@ -111,9 +111,9 @@ describe('the directive table', () => {
         const next = locs[i + 1];
         if (next) expect(next.offset - loc.offset).toBe((v.getUint32(loc.offset + 4, true) + 8 + 7) & ~7);
         if (d.kind !== 'page-data') return;
-        const r = decodePageData(v, loc.offset + 8);
+        const r = IGVM_VHS_PAGE_DATA.decode(bytes, loc.offset + VARIABLE_HEADER_SIZE);
         expect(d).toEqual({
-          kind: 'page-data', gpa: r.gpaHi * 2 ** 32 + r.gpaLo, compatibilityMask: r.compatibilityMask, flags: r.flags, dataType: r.dataType,
+          kind: 'page-data', gpa: r.gpa, compatibilityMask: r.compatibilityMask, flags: r.flags, dataType: r.dataType,
           data: r.fileOffset === 0 ? null : { kind: 'file', source: p.source, offset: r.fileOffset, length: 4096 },
         });
       });
@@ -192,7 +192,7 @@ describe('the directive table', () => {
   it('a PAGE_DATA field the header cannot hold is refused when the table is made', () => {
     const page = { kind: 'page-data' as const, gpa: 0x1000, compatibilityMask: 1, flags: 0, dataType: 0, data: null };
     expect(directiveList(directiveTable([{ ...page, gpa: 2 ** 53 - 4096 }]))).toEqual([{ ...page, gpa: 2 ** 53 - 4096 }]);
-    for (const bad of [{ gpa: 0x1000.8 }, { gpa: -4096 }, { gpa: 2 ** 53 }, { compatibilityMask: 2 ** 32 }, { flags: -1 }, { dataType: 0.5 }]) {
+    for (const bad of [{ gpa: 4096.5 }, { gpa: -4096 }, { gpa: 2 ** 53 }, { compatibilityMask: 2 ** 32 }, { flags: -1 }, { dataType: 0.5 }]) {
       expect(() => directiveTable([{ ...page, ...bad }]), JSON.stringify(bad)).toThrow(RangeError);
     }
   });

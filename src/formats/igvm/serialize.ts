@@ -22,11 +22,7 @@ import type { ByteSource } from '../../bytes/source.js';
 import type { ParsedIgvm } from './parse.js';
 import { IgvmFormatError } from './errors.js';
 import { encodeFixedHeader, fixedHeaderSize, FIXED_HEADER_CHECKSUM_OFFSET } from './fixed-header.js';
-import {
-  VARIABLE_HEADER_SIZE, align8, encodeErrorRange, encodeGuestPolicy, encodePageData, encodePageTableRelocation, encodeParameterArea,
-  encodeParameterInsert, encodeParameterUsage, encodeRelocatableRegion, encodeRequiredMemory, encodeSnpIdBlock, encodeSupportedPlatform,
-  encodeVbsMeasurement, encodeVpContext,
-} from './headers.js';
+import { VARIABLE_HEADER_SIZE, align8, encodeContent } from './headers.js';
 import { PAGE_SIZE_4K } from './defs.js';
 import { pageAt, pageCount, pageDataOf, visitDirectives } from './directives.js';
 import { PAGE_DATA_HEADER_SIZE, contentLength, headerType } from './headers.js';
@@ -178,23 +174,13 @@ function contentOf(h: IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirect
     return data.add(d, size ?? dataLength(d));
   };
   switch (h.kind) {
-    case 'supported-platform': return encodeSupportedPlatform(h);
-    case 'guest-policy': return encodeGuestPolicy(h);
-    case 'relocatable-region': return encodeRelocatableRegion(h);
-    case 'page-table-relocation-region': return encodePageTableRelocation(h);
-    case 'parameter-area': return encodeParameterArea(h, put(h.initialData, h.numberOfBytes));
-    case 'page-data': return encodePageData(h, put(h.data, PAGE_SIZE_4K));
-    case 'parameter-insert': return encodeParameterInsert(h);
+    case 'parameter-area': return encodeContent(h, put(h.initialData, h.numberOfBytes));
+    case 'page-data': return encodeContent(h, put(h.data, PAGE_SIZE_4K));
     case 'vp-context': {
       // VMSA and native contexts are 4K pages; a VBS register list is written as is
       const kind = file ? vpContextPlatform(file, h.compatibilityMask)?.kind : null;
-      return encodeVpContext(h, put(h.data, kind === 'vbs' ? undefined : PAGE_SIZE_4K));
+      return encodeContent(h, put(h.data, kind === 'vbs' ? undefined : PAGE_SIZE_4K));
     }
-    case 'required-memory': return encodeRequiredMemory(h);
-    case 'parameter-usage': return encodeParameterUsage(h);
-    case 'error-range': return encodeErrorRange(h);
-    case 'snp-id-block': return encodeSnpIdBlock(h);
-    case 'vbs-measurement': return encodeVbsMeasurement(h);
-    case 'unknown': return h.content;
+    default: return encodeContent(h);
   }
 }

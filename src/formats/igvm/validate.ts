@@ -13,7 +13,7 @@ import {
   VBS_AARCH64_REGISTERS, VBS_X64_REGISTERS, headerTypeName, platformTypeName,
 } from './defs.js';
 import { IgvmFormatError, type IgvmRule } from './errors.js';
-import { fixedHeaderSize } from './fixed-header.js';
+import { FIXED_HEADER_OFFSETS as FH, fixedHeaderSize } from './fixed-header.js';
 import { pageAt, rowLocation, visitDirectives } from './directives.js';
 import { PageDataWord as PD, SNP_ID_BLOCK_ARRAYS, VARIABLE_HEADER_SIZE, VBS_MEASUREMENT_ARRAYS, align8, contentLength, headerType } from './headers.js';
 import {
@@ -21,7 +21,7 @@ import {
   type HeaderLocation, type IgvmDirectiveRecord, type IgvmFile, type IgvmLayout, type PageData, type IgvmInitializationHeader,
   type IgvmPlatformHeader, type SupportedPlatform, type VpContext,
 } from './model.js';
-import { CONTEXT_PAGE_SIZE, VBS_REGISTER_LIST_HEADER, VBS_REGISTER_SIZE, decodeVbsRegisters, pageContextSize, vpContextKind, type VpContextKind } from './vp-context.js';
+import { CONTEXT_PAGE_SIZE, VBS_REGISTER_LIST_HEADER, VBS_REGISTER_SIZE, decodeVbsRegisters, pageContextSize, vbsRegisterCount, vpContextKind, type VpContextKind } from './vp-context.js';
 import { copyBytes } from '../../bytes/source.js';
 
 export type { HeaderLocation, IgvmLayout };
@@ -78,14 +78,14 @@ export function validateIgvm(file: IgvmFile, ctx: ValidateContext = {}): void {
   };
 
   // ---- revision
-  if (file.formatVersion !== 1 && file.formatVersion !== 2) fileFail(`format_version ${String(file.formatVersion)} is not 1 or 2`, 'InvalidFixedHeader', 4);
+  if (file.formatVersion !== 1 && file.formatVersion !== 2) fileFail(`format_version ${String(file.formatVersion)} is not 1 or 2`, 'InvalidFixedHeader', FH.formatVersion);
   if (file.formatVersion === 2 && file.architecture !== IgvmArchitecture.X64 && file.architecture !== IgvmArchitecture.AARCH64) {
-    fileFail(`architecture ${file.architecture} is neither 0 (X64) nor 1 (AArch64)`, 'InvalidFixedHeader', 0x18);
+    fileFail(`architecture ${file.architecture} is neither 0 (X64) nor 1 (AArch64)`, 'InvalidFixedHeader', FH.architecture);
   }
   if (file.formatVersion === 1 && (file.architecture !== IgvmArchitecture.X64 || file.pageSize !== PAGE_SIZE_4K)) {
-    fileFail('a format version 1 file is X64 with 4K pages', 'InvalidFixedHeader', 4);
+    fileFail('a format version 1 file is X64 with 4K pages', 'InvalidFixedHeader', FH.formatVersion);
   }
-  if (file.pageSize !== PAGE_SIZE_4K) fileFail(`page_size ${file.pageSize} is not 4096`, 'UnsupportedPageSize', 0x1c);
+  if (file.pageSize !== PAGE_SIZE_4K) fileFail(`page_size ${file.pageSize} is not 4096`, 'UnsupportedPageSize', FH.pageSize);
   const arch = file.formatVersion === 2 ? file.architecture : IgvmArchitecture.X64;
 
   // ---- platforms
@@ -279,7 +279,7 @@ function checkVpContext(file: IgvmFile, h: VpContext, arch: number, fail: Fail):
   if (kind === 'vbs') {
     if (len < VBS_REGISTER_LIST_HEADER) fail('the VBS register list is missing', 'InvalidDataSize');
     const blob = copyBytes(readData(h.data));
-    const count = new DataView(blob.buffer).getUint32(0, true);
+    const count = vbsRegisterCount(blob);
     if (len !== VBS_REGISTER_LIST_HEADER + count * VBS_REGISTER_SIZE) fail(`the VBS register list is ${len} bytes, not 4 + 32 × ${count}`, 'InvalidDataSize');
     if (count === 0) fail('the VBS VP context has no registers', 'NoVbsVpContextRegisters');
     if (h.vpIndex !== 0) fail(`vp_index ${h.vpIndex}: igvm 0.4.0 supports VBS contexts only for vp_index 0 (it asserts)`, 'InvalidVbsVpContext');
