@@ -20,7 +20,7 @@ import { copyBytes, type ByteSource } from '../bytes/source.js';
 import { FirmwareError } from '../errors.js';
 import { IgvmPageDataType, IgvmPlatformType, PAGE_SIZE_2M, PAGE_SIZE_4K, PageDataFlags, headerTypeName } from '../formats/igvm/defs.js';
 import { dataLength, readData, supportedPlatforms, type IgvmData, type IgvmDirectiveRecord, type IgvmFile } from '../formats/igvm/model.js';
-import { pageAt, rowLocation, visitDirectives } from '../formats/igvm/directives.js';
+import { directiveSegments, pageAt, rowLocation } from '../formats/igvm/directives.js';
 import { PageDataWord as PD } from '../formats/igvm/headers.js';
 import { headerLayout, vpContextPlatform, type HeaderLocation, type IgvmLayout } from '../formats/igvm/validate.js';
 import { SnpPageType, VMSA_GPA } from '../formats/snp/page-info.js';
@@ -221,24 +221,25 @@ export function planIgvmMeasurement(file: IgvmFile, options: IgvmPlanOptions = {
   // The common case, an SNP 4K page of file data measured as NORMAL, is made in line from the
   // columns (thousands per file; this runs once per process, mostly before V8 optimizes it):
   // the op page() would make.
-  visitDirectives(t, layout.firstDirective, {
-    pages(rows) {
-      const w = t.pages;
-      const source = t.source!;
-      // the loop reads locals only (each module-constant read is bytecode of its own)
-      const words = PD.Count, maskAt = PD.CompatibilityMask, offsetAt = PD.FileOffset, typeAt = PD.DataTypeReserved, flagsAt = PD.Flags, gpaLo = PD.GpaLo, gpaHi = PD.GpaHi, normal = IgvmPageDataType.NORMAL;
-      for (let p = rows.from, at = p * words; p < rows.to; p++, at += words) {
-        if ((w[at + maskAt]! & mask) === 0) continue;
-        const off = w[at + offsetAt]!;
-        if (snp && off !== 0 && w[at + typeAt] === normal && w[at + flagsAt] === 0) {
-          ops.push(new FilePageOp(w[at + gpaHi]! * 0x1_0000_0000 + w[at + gpaLo]!, source, off, rows.index + (p - rows.from)));
-          continue;
-        }
-        page(p, rowLocation(rows, p));
+  for (const rows of directiveSegments(t, layout.firstDirective)) {
+    if (rows.kind === 'record') {
+      record(rows.header, rows.location);
+      continue;
+    }
+    const w = t.pages;
+    const source = t.source!;
+    // the loop reads locals only (each module-constant read is bytecode of its own)
+    const words = PD.Count, maskAt = PD.CompatibilityMask, offsetAt = PD.FileOffset, typeAt = PD.DataTypeReserved, flagsAt = PD.Flags, gpaLo = PD.GpaLo, gpaHi = PD.GpaHi, normal = IgvmPageDataType.NORMAL;
+    for (let p = rows.from, at = p * words; p < rows.to; p++, at += words) {
+      if ((w[at + maskAt]! & mask) === 0) continue;
+      const off = w[at + offsetAt]!;
+      if (snp && off !== 0 && w[at + typeAt] === normal && w[at + flagsAt] === 0) {
+        ops.push(new FilePageOp(w[at + gpaHi]! * 0x1_0000_0000 + w[at + gpaLo]!, source, off, rows.index + (p - rows.from)));
+        continue;
       }
-    },
-    record,
-  });
+      page(p, rowLocation(rows, p));
+    }
+  }
 
   return {
     platform,

@@ -15,7 +15,7 @@
 import { bytesSource, type ByteSource } from '../bytes/source.js';
 import { FirmwareError } from '../errors.js';
 import { IgvmPlatformType, PAGE_SIZE_4K, PageDataFlags } from '../formats/igvm/defs.js';
-import { pageAt, visitDirectives } from '../formats/igvm/directives.js';
+import { directiveSegments, pageAt } from '../formats/igvm/directives.js';
 import { dataLength, readData, supportedPlatforms, type IgvmFile } from '../formats/igvm/model.js';
 import { headerLayout, type IgvmLayout } from '../formats/igvm/validate.js';
 import type { TdxMrtdOp, TdxMrtdPlan } from './tdx.js';
@@ -54,34 +54,15 @@ export function planIgvmTdx(file: IgvmFile, options: { layout?: IgvmLayout } = {
   const areaSize = new Map<number, { bytes: number; header: number }>();
   let parameterBytes = 0;
   const t = file.directives;
-  visitDirectives(t, layout.firstDirective, {
-    pages(rows) {
-      for (let p = rows.from, section = rows.index; p < rows.to; p++, section++) {
-        const { gpa, compatibilityMask, flags, data } = pageAt(t, p);
-        if ((compatibilityMask & m) !== m || flags & PageDataFlags.SHARED) continue;
-        checkGpaRange(section, 'PAGE_DATA', gpa, PAGE_SIZE_4K);
-        if (flags & PageDataFlags.UNMEASURED) {
-          ops.push({ kind: 'add', section, gpa, pages: 1 });
-          continue;
-        }
-        if (!data || dataLength(data) === 0) {
-          ops.push({ kind: 'add+extend', section, gpa, pages: 1, source: ZERO_PAGE, offset: 0 });
-        } else if (data.kind === 'file' && data.length === PAGE_SIZE_4K) {
-          ops.push({ kind: 'add+extend', section, gpa, pages: 1, source: data.source, offset: data.offset });
-        } else {
-          const page = new Uint8Array(PAGE_SIZE_4K);
-          page.set(readData(data).subarray(0, PAGE_SIZE_4K));
-          ops.push({ kind: 'add+extend', section, gpa, pages: 1, source: bytesSource(page), offset: 0 });
-        }
-      }
-    },
-    record(h, loc) {
+  for (const rows of directiveSegments(t, layout.firstDirective)) {
+    if (rows.kind === 'record') {
+      const { header: h, location: loc } = rows;
       const section = loc.index;
-      if ('compatibilityMask' in h && (h.compatibilityMask & m) !== m) return;
+      if ('compatibilityMask' in h && (h.compatibilityMask & m) !== m) continue;
       switch (h.kind) {
         case 'parameter-area':
           areaSize.set(h.parameterAreaIndex, { bytes: h.numberOfBytes, header: section });
-          return;
+          continue;
         case 'parameter-insert': {
           const area = areaSize.get(h.parameterAreaIndex);
           if (area === undefined) throw new FirmwareError(`PARAMETER_INSERT #${section}: parameter area ${h.parameterAreaIndex} is not declared`, { headerIndex: section });
@@ -92,12 +73,30 @@ export function planIgvmTdx(file: IgvmFile, options: { layout?: IgvmLayout } = {
           }
           checkGpaRange(section, 'PARAMETER_INSERT', h.gpa, area.bytes);
           if (area.bytes > 0) ops.push({ kind: 'add', section, gpa: h.gpa, pages: area.bytes / PAGE_SIZE_4K });
-          return;
+          continue;
         }
         default:
-          return;
+          continue;
       }
-    },
-  });
+    }
+    for (let p = rows.from, section = rows.index; p < rows.to; p++, section++) {
+      const { gpa, compatibilityMask, flags, data } = pageAt(t, p);
+      if ((compatibilityMask & m) !== m || flags & PageDataFlags.SHARED) continue;
+      checkGpaRange(section, 'PAGE_DATA', gpa, PAGE_SIZE_4K);
+      if (flags & PageDataFlags.UNMEASURED) {
+        ops.push({ kind: 'add', section, gpa, pages: 1 });
+        continue;
+      }
+      if (!data || dataLength(data) === 0) {
+        ops.push({ kind: 'add+extend', section, gpa, pages: 1, source: ZERO_PAGE, offset: 0 });
+      } else if (data.kind === 'file' && data.length === PAGE_SIZE_4K) {
+        ops.push({ kind: 'add+extend', section, gpa, pages: 1, source: data.source, offset: data.offset });
+      } else {
+        const page = new Uint8Array(PAGE_SIZE_4K);
+        page.set(readData(data).subarray(0, PAGE_SIZE_4K));
+        ops.push({ kind: 'add+extend', section, gpa, pages: 1, source: bytesSource(page), offset: 0 });
+      }
+    }
+  }
   return { compatibilityMask: m, plan: { kind: 'tdx-mrtd', order: 'single', ops } };
 }

@@ -8,7 +8,7 @@ import {
   IgvmPageDataType, IgvmPlatformType, PAGE_SIZE_2M, PAGE_SIZE_4K, PageDataFlags, RelocationFlags, RequiredMemoryFlags,
   VBS_AARCH64_REGISTERS, VBS_X64_REGISTERS, headerTypeName, platformTypeName,
 } from '../formats/igvm/defs.js';
-import { directiveCount, pageAt, rowLocation, visitDirectives } from '../formats/igvm/directives.js';
+import { directiveCount, directiveSegments, pageAt, rowLocation } from '../formats/igvm/directives.js';
 import { dataLength, headerMask, readData, supportedPlatforms, type HeaderLocation, type IgvmDirectiveHeader } from '../formats/igvm/model.js';
 import type { ParsedIgvm } from '../formats/igvm/parse.js';
 import { vpContextPlatform } from '../formats/igvm/validate.js';
@@ -211,12 +211,13 @@ export function inspectIgvm(parsed: ParsedIgvm): IgvmInspection {
     }
   };
   const t = file.directives;
-  visitDirectives(t, layout.firstDirective, {
-    pages(rows) {
-      for (let p = rows.from; p < rows.to; p++) directive(pageAt(t, p), rowLocation(rows, p));
-    },
-    record: directive,
-  });
+  for (const rows of directiveSegments(t, layout.firstDirective)) {
+    if (rows.kind === 'record') {
+      directive(rows.header, rows.location);
+      continue;
+    }
+    for (let p = rows.from; p < rows.to; p++) directive(pageAt(t, p), rowLocation(rows, p));
+  }
   const memoryMap = plats.map((p, k) => ({ platform: platformTypeName(p.platformType), compatibilityMask: h(p.compatibilityMask), runs: mergeRuns(mapItems[k]!) }));
 
   return {

@@ -21,7 +21,7 @@
  */
 import { PrelaunchError } from '../errors.js';
 import { IgvmArchitecture, PAGE_SIZE_4K } from '../formats/igvm/defs.js';
-import { DirectiveTableBuilder, visitDirectives } from '../formats/igvm/directives.js';
+import { DirectiveTableBuilder, directiveSegments } from '../formats/igvm/directives.js';
 import type { IgvmFile, SnpIdBlock } from '../formats/igvm/model.js';
 import type { ParsedIgvm } from '../formats/igvm/parse.js';
 import { serializeIgvm } from '../formats/igvm/serialize.js';
@@ -135,10 +135,10 @@ export function signIgvm(parsed: ParsedIgvm, o: SignIgvmOptions): SignedIgvm {
   // the directives as they are, less this mask's ID blocks, then the new one
   const table = new DirectiveTableBuilder();
   const rows = file.directives;
-  visitDirectives(rows, { index: 0, offset: 0 }, {
-    pages: (r) => table.addPagesOf(rows, r.from, r.to),
-    record: (d) => { if (!(d.kind === 'snp-id-block' && (d.compatibilityMask & mask) !== 0)) table.addRecord(d); },
-  });
+  for (const s of directiveSegments(rows, { index: 0, offset: 0 })) {
+    if (s.kind === 'pages') table.addPagesOf(rows, s.from, s.to);
+    else if (!(s.header.kind === 'snp-id-block' && (s.header.compatibilityMask & mask) !== 0)) table.addRecord(s.header);
+  }
   table.addRecord(header);
   // igvmmeasure: IgvmFile::new(IgvmRevision::V1, …) — a v1 file is X64 with 4K pages
   const out: IgvmFile = {

@@ -553,7 +553,7 @@ const CASES: Record<string, Case> = {
 /** Exports that take no bytes, with the reason. */
 const NO_BYTES: Record<string, string> = {
   PrelaunchError: 'error class', ParseError: 'error class', FirmwareError: 'error class', OptionError: 'error class', IgvmFormatError: 'error class', IgvmBuildError: 'error class',
-  directiveTable: 'builds an IGVM directive table from model headers', directiveList: 'reads a directive table', directiveLocations: 'reads a directive table', directiveCount: 'reads a directive table', visitDirectives: 'reads a directive table',
+  directiveTable: 'builds an IGVM directive table from model headers', directiveList: 'reads a directive table', directiveLocations: 'reads a directive table', directiveCount: 'reads a directive table', directiveSegments: 'reads a directive table',
   fromHex: 'text in', fromBase64: 'text in', guidToBytes: 'text in', loadHashBackend: 'a backend name',
   firmwareLoadProblem: 'a size and a mode', encodeVmsa: 'register values (numbers and bigints)', resetVmsa: 'numbers', svsmVmsa: 'numbers', cpuSig: 'numbers', vcpuTypeSig: 'a model name',
   diffTraces: 'trace text', encodeSnpPublicKey: 'bigint coordinates', encodeSnpSignature: 'bigint r, s', encodeIgvmSnpSignature: 'bigint r, s', encodeIgvmSnpPublicKey: 'bigint coordinates',

@@ -1,6 +1,6 @@
 /**
  * The directive table (src/formats/igvm/directives.ts): PAGE_DATA headers as columns, the
- * other directives as records, in file order, read through one walk (visitDirectives). These
+ * other directives as records, in file order, read through one walk (directiveSegments). These
  * tests hold the table to the bytes it was parsed from, and show that how a table was made
  * (parsed, built from objects, copied, spread) does not change what is validated, measured or
  * written.
@@ -13,7 +13,7 @@ import { crc32 } from '../../src/bytes/crc32.js';
 import { bytesSource, copyBytes } from '../../src/bytes/source.js';
 import { IgvmHeaderType } from '../../src/formats/igvm/defs.js';
 import {
-  DirectiveTableBuilder, directiveCount, directiveList, directiveLocations, directiveTable, pageCount, visitDirectives,
+  DirectiveTableBuilder, directiveCount, directiveList, directiveLocations, directiveTable, directiveSegments, pageCount,
 } from '../../src/formats/igvm/directives.js';
 import { IgvmFormatError } from '../../src/formats/igvm/errors.js';
 import { IGVM_VHS_PAGE_DATA, IGVM_VHS_VARIABLE_HEADER, PAGE_DATA_ROW_WORDS, PageDataWord, VARIABLE_HEADER_SIZE } from '../../src/formats/igvm/headers.js';
@@ -214,11 +214,10 @@ describe('the directive table', () => {
 
   it('the walk refuses a table whose columns or records disagree', () => {
     const t = parse('builder/qemu-snp-bldr.igvm').file.directives;
-    const none = { pages: () => {}, record: () => {} };
-    expect(() => visitDirectives({ ...t, pages: t.pages.subarray(1) }, { index: 0, offset: 0 }, none)).toThrow(RangeError);
-    expect(() => visitDirectives({ ...t, data: [null] }, { index: 0, offset: 0 }, none)).toThrow(RangeError);
-    expect(() => visitDirectives({ ...t, recordAt: Uint32Array.from(t.recordAt).reverse() }, { index: 0, offset: 0 }, none)).toThrow(RangeError);
-    expect(() => visitDirectives({ ...t, recordAt: t.recordAt.subarray(1) }, { index: 0, offset: 0 }, none)).toThrow(RangeError);
+    expect(() => directiveSegments({ ...t, pages: t.pages.subarray(1) }, { index: 0, offset: 0 })).toThrow(RangeError);
+    expect(() => directiveSegments({ ...t, data: [null] }, { index: 0, offset: 0 })).toThrow(RangeError);
+    expect(() => directiveSegments({ ...t, recordAt: Uint32Array.from(t.recordAt).reverse() }, { index: 0, offset: 0 })).toThrow(RangeError);
+    expect(() => directiveSegments({ ...t, recordAt: t.recordAt.subarray(1) }, { index: 0, offset: 0 })).toThrow(RangeError);
   });
 
   it('a rule broken inside a run of PAGE_DATA headers is reported at that header', () => {

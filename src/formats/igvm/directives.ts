@@ -1,6 +1,6 @@
 /**
  * The directive table ({@link IgvmDirectiveTable} in ./model.ts): building one, reading a row
- * as a {@link PageData}, and {@link visitDirectives}, the one walk over the directives in file
+ * as a {@link PageData}, and {@link directiveSegments}, the one walk over the directives in file
  * order that validation, the plans, inspection and the serializer share.
  *
  * Why PAGE_DATA is rows of a typed array: a file holds thousands of PAGE_DATA headers (one per
@@ -169,36 +169,40 @@ export function pageAt(t: IgvmDirectiveTable, p: number): PageData {
 
 /** Consecutive PAGE_DATA rows [from, to); row `from` is header #index at byte `offset`. */
 export interface PageRows {
+  kind: 'pages';
   from: number;
   to: number;
   index: number;
   offset: number;
 }
+/** Any other directive, and where it is. */
+export interface RecordSegment {
+  kind: 'record';
+  header: IgvmDirectiveRecord;
+  location: HeaderLocation;
+}
+export type DirectiveSegment = PageRows | RecordSegment;
 
 /** Where row `p` of `rows` is. */
 export function rowLocation(rows: PageRows, p: number): HeaderLocation {
   return { index: rows.index + (p - rows.from), offset: rows.offset + (p - rows.from) * PAGE_DATA_HEADER_SIZE, type: IgvmHeaderType.PAGE_DATA };
 }
 
-export interface DirectiveVisitor {
-  /** consecutive PAGE_DATA headers: read their fields from the table's rows */
-  pages(rows: PageRows): void;
-  /** any other directive */
-  record(h: IgvmDirectiveRecord, location: HeaderLocation): void;
-}
-
 /**
- * Visit the directives in file order: each stretch of PAGE_DATA rows between two records,
- * then the record. `first` is where the first directive header is (IgvmLayout.firstDirective);
- * the others follow it, each align8(8 + content length) bytes on.
+ * The directives in file order, as segments: each stretch of PAGE_DATA rows between two
+ * records (read the fields from the table's rows), then the record. `first` is where the first
+ * directive header is (IgvmLayout.firstDirective); the others follow it, each align8(8 +
+ * content length) bytes on. The one walk over a table: a consumer loops over the segments in
+ * its own function, and over a stretch's rows in line.
  */
-export function visitDirectives(t: IgvmDirectiveTable, first: { index: number; offset: number }, v: DirectiveVisitor): void {
+export function directiveSegments(t: IgvmDirectiveTable, first: { index: number; offset: number }): DirectiveSegment[] {
   const rows = pageCount(t);
   const records = t.records;
   const recordAt = t.recordAt;
   if (!Number.isInteger(rows) || recordAt.length !== records.length || (t.data !== null && t.data.length !== rows)) {
     throw new RangeError('an IGVM directive table whose parts differ in length (make tables with directiveTable)');
   }
+  const out: DirectiveSegment[] = [];
   let p = 0;
   let index = first.index;
   let offset = first.offset;
@@ -206,35 +210,36 @@ export function visitDirectives(t: IgvmDirectiveTable, first: { index: number; o
     const to = r < records.length ? recordAt[r]! : rows;
     if (to < p || to > rows) throw new RangeError('an IGVM directive table whose records are out of order (make tables with directiveTable)');
     if (to > p) {
-      v.pages({ from: p, to, index, offset });
+      out.push({ kind: 'pages', from: p, to, index, offset });
       index += to - p;
       offset += (to - p) * PAGE_DATA_HEADER_SIZE;
       p = to;
     }
     if (r === records.length) break;
     const h = records[r]!;
-    v.record(h, { index, offset, type: headerType(h) });
+    out.push({ kind: 'record', header: h, location: { index, offset, type: headerType(h) } });
     index++;
     offset += align8(VARIABLE_HEADER_SIZE + contentLength(h));
   }
+  return out;
 }
 
 /** The directives as model objects, in file order (made afresh). */
 export function directiveList(t: IgvmDirectiveTable): IgvmDirectiveHeader[] {
   const out: IgvmDirectiveHeader[] = [];
-  visitDirectives(t, { index: 0, offset: 0 }, {
-    pages: (rows) => { for (let p = rows.from; p < rows.to; p++) out.push(pageAt(t, p)); },
-    record: (h) => { out.push(h); },
-  });
+  for (const s of directiveSegments(t, { index: 0, offset: 0 })) {
+    if (s.kind === 'record') out.push(s.header);
+    else for (let p = s.from; p < s.to; p++) out.push(pageAt(t, p));
+  }
   return out;
 }
 
 /** Where each directive is, in file order. */
 export function directiveLocations(t: IgvmDirectiveTable, first: { index: number; offset: number }): HeaderLocation[] {
   const out: HeaderLocation[] = [];
-  visitDirectives(t, first, {
-    pages: (rows) => { for (let p = rows.from; p < rows.to; p++) out.push(rowLocation(rows, p)); },
-    record: (_h, loc) => { out.push(loc); },
-  });
+  for (const s of directiveSegments(t, first)) {
+    if (s.kind === 'record') out.push(s.location);
+    else for (let p = s.from; p < s.to; p++) out.push(rowLocation(s, p));
+  }
   return out;
 }

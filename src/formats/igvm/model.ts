@@ -5,8 +5,8 @@
  * file's page contents stay in its ByteSource until someone reads them.
  *
  * The directives are one table ({@link IgvmDirectiveTable}): PAGE_DATA headers — thousands
- * per file, one per 4K page — as typed-array columns, every other directive as a record, in
- * file order. ./directives.ts builds tables and walks them (`visitDirectives`, the one loop
+ * per file, one per 4K page — as rows of a typed array, every other directive as a record, in
+ * file order. ./directives.ts builds tables and walks them (`directiveSegments`, the one walk
  * validate, plan, inspect and serialize share).
  *
  * `parseIgvm` (./parse.ts) builds it, `validateIgvm` (./validate.ts) checks it, and
@@ -237,7 +237,7 @@ export interface HeaderLocation {
 }
 /**
  * Where a file's headers are. The directives follow each other from `firstDirective` (each
- * takes align8(8 + its content length) bytes); `visitDirectives` gives each one's location.
+ * takes align8(8 + its content length) bytes); `directiveSegments` gives each one's location.
  */
 export interface IgvmLayout {
   variableHeaderOffset: number;

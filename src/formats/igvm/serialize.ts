@@ -24,7 +24,7 @@ import { IgvmFormatError } from './errors.js';
 import { encodeFixedHeader, fixedHeaderSize, FIXED_HEADER_CHECKSUM_OFFSET } from './fixed-header.js';
 import { VARIABLE_HEADER_SIZE, align8, encodeContent } from './headers.js';
 import { PAGE_SIZE_4K } from './defs.js';
-import { pageAt, pageCount, pageDataOf, visitDirectives } from './directives.js';
+import { directiveSegments, pageAt, pageCount, pageDataOf } from './directives.js';
 import { PAGE_DATA_HEADER_SIZE, contentLength, headerType } from './headers.js';
 import { dataLength, readData, type IgvmData, type IgvmDirectiveHeader, type IgvmFile, type IgvmInitializationHeader, type IgvmPlatformHeader } from './model.js';
 import { headerLayout, validateIgvm, vpContextPlatform } from './validate.js';
@@ -125,12 +125,14 @@ export function serializeIgvm(file: IgvmFile, options: SerializeOptions = {}): U
   };
   file.platforms.forEach((h, i) => write(h, layout.platforms[i]!.offset));
   file.initializations.forEach((h, i) => write(h, layout.initializations[i]!.offset));
-  visitDirectives(t, layout.firstDirective, {
-    pages(rows) {
-      for (let p = rows.from, at = rows.offset; p < rows.to; p++, at += PAGE_DATA_HEADER_SIZE) write(pageAt(t, p), at);
-    },
-    record: (h, loc) => write(h, loc.offset),
-  });
+  for (const rows of directiveSegments(t, layout.firstDirective)) {
+    if (rows.kind === 'record') {
+      const { header: h, location: loc } = rows;
+      write(h, loc.offset);
+      continue;
+    }
+    for (let p = rows.from, at = rows.offset; p < rows.to; p++, at += PAGE_DATA_HEADER_SIZE) write(pageAt(t, p), at);
+  }
 
   const total = vhEnd + (kept?.length ?? 0) + data.length;
   if (total > MAX_U32) {

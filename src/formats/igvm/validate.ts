@@ -14,7 +14,7 @@ import {
 } from './defs.js';
 import { IgvmFormatError, type IgvmRule } from './errors.js';
 import { FIXED_HEADER_OFFSETS as FH, fixedHeaderSize } from './fixed-header.js';
-import { pageAt, rowLocation, visitDirectives } from './directives.js';
+import { directiveSegments, pageAt, rowLocation } from './directives.js';
 import { PageDataWord as PD, SNP_ID_BLOCK_ARRAYS, VARIABLE_HEADER_SIZE, VBS_MEASUREMENT_ARRAYS, align8, contentLength, headerType } from './headers.js';
 import {
   dataLength, readData, supportedPlatforms,
@@ -228,22 +228,23 @@ export function validateIgvm(file: IgvmFile, ctx: ValidateContext = {}): void {
   // checked, and reported, as the object it stands for. A GPA is 4K-aligned when its low word
   // is, and a row with a file offset has 4K of data.
   const t = file.directives;
-  visitDirectives(t, layout.firstDirective, {
-    pages(rows) {
-      const { pages: w, data } = t;
-      // the loop reads locals only (each module-constant read is bytecode of its own)
-      const words = PD.Count, gpaLo = PD.GpaLo, dataType = PD.DataTypeReserved, low = PAGE_SIZE_4K - 1, maxType = IgvmPageDataType.CPUID_XF;
-      for (let p = rows.from, at = p * words; p < rows.to; p++, at += words) {
-        if ((w[at + gpaLo]! & low) === 0 && w[at + dataType]! <= maxType) {
-          if (data === null) continue;
-          const d = data[p];
-          if (!d || dataLength(d) <= PAGE_SIZE_4K) continue;
-        }
-        checkPageData(pageAt(t, p), rowLocation(rows, p));
+  for (const rows of directiveSegments(t, layout.firstDirective)) {
+    if (rows.kind === 'record') {
+      checkRecord(rows.header, rows.location);
+      continue;
+    }
+    const { pages: w, data } = t;
+    // the loop reads locals only (each module-constant read is bytecode of its own)
+    const words = PD.Count, gpaLo = PD.GpaLo, dataType = PD.DataTypeReserved, low = PAGE_SIZE_4K - 1, maxType = IgvmPageDataType.CPUID_XF;
+    for (let p = rows.from, at = p * words; p < rows.to; p++, at += words) {
+      if ((w[at + gpaLo]! & low) === 0 && w[at + dataType]! <= maxType) {
+        if (data === null) continue;
+        const d = data[p];
+        if (!d || dataLength(d) <= PAGE_SIZE_4K) continue;
       }
-    },
-    record: checkRecord,
-  });
+      checkPageData(pageAt(t, p), rowLocation(rows, p));
+    }
+  }
   const orphan = usedVpIdents[0];
   if (orphan) fail(orphan.loc, `no VBS VP context for vp_index ${orphan.vpIndex}, VTL ${orphan.vtl}`, 'NoMatchingVpContext');
 }
