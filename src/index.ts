@@ -97,3 +97,9 @@ export { parseQemuCommandLine, type QemuParseOptions } from './stack/qemu-cmdlin
 export { parseLibvirtDomain, type LibvirtParseOptions } from './stack/libvirt-domain.js';
 export { parseFirmwareDescriptor, selectFirmware, type FirmwareDescriptor, type FirmwareRequest } from './stack/firmware-descriptors.js';
 export { probeHost, type ProbeHost, type ProbeResult } from './stack/probe.js';
+// vTPM measured boot of OVMF under QEMU (docs/measured-boot.md): TCG2 logs, the edk2 event model
+export { parseTcgLog, encodeTcgLog, TPM_ALG, type TcgLog, type TcgEvent, type TcgWriteEvent } from './formats/tcg/event-log.js';
+export { predictTpmPcrs, type TpmPredictOptions, type TpmPrediction } from './measured-boot/predict.js';
+export { replayTpmLog, type TpmReplay } from './measured-boot/replay.js';
+export { diffTpmEvents, type TpmDiff } from './measured-boot/diff.js';
+export { identifyEdk2Firmware, MODELLED_GENERATIONS, type Edk2Firmware, type Edk2Generation } from './measured-boot/edk2-firmware.js';

@@ -491,8 +491,13 @@ function accessorOf(layout: string, s: Slot): FieldAccessor<unknown, unknown> {
       return { ...base, read: (view, at = 0) => view.getBigUint64(at + off, true), write: checked };
     case 'bytes':
       return { ...base, read: (view, at = 0) => new Uint8Array(view.buffer, view.byteOffset + at + off, t.size), write: checked };
+    case 'latin1': {
+      // as binary-parser decodes a latin1 string (TextDecoder's "latin1", i.e. windows-1252)
+      const text = new TextDecoder('latin1');
+      return { ...base, read: (view, at = 0) => text.decode(new Uint8Array(view.buffer, view.byteOffset + at + off, t.size)), write: checked };
+    }
     default: {
-      // latin1, nested and array fields: read through a one-field layout of their own
+      // nested and array fields: read through a one-field layout of their own
       let one: Layout | null = null;
       return {
         ...base,

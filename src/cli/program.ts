@@ -21,6 +21,7 @@ const COMMANDS: ReadonlyArray<readonly [string, (program: Command) => void]> = [
   ['id-block', defineIdBlock],
   ['policy', definePolicy],
   ['tdx', defineTdx],
+  ['tpm', defineTpm],
   ['host', defineHost],
 ];
 
@@ -299,6 +300,46 @@ function defineTdx(program: Command): void {
     .argument('<ccel>', 'event log file')
     .option('--json', 'machine-readable output')
     .action(async (predicted, ccel, opts) => (await import('./commands/tdx.js')).runTdxDiff(predicted, ccel, opts));
+}
+
+function defineTpm(program: Command): void {
+  // vTPM measured boot of OVMF under QEMU (src/cli/commands/tpm.ts, docs/measured-boot.md)
+  const tpm = program.command('tpm').description('vTPM measured boot: predict the PCRs OVMF extends when QEMU direct-boots a kernel, replay and diff TCG2 event logs');
+  tpm
+    .command('predict')
+    .description('PCRs (sha256 and sha384 banks) and the event list of an OVMF guest that QEMU direct-boots')
+    .option('--firmware <file>', 'OVMF_CODE (or a unified OVMF image)')
+    .option('--vars <file>', 'OVMF_VARS varstore (its secure-boot keys are measured); default: empty')
+    .option('--kernel <file>', 'bzImage with an EFI stub (QEMU -kernel)')
+    .option('--initrd <file>', 'initrd (QEMU -initrd)')
+    .option('--append <cmdline>', 'kernel command line (QEMU -append; UTF-8, for other bytes use --append-file)')
+    .option('--append-file <file>', 'kernel command line: the exact bytes of FILE')
+    .option('--qemu-version <version>', 'QEMU version X.Y[.Z] (modelled: 7.2, 10.0)')
+    .option('--memory <size>', 'guest memory, QEMU -m syntax (1024 = MiB, 2G)')
+    .option('--smp <n>', 'vCPUs (they enter only the ACPI tables, measured from --fw-cfg)')
+    .option('--fw-cfg <tar>', 'QEMU\'s fw_cfg files (a capture\'s fwcfg.tar: by_name/NAME/raw): the ACPI blobs edk2 measures')
+    .option('--tables <tar>', 'the guest\'s ACPI/SMBIOS tables (tables.tar; unused by the modelled generations)')
+    .option('--edk2-version <YYYY.MM>', 'the firmware\'s edk2 generation, when the image carries no version string')
+    .option('--log-out <file>', 'also write the predicted events as a TCG2 event log')
+    .option('--log-omit-unknown', 'with --log-out: leave out events whose digest is not predicted (PCR0\'s PEIFV)')
+    .option('--json', 'machine-readable output: {"pcrs": {"sha256": {...}, "sha384": {...}}, "events": [...]}')
+    .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
+    .action(async (opts) => (await import('./commands/tpm.js')).runTpmPredict(opts));
+  tpm
+    .command('replay')
+    .description('parse a TCG2 (crypto-agile) event log and replay the PCRs of every bank')
+    .argument('<log>', 'event log, e.g. /sys/kernel/security/tpm0/binary_bios_measurements')
+    .option('--json', 'machine-readable output')
+    .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
+    .action(async (file, opts) => (await import('./commands/tpm.js')).runTpmReplay(file, opts));
+  tpm
+    .command('diff')
+    .description('name the first event where a prediction and a TCG2 event log differ (exit 1 when one does)')
+    .argument('<predicted>', 'JSON from `prelaunch tpm predict … --json`')
+    .argument('<log>', 'event log file')
+    .option('--bank <name>', 'digest bank to compare (default sha256)')
+    .option('--json', 'machine-readable output')
+    .action(async (predicted, log, opts) => (await import('./commands/tpm.js')).runTpmDiff(predicted, log, opts));
 }
 
 function defineHost(program: Command): void {

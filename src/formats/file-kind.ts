@@ -21,9 +21,12 @@
 import { guidFromBytes } from '../bytes/guid.js';
 import type { ByteSource } from '../bytes/source.js';
 import { PrelaunchError } from '../errors.js';
-import { IGVM_MAGIC } from './igvm/defs.js';
 import { OVMF_TABLE_FOOTER_GUID } from './ovmf/defs.js';
-import { ATTESTATION_REPORT_SIZE } from './snp/attestation-report.js';
+import { EFI_FIRMWARE_VOLUME_HEADER, EFI_FVH_SIGNATURE } from './ovmf/firmware-volume.js';
+import { DOS_HEADER } from './pe/authenticode-ranges.js';
+import { ATTESTATION_REPORT, ATTESTATION_REPORT_SIZE } from './snp/attestation-report.js';
+import { TCG_PCR_EVENT, TCG_SPEC_ID_EVENT } from './tdx/ccel.js';
+import { TDX_QUOTE_HEADER, TEE_TYPE_TDX } from './tdx/quote-header.js';
 
 export type FileKind = 'igvm' | 'ovmf' | 'tdx-quote' | 'snp-report' | 'event-log' | 'elf' | 'pe' | 'json';
 
@@ -33,29 +36,46 @@ export const FILE_KINDS: Readonly<Record<FileKind, { what: string; use: string }
   ovmf: { what: 'an OVMF/UEFI firmware image', use: 'measure it with `prelaunch measure --ovmf FILE` (SEV, SEV-ES, SEV-SNP) or `prelaunch tdx --firmware FILE` (TDX), or look inside with `prelaunch ovmf inspect FILE`' },
   'tdx-quote': { what: 'an Intel TDX quote', use: 'prelaunch does not read quotes: compare its MRTD and RTMRs with `prelaunch tdx --firmware … --json`, and replay the TD\'s event log with `prelaunch tdx replay CCEL` (golden documents hold SEV-SNP values)' },
   'snp-report': { what: 'an SEV-SNP attestation report', use: 'check it with `prelaunch golden --check FILE reference-values.json`' },
-  'event-log': { what: 'a TCG event log (CCEL)', use: 'replay it with `prelaunch tdx replay FILE` or compare it with `prelaunch tdx diff PREDICTED.json FILE`' },
+  'event-log': { what: 'a TCG event log', use: 'replay it with `prelaunch tpm replay FILE` (a TPM log) or `prelaunch tdx replay FILE` (a CCEL), or compare it with `prelaunch tpm diff` / `prelaunch tdx diff PREDICTED.json FILE`' },
   elf: { what: 'an ELF file', use: 'an ELF kernel goes to `prelaunch igvm build --kernel FILE`' },
   pe: { what: 'a PE/COFF file (a UEFI image or a kernel with an EFI stub)', use: 'a kernel goes to `--kernel FILE` of `prelaunch measure` or `prelaunch tdx`' },
   json: { what: 'a JSON document', use: 'give it to the command that reads it (golden documents: `prelaunch golden --check`, `prelaunch export`)' },
 };
 
-const u16 = (b: Uint8Array, o: number): number => b[o]! | (b[o + 1]! << 8);
-const u32 = (b: Uint8Array, o: number): number => (u16(b, o) | (u16(b, o + 2) << 16)) >>> 0;
 const SPEC_ID = 'Spec ID Event03\0';
+const ascii = (b: Uint8Array, start: number, end: number): string => String.fromCharCode(...b.subarray(start, end));
+const QUOTE_VERSION = TDX_QUOTE_HEADER.field('version');
+const QUOTE_KEY_TYPE = TDX_QUOTE_HEADER.field('attestationKeyType');
+const QUOTE_TEE_TYPE = TDX_QUOTE_HEADER.field('teeType');
+const REPORT_VERSION = ATTESTATION_REPORT.field('version');
+const REPORT_SIGNATURE_ALGO = ATTESTATION_REPORT.field('signatureAlgo');
+const SPEC_ID_SIGNATURE = TCG_SPEC_ID_EVENT.field('signature');
+const FVH_SIGNATURE = EFI_FIRMWARE_VOLUME_HEADER.field('signature');
+const DOS_MAGIC = DOS_HEADER.field('eMagic');
 
 /** The kind of `src` by its signature, or null when none matches (no claim either way). */
 export function sniffFileKind(src: ByteSource): FileKind | null {
   try {
     const n = Math.min(src.size, 64);
     const head = src.read(0, n).slice();
-    if (n >= 4 && u32(head, 0) === IGVM_MAGIC) return 'igvm';
-    if (n >= 4 && head[0] === 0x7f && head[1] === 0x45 && head[2] === 0x4c && head[3] === 0x46) return 'elf';
-    if (n >= 8 && (u16(head, 0) === 4 || u16(head, 0) === 5) && (u16(head, 2) === 2 || u16(head, 2) === 3) && u32(head, 4) === 0x81) return 'tdx-quote';
-    if (src.size === ATTESTATION_REPORT_SIZE && u32(head, 0) >= 2 && u32(head, 0) <= 5 && u32(head, 0x34) === 1) return 'snp-report';
-    if (n >= 48 && String.fromCharCode(...head.subarray(32, 48)) === SPEC_ID) return 'event-log';
-    if (n >= 44 && String.fromCharCode(...head.subarray(40, 44)) === '_FVH') return 'ovmf';
+    const v = new DataView(head.buffer);
+    // magic strings: "IGVM" (the u32 IGVM_MAGIC, little-endian), "\x7fELF"
+    if (n >= 4 && ascii(head, 0, 4) === 'IGVM') return 'igvm';
+    if (n >= 4 && ascii(head, 0, 4) === '\x7fELF') return 'elf';
+    if (n >= TDX_QUOTE_HEADER.size) {
+      const version = QUOTE_VERSION.read(v);
+      const keyType = QUOTE_KEY_TYPE.read(v);
+      if ((version === 4 || version === 5) && (keyType === 2 || keyType === 3) && QUOTE_TEE_TYPE.read(v) === TEE_TYPE_TDX) return 'tdx-quote';
+    }
+    if (src.size === ATTESTATION_REPORT_SIZE) {
+      const version = REPORT_VERSION.read(v);
+      if (version >= 2 && version <= 5 && REPORT_SIGNATURE_ALGO.read(v) === 1) return 'snp-report';
+    }
+    if (n >= TCG_PCR_EVENT.size + SPEC_ID.length && SPEC_ID_SIGNATURE.read(v, TCG_PCR_EVENT.size) === SPEC_ID) return 'event-log';
+    if (n >= EFI_FIRMWARE_VOLUME_HEADER.size && FVH_SIGNATURE.read(v) === EFI_FVH_SIGNATURE) return 'ovmf';
+    // the footer GUID, 48 bytes before the end (./ovmf/footer-table.ts)
     if (src.size >= 48 && guidFromBytes(src.read(src.size - 48, 16).slice()) === OVMF_TABLE_FOOTER_GUID) return 'ovmf';
-    if (n >= 2 && head[0] === 0x4d && head[1] === 0x5a) return 'pe';
+    if (n >= 2 && DOS_MAGIC.read(v) === 0x5a4d) return 'pe';
     const first = head.find((c) => c !== 0x20 && c !== 0x0a && c !== 0x0d && c !== 0x09);
     if (first === 0x7b || first === 0x5b) return 'json';
   } catch {

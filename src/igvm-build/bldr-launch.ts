@@ -9,23 +9,19 @@
  *   0x40 page_table_root u32       0x44 cpuid_addr u32         0x48 platform_type u32
  *   0x4C c_bit_position u32        0x50 kernel_pml4e_index u32 0x54 ap_start_context_addr u32
  */
-import { StructWriter } from '../bytes/writer.js';
+import { defineLayout, u32, u64n, type LayoutInput } from '../bytes/layout.js';
 
-export const BLDR_LAUNCH_INFO_SIZE = 88;
-
-export interface BldrLaunchInfo {
-  kernelPdptPaddr: bigint; kernelLaunchInfo: bigint; kernelEntry: bigint; kernelStack: bigint; kernelPtPaddr: bigint;
-  kernelPtCount: bigint; pageTableMapVaddr: bigint; pageTableStart: number; pageTableEnd: number; pageTableRoot: number;
-  cpuidAddr: number; platformType: number; cBitPosition: number; kernelPml4eIndex: number; apStartContextAddr: number;
-}
+export const BLDR_LAUNCH_INFO = defineLayout('BldrLaunchInfo', {
+  kernelPdptPaddr: u64n, kernelLaunchInfo: u64n, kernelEntry: u64n, kernelStack: u64n, kernelPtPaddr: u64n, kernelPtCount: u64n,
+  pageTableMapVaddr: u64n, pageTableStart: u32, pageTableEnd: u32, pageTableRoot: u32, cpuidAddr: u32, platformType: u32,
+  cBitPosition: u32, kernelPml4eIndex: u32, apStartContextAddr: u32,
+});
+export const BLDR_LAUNCH_INFO_SIZE = BLDR_LAUNCH_INFO.size;
+export type BldrLaunchInfo = LayoutInput<typeof BLDR_LAUNCH_INFO>;
 
 /** The whole 4K stack page: zeros, then the launch info in its last 88 bytes. */
 export function encodeBldrStackPage(b: BldrLaunchInfo): Uint8Array {
-  const base = 4096 - BLDR_LAUNCH_INFO_SIZE;
-  const w = new StructWriter(4096);
-  w.u64(base, b.kernelPdptPaddr).u64(base + 0x08, b.kernelLaunchInfo).u64(base + 0x10, b.kernelEntry).u64(base + 0x18, b.kernelStack)
-    .u64(base + 0x20, b.kernelPtPaddr).u64(base + 0x28, b.kernelPtCount).u64(base + 0x30, b.pageTableMapVaddr)
-    .u32(base + 0x38, b.pageTableStart).u32(base + 0x3c, b.pageTableEnd).u32(base + 0x40, b.pageTableRoot).u32(base + 0x44, b.cpuidAddr)
-    .u32(base + 0x48, b.platformType).u32(base + 0x4c, b.cBitPosition).u32(base + 0x50, b.kernelPml4eIndex).u32(base + 0x54, b.apStartContextAddr);
-  return w.bytes;
+  const page = new Uint8Array(4096);
+  BLDR_LAUNCH_INFO.encodeInto(b, page, page.length - BLDR_LAUNCH_INFO_SIZE);
+  return page;
 }

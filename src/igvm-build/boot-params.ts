@@ -17,62 +17,38 @@
  *        +0x30 prevalidated[8] × {base u32, size u32}
  *   0x98 kernel_base u64          0xA0 kernel_min_size u32     0xA4 kernel_max_size u32
  */
-import { StructWriter } from '../bytes/writer.js';
+import { array, defineLayout, nested, reserved, u16, u32, u64, u64n, u8, type LayoutValue } from '../bytes/layout.js';
 
-export const BOOT_PARAM_BLOCK_SIZE = 168;
 export const MAX_PREVALIDATED_REGIONS = 8;
 
-export interface GuestFwInfo {
-  start: number;
-  size: number;
-  vtom: bigint;
-  inLowMemory: number;
-  memoryMapPrevalidated: number;
-  secretsPage: number;
-  caaPage: number;
-  cpuidPage: number;
-  memoryMapAddress: number;
-  memoryMapSize: number;
+/** `GuestFwInfoBlock` */
+export const GUEST_FW_INFO_BLOCK = defineLayout('GuestFwInfoBlock', {
+  start: u32, size: u32, vtom: u64n, inLowMemory: u8, memoryMapPrevalidated: u8, reserved: reserved(6),
+  secretsPage: u32, caaPage: u32, cpuidPage: u32, memoryMapAddress: u32, memoryMapSize: u32, prevalidatedCount: u32,
+  prevalidated: array(defineLayout('PrevalidatedRegion', { base: u32, size: u32 }), MAX_PREVALIDATED_REGIONS),
+});
+/** `BootParamBlock` */
+export const BOOT_PARAM_BLOCK = defineLayout('BootParamBlock', {
+  paramAreaSize: u32, paramPageOffset: u32, madtOffset: u32, madtSize: u32, dtOffset: u32, dtSize: u32, memoryMapOffset: u32, guestContextOffset: u32,
+  debugSerialPort: u16, useAlternateInjection: u8, hasQemuTestdev: u8, hasTestIorequests: u8, vmsaInKernelRange: u8, reserved: reserved(2),
+  firmware: nested(GUEST_FW_INFO_BLOCK),
+  kernelBase: u64, kernelMinSize: u32, kernelMaxSize: u32,
+});
+export const BOOT_PARAM_BLOCK_SIZE = BOOT_PARAM_BLOCK.size;
+
+/** The builder's GuestFwInfoBlock: the regions as a list (the block stores their count). */
+export type GuestFwInfo = Omit<LayoutValue<typeof GUEST_FW_INFO_BLOCK>, 'prevalidatedCount' | 'prevalidated'> & {
   /** at most 8 regions */
   prevalidated: Array<{ base: number; size: number }>;
-}
+};
 
 export function emptyFwInfo(): GuestFwInfo {
   return { start: 0, size: 0, vtom: 0n, inLowMemory: 0, memoryMapPrevalidated: 0, secretsPage: 0, caaPage: 0, cpuidPage: 0, memoryMapAddress: 0, memoryMapSize: 0, prevalidated: [] };
 }
 
-export interface BootParamBlock {
-  paramAreaSize: number;
-  paramPageOffset: number;
-  madtOffset: number;
-  madtSize: number;
-  dtOffset: number;
-  dtSize: number;
-  memoryMapOffset: number;
-  guestContextOffset: number;
-  debugSerialPort: number;
-  useAlternateInjection: number;
-  hasQemuTestdev: number;
-  hasTestIorequests: number;
-  vmsaInKernelRange: number;
-  firmware: GuestFwInfo;
-  kernelBase: number;
-  kernelMinSize: number;
-  kernelMaxSize: number;
-}
+export type BootParamBlock = Omit<LayoutValue<typeof BOOT_PARAM_BLOCK>, 'firmware'> & { firmware: GuestFwInfo };
 
 export function encodeBootParamBlock(b: BootParamBlock): Uint8Array {
-  const w = new StructWriter(BOOT_PARAM_BLOCK_SIZE);
-  w.u32(0x00, b.paramAreaSize).u32(0x04, b.paramPageOffset).u32(0x08, b.madtOffset).u32(0x0c, b.madtSize)
-    .u32(0x10, b.dtOffset).u32(0x14, b.dtSize).u32(0x18, b.memoryMapOffset).u32(0x1c, b.guestContextOffset)
-    .u16(0x20, b.debugSerialPort).u8(0x22, b.useAlternateInjection).u8(0x23, b.hasQemuTestdev).u8(0x24, b.hasTestIorequests)
-    .u8(0x25, b.vmsaInKernelRange);
   const f = b.firmware;
-  const fw = 0x28;
-  w.u32(fw, f.start).u32(fw + 0x04, f.size).u64(fw + 0x08, f.vtom).u8(fw + 0x10, f.inLowMemory).u8(fw + 0x11, f.memoryMapPrevalidated)
-    .u32(fw + 0x18, f.secretsPage).u32(fw + 0x1c, f.caaPage).u32(fw + 0x20, f.cpuidPage).u32(fw + 0x24, f.memoryMapAddress)
-    .u32(fw + 0x28, f.memoryMapSize).u32(fw + 0x2c, f.prevalidated.length);
-  f.prevalidated.forEach((r, i) => w.u32(fw + 0x30 + i * 8, r.base).u32(fw + 0x34 + i * 8, r.size));
-  w.u64(0x98, b.kernelBase).u32(0xa0, b.kernelMinSize).u32(0xa4, b.kernelMaxSize);
-  return w.bytes;
+  return BOOT_PARAM_BLOCK.encode({ ...b, firmware: { ...f, prevalidatedCount: f.prevalidated.length } });
 }

@@ -8,7 +8,13 @@
  *        +0x00 eax_in u32 · +0x04 ecx_in u32 · +0x08 xcr0 u64 · +0x10 xss u64
  *        +0x18 eax u32 · +0x1C ebx u32 · +0x20 ecx u32 · +0x24 edx u32 · +0x28 reserved u64
  */
-import { StructWriter } from '../bytes/writer.js';
+import { array, defineLayout, reserved, u32, u64 } from '../bytes/layout.js';
+
+/** `SnpCpuidFunction` */
+export const SNP_CPUID_FUNCTION = defineLayout('SnpCpuidFunction', {
+  eaxIn: u32, ecxIn: u32, xcr0: u64, xss: u64, eax: u32, ebx: u32, ecx: u32, edx: u32, reserved: reserved(8),
+});
+export const SNP_CPUID_PAGE = defineLayout('SnpCpuidPage', { count: u32, reserved: reserved(12), leaves: array(SNP_CPUID_FUNCTION, 64) });
 
 /** (eax_in, ecx_in) in igvmbuilder's order */
 export const IGVMBUILDER_CPUID_LEAVES: ReadonlyArray<readonly [number, number]> = [
@@ -20,8 +26,10 @@ export const IGVMBUILDER_CPUID_LEAVES: ReadonlyArray<readonly [number, number]> 
 
 export function encodeCpuidPage(leaves = IGVMBUILDER_CPUID_LEAVES): Uint8Array {
   if (leaves.length > 64) throw new RangeError('a CPUID page holds at most 64 leaves');
-  const w = new StructWriter(4096);
-  w.u32(0, leaves.length);
-  leaves.forEach(([eax, ecx], i) => w.u32(0x10 + i * 48, eax).u32(0x14 + i * 48, ecx));
-  return w.bytes;
+  const page = new Uint8Array(4096);
+  SNP_CPUID_PAGE.encodeInto({
+    count: leaves.length,
+    leaves: leaves.map(([eaxIn, ecxIn]) => ({ eaxIn, ecxIn, xcr0: 0, xss: 0, eax: 0, ebx: 0, ecx: 0, edx: 0 })),
+  }, page);
+  return page;
 }

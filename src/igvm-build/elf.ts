@@ -27,39 +27,28 @@
  * PT_LOAD segments whose memsz exceeds filesz are zero-filled by the loader (bootimg adds
  * the tail as pages without data); segments must not overlap and must be page-aligned.
  */
-import { Parser, decodeStruct, defineStruct } from '../bytes/struct.js';
+import { defineLayout, reserved, u16, u32, u32be, u64n, u8 } from '../bytes/layout.js';
 import { ParseError } from '../errors.js';
 
 const U64_MAX = (1n << 64n) - 1n;
 
-interface RawIdent { magic: number; cls: number; data: number; version: number; osabi: number }
-const ELF_IDENT = defineStruct<RawIdent>('ELF identification', new Parser().uint32be('magic').uint8('cls').uint8('data').uint8('version').uint8('osabi').skip(8));
-
-interface RawHeader {
-  type: number; machine: number; version: number; entry: bigint; phoff: bigint; shoff: bigint; flags: number;
-  ehsize: number; phentsize: number; phnum: number; shentsize: number; shnum: number; shstrndx: number;
-}
-/** e_type onward (offset 16); 64-bit fields are kept as bigint via {@link u64Fields}. */
-const ELF_HEADER_TAIL = new Parser()
-  .uint16le('type').uint16le('machine').uint32le('version').uint32le('entryLo').uint32le('entryHi').uint32le('phoffLo').uint32le('phoffHi')
-  .uint32le('shoffLo').uint32le('shoffHi').uint32le('flags').uint16le('ehsize').uint16le('phentsize').uint16le('phnum')
-  .uint16le('shentsize').uint16le('shnum').uint16le('shstrndx');
-const ELF_HEADER = defineStruct<Record<string, number>>('ELF header', ELF_HEADER_TAIL);
-
-const PHDR = defineStruct<Record<string, number>>('ELF program header', new Parser()
-  .uint32le('type').uint32le('flags').uint32le('offsetLo').uint32le('offsetHi').uint32le('vaddrLo').uint32le('vaddrHi')
-  .uint32le('paddrLo').uint32le('paddrHi').uint32le('fileszLo').uint32le('fileszHi').uint32le('memszLo').uint32le('memszHi')
-  .uint32le('alignLo').uint32le('alignHi'));
-
-const SHDR = defineStruct<Record<string, number>>('ELF section header', new Parser()
-  .uint32le('name').uint32le('type').uint32le('flagsLo').uint32le('flagsHi').uint32le('addrLo').uint32le('addrHi')
-  .uint32le('offsetLo').uint32le('offsetHi').uint32le('sizeLo').uint32le('sizeHi').uint32le('link').uint32le('info')
-  .uint32le('alignLo').uint32le('alignHi').uint32le('entsizeLo').uint32le('entsizeHi'));
-
-const SYM = defineStruct<Record<string, number>>('ELF symbol', new Parser()
-  .uint32le('name').uint8('info').uint8('other').uint16le('shndx').uint32le('valueLo').uint32le('valueHi').uint32le('sizeLo').uint32le('sizeHi'));
-
-const q = (r: Record<string, number>, f: string): bigint => (BigInt(r[`${f}Hi`]!) << 32n) | BigInt(r[`${f}Lo`]!);
+/** e_ident (16 bytes) */
+export const ELF_IDENT = defineLayout('ELF identification', { magic: u32be, cls: u8, data: u8, version: u8, osabi: u8, pad: reserved(8) });
+/** Elf64_Ehdr after e_ident (offset 16) */
+export const ELF_HEADER = defineLayout('ELF header', {
+  type: u16, machine: u16, version: u32, entry: u64n, phoff: u64n, shoff: u64n, flags: u32,
+  ehsize: u16, phentsize: u16, phnum: u16, shentsize: u16, shnum: u16, shstrndx: u16,
+});
+/** Elf64_Phdr */
+export const PHDR = defineLayout('ELF program header', {
+  type: u32, flags: u32, offset: u64n, vaddr: u64n, paddr: u64n, filesz: u64n, memsz: u64n, align: u64n,
+});
+/** Elf64_Shdr */
+export const SHDR = defineLayout('ELF section header', {
+  name: u32, type: u32, flags: u64n, addr: u64n, offset: u64n, size: u64n, link: u32, info: u32, addralign: u64n, entsize: u64n,
+});
+/** Elf64_Sym */
+export const SYM = defineLayout('ELF symbol', { name: u32, info: u8, other: u8, shndx: u16, value: u64n, size: u64n });
 
 export const PT_LOAD = 1;
 export const PT_DYNAMIC = 2;
@@ -100,17 +89,13 @@ function fail(source: string, structure: string, offset: number, problem: string
 /** Parse and check a kernel ELF (the bytes are referenced, not copied). */
 export function parseKernelElf(bytes: Uint8Array, source = 'kernel'): ElfKernel {
   if (bytes.length < 16) throw new ParseError('ERR_TRUNCATED', 'ELF identification', 0, `the file is ${bytes.length} bytes: not an ELF file`, source);
-  const id = decodeStruct(ELF_IDENT, bytes, 0, { source });
+  const id = ELF_IDENT.decode(bytes, 0, { source });
   if (id.magic !== 0x7f454c46) fail(source, 'ELF identification', 0, 'not an ELF file (no \\x7fELF magic)');
   if (id.cls !== 2) fail(source, 'ELF identification', 4, `ELF class ${id.cls} is not ELFCLASS64: the kernel must be a 64-bit ELF`);
   if (id.data !== 1) fail(source, 'ELF identification', 5, 'the ELF is big-endian; an x86-64 kernel is little-endian');
   if (id.version !== 1) fail(source, 'ELF identification', 6, `unsupported ELF version ${id.version}`);
   if (id.osabi !== 0 && id.osabi !== 3) fail(source, 'ELF identification', 7, `unsupported OS ABI ${id.osabi} (expected SYSV or GNU)`);
-  const h = decodeStruct(ELF_HEADER, bytes, 16, { source });
-  const hdr: RawHeader = {
-    type: h.type!, machine: h.machine!, version: h.version!, entry: q(h, 'entry'), phoff: q(h, 'phoff'), shoff: q(h, 'shoff'), flags: h.flags!,
-    ehsize: h.ehsize!, phentsize: h.phentsize!, phnum: h.phnum!, shentsize: h.shentsize!, shnum: h.shnum!, shstrndx: h.shstrndx!,
-  };
+  const hdr = ELF_HEADER.decode(bytes, ELF_IDENT.size, { source });
   if (hdr.type !== 2) fail(source, 'ELF header', 0x10, `e_type ${hdr.type} is not ET_EXEC: the kernel must be a statically linked executable`);
   if (hdr.machine !== 62) fail(source, 'ELF header', 0x12, `e_machine ${hdr.machine} is not EM_X86_64 (62): not an x86-64 kernel`);
   if (hdr.version !== 1) fail(source, 'ELF header', 0x14, `unsupported e_version ${hdr.version}`);
@@ -132,8 +117,7 @@ export function parseKernelElf(bytes: Uint8Array, source = 'kernel'): ElfKernel 
   };
   if (shnum === 0 && hdr.shoff !== 0n) {
     checkShTable(1);
-    const s0 = decodeStruct(SHDR, bytes, shAt(0), { source });
-    const n = q(s0, 'size');
+    const n = SHDR.decode(bytes, shAt(0), { source }).size;
     if (n > 0xffff_ffffn) fail(source, 'ELF section header', shAt(0), 'section count out of range');
     shnum = Number(n);
   }
@@ -145,10 +129,10 @@ export function parseKernelElf(bytes: Uint8Array, source = 'kernel'): ElfKernel 
   let dynamic = false;
   for (let i = 0; i < hdr.phnum; i++) {
     const at = Number(hdr.phoff) + i * hdr.phentsize;
-    const p = decodeStruct(PHDR, bytes, at, { source });
-    const type = p.type!;
+    const p = PHDR.decode(bytes, at, { source });
+    const type = p.type;
     if (type === 0) continue;
-    const offset = q(p, 'offset'), vaddr = q(p, 'vaddr'), filesz = q(p, 'filesz'), memsz = q(p, 'memsz'), align = q(p, 'align');
+    const { offset, vaddr, filesz, memsz, align } = p;
     if (type === PT_LOAD && memsz < filesz) fail(source, `ELF program header #${i}`, at, `PT_LOAD p_memsz 0x${memsz.toString(16)} is smaller than p_filesz 0x${filesz.toString(16)}`);
     if (align > 1n) {
       if ((align & (align - 1n)) !== 0n) fail(source, `ELF program header #${i}`, at, `p_align 0x${align.toString(16)} is not a power of two`);
@@ -167,7 +151,7 @@ export function parseKernelElf(bytes: Uint8Array, source = 'kernel'): ElfKernel 
         }
       }
       const o = Number(offset);
-      segments.push({ index: i, flags: p.flags!, vaddr, memsz, contents: filesz === 0n ? new Uint8Array(0) : bytes.subarray(o, o + Number(filesz)) });
+      segments.push({ index: i, flags: p.flags, vaddr, memsz, contents: filesz === 0n ? new Uint8Array(0) : bytes.subarray(o, o + Number(filesz)) });
       if (align > maxAlign) maxAlign = align;
     } else if (type === PT_DYNAMIC) {
       if (dynamic) fail(source, `ELF program header #${i}`, at, 'more than one PT_DYNAMIC segment');
@@ -181,16 +165,15 @@ export function parseKernelElf(bytes: Uint8Array, source = 'kernel'): ElfKernel 
   // section headers: string-table index, then .symtab and .strtab
   if (shstrndx === 0xffff) {
     if (shnum === 0) fail(source, 'ELF header', 0x3e, 'e_shstrndx is SHN_XINDEX but there are no section headers');
-    shstrndx = decodeStruct(SHDR, bytes, shAt(0), { source }).link!;
+    shstrndx = SHDR.decode(bytes, shAt(0), { source }).link;
   }
   if (shstrndx !== 0 && shstrndx > shnum) fail(source, 'ELF header', 0x3e, `e_shstrndx ${shstrndx} is past the ${shnum} section headers`);
   interface Sh { name: number; type: number; offset: number; size: number; entsize: bigint }
   const sections: Sh[] = [];
   for (let i = 0; i < shnum; i++) {
     const at = shAt(i);
-    const s = decodeStruct(SHDR, bytes, at, { source });
-    const type = s.type!;
-    const offset = q(s, 'offset'), size = q(s, 'size'), flags = q(s, 'flags'), addr = q(s, 'addr'), align = q(s, 'align');
+    const s = SHDR.decode(bytes, at, { source });
+    const { type, offset, size, flags, addr, addralign: align } = s;
     if (type !== SHT_NULL) {
       const fsize = type === SHT_NOBITS ? 0n : size;
       if (offset + fsize > U64_MAX) fail(source, `ELF section header #${i}`, at, 'file range wraps around');
@@ -198,13 +181,13 @@ export function parseKernelElf(bytes: Uint8Array, source = 'kernel'): ElfKernel 
         if (addr + size > U64_MAX + 1n) fail(source, `ELF section header #${i}`, at, 'address range wraps around');
         if (align !== 0n && ((align & (align - 1n)) !== 0n || (addr & (align - 1n)) !== 0n)) fail(source, `ELF section header #${i}`, at, 'sh_addr is not aligned to sh_addralign');
       } else if (addr !== 0n) fail(source, `ELF section header #${i}`, at, 'a non-ALLOC section has a non-zero sh_addr');
-      if (s.link! > shnum || ((flags & SHF_INFO_LINK) !== 0n && s.info! > shnum)) fail(source, `ELF section header #${i}`, at, 'sh_link/sh_info names a section that does not exist');
+      if (s.link > shnum || ((flags & SHF_INFO_LINK) !== 0n && s.info > shnum)) fail(source, `ELF section header #${i}`, at, 'sh_link/sh_info names a section that does not exist');
       if (type !== SHT_NOBITS && offset + size > len) {
         throw new ParseError('ERR_TRUNCATED', `ELF section header #${i}`, at, `section runs past the end of the ${bytes.length}-byte file`, source);
       }
     }
     if (i === shstrndx && shstrndx !== 0 && type !== SHT_STRTAB) fail(source, `ELF section header #${i}`, at, 'the section-name string table is not SHT_STRTAB');
-    sections.push({ name: s.name!, type, offset: Number(offset), size: type === SHT_NOBITS ? 0 : Number(size), entsize: q(s, 'entsize') });
+    sections.push({ name: s.name, type, offset: Number(offset), size: type === SHT_NOBITS ? 0 : Number(size), entsize: s.entsize });
   }
   const shstr = shstrndx !== 0 && shstrndx < sections.length ? sections[shstrndx]! : null;
   const sectionName = (sh: Sh): string => {
@@ -224,8 +207,8 @@ export function parseKernelElf(bytes: Uint8Array, source = 'kernel'): ElfKernel 
     const n = Math.floor(symSec.size / ent);
     const list: ElfSymbol[] = [];
     for (let i = 0; i < n; i++) {
-      const s = decodeStruct(SYM, bytes, symSec.offset + i * ent, { source });
-      list.push({ value: q(s, 'value'), size: q(s, 'size'), name: s.name! });
+      const s = SYM.decode(bytes, symSec.offset + i * ent, { source });
+      list.push({ value: s.value, size: s.size, name: s.name });
     }
     symbols = { symbols: list, strtab: bytes.subarray(strSec.offset, strSec.offset + strSec.size) };
   }

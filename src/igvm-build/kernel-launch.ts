@@ -15,28 +15,24 @@
  *   0xA0 ap_start_context_addr u32      0xA4 debug_serial_port u16
  *   0xA6 vmsa_in_kernel_heap u8 (bool)  0xA7 use_alternate_injection u8 (bool)
  */
-import { StructWriter } from '../bytes/writer.js';
+import { defineLayout, u16, u32, u64n, u8, type LayoutInput } from '../bytes/layout.js';
 
-export const KERNEL_LAUNCH_INFO_SIZE = 168;
+export const KERNEL_LAUNCH_INFO = defineLayout('KernelLaunchInfo', {
+  kernelRegionPhysStart: u64n, kernelRegionPhysEnd: u64n, heapAreaOffset: u64n, heapAreaAllocated: u64n,
+  kernelRegionVirtStart: u64n, kernelDirectMapVaddr: u64n, kernelFsStart: u64n, kernelFsEnd: u64n,
+  bldrStart: u64n, bldrEnd: u64n, cpuidPage: u64n, secretsPage: u64n, idtVaddr: u64n, bootParamsVirtAddr: u64n,
+  kernelSymtabStart: u64n, kernelSymtabLen: u64n, kernelStrtabStart: u64n, kernelStrtabLen: u64n,
+  vtom: u64n, kernelPageTableVaddr: u64n,
+  apStartContextAddr: u32, debugSerialPort: u16, vmsaInKernelHeap: u8, useAlternateInjection: u8,
+});
+export const KERNEL_LAUNCH_INFO_SIZE = KERNEL_LAUNCH_INFO.size;
 
-export interface KernelLaunchInfo {
-  kernelRegionPhysStart: bigint; kernelRegionPhysEnd: bigint; heapAreaOffset: bigint; heapAreaAllocated: bigint;
-  kernelRegionVirtStart: bigint; kernelDirectMapVaddr: bigint; kernelFsStart: bigint; kernelFsEnd: bigint;
-  bldrStart: bigint; bldrEnd: bigint; cpuidPage: bigint; secretsPage: bigint; idtVaddr: bigint; bootParamsVirtAddr: bigint;
-  kernelSymtabStart: bigint; kernelSymtabLen: bigint; kernelStrtabStart: bigint; kernelStrtabLen: bigint;
-  vtom: bigint; kernelPageTableVaddr: bigint;
-  apStartContextAddr: number; debugSerialPort: number; vmsaInKernelHeap: boolean; useAlternateInjection: boolean;
-}
-
-const U64_FIELDS = [
-  'kernelRegionPhysStart', 'kernelRegionPhysEnd', 'heapAreaOffset', 'heapAreaAllocated', 'kernelRegionVirtStart', 'kernelDirectMapVaddr',
-  'kernelFsStart', 'kernelFsEnd', 'bldrStart', 'bldrEnd', 'cpuidPage', 'secretsPage', 'idtVaddr', 'bootParamsVirtAddr',
-  'kernelSymtabStart', 'kernelSymtabLen', 'kernelStrtabStart', 'kernelStrtabLen', 'vtom', 'kernelPageTableVaddr',
-] as const;
+/** KernelLaunchInfo with its two flags as booleans */
+export type KernelLaunchInfo = Omit<LayoutInput<typeof KERNEL_LAUNCH_INFO>, 'vmsaInKernelHeap' | 'useAlternateInjection'> & {
+  vmsaInKernelHeap: boolean;
+  useAlternateInjection: boolean;
+};
 
 export function encodeKernelLaunchInfo(k: KernelLaunchInfo): Uint8Array {
-  const w = new StructWriter(KERNEL_LAUNCH_INFO_SIZE);
-  U64_FIELDS.forEach((f, i) => w.u64(i * 8, k[f]));
-  w.u32(0xa0, k.apStartContextAddr).u16(0xa4, k.debugSerialPort).u8(0xa6, k.vmsaInKernelHeap ? 1 : 0).u8(0xa7, k.useAlternateInjection ? 1 : 0);
-  return w.bytes;
+  return KERNEL_LAUNCH_INFO.encode({ ...k, vmsaInKernelHeap: k.vmsaInKernelHeap ? 1 : 0, useAlternateInjection: k.useAlternateInjection ? 1 : 0 });
 }

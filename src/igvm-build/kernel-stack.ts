@@ -7,10 +7,13 @@
  *   0xFF0 launch_info_vaddr u64    virtual address of KernelLaunchInfo
  *   0xFF8 stack_limit u64          virtual base of the initial stack
  */
-import { StructWriter } from '../bytes/writer.js';
+import { at, defineLayout, u64n } from '../bytes/layout.js';
 
+export const INITIAL_KERNEL_STACK = defineLayout('InitialKernelStack', {
+  pagingRoot: at(0xfe8, u64n), launchInfoVaddr: u64n, stackLimit: u64n,
+});
 export const INITIAL_KERNEL_STACK_WORDS = 3;
 
 export function encodeInitialKernelStack(pagingRoot: bigint, launchInfoVaddr: bigint, stackLimit: bigint): Uint8Array {
-  return new StructWriter(4096).u64(0xfe8, pagingRoot).u64(0xff0, launchInfoVaddr).u64(0xff8, stackLimit).bytes;
+  return INITIAL_KERNEL_STACK.encode({ pagingRoot, launchInfoVaddr, stackLimit });
 }

@@ -13,7 +13,12 @@
  *   page 2 (PDPT) [0..3] → 1 GiB large pages 0..3 GiB (0xE3), [4] → base+4K
  *   page 1 (PD) [0] → base (page 0, a PT left empty for the boot loader's own 4K mappings)
  */
+import { defineLayout, u64n } from '../bytes/layout.js';
 import { BootImageError } from './errors.js';
+
+/** one page-table entry */
+export const PTE = defineLayout('page-table entry', { entry: u64n });
+const ENTRY = PTE.field('entry');
 
 export const PTE_SELF_MAP = 0x8000_0000_0000_0063n;
 export const PTE_PXE = 0x063n;
@@ -30,15 +35,15 @@ export class PteArray {
   readonly bytes: Uint8Array;
   private readonly view: DataView;
   constructor(readonly count: number) {
-    this.bytes = new Uint8Array(count * 8);
+    this.bytes = new Uint8Array(count * PTE.size);
     this.view = new DataView(this.bytes.buffer);
   }
   set(index: number, paddr: bigint | number, flags: bigint): void {
     if (index < 0 || index >= this.count) throw new RangeError(`PTE index ${index} out of range`);
-    this.view.setBigUint64(index * 8, BigInt(paddr) | flags, true);
+    ENTRY.write(this.view, index * PTE.size, BigInt(paddr) | flags);
   }
   get(index: number): bigint {
-    return this.view.getBigUint64(index * 8, true);
+    return ENTRY.read(this.view, index * PTE.size);
   }
   reset(): void {
     this.bytes.fill(0);

@@ -4,10 +4,11 @@
  *
  *   0x00 vp_index u32 (0) · 0x04 rip u32 · 0x08 rsp u32 · 0x0C ap_entry u32 (rip + 2)
  */
-import { StructWriter } from '../bytes/writer.js';
+import { defineLayout, u32 } from '../bytes/layout.js';
 
-export const TDP_START_CONTEXT_SIZE = 16;
+export const TDP_START_CONTEXT = defineLayout('TdpStartContextLayout', { vpIndex: u32, rip: u32, rsp: u32, apEntry: u32 });
+export const TDP_START_CONTEXT_SIZE = TDP_START_CONTEXT.size;
 
 export function encodeTdpStartContext(rip: number, rsp: number): Uint8Array {
-  return new StructWriter(TDP_START_CONTEXT_SIZE).u32(0, 0).u32(4, rip).u32(8, rsp).u32(12, (rip + 2) >>> 0).bytes;
+  return TDP_START_CONTEXT.encode({ vpIndex: 0, rip, rsp, apEntry: (rip + 2) >>> 0 });
 }

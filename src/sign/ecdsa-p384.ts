@@ -18,6 +18,7 @@
  * (the CLI does it in src/cli/keys.ts).
  */
 import { p384 } from '@noble/curves/nist.js';
+import { bytes, defineLayout, u8 } from '../bytes/layout.js';
 import { PrelaunchError } from '../errors.js';
 import { nodeBuiltin } from '../runtime.js';
 
@@ -64,13 +65,20 @@ function checkPrivate(d: Uint8Array): void {
   }
 }
 
+/** SEC 1 §2.3.3: an uncompressed point, 04‖X‖Y (big-endian coordinates) */
+export const SEC1_P384_POINT = defineLayout('SEC1 P-384 point', { form: u8, x: bytes(P384_SCALAR_SIZE), y: bytes(P384_SCALAR_SIZE) });
+/** IEEE P1363 (raw) signature r‖s, big-endian */
+export const P1363_P384_SIGNATURE = defineLayout('P-384 r||s signature', { r: bytes(P384_SCALAR_SIZE), s: bytes(P384_SCALAR_SIZE) });
+const SEC1_UNCOMPRESSED = 4;
+
+function rawSignature(bytes: Uint8Array): EcdsaSignature {
+  const { r, s } = P1363_P384_SIGNATURE.decode(bytes);
+  return { r: bytesToBigint(r), s: bytesToBigint(s) };
+}
+
 /** The uncompressed SEC1 encoding 04‖X‖Y of a point. */
 export function encodePoint(pub: EcPoint): Uint8Array {
-  const out = new Uint8Array(97);
-  out[0] = 4;
-  out.set(bigintToBytes(pub.x, 48), 1);
-  out.set(bigintToBytes(pub.y, 48), 49);
-  return out;
+  return SEC1_P384_POINT.encode({ form: SEC1_UNCOMPRESSED, x: bigintToBytes(pub.x, P384_SCALAR_SIZE), y: bigintToBytes(pub.y, P384_SCALAR_SIZE) });
 }
 
 /** Check that {x, y} is a point of P-384 (throws ERR_KEY otherwise). */
@@ -82,8 +90,8 @@ export function checkP384Point(pub: EcPoint, what = 'public key'): void {
 /** The public point of a private scalar. */
 export function p384PublicKey(d: Uint8Array): EcPoint {
   checkPrivate(d);
-  const sec1 = p384.getPublicKey(d, false);
-  return { x: bytesToBigint(sec1.subarray(1, 49)), y: bytesToBigint(sec1.subarray(49, 97)) };
+  const { x, y } = SEC1_P384_POINT.decode(p384.getPublicKey(d, false));
+  return { x: bytesToBigint(x), y: bytesToBigint(y) };
 }
 
 /** Parse a public key given as SEC1 bytes (04‖X‖Y uncompressed, or 02/03‖X compressed). */
@@ -101,7 +109,7 @@ export function p384PointFromSec1(bytes: Uint8Array): EcPoint {
 export function signP384(d: Uint8Array, message: Uint8Array): EcdsaSignature {
   checkPrivate(d);
   const compact = p384.sign(message, d, { prehash: true, lowS: false, extraEntropy: false, format: 'compact' });
-  return { r: bytesToBigint(compact.subarray(0, 48)), s: bytesToBigint(compact.subarray(48, 96)) };
+  return rawSignature(compact);
 }
 
 type NodeCrypto = typeof import('node:crypto');
@@ -154,15 +162,13 @@ export function verifyP384(pub: EcPoint, message: Uint8Array, sig: EcdsaSignatur
  * IEEE P1363 / JWS / Azure Key Vault).
  */
 export function parseDetachedSignature(bytes: Uint8Array, what = 'signature'): EcdsaSignature {
-  if (bytes.length === 96 && bytes[0] !== 0x30) {
-    return { r: bytesToBigint(bytes.subarray(0, 48)), s: bytesToBigint(bytes.subarray(48)) };
-  }
+  if (bytes.length === P1363_P384_SIGNATURE.size && bytes[0] !== 0x30) return rawSignature(bytes);
   if (bytes[0] === 0x30) {
     try {
       const sig = p384.Signature.fromBytes(bytes, 'der');
       return { r: sig.r, s: sig.s };
     } catch {
-      if (bytes.length === 96) return { r: bytesToBigint(bytes.subarray(0, 48)), s: bytesToBigint(bytes.subarray(48)) };
+      if (bytes.length === P1363_P384_SIGNATURE.size) return rawSignature(bytes);
       throw new PrelaunchError('ERR_SIGNATURE', `${what} is not a DER-encoded ECDSA signature`);
     }
   }

@@ -22,8 +22,8 @@ const full = buildProgram();
 const topLevel = full.commands.map((c) => c.name());
 
 describe('buildProgram(command)', () => {
-  it('knows the ten top-level commands', () => {
-    expect(topLevel).toEqual(['measure', 'ovmf', 'golden', 'export', 'trace', 'igvm', 'id-block', 'policy', 'tdx', 'host']);
+  it('knows the eleven top-level commands', () => {
+    expect(topLevel).toEqual(['measure', 'ovmf', 'golden', 'export', 'trace', 'igvm', 'id-block', 'policy', 'tdx', 'tpm', 'host']);
   });
 
   for (const name of topLevel) {

@@ -379,6 +379,30 @@ const CASES: Record<string, Case> = {
     () => ({ fw: OVMF() }),
     ({ fw }) => api.tdRamEntries(api.requireTdxMetadata(parseOvmf(bytesSource(fw))), 2 * GiB),
   ),
+  parseTcgLog: c(
+    () => ({ log: CCEL() }),
+    ({ log }) => api.parseTcgLog(log),
+  ),
+  replayTpmLog: c(
+    () => ({ log: CCEL() }),
+    ({ log }) => api.replayTpmLog(log),
+  ),
+  diffTpmEvents: c(
+    () => ({ log: CCEL() }),
+    ({ log }) => api.diffTpmEvents([{ pcr: 1, type: 'EV_SEPARATOR', description: 'x', digests: { sha384: '00' } }], api.replayTpmLog(log), 'sha384'),
+  ),
+  encodeTcgLog: c(
+    () => ({ d: PREDICTED().events[0]!.digest!, data: PREDICTED().events[0]!.data }),
+    ({ d, data }) => api.encodeTcgLog([{ algorithmId: api.TPM_ALG.sha384, digestSize: 48 }], [{ pcrIndex: 1, eventType: 4, data, digests: [{ algorithmId: api.TPM_ALG.sha384, digest: d }] }]),
+  ),
+  identifyEdk2Firmware: c(
+    () => ({ fw: OVMF() }),
+    ({ fw }) => api.identifyEdk2Firmware(fw),
+  ),
+  predictTpmPcrs: c(
+    () => ({ fw: OVMF(), kernel: KERNEL(), initrd: INITRD() }),
+    ({ fw, kernel, initrd }) => api.predictTpmPcrs({ firmware: fw, kernel, initrd, append: 'quiet', qemuVersion: '7.2.22', memory: 2 * GiB }),
+  ),
   parseCcel: c(
     () => ({ log: CCEL() }),
     ({ log }) => parseCcel(log),

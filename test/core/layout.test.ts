@@ -169,6 +169,18 @@ describe('fixed-offset accessors', () => {
     new DataView(buf.buffer).setBigUint64(8, 1n << 53n, true);
     expect(() => HDR.field('big').read(new DataView(buf.buffer))).toThrow(expect.objectContaining({ code: 'ERR_MALFORMED', structure: 'TEST_HEADER' }));
   });
+  it('latin1 reads what decode reads, bytes above 0x7f included', () => {
+    const L = defineLayout('TEST_SIG', { sig: latin1(4) });
+    const raw = Uint8Array.of(0x41, 0x80, 0xe9, 0x00);
+    expect(L.field('sig').read(new DataView(raw.buffer))).toBe(L.decode(raw).sig);
+  });
+  it('layouts of the same shape under other names decode each under its own names', () => {
+    const A = defineLayout('TEST_SHAPE_A', { x: u32, y: u16 });
+    const B = defineLayout('TEST_SHAPE_B', { p: u32, q: u16 });
+    const raw = Uint8Array.of(1, 0, 0, 0, 2, 0);
+    expect(A.decode(raw)).toEqual({ x: 1, y: 2 });
+    expect(B.decode(raw)).toEqual({ p: 1, q: 2 });
+  });
   it('an unknown field is a TypeError', () => {
     expect(() => HDR.field('nope' as never)).toThrow(TypeError);
   });

@@ -15,8 +15,13 @@ import {
   measureIgvm, inspectIgvm, reserializeIgvm, IGVM_MEASURE_PLATFORMS, parseCcel, replayCcel, encodeCcel, reportFromBinary, reportFromJson, decodeIdBlock,
   decodeIdAuth, decodeSnpPublicKey, decodeSnpSignature, decodeIgvmSnpSignature, decodeIgvmSnpPublicKey, decodePolicy, policyFromSpec, parseManifestText,
   validateManifest, checkReport, parseKernelElf, qemuPatchSetupHeader, authenticodeRanges, authenticodeDigest, decodeVmsa, parseDetachedSignature, diffTraces,
-  buildIgvm, cpuSig, nodeBackend, mrtdOfImage, type ErrorCode,
+  buildIgvm, cpuSig, nodeBackend, mrtdOfImage, type ErrorCode, encodeTcgLog, parseTcgLog, replayTpmLog, TPM_ALG,
 } from '../../src/index.js';
+import { parseVariableStore } from '../../src/formats/uefi/variable-store.js';
+import { parseSignatureLists } from '../../src/formats/uefi/signature-list.js';
+import { walkFirmware } from '../../src/formats/uefi/firmware-volume.js';
+import { loaderAllocations } from '../../src/formats/qemu/table-loader.js';
+import { readTar } from '../../src/formats/tar.js';
 import { parseGoldenDocument } from '../../src/golden/document.js';
 import { SCHEMAS } from '../../src/schema/index.js';
 import { schemaProblem } from '../../src/schema/validate.js';
@@ -55,6 +60,14 @@ const CCEL: Record<string, Uint8Array> = {
   ]),
   ...(existsSync(path.join(SHARED, 'tdx/samples/dstack-ccel.bin')) ? { 'dstack-ccel': read(path.join(SHARED, 'tdx/samples/dstack-ccel.bin')) } : {}),
 };
+const TPM_LOG: Record<string, Uint8Array> = {
+  tcg2: encodeTcgLog([{ algorithmId: TPM_ALG.sha256, digestSize: 32 }, { algorithmId: TPM_ALG.sha384, digestSize: 48 }], [
+    { pcrIndex: 7, eventType: 0x80000001, data: new TextEncoder().encode('SecureBoot'), digests: [{ algorithmId: TPM_ALG.sha256, digest: new Uint8Array(32).fill(1) }, { algorithmId: TPM_ALG.sha384, digest: new Uint8Array(48).fill(1) }] },
+    { pcrIndex: 0, eventType: 3, data: new Uint8Array(4), digests: [{ algorithmId: TPM_ALG.sha256, digest: new Uint8Array(32) }, { algorithmId: TPM_ALG.sha384, digest: new Uint8Array(48) }] },
+  ]),
+};
+// the NV volume of the Debian OVMF.fd (0x20000 bytes: the varstore and its fault-tolerant-write area)
+const VARS: Record<string, Uint8Array> = { 'debian/OVMF.fd vars': read(path.join(FS, 'debian/OVMF.fd')).slice(0, 0x20000) };
 const REPORT = (() => {
   const r = new Uint8Array(0x4a0);
   const v = new DataView(r.buffer);
@@ -148,6 +161,9 @@ const TARGETS: Array<Target<any>> = [
   }),
   bytesTarget('parseIgvm (allowUnknown)', 20, hostile(IGVM, 4096, fixIgvm), (b) => measureIgvm(parseIgvm(b, { allowUnknown: true }), { platform: 'tdx' })),
   bytesTarget('parseCcel, replayCcel', 40, hostile(CCEL), (b) => each(() => parseCcel(b), () => replayCcel(b, { hashBackend: nodeBackend }))()),
+  bytesTarget('parseTcgLog, replayTpmLog', 40, hostile(TPM_LOG), (b) => each(() => parseTcgLog(b), () => replayTpmLog(b, { hashBackend: nodeBackend }))()),
+  bytesTarget('parseVariableStore, walkFirmware, signature lists, table loader, tar', 20, hostile(VARS, 4096), (b) =>
+    each(() => parseVariableStore(b), () => walkFirmware(b), () => parseSignatureLists(b.subarray(0, 4096), 'db'), () => loaderAllocations(b.subarray(0, 4096)), () => readTar(b))()),
   bytesTarget('reportFromBinary', 20, hostile(REPORT, 2048), (b) => reportFromBinary(b)),
   bytesTarget('parseKernelElf', 40, hostile(ELF), (b) => parseKernelElf(b)),
   bytesTarget('buildIgvm (mutated kernel ELF)', 10, mutated(ELF), (b) => buildIgvm({ hypervisor: 'qemu', kernel: b, snp: true, policy: 0x30000n })),

@@ -7,6 +7,7 @@
  *   0x008  8  POLICY             0x0E0 48  ID_KEY_DIGEST
  *   0x010 16  FAMILY_ID          0x110 48  AUTHOR_KEY_DIGEST
  *   0x020 16  IMAGE_ID           0x188  1  CPUID family  (VERSION ≥ 3)
+ *   0x034  4  SIGNATURE_ALGO (1 = ECDSA P-384 with SHA-384)
  *   0x048  4  KEY_INFO (bit 0 AUTHOR_KEY_EN)   0x189 1 model, 0x18A 1 stepping
  *
  * Reports also arrive as JSON (go-sev-guest protojson, snpguest-style or hand-written):
@@ -26,7 +27,7 @@ export const ATTESTATION_REPORT = defineLayout(
   'SNP attestation report',
   {
     version: at(0x000, u32), guestSvn: at(0x004, u32), policy: at(0x008, u64n), familyId: at(0x010, bytes(16)), imageId: at(0x020, bytes(16)),
-    measurement: at(0x090, bytes(48)), hostData: at(0x0c0, bytes(32)), idKeyDigest: at(0x0e0, bytes(48)), authorKeyDigest: at(0x110, bytes(48)),
+    signatureAlgo: at(0x034, u32), measurement: at(0x090, bytes(48)), hostData: at(0x0c0, bytes(32)), idKeyDigest: at(0x0e0, bytes(48)), authorKeyDigest: at(0x110, bytes(48)),
     cpuidFamId: at(0x188, u8), cpuidModId: at(0x189, u8), cpuidStep: at(0x18a, u8),
   },
   { size: ATTESTATION_REPORT_SIZE },

@@ -29,34 +29,19 @@
  *
  * TDX logs carry one digest, SHA-384 (algorithm 0x000C, 48 bytes).
  */
-import { bytes, defineLayout, latin1, u16, u32, u8 } from '../../bytes/layout.js';
 import { plainBytes } from '../../bytes/source.js';
+import {
+  encodeTcgLog, TCG_ALGORITHM_SIZE, TCG_EVENT_SIZE, TCG_PCR_EVENT, TCG_PCR_EVENT2_HEADER, TCG_SPEC_ID_EVENT, TCG_VENDOR_INFO_SIZE, TPMT_HA_ALGORITHM,
+} from '../tcg/event-log.js';
 import { ParseError } from '../../errors.js';
 
 export const TPM_ALG_SHA384 = 0x000c;
 export const EV_NO_ACTION = 3;
-const SPEC_ID_SIGNATURE = 'Spec ID Event03\0';
 
-export const TCG_PCR_EVENT = defineLayout(
-  'TCG_PCR_EVENT',
-  { pcrIndex: u32, eventType: u32, digest: bytes(20), eventSize: u32 },
-  { check: (v) => (v.eventType === EV_NO_ACTION ? null : `first event has type ${v.eventType}, expected EV_NO_ACTION (3) with the Spec ID event`) },
-);
-export const TCG_SPEC_ID_EVENT = defineLayout(
-  'TCG_EfiSpecIDEvent',
-  { signature: latin1(16), platformClass: u32, minor: u8, major: u8, errata: u8, uintnSize: u8, algorithms: u32 },
-  { check: (v) => (v.signature !== SPEC_ID_SIGNATURE ? `signature ${JSON.stringify(v.signature)} is not "Spec ID Event03" (not a crypto-agile log)` : v.algorithms === 0 ? 'no digest algorithms' : null) },
-);
-export const TCG_ALGORITHM_SIZE = defineLayout('TCG_EfiSpecIdEventAlgorithmSize', { algorithmId: u16, digestSize: u16 });
-/** the byte after the algorithm list */
-export const TCG_VENDOR_INFO_SIZE = defineLayout('TCG_EfiSpecIDEvent vendorInfoSize', { vendorInfoSize: u8 });
-export const TCG_PCR_EVENT2_HEADER = defineLayout('TCG_PCR_EVENT2', { mrIndex: u32, eventType: u32, digestCount: u32 });
-/** TPMT_HA: the algorithm, then its digest (of the size the Spec ID event gives it) */
-export const TPMT_HA_ALGORITHM = defineLayout('TPMT_HA', { hashAlg: u16 });
-/** after the digests: the event data's size, then the data */
-export const TCG_EVENT_SIZE = defineLayout('TCG_PCR_EVENT2 EventSize', { eventSize: u32 });
+// the layouts are declared once, in ../tcg/event-log.ts (the CCEL is a TCG2 crypto-agile log)
+export { TCG_PCR_EVENT, TCG_SPEC_ID_EVENT, TCG_ALGORITHM_SIZE, TCG_VENDOR_INFO_SIZE, TCG_PCR_EVENT2_HEADER, TPMT_HA_ALGORITHM, TCG_EVENT_SIZE };
 
-const MR_INDEX = TCG_PCR_EVENT2_HEADER.field('mrIndex');
+const MR_INDEX = TCG_PCR_EVENT2_HEADER.field('pcrIndex');
 const EVENT_TYPE = TCG_PCR_EVENT2_HEADER.field('eventType');
 const HASH_ALG = TPMT_HA_ALGORITHM.field('hashAlg');
 const EVENT_SIZE = TCG_EVENT_SIZE.field('eventSize');
@@ -129,7 +114,7 @@ export function parseCcel(input: Uint8Array, name?: string): CcelLog {
     need(what, q, 4);
     const size = EVENT_SIZE.read(view, q);
     need(what, q + 4, size);
-    events.push({ index: events.length + 1, offset: at, mrIndex: h.mrIndex, eventType: h.eventType, digests, data: log.slice(q + 4, q + 4 + size) });
+    events.push({ index: events.length + 1, offset: at, mrIndex: h.pcrIndex, eventType: h.eventType, digests, data: log.slice(q + 4, q + 4 + size) });
     at = q + 4 + size;
   }
   return {
@@ -158,32 +143,10 @@ export interface CcelWriteEvent {
  * with zeros to the size of the ACPI log area (TDVF reserves 64 KiB).
  */
 export function encodeCcel(events: readonly CcelWriteEvent[], opts: { areaSize?: number; headerMrIndex?: number } = {}): Uint8Array {
-  const specSize = TCG_SPEC_ID_EVENT.size + TCG_ALGORITHM_SIZE.size + TCG_VENDOR_INFO_SIZE.size;
-  let total = TCG_PCR_EVENT.size + specSize;
-  for (const e of events) total += TCG_PCR_EVENT2_HEADER.size + TPMT_HA_ALGORITHM.size + 48 + TCG_EVENT_SIZE.size + e.data.length;
-  const size = Math.max(total, opts.areaSize ?? 0);
-  const out = new Uint8Array(size);
-  const view = new DataView(out.buffer);
-  TCG_PCR_EVENT.encodeInto({ pcrIndex: opts.headerMrIndex ?? 0, eventType: EV_NO_ACTION, digest: new Uint8Array(20), eventSize: specSize }, out, 0);
-  let p = TCG_PCR_EVENT.size;
-  // platformClass 0 (client), spec version 2.0 errata 0, uintnSize 2 (UINT64), one algorithm
-  TCG_SPEC_ID_EVENT.encodeInto({ signature: SPEC_ID_SIGNATURE, platformClass: 0, minor: 0, major: 2, errata: 0, uintnSize: 2, algorithms: 1 }, out, p);
-  p += TCG_SPEC_ID_EVENT.size;
-  TCG_ALGORITHM_SIZE.encodeInto({ algorithmId: TPM_ALG_SHA384, digestSize: 48 }, out, p);
-  p += TCG_ALGORITHM_SIZE.size;
-  VENDOR_INFO_SIZE.write(view, p, 0);
-  p += TCG_VENDOR_INFO_SIZE.size;
-  for (const e of events) {
-    if (e.sha384.length !== 48) throw new RangeError('a SHA-384 digest is 48 bytes');
-    TCG_PCR_EVENT2_HEADER.encodeInto({ mrIndex: e.mrIndex, eventType: e.eventType, digestCount: 1 }, out, p);
-    p += TCG_PCR_EVENT2_HEADER.size;
-    HASH_ALG.write(view, p, TPM_ALG_SHA384);
-    p += TPMT_HA_ALGORITHM.size;
-    out.set(e.sha384, p);
-    p += 48;
-    EVENT_SIZE.write(view, p, e.data.length);
-    out.set(e.data, p + TCG_EVENT_SIZE.size);
-    p += TCG_EVENT_SIZE.size + e.data.length;
-  }
+  for (const e of events) if (e.sha384.length !== 48) throw new RangeError('a SHA-384 digest is 48 bytes');
+  const log = encodeTcgLog([{ algorithmId: TPM_ALG_SHA384, digestSize: 48 }], events.map((e) => ({ pcrIndex: e.mrIndex, eventType: e.eventType, digests: [{ algorithmId: TPM_ALG_SHA384, digest: e.sha384 }], data: e.data })));
+  const out = new Uint8Array(Math.max(log.length, opts.areaSize ?? 0));
+  out.set(log);
+  TCG_PCR_EVENT.field('pcrIndex').write(new DataView(out.buffer), 0, opts.headerMrIndex ?? 0);
   return out;
 }

@@ -1,0 +1,284 @@
+/**
+ * The edk2 event model: what OVMF measures when QEMU direct-boots a Linux kernel, as an explicit
+ * list of events in the order the firmware logs them (the plan), and the engine that hashes
+ * them into the SHA-256 and SHA-384 banks. Checked against real boots (../shared/oracles/
+ * measured-boot; docs/measured-boot.md): edk2 2022.11 and 2025.02, QEMU 7.2 and 10.0.
+ *
+ *   PCR0  EV_S_CRTM_VERSION (PcdFirmwareVersionString, UTF-16 with NUL) · PEIFV blob (its measured
+ *         copy depends on memory and QEMU version: not predicted) · DXEFV blob (the decompressed volume)
+ *   PCR7  SecureBoot, PK, KEK, db, dbx [, dbt] (EV_EFI_VARIABLE_DRIVER_CONFIG over UEFI_VARIABLE_DATA,
+ *         contents from the varstore) · separator
+ *   PCR1  "ACPI DATA" × each fw_cfg blob: etc/table-loader, then the files it ALLOCATEs (≥ 2025.02)
+ *   PCR4  the kernel's Authenticode digest (QEMU-patched or not; absent when secure boot rejects it)
+ *   PCR1  BootOrder = 0000, Boot0000 = UiApp (EV_EFI_VARIABLE_BOOT over the data)
+ *   PCR4  "Calling EFI Application from Boot Option" · PCR0–6 separators
+ *   PCR9  Linux EFI stub: LoadOptions (UTF-16), "Linux initrd" (the initrd bytes)
+ *   PCR5  "Exit Boot Services Invocation" · "Exit Boot Services Returned with Success"
+ */
+import { toHex } from '../bytes/hex.js';
+import { copyBytes, forEachChunk, type ByteSource } from '../bytes/source.js';
+import { FirmwareError, OptionError, PrelaunchError } from '../errors.js';
+import { authenticodeRanges } from '../formats/pe/authenticode-ranges.js';
+import { cmdlineBytes, cmdlineText, type KernelCmdline } from '../formats/linux/cmdline.js';
+import { qemuPatchSetupHeader, SETUP_HEADER_END } from '../formats/linux/qemu-setup-patch.js';
+import { loaderAllocations } from '../formats/qemu/table-loader.js';
+import {
+  EV, EFI_GLOBAL_VARIABLE_GUID, EFI_IMAGE_SECURITY_DATABASE_GUID, LINUX_INITRD_EVENT_TAG_ID, LINUX_LOAD_OPTIONS_EVENT_TAG_ID,
+  encodeAscii, encodeUtf16, eventTypeName, imageLoadEventData, qemuKernelDevicePath, taggedEventData, uefiVariableData, uiAppBootOption,
+} from '../formats/tdx/tcg-events.js';
+import { q35MemorySplit } from '../formats/tdx/td-hob.js';
+import { findVariable, type VariableStore } from '../formats/uefi/variable-store.js';
+import { defaultBackend, type HashBackend, type Hasher } from '../hash/index.js';
+import { overlaySource } from '../measure/authenticode.js';
+import type { Edk2Firmware } from './edk2-firmware.js';
+import { kernelSecureBootVerdict } from './secure-boot.js';
+import { PREDICTED_BANKS, BANK_SIZE, type PredictedBank } from './pcr.js';
+
+export const SECURE_BOOT_ENABLE_GUID = 'f0a30bc7-af08-4556-99c4-001009c93a44';
+
+/** What an event's digest is computed over. */
+export type EventPayload =
+  | { kind: 'bytes'; bytes: Uint8Array }
+  | { kind: 'stream'; source: ByteSource }
+  | { kind: 'authenticode'; image: ByteSource }
+  /** not predicted: the reason says what it depends on */
+  | { kind: 'unknown'; reason: string };
+
+export type EventBasis = 'fixed' | 'firmware' | 'varstore' | 'boot-input' | 'vmm-supplied' | 'unknown';
+
+export interface PlannedEvent {
+  pcr: number;
+  eventType: number;
+  /** the event data as the firmware logs it (addresses known only at run time are zero) */
+  data: Uint8Array;
+  payload: EventPayload;
+  description: string;
+  basis: EventBasis;
+}
+
+export interface QemuDirectBoot {
+  kernel: ByteSource;
+  initrd?: ByteSource | null;
+  append?: KernelCmdline | null;
+}
+
+export interface Edk2PlanInputs {
+  firmware: Edk2Firmware;
+  /** the varstore (OVMF_VARS); null: an empty one (a unified image's own store is not read) */
+  varstore: VariableStore | null;
+  /** QEMU version "X.Y[.Z]" */
+  qemuVersion: string;
+  /** guest RAM in bytes (QEMU -m) */
+  memory: number;
+  boot: QemuDirectBoot;
+  /** fw_cfg files by name (a capture's fwcfg.tar by_name/NAME/raw), or null when not supplied */
+  fwCfg: ReadonlyMap<string, Uint8Array> | null;
+}
+
+/** QEMU versions whose direct boot was checked against real boots. */
+export const MODELLED_QEMU = ['7.2', '10.0'] as const;
+
+export function parseQemuVersion(text: string): { major: number; minor: number; micro: number; series: string } {
+  const m = /^(\d+)\.(\d+)(?:\.(\d+))?$/.exec(text.trim());
+  if (!m) throw new OptionError('--qemu-version', `${JSON.stringify(text)} is not a QEMU version (X.Y or X.Y.Z, e.g. 10.0.2)`);
+  return { major: Number(m[1]), minor: Number(m[2]), micro: Number(m[3] ?? 0), series: `${Number(m[1])}.${Number(m[2])}` };
+}
+
+export function requireModelledQemu(text: string): { major: number; minor: number; series: string } {
+  const v = parseQemuVersion(text);
+  if (!(MODELLED_QEMU as readonly string[]).includes(v.series)) {
+    throw new PrelaunchError('ERR_UNSUPPORTED_STACK', `--qemu-version ${text}: QEMU ${v.series} is not modelled for measured boot (modelled: ${MODELLED_QEMU.join(', ')}; what QEMU serves the firmware — the setup-header patch, etc/boot/* blobs — was checked against real boots of these only)`, { qemuVersion: text });
+  }
+  return v;
+}
+
+const ACTION = {
+  callingEfiApp: 'Calling EFI Application from Boot Option',
+  exitBootServices: 'Exit Boot Services Invocation',
+  exitBootServicesOk: 'Exit Boot Services Returned with Success',
+} as const;
+
+/** LoadOptions edk2 passes to a direct-boot kernel (UTF-16LE with NUL; each command-line byte one CHAR16). */
+export function edk2LoadOptions(cmdline: Uint8Array, hasInitrd: boolean, style: 'suffix' | 'prefix'): Uint8Array | null {
+  const text: number[] = [];
+  if (hasInitrd && style === 'prefix') for (const c of 'initrd=initrd ') text.push(c.charCodeAt(0));
+  for (const b of cmdline) text.push(b);
+  if (hasInitrd && style === 'suffix') for (const c of ' initrd=initrd') text.push(c.charCodeAt(0));
+  if (text.length === 0) return null;
+  const out = new Uint8Array(2 * (text.length + 1));
+  text.forEach((c, i) => { out[2 * i] = c; });
+  return out;
+}
+
+const SEP = new Uint8Array(4);
+
+/** The events edk2 logs for this boot, in log order (no hashing yet). */
+export function planEdk2Boot(inp: Edk2PlanInputs): { events: PlannedEvent[]; warnings: string[]; notes: string[] } {
+  const fw = inp.firmware;
+  const gen = fw.generation;
+  const q = requireModelledQemu(inp.qemuVersion);
+  if (!Number.isSafeInteger(inp.memory) || inp.memory <= 0) throw new OptionError('--memory', `must be a positive number of bytes (got ${inp.memory})`);
+  const warnings = [...fw.warnings];
+  const notes: string[] = [];
+  const events: PlannedEvent[] = [];
+  const add = (pcr: number, eventType: number, data: Uint8Array, payload: EventPayload, basis: EventBasis, description: string): void => {
+    events.push({ pcr, eventType, data, payload, basis, description });
+  };
+  const bytes = (b: Uint8Array): EventPayload => ({ kind: 'bytes', bytes: b });
+  const store = inp.varstore ?? { authenticated: true, variables: [] };
+
+  // used varstores: boot entries the platform would not create itself are not modelled
+  if (findVariable(store, EFI_GLOBAL_VARIABLE_GUID, 'BootOrder')) {
+    throw new FirmwareError('--vars: the varstore already holds a BootOrder (a varstore a guest has used): not modelled; give the distribution\'s pristine OVMF_VARS');
+  }
+  const boot0 = findVariable(store, EFI_GLOBAL_VARIABLE_GUID, 'Boot0000');
+  const uiApp = uiAppBootOption();
+  if (boot0 && toHex(boot0.data) !== toHex(uiApp)) throw new FirmwareError('--vars: the varstore\'s Boot0000 is not OVMF\'s UiApp entry: not modelled');
+
+  // PCR0
+  const version = fw.versionString ?? '';
+  add(0, EV.EV_S_CRTM_VERSION, encodeUtf16(version, true), bytes(encodeUtf16(version, true)), 'firmware', `firmware version ${version ? JSON.stringify(version) : '(empty)'}`);
+  add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, new Uint8Array(16), { kind: 'unknown', reason: 'the PEI volume as measured in RAM depends on guest memory and QEMU version' }, 'unknown',
+    `PEIFV${fw.peiFvLength !== null ? ` (0x${fw.peiFvLength.toString(16)} bytes)` : ''}: not predicted (its copy in RAM depends on memory size and QEMU version)`);
+  if (fw.dxeFv) add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, new Uint8Array(16), bytes(fw.dxeFv.bytes), 'firmware', `DXEFV, the decompressed DXE volume (0x${fw.dxeFv.length.toString(16)} bytes)`);
+  else add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, new Uint8Array(16), { kind: 'unknown', reason: 'no DXE volume found' }, 'unknown', 'DXEFV: not found in the image');
+
+  // PCR7: secure-boot configuration
+  const pk = findVariable(store, EFI_GLOBAL_VARIABLE_GUID, 'PK');
+  const sbEnable = findVariable(store, SECURE_BOOT_ENABLE_GUID, 'SecureBootEnable');
+  let secureBoot: number | null = null;
+  if (fw.secureBootCapable) secureBoot = pk && (!sbEnable || sbEnable.data[0] === 1) ? 1 : 0;
+  const sbData = secureBoot === null ? new Uint8Array(0) : Uint8Array.of(secureBoot);
+  const sbVar = uefiVariableData(EFI_GLOBAL_VARIABLE_GUID, 'SecureBoot', sbData);
+  add(7, EV.EV_EFI_VARIABLE_DRIVER_CONFIG, sbVar, bytes(sbVar), 'firmware',
+    secureBoot === null ? 'variable SecureBoot: absent (built without secure boot)' : `variable SecureBoot = ${secureBoot}${secureBoot ? ' (PK enrolled)' : ''}`);
+  const sbVars: Array<[string, string, boolean]> = [['PK', EFI_GLOBAL_VARIABLE_GUID, true], ['KEK', EFI_GLOBAL_VARIABLE_GUID, true], ['db', EFI_IMAGE_SECURITY_DATABASE_GUID, true], ['dbx', EFI_IMAGE_SECURITY_DATABASE_GUID, true], ['dbt', EFI_IMAGE_SECURITY_DATABASE_GUID, false]];
+  for (const [name, guid, always] of sbVars) {
+    const v = findVariable(store, guid, name);
+    if (!always && (!v || v.data.length === 0)) continue;
+    const d = uefiVariableData(guid, name, v ? v.data : new Uint8Array(0));
+    add(7, EV.EV_EFI_VARIABLE_DRIVER_CONFIG, d, bytes(d), 'varstore', `variable ${name}: ${v ? `${v.data.length} bytes from the varstore` : 'absent (empty)'}`);
+  }
+  add(7, EV.EV_SEPARATOR, SEP, bytes(SEP), 'fixed', 'separator');
+
+  // PCR1: ACPI data
+  if (gen.measuresAcpiData) {
+    const acpi = encodeAscii('ACPI DATA');
+    const loader = inp.fwCfg?.get('etc/table-loader');
+    if (!inp.fwCfg || !loader) {
+      add(1, EV.EV_PLATFORM_CONFIG_FLAGS, acpi, { kind: 'unknown', reason: 'QEMU\'s fw_cfg ACPI blobs were not supplied (--fw-cfg)' }, 'unknown', 'ACPI DATA: QEMU\'s fw_cfg ACPI blobs: not supplied (--fw-cfg)');
+    } else {
+      add(1, EV.EV_PLATFORM_CONFIG_FLAGS, acpi, bytes(loader), 'vmm-supplied', `ACPI DATA: fw_cfg etc/table-loader (${loader.length} bytes)`);
+      for (const name of loaderAllocations(loader, 'fw_cfg etc/table-loader')) {
+        const blob = inp.fwCfg.get(name);
+        if (!blob) throw new PrelaunchError('ERR_MALFORMED', `--fw-cfg: the table loader allocates ${name}, which the fw_cfg dump does not hold`, { file: name });
+        add(1, EV.EV_PLATFORM_CONFIG_FLAGS, acpi, bytes(blob), 'vmm-supplied', `ACPI DATA: fw_cfg ${name} (${blob.length} bytes)`);
+      }
+    }
+  }
+
+  // PCR4: the kernel
+  const kernel = inp.boot.kernel;
+  const initrd = inp.boot.initrd ?? null;
+  const cmdline = cmdlineBytes(inp.boot.append, '--append');
+  const servesEtcBoot = q.major >= 10;
+  const unpatched = gen.fetchesEtcBoot && servesEtcBoot;
+  if (inp.fwCfg) {
+    const has = [...inp.fwCfg.keys()].some((k) => k === 'etc/boot/kernel') || inp.fwCfg.has('etc/boot/kernel/size');
+    if (has !== servesEtcBoot) warnings.push(`the fw_cfg dump ${has ? 'has' : 'lacks'} etc/boot/kernel, unlike QEMU ${q.series}: is --qemu-version right?`);
+  }
+  let image: ByteSource = kernel;
+  if (!unpatched) {
+    const head = copyBytes(kernel.read(0, Math.min(SETUP_HEADER_END, kernel.size)));
+    const patch = qemuPatchSetupHeader(head, kernel.size, cmdline, initrd ? initrd.size : null, q35MemorySplit(inp.memory).below4g);
+    image = overlaySource(kernel, patch.header);
+  }
+  const verdict = kernelSecureBootVerdict(kernel, secureBoot === 1, store);
+  const stubRuns = verdict.loads === 'pe';
+  if (verdict.loads === 'refused') throw new PrelaunchError('ERR_UNSUPPORTED_STACK', `--kernel: ${verdict.reason}`);
+  if (verdict.loads === 'legacy' && !gen.legacyFallback) throw new PrelaunchError('ERR_UNSUPPORTED_STACK', `--kernel: ${verdict.reason}, and edk2 ${gen.id} has no legacy fallback: the kernel does not boot directly`);
+  const kdesc = unpatched ? 'the file as given (edk2 fetches QEMU\'s unpatched etc/boot/kernel)' : 'after QEMU\'s setup-header patch (cmdline, initrd and memory enter it)';
+  if (stubRuns) {
+    add(4, EV.EV_EFI_BOOT_SERVICES_APPLICATION, imageLoadEventData(0, kernel.size, qemuKernelDevicePath()), { kind: 'authenticode', image }, 'boot-input', `kernel PE/COFF Authenticode digest, ${kdesc}`);
+  } else {
+    notes.push(`no kernel event: ${verdict.reason}; OVMF falls back to the legacy Linux loader, which measures nothing`);
+  }
+
+  // PCR1: boot variables; PCR4 action; separators
+  const bootOrder = Uint8Array.of(0, 0);
+  add(1, EV.EV_EFI_VARIABLE_BOOT, uefiVariableData(EFI_GLOBAL_VARIABLE_GUID, 'BootOrder', bootOrder), bytes(bootOrder), 'fixed', 'variable BootOrder = 0000');
+  add(1, EV.EV_EFI_VARIABLE_BOOT, uefiVariableData(EFI_GLOBAL_VARIABLE_GUID, 'Boot0000', uiApp), bytes(uiApp), 'fixed', 'variable Boot0000 = UiApp');
+  add(4, EV.EV_EFI_ACTION, encodeAscii(ACTION.callingEfiApp), bytes(encodeAscii(ACTION.callingEfiApp)), 'fixed', ACTION.callingEfiApp);
+  for (let pcr = 0; pcr <= 6; pcr++) add(pcr, EV.EV_SEPARATOR, SEP, bytes(SEP), 'fixed', 'separator');
+
+  // PCR9: the Linux EFI stub
+  if (stubRuns) {
+    const lo = edk2LoadOptions(cmdline, initrd !== null, gen.loadOptions);
+    const shown = cmdlineText(cmdline);
+    if (lo) add(9, EV.EV_EVENT_TAG, taggedEventData(LINUX_LOAD_OPTIONS_EVENT_TAG_ID, 'LOADED_IMAGE::LoadOptions'), bytes(lo), 'boot-input',
+      `kernel LoadOptions ${shown !== null ? JSON.stringify(gen.loadOptions === 'prefix' && initrd ? `initrd=initrd ${shown}` : `${shown}${initrd ? ' initrd=initrd' : ''}`) : `(0x${toHex(cmdline)})`} (UTF-16, NUL-terminated)`);
+  }
+  if (initrd) add(9, EV.EV_EVENT_TAG, taggedEventData(LINUX_INITRD_EVENT_TAG_ID, 'Linux initrd'), { kind: 'stream', source: initrd }, 'boot-input', `initrd (${initrd.size} bytes)`);
+
+  // PCR5
+  add(5, EV.EV_EFI_ACTION, encodeAscii(ACTION.exitBootServices), bytes(encodeAscii(ACTION.exitBootServices)), 'fixed', ACTION.exitBootServices);
+  add(5, EV.EV_EFI_ACTION, encodeAscii(ACTION.exitBootServicesOk), bytes(encodeAscii(ACTION.exitBootServicesOk)), 'fixed', ACTION.exitBootServicesOk);
+  return { events, warnings, notes };
+}
+
+// ---------------------------------------------------------------------------------------
+// engine
+
+export interface MeasuredEvent {
+  pcr: number;
+  eventType: number;
+  typeName: string;
+  description: string;
+  basis: EventBasis;
+  /** bank → digest; null when the event is not predicted */
+  digests: Record<PredictedBank, Uint8Array> | null;
+  /** why the digest is not predicted */
+  unknownReason?: string;
+  data: Uint8Array;
+}
+
+export interface PcrPrediction {
+  events: MeasuredEvent[];
+  /** bank → PCR index → value; null for a PCR with an event that is not predicted */
+  pcrs: Record<PredictedBank, Map<number, Uint8Array | null>>;
+}
+
+const CHUNK = 1 << 20;
+
+/** Hash every planned event into both banks and extend the PCRs. */
+export function measureEdk2Events(events: readonly PlannedEvent[], backend: HashBackend = defaultBackend): PcrPrediction {
+  const out: MeasuredEvent[] = [];
+  const pcrs = { sha256: new Map<number, Uint8Array | null>(), sha384: new Map<number, Uint8Array | null>() } as Record<PredictedBank, Map<number, Uint8Array | null>>;
+  for (const e of events) {
+    let digests: Record<PredictedBank, Uint8Array> | null = null;
+    const p = e.payload;
+    if (p.kind !== 'unknown') {
+      const hs: Record<PredictedBank, Hasher> = { sha256: backend.create('sha256'), sha384: backend.create('sha384') };
+      const feed = (b: Uint8Array): void => {
+        hs.sha256.update(b);
+        hs.sha384.update(b);
+      };
+      if (p.kind === 'bytes') feed(p.bytes);
+      else if (p.kind === 'stream') forEachChunk(p.source, 0, p.source.size, CHUNK, feed);
+      else for (const r of authenticodeRanges(p.image)) forEachChunk(p.image, r.offset, r.length, CHUNK, feed);
+      digests = { sha256: hs.sha256.digest(), sha384: hs.sha384.digest() };
+    }
+    out.push({ pcr: e.pcr, eventType: e.eventType, typeName: eventTypeName(e.eventType), description: e.description, basis: e.basis, digests, data: e.data, ...(p.kind === 'unknown' ? { unknownReason: p.reason } : {}) });
+    for (const bank of PREDICTED_BANKS) {
+      const m = pcrs[bank];
+      if (m.has(e.pcr) && m.get(e.pcr) === null) continue;
+      if (!digests) {
+        m.set(e.pcr, null);
+        continue;
+      }
+      const cur = m.get(e.pcr) ?? new Uint8Array(BANK_SIZE[bank]);
+      m.set(e.pcr, backend.create(bank).update(cur).update(digests[bank]).digest());
+    }
+  }
+  return { events: out, pcrs };
+}

@@ -1,0 +1,132 @@
+/**
+ * What an OVMF image is, for measured boot: its edk2 generation (from the firmware version
+ * string in its compressed volumes, or from its module set where the string is absent), whether
+ * it was built with secure-boot support, and its decompressed DXE volume (measured into PCR0).
+ * A generation prelaunch has not modelled is refused, naming what the model lacks.
+ */
+import { FirmwareError } from '../errors.js';
+import { FFS2_GUID, FFS3_GUID, firmwareVersionStrings, walkFirmware, type FirmwareVolume, type FirmwareWalk } from '../formats/uefi/firmware-volume.js';
+
+export interface Edk2Generation {
+  /** "YYYY.MM" of the edk2 stable tag */
+  id: string;
+  tag: string;
+  /** PCR1 "ACPI DATA": QEMU's raw fw_cfg ACPI blobs, in the loader's ALLOCATE order (OvmfPkg AcpiPlatformDxe) */
+  measuresAcpiData: boolean;
+  /** QemuKernelLoaderFsDxe fetches QEMU ≥ 10.0's named etc/boot/* blobs first (the unpatched kernel; stable202502) */
+  fetchesEtcBoot: boolean;
+  /** LoadOptions for direct boot: cmdline + " initrd=initrd" (suffix) or "initrd=initrd " + cmdline (prefix, stable202508) */
+  loadOptions: 'suffix' | 'prefix';
+  /** an unverified kernel under secure boot falls back to the legacy Linux loader (no PCR4 kernel event) */
+  legacyFallback: boolean;
+}
+
+/** The generations whose events were checked against real boots (../shared/oracles/measured-boot). */
+export const MODELLED_GENERATIONS: readonly Edk2Generation[] = [
+  { id: '2022.11', tag: 'edk2-stable202211', measuresAcpiData: false, fetchesEtcBoot: false, loadOptions: 'suffix', legacyFallback: true },
+  { id: '2025.02', tag: 'edk2-stable202502', measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'suffix', legacyFallback: true },
+];
+
+/** What later generations add that the model lacks (spec note "edk2 changes by stable tag"). */
+const NOT_MODELLED_AFTER: ReadonlyArray<[string, string]> = [
+  ['2025.05', 'fw_cfg item events (IntelTdx), the SMBIOS EV_EFI_HANDOFF_TABLES2 event and Boot0000 = BootManagerMenuApp'],
+  ['2025.08', 'the "initrd=initrd " LoadOptions prefix'],
+  ['2025.11', 'no legacy fallback for unverified kernels in confidential guests'],
+];
+
+/** OvmfPkgX64 modules added after edk2-stable202211 (in Debian's 2025.02 builds, not in its 2022.11 ones). */
+const LATER_MODULES = ['VirtHstiDxe', 'TdTcg2Dxe', 'TdTcg2Pei', 'VirtioSerialDxe', 'Hash2DxeCrypto', 'RngDxe'];
+
+export interface Edk2Firmware {
+  /** PcdFirmwareVersionString, or null when the image carries none */
+  versionString: string | null;
+  generation: Edk2Generation;
+  /** how the generation was decided */
+  generationSource: string;
+  /** built with SECURE_BOOT_ENABLE (SecureBootConfigDxe present): the SecureBoot variable exists */
+  secureBootCapable: boolean;
+  /** the decompressed DXE volume edk2 measures into PCR0 (EV_EFI_PLATFORM_FIRMWARE_BLOB), or null when not found */
+  dxeFv: { bytes: Uint8Array; length: number } | null;
+  /** the PEI volume's length (its measured copy depends on memory and QEMU version) */
+  peiFvLength: number | null;
+  modules: string[];
+  warnings: string[];
+}
+
+const cmpVersion = (a: string, b: string): number => {
+  const [ay, am] = a.split('.').map(Number) as [number, number];
+  const [by, bm] = b.split('.').map(Number) as [number, number];
+  return ay - by || am - bm;
+};
+
+/** The generation a "YYYY.MM" edk2 version names, or a refusal naming what is not modelled. */
+export function generationFor(id: string, how: string): Edk2Generation {
+  const g = MODELLED_GENERATIONS.find((x) => x.id === id);
+  if (g) return g;
+  const later = NOT_MODELLED_AFTER.filter(([v]) => cmpVersion(id, v) >= 0).map(([v, what]) => `${what} (${v})`);
+  throw new FirmwareError(
+    `edk2 ${id} (${how}) is not a modelled generation: prelaunch models the measured boot of edk2 ${MODELLED_GENERATIONS.map((x) => x.id).join(' and ')} only` +
+      (later.length ? `; it lacks ${later.join('; ')}` : '; the events between these generations were not checked against a real boot'),
+    { generation: id },
+  );
+}
+
+/** edk2 version "YYYY.MM" from a version string ("2025.02-8+deb13u1", "edk2-stable202502"), or null. */
+export function edk2VersionOf(s: string): string | null {
+  let m = /^(\d{4})\.(\d{2})/.exec(s);
+  if (m) return `${m[1]}.${m[2]}`;
+  m = /^edk2-stable(\d{4})(\d{2})/.exec(s);
+  return m ? `${m[1]}.${m[2]}` : null;
+}
+
+export function identifyEdk2Firmware(image: Uint8Array, opts: { source?: string; edk2Version?: string } = {}): Edk2Firmware {
+  const walk: FirmwareWalk = walkFirmware(image, opts.source);
+  const modules = walk.modules.map((m) => m.name).filter((n): n is string => n !== null);
+  if (!modules.includes('DxeCore') || !modules.includes('Tcg2Dxe')) {
+    throw new FirmwareError(`${opts.source ?? 'firmware'}: not an OVMF image with a TPM 2.0 driver (${!modules.includes('DxeCore') ? 'no DxeCore module' : 'no Tcg2Dxe module: built without TPM2_ENABLE'}): nothing would be measured into PCRs`);
+  }
+  const versions = firmwareVersionStrings(walk);
+  const warnings: string[] = [];
+  if (versions.length > 1) throw new FirmwareError(`${opts.source ?? 'firmware'}: carries several firmware version strings (${versions.join(', ')}): cannot tell its edk2 generation`);
+  const versionString = versions[0] ?? null;
+  let generation: Edk2Generation;
+  let generationSource: string;
+  if (opts.edk2Version !== undefined) {
+    generation = generationFor(opts.edk2Version, 'given');
+    generationSource = `given as ${opts.edk2Version}`;
+    if (versionString && edk2VersionOf(versionString) !== opts.edk2Version) warnings.push(`the image says it is ${versionString}, but edk2 ${opts.edk2Version} was given`);
+  } else if (versionString !== null) {
+    const v = edk2VersionOf(versionString)!;
+    generation = generationFor(v, `firmware version string "${versionString}"`);
+    generationSource = `firmware version string "${versionString}"`;
+  } else {
+    // No version string (upstream builds leave PcdFirmwareVersionString empty; Debian sets it
+    // from 2025.02 on). Modules OvmfPkgX64 gained after stable202211 (absent from the Debian
+    // 2022.11 builds, present in 2025.02's) mark a later generation, which must then be named.
+    const later = LATER_MODULES.filter((m) => modules.includes(m));
+    if (later.length) {
+      throw new FirmwareError(`${opts.source ?? 'firmware'}: carries no firmware version string, and its modules (${later.join(', ')}) show it is newer than edk2 2022.11: give its edk2 version (--edk2-version YYYY.MM)`);
+    }
+    generation = MODELLED_GENERATIONS[0]!;
+    generationSource = `no firmware version string; module set of edk2 2022.11 (none of ${LATER_MODULES.join(', ')})`;
+    warnings.push(`the firmware carries no version string: identified as edk2 ${generation.id} by its module set (give --edk2-version to override)`);
+  }
+  // PEIFV and DXEFV: the two FFS volumes inside the compressed FVMAIN_COMPACT (nested locations)
+  const holding = (name: string): FirmwareVolume | null => {
+    const m = walk.modules.find((x) => x.name === name);
+    const v = m ? walk.volumes[m.volume] : undefined;
+    return v && v.location.includes('/lzma/') && (v.fileSystemGuid === FFS2_GUID || v.fileSystemGuid === FFS3_GUID) ? v : null;
+  };
+  const dxe = holding('DxeCore');
+  const pei = holding('PeiCore');
+  return {
+    versionString,
+    generation,
+    generationSource,
+    secureBootCapable: modules.includes('SecureBootConfigDxe'),
+    dxeFv: dxe ? { bytes: dxe.bytes, length: dxe.bytes.length } : null,
+    peiFvLength: pei ? pei.bytes.length : null,
+    modules,
+    warnings,
+  };
+}

@@ -1,0 +1,60 @@
+/**
+ * `prelaunch tpm` as a process: bad input gives one `error:` line and exit 1 (2 for usage),
+ * nothing written; replay and diff of our own capture.
+ */
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { expectCleanError, expectOk, PROJECT, runCli } from '../support/cli.js';
+
+const CAPTURE = path.join(PROJECT, 'test/vectors/measured-boot/trixie-q7-3g-vga');
+const LOG = path.join(CAPTURE, 'eventlog.bin');
+const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prelaunch-tpm-'));
+afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
+
+describe('prelaunch tpm (CLI)', () => {
+  it('replay --json gives every bank and PCR in the contract shape', () => {
+    const j = JSON.parse(expectOk(runCli(['tpm', 'replay', LOG, '--json']))) as { pcrs: Record<string, Record<string, string>>; banks: string[] };
+    expect(j.banks).toEqual(['sha256', 'sha384']);
+    expect(Object.keys(j.pcrs.sha256!).sort()).toEqual(['0', '1', '2', '3', '4', '5', '6', '7', '9']);
+    expect(j.pcrs.sha384!['5']).toMatch(/^[0-9a-f]{96}$/);
+  });
+  it('replay shows each event with PCR, type, what it is and its digests', () => {
+    const out = expectOk(runCli(['tpm', 'replay', LOG]));
+    expect(out).toMatch(/PCR4 +EV_EFI_BOOT_SERVICES_APPLICATION +PE image QEMU kernel loader: kernel/);
+    expect(out).toMatch(/sha384 [0-9a-f]{96}/);
+  });
+  it('a truncated log: one error line naming the record, exit 1', () => {
+    const bytes = fs.readFileSync(LOG);
+    const cut = path.join(tmp, 'cut.bin');
+    fs.writeFileSync(cut, bytes.subarray(0, bytes.length - 10));
+    const msg = expectCleanError(runCli(['tpm', 'replay', cut]), 1);
+    expect(msg).toMatch(/TCG_PCR_EVENT2 #\d+ event data at offset 0x[0-9a-f]+: needs \d+ bytes/);
+  });
+  it('a log lying about an event size: one error line, exit 1', () => {
+    const bytes = Buffer.from(fs.readFileSync(LOG));
+    // the first TCG_PCR_EVENT2's EventSize (after pcr, type, count and two digests)
+    const first = 32 + bytes.readUInt32LE(28);
+    bytes.writeUInt32LE(0x7fffffff, first + 12 + 2 + 32 + 2 + 48);
+    const lying = path.join(tmp, 'lying.bin');
+    fs.writeFileSync(lying, bytes);
+    expectCleanError(runCli(['tpm', 'replay', lying]), 1);
+  });
+  it('not a log, and a firmware that is not OVMF: refused by kind', () => {
+    expect(expectCleanError(runCli(['tpm', 'replay', path.join(PROJECT, 'firmware-samples/debian/OVMF.fd')]), 1)).toMatch(/OVMF\/UEFI firmware image, not a TCG2 event log/);
+    const out = path.join(tmp, 'never.bin');
+    const msg = expectCleanError(runCli(['tpm', 'predict', '--firmware', LOG, '--kernel', LOG, '--qemu-version', '7.2', '--memory', '1024', '--log-out', out]), 1);
+    expect(msg).toMatch(/TCG event log, not an OVMF firmware image/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+  it('an unmodelled QEMU version: one line, exit 1, no log written', () => {
+    const out = path.join(tmp, 'never2.bin');
+    const msg = expectCleanError(runCli(['tpm', 'predict', '--firmware', path.join(PROJECT, 'firmware-samples/debian/OVMF.fd'), '--kernel', LOG, '--qemu-version', '9.2.1', '--memory', '1024', '--log-out', out]), 1);
+    expect(msg).toMatch(/QEMU 9\.2 is not modelled/);
+    expect(fs.existsSync(out)).toBe(false);
+  });
+  it('missing required flags are usage errors (exit 2)', () => {
+    expectCleanError(runCli(['tpm', 'predict', '--kernel', LOG]), 2);
+  });
+});
