@@ -15,6 +15,14 @@ export interface ByteSource {
 }
 
 /**
+ * `x` is a Uint8Array of any class (a Node `Buffer` included) and from any realm (an iframe, a
+ * worker's transfer, a Node `vm` context), where `instanceof Uint8Array` says false.
+ */
+export function isBytes(x: unknown): x is Uint8Array {
+  return x instanceof Uint8Array || (ArrayBuffer.isView(x) && Object.prototype.toString.call(x) === '[object Uint8Array]');
+}
+
+/**
  * `bytes` as a plain `Uint8Array` view of the same memory (no copy). Node's `Buffer` is a
  * Uint8Array subclass whose `slice()` returns a view instead of a copy, so code that copies
  * with `slice()` and then writes to (or reads `.buffer` of) the copy would alias the caller's
@@ -41,8 +49,24 @@ export function bytesSource(input: Uint8Array, name = '<memory>'): ByteSource {
   };
 }
 
-export function asSource(input: ByteSource | Uint8Array, name?: string): ByteSource {
-  return input instanceof Uint8Array ? bytesSource(input, name) : input;
+/**
+ * What every public entry point that takes an input accepts: bytes (any `Uint8Array`, a Node
+ * `Buffer` or a subarray included; never written to) or a {@link ByteSource}.
+ */
+export type ByteInput = Uint8Array | ByteSource;
+
+/** `input` as a ByteSource (bytes are wrapped without a copy; `name` is used for them only). */
+export function asSource(input: ByteInput, name?: string): ByteSource {
+  return isBytes(input) ? bytesSource(input, name) : input;
+}
+
+/**
+ * `input` whole, as a plain Uint8Array: bytes as a view (no copy, see {@link plainBytes}), a
+ * ByteSource read once and copied (its reads are only valid until the next). For inputs a
+ * parser needs in memory at once (event logs, reports, ELF files), not firmware-sized streams.
+ */
+export function inputBytes(input: ByteInput): Uint8Array {
+  return isBytes(input) ? plainBytes(input) : copyBytes(input.read(0, input.size));
 }
 
 /** Calls `fn` on consecutive chunks of `source[offset, offset+length)`. */
@@ -57,7 +81,7 @@ export function forEachChunk(source: ByteSource, offset: number, length: number,
  * buffer of its own length.
  */
 export function zeroPaddedSource(head: Uint8Array | ByteSource, size: number, name: string): ByteSource {
-  const h = head instanceof Uint8Array ? bytesSource(head, name) : head;
+  const h = isBytes(head) ? bytesSource(head, name) : head;
   if (h.size > size) throw new RangeError(`${name}: ${h.size} bytes do not fit in ${size}`);
   return {
     name,

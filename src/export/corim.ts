@@ -24,7 +24,7 @@ import { unique } from './select.js';
 
 export const SNP_CORIM_PROFILE = 'tag:amd.com,2025:snp-corim-profile';
 /** 1.3.6.1.4.1.3704.3.1: SEV-SNP attestation by chip (VCEK) */
-export const SNP_CLASS_OID = new Uint8Array([0x2b, 0x06, 0x01, 0x04, 0x01, 0x9c, 0x78, 0x03, 0x01]);
+export const SNP_CLASS_OID: Uint8Array = new Uint8Array([0x2b, 0x06, 0x01, 0x04, 0x01, 0x9c, 0x78, 0x03, 0x01]);
 const SHA384 = 7;
 
 export const SNP_MKEY = { POLICY: 2, MEASUREMENT: 641, HOST_DATA: 642, ID_KEY_DIGEST: 643, AUTHOR_KEY_DIGEST: 644 } as const;

@@ -18,7 +18,7 @@
 import { expandStacks } from './stacks.js';
 import { cmdlineBytes, describeCmdline, type KernelCmdline } from '../formats/linux/cmdline.js';
 import { fromHex, toHex } from '../bytes/hex.js';
-import type { ByteSource } from '../bytes/source.js';
+import { asSource, type ByteInput } from '../bytes/source.js';
 import { OptionError } from '../errors.js';
 import { parseOvmf } from '../formats/ovmf/parse.js';
 import { SnpPageType } from '../formats/snp/page-info.js';
@@ -38,12 +38,12 @@ export interface GoldenArtifact {
   /** a name unique within the manifest */
   name: string;
   kind: 'ovmf';
-  firmware: ByteSource;
+  firmware: ByteInput;
   /** as written in the manifest (relative paths keep documents reproducible across machines) */
   firmwarePath: string;
-  kernel?: ByteSource | null;
+  kernel?: ByteInput | null;
   kernelPath?: string | null;
-  initrd?: ByteSource | null;
+  initrd?: ByteInput | null;
   initrdPath?: string | null;
   cmdline?: KernelCmdline | null;
 }
@@ -173,7 +173,8 @@ export function generateGolden(o: GoldenOptions): GoldenDocument {
   let done = 0;
   const tick = (): void => { done++; if (o.onProgress && (done % 64 === 0 || done === total)) o.onProgress(done, total); };
 
-  for (const a of o.artifacts) {
+  for (const input of o.artifacts) {
+    const a = { ...input, firmware: asSource(input.firmware, input.firmwarePath), kernel: input.kernel ? asSource(input.kernel, input.kernelPath ?? 'kernel') : null, initrd: input.initrd ? asSource(input.initrd, input.initrdPath ?? 'initrd') : null };
     const img = parseOvmf(a.firmware);
     if (m.modes.includes('snp')) for (const w of snpSectionWarnings(img)) o.onWarning?.(w);
     const kh = a.kernel ? computeKernelHashes(a.kernel, a.initrd ?? null, a.cmdline, backend) : null;

@@ -15,7 +15,7 @@
  * contexts in creation order, then every PAGE_DATA and the SNP VMSA in creation order, or
  * sorted by GPA (stable) with `sort`.
  */
-import { copyBytes, type ByteSource } from '../bytes/source.js';
+import { asSource, copyBytes, inputBytes, type ByteInput, type ByteSource } from '../bytes/source.js';
 import { IgvmArchitecture, IgvmHeaderType, IgvmPageDataType, IgvmPlatformType } from '../formats/igvm/defs.js';
 import { directiveTable } from '../formats/igvm/directives.js';
 import type { IgvmDirectiveHeader, IgvmFile, IgvmInitializationHeader, IgvmPlatformHeader, PageData } from '../formats/igvm/model.js';
@@ -52,15 +52,15 @@ export const HYPERVISORS: readonly Hypervisor[] = ['qemu', 'hyper-v', 'vanadium'
 export interface IgvmBuildOptions {
   hypervisor: Hypervisor;
   /** the SVSM kernel ELF */
-  kernel: Uint8Array;
+  kernel: ByteInput;
   /** the kernel's name in messages (its path) */
   kernelName?: string;
-  bldr?: Uint8Array | null;
-  tdxStage1?: Uint8Array | null;
+  bldr?: ByteInput | null;
+  tdxStage1?: ByteInput | null;
   /** loaded at 0x800000; its pages are referenced, not copied: keep the source readable until the file is serialized */
-  filesystem?: ByteSource | null;
+  filesystem?: ByteInput | null;
   /** QEMU/Vanadium: a flat OVMF image (referenced like the filesystem) */
-  firmware?: ByteSource | null;
+  firmware?: ByteInput | null;
   /** 1..4 (default 1) */
   comport?: number;
   /** SNP guest policy */
@@ -108,7 +108,15 @@ function range(start: number, size: number): { start: number; end: number; size:
   return { start, end: start + pages * PAGE, size, pages };
 }
 
-export function buildIgvm(o: IgvmBuildOptions): IgvmBuildResult {
+export function buildIgvm(options: IgvmBuildOptions): IgvmBuildResult {
+  const o = {
+    ...options,
+    kernel: inputBytes(options.kernel),
+    bldr: options.bldr ? inputBytes(options.bldr) : null,
+    tdxStage1: options.tdxStage1 ? inputBytes(options.tdxStage1) : null,
+    filesystem: options.filesystem ? asSource(options.filesystem, 'filesystem') : null,
+    firmware: options.firmware ? asSource(options.firmware, 'firmware') : null,
+  };
   const hv = o.hypervisor;
   if (!HYPERVISORS.includes(hv)) throw new BuildError('hypervisor', `"${String(hv)}" is not one of qemu, hyper-v, vanadium`, 'ERR_INVALID_OPTION');
   let mask = 0;

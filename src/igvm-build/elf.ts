@@ -28,6 +28,7 @@
  * the tail as pages without data); segments must not overlap and must be page-aligned.
  */
 import { defineLayout, reserved, u16, u32, u32be, u64n, u8 } from '../bytes/layout.js';
+import { inputBytes, type ByteInput } from '../bytes/source.js';
 import { ParseError } from '../errors.js';
 
 const U64_MAX = (1n << 64n) - 1n;
@@ -87,7 +88,8 @@ function fail(source: string, structure: string, offset: number, problem: string
 }
 
 /** Parse and check a kernel ELF (the bytes are referenced, not copied). */
-export function parseKernelElf(bytes: Uint8Array, source = 'kernel'): ElfKernel {
+export function parseKernelElf(input: ByteInput, source = 'kernel'): ElfKernel {
+  const bytes = inputBytes(input);
   if (bytes.length < 16) throw new ParseError('ERR_TRUNCATED', 'ELF identification', 0, `the file is ${bytes.length} bytes: not an ELF file`, source);
   const id = ELF_IDENT.decode(bytes, 0, { source });
   if (id.magic !== 0x7f454c46) fail(source, 'ELF identification', 0, 'not an ELF file (no \\x7fELF magic)');

@@ -1,11 +1,13 @@
 /** PE/COFF Authenticode digest as edk2 measures an EFI image (ranges: ../formats/pe/authenticode-ranges.ts). */
-import { forEachChunk, type ByteSource } from '../bytes/source.js';
+import { asSource, forEachChunk, type ByteInput, type ByteSource } from '../bytes/source.js';
 import type { HashAlgorithm, HashBackend } from '../hash/backend.js';
+import { defaultBackend } from '../hash/index.js';
 import { authenticodeRanges } from '../formats/pe/authenticode-ranges.js';
 
 const CHUNK = 1024 * 1024;
 
-export function authenticodeDigest(image: ByteSource, backend: HashBackend, algorithm: HashAlgorithm = 'sha384'): Uint8Array {
+export function authenticodeDigest(input: ByteInput, backend: HashBackend = defaultBackend, algorithm: HashAlgorithm = 'sha384'): Uint8Array {
+  const image = asSource(input, 'image');
   const h = backend.create(algorithm);
   for (const r of authenticodeRanges(image)) forEachChunk(image, r.offset, r.length, CHUNK, (b) => h.update(b));
   return h.digest();

@@ -1,7 +1,8 @@
 /** SHA-256 of the direct-boot components as QEMU computes them for the SEV hashes table. */
-import { forEachChunk, type ByteSource } from '../bytes/source.js';
+import { asSource, forEachChunk, type ByteInput, type ByteSource } from '../bytes/source.js';
 import { cmdlineWithNul, type KernelCmdline } from '../formats/linux/cmdline.js';
 import type { HashBackend } from '../hash/backend.js';
+import { defaultBackend } from '../hash/index.js';
 import type { KernelHashes } from '../formats/snp/kernel-hashes.js';
 import { STREAM_CHUNK } from './sev-engine.js';
 
@@ -15,7 +16,9 @@ export function sha256Source(src: ByteSource | null, backend: HashBackend): Uint
  * The three digests of the SEV kernel-hashes table. The command line is hashed as QEMU does:
  * its bytes (a string as UTF-8) and the terminating NUL (no command line: just the NUL).
  */
-export function computeKernelHashes(kernel: ByteSource, initrd: ByteSource | null, append: KernelCmdline | null | undefined, backend: HashBackend): KernelHashes {
+export function computeKernelHashes(kernelInput: ByteInput, initrdInput: ByteInput | null, append: KernelCmdline | null | undefined, backend: HashBackend = defaultBackend): KernelHashes {
+  const kernel = asSource(kernelInput, 'kernel');
+  const initrd = initrdInput === null ? null : asSource(initrdInput, 'initrd');
   const cmdline = backend.hash('sha256', cmdlineWithNul(append));
   return {
     kernel: sha256Source(kernel, backend),

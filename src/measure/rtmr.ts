@@ -12,7 +12,7 @@
  * `RTMR[i] = SHA-384(RTMR[i] ‖ digest)`, from 48 zero bytes. In the CCEL the "PCR index" is the
  * MR index: 1..4 = RTMR0..3.
  */
-import { asSource, type ByteSource, copyBytes } from '../bytes/source.js';
+import { asSource, inputBytes, type ByteInput, type ByteSource, copyBytes } from '../bytes/source.js';
 import { toHex } from '../bytes/hex.js';
 import { FirmwareError, OptionError } from '../errors.js';
 import { defaultBackend, type HashBackend } from '../hash/index.js';
@@ -97,7 +97,7 @@ export interface Replay {
   rtmrs: Uint8Array[];
 }
 
-export function replayCcel(bytes: Uint8Array, opts: { hashBackend?: HashBackend; name?: string } = {}): Replay {
+export function replayCcel(bytes: ByteInput, opts: { hashBackend?: HashBackend; name?: string } = {}): Replay {
   const backend = opts.hashBackend ?? defaultBackend;
   const log = parseCcel(bytes, opts.name);
   const rtmrs: Uint8Array[] = Array.from({ length: RTMR_COUNT }, () => ZERO48.slice());
@@ -119,11 +119,11 @@ export function replayCcel(bytes: Uint8Array, opts: { hashBackend?: HashBackend;
 
 export interface AcpiBlobs {
   /** fw_cfg `etc/table-loader` */
-  tableLoader: Uint8Array;
+  tableLoader: ByteInput;
   /** fw_cfg `etc/acpi/rsdp` */
-  rsdp: Uint8Array;
+  rsdp: ByteInput;
   /** fw_cfg `etc/acpi/tables` */
-  tables: Uint8Array;
+  tables: ByteInput;
 }
 
 export interface DirectBootInputs {
@@ -182,7 +182,8 @@ export function predictRtmrs(img: OvmfImage, opts: RtmrPredictionOptions): RtmrV
   const sep = new Uint8Array(4);
   add(0, EV.EV_SEPARATOR, sha(sep), 'fixed', sep);
   const acpiData = encodeAscii('ACPI DATA');
-  const blobs: Array<[string, Uint8Array | undefined]> = [['etc/table-loader', opts.acpi?.tableLoader], ['etc/acpi/rsdp', opts.acpi?.rsdp], ['etc/acpi/tables', opts.acpi?.tables]];
+  const acpiBlob = (b: ByteInput | undefined): Uint8Array | undefined => (b === undefined ? undefined : inputBytes(b));
+  const blobs: Array<[string, Uint8Array | undefined]> = [['etc/table-loader', acpiBlob(opts.acpi?.tableLoader)], ['etc/acpi/rsdp', acpiBlob(opts.acpi?.rsdp)], ['etc/acpi/tables', acpiBlob(opts.acpi?.tables)]];
   for (const [name, blob] of blobs) {
     add(0, EV.EV_PLATFORM_CONFIG_FLAGS, blob ? sha(blob) : null, blob ? 'vmm-supplied' : 'vmm-unknown', acpiData, `ACPI DATA: QEMU fw_cfg ${name}${blob ? ` (${blob.length} bytes)` : ' (not supplied: use --acpi-dir)'}`);
   }

@@ -1,6 +1,6 @@
 /** The `ovmf inspect` report: a plain-data view of an OVMF image, and its text rendering. */
 import { toHex } from '../bytes/hex.js';
-import type { ByteSource } from '../bytes/source.js';
+import { asSource, type ByteInput } from '../bytes/source.js';
 import { directBootSupport, parseOvmf } from '../formats/ovmf/parse.js';
 import { launchProblems, snpSectionWarnings } from '../plan/launchability.js';
 
@@ -37,7 +37,8 @@ export interface OvmfInspection {
   directBoot: { sev: boolean; snp: boolean; reason: string | null };
 }
 
-export function inspectOvmf(src: ByteSource, sha256: string): OvmfInspection {
+export function inspectOvmf(input: ByteInput, sha256: string): OvmfInspection {
+  const src = asSource(input, 'firmware');
   const img = parseOvmf(src);
   const db = directBootSupport(img);
   const noReset = 'no SEV-ES reset block: SEV-ES and SNP need an OVMF built with SEV-ES support';

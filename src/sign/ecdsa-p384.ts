@@ -20,6 +20,7 @@
 import { p384 } from '@noble/curves/nist.js';
 import { bytes, defineLayout, u8 } from '../bytes/layout.js';
 import { PrelaunchError } from '../errors.js';
+import { isBytes } from '../bytes/source.js';
 import { nodeBuiltin } from '../runtime.js';
 
 export interface EcPoint {
@@ -35,8 +36,14 @@ export interface EcdsaSignature {
 // noble precomputes a table of multiples of the base point on first use; its default window
 // (8 bits) costs ~50 ms to build, which only pays off after many signatures. A CLI process
 // makes one to a few (a public key, a signature), so a 4-bit window: the first signature
-// of a process ~85 -> ~35 ms, later ones as fast. The window changes no result.
-p384.Point.BASE.precompute(4);
+// of a process ~85 -> ~35 ms, later ones as fast. The window changes no result. Set on first
+// use, not at import: importing the library must not change a caller's own @noble/curves.
+let smallWindow = false;
+function useSmallWindow(): void {
+  if (smallWindow) return;
+  p384.Point.BASE.precompute(4);
+  smallWindow = true;
+}
 
 /** The P-384 group order n. */
 export const P384_ORDER: bigint = p384.Point.CURVE().n;
@@ -59,7 +66,7 @@ function bigintToBytes(v: bigint, width: number): Uint8Array {
 }
 
 function checkPrivate(d: Uint8Array): void {
-  if (!(d instanceof Uint8Array) || d.length !== P384_SCALAR_SIZE || !p384.utils.isValidSecretKey(d)) {
+  if (!isBytes(d) || d.length !== P384_SCALAR_SIZE || !p384.utils.isValidSecretKey(d)) {
     // never echo the key material
     throw new PrelaunchError('ERR_KEY', 'not a valid P-384 private key (needs a 48-byte scalar in 1..n-1)');
   }
@@ -90,6 +97,7 @@ export function checkP384Point(pub: EcPoint, what = 'public key'): void {
 /** The public point of a private scalar. */
 export function p384PublicKey(d: Uint8Array): EcPoint {
   checkPrivate(d);
+  useSmallWindow();
   const { x, y } = SEC1_P384_POINT.decode(p384.getPublicKey(d, false));
   return { x: bytesToBigint(x), y: bytesToBigint(y) };
 }
@@ -108,6 +116,7 @@ export function p384PointFromSec1(bytes: Uint8Array): EcPoint {
 /** Deterministic ECDSA-P384-SHA384 (RFC 6979) of `message` (hashed here with SHA-384). */
 export function signP384(d: Uint8Array, message: Uint8Array): EcdsaSignature {
   checkPrivate(d);
+  useSmallWindow();
   const compact = p384.sign(message, d, { prehash: true, lowS: false, extraEntropy: false, format: 'compact' });
   return rawSignature(compact);
 }
@@ -150,6 +159,7 @@ export function verifyP384(pub: EcPoint, message: Uint8Array, sig: EcdsaSignatur
     }
   }
   try {
+    useSmallWindow();
     return p384.verify(rs, message, encodePoint(pub), { prehash: true, lowS: false, format: 'compact' });
   } catch {
     return false;

@@ -12,7 +12,7 @@
  * author-key-enabled=off (QEMU) / auth_key_en=0 (KVM).
  */
 import { equalBytes, toHex } from '../bytes/hex.js';
-import { copyBytes } from '../bytes/source.js';
+import { copyBytes, isBytes } from '../bytes/source.js';
 import { OptionError, PrelaunchError } from '../errors.js';
 import {
   ID_BLOCK_SIZE, ID_BLOCK_VERSION, SNP_ALGO_ECDSA_P384_SHA384, SNP_CURVE_P384, SNP_PUBLIC_KEY_SIZE, SNP_SIGNATURE_SIZE,
@@ -66,7 +66,7 @@ export function snpPublicKeyBytes(pub: EcPoint): Uint8Array {
 
 /** SHA-384 of the 1028-byte public key structure: the report's ID_KEY_DIGEST / AUTHOR_KEY_DIGEST. */
 export function keyDigest(pub: EcPoint | Uint8Array, backend: HashBackend = defaultBackend): Uint8Array {
-  const blob = pub instanceof Uint8Array ? pub : snpPublicKeyBytes(pub);
+  const blob = isBytes(pub) ? pub : snpPublicKeyBytes(pub);
   if (blob.length !== SNP_PUBLIC_KEY_SIZE) throw new RangeError(`public key structure must be ${SNP_PUBLIC_KEY_SIZE} bytes`);
   return backend.hash('sha384', blob);
 }

@@ -53,13 +53,19 @@ function provenance(): Map<string, string> {
   return known;
 }
 
-const ENTRY = path.join(PROJECT, 'src/index.ts');
+/** `prelaunch` and `prelaunch/<entry>` → the entry's source module (through package.json "exports") */
+const EXPORTS = (JSON.parse(fs.readFileSync(path.join(PROJECT, 'package.json'), 'utf8')) as { exports: Record<string, string | { default: string }> }).exports;
+function entrySource(spec: string): string {
+  const target = EXPORTS[spec === 'prelaunch' ? '.' : `./${spec.slice('prelaunch/'.length)}`];
+  if (typeof target !== 'object') throw new Error(`${spec} is not an entry of package.json "exports"`);
+  return path.join(PROJECT, target.default.replace(/^\.\/dist\//, 'src/').replace(/\.js$/, '.ts'));
+}
 const TMP = fs.mkdtempSync(path.join(os.tmpdir(), 'prelaunch-snippets-'));
 afterAll(() => fs.rmSync(TMP, { recursive: true, force: true }));
 
 function prepare(s: Snippet): string {
   return s.code
-    .replace(/from\s+(['"])prelaunch\1/g, `from ${JSON.stringify(ENTRY)}`)
+    .replace(/from\s+(['"])(prelaunch(?:\/[\w-]+)?)\1/g, (_, _q: string, spec: string) => `from ${JSON.stringify(entrySource(spec))}`)
     .replace(/(['"])((?:firmware-samples|test\/vectors)\/[^'"]+)\1/g, (_, _q: string, p: string) => JSON.stringify(path.join(PROJECT, p)));
 }
 

@@ -16,7 +16,7 @@ import {
   decodeIdAuth, decodeSnpPublicKey, decodeSnpSignature, decodeIgvmSnpSignature, decodeIgvmSnpPublicKey, decodePolicy, policyFromSpec, parseManifestText,
   validateManifest, checkReport, parseKernelElf, qemuPatchSetupHeader, authenticodeRanges, authenticodeDigest, decodeVmsa, parseDetachedSignature, diffTraces,
   buildIgvm, cpuSig, nodeBackend, mrtdOfImage, type ErrorCode, encodeTcgLog, parseTcgLog, replayTpmLog, TPM_ALG,
-} from '../../src/index.js';
+} from '../support/all-exports.js';
 import { parseVariableStore } from '../../src/formats/uefi/variable-store.js';
 import { parseSignatureLists } from '../../src/formats/uefi/signature-list.js';
 import { walkFirmware } from '../../src/formats/uefi/firmware-volume.js';

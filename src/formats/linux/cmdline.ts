@@ -13,7 +13,7 @@
  */
 import { OptionError } from '../../errors.js';
 import { toHex } from '../../bytes/hex.js';
-import { copyBytes } from '../../bytes/source.js';
+import { copyBytes, isBytes } from '../../bytes/source.js';
 
 /** A kernel command line: text (encoded as UTF-8) or the exact bytes. */
 export type KernelCmdline = string | Uint8Array;
@@ -31,7 +31,7 @@ export function cmdlineBytes(c: KernelCmdline | null | undefined, option = 'appe
     const lone = LONE_SURROGATE.exec(c);
     if (lone) throw new OptionError(option, `holds a lone UTF-16 surrogate at index ${lone.index}, which has no UTF-8 encoding: pass the exact bytes instead`);
     bytes = new TextEncoder().encode(c);
-  } else if (c instanceof Uint8Array) {
+  } else if (isBytes(c)) {
     bytes = copyBytes(c); // Buffer's slice() is a view
   } else {
     throw new OptionError(option, 'must be a string or a Uint8Array');

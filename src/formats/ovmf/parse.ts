@@ -2,7 +2,7 @@
  * OVMF image → model. Reads only the tail of the image (footer table and metadata);
  * page contents stay in the {@link ByteSource} and are streamed by the hashing engine.
  */
-import type { ByteSource } from '../../bytes/source.js';
+import { asSource, type ByteInput, type ByteSource } from '../../bytes/source.js';
 import { FOUR_GIB, SEV_ES_RESET_BLOCK_GUID, SEV_HASH_TABLE_RV_GUID, SEV_METADATA_GUID, SVSM_INFO_GUID, SevSectionType, TDX_METADATA_OFFSET_GUID } from './defs.js';
 import { SEV_ES_RESET_BLOCK, SEV_HASH_TABLE_RV, SEV_METADATA_OFFSET, SVSM_INFO, TDX_METADATA_OFFSET, decodeEntry, findEntry, parseFooterTable, type FooterTable } from './footer-table.js';
 import { parseSevMetadata, type SevMetadata } from './sev-metadata.js';
@@ -24,7 +24,9 @@ export interface OvmfImage {
   tdxMetadata: TdxMetadata | null;
 }
 
-export function parseOvmf(source: ByteSource): OvmfImage {
+/** `input`'s footer table and metadata; bytes are referenced, not copied (page contents are read when measured). */
+export function parseOvmf(input: ByteInput): OvmfImage {
+  const source = asSource(input, 'firmware');
   const table = parseFooterTable(source);
   const reset = findEntry(table, SEV_ES_RESET_BLOCK_GUID);
   const hash = findEntry(table, SEV_HASH_TABLE_RV_GUID);

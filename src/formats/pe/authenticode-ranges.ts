@@ -21,7 +21,7 @@
  * section's is refused, so the bytes hashed never exceed the file's size plus its headers.
  */
 import { at, bytes, defineLayout, reserved, u16, u32, type LayoutValue } from '../../bytes/layout.js';
-import { copyBytes, type ByteSource } from '../../bytes/source.js';
+import { asSource, copyBytes, type ByteInput, type ByteSource } from '../../bytes/source.js';
 import { ParseError } from '../../errors.js';
 
 /** IMAGE_DOS_HEADER: e_magic and e_lfanew */
@@ -46,7 +46,8 @@ const PE_SIGNATURE = 0x0000_4550;
 
 export interface HashRange { offset: number; length: number }
 
-export function authenticodeRanges(src: ByteSource): HashRange[] {
+export function authenticodeRanges(input: ByteInput): HashRange[] {
+  const src: ByteSource = asSource(input, 'image');
   const size = src.size;
   const fail = (structure: string, at: number, problem: string): ParseError => new ParseError('ERR_MALFORMED', structure, at, problem, src.name);
   if (size < 0x40) throw new ParseError('ERR_TRUNCATED', 'DOS header', 0, `needs 64 bytes, the file has ${size}`, src.name);

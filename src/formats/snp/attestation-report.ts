@@ -14,6 +14,7 @@
  * {@link reportFromJson} accepts snake_case or camelCase names with hex, 0x-hex or base64 values.
  */
 import { fromBase64, fromHex, toHex } from '../../bytes/hex.js';
+import { inputBytes, type ByteInput } from '../../bytes/source.js';
 import { at, bytes, defineLayout, u32, u64n, u8 } from '../../bytes/layout.js';
 import { ParseError, PrelaunchError } from '../../errors.js';
 import { REPORT_JSON_FIELDS, SNP_REPORT_JSON_SCHEMA } from '../../schema/snp-report-json.js';
@@ -46,7 +47,8 @@ export interface ReportFields {
   vcpuSig: number | null;
 }
 
-export function reportFromBinary(b: Uint8Array, source?: string): ReportFields {
+export function reportFromBinary(input: ByteInput, source?: string): ReportFields {
+  const b = inputBytes(input);
   if (b.length < ATTESTATION_REPORT_SIZE) {
     throw new ParseError('ERR_TRUNCATED', 'SNP attestation report', 0, `${b.length} bytes, a report is ${ATTESTATION_REPORT_SIZE}`, source);
   }

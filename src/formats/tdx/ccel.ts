@@ -29,7 +29,7 @@
  *
  * TDX logs carry one digest, SHA-384 (algorithm 0x000C, 48 bytes).
  */
-import { plainBytes } from '../../bytes/source.js';
+import { inputBytes, type ByteInput } from '../../bytes/source.js';
 import {
   encodeTcgLog, TCG_ALGORITHM_SIZE, TCG_EVENT_SIZE, TCG_PCR_EVENT, TCG_PCR_EVENT2_HEADER, TCG_SPEC_ID_EVENT, TCG_VENDOR_INFO_SIZE, TPMT_HA_ALGORITHM,
 } from '../tcg/event-log.js';
@@ -67,8 +67,8 @@ export interface CcelLog {
   length: number;
 }
 
-export function parseCcel(input: Uint8Array, name?: string): CcelLog {
-  const log = plainBytes(input); // so that slice() below copies (a Buffer's is a view)
+export function parseCcel(input: ByteInput, name?: string): CcelLog {
+  const log = inputBytes(input); // a plain Uint8Array, so that slice() below copies (a Buffer's is a view)
   const ctx = name !== undefined ? { source: name } : {};
   const view = new DataView(log.buffer, log.byteOffset, log.byteLength);
   const need = (what: string, at: number, n: number): void => {

@@ -1,0 +1,9 @@
+/**
+ * `prelaunch/tpm`: vTPM measured boot of OVMF under QEMU — TCG2 event logs, PCR prediction
+ * from the edk2 event model, log replay and diff. See docs/api.md, docs/measured-boot.md.
+ */
+export { parseTcgLog, encodeTcgLog, TPM_ALG, type TcgLog, type TcgEvent, type TcgWriteEvent } from '../formats/tcg/event-log.js';
+export { predictTpmPcrs, type TpmPredictOptions, type TpmPrediction } from '../measured-boot/predict.js';
+export { replayTpmLog, type TpmReplay } from '../measured-boot/replay.js';
+export { diffTpmEvents, type TpmDiff } from '../measured-boot/diff.js';
+export { identifyEdk2Firmware, MODELLED_GENERATIONS, type Edk2Firmware, type Edk2Generation } from '../measured-boot/edk2-firmware.js';
