@@ -5,7 +5,8 @@
 export { parseIgvm, type ParsedIgvm, type IgvmParseOptions, type IgvmFileInfo } from '../formats/igvm/parse.js';
 export { serializeIgvm, reserializeIgvm, type SerializeOptions as IgvmSerializeOptions } from '../formats/igvm/serialize.js';
 export { validateIgvm, headerLayout as igvmHeaderLayout, type HeaderLocation as IgvmHeaderLocation, type IgvmLayout } from '../formats/igvm/validate.js';
-export { IgvmFormatError } from '../formats/igvm/errors.js';
+export { IgvmFormatError, IGVM_RULES, type IgvmRule } from '../formats/igvm/errors.js';
+export { directiveTable, directiveList, directiveLocations, directiveCount, directiveSegments, type DirectiveSegment, type PageRows, type RecordSegment } from '../formats/igvm/directives.js';
 export type * from '../formats/igvm/model.js';
 export { IgvmHeaderType, IgvmPlatformType, IgvmPageDataType, PageDataFlags as IgvmPageDataFlags } from '../formats/igvm/defs.js';
 export { planIgvmMeasurement, type IgvmMeasurePlan, type IgvmPlanOptions, type IgvmSevPlatform } from '../plan/igvm-snp.js';

@@ -17,6 +17,7 @@
  */
 import { asSource, copyBytes, inputBytes, type ByteInput } from '../bytes/source.js';
 import { IgvmArchitecture, IgvmHeaderType, IgvmPageDataType, IgvmPlatformType } from '../formats/igvm/defs.js';
+import { directiveTable } from '../formats/igvm/directives.js';
 import type { IgvmDirectiveHeader, IgvmFile, IgvmInitializationHeader, IgvmPlatformHeader, PageData } from '../formats/igvm/model.js';
 import { encodeBldrStackPage, BLDR_LAUNCH_INFO_SIZE } from './bldr-launch.js';
 import { emptyFwInfo, type BootParamBlock } from './boot-params.js';
@@ -330,7 +331,7 @@ export function buildIgvm(options: IgvmBuildOptions): IgvmBuildResult {
   if (o.sort) pages.sort((a, b) => (a as { gpa: number }).gpa - (b as { gpa: number }).gpa);
 
   const formatVersion = has(NATIVE_MASK) ? 2 : 1;
-  const file: IgvmFile = { formatVersion, architecture: IgvmArchitecture.X64, pageSize: PAGE, platforms, initializations, directives: [...others, ...pages] };
+  const file: IgvmFile = { formatVersion, architecture: IgvmArchitecture.X64, pageSize: PAGE, platforms, initializations, directives: directiveTable([...others, ...pages]) };
   const layout: BuildLayout = {
     compatibilityMask: mask, formatVersion, vtom,
     kernel: { base: kernelBase, size: kernelMinSize, maxSize: kernelMaxSize, virtBase: boot.virtBase, entry: boot.entryPoint, directMap: boot.directMapBase, heapPages: Number(boot.heapPages) },

@@ -19,10 +19,10 @@
 import { copyBytes, type ByteSource } from '../bytes/source.js';
 import { FirmwareError } from '../errors.js';
 import { IgvmPageDataType, IgvmPlatformType, PAGE_SIZE_2M, PAGE_SIZE_4K, PageDataFlags, headerTypeName } from '../formats/igvm/defs.js';
-import { dataLength, readData, supportedPlatforms, type IgvmData, type IgvmDirectiveHeader, type IgvmFile, type SnpIdBlock } from '../formats/igvm/model.js';
+import { dataLength, readData, supportedPlatforms, type IgvmData, type IgvmDirectiveRecord, type IgvmFile, type SnpIdBlock } from '../formats/igvm/model.js';
+import { directiveSegments, pageAt, rowLocation } from '../formats/igvm/directives.js';
 import { PageDataWord as PD } from '../formats/igvm/headers.js';
-import { directiveRuns, pageDataAt, runLocation } from '../formats/igvm/page-data-runs.js';
-import { headerLayout, headerType, vpContextPlatform, type HeaderLocation, type IgvmLayout } from '../formats/igvm/validate.js';
+import { headerLayout, vpContextPlatform, type HeaderLocation, type IgvmLayout } from '../formats/igvm/validate.js';
 import { SnpPageType, VMSA_GPA } from '../formats/snp/page-info.js';
 import { VMSA_OFFSETS } from '../formats/snp/vmsa.js';
 import type { PageContent, SevPlan, SnpPageOp, SnpPlan } from './ops.js';
@@ -143,56 +143,54 @@ export function planIgvmMeasurement(file: IgvmFile, options: IgvmPlanOptions = {
   const zeroPage = new Uint8Array(PAGE_SIZE_4K);
   const zeroContent: PageContent = { kind: 'bytes', bytes: zeroPage };
 
-  const directive = (h: IgvmDirectiveHeader, loc: HeaderLocation): void => {
-    switch (h.kind) {
-      case 'page-data': {
-        if ((h.compatibilityMask & mask) === 0) return;
-        const is2m = (h.flags & PageDataFlags.IS_2MB_PAGE) !== 0;
-        if (is2m && h.data && dataLength(h.data) > 0) {
-          throw new FirmwareError(`${where(loc)}: a 2 MB page with data cannot be measured the way igvmmeasure does (it asserts the data is empty or 2 MB, and igvm 0.4.0 reads only 4K)`, { headerIndex: loc.index });
-        }
-        const pages = is2m ? PAGE_SIZE_2M / PAGE_SIZE_4K : 1;
-        if (is2m && snp) {
-          // 512 identical pages (no data, checked above): one run op, not 512 objects — a file of
-          // 32-byte headers would otherwise hold ~30 KB of plan per header
-          let type: SnpPageType | null = null;
-          let content: PageContent | null = null;
-          let noData = false;
-          if (h.dataType === IgvmPageDataType.NORMAL) {
-            if (h.flags & PageDataFlags.UNMEASURED) type = SnpPageType.UNMEASURED;
-            else if (options.nativeZero) [type, noData] = [SnpPageType.ZERO, true];
-            else [type, content, noData] = [SnpPageType.NORMAL, zeroContent, true];
-          } else if (h.dataType === IgvmPageDataType.SECRETS) type = SnpPageType.SECRETS;
-          else if (h.dataType === IgvmPageDataType.CPUID_DATA || h.dataType === IgvmPageDataType.CPUID_XF) type = SnpPageType.CPUID;
-          if (type !== null) {
-            const index = loc.index;
-            ops.push({ gpa: h.gpa, type, content, label: pageDataLabel(index, 0, noData), pages, pageLabel: (k) => pageDataLabel(index, k, noData) });
-          }
-          return;
-        }
-        if (is2m) return; // SEV / SEV-ES: a page without data adds nothing
-        for (let k = 0; k < pages; k++) {
-          const gpa = h.gpa + k * PAGE_SIZE_4K;
-          const page = pages > 1 ? k : -1;
-          if (!snp) {
-            if (h.data && dataLength(h.data) > 0) {
-              const c = pageContent(h.data);
-              pieces.push({ label: pageDataLabel(loc.index, page, false), content: c.kind === 'source' ? { kind: 'range', source: c.source, offset: c.offset, length: PAGE_SIZE_4K } : { kind: 'bytes', bytes: c.bytes } });
-            }
-            continue;
-          }
-          if (h.dataType === IgvmPageDataType.NORMAL) {
-            if (h.flags & PageDataFlags.UNMEASURED) ops.push(new PageDataOp(gpa, SnpPageType.UNMEASURED, null, loc.index, page, false));
-            else if (!h.data || dataLength(h.data) === 0) {
-              if (options.nativeZero) ops.push(new PageDataOp(gpa, SnpPageType.ZERO, null, loc.index, page, true));
-              else ops.push(new PageDataOp(gpa, SnpPageType.NORMAL, zeroContent, loc.index, page, true));
-            } else if (h.data.kind === 'file' && h.data.length === PAGE_SIZE_4K) ops.push(new FilePageOp(gpa, h.data.source, h.data.offset, loc.index));
-            else ops.push(new PageDataOp(gpa, SnpPageType.NORMAL, pageContent(h.data), loc.index, page, false));
-          } else if (h.dataType === IgvmPageDataType.SECRETS) ops.push(new PageDataOp(gpa, SnpPageType.SECRETS, null, loc.index, page, false));
-          else if (h.dataType === IgvmPageDataType.CPUID_DATA || h.dataType === IgvmPageDataType.CPUID_XF) ops.push(new PageDataOp(gpa, SnpPageType.CPUID, null, loc.index, page, false));
-        }
-        return;
+  const t = file.directives;
+  /** PAGE_DATA row `p` of the table (the common case is made in line below) */
+  const page = (p: number, loc: HeaderLocation): void => {
+    const { gpa, flags, dataType, data } = pageAt(t, p);
+    const is2m = (flags & PageDataFlags.IS_2MB_PAGE) !== 0;
+    if (is2m && data && dataLength(data) > 0) {
+      throw new FirmwareError(`${where(loc)}: a 2 MB page with data cannot be measured the way igvmmeasure does (it asserts the data is empty or 2 MB, and igvm 0.4.0 reads only 4K)`, { headerIndex: loc.index });
+    }
+    const pages = is2m ? PAGE_SIZE_2M / PAGE_SIZE_4K : 1;
+    if (is2m && snp) {
+      // 512 identical pages (no data, checked above): one run op, not 512 objects — a file of
+      // 32-byte headers would otherwise hold ~30 KB of plan per header
+      let type: SnpPageType | null = null;
+      let content: PageContent | null = null;
+      let noData = false;
+      if (dataType === IgvmPageDataType.NORMAL) {
+        if (flags & PageDataFlags.UNMEASURED) type = SnpPageType.UNMEASURED;
+        else if (options.nativeZero) [type, noData] = [SnpPageType.ZERO, true];
+        else [type, content, noData] = [SnpPageType.NORMAL, zeroContent, true];
+      } else if (dataType === IgvmPageDataType.SECRETS) type = SnpPageType.SECRETS;
+      else if (dataType === IgvmPageDataType.CPUID_DATA || dataType === IgvmPageDataType.CPUID_XF) type = SnpPageType.CPUID;
+      if (type !== null) {
+        const index = loc.index;
+        ops.push({ gpa, type, content, label: pageDataLabel(index, 0, noData), pages, pageLabel: (k) => pageDataLabel(index, k, noData) });
       }
+      return;
+    }
+    if (is2m) return; // SEV / SEV-ES: a page without data adds nothing
+    if (!snp) {
+      if (data && dataLength(data) > 0) {
+        const c = pageContent(data);
+        pieces.push({ label: pageDataLabel(loc.index, -1, false), content: c.kind === 'source' ? { kind: 'range', source: c.source, offset: c.offset, length: PAGE_SIZE_4K } : { kind: 'bytes', bytes: c.bytes } });
+      }
+      return;
+    }
+    if (dataType === IgvmPageDataType.NORMAL) {
+      if (flags & PageDataFlags.UNMEASURED) ops.push(new PageDataOp(gpa, SnpPageType.UNMEASURED, null, loc.index, -1, false));
+      else if (!data || dataLength(data) === 0) {
+        if (options.nativeZero) ops.push(new PageDataOp(gpa, SnpPageType.ZERO, null, loc.index, -1, true));
+        else ops.push(new PageDataOp(gpa, SnpPageType.NORMAL, zeroContent, loc.index, -1, true));
+      } else if (data.kind === 'file' && data.length === PAGE_SIZE_4K) ops.push(new FilePageOp(gpa, data.source, data.offset, loc.index));
+      else ops.push(new PageDataOp(gpa, SnpPageType.NORMAL, pageContent(data), loc.index, -1, false));
+    } else if (dataType === IgvmPageDataType.SECRETS) ops.push(new PageDataOp(gpa, SnpPageType.SECRETS, null, loc.index, -1, false));
+    else if (dataType === IgvmPageDataType.CPUID_DATA || dataType === IgvmPageDataType.CPUID_XF) ops.push(new PageDataOp(gpa, SnpPageType.CPUID, null, loc.index, -1, false));
+  };
+
+  const record = (h: IgvmDirectiveRecord, loc: HeaderLocation): void => {
+    switch (h.kind) {
       case 'parameter-insert': {
         if ((h.compatibilityMask & mask) === 0) return;
         if (options.checkKvm && vmsaCount > 0) kvmFail(loc, 'the VMSA must be the final page directive in the IGVM file: QEMU/KVM measures the VMSA when the launch is finalized, not in file order');
@@ -222,43 +220,26 @@ export function planIgvmMeasurement(file: IgvmFile, options: IgvmPlanOptions = {
         return;
     }
   };
-  // The common case, an SNP 4K page of file data measured as NORMAL, is made in line (thousands
-  // per file; this runs once per process, mostly before V8 optimizes it): the op directive()
-  // would make. A parsed file whose directives nobody has read is planned from its PAGE_DATA
-  // runs (../formats/igvm/page-data-runs.ts), without an object per header.
-  const runs = directiveRuns(file);
-  if (runs) {
-    const words = runs.words;
-    for (const seg of runs.segments) {
-      if (!seg.run) {
-        directive(seg.header, seg.location);
+  // The common case, an SNP 4K page of file data measured as NORMAL, is made in line from the
+  // columns (thousands per file; this runs once per process, mostly before V8 optimizes it):
+  // the op page() would make.
+  for (const rows of directiveSegments(t, layout.firstDirective)) {
+    if (rows.kind === 'record') {
+      record(rows.header, rows.location);
+      continue;
+    }
+    const w = t.pages;
+    const source = t.source!;
+    // the loop reads locals only (each module-constant read is bytecode of its own)
+    const words = PD.Count, maskAt = PD.CompatibilityMask, offsetAt = PD.FileOffset, typeAt = PD.DataTypeReserved, flagsAt = PD.Flags, gpaLo = PD.GpaLo, gpaHi = PD.GpaHi, normal = IgvmPageDataType.NORMAL;
+    for (let p = rows.from, at = p * words; p < rows.to; p++, at += words) {
+      if ((w[at + maskAt]! & mask) === 0) continue;
+      const off = w[at + offsetAt]!;
+      if (snp && off !== 0 && w[at + typeAt] === normal && w[at + flagsAt] === 0) {
+        ops.push(new FilePageOp(w[at + gpaHi]! * 0x1_0000_0000 + w[at + gpaLo]!, source, off, rows.index + (p - rows.from)));
         continue;
       }
-      for (let k = 0, w = seg.word; k < seg.count; k++, w += PD.Count) {
-        if ((words[w + PD.CompatibilityMask]! & mask) === 0) continue;
-        const off = words[w + PD.FileOffset]!;
-        // in a run, the TYPE word is the data_type (its reserved half is 0)
-        if (snp && off !== 0 && words[w + PD.DataTypeReserved] === IgvmPageDataType.NORMAL && words[w + PD.Flags] === 0) {
-          ops.push(new FilePageOp(words[w + PD.GpaHi]! * 0x1_0000_0000 + words[w + PD.GpaLo]!, runs.source, off, seg.headerIndex + k));
-          continue;
-        }
-        directive(pageDataAt(runs, seg, k), runLocation(seg, k));
-      }
-    }
-  } else {
-    const directives = file.directives;
-    for (let i = 0; i < directives.length; i++) {
-      const h = directives[i]!;
-      const loc = layout.directives[i];
-      if (snp && h.kind === 'page-data' && h.dataType === IgvmPageDataType.NORMAL && h.flags === 0) {
-        if ((h.compatibilityMask & mask) === 0) continue;
-        const d = h.data;
-        if (d !== null && d.kind === 'file' && d.length === PAGE_SIZE_4K) {
-          ops.push(new FilePageOp(h.gpa, d.source, d.offset, loc?.index ?? -1));
-          continue;
-        }
-      }
-      directive(h, loc ?? { index: -1, offset: 0, type: headerType(h) });
+      page(p, rowLocation(rows, p));
     }
   }
 

@@ -15,6 +15,7 @@
 import { bytesSource, type ByteSource } from '../bytes/source.js';
 import { FirmwareError } from '../errors.js';
 import { IgvmPlatformType, PAGE_SIZE_4K, PageDataFlags } from '../formats/igvm/defs.js';
+import { directiveSegments, pageAt } from '../formats/igvm/directives.js';
 import { dataLength, readData, supportedPlatforms, type IgvmFile } from '../formats/igvm/model.js';
 import { headerLayout, type IgvmLayout } from '../formats/igvm/validate.js';
 import type { TdxMrtdOp, TdxMrtdPlan } from './tdx.js';
@@ -52,46 +53,50 @@ export function planIgvmTdx(file: IgvmFile, options: { layout?: IgvmLayout } = {
   const ops: TdxMrtdOp[] = [];
   const areaSize = new Map<number, { bytes: number; header: number }>();
   let parameterBytes = 0;
-  file.directives.forEach((h, i) => {
-    const section = layout.directives[i]?.index ?? i;
-    if ('compatibilityMask' in h && (h.compatibilityMask & m) !== m) return;
-    switch (h.kind) {
-      case 'parameter-area':
-        areaSize.set(h.parameterAreaIndex, { bytes: h.numberOfBytes, header: section });
-        return;
-      case 'page-data': {
-        if (h.flags & PageDataFlags.SHARED) return;
-        checkGpaRange(section, 'PAGE_DATA', h.gpa, PAGE_SIZE_4K);
-        if (h.flags & PageDataFlags.UNMEASURED) {
-          ops.push({ kind: 'add', section, gpa: h.gpa, pages: 1 });
-          return;
+  const t = file.directives;
+  for (const rows of directiveSegments(t, layout.firstDirective)) {
+    if (rows.kind === 'record') {
+      const { header: h, location: loc } = rows;
+      const section = loc.index;
+      if ('compatibilityMask' in h && (h.compatibilityMask & m) !== m) continue;
+      switch (h.kind) {
+        case 'parameter-area':
+          areaSize.set(h.parameterAreaIndex, { bytes: h.numberOfBytes, header: section });
+          continue;
+        case 'parameter-insert': {
+          const area = areaSize.get(h.parameterAreaIndex);
+          if (area === undefined) throw new FirmwareError(`PARAMETER_INSERT #${section}: parameter area ${h.parameterAreaIndex} is not declared`, { headerIndex: section });
+          parameterBytes += area.bytes;
+          if (parameterBytes > IGVM_TDX_PARAMETER_BYTES_LIMIT) {
+            const what = parameterBytes === area.bytes ? `number_of_bytes 0x${area.bytes.toString(16)}` : `number_of_bytes 0x${area.bytes.toString(16)} brings the inserted parameter areas to 0x${parameterBytes.toString(16)} bytes, which`;
+            throw new FirmwareError(`PARAMETER_AREA #${area.header} (index ${h.parameterAreaIndex}, inserted by PARAMETER_INSERT #${section}): ${what} exceeds the 0x${IGVM_TDX_PARAMETER_BYTES_LIMIT.toString(16)} bytes (4 GiB) of parameter areas prelaunch plans for TDX (one PAGE.ADD per page)`, { headerIndex: area.header, field: 'number_of_bytes', value: area.bytes, limit: IGVM_TDX_PARAMETER_BYTES_LIMIT });
+          }
+          checkGpaRange(section, 'PARAMETER_INSERT', h.gpa, area.bytes);
+          if (area.bytes > 0) ops.push({ kind: 'add', section, gpa: h.gpa, pages: area.bytes / PAGE_SIZE_4K });
+          continue;
         }
-        if (!h.data || dataLength(h.data) === 0) {
-          ops.push({ kind: 'add+extend', section, gpa: h.gpa, pages: 1, source: ZERO_PAGE, offset: 0 });
-        } else if (h.data.kind === 'file' && h.data.length === PAGE_SIZE_4K) {
-          ops.push({ kind: 'add+extend', section, gpa: h.gpa, pages: 1, source: h.data.source, offset: h.data.offset });
-        } else {
-          const page = new Uint8Array(PAGE_SIZE_4K);
-          page.set(readData(h.data).subarray(0, PAGE_SIZE_4K));
-          ops.push({ kind: 'add+extend', section, gpa: h.gpa, pages: 1, source: bytesSource(page), offset: 0 });
-        }
-        return;
+        default:
+          continue;
       }
-      case 'parameter-insert': {
-        const area = areaSize.get(h.parameterAreaIndex);
-        if (area === undefined) throw new FirmwareError(`PARAMETER_INSERT #${section}: parameter area ${h.parameterAreaIndex} is not declared`, { headerIndex: section });
-        parameterBytes += area.bytes;
-        if (parameterBytes > IGVM_TDX_PARAMETER_BYTES_LIMIT) {
-          const what = parameterBytes === area.bytes ? `number_of_bytes 0x${area.bytes.toString(16)}` : `number_of_bytes 0x${area.bytes.toString(16)} brings the inserted parameter areas to 0x${parameterBytes.toString(16)} bytes, which`;
-          throw new FirmwareError(`PARAMETER_AREA #${area.header} (index ${h.parameterAreaIndex}, inserted by PARAMETER_INSERT #${section}): ${what} exceeds the 0x${IGVM_TDX_PARAMETER_BYTES_LIMIT.toString(16)} bytes (4 GiB) of parameter areas prelaunch plans for TDX (one PAGE.ADD per page)`, { headerIndex: area.header, field: 'number_of_bytes', value: area.bytes, limit: IGVM_TDX_PARAMETER_BYTES_LIMIT });
-        }
-        checkGpaRange(section, 'PARAMETER_INSERT', h.gpa, area.bytes);
-        if (area.bytes > 0) ops.push({ kind: 'add', section, gpa: h.gpa, pages: area.bytes / PAGE_SIZE_4K });
-        return;
-      }
-      default:
-        return;
     }
-  });
+    for (let p = rows.from, section = rows.index; p < rows.to; p++, section++) {
+      const { gpa, compatibilityMask, flags, data } = pageAt(t, p);
+      if ((compatibilityMask & m) !== m || flags & PageDataFlags.SHARED) continue;
+      checkGpaRange(section, 'PAGE_DATA', gpa, PAGE_SIZE_4K);
+      if (flags & PageDataFlags.UNMEASURED) {
+        ops.push({ kind: 'add', section, gpa, pages: 1 });
+        continue;
+      }
+      if (!data || dataLength(data) === 0) {
+        ops.push({ kind: 'add+extend', section, gpa, pages: 1, source: ZERO_PAGE, offset: 0 });
+      } else if (data.kind === 'file' && data.length === PAGE_SIZE_4K) {
+        ops.push({ kind: 'add+extend', section, gpa, pages: 1, source: data.source, offset: data.offset });
+      } else {
+        const page = new Uint8Array(PAGE_SIZE_4K);
+        page.set(readData(data).subarray(0, PAGE_SIZE_4K));
+        ops.push({ kind: 'add+extend', section, gpa, pages: 1, source: bytesSource(page), offset: 0 });
+      }
+    }
+  }
   return { compatibilityMask: m, plan: { kind: 'tdx-mrtd', order: 'single', ops } };
 }

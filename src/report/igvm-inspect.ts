@@ -8,14 +8,18 @@ import {
   IgvmPageDataType, IgvmPlatformType, PAGE_SIZE_2M, PAGE_SIZE_4K, PageDataFlags, RelocationFlags, RequiredMemoryFlags,
   VBS_AARCH64_REGISTERS, VBS_X64_REGISTERS, headerTypeName, platformTypeName,
 } from '../formats/igvm/defs.js';
-import { dataLength, headerMask, readData, supportedPlatforms, type IgvmDirectiveHeader, type IgvmFile } from '../formats/igvm/model.js';
+import { directiveCount, directiveSegments, pageAt, rowLocation } from '../formats/igvm/directives.js';
+import { dataLength, headerMask, readData, supportedPlatforms, type HeaderLocation, type IgvmDirectiveHeader } from '../formats/igvm/model.js';
 import type { ParsedIgvm } from '../formats/igvm/parse.js';
-import { vpContextPlatform, type HeaderLocation } from '../formats/igvm/validate.js';
+import { vpContextPlatform } from '../formats/igvm/validate.js';
 import { decodeNativeVpContext, decodeVbsRegisters } from '../formats/igvm/vp-context.js';
-import { decodeVmsa } from '../formats/snp/vmsa.js';
+import { IGVM_VHS_SNP_ID_BLOCK_PUBLIC_KEY } from '../formats/igvm/snp-id-block.js';
+import { decodeVmsa, type Segment } from '../formats/snp/vmsa.js';
 import { copyBytes } from '../bytes/source.js';
 
 const h = (n: number | bigint): string => `0x${n.toString(16)}`;
+/** bytes of a P-384 coordinate */
+const P384_COMPONENT_SIZE = 48;
 
 export const SEV_FEATURE_BITS: Readonly<Record<number, string>> = {
   0: 'SNPActive', 1: 'vTOM', 2: 'ReflectVC', 3: 'RestrictInjection', 4: 'AlternateInjection', 5: 'DebugSwap', 6: 'PreventHostIBS',
@@ -71,14 +75,12 @@ function pageKind(d: IgvmDirectiveHeader & { kind: 'page-data' }): PageKind {
 
 function decodeVmsaFields(page: Uint8Array): Record<string, unknown> {
   const r = decodeVmsa(page);
-  const v = new DataView(page.buffer, page.byteOffset, page.length);
-  const q = (o: number): string => h(v.getBigUint64(o, true));
-  const seg = (s: { selector: number; attrib: number; limit: number; base: bigint }) => ({ selector: h(s.selector), attrib: h(s.attrib), limit: h(s.limit), base: h(s.base) });
+  const seg = (s: Segment) => ({ selector: h(s.selector), attrib: h(s.attrib), limit: h(s.limit), base: h(s.base) });
   return {
     sevFeatures: h(r.sevFeatures), sevFeatureNames: bitNames(r.sevFeatures, SEV_FEATURE_BITS),
-    vmpl: v.getUint8(0xca), cpl: v.getUint8(0xcb),
-    cr0: h(r.cr0), cr3: q(0x150), cr4: h(r.cr4), efer: h(r.efer), rip: h(r.rip), rsp: q(0x1d8), rflags: h(r.rflags),
-    rax: q(0x1f8), rsi: q(0x330), xcr0: h(r.xcr0), gPat: h(r.gPat), dr6: h(r.dr6), dr7: h(r.dr7), virtualTom: q(0x3c8),
+    vmpl: r.vmpl, cpl: r.cpl,
+    cr0: h(r.cr0), cr3: h(r.cr3), cr4: h(r.cr4), efer: h(r.efer), rip: h(r.rip), rsp: h(r.rsp), rflags: h(r.rflags),
+    rax: h(r.rax), rsi: h(r.rsi), xcr0: h(r.xcr0), gPat: h(r.gPat), dr6: h(r.dr6), dr7: h(r.dr7), virtualTom: h(r.virtualTom),
     cs: seg(r.cs), ds: seg(r.ds), es: seg(r.es), fs: seg(r.fs), gs: seg(r.gs), ss: seg(r.ss), gdtr: seg(r.gdtr), idtr: seg(r.idtr), tr: seg(r.tr), ldtr: seg(r.ldtr),
   };
 }
@@ -101,26 +103,12 @@ function directiveFields(d: IgvmDirectiveHeader): Record<string, unknown> {
   }
 }
 
-function runsFor(file: IgvmFile, locs: HeaderLocation[], mask: number): PageRun[] {
-  interface Item { start: number; pages: number; kind: PageKind; header: number; label: string }
-  const items: Item[] = [];
-  const areaSize = new Map<number, number>();
-  file.directives.forEach((d, i) => {
-    const idx = locs[i]?.index ?? i;
-    if (d.kind === 'parameter-area') areaSize.set(d.parameterAreaIndex, d.numberOfBytes);
-    const m = headerMask(d);
-    if (m !== null && (m & mask) === 0) return;
-    if (d.kind === 'page-data') {
-      const pages = d.flags & PageDataFlags.IS_2MB_PAGE ? PAGE_SIZE_2M / PAGE_SIZE_4K : 1;
-      items.push({ start: d.gpa, pages, kind: pageKind(d), header: idx, label: IgvmPageDataType[d.dataType] ?? '' });
-    } else if (d.kind === 'parameter-insert') {
-      items.push({ start: d.gpa, pages: Math.max(1, (areaSize.get(d.parameterAreaIndex) ?? PAGE_SIZE_4K) / PAGE_SIZE_4K), kind: 'PARAMETER', header: idx, label: `parameter area ${d.parameterAreaIndex}` });
-    } else if (d.kind === 'vp-context' && vpContextPlatform(file, d.compatibilityMask)?.kind === 'snp-vmsa' && d.compatibilityMask === mask) {
-      items.push({ start: d.gpa, pages: 1, kind: 'VMSA', header: idx, label: `vp ${d.vpIndex}` });
-    }
-  });
+interface MapItem { start: number; pages: number; kind: PageKind; header: number; label: string }
+
+/** One platform's memory-map items, in GPA order and merged into runs. */
+function mergeRuns(items: MapItem[]): PageRun[] {
   items.sort((a, b) => a.start - b.start || a.header - b.header);
-  const runs: Array<Item & { first: number; last: number }> = [];
+  const runs: Array<MapItem & { first: number; last: number }> = [];
   for (const it of items) {
     const prev = runs[runs.length - 1];
     if (prev && prev.kind === it.kind && prev.label === it.label && prev.start + prev.pages * PAGE_SIZE_4K === it.start) {
@@ -140,7 +128,7 @@ function runsFor(file: IgvmFile, locs: HeaderLocation[], mask: number): PageRun[
 
 export function inspectIgvm(parsed: ParsedIgvm): IgvmInspection {
   const { file, layout, info } = parsed;
-  const total = layout.platforms.length + layout.initializations.length + layout.directives.length;
+  const total = layout.platforms.length + layout.initializations.length + directiveCount(file.directives);
   const platforms = file.platforms.map((p, i) => {
     const loc = layout.platforms[i]!;
     if (p.kind === 'unknown') return { header: loc.index, offset: h(loc.offset), type: headerTypeName(p.type), compatibilityMask: '-', highestVtl: 0, platformVersion: 0, sharedGpaBoundary: '-' };
@@ -160,19 +148,33 @@ export function inspectIgvm(parsed: ParsedIgvm): IgvmInspection {
     } else fields = { length: x.content.length };
     return { header: loc.index, offset: h(loc.offset), type: headerTypeName(loc.type), compatibilityMask: m === null ? null : h(m), fields };
   });
-  const directives = file.directives.map((d, i) => {
-    const loc = layout.directives[i]!;
-    const m = headerMask(d);
-    return { header: loc.index, offset: h(loc.offset), type: headerTypeName(loc.type), compatibilityMask: m === null ? null : h(m), fields: directiveFields(d) };
-  });
-  const memoryMap = supportedPlatforms(file).map((p) => ({ platform: platformTypeName(p.platformType), compatibilityMask: h(p.compatibilityMask), runs: runsFor(file, layout.directives, p.compatibilityMask) }));
-
+  const directives: IgvmInspection['directives'] = [];
+  const plats = supportedPlatforms(file);
+  const mapItems: MapItem[][] = plats.map(() => []);
+  const areaSize = new Map<number, number>();
   const vpContexts: IgvmInspection['vpContexts'] = [];
   const areas = new Map<number, IgvmInspection['parameterAreas'][number]>();
   const requiredMemory: IgvmInspection['requiredMemory'] = [];
   const snpIdBlocks: IgvmInspection['snpIdBlocks'] = [];
-  file.directives.forEach((d, i) => {
-    const loc = layout.directives[i]!;
+  const directive = (d: IgvmDirectiveHeader, loc: HeaderLocation): void => {
+    const m = headerMask(d);
+    directives.push({ header: loc.index, offset: h(loc.offset), type: headerTypeName(loc.type), compatibilityMask: m === null ? null : h(m), fields: directiveFields(d) });
+    // the memory map of each platform
+    if (d.kind === 'parameter-area') areaSize.set(d.parameterAreaIndex, d.numberOfBytes);
+    plats.forEach((p, k) => {
+      const mask = p.compatibilityMask;
+      if (m !== null && (m & mask) === 0) return;
+      const items = mapItems[k]!;
+      if (d.kind === 'page-data') {
+        const pages = d.flags & PageDataFlags.IS_2MB_PAGE ? PAGE_SIZE_2M / PAGE_SIZE_4K : 1;
+        items.push({ start: d.gpa, pages, kind: pageKind(d), header: loc.index, label: IgvmPageDataType[d.dataType] ?? '' });
+      } else if (d.kind === 'parameter-insert') {
+        items.push({ start: d.gpa, pages: Math.max(1, (areaSize.get(d.parameterAreaIndex) ?? PAGE_SIZE_4K) / PAGE_SIZE_4K), kind: 'PARAMETER', header: loc.index, label: `parameter area ${d.parameterAreaIndex}` });
+      } else if (d.kind === 'vp-context' && vpContextPlatform(file, d.compatibilityMask)?.kind === 'snp-vmsa' && d.compatibilityMask === mask) {
+        items.push({ start: d.gpa, pages: 1, kind: 'VMSA', header: loc.index, label: `vp ${d.vpIndex}` });
+      }
+    });
+    // VP contexts, parameter areas, required memory, ID blocks
     if (d.kind === 'vp-context') {
       const plat = vpContextPlatform(file, d.compatibilityMask);
       let context: Record<string, unknown> = {};
@@ -196,9 +198,10 @@ export function inspectIgvm(parsed: ParsedIgvm): IgvmInspection {
     } else if (d.kind === 'required-memory') {
       requiredMemory.push({ header: loc.index, gpa: h(d.gpa), bytes: d.numberOfBytes, compatibilityMask: h(d.compatibilityMask), vtl2Protectable: (d.flags & RequiredMemoryFlags.VTL2_PROTECTABLE) !== 0 });
     } else if (d.kind === 'snp-id-block') {
+      // qx and qy as stored (little-endian), the 48 bytes a P-384 key uses
       const key = (k: Uint8Array) => {
-        const v = new DataView(k.buffer, k.byteOffset, k.length);
-        return { curve: v.getUint32(0, true), qx: toHex(k.subarray(8, 8 + 48)), qy: toHex(k.subarray(80, 80 + 48)) };
+        const r = IGVM_VHS_SNP_ID_BLOCK_PUBLIC_KEY.decode(k);
+        return { curve: r.curve, qx: toHex(r.qx.subarray(0, P384_COMPONENT_SIZE)), qy: toHex(r.qy.subarray(0, P384_COMPONENT_SIZE)) };
       };
       snpIdBlocks.push({
         header: loc.index, offset: h(loc.offset), compatibilityMask: h(d.compatibilityMask), ld: toHex(d.ld), familyId: toHex(d.familyId), imageId: toHex(d.imageId),
@@ -206,7 +209,17 @@ export function inspectIgvm(parsed: ParsedIgvm): IgvmInspection {
         idPublicKey: key(d.idPublicKey), ...(d.authorKeyEnabled ? { authorPublicKey: key(d.authorPublicKey) } : {}),
       });
     }
-  });
+  };
+  const t = file.directives;
+  for (const rows of directiveSegments(t, layout.firstDirective)) {
+    if (rows.kind === 'record') {
+      directive(rows.header, rows.location);
+      continue;
+    }
+    for (let p = rows.from; p < rows.to; p++) directive(pageAt(t, p), rowLocation(rows, p));
+  }
+  const memoryMap = plats.map((p, k) => ({ platform: platformTypeName(p.platformType), compatibilityMask: h(p.compatibilityMask), runs: mergeRuns(mapItems[k]!) }));
+
   return {
     file: parsed.source.name,
     size: info.size,

@@ -21,7 +21,8 @@
  */
 import { PrelaunchError } from '../errors.js';
 import { IgvmArchitecture, PAGE_SIZE_4K } from '../formats/igvm/defs.js';
-import type { IgvmDirectiveHeader, IgvmFile, SnpIdBlock } from '../formats/igvm/model.js';
+import { DirectiveTableBuilder, directiveSegments } from '../formats/igvm/directives.js';
+import type { IgvmFile, SnpIdBlock } from '../formats/igvm/model.js';
 import type { ParsedIgvm } from '../formats/igvm/parse.js';
 import { serializeIgvm } from '../formats/igvm/serialize.js';
 import {
@@ -85,7 +86,7 @@ export function signIgvm(parsed: ParsedIgvm, o: SignIgvmOptions): SignedIgvm {
   const m = measureIgvm(parsed, { platform: 'sev-snp', nativeZero: o.nativeZero === true, checkKvm: o.checkKvm === true, hashBackend: backend });
   const mask = m.compatibilityMask;
 
-  const existing = file.directives.filter((d) => d.kind === 'snp-id-block' && (d.compatibilityMask & mask) !== 0).length;
+  const existing = file.directives.records.filter((d) => d.kind === 'snp-id-block' && (d.compatibilityMask & mask) !== 0).length;
   if (existing > 0 && (o.existingIdBlock ?? 'refuse') === 'refuse') {
     throw new PrelaunchError(
       'ERR_FIRMWARE_UNSUPPORTED',
@@ -131,8 +132,14 @@ export function signIgvm(parsed: ParsedIgvm, o: SignIgvmOptions): SignedIgvm {
       : new Uint8Array(IGVM_SNP_PUBLIC_KEY_SIZE),
   };
 
-  const directives: IgvmDirectiveHeader[] = file.directives.filter((d) => !(d.kind === 'snp-id-block' && (d.compatibilityMask & mask) !== 0));
-  directives.push(header);
+  // the directives as they are, less this mask's ID blocks, then the new one
+  const table = new DirectiveTableBuilder();
+  const rows = file.directives;
+  for (const s of directiveSegments(rows, { index: 0, offset: 0 })) {
+    if (s.kind === 'pages') table.addPagesOf(rows, s.from, s.to);
+    else if (!(s.header.kind === 'snp-id-block' && (s.header.compatibilityMask & mask) !== 0)) table.addRecord(s.header);
+  }
+  table.addRecord(header);
   // igvmmeasure: IgvmFile::new(IgvmRevision::V1, …) — a v1 file is X64 with 4K pages
   const out: IgvmFile = {
     formatVersion: 1,
@@ -140,7 +147,7 @@ export function signIgvm(parsed: ParsedIgvm, o: SignIgvmOptions): SignedIgvm {
     pageSize: PAGE_SIZE_4K,
     platforms: file.platforms,
     initializations: file.initializations,
-    directives,
+    directives: table.finish(),
   };
   return {
     bytes: serializeIgvm(out),

@@ -78,7 +78,7 @@ const REPORT = once(() => {
   raw[0x188] = 25; raw[0x189] = 1; raw[0x18a] = 1;
   return raw;
 });
-const igvmIdBlock = (f: IgvmFile): SnpIdBlock => f.directives.filter((d): d is SnpIdBlock => d.kind === 'snp-id-block').pop()!;
+const igvmIdBlock = (f: IgvmFile): SnpIdBlock => f.directives.records.filter((d): d is SnpIdBlock => d.kind === 'snp-id-block').pop()!;
 const snp = { vcpus: 4, vcpuSig: vcpuTypeSig('EPYC-v4') };
 
 // ---- the cases ------------------------------------------------------------------------------
@@ -581,6 +581,7 @@ const CASES: Record<string, Case> = {
 /** Exports that take no bytes, with the reason. */
 const NO_BYTES: Record<string, string> = {
   PrelaunchError: 'error class', ParseError: 'error class', FirmwareError: 'error class', OptionError: 'error class', IgvmFormatError: 'error class', IgvmBuildError: 'error class',
+  directiveTable: 'builds an IGVM directive table from model headers', directiveList: 'reads a directive table', directiveLocations: 'reads a directive table', directiveCount: 'reads a directive table', directiveSegments: 'reads a directive table',
   fromHex: 'text in', fromBase64: 'text in', guidToBytes: 'text in', loadHashBackend: 'a backend name', hashBackend: 'a backend name',
   parseGoldenDocument: 'JSON text', validateGoldenDocument: 'a parsed golden document', selectEntries: 'golden entries (strings)', trusteeMessage: 'golden entries (strings)',
   trusteeSample: 'golden entries (strings)', goSevGuestConfig: 'golden entries (strings)', snpguestFlags: 'golden entries (strings)', inTotoStatement: 'a golden document (strings)',

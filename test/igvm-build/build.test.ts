@@ -10,6 +10,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { bytesSource } from '../../src/bytes/source.js';
+import { directiveList } from '../../src/formats/igvm/directives.js';
 import { serializeIgvm } from '../../src/formats/igvm/serialize.js';
 import { buildIgvm, type IgvmBuildOptions } from '../../src/igvm-build/builder.js';
 import { parseKernelElf } from '../../src/igvm-build/elf.js';
@@ -62,7 +63,7 @@ describe('igvm build: byte-identical to igvmbuilder', () => {
   });
   it('--sev-features and --no-vtom change only the VMSA', async () => {
     const a = buildIgvm({ kernel, ...CASES[4]![1], sevFeatures: ['reflect-vc', 'smt-protection'], noVtom: true });
-    const vmsa = a.file.directives.find((d) => d.kind === 'vp-context' && d.compatibilityMask === 1);
+    const vmsa = a.file.directives.records.find((d) => d.kind === 'vp-context' && d.compatibilityMask === 1);
     expect(vmsa?.kind).toBe('vp-context');
     const page = (vmsa as { data: { bytes: Uint8Array } }).data.bytes;
     const v = new DataView(page.buffer, page.byteOffset);
@@ -121,7 +122,7 @@ describe('igvm build: ELF loading', () => {
   it('zero-fills memsz beyond filesz (pages without data)', async () => {
     const elf = makeElf([{ vaddr: BASE, filesz: 0x10, memsz: 0x3000, flags: 5 }]);
     const r = buildIgvm({ kernel: elf, hypervisor: 'qemu', snp: true, bldr });
-    const kernelPages = r.file.directives.filter((d) => d.kind === 'page-data' && d.gpa >= 0x800_0000 && d.gpa < 0x800_3000);
+    const kernelPages = directiveList(r.file.directives).filter((d) => d.kind === 'page-data' && d.gpa >= 0x800_0000 && d.gpa < 0x800_3000);
     expect(kernelPages.map((d) => (d as { data: unknown }).data === null)).toEqual([false, true, true]);
     // the next segment (the heap) starts after the 3 pages
     expect(r.layout.kernel.heapPages).toBeGreaterThan(0);

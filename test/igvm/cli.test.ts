@@ -11,6 +11,7 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PrelaunchError } from '../../src/errors.js';
 import { IgvmPlatformType } from '../../src/formats/igvm/defs.js';
+import { directiveLocations, directiveTable } from '../../src/formats/igvm/directives.js';
 import { parseIgvm } from '../../src/formats/igvm/parse.js';
 import { serializeIgvm } from '../../src/formats/igvm/serialize.js';
 import { expectCleanError, expectOk, pool, PROJECT, runCliInProcess } from '../support/cli.js';
@@ -66,11 +67,11 @@ describe('igvm measure (CLI)', () => {
       formatVersion: 1, architecture: 0, pageSize: 4096,
       platforms: [{ kind: 'supported-platform', compatibilityMask: 1, highestVtl: 0, platformType: IgvmPlatformType.TDX, platformVersion: 1, sharedGpaBoundary: 0n }],
       initializations: [],
-      directives: [
+      directives: directiveTable([
         { kind: 'parameter-area', numberOfBytes: 2 ** 44, parameterAreaIndex: 0, initialData: null },
         { kind: 'parameter-insert', gpa: 0x1_0000_0000, compatibilityMask: 1, parameterAreaIndex: 0 },
         { kind: 'page-data', gpa: 0x10_0000, compatibilityMask: 1, flags: 0, dataType: 0, data: { kind: 'bytes', bytes: new Uint8Array(4096) } },
-      ],
+      ]),
     }));
     expect(expectCleanError(await runCliInProcess(['igvm', 'measure', file, '--platform', 'tdx']), 1, 'ERR_FIRMWARE_UNSUPPORTED')).toMatch(/number_of_bytes 0x100000000000 exceeds the 0x100000000 bytes/);
   });
@@ -103,7 +104,7 @@ describe('malformed IGVM files: one error line each, exit 1', () => {
   // start and the end of the header section, plus a cut inside the first header
   const bytes = new Uint8Array(fs.readFileSync(SAMPLE));
   const parsed = parseIgvm(bytes);
-  const loc = [...parsed.layout.platforms, ...parsed.layout.initializations, ...parsed.layout.directives];
+  const loc = [...parsed.layout.platforms, ...parsed.layout.initializations, ...directiveLocations(parsed.file.directives, parsed.layout.firstDirective)];
   const cuts = [...new Set([0, 1, 16, 24, ...loc.map((l) => l.offset), ...loc.map((l) => l.offset + 4), parsed.info.fileDataOffset, bytes.length - 1])].sort((a, b) => a - b);
   it(`truncations at ${cuts.length} header boundaries (measure)`, async () => {
     for (const c of cuts) fs.writeFileSync(t(`cut-${c}.igvm`), bytes.subarray(0, c));
@@ -230,7 +231,7 @@ describe('measure of signed files: the ID block is checked', () => {
   const header = (): { at: number; buf: Buffer } => {
     const buf = fs.readFileSync(signedOut);
     const p = parseIgvm(new Uint8Array(buf));
-    const at = p.layout.directives[p.layout.directives.length - 1]!.offset + 8; // the ID block's content
+    const at = directiveLocations(p.file.directives, p.layout.firstDirective).pop()!.offset + 8; // the ID block's content
     return { at, buf };
   };
   const patched = (name: string, fn: (b: Buffer, at: number) => void): string => {

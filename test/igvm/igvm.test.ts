@@ -13,7 +13,9 @@ import { describe, expect, it } from 'vitest';
 import { bytesSource } from '../../src/bytes/source.js';
 import { crc32, crc32Portable } from '../../src/bytes/crc32.js';
 import { toHex } from '../../src/bytes/hex.js';
-import { IgvmFormatError } from '../../src/formats/igvm/errors.js';
+import { IGVM_RULES, IgvmFormatError, type IgvmRule } from '../../src/formats/igvm/errors.js';
+import { directiveList, directiveLocations, directiveTable } from '../../src/formats/igvm/directives.js';
+import type { IgvmFile } from '../../src/formats/igvm/model.js';
 import { parseIgvm } from '../../src/formats/igvm/parse.js';
 import { reserializeIgvm, serializeIgvm } from '../../src/formats/igvm/serialize.js';
 import { validateIgvm } from '../../src/formats/igvm/validate.js';
@@ -155,11 +157,12 @@ describe('igvm rejects bad files with one clean error', () => {
         err = e;
       }
       expect(err, f).toBeInstanceOf(IgvmFormatError);
-      const msg = (err as Error).message;
-      expect(msg).not.toContain('\n');
-      expect(msg).toMatch(/rule: \w+/);
-      expect(msg).toMatch(/at offset 0x[0-9a-f]+/);
-      if ((err as IgvmFormatError).headerIndex !== null) expect(msg).toMatch(/IGVM_VHT_|unknown type|header #\d+/);
+      const e = err as IgvmFormatError;
+      expect(['ERR_MALFORMED', 'ERR_TRUNCATED'], f).toContain(e.code);
+      expect(IGVM_RULES, f).toContain(e.rule);
+      expect(e.message).not.toContain('\n');
+      expect(e.message).toContain(`at offset 0x${e.offset.toString(16)}`);
+      if (e.headerIndex !== null) expect(e.message).toContain(`header #${e.headerIndex}`);
     }
   });
 
@@ -178,55 +181,62 @@ describe('igvm rejects bad files with one clean error', () => {
     }
     return b;
   };
-  const rejects = (b: Uint8Array, rule: RegExp): void => {
+  /** parsing `b` fails with this rule (one of these), and at this header when `at` is given */
+  const rejects = (b: Uint8Array, rule: IgvmRule | IgvmRule[], code: 'ERR_MALFORMED' | 'ERR_TRUNCATED' = 'ERR_MALFORMED', at?: { index: number; offset: number }): IgvmFormatError => {
     let err: unknown = null;
     try {
       parseIgvm(b);
     } catch (e) {
       err = e;
     }
-    expect(err).toBeInstanceOf(PrelaunchError);
-    expect((err as Error).message).toMatch(rule);
+    expect(err).toBeInstanceOf(IgvmFormatError);
+    const e = err as IgvmFormatError;
+    expect(typeof rule === 'string' ? [rule] : rule).toContain(e.rule);
+    expect(e.code).toBe(code);
+    if (at) expect({ index: e.headerIndex, offset: e.offset }).toEqual({ index: at.index, offset: at.offset });
+    return e;
   };
+  const base1 = parseIgvm(base);
+  const locations = directiveLocations(base1.file.directives, base1.layout.firstDirective);
+  const list = directiveList(base1.file.directives);
 
   it('a hostile 4 GiB variable-header size does not allocate', () => {
-    rejects(mutate((_b, v) => v.setUint32(12, 0xffff_fff0, true), false), /InvalidFixedHeader/);
+    rejects(mutate((_b, v) => v.setUint32(12, 0xffff_fff0, true), false), 'InvalidFixedHeader');
   });
   it('a hostile parameter-area size does not allocate', () => {
     // header #5 is the first PARAMETER_AREA in this file: give it data and a 1 TiB size
-    const p = parseIgvm(base);
-    const loc = p.layout.directives[p.file.directives.findIndex((d) => d.kind === 'parameter-area')]!;
+    const p = base1;
+    const loc = locations[list.findIndex((d) => d.kind === 'parameter-area')]!;
     rejects(mutate((_b, v) => {
       v.setUint32(loc.offset + 8, 0, true);
       v.setUint32(loc.offset + 12, 0x100, true);
       v.setUint32(loc.offset + 8 + 12, p.info.fileDataOffset, true);
-    }), /InvalidDataSize/);
+    }), 'InvalidDataSize', 'ERR_TRUNCATED', loc);
   });
   it('a truncated variable-header section', () => {
-    rejects(mutate((_b, v) => v.setUint32(12, v.getUint32(12, true) - 4, true)), /InvalidVariableHeaderSize|InvalidBinaryVariableHeaderSection/);
+    rejects(mutate((_b, v) => v.setUint32(12, v.getUint32(12, true) - 4, true)), ['InvalidVariableHeaderSize', 'InvalidBinaryVariableHeaderSection'], 'ERR_TRUNCATED');
   });
   it('a platform header after a directive', () => {
-    const p = parseIgvm(base);
-    const loc = p.layout.directives[0]!;
-    rejects(mutate((_b, v) => v.setUint32(loc.offset, 0x001, true)), /InvalidBinaryVariableHeaderSection|InvalidVariableHeaderType/);
+    const loc = locations[0]!;
+    rejects(mutate((_b, v) => v.setUint32(loc.offset, 0x001, true)), 'InvalidBinaryVariableHeaderSection', 'ERR_MALFORMED', loc);
   });
   it('a fault inside a long run of PAGE_DATA headers is reported at that header, as anywhere else', () => {
     // the parser reads runs of PAGE_DATA headers in a fast loop that stops at anything unusual
-    const p = parseIgvm(base);
-    const pages = p.file.directives.map((d, i) => [d, i] as const).filter(([d]) => d.kind === 'page-data');
+    const p = base1;
+    const pages = list.map((d, i) => [d, i] as const).filter(([d]) => d.kind === 'page-data');
     expect(pages.length).toBeGreaterThan(10);
     const [, i] = pages[Math.floor(pages.length / 2)]!;
-    const loc = p.layout.directives[i]!;
-    const at = `header #${loc.index} at offset 0x${loc.offset.toString(16)}`;
+    const loc = locations[i]!;
+    const at = { index: loc.index, offset: loc.offset };
     const c = loc.offset + 8; // content: gpa u64 · mask · file_offset · flags · data_type u16 · reserved u16
-    rejects(mutate((_b, v) => v.setUint16(c + 22, 1, true)), new RegExp(`${at}.*reserved is 0x1.*ReservedNotZero`));
-    rejects(mutate((_b, v) => v.setUint32(c + 4, 0x20_0000, true)), new RegExp(`${at}.*out of range.*ValueOutOfRange`));
-    rejects(mutate((_b, v) => v.setUint32(c + 12, p.info.fileDataOffset - 8, true)), new RegExp(`${at}.*lies before the file-data section.*InvalidDataSize`));
-    rejects(mutate((_b, v) => v.setUint32(c + 12, p.info.size - 4095, true)), new RegExp(`${at}.*run past the end.*InvalidDataSize`));
-    rejects(mutate((_b, v) => v.setUint32(loc.offset + 4, 16, true)), new RegExp(`${at}.*length 16 is not 24.*InvalidVariableHeaderType`));
+    expect(rejects(mutate((_b, v) => v.setUint16(c + 22, 1, true)), 'ReservedNotZero', 'ERR_MALFORMED', at).message).toContain('reserved is 0x1');
+    expect(rejects(mutate((_b, v) => v.setUint32(c + 4, 0x20_0000, true)), 'ValueOutOfRange', 'ERR_MALFORMED', at).message).toContain('out of range');
+    expect(rejects(mutate((_b, v) => v.setUint32(c + 12, p.info.fileDataOffset - 8, true)), 'InvalidDataSize', 'ERR_MALFORMED', at).message).toContain('lies before the file-data section');
+    expect(rejects(mutate((_b, v) => v.setUint32(c + 12, p.info.size - 4095, true)), 'InvalidDataSize', 'ERR_TRUNCATED', at).message).toContain('run past the end');
+    expect(rejects(mutate((_b, v) => v.setUint32(loc.offset + 4, 16, true)), 'InvalidVariableHeaderType', 'ERR_MALFORMED', at).message).toContain('length 16 is not 24');
     // the largest safe GPA and the last 4K of the file are fine
     const ok = mutate((_b, v) => { v.setUint32(c, 0xffff_f000, true); v.setUint32(c + 4, 0x1f_ffff, true); v.setUint32(c + 12, p.info.size - 4096, true); });
-    const q = parseIgvm(ok).file.directives[i]!;
+    const q = directiveList(parseIgvm(ok).file.directives)[i]!;
     expect(q.kind === 'page-data' && q.gpa === 2 ** 53 - 4096 && q.data?.kind === 'file' && q.data.offset === p.info.size - 4096).toBe(true);
   });
   it('header locations: consecutive indexes, and each offset holds a header of that type', () => {
@@ -234,7 +244,7 @@ describe('igvm rejects bad files with one clean error', () => {
       const bytes = load(path.join(COMMITTED, f));
       const v = new DataView(bytes.buffer, bytes.byteOffset);
       const p = parseIgvm(bytes);
-      const all = [...p.layout.platforms, ...p.layout.initializations, ...p.layout.directives];
+      const all = [...p.layout.platforms, ...p.layout.initializations, ...directiveLocations(p.file.directives, p.layout.firstDirective)];
       all.forEach((loc, k) => {
         expect(loc.index, f).toBe(k);
         expect(v.getUint32(loc.offset, true), `${f} #${k}`).toBe(loc.type);
@@ -242,13 +252,12 @@ describe('igvm rejects bad files with one clean error', () => {
     }
   });
   it('unknown optional headers: rejected, or skipped with allowUnknown', () => {
-    const p = parseIgvm(base);
-    const i = p.file.directives.findIndex((d) => d.kind === 'required-memory');
-    const loc = p.layout.directives[i]!;
+    const i = list.findIndex((d) => d.kind === 'required-memory');
+    const loc = locations[i]!;
     const b = mutate((_b, v) => v.setUint32(loc.offset, 0x8000_03f0, true));
-    rejects(b, /optional bit.*InvalidBinaryVariableHeaderSection/);
+    expect(rejects(b, 'InvalidBinaryVariableHeaderSection', 'ERR_MALFORMED', loc).message).toContain('optional bit');
     const q = parseIgvm(b, { allowUnknown: true });
-    expect(q.file.directives[i]!.kind).toBe('unknown');
+    expect(directiveList(q.file.directives)[i]!.kind).toBe('unknown');
     expect(same(reserializeIgvm(q), b)).toBe(true);
     expect(measureIgvm(q).digest).toEqual(measureIgvm(base).digest);
   });
@@ -257,11 +266,25 @@ describe('igvm rejects bad files with one clean error', () => {
 describe('igvm validate is shared by the serializer', () => {
   it('refuses to write an invalid model', () => {
     const p = parseIgvm(load(path.join(COMMITTED, 'builder/qemu-snp-bldr.igvm')));
-    const pd = p.file.directives.find((d) => d.kind === 'page-data')!;
+    const list = directiveList(p.file.directives);
+    const i = list.findIndex((d) => d.kind === 'page-data');
+    const pd = list[i]!;
     if (pd.kind !== 'page-data') throw new Error('no page data');
     pd.gpa += 1;
-    expect(() => serializeIgvm(p.file)).toThrow(/UnalignedAddress/);
-    expect(() => validateIgvm(p.file)).toThrow(/header #\d+ at offset 0x/);
+    const file: IgvmFile = { ...p.file, directives: directiveTable(list) };
+    const loc = directiveLocations(file.directives, p.layout.firstDirective)[i]!;
+    for (const fn of [() => serializeIgvm(file), () => validateIgvm(file), () => validateIgvm(file, { layout: p.layout })]) {
+      let err: unknown = null;
+      try {
+        fn();
+      } catch (e) {
+        err = e;
+      }
+      expect(err).toBeInstanceOf(IgvmFormatError);
+      expect(err).toMatchObject({ code: 'ERR_MALFORMED', rule: 'UnalignedAddress', headerType: 0x302 });
+    }
+    // at the header's place in the parsed file
+    expect(() => validateIgvm(file, { layout: p.layout })).toThrow(expect.objectContaining({ headerIndex: loc.index, offset: loc.offset }));
   });
 });
 
@@ -288,13 +311,13 @@ describe('IGVM sizes are bounded before planning (no hang from one field)', () =
     formatVersion: 1, architecture: 0, pageSize: 4096,
     platforms: [{ kind: 'supported-platform', compatibilityMask: 1, highestVtl: 0, platformType: IgvmPlatformType.TDX, platformVersion: 1, sharedGpaBoundary: 0n }],
     initializations: [],
-    directives: [
+    directives: directiveTable([
       ...sizes.flatMap((n, i) => [
         { kind: 'parameter-area' as const, numberOfBytes: n, parameterAreaIndex: i, initialData: null },
         { kind: 'parameter-insert' as const, gpa: 0x1_0000_0000 * (i + 1), compatibilityMask: 1, parameterAreaIndex: i },
       ]),
       { kind: 'page-data' as const, gpa: 0x10_0000, compatibilityMask: 1, flags: 0, dataType: 0, data: { kind: 'bytes' as const, bytes: pageData } },
-    ],
+    ]),
   });
   const codeAndMessage = (fn: () => unknown): [string | undefined, string] => {
     try {
@@ -320,11 +343,11 @@ describe('IGVM sizes are bounded before planning (no hang from one field)', () =
       formatVersion: 1, architecture: 0, pageSize: 4096,
       platforms: [{ kind: 'supported-platform', compatibilityMask: 1, highestVtl: 0, platformType: IgvmPlatformType.TDX, platformVersion: 1, sharedGpaBoundary: 0n }],
       initializations: [],
-      directives: [
+      directives: directiveTable([
         { kind: 'parameter-area', numberOfBytes: 0x2000, parameterAreaIndex: 0, initialData: null },
         { kind: 'parameter-insert', gpa: 2 ** 52 - 0x1000, compatibilityMask: 1, parameterAreaIndex: 0 },
         { kind: 'page-data', gpa: 0x10_0000, compatibilityMask: 1, flags: 0, dataType: 0, data: { kind: 'bytes', bytes: new Uint8Array(4096) } },
-      ],
+      ]),
     });
     const [code, msg] = codeAndMessage(() => measureIgvm(b, { platform: 'tdx' }));
     expect(code).toBe('ERR_FIRMWARE_UNSUPPORTED');
@@ -342,10 +365,10 @@ describe('IGVM sizes are bounded before planning (no hang from one field)', () =
       formatVersion: 1, architecture: 0, pageSize: 4096,
       platforms: [{ kind: 'supported-platform', compatibilityMask: 1, highestVtl: 0, platformType: IgvmPlatformType.SEV_SNP, platformVersion: 1, sharedGpaBoundary: 0n }],
       initializations: [],
-      directives: [
+      directives: directiveTable([
         ...Array.from({ length: n }, (_, i) => ({ kind: 'page-data' as const, gpa: 0x1_0000_0000 + i * 0x20_0000, compatibilityMask: 1, flags: 1, dataType: 0, data: null })),
         { kind: 'page-data', gpa: 0x10_0000, compatibilityMask: 1, flags: 0, dataType: 0, data: { kind: 'bytes', bytes: new Uint8Array(4096).fill(1) } },
-      ],
+      ]),
     });
     const events: Array<{ index: number; gpa: number; label: string }> = [];
     const m = measureIgvm(b, { onPage: (e) => { if (e.index < 3 || e.index === 512) events.push({ index: e.index, gpa: e.op.gpa, label: e.op.label }); } });

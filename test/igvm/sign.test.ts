@@ -12,6 +12,7 @@ import { toHex } from '../../src/bytes/hex.js';
 import { loadPrivateKey } from '../../src/cli/keys.js';
 import { PrelaunchError } from '../../src/errors.js';
 import { IgvmPlatformType } from '../../src/formats/igvm/defs.js';
+import { directiveTable } from '../../src/formats/igvm/directives.js';
 import type { IgvmFile, SnpIdBlock } from '../../src/formats/igvm/model.js';
 import { parseIgvm } from '../../src/formats/igvm/parse.js';
 import { serializeIgvm } from '../../src/formats/igvm/serialize.js';
@@ -32,7 +33,7 @@ const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest(
 const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
 const ID = loadPrivateKey(path.join(KEYS, 'id_key.pem'), '--id-key').d;
 const AUTHOR = loadPrivateKey(path.join(KEYS, 'author_key.pem'), '--author-key').d;
-const lastIdBlock = (f: IgvmFile): SnpIdBlock => f.directives.filter((d): d is SnpIdBlock => d.kind === 'snp-id-block').pop()!;
+const lastIdBlock = (f: IgvmFile): SnpIdBlock => f.directives.records.filter((d): d is SnpIdBlock => d.kind === 'snp-id-block').pop()!;
 
 describe('igvm sign: byte-identical to igvmmeasure', () => {
   const unsigned = load(path.join(BUILDER, 'qemu-snp-bldr.igvm'));
@@ -107,7 +108,7 @@ describe('igvm sign: inputs', () => {
     const s = signIgvm(noauthor, { idKey: ID, authorKey: AUTHOR, existingIdBlock: 'replace' });
     expect(s.replaced).toBe(1);
     expect(same(s.bytes, load(path.join(BUILDER, 'qemu-snp-bldr.signed.igvm')))).toBe(true);
-    expect(parseIgvm(s.bytes).file.directives.filter((d) => d.kind === 'snp-id-block')).toHaveLength(1);
+    expect(parseIgvm(s.bytes).file.directives.records.filter((d) => d.kind === 'snp-id-block')).toHaveLength(1);
   });
   it('refuses a file without a guest policy (as igvmmeasure) or a failing --check-kvm', () => {
     expect(() => signIgvm(parseIgvm(load(path.join(SYNTH, 'synth-snp-no-policy.igvm'))), { idKey: ID })).toThrow(/does not contain a guest policy/);
@@ -118,7 +119,7 @@ describe('igvm sign: inputs', () => {
       formatVersion: 1, architecture: 0, pageSize: 4096,
       platforms: [{ kind: 'supported-platform', compatibilityMask: 1, highestVtl: 0, platformType: IgvmPlatformType.NATIVE, platformVersion: 1, sharedGpaBoundary: 0n }],
       initializations: [],
-      directives: [{ kind: 'page-data', gpa: 0x1000, compatibilityMask: 1, flags: 0, dataType: 0, data: { kind: 'bytes', bytes: new Uint8Array(4096).fill(1) } }],
+      directives: directiveTable([{ kind: 'page-data', gpa: 0x1000, compatibilityMask: 1, flags: 0, dataType: 0, data: { kind: 'bytes', bytes: new Uint8Array(4096).fill(1) } }]),
     };
     expect(() => signIgvm(parseIgvm(serializeIgvm(file)), { idKey: ID })).toThrow(/not compatible with the specified platform/);
   });

@@ -17,48 +17,24 @@
  * The file data section is everything after the variable headers; headers point into the
  * file with absolute offsets.
  */
-import { Parser, defineStruct } from '../../bytes/struct.js';
-import { StructWriter } from '../../bytes/writer.js';
+import { defineLayout, u32, type LayoutInput } from '../../bytes/layout.js';
 import { IGVM_MAGIC } from './defs.js';
 
-export const FIXED_HEADER_V1_SIZE = 24;
-export const FIXED_HEADER_V2_SIZE = 32;
-export const FIXED_HEADER_CHECKSUM_OFFSET = 0x14;
+const V1_FIELDS = { magic: u32, formatVersion: u32, variableHeaderOffset: u32, variableHeaderSize: u32, totalFileSize: u32, checksum: u32 } as const;
+export const IGVM_FIXED_HEADER = defineLayout('IGVM_FIXED_HEADER', V1_FIELDS);
+export const IGVM_FIXED_HEADER_V2 = defineLayout('IGVM_FIXED_HEADER_V2', { ...V1_FIELDS, architecture: u32, pageSize: u32 });
 
-export interface RawFixedHeader {
-  magic: number;
-  formatVersion: number;
-  variableHeaderOffset: number;
-  variableHeaderSize: number;
-  totalFileSize: number;
-  checksum: number;
-}
-export interface RawFixedHeaderV2Tail { architecture: number; pageSize: number }
-
-export const IGVM_FIXED_HEADER = defineStruct<RawFixedHeader>(
-  'IGVM_FIXED_HEADER',
-  new Parser()
-    .uint32le('magic')
-    .uint32le('formatVersion')
-    .uint32le('variableHeaderOffset')
-    .uint32le('variableHeaderSize')
-    .uint32le('totalFileSize')
-    .uint32le('checksum'),
-);
-/** The 8 bytes IGVM_FIXED_HEADER_V2 adds at offset 0x18. */
-export const IGVM_FIXED_HEADER_V2_TAIL = defineStruct<RawFixedHeaderV2Tail>(
-  'IGVM_FIXED_HEADER_V2',
-  new Parser().uint32le('architecture').uint32le('pageSize'),
-);
+export const FIXED_HEADER_V1_SIZE = IGVM_FIXED_HEADER.size;
+export const FIXED_HEADER_V2_SIZE = IGVM_FIXED_HEADER_V2.size;
+/** Each field's offset (the v2 ones too). */
+export const FIXED_HEADER_OFFSETS = IGVM_FIXED_HEADER_V2.offsets;
+export const FIXED_HEADER_CHECKSUM_OFFSET = FIXED_HEADER_OFFSETS.checksum;
 
 export function fixedHeaderSize(formatVersion: number): number {
   return formatVersion === 2 ? FIXED_HEADER_V2_SIZE : FIXED_HEADER_V1_SIZE;
 }
 
-export function encodeFixedHeader(h: Omit<RawFixedHeader, 'magic'> & Partial<RawFixedHeaderV2Tail>): Uint8Array {
-  const w = new StructWriter(fixedHeaderSize(h.formatVersion));
-  w.u32(0x00, IGVM_MAGIC).u32(0x04, h.formatVersion).u32(0x08, h.variableHeaderOffset).u32(0x0c, h.variableHeaderSize)
-    .u32(0x10, h.totalFileSize).u32(0x14, h.checksum);
-  if (h.formatVersion === 2) w.u32(0x18, h.architecture ?? 0).u32(0x1c, h.pageSize ?? 4096);
-  return w.bytes;
+export function encodeFixedHeader(h: Omit<LayoutInput<typeof IGVM_FIXED_HEADER>, 'magic'> & { architecture?: number; pageSize?: number }): Uint8Array {
+  const v1 = { ...h, magic: IGVM_MAGIC };
+  return h.formatVersion === 2 ? IGVM_FIXED_HEADER_V2.encode({ ...v1, architecture: h.architecture ?? 0, pageSize: h.pageSize ?? 4096 }) : IGVM_FIXED_HEADER.encode(v1);
 }

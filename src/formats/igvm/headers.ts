@@ -39,236 +39,161 @@
  *                                      32 boot_measurement_digest[64] · 96 signature[256] ·
  *                                      352 public_key[512]
  *
- * 64-bit values that may legitimately exceed 2^53 (policy, boundaries, relocation limits)
- * are decoded as two u32 halves and kept as bigint; GPAs and sizes become numbers.
+ * Each is declared once below as a layout table (../../bytes/layout.ts), which gives its
+ * decoder, its writer and its field offsets. 64-bit values that may legitimately exceed 2^53
+ * (policy, boundaries, relocation limits) are bigints (`u64n`); GPAs and sizes are numbers
+ * (`u64`: a value above 2^53 is refused, rule ValueOutOfRange).
  */
-import { Parser, defineStruct } from '../../bytes/struct.js';
-import { StructWriter } from '../../bytes/writer.js';
+import { at, bytes, defineLayout, u16, u32, u64, u64n, u8, type Layout } from '../../bytes/layout.js';
 import { IgvmHeaderType } from './defs.js';
-import type {
-  ErrorRange, GuestPolicy, PageData, PageTableRelocationRegion, ParameterArea, ParameterInsert, ParameterUsage,
-  RelocatableRegion, RequiredMemory, SnpIdBlock, SupportedPlatform, VbsMeasurement, VpContext,
-} from './model.js';
+import type { IgvmDirectiveHeader, IgvmInitializationHeader, IgvmPlatformHeader } from './model.js';
+import { IGVM_VHS_SNP_ID_BLOCK_PUBLIC_KEY, IGVM_VHS_SNP_ID_BLOCK_SIGNATURE } from './snp-id-block.js';
 
-export const VARIABLE_HEADER_SIZE = 8;
-/** a whole PAGE_DATA header: IGVM_VHS_VARIABLE_HEADER + IGVM_VHS_PAGE_DATA (24 bytes, already 8-aligned) */
-export const PAGE_DATA_HEADER_SIZE = 32;
+export const IGVM_VHS_VARIABLE_HEADER = defineLayout('IGVM_VHS_VARIABLE_HEADER', { type: u32, length: u32 });
+export const VARIABLE_HEADER_SIZE = IGVM_VHS_VARIABLE_HEADER.size;
 export const align8 = (n: number): number => (n + 7) & ~7;
 
-// IGVM_VHS_VARIABLE_HEADER is read in place by the parser's header walk (two u32s; a file
-// can hold thousands of headers, and a decode per header cost more than the walk itself).
+export const IGVM_VHS_SUPPORTED_PLATFORM = defineLayout('IGVM_VHS_SUPPORTED_PLATFORM', {
+  compatibilityMask: u32, highestVtl: u8, platformType: u8, platformVersion: u16, sharedGpaBoundary: u64n,
+});
+export const IGVM_VHS_GUEST_POLICY = defineLayout('IGVM_VHS_GUEST_POLICY', { policy: u64n, compatibilityMask: u32, reserved: u32 });
+export const IGVM_VHS_RELOCATABLE_REGION = defineLayout('IGVM_VHS_RELOCATABLE_REGION', {
+  compatibilityMask: u32, vpIndex: u16, vtl: u8, flags: u8, relocationAlignment: u64n, relocationRegionGpa: u64n,
+  relocationRegionSize: u64n, minimumRelocationGpa: u64n, maximumRelocationGpa: u64n,
+});
+export const IGVM_VHS_PAGE_TABLE_RELOCATION = defineLayout('IGVM_VHS_PAGE_TABLE_RELOCATION', {
+  compatibilityMask: u32, vpIndex: u16, vtl: u8, reserved: u8, gpa: u64n, size: u64n, usedSize: u64n,
+});
+export const IGVM_VHS_PARAMETER_AREA = defineLayout('IGVM_VHS_PARAMETER_AREA', { numberOfBytes: u64, parameterAreaIndex: u32, fileOffset: u32 });
+export const IGVM_VHS_PAGE_DATA = defineLayout('IGVM_VHS_PAGE_DATA', {
+  gpa: u64, compatibilityMask: u32, fileOffset: u32, flags: u32, dataType: u16, reserved: u16,
+});
+export const IGVM_VHS_PARAMETER_INSERT = defineLayout('IGVM_VHS_PARAMETER_INSERT', { gpa: u64, compatibilityMask: u32, parameterAreaIndex: u32 });
+export const IGVM_VHS_VP_CONTEXT = defineLayout('IGVM_VHS_VP_CONTEXT', { gpa: u64, compatibilityMask: u32, fileOffset: u32, vpIndex: u16, reserved: u16 });
+export const IGVM_VHS_REQUIRED_MEMORY = defineLayout('IGVM_VHS_REQUIRED_MEMORY', {
+  gpa: u64, compatibilityMask: u32, numberOfBytes: u32, flags: u32, reserved: u32,
+});
+export const IGVM_VHS_PARAMETER = defineLayout('IGVM_VHS_PARAMETER', { parameterAreaIndex: u32, byteOffset: u32 });
+export const IGVM_VHS_ERROR_RANGE = defineLayout('IGVM_VHS_ERROR_RANGE', { gpa: u64, compatibilityMask: u32, sizeBytes: u32 });
+export const IGVM_VHS_SNP_ID_BLOCK = defineLayout('IGVM_VHS_SNP_ID_BLOCK', {
+  compatibilityMask: u32, authorKeyEnabled: u8, reserved: bytes(3), ld: bytes(48), familyId: bytes(16), imageId: bytes(16),
+  version: u32, guestSvn: u32, idKeyAlgorithm: u32, authorKeyAlgorithm: u32,
+  idKeySignature: at(104, bytes(IGVM_VHS_SNP_ID_BLOCK_SIGNATURE.size)), idPublicKey: at(248, bytes(IGVM_VHS_SNP_ID_BLOCK_PUBLIC_KEY.size)),
+  authorKeySignature: at(400, bytes(IGVM_VHS_SNP_ID_BLOCK_SIGNATURE.size)), authorPublicKey: at(544, bytes(IGVM_VHS_SNP_ID_BLOCK_PUBLIC_KEY.size)),
+});
+export const IGVM_VHS_VBS_MEASUREMENT = defineLayout('IGVM_VHS_VBS_MEASUREMENT', {
+  compatibilityMask: u32, version: u32, productId: u32, moduleId: u32, securityVersion: u32, policyFlags: u32, bootDigestAlgo: u32,
+  signingAlgo: u32, bootMeasurementDigest: bytes(64), signature: bytes(256), publicKey: bytes(512),
+});
 
-/** The exact content length igvm 0.4.0 requires for each header type. */
-export const CONTENT_SIZE: Readonly<Record<number, number>> = {
-  [IgvmHeaderType.SUPPORTED_PLATFORM]: 16,
-  [IgvmHeaderType.GUEST_POLICY]: 16,
-  [IgvmHeaderType.RELOCATABLE_REGION]: 48,
-  [IgvmHeaderType.PAGE_TABLE_RELOCATION_REGION]: 32,
-  [IgvmHeaderType.PARAMETER_AREA]: 16,
-  [IgvmHeaderType.PAGE_DATA]: 24,
-  [IgvmHeaderType.PARAMETER_INSERT]: 16,
-  [IgvmHeaderType.VP_CONTEXT]: 20,
-  [IgvmHeaderType.REQUIRED_MEMORY]: 24,
-  [IgvmHeaderType.VP_COUNT_PARAMETER]: 8,
-  [IgvmHeaderType.SRAT]: 8,
-  [IgvmHeaderType.MADT]: 8,
-  [IgvmHeaderType.MMIO_RANGES]: 8,
-  [IgvmHeaderType.SNP_ID_BLOCK]: 696,
-  [IgvmHeaderType.MEMORY_MAP]: 8,
-  [IgvmHeaderType.ERROR_RANGE]: 16,
-  [IgvmHeaderType.COMMAND_LINE]: 8,
-  [IgvmHeaderType.SLIT]: 8,
-  [IgvmHeaderType.PPTT]: 8,
-  [IgvmHeaderType.VBS_MEASUREMENT]: 864,
-  [IgvmHeaderType.DEVICE_TREE]: 8,
-  [IgvmHeaderType.ENVIRONMENT_INFO_PARAMETER]: 8,
+/** The content layout of each header type igvm 0.4.0 knows. */
+export const CONTENT_LAYOUT: Readonly<Record<number, Layout>> = {
+  [IgvmHeaderType.SUPPORTED_PLATFORM]: IGVM_VHS_SUPPORTED_PLATFORM,
+  [IgvmHeaderType.GUEST_POLICY]: IGVM_VHS_GUEST_POLICY,
+  [IgvmHeaderType.RELOCATABLE_REGION]: IGVM_VHS_RELOCATABLE_REGION,
+  [IgvmHeaderType.PAGE_TABLE_RELOCATION_REGION]: IGVM_VHS_PAGE_TABLE_RELOCATION,
+  [IgvmHeaderType.PARAMETER_AREA]: IGVM_VHS_PARAMETER_AREA,
+  [IgvmHeaderType.PAGE_DATA]: IGVM_VHS_PAGE_DATA,
+  [IgvmHeaderType.PARAMETER_INSERT]: IGVM_VHS_PARAMETER_INSERT,
+  [IgvmHeaderType.VP_CONTEXT]: IGVM_VHS_VP_CONTEXT,
+  [IgvmHeaderType.REQUIRED_MEMORY]: IGVM_VHS_REQUIRED_MEMORY,
+  [IgvmHeaderType.VP_COUNT_PARAMETER]: IGVM_VHS_PARAMETER,
+  [IgvmHeaderType.SRAT]: IGVM_VHS_PARAMETER,
+  [IgvmHeaderType.MADT]: IGVM_VHS_PARAMETER,
+  [IgvmHeaderType.MMIO_RANGES]: IGVM_VHS_PARAMETER,
+  [IgvmHeaderType.SNP_ID_BLOCK]: IGVM_VHS_SNP_ID_BLOCK,
+  [IgvmHeaderType.MEMORY_MAP]: IGVM_VHS_PARAMETER,
+  [IgvmHeaderType.ERROR_RANGE]: IGVM_VHS_ERROR_RANGE,
+  [IgvmHeaderType.COMMAND_LINE]: IGVM_VHS_PARAMETER,
+  [IgvmHeaderType.SLIT]: IGVM_VHS_PARAMETER,
+  [IgvmHeaderType.PPTT]: IGVM_VHS_PARAMETER,
+  [IgvmHeaderType.VBS_MEASUREMENT]: IGVM_VHS_VBS_MEASUREMENT,
+  [IgvmHeaderType.DEVICE_TREE]: IGVM_VHS_PARAMETER,
+  [IgvmHeaderType.ENVIRONMENT_INFO_PARAMETER]: IGVM_VHS_PARAMETER,
 };
+/** The exact content length igvm 0.4.0 requires for each header type. */
+export const CONTENT_SIZE: Readonly<Record<number, number>> = Object.fromEntries(Object.entries(CONTENT_LAYOUT).map(([t, l]) => [t, l.size]));
 
-const u64 = (lo: number, hi: number): bigint => (BigInt(hi >>> 0) << 32n) | BigInt(lo >>> 0);
+/** a whole PAGE_DATA header: IGVM_VHS_VARIABLE_HEADER + IGVM_VHS_PAGE_DATA (already 8-aligned) */
+export const PAGE_DATA_HEADER_SIZE = VARIABLE_HEADER_SIZE + IGVM_VHS_PAGE_DATA.size;
+/** a whole PAGE_DATA header in 32-bit words: a row of the directive table (./model.ts) */
+export const PAGE_DATA_ROW_WORDS = PAGE_DATA_HEADER_SIZE / 4;
 
-// ---- decoding --------------------------------------------------------------------------
-
-export const IGVM_VHS_SUPPORTED_PLATFORM = defineStruct<{ compatibilityMask: number; highestVtl: number; platformType: number; platformVersion: number; boundaryLo: number; boundaryHi: number }>(
-  'IGVM_VHS_SUPPORTED_PLATFORM',
-  new Parser().uint32le('compatibilityMask').uint8('highestVtl').uint8('platformType').uint16le('platformVersion').uint32le('boundaryLo').uint32le('boundaryHi'),
-);
-export const IGVM_VHS_GUEST_POLICY = defineStruct<{ policyLo: number; policyHi: number; compatibilityMask: number; reserved: number }>(
-  'IGVM_VHS_GUEST_POLICY',
-  new Parser().uint32le('policyLo').uint32le('policyHi').uint32le('compatibilityMask').uint32le('reserved'),
-);
-export const IGVM_VHS_RELOCATABLE_REGION = defineStruct<{ compatibilityMask: number; vpIndex: number; vtl: number; flags: number; alignLo: number; alignHi: number; gpaLo: number; gpaHi: number; sizeLo: number; sizeHi: number; minLo: number; minHi: number; maxLo: number; maxHi: number }>(
-  'IGVM_VHS_RELOCATABLE_REGION',
-  new Parser().uint32le('compatibilityMask').uint16le('vpIndex').uint8('vtl').uint8('flags')
-    .uint32le('alignLo').uint32le('alignHi').uint32le('gpaLo').uint32le('gpaHi').uint32le('sizeLo').uint32le('sizeHi')
-    .uint32le('minLo').uint32le('minHi').uint32le('maxLo').uint32le('maxHi'),
-);
-export const IGVM_VHS_PAGE_TABLE_RELOCATION = defineStruct<{ compatibilityMask: number; vpIndex: number; vtl: number; reserved: number; gpaLo: number; gpaHi: number; sizeLo: number; sizeHi: number; usedLo: number; usedHi: number }>(
-  'IGVM_VHS_PAGE_TABLE_RELOCATION',
-  new Parser().uint32le('compatibilityMask').uint16le('vpIndex').uint8('vtl').uint8('reserved')
-    .uint32le('gpaLo').uint32le('gpaHi').uint32le('sizeLo').uint32le('sizeHi').uint32le('usedLo').uint32le('usedHi'),
-);
-export const IGVM_VHS_PARAMETER_AREA = defineStruct<{ numberOfBytes: number; parameterAreaIndex: number; fileOffset: number }>(
-  'IGVM_VHS_PARAMETER_AREA',
-  new Parser().uint64le('numberOfBytes').uint32le('parameterAreaIndex').uint32le('fileOffset'),
-);
 /**
- * IGVM_VHS_PAGE_DATA is the header a file holds thousands of (one per 4K page), so it is read
- * in place from a DataView instead of through binary-parser: binary-parser's generated code
- * makes a DataView, a BigInt and a dictionary-mode result object on every call, ~3× the
- * cost, which for an 8,000-page file was a tenth of `igvm measure` (docs/performance.md).
+ * A whole PAGE_DATA header as 32-bit words, from the two layouts above: the parser's fast loop
+ * reads runs of headers this way, and the directive table keeps them so. The 64-bit gpa is two
+ * words; data_type and reserved share the last word, data_type in its low half.
  */
-export interface RawPageData { gpaLo: number; gpaHi: number; compatibilityMask: number; fileOffset: number; flags: number; dataType: number; reserved: number }
-/** Byte offsets of IGVM_VHS_PAGE_DATA's fields in its content (all little-endian). */
-export enum PageDataField {
-  /** u64, read as two u32 halves */
-  GpaLo = 0,
-  GpaHi = 4,
-  CompatibilityMask = 8,
-  /** u32; 0 = no data */
-  FileOffset = 12,
-  Flags = 16,
-  /** u16 */
-  DataType = 20,
-  /** u16 */
-  Reserved = 22,
-}
-/**
- * A whole PAGE_DATA header (IGVM_VHS_VARIABLE_HEADER + IGVM_VHS_PAGE_DATA) as eight 32-bit
- * words: the parser's fast loop reads runs of them this way. The content's fields are
- * PageDataField's, from word 2 on; data_type and reserved share the last word, data_type in
- * its low half.
- */
-export enum PageDataWord {
-  Type = 0,
-  Length = 1,
-  /** where the content starts (after the 8-byte IGVM_VHS_VARIABLE_HEADER) */
-  Content = 2,
-  GpaLo = Content + (PageDataField.GpaLo >>> 2),
-  GpaHi = Content + (PageDataField.GpaHi >>> 2),
-  CompatibilityMask = Content + (PageDataField.CompatibilityMask >>> 2),
-  FileOffset = Content + (PageDataField.FileOffset >>> 2),
-  Flags = Content + (PageDataField.Flags >>> 2),
-  DataTypeReserved = Content + (PageDataField.DataType >>> 2),
-  /** words per header */
-  Count = 8,
-}
-/** Decode the PAGE_DATA content at `at`. (The parser's header loop reads the same fields in line.) */
-export function decodePageData(view: DataView, at: number): RawPageData {
-  return {
-    gpaLo: view.getUint32(at + PageDataField.GpaLo, true),
-    gpaHi: view.getUint32(at + PageDataField.GpaHi, true),
-    compatibilityMask: view.getUint32(at + PageDataField.CompatibilityMask, true),
-    fileOffset: view.getUint32(at + PageDataField.FileOffset, true),
-    flags: view.getUint32(at + PageDataField.Flags, true),
-    dataType: view.getUint16(at + PageDataField.DataType, true),
-    reserved: view.getUint16(at + PageDataField.Reserved, true),
+export const PageDataWord = (() => {
+  const vh = IGVM_VHS_VARIABLE_HEADER.offsets;
+  const pd = IGVM_VHS_PAGE_DATA.offsets;
+  const word = (byteOffset: number): number => {
+    if (byteOffset % 4 !== 0) throw new TypeError('IGVM_VHS_PAGE_DATA: a field the word view reads is not 4-aligned');
+    return byteOffset / 4;
   };
-}
-export const IGVM_VHS_PARAMETER_INSERT = defineStruct<{ gpa: number; compatibilityMask: number; parameterAreaIndex: number }>(
-  'IGVM_VHS_PARAMETER_INSERT',
-  new Parser().uint64le('gpa').uint32le('compatibilityMask').uint32le('parameterAreaIndex'),
-);
-export const IGVM_VHS_VP_CONTEXT = defineStruct<{ gpa: number; compatibilityMask: number; fileOffset: number; vpIndex: number; reserved: number }>(
-  'IGVM_VHS_VP_CONTEXT',
-  new Parser().uint64le('gpa').uint32le('compatibilityMask').uint32le('fileOffset').uint16le('vpIndex').uint16le('reserved'),
-);
-export const IGVM_VHS_REQUIRED_MEMORY = defineStruct<{ gpa: number; compatibilityMask: number; numberOfBytes: number; flags: number; reserved: number }>(
-  'IGVM_VHS_REQUIRED_MEMORY',
-  new Parser().uint64le('gpa').uint32le('compatibilityMask').uint32le('numberOfBytes').uint32le('flags').uint32le('reserved'),
-);
-export const IGVM_VHS_PARAMETER = defineStruct<{ parameterAreaIndex: number; byteOffset: number }>(
-  'IGVM_VHS_PARAMETER',
-  new Parser().uint32le('parameterAreaIndex').uint32le('byteOffset'),
-);
-export const IGVM_VHS_ERROR_RANGE = defineStruct<{ gpa: number; compatibilityMask: number; sizeBytes: number }>(
-  'IGVM_VHS_ERROR_RANGE',
-  new Parser().uint64le('gpa').uint32le('compatibilityMask').uint32le('sizeBytes'),
-);
-const bytesField = (p: Parser, name: string, length: number): Parser => p.buffer(name, { length, clone: true });
-export const IGVM_VHS_SNP_ID_BLOCK = defineStruct<{
-  compatibilityMask: number; authorKeyEnabled: number; reserved: Uint8Array; ld: Uint8Array; familyId: Uint8Array; imageId: Uint8Array;
-  version: number; guestSvn: number; idKeyAlgorithm: number; authorKeyAlgorithm: number;
-  idKeySignature: Uint8Array; idPublicKey: Uint8Array; authorKeySignature: Uint8Array; authorPublicKey: Uint8Array;
-}>(
-  'IGVM_VHS_SNP_ID_BLOCK',
-  [
-    (p: Parser) => p.uint32le('compatibilityMask').uint8('authorKeyEnabled'),
-    (p: Parser) => bytesField(p, 'reserved', 3),
-    (p: Parser) => bytesField(p, 'ld', 48),
-    (p: Parser) => bytesField(p, 'familyId', 16),
-    (p: Parser) => bytesField(p, 'imageId', 16),
-    (p: Parser) => p.uint32le('version').uint32le('guestSvn').uint32le('idKeyAlgorithm').uint32le('authorKeyAlgorithm'),
-    (p: Parser) => bytesField(p, 'idKeySignature', 144),
-    (p: Parser) => bytesField(p, 'idPublicKey', 152),
-    (p: Parser) => bytesField(p, 'authorKeySignature', 144),
-    (p: Parser) => bytesField(p, 'authorPublicKey', 152),
-  ].reduce((p, f) => f(p), new Parser()),
-);
-export const IGVM_VHS_VBS_MEASUREMENT = defineStruct<{
-  compatibilityMask: number; version: number; productId: number; moduleId: number; securityVersion: number; policyFlags: number;
-  bootDigestAlgo: number; signingAlgo: number; bootMeasurementDigest: Uint8Array; signature: Uint8Array; publicKey: Uint8Array;
-}>(
-  'IGVM_VHS_VBS_MEASUREMENT',
-  bytesField(bytesField(bytesField(
-    new Parser().uint32le('compatibilityMask').uint32le('version').uint32le('productId').uint32le('moduleId')
-      .uint32le('securityVersion').uint32le('policyFlags').uint32le('bootDigestAlgo').uint32le('signingAlgo'),
-    'bootMeasurementDigest', 64), 'signature', 256), 'publicKey', 512),
-);
+  const content = (f: keyof typeof pd): number => word(VARIABLE_HEADER_SIZE + pd[f]);
+  if (pd.reserved !== pd.dataType + 2) throw new TypeError('IGVM_VHS_PAGE_DATA: reserved is not the high half of data_type\'s word');
+  return Object.freeze({
+    Type: word(vh.type), Length: word(vh.length),
+    GpaLo: content('gpa'), GpaHi: content('gpa') + 1, CompatibilityMask: content('compatibilityMask'),
+    FileOffset: content('fileOffset'), Flags: content('flags'), DataTypeReserved: content('dataType'),
+    /** words per header */
+    Count: PAGE_DATA_ROW_WORDS,
+  });
+})();
 
-export { u64 as joinU64 };
+type AnyHeader = IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirectiveHeader;
 
-// ---- encoding --------------------------------------------------------------------------
-
-const lo32 = (v: bigint): number => Number(v & 0xffff_ffffn);
-const hi32 = (v: bigint): number => Number((v >> 32n) & 0xffff_ffffn);
-
-export function encodeSupportedPlatform(h: SupportedPlatform): Uint8Array {
-  return new StructWriter(16).u32(0, h.compatibilityMask).u8(4, h.highestVtl).u8(5, h.platformType).u16(6, h.platformVersion)
-    .u32(8, lo32(h.sharedGpaBoundary)).u32(12, hi32(h.sharedGpaBoundary)).bytes;
-}
-export function encodeGuestPolicy(h: GuestPolicy): Uint8Array {
-  return new StructWriter(16).u32(0, lo32(h.policy)).u32(4, hi32(h.policy)).u32(8, h.compatibilityMask).bytes;
-}
-export function encodeRelocatableRegion(h: RelocatableRegion): Uint8Array {
-  return new StructWriter(48).u32(0, h.compatibilityMask).u16(4, h.vpIndex).u8(6, h.vtl).u8(7, h.flags)
-    .u64(8, h.relocationAlignment).u64(16, h.relocationRegionGpa).u64(24, h.relocationRegionSize)
-    .u64(32, h.minimumRelocationGpa).u64(40, h.maximumRelocationGpa).bytes;
-}
-export function encodePageTableRelocation(h: PageTableRelocationRegion): Uint8Array {
-  return new StructWriter(32).u32(0, h.compatibilityMask).u16(4, h.vpIndex).u8(6, h.vtl).u64(8, h.gpa).u64(16, h.size).u64(24, h.usedSize).bytes;
-}
-export function encodeParameterArea(h: ParameterArea, fileOffset: number): Uint8Array {
-  return new StructWriter(16).u64(0, h.numberOfBytes).u32(8, h.parameterAreaIndex).u32(12, fileOffset).bytes;
-}
-export function encodePageData(h: PageData, fileOffset: number): Uint8Array {
-  return new StructWriter(24).u64(0, h.gpa).u32(8, h.compatibilityMask).u32(12, fileOffset).u32(16, h.flags).u16(20, h.dataType).bytes;
-}
-export function encodeParameterInsert(h: ParameterInsert): Uint8Array {
-  return new StructWriter(16).u64(0, h.gpa).u32(8, h.compatibilityMask).u32(12, h.parameterAreaIndex).bytes;
-}
-export function encodeVpContext(h: VpContext, fileOffset: number): Uint8Array {
-  return new StructWriter(20).u64(0, h.gpa).u32(8, h.compatibilityMask).u32(12, fileOffset).u16(16, h.vpIndex).bytes;
-}
-export function encodeRequiredMemory(h: RequiredMemory): Uint8Array {
-  return new StructWriter(24).u64(0, h.gpa).u32(8, h.compatibilityMask).u32(12, h.numberOfBytes).u32(16, h.flags).bytes;
-}
-export function encodeParameterUsage(h: ParameterUsage): Uint8Array {
-  return new StructWriter(8).u32(0, h.parameterAreaIndex).u32(4, h.byteOffset).bytes;
-}
-export function encodeErrorRange(h: ErrorRange): Uint8Array {
-  return new StructWriter(16).u64(0, h.gpa).u32(8, h.compatibilityMask).u32(12, h.sizeBytes).bytes;
-}
-export function encodeSnpIdBlock(h: SnpIdBlock): Uint8Array {
-  return new StructWriter(696).u32(0, h.compatibilityMask).u8(4, h.authorKeyEnabled).put(5, h.reserved).put(8, h.ld).put(56, h.familyId)
-    .put(72, h.imageId).u32(88, h.version).u32(92, h.guestSvn).u32(96, h.idKeyAlgorithm).u32(100, h.authorKeyAlgorithm)
-    .put(104, h.idKeySignature).put(248, h.idPublicKey).put(400, h.authorKeySignature).put(544, h.authorPublicKey).bytes;
-}
-export function encodeVbsMeasurement(h: VbsMeasurement): Uint8Array {
-  return new StructWriter(864).u32(0, h.compatibilityMask).u32(4, h.version).u32(8, h.productId).u32(12, h.moduleId)
-    .u32(16, h.securityVersion).u32(20, h.policyFlags).u32(24, h.bootDigestAlgo).u32(28, h.signingAlgo)
-    .put(32, h.bootMeasurementDigest).put(96, h.signature).put(352, h.publicKey).bytes;
+/** The header-type number a model header is written with. */
+export function headerType(h: AnyHeader): number {
+  switch (h.kind) {
+    case 'supported-platform': return IgvmHeaderType.SUPPORTED_PLATFORM;
+    case 'guest-policy': return IgvmHeaderType.GUEST_POLICY;
+    case 'relocatable-region': return IgvmHeaderType.RELOCATABLE_REGION;
+    case 'page-table-relocation-region': return IgvmHeaderType.PAGE_TABLE_RELOCATION_REGION;
+    case 'parameter-area': return IgvmHeaderType.PARAMETER_AREA;
+    case 'page-data': return IgvmHeaderType.PAGE_DATA;
+    case 'parameter-insert': return IgvmHeaderType.PARAMETER_INSERT;
+    case 'vp-context': return IgvmHeaderType.VP_CONTEXT;
+    case 'required-memory': return IgvmHeaderType.REQUIRED_MEMORY;
+    case 'parameter-usage': return h.type;
+    case 'error-range': return IgvmHeaderType.ERROR_RANGE;
+    case 'snp-id-block': return IgvmHeaderType.SNP_ID_BLOCK;
+    case 'vbs-measurement': return IgvmHeaderType.VBS_MEASUREMENT;
+    case 'unknown': return h.type;
+  }
 }
 
+/** The content length a model header is written with (the header takes align8(8 + it) bytes). */
+export function contentLength(h: AnyHeader): number {
+  return h.kind === 'unknown' ? h.content.length : CONTENT_SIZE[headerType(h)]!;
+}
+
+/**
+ * A header's content bytes, through its layout. `fileOffset` is where its data was written
+ * (0: none); reserved fields are written as 0, except the SNP ID block's, kept as found.
+ */
+export function encodeContent(h: AnyHeader, fileOffset = 0): Uint8Array {
+  switch (h.kind) {
+    case 'supported-platform': return IGVM_VHS_SUPPORTED_PLATFORM.encode(h);
+    case 'guest-policy': return IGVM_VHS_GUEST_POLICY.encode({ ...h, reserved: 0 });
+    case 'relocatable-region': return IGVM_VHS_RELOCATABLE_REGION.encode(h);
+    case 'page-table-relocation-region': return IGVM_VHS_PAGE_TABLE_RELOCATION.encode({ ...h, reserved: 0 });
+    case 'parameter-area': return IGVM_VHS_PARAMETER_AREA.encode({ ...h, fileOffset });
+    case 'page-data': return IGVM_VHS_PAGE_DATA.encode({ ...h, fileOffset, reserved: 0 });
+    case 'parameter-insert': return IGVM_VHS_PARAMETER_INSERT.encode(h);
+    case 'vp-context': return IGVM_VHS_VP_CONTEXT.encode({ ...h, fileOffset, reserved: 0 });
+    case 'required-memory': return IGVM_VHS_REQUIRED_MEMORY.encode({ ...h, reserved: 0 });
+    case 'parameter-usage': return IGVM_VHS_PARAMETER.encode(h);
+    case 'error-range': return IGVM_VHS_ERROR_RANGE.encode(h);
+    case 'snp-id-block': return IGVM_VHS_SNP_ID_BLOCK.encode(h);
+    case 'vbs-measurement': return IGVM_VHS_VBS_MEASUREMENT.encode(h);
+    case 'unknown': return h.content;
+  }
+}
+
+const byteArrays = (l: Layout): Readonly<Record<string, number>> =>
+  Object.fromEntries(Object.entries(l.fields).filter(([, f]) => f.kind === 'bytes').map(([k, f]) => [k, f.size]));
 /** Size of the fixed byte arrays in the SNP ID block and VBS measurement headers (validate checks them). */
-export const SNP_ID_BLOCK_ARRAYS = { reserved: 3, ld: 48, familyId: 16, imageId: 16, idKeySignature: 144, idPublicKey: 152, authorKeySignature: 144, authorPublicKey: 152 } as const;
-export const VBS_MEASUREMENT_ARRAYS = { bootMeasurementDigest: 64, signature: 256, publicKey: 512 } as const;
+export const SNP_ID_BLOCK_ARRAYS = byteArrays(IGVM_VHS_SNP_ID_BLOCK);
+export const VBS_MEASUREMENT_ARRAYS = byteArrays(IGVM_VHS_VBS_MEASUREMENT);

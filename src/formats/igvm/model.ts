@@ -4,6 +4,11 @@
  * ./fixed-header.ts and ./headers.ts). File data is referenced, not copied: a parsed
  * file's page contents stay in its ByteSource until someone reads them.
  *
+ * The directives are one table ({@link IgvmDirectiveTable}): PAGE_DATA headers — thousands
+ * per file, one per 4K page — as rows of a typed array, every other directive as a record, in
+ * file order. ./directives.ts builds tables and walks them (`directiveSegments`, the one walk
+ * validate, plan, inspect and serialize share).
+ *
  * `parseIgvm` (./parse.ts) builds it, `validateIgvm` (./validate.ts) checks it, and
  * `serializeIgvm` (./serialize.ts) writes it; both parse and serialize run the same validate.
  */
@@ -181,6 +186,35 @@ export type IgvmDirectiveHeader =
   | VbsMeasurement
   | UnknownHeader;
 
+/** A directive header other than PAGE_DATA: a record of the directive table. */
+export type IgvmDirectiveRecord = Exclude<IgvmDirectiveHeader, PageData>;
+
+/**
+ * The directive headers in file order, as one table: PAGE_DATA headers as rows of a typed
+ * array, every other directive as a record, and `recordAt` placing the records among the rows.
+ *
+ * A row is the PAGE_DATA header as the file lays it out, in 32-bit words (host order):
+ * PAGE_DATA_ROW_WORDS words, field `f` of row `p` at `pages[p * PAGE_DATA_ROW_WORDS +
+ * PageDataWord.f]` (./headers.ts): type, length, gpa (low, high), compatibility_mask,
+ * file_offset, flags, data_type (its reserved high half is 0). So a parser's run of headers is
+ * one copy, and the loops over thousands of rows read typed arrays, no objects.
+ *
+ * Plain data: copying or spreading it changes nothing. Build one with `directiveTable`
+ * (./directives.ts); only that and the parser make tables.
+ */
+export interface IgvmDirectiveTable {
+  /** the PAGE_DATA rows (see above) */
+  readonly pages: Uint32Array;
+  /** the file the rows' file offsets point into (4K of data at each); null when no row has one */
+  readonly source: ByteSource | null;
+  /** the data of the rows with file_offset 0 (null: no data, a page of zeros); null when none has any */
+  readonly data: ReadonlyArray<IgvmData | null> | null;
+  /** every directive that is not PAGE_DATA, in file order */
+  readonly records: readonly IgvmDirectiveRecord[];
+  /** `recordAt[r]`: how many PAGE_DATA rows come before `records[r]` in the file */
+  readonly recordAt: Uint32Array;
+}
+
 export interface IgvmFile {
   formatVersion: IgvmFormatVersion;
   /** v2 only; v1 files are X64 */
@@ -189,7 +223,28 @@ export interface IgvmFile {
   pageSize: number;
   platforms: IgvmPlatformHeader[];
   initializations: IgvmInitializationHeader[];
-  directives: IgvmDirectiveHeader[];
+  directives: IgvmDirectiveTable;
+}
+
+/** Where a header is (or would be) in the file. */
+export interface HeaderLocation {
+  /** position in the variable-header section, counting from 0 across all three stages */
+  index: number;
+  /** absolute byte offset of its IGVM_VHS_VARIABLE_HEADER */
+  offset: number;
+  /** the type as written (including an optional bit) */
+  type: number;
+}
+/**
+ * Where a file's headers are. The directives follow each other from `firstDirective` (each
+ * takes align8(8 + its content length) bytes); `directiveSegments` gives each one's location.
+ */
+export interface IgvmLayout {
+  variableHeaderOffset: number;
+  platforms: HeaderLocation[];
+  initializations: HeaderLocation[];
+  /** the index and offset of the first directive header (where it would be when there is none) */
+  firstDirective: { index: number; offset: number };
 }
 
 /** The compatibility mask of a header, or null for headers without one. */
@@ -204,6 +259,6 @@ export function headerMask(h: IgvmPlatformHeader | IgvmInitializationHeader | Ig
   }
 }
 
-export function supportedPlatforms(file: IgvmFile): SupportedPlatform[] {
+export function supportedPlatforms(file: Pick<IgvmFile, 'platforms'>): SupportedPlatform[] {
   return file.platforms.filter((p): p is SupportedPlatform => p.kind === 'supported-platform');
 }

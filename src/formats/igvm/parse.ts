@@ -9,7 +9,7 @@
  * ../../../docs/igvm.md for the list and for where this parser is stricter (it never
  * panics).
  */
-import { decodeStruct, type StructSpec } from '../../bytes/struct.js';
+import type { Layout, LayoutValue } from '../../bytes/layout.js';
 import { asSource, type ByteSource, copyBytes } from '../../bytes/source.js';
 import { crc32 } from '../../bytes/crc32.js';
 import { ParseError } from '../../errors.js';
@@ -17,19 +17,21 @@ import {
   IGVM_MAGIC, IGVM_VHT_OPTIONAL_BIT, IgvmArchitecture, IgvmHeaderType, PAGE_SIZE_4K, PARAMETER_USAGE_TYPES,
   headerStage, headerTypeName, type HeaderStage, type IgvmFormatVersion,
 } from './defs.js';
-import { IgvmFormatError } from './errors.js';
+import { IgvmFormatError, type IgvmRule } from './errors.js';
 import {
-  FIXED_HEADER_CHECKSUM_OFFSET, FIXED_HEADER_V1_SIZE, FIXED_HEADER_V2_SIZE, IGVM_FIXED_HEADER, IGVM_FIXED_HEADER_V2_TAIL,
+  FIXED_HEADER_CHECKSUM_OFFSET, FIXED_HEADER_OFFSETS as FH, FIXED_HEADER_V1_SIZE, FIXED_HEADER_V2_SIZE, IGVM_FIXED_HEADER, IGVM_FIXED_HEADER_V2,
 } from './fixed-header.js';
 import {
   CONTENT_SIZE, IGVM_VHS_ERROR_RANGE, IGVM_VHS_GUEST_POLICY, IGVM_VHS_PAGE_TABLE_RELOCATION, IGVM_VHS_PARAMETER,
   IGVM_VHS_PARAMETER_AREA, IGVM_VHS_PARAMETER_INSERT, IGVM_VHS_RELOCATABLE_REGION, IGVM_VHS_REQUIRED_MEMORY, IGVM_VHS_SNP_ID_BLOCK,
-  IGVM_VHS_SUPPORTED_PLATFORM, IGVM_VHS_VBS_MEASUREMENT, IGVM_VHS_VP_CONTEXT, VARIABLE_HEADER_SIZE, PAGE_DATA_HEADER_SIZE, PageDataWord as PD, align8, decodePageData, joinU64, type RawPageData,
+  IGVM_VHS_PAGE_DATA, IGVM_VHS_SUPPORTED_PLATFORM, IGVM_VHS_VBS_MEASUREMENT, IGVM_VHS_VP_CONTEXT, VARIABLE_HEADER_SIZE, PAGE_DATA_HEADER_SIZE, PageDataWord as PD, align8,
 } from './headers.js';
-import type { IgvmData, IgvmDirectiveHeader, IgvmFile, IgvmInitializationHeader, IgvmPlatformHeader } from './model.js';
-import { deferDirectives, type DirectiveRuns } from './page-data-runs.js';
-import { checkPlatformHeader, validateIgvm, vpContextPlatform, type HeaderLocation, type IgvmLayout } from './validate.js';
-import { CONTEXT_PAGE_SIZE, VBS_REGISTER_LIST_HEADER, VBS_REGISTER_SIZE } from './vp-context.js';
+import { DirectiveTableBuilder } from './directives.js';
+import type {
+  HeaderLocation, IgvmData, IgvmDirectiveHeader, IgvmFile, IgvmInitializationHeader, IgvmLayout, IgvmPlatformHeader,
+} from './model.js';
+import { checkPlatformHeader, validateIgvm, vpContextPlatform } from './validate.js';
+import { CONTEXT_PAGE_SIZE, VBS_REGISTER_LIST_HEADER, VBS_REGISTER_SIZE, vbsRegisterCount } from './vp-context.js';
 
 export interface IgvmParseOptions {
   /**
@@ -61,16 +63,16 @@ export function parseIgvm(input: ByteSource | Uint8Array, options: IgvmParseOpti
   const src = asSource(input);
   const name = src.name;
   const size = src.size;
-  const fixedFail = (problem: string, offset = 0, rule = 'InvalidFixedHeader'): never => {
+  const fixedFail = (problem: string, offset = 0, rule: IgvmRule = 'InvalidFixedHeader'): never => {
     throw new IgvmFormatError({ structure: 'IGVM_FIXED_HEADER', offset }, problem, rule, { source: name });
   };
 
   // ---- fixed header
   if (size < FIXED_HEADER_V1_SIZE) fixedFail(`the file is ${size} bytes, shorter than the 24-byte fixed header`);
   const fixedV1 = copyBytes(src.read(0, FIXED_HEADER_V1_SIZE));
-  const fh = decodeStruct(IGVM_FIXED_HEADER, fixedV1, 0, { source: name });
+  const fh = IGVM_FIXED_HEADER.decode(fixedV1, 0, { source: name });
   if (fh.magic !== IGVM_MAGIC) fixedFail(`magic 0x${fh.magic.toString(16).padStart(8, '0')} is not "IGVM" (0x4d564749)`);
-  if (fh.formatVersion !== 1 && fh.formatVersion !== 2) fixedFail(`format_version ${fh.formatVersion} is not 1 or 2`, 4);
+  if (fh.formatVersion !== 1 && fh.formatVersion !== 2) fixedFail(`format_version ${fh.formatVersion} is not 1 or 2`, FH.formatVersion);
   const formatVersion = fh.formatVersion as IgvmFormatVersion;
   let architecture: number = IgvmArchitecture.X64;
   let pageSize = PAGE_SIZE_4K;
@@ -78,21 +80,21 @@ export function parseIgvm(input: ByteSource | Uint8Array, options: IgvmParseOpti
   if (formatVersion === 2) {
     if (size < FIXED_HEADER_V2_SIZE) fixedFail(`the file is ${size} bytes, shorter than the 32-byte v2 fixed header`);
     fixed = copyBytes(src.read(0, FIXED_HEADER_V2_SIZE));
-    const tail = decodeStruct(IGVM_FIXED_HEADER_V2_TAIL, fixed, FIXED_HEADER_V1_SIZE, { source: name });
+    const tail = IGVM_FIXED_HEADER_V2.decode(fixed, 0, { source: name });
     if (tail.architecture !== IgvmArchitecture.X64 && tail.architecture !== IgvmArchitecture.AARCH64) {
-      fixedFail(`architecture ${tail.architecture} is neither 0 (X64) nor 1 (AArch64)`, 0x18);
+      fixedFail(`architecture ${tail.architecture} is neither 0 (X64) nor 1 (AArch64)`, FH.architecture);
     }
-    if (tail.pageSize !== PAGE_SIZE_4K) fixedFail(`page_size ${tail.pageSize} is not 4096`, 0x1c, 'UnsupportedPageSize');
+    if (tail.pageSize !== PAGE_SIZE_4K) fixedFail(`page_size ${tail.pageSize} is not 4096`, FH.pageSize, 'UnsupportedPageSize');
     architecture = tail.architecture;
     pageSize = tail.pageSize;
   }
-  if (fh.totalFileSize !== size) fixedFail(`total_file_size ${fh.totalFileSize} is not the file's length ${size}`, 0x10);
+  if (fh.totalFileSize !== size) fixedFail(`total_file_size ${fh.totalFileSize} is not the file's length ${size}`, FH.totalFileSize);
   const vho = fh.variableHeaderOffset;
   const vhs = fh.variableHeaderSize;
-  if (vho >= size) fixedFail(`variable_header_offset 0x${vho.toString(16)} lies past the end of the ${size}-byte file`, 8);
+  if (vho >= size) fixedFail(`variable_header_offset 0x${vho.toString(16)} lies past the end of the ${size}-byte file`, FH.variableHeaderOffset);
   // igvm 0.4.0 requires file data after the headers (offset + size < length), so a file
   // with no file data at all is invalid; this also bounds the read below by the file length
-  if (vho + vhs >= size) fixedFail(`variable headers 0x${vho.toString(16)}+0x${vhs.toString(16)} reach the end of the ${size}-byte file (igvm 0.4.0 requires a file-data section)`, 0xc);
+  if (vho + vhs >= size) fixedFail(`variable headers 0x${vho.toString(16)}+0x${vhs.toString(16)} reach the end of the ${size}-byte file (igvm 0.4.0 requires a file-data section)`, FH.variableHeaderSize);
   const fileDataOffset = vho + vhs;
   const section = copyBytes(src.read(vho, vhs));
 
@@ -105,14 +107,24 @@ export function parseIgvm(input: ByteSource | Uint8Array, options: IgvmParseOpti
   }
 
   // ---- variable headers
-  const file: IgvmFile = { formatVersion, architecture, pageSize, platforms: [], initializations: [], directives: [] };
-  const layout: IgvmLayout = { variableHeaderOffset: vho, platforms: [], initializations: [], directives: [] };
+  const platforms: IgvmPlatformHeader[] = [];
+  const initializations: IgvmInitializationHeader[] = [];
+  const layout: IgvmLayout = { variableHeaderOffset: vho, platforms: [], initializations: [], firstDirective: { index: 0, offset: 0 } };
   const cx = new HeaderReader(section, vho, fileDataOffset, src);
-  // directives: runs of PAGE_DATA headers left in the section, the rest as objects (./page-data-runs.ts)
-  const runs: DirectiveRuns = { words: cx.words, source: src, segments: [] };
+  // the directive table: PAGE_DATA rows (their data in src), the other directives as records
+  const directives = new DirectiveTableBuilder(src, vhs >>> 5);
   let stage: HeaderStage = 'platform';
   let pos = 0;
   let index = 0;
+  let firstDirective: { index: number; offset: number } | null = null;
+  const push = (st: HeaderStage, h: IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirectiveHeader, loc: HeaderLocation): void => {
+    if (st === 'platform') { platforms.push(h as IgvmPlatformHeader); layout.platforms.push(loc); }
+    else if (st === 'initialization') { initializations.push(h as IgvmInitializationHeader); layout.initializations.push(loc); }
+    else {
+      firstDirective ??= { index: loc.index, offset: loc.offset };
+      directives.add(h as IgvmDirectiveHeader);
+    }
+  };
   while (pos < vhs) {
     const at = vho + pos;
     if (vhs - pos < VARIABLE_HEADER_SIZE) {
@@ -122,8 +134,9 @@ export function parseIgvm(input: ByteSource | Uint8Array, options: IgvmParseOpti
     const type = cx.view.getUint32(pos, true);
     const length = cx.view.getUint32(pos + 4, true);
     if (type === IgvmHeaderType.PAGE_DATA) {
-      const n = readPageDataRun(cx, runs, pos, index, vhs);
+      const n = readPageDataRun(cx, directives, pos, vhs);
       if (n > 0) {
+        firstDirective ??= { index, offset: at };
         stage = 'directive';
         pos += n * PAGE_DATA_HEADER_SIZE;
         index += n;
@@ -147,7 +160,7 @@ export function parseIgvm(input: ByteSource | Uint8Array, options: IgvmParseOpti
         if (STAGE_RANK[skipStage] < STAGE_RANK[stage]) cx.fail(`a ${skipStage} header after ${stage} headers`, 'InvalidBinaryVariableHeaderSection');
         stage = skipStage;
         const unknown = { kind: 'unknown' as const, type, content: section.slice(contentAt, contentAt + length) };
-        pushHeader(file, layout, runs, stage, unknown, loc);
+        push(stage, unknown, loc);
         pos += align8(VARIABLE_HEADER_SIZE + length);
         index++;
         continue;
@@ -169,15 +182,16 @@ export function parseIgvm(input: ByteSource | Uint8Array, options: IgvmParseOpti
     const need = type === IgvmHeaderType.VP_CONTEXT ? align8(want!) : want!;
     if (need > room) cx.fail(`its ${need} content bytes run past the end of the variable-header section (${room} bytes left)`, 'InvalidVariableHeaderSize', true);
 
-    const h = decodeHeader(type, cx, file);
+    const h = decodeHeader(type, cx, platforms);
     // like igvm, a platform header is checked as soon as it is read (VP contexts depend on it)
     if (h.kind === 'supported-platform') checkPlatformHeader(h, architecture, cx.failer);
-    pushHeader(file, layout, runs, stage, h, loc);
+    push(stage, h, loc);
     pos += align8(VARIABLE_HEADER_SIZE + length);
     index++;
   }
 
-  deferDirectives(file, layout, runs);
+  layout.firstDirective = firstDirective ?? { index, offset: vho + pos };
+  const file: IgvmFile = { formatVersion, architecture, pageSize, platforms, initializations, directives: directives.finish() };
   validateIgvm(file, { layout, source: name });
   return {
     file,
@@ -187,35 +201,25 @@ export function parseIgvm(input: ByteSource | Uint8Array, options: IgvmParseOpti
   };
 }
 
-function pushHeader(file: IgvmFile, layout: IgvmLayout, runs: DirectiveRuns, stage: HeaderStage, h: IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirectiveHeader, loc: HeaderLocation): void {
-  if (stage === 'platform') { file.platforms.push(h as IgvmPlatformHeader); layout.platforms.push(loc); }
-  else if (stage === 'initialization') { file.initializations.push(h as IgvmInitializationHeader); layout.initializations.push(loc); }
-  else runs.segments.push({ run: false, header: h as IgvmDirectiveHeader, location: loc });
-}
-
-/** PAGE_DATA content size (CONTENT_SIZE), and the high half of the first GPA that is not a safe integer (2^53) */
-const PAGE_DATA_CONTENT = 24;
+/** PAGE_DATA content size, and the high half of the first GPA that is not a safe integer (2^53) */
+const PAGE_DATA_CONTENT = IGVM_VHS_PAGE_DATA.size;
 const MAX_GPA_HI = 0x20_0000;
-
-function pageDataHeader(r: RawPageData, data: IgvmData | null): IgvmDirectiveHeader {
-  return { kind: 'page-data', gpa: r.gpaHi * 0x1_0000_0000 + r.gpaLo, compatibilityMask: r.compatibilityMask, flags: r.flags, dataType: r.dataType, data };
-}
 
 /** Uint32Array reads the host's byte order; the fast PAGE_DATA loop below needs little-endian. */
 const LITTLE_ENDIAN_HOST = new Uint8Array(new Uint32Array([1]).buffer)[0] === 1;
 
 /**
  * The common case, thousands of PAGE_DATA headers in a row, checked in one small loop and
- * recorded as a run (./page-data-runs.ts): no object per header, and nothing copied — the
- * fields stay in the section. The loop runs once per process, mostly before V8 has optimized
- * it, so it does as little as it can per header: it reads the words it checks (PageDataWord in
- * headers.ts gives where each field is) with no calls. It takes only headers that the general path would accept and
- * turn into the same model (see pageDataAt), and stops at the first header that is anything
- * else (another type, a bad length, a reserved field, a data offset out of bounds, …), which
- * the general path then reads and reports. Returns how many headers it took, starting at
- * `pos` (0 on a big-endian host, where the general path reads every header).
+ * added to the table's columns in one more (./directives.ts): no object per header. The loop
+ * runs once per process, mostly before V8 has optimized it, so it does as little as it can
+ * per header: it reads the words it checks (PageDataWord in headers.ts gives where each field
+ * is) with no calls. It takes only headers that the general path would accept and turn into
+ * the same row, and stops at the first header that is anything else (another type, a bad
+ * length, a reserved field, a data offset out of bounds, …), which the general path then
+ * reads and reports. Returns how many headers it took, starting at `pos` (0 on a big-endian
+ * host, where the general path reads every header).
  */
-function readPageDataRun(cx: HeaderReader, runs: DirectiveRuns, pos: number, index: number, end: number): number {
+function readPageDataRun(cx: HeaderReader, table: DirectiveTableBuilder, pos: number, end: number): number {
   if (!LITTLE_ENDIAN_HOST || (pos & 3) !== 0) return 0;
   const words = cx.words;
   const firstData = cx.fileDataOffset;
@@ -231,7 +235,7 @@ function readPageDataRun(cx: HeaderReader, runs: DirectiveRuns, pos: number, ind
     if (off !== 0 && (off < firstData || off > lastData)) break;
   }
   const n = (w - first) / PD.Count;
-  if (n > 0) runs.segments.push({ run: true, word: first, count: n, headerIndex: index, offset: cx.base + pos });
+  if (n > 0) table.addPageHeaders(words, first, n);
   return n;
 }
 
@@ -250,7 +254,7 @@ class HeaderReader {
   loc: HeaderLocation = { index: 0, offset: 0, type: 0 };
   contentAt = 0;
   /** `fail` bound to this reader, for checks that take a callback */
-  readonly failer = (problem: string, rule: string): never => this.fail(problem, rule);
+  readonly failer = (problem: string, rule: IgvmRule): never => this.fail(problem, rule);
   constructor(
     readonly section: Uint8Array,
     readonly base: number,
@@ -262,13 +266,13 @@ class HeaderReader {
     this.name = src.name;
     this.size = src.size;
   }
-  fail(problem: string, rule: string, truncated = false): never {
+  fail(problem: string, rule: IgvmRule, truncated = false): never {
     throw new IgvmFormatError(this.loc, problem, rule, { source: this.name, truncated });
   }
-  /** the header's content, decoded with `spec` */
-  decode<T>(spec: StructSpec<T>): T {
+  /** the header's content, decoded with its layout */
+  decode<L extends Layout>(layout: L): LayoutValue<L> {
     try {
-      return decodeStruct(spec, this.section, this.contentAt, { base: this.base, source: this.name });
+      return layout.decode(this.section, this.contentAt, { base: this.base, source: this.name }) as LayoutValue<L>;
     } catch (e) {
       if (e instanceof ParseError) this.fail(e.message.slice(e.message.lastIndexOf(': ') + 2), 'ValueOutOfRange');
       throw e;
@@ -282,41 +286,35 @@ class HeaderReader {
   }
 }
 
-function decodeHeader(type: number, cx: HeaderReader, file: IgvmFile): IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirectiveHeader {
+function decodeHeader(type: number, cx: HeaderReader, platforms: IgvmPlatformHeader[]): IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirectiveHeader {
+  const reservedZero = (r: { reserved: number }): void => {
+    if (r.reserved !== 0) cx.fail(`reserved is 0x${r.reserved.toString(16)}, must be 0`, 'ReservedNotZero');
+  };
   switch (type) {
-    case IgvmHeaderType.SUPPORTED_PLATFORM: {
-      const r = cx.decode(IGVM_VHS_SUPPORTED_PLATFORM);
-      return { kind: 'supported-platform', compatibilityMask: r.compatibilityMask, highestVtl: r.highestVtl, platformType: r.platformType, platformVersion: r.platformVersion, sharedGpaBoundary: joinU64(r.boundaryLo, r.boundaryHi) };
-    }
+    case IgvmHeaderType.SUPPORTED_PLATFORM:
+      return { kind: 'supported-platform', ...cx.decode(IGVM_VHS_SUPPORTED_PLATFORM) };
     case IgvmHeaderType.GUEST_POLICY: {
-      const r = cx.decode(IGVM_VHS_GUEST_POLICY);
-      if (r.reserved !== 0) cx.fail(`reserved is 0x${r.reserved.toString(16)}, must be 0`, 'ReservedNotZero');
-      return { kind: 'guest-policy', policy: joinU64(r.policyLo, r.policyHi), compatibilityMask: r.compatibilityMask };
+      const { reserved, ...r } = cx.decode(IGVM_VHS_GUEST_POLICY);
+      reservedZero({ reserved });
+      return { kind: 'guest-policy', ...r };
     }
-    case IgvmHeaderType.RELOCATABLE_REGION: {
-      const r = cx.decode(IGVM_VHS_RELOCATABLE_REGION);
-      return {
-        kind: 'relocatable-region', compatibilityMask: r.compatibilityMask, vpIndex: r.vpIndex, vtl: r.vtl, flags: r.flags,
-        relocationAlignment: joinU64(r.alignLo, r.alignHi), relocationRegionGpa: joinU64(r.gpaLo, r.gpaHi), relocationRegionSize: joinU64(r.sizeLo, r.sizeHi),
-        minimumRelocationGpa: joinU64(r.minLo, r.minHi), maximumRelocationGpa: joinU64(r.maxLo, r.maxHi),
-      };
-    }
+    case IgvmHeaderType.RELOCATABLE_REGION:
+      return { kind: 'relocatable-region', ...cx.decode(IGVM_VHS_RELOCATABLE_REGION) };
     case IgvmHeaderType.PAGE_TABLE_RELOCATION_REGION: {
-      const r = cx.decode(IGVM_VHS_PAGE_TABLE_RELOCATION);
-      if (r.reserved !== 0) cx.fail(`reserved is 0x${r.reserved.toString(16)}, must be 0`, 'ReservedNotZero');
-      return { kind: 'page-table-relocation-region', compatibilityMask: r.compatibilityMask, vpIndex: r.vpIndex, vtl: r.vtl, gpa: joinU64(r.gpaLo, r.gpaHi), size: joinU64(r.sizeLo, r.sizeHi), usedSize: joinU64(r.usedLo, r.usedHi) };
+      const { reserved, ...r } = cx.decode(IGVM_VHS_PAGE_TABLE_RELOCATION);
+      reservedZero({ reserved });
+      return { kind: 'page-table-relocation-region', ...r };
     }
     case IgvmHeaderType.PARAMETER_AREA: {
       const r = cx.decode(IGVM_VHS_PARAMETER_AREA);
       return { kind: 'parameter-area', numberOfBytes: r.numberOfBytes, parameterAreaIndex: r.parameterAreaIndex, initialData: r.fileOffset === 0 ? null : cx.dataRef(r.fileOffset, r.numberOfBytes, 'parameter area') };
     }
     case IgvmHeaderType.PAGE_DATA: {
-      const r = decodePageData(cx.view, cx.contentAt);
-      if (r.gpaHi >= MAX_GPA_HI) cx.fail(`field gpa = 0x${joinU64(r.gpaLo, r.gpaHi).toString(16)} is out of range`, 'ValueOutOfRange');
+      const r = cx.decode(IGVM_VHS_PAGE_DATA);
       // igvm 0.4.0 reads exactly 4K, even for a 2 MB page
       const data = r.fileOffset === 0 ? null : cx.dataRef(r.fileOffset, PAGE_SIZE_4K, 'page data');
-      if (r.reserved !== 0) cx.fail(`reserved is 0x${r.reserved.toString(16)}, must be 0`, 'ReservedNotZero');
-      return pageDataHeader(r, data);
+      reservedZero(r);
+      return { kind: 'page-data', gpa: r.gpa, compatibilityMask: r.compatibilityMask, flags: r.flags, dataType: r.dataType, data };
     }
     case IgvmHeaderType.PARAMETER_INSERT: {
       const r = cx.decode(IGVM_VHS_PARAMETER_INSERT);
@@ -324,7 +322,7 @@ function decodeHeader(type: number, cx: HeaderReader, file: IgvmFile): IgvmPlatf
     }
     case IgvmHeaderType.VP_CONTEXT: {
       const r = cx.decode(IGVM_VHS_VP_CONTEXT);
-      const plat = vpContextPlatform(file, r.compatibilityMask);
+      const plat = vpContextPlatform({ platforms }, r.compatibilityMask);
       if (!plat || !plat.kind) {
         cx.fail(`compatibility_mask 0x${r.compatibilityMask.toString(16)} is not exactly the mask of a platform with VP contexts (SEV_SNP, SEV_ES, NATIVE, SEV, VSM_ISOLATION)`, 'InvalidVpContextPlatformType');
       }
@@ -333,35 +331,25 @@ function decodeHeader(type: number, cx: HeaderReader, file: IgvmFile): IgvmPlatf
       if (plat!.kind === 'vbs') {
         // register_count, then count × 32 bytes: checked against the file before anything is read
         cx.dataRef(r.fileOffset, VBS_REGISTER_LIST_HEADER, 'VBS register list');
-        const count = new DataView(copyBytes(cx.src.read(r.fileOffset, 4)).buffer).getUint32(0, true);
+        const count = vbsRegisterCount(copyBytes(cx.src.read(r.fileOffset, VBS_REGISTER_LIST_HEADER)));
         length = VBS_REGISTER_LIST_HEADER + count * VBS_REGISTER_SIZE;
       }
       return { kind: 'vp-context', gpa: r.gpa, compatibilityMask: r.compatibilityMask, vpIndex: r.vpIndex, data: cx.dataRef(r.fileOffset, length, 'VP context') };
     }
     case IgvmHeaderType.REQUIRED_MEMORY: {
-      const r = cx.decode(IGVM_VHS_REQUIRED_MEMORY);
-      if (r.reserved !== 0) cx.fail(`reserved is 0x${r.reserved.toString(16)}, must be 0`, 'ReservedNotZero');
-      return { kind: 'required-memory', gpa: r.gpa, compatibilityMask: r.compatibilityMask, numberOfBytes: r.numberOfBytes, flags: r.flags };
+      const { reserved, ...r } = cx.decode(IGVM_VHS_REQUIRED_MEMORY);
+      reservedZero({ reserved });
+      return { kind: 'required-memory', ...r };
     }
     case IgvmHeaderType.ERROR_RANGE: {
       const r = cx.decode(IGVM_VHS_ERROR_RANGE);
       return { kind: 'error-range', gpa: r.gpa, compatibilityMask: r.compatibilityMask, sizeBytes: r.sizeBytes };
     }
-    case IgvmHeaderType.SNP_ID_BLOCK: {
-      const r = cx.decode(IGVM_VHS_SNP_ID_BLOCK);
-      const b = (u: Uint8Array): Uint8Array => new Uint8Array(u);
-      return {
-        kind: 'snp-id-block', compatibilityMask: r.compatibilityMask, authorKeyEnabled: r.authorKeyEnabled, reserved: b(r.reserved), ld: b(r.ld),
-        familyId: b(r.familyId), imageId: b(r.imageId), version: r.version, guestSvn: r.guestSvn, idKeyAlgorithm: r.idKeyAlgorithm,
-        authorKeyAlgorithm: r.authorKeyAlgorithm, idKeySignature: b(r.idKeySignature), idPublicKey: b(r.idPublicKey),
-        authorKeySignature: b(r.authorKeySignature), authorPublicKey: b(r.authorPublicKey),
-      };
-    }
-    case IgvmHeaderType.VBS_MEASUREMENT: {
-      const r = cx.decode(IGVM_VHS_VBS_MEASUREMENT);
-      const b = (u: Uint8Array): Uint8Array => new Uint8Array(u);
-      return { kind: 'vbs-measurement', ...r, bootMeasurementDigest: b(r.bootMeasurementDigest), signature: b(r.signature), publicKey: b(r.publicKey) };
-    }
+    // the layouts' byte arrays are copies
+    case IgvmHeaderType.SNP_ID_BLOCK:
+      return { kind: 'snp-id-block', ...cx.decode(IGVM_VHS_SNP_ID_BLOCK) };
+    case IgvmHeaderType.VBS_MEASUREMENT:
+      return { kind: 'vbs-measurement', ...cx.decode(IGVM_VHS_VBS_MEASUREMENT) };
     default: {
       if (!PARAMETER_USAGE_TYPES.includes(type)) cx.fail('unknown header type', 'InvalidVariableHeaderType');
       const r = cx.decode(IGVM_VHS_PARAMETER);

@@ -22,14 +22,12 @@ import type { ByteSource } from '../../bytes/source.js';
 import type { ParsedIgvm } from './parse.js';
 import { IgvmFormatError } from './errors.js';
 import { encodeFixedHeader, fixedHeaderSize, FIXED_HEADER_CHECKSUM_OFFSET } from './fixed-header.js';
-import {
-  VARIABLE_HEADER_SIZE, align8, encodeErrorRange, encodeGuestPolicy, encodePageData, encodePageTableRelocation, encodeParameterArea,
-  encodeParameterInsert, encodeParameterUsage, encodeRelocatableRegion, encodeRequiredMemory, encodeSnpIdBlock, encodeSupportedPlatform,
-  encodeVbsMeasurement, encodeVpContext,
-} from './headers.js';
+import { VARIABLE_HEADER_SIZE, align8, encodeContent } from './headers.js';
 import { PAGE_SIZE_4K } from './defs.js';
+import { directiveSegments, pageAt, pageCount, pageDataOf } from './directives.js';
+import { PAGE_DATA_HEADER_SIZE, contentLength, headerType } from './headers.js';
 import { dataLength, readData, type IgvmData, type IgvmDirectiveHeader, type IgvmFile, type IgvmInitializationHeader, type IgvmPlatformHeader } from './model.js';
-import { headerLayout, headerType, validateIgvm, vpContextPlatform } from './validate.js';
+import { headerLayout, validateIgvm, vpContextPlatform } from './validate.js';
 import { equalBytes } from '../../bytes/hex.js';
 
 const MAX_U32 = 0xffff_ffff;
@@ -107,24 +105,34 @@ export function serializeIgvm(file: IgvmFile, options: SerializeOptions = {}): U
   validateIgvm(file, { layout });
 
   const fixedSize = fixedHeaderSize(file.formatVersion);
-  const all = [...file.platforms, ...file.initializations, ...file.directives];
-  const locs = [...layout.platforms, ...layout.initializations, ...layout.directives];
-  const vhEnd = all.length ? locs[locs.length - 1]!.offset + align8(VARIABLE_HEADER_SIZE + contentOf(all[all.length - 1]!).length) : fixedSize;
+  const t = file.directives;
+  let vhEnd = layout.firstDirective.offset + pageCount(t) * PAGE_DATA_HEADER_SIZE;
+  for (const r of t.records) vhEnd += align8(VARIABLE_HEADER_SIZE + contentLength(r));
   const variableHeaderSize = vhEnd - fixedSize;
   const section = new Uint8Array(variableHeaderSize);
   const view = new DataView(section.buffer);
   const keep = options.preserve;
   const kept = keep ? { source: keep.source, from: keep.fileDataOffset, length: keep.source.size - keep.fileDataOffset, shift: vhEnd - keep.fileDataOffset } : null;
-  const data = new FileData(vhEnd + (kept?.length ?? 0), expectedDataSize(all, kept !== null));
+  const data = new FileData(vhEnd + (kept?.length ?? 0), expectedDataSize(file, kept !== null));
   if (kept) data.kept = kept;
 
-  all.forEach((h, i) => {
-    const at = locs[i]!.offset - fixedSize;
+  const write = (h: IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirectiveHeader, offset: number): void => {
+    const at = offset - fixedSize;
     const content = contentOf(h, data, file);
     view.setUint32(at, headerType(h), true);
     view.setUint32(at + 4, content.length, true);
     section.set(content, at + VARIABLE_HEADER_SIZE);
-  });
+  };
+  file.platforms.forEach((h, i) => write(h, layout.platforms[i]!.offset));
+  file.initializations.forEach((h, i) => write(h, layout.initializations[i]!.offset));
+  for (const rows of directiveSegments(t, layout.firstDirective)) {
+    if (rows.kind === 'record') {
+      const { header: h, location: loc } = rows;
+      write(h, loc.offset);
+      continue;
+    }
+    for (let p = rows.from, at = rows.offset; p < rows.to; p++, at += PAGE_DATA_HEADER_SIZE) write(pageAt(t, p), at);
+  }
 
   const total = vhEnd + (kept?.length ?? 0) + data.length;
   if (total > MAX_U32) {
@@ -146,13 +154,14 @@ export function serializeIgvm(file: IgvmFile, options: SerializeOptions = {}): U
   return out;
 }
 
-/** Upper bound of the file data the headers add (4K per page or context; 0 when a parsed file's data is kept). */
-function expectedDataSize(all: ReadonlyArray<IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirectiveHeader>, keeping: boolean): number {
+/** Upper bound of the file data the directives add (4K per page or context; 0 when a parsed file's data is kept). */
+function expectedDataSize(file: IgvmFile, keeping: boolean): number {
   if (keeping) return 0;
+  const t = file.directives;
   let n = 0;
-  for (const h of all) {
-    if (h.kind === 'page-data' && h.data) n += PAGE_SIZE_4K;
-    else if (h.kind === 'vp-context') n += Math.max(PAGE_SIZE_4K, dataLength(h.data));
+  for (let p = 0, rows = pageCount(t); p < rows; p++) if (pageDataOf(t, p) !== null) n += PAGE_SIZE_4K;
+  for (const h of t.records) {
+    if (h.kind === 'vp-context') n += Math.max(PAGE_SIZE_4K, dataLength(h.data));
     else if (h.kind === 'parameter-area' && h.initialData) n += h.numberOfBytes;
   }
   return n;
@@ -167,23 +176,13 @@ function contentOf(h: IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirect
     return data.add(d, size ?? dataLength(d));
   };
   switch (h.kind) {
-    case 'supported-platform': return encodeSupportedPlatform(h);
-    case 'guest-policy': return encodeGuestPolicy(h);
-    case 'relocatable-region': return encodeRelocatableRegion(h);
-    case 'page-table-relocation-region': return encodePageTableRelocation(h);
-    case 'parameter-area': return encodeParameterArea(h, put(h.initialData, h.numberOfBytes));
-    case 'page-data': return encodePageData(h, put(h.data, PAGE_SIZE_4K));
-    case 'parameter-insert': return encodeParameterInsert(h);
+    case 'parameter-area': return encodeContent(h, put(h.initialData, h.numberOfBytes));
+    case 'page-data': return encodeContent(h, put(h.data, PAGE_SIZE_4K));
     case 'vp-context': {
       // VMSA and native contexts are 4K pages; a VBS register list is written as is
       const kind = file ? vpContextPlatform(file, h.compatibilityMask)?.kind : null;
-      return encodeVpContext(h, put(h.data, kind === 'vbs' ? undefined : PAGE_SIZE_4K));
+      return encodeContent(h, put(h.data, kind === 'vbs' ? undefined : PAGE_SIZE_4K));
     }
-    case 'required-memory': return encodeRequiredMemory(h);
-    case 'parameter-usage': return encodeParameterUsage(h);
-    case 'error-range': return encodeErrorRange(h);
-    case 'snp-id-block': return encodeSnpIdBlock(h);
-    case 'vbs-measurement': return encodeVbsMeasurement(h);
-    case 'unknown': return h.content;
+    default: return encodeContent(h);
   }
 }

@@ -19,47 +19,31 @@
  * signs or what the report's key digests hash: the AMD structure is (igvmmeasure builds it
  * the same way when it signs the ID key).
  */
-import { Parser, decodeStruct, defineStruct } from '../../bytes/struct.js';
-import { StructWriter } from '../../bytes/writer.js';
+import { bytes, defineLayout, u32 } from '../../bytes/layout.js';
 import { ECDSA_COMPONENT_SIZE, fromLeComponent, toLeComponent, type SnpPublicKey, type SnpSignature } from '../snp/id-block.js';
 
-export const IGVM_SNP_SIGNATURE_SIZE = 144;
-export const IGVM_SNP_PUBLIC_KEY_SIZE = 152;
-export const IGVM_SNP_SIGNATURE = { r: 0x00, s: 0x48 } as const;
-export const IGVM_SNP_PUBLIC_KEY = { curve: 0x00, reserved: 0x04, qx: 0x08, qy: 0x50 } as const;
-
-interface RawSignature { r: Uint8Array; s: Uint8Array }
-export const IGVM_VHS_SNP_ID_BLOCK_SIGNATURE = defineStruct<RawSignature>(
-  'IGVM_VHS_SNP_ID_BLOCK_SIGNATURE',
-  new Parser().buffer('r', { length: ECDSA_COMPONENT_SIZE }).buffer('s', { length: ECDSA_COMPONENT_SIZE }),
-);
-
-interface RawPublicKey { curve: number; reserved: number; qx: Uint8Array; qy: Uint8Array }
-export const IGVM_VHS_SNP_ID_BLOCK_PUBLIC_KEY = defineStruct<RawPublicKey>(
-  'IGVM_VHS_SNP_ID_BLOCK_PUBLIC_KEY',
-  new Parser().uint32le('curve').uint32le('reserved').buffer('qx', { length: ECDSA_COMPONENT_SIZE }).buffer('qy', { length: ECDSA_COMPONENT_SIZE }),
-);
+export const IGVM_VHS_SNP_ID_BLOCK_SIGNATURE = defineLayout('IGVM_VHS_SNP_ID_BLOCK_SIGNATURE', { r: bytes(ECDSA_COMPONENT_SIZE), s: bytes(ECDSA_COMPONENT_SIZE) });
+export const IGVM_VHS_SNP_ID_BLOCK_PUBLIC_KEY = defineLayout('IGVM_VHS_SNP_ID_BLOCK_PUBLIC_KEY', {
+  curve: u32, reserved: u32, qx: bytes(ECDSA_COMPONENT_SIZE), qy: bytes(ECDSA_COMPONENT_SIZE),
+});
+export const IGVM_SNP_SIGNATURE_SIZE = IGVM_VHS_SNP_ID_BLOCK_SIGNATURE.size;
+export const IGVM_SNP_PUBLIC_KEY_SIZE = IGVM_VHS_SNP_ID_BLOCK_PUBLIC_KEY.size;
 
 export function encodeIgvmSnpSignature(sig: SnpSignature): Uint8Array {
-  return new StructWriter(IGVM_SNP_SIGNATURE_SIZE)
-    .put(IGVM_SNP_SIGNATURE.r, toLeComponent(sig.r))
-    .put(IGVM_SNP_SIGNATURE.s, toLeComponent(sig.s)).bytes;
+  return IGVM_VHS_SNP_ID_BLOCK_SIGNATURE.encode({ r: toLeComponent(sig.r), s: toLeComponent(sig.s) });
 }
 
 export function decodeIgvmSnpSignature(bytes: Uint8Array): SnpSignature {
-  const raw = decodeStruct(IGVM_VHS_SNP_ID_BLOCK_SIGNATURE, bytes, 0);
+  const raw = IGVM_VHS_SNP_ID_BLOCK_SIGNATURE.decode(bytes, 0);
   return { r: fromLeComponent(raw.r), s: fromLeComponent(raw.s) };
 }
 
 /** The IGVM public key structure (reserved u32 written as 0). */
 export function encodeIgvmSnpPublicKey(k: SnpPublicKey): Uint8Array {
-  return new StructWriter(IGVM_SNP_PUBLIC_KEY_SIZE)
-    .u32(IGVM_SNP_PUBLIC_KEY.curve, k.curve)
-    .put(IGVM_SNP_PUBLIC_KEY.qx, toLeComponent(k.qx))
-    .put(IGVM_SNP_PUBLIC_KEY.qy, toLeComponent(k.qy)).bytes;
+  return IGVM_VHS_SNP_ID_BLOCK_PUBLIC_KEY.encode({ curve: k.curve, reserved: 0, qx: toLeComponent(k.qx), qy: toLeComponent(k.qy) });
 }
 
 export function decodeIgvmSnpPublicKey(bytes: Uint8Array): SnpPublicKey & { reserved: number } {
-  const raw = decodeStruct(IGVM_VHS_SNP_ID_BLOCK_PUBLIC_KEY, bytes, 0);
+  const raw = IGVM_VHS_SNP_ID_BLOCK_PUBLIC_KEY.decode(bytes, 0);
   return { curve: raw.curve, reserved: raw.reserved, qx: fromLeComponent(raw.qx), qy: fromLeComponent(raw.qy) };
 }

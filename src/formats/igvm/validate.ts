@@ -12,65 +12,28 @@ import {
   IGVM_PLATFORM_VERSION, IgvmArchitecture, IgvmPageDataType, IgvmPlatformType, PAGE_SIZE_4K,
   VBS_AARCH64_REGISTERS, VBS_X64_REGISTERS, headerTypeName, platformTypeName,
 } from './defs.js';
-import { IgvmFormatError } from './errors.js';
-import { fixedHeaderSize } from './fixed-header.js';
-import { CONTENT_SIZE, PageDataWord as PD, SNP_ID_BLOCK_ARRAYS, VARIABLE_HEADER_SIZE, VBS_MEASUREMENT_ARRAYS, align8 } from './headers.js';
+import { IgvmFormatError, type IgvmRule } from './errors.js';
+import { FIXED_HEADER_OFFSETS as FH, fixedHeaderSize } from './fixed-header.js';
+import { directiveSegments, pageAt, rowLocation } from './directives.js';
+import { PageDataWord as PD, SNP_ID_BLOCK_ARRAYS, VARIABLE_HEADER_SIZE, VBS_MEASUREMENT_ARRAYS, align8, contentLength, headerType } from './headers.js';
 import {
   dataLength, readData, supportedPlatforms,
-  type IgvmDirectiveHeader, type IgvmFile, type PageData, type IgvmInitializationHeader, type IgvmPlatformHeader, type SupportedPlatform, type VpContext,
+  type HeaderLocation, type IgvmDirectiveRecord, type IgvmFile, type IgvmLayout, type PageData, type IgvmInitializationHeader,
+  type IgvmPlatformHeader, type SupportedPlatform, type VpContext,
 } from './model.js';
-import { directiveRuns, pageDataAt, runLocation } from './page-data-runs.js';
-import { CONTEXT_PAGE_SIZE, VBS_REGISTER_LIST_HEADER, VBS_REGISTER_SIZE, decodeVbsRegisters, pageContextSize, vpContextKind, type VpContextKind } from './vp-context.js';
+import { CONTEXT_PAGE_SIZE, VBS_REGISTER_LIST_HEADER, VBS_REGISTER_SIZE, decodeVbsRegisters, pageContextSize, vbsRegisterCount, vpContextKind, type VpContextKind } from './vp-context.js';
 import { copyBytes } from '../../bytes/source.js';
 
-/** Where a header is (or would be) in the file. */
-export interface HeaderLocation {
-  /** position in the variable-header section, counting from 0 across all three stages */
-  index: number;
-  /** absolute byte offset of its IGVM_VHS_VARIABLE_HEADER */
-  offset: number;
-  /** the type as written (including an optional bit) */
-  type: number;
-}
-export interface IgvmLayout {
-  variableHeaderOffset: number;
-  platforms: HeaderLocation[];
-  initializations: HeaderLocation[];
-  directives: HeaderLocation[];
-}
+export type { HeaderLocation, IgvmLayout };
 
-type AnyHeader = IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirectiveHeader;
-
-/** The header-type number a model header is written with. */
-export function headerType(h: AnyHeader): number {
-  switch (h.kind) {
-    case 'supported-platform': return 0x001;
-    case 'guest-policy': return 0x101;
-    case 'relocatable-region': return 0x102;
-    case 'page-table-relocation-region': return 0x103;
-    case 'parameter-area': return 0x301;
-    case 'page-data': return 0x302;
-    case 'parameter-insert': return 0x303;
-    case 'vp-context': return 0x304;
-    case 'required-memory': return 0x305;
-    case 'parameter-usage': return h.type;
-    case 'error-range': return 0x30d;
-    case 'snp-id-block': return 0x30b;
-    case 'vbs-measurement': return 0x311;
-    case 'unknown': return h.type;
-  }
-}
-
-export function contentLength(h: AnyHeader): number {
-  return h.kind === 'unknown' ? h.content.length : CONTENT_SIZE[headerType(h)]!;
-}
+type Fail = (problem: string, rule: IgvmRule) => never;
 
 /** The layout the serializer writes: variable headers right after the fixed header, in model order. */
 export function headerLayout(file: IgvmFile): IgvmLayout {
   const variableHeaderOffset = fixedHeaderSize(file.formatVersion);
   let offset = variableHeaderOffset;
   let index = 0;
-  const place = (hs: AnyHeader[]): HeaderLocation[] =>
+  const place = (hs: Array<IgvmPlatformHeader | IgvmInitializationHeader>): HeaderLocation[] =>
     hs.map((h) => {
       const loc = { index: index++, offset, type: headerType(h) };
       offset += align8(VARIABLE_HEADER_SIZE + contentLength(h));
@@ -78,8 +41,7 @@ export function headerLayout(file: IgvmFile): IgvmLayout {
     });
   const platforms = place(file.platforms);
   const initializations = place(file.initializations);
-  const directives = place(file.directives);
-  return { variableHeaderOffset, platforms, initializations, directives };
+  return { variableHeaderOffset, platforms, initializations, firstDirective: { index, offset } };
 }
 
 const popcount = (n: number): number => {
@@ -91,7 +53,7 @@ const hex = (n: number | bigint): string => `0x${n.toString(16)}`;
 const pageAligned = (n: number): boolean => n % PAGE_SIZE_4K === 0;
 
 /** The kind of context a VP_CONTEXT with this mask holds, or null when no platform's mask equals it. */
-export function vpContextPlatform(file: IgvmFile, mask: number): { platformType: number; kind: VpContextKind | null } | null {
+export function vpContextPlatform(file: Pick<IgvmFile, 'platforms'>, mask: number): { platformType: number; kind: VpContextKind | null } | null {
   // igvm 0.4.0 maps each platform mask to its type; a later platform with the same mask wins
   let type: number | null = null;
   for (const p of supportedPlatforms(file)) if (p.compatibilityMask === mask) type = p.platformType;
@@ -108,22 +70,22 @@ export interface ValidateContext {
 export function validateIgvm(file: IgvmFile, ctx: ValidateContext = {}): void {
   const layout = ctx.layout ?? headerLayout(file);
   const source = ctx.source;
-  const fail = (loc: HeaderLocation, problem: string, rule: string): never => {
+  const fail = (loc: HeaderLocation, problem: string, rule: IgvmRule): never => {
     throw new IgvmFormatError(loc, problem, rule, source !== undefined ? { source } : {});
   };
-  const fileFail = (problem: string, rule: string, offset = 0): never => {
+  const fileFail = (problem: string, rule: IgvmRule, offset = 0): never => {
     throw new IgvmFormatError({ structure: 'IGVM file', offset }, problem, rule, source !== undefined ? { source } : {});
   };
 
   // ---- revision
-  if (file.formatVersion !== 1 && file.formatVersion !== 2) fileFail(`format_version ${String(file.formatVersion)} is not 1 or 2`, 'InvalidFixedHeader', 4);
+  if (file.formatVersion !== 1 && file.formatVersion !== 2) fileFail(`format_version ${String(file.formatVersion)} is not 1 or 2`, 'InvalidFixedHeader', FH.formatVersion);
   if (file.formatVersion === 2 && file.architecture !== IgvmArchitecture.X64 && file.architecture !== IgvmArchitecture.AARCH64) {
-    fileFail(`architecture ${file.architecture} is neither 0 (X64) nor 1 (AArch64)`, 'InvalidFixedHeader', 0x18);
+    fileFail(`architecture ${file.architecture} is neither 0 (X64) nor 1 (AArch64)`, 'InvalidFixedHeader', FH.architecture);
   }
   if (file.formatVersion === 1 && (file.architecture !== IgvmArchitecture.X64 || file.pageSize !== PAGE_SIZE_4K)) {
-    fileFail('a format version 1 file is X64 with 4K pages', 'InvalidFixedHeader', 4);
+    fileFail('a format version 1 file is X64 with 4K pages', 'InvalidFixedHeader', FH.formatVersion);
   }
-  if (file.pageSize !== PAGE_SIZE_4K) fileFail(`page_size ${file.pageSize} is not 4096`, 'UnsupportedPageSize', 0x1c);
+  if (file.pageSize !== PAGE_SIZE_4K) fileFail(`page_size ${file.pageSize} is not 4096`, 'UnsupportedPageSize', FH.pageSize);
   const arch = file.formatVersion === 2 ? file.architecture : IgvmArchitecture.X64;
 
   // ---- platforms
@@ -199,11 +161,8 @@ export function validateIgvm(file: IgvmFile, ctx: ValidateContext = {}): void {
     if (h.dataType > IgvmPageDataType.CPUID_XF) fail(loc, `data_type ${h.dataType} is not NORMAL (0), SECRETS (1), CPUID_DATA (2) or CPUID_XF (3)`, 'InvalidPageDataType');
     if (h.data && dataLength(h.data) > PAGE_SIZE_4K) fail(loc, `page data is ${dataLength(h.data)} bytes, more than 4K`, 'InvalidDataSize');
   };
-  const checkDirective = (h: IgvmDirectiveHeader, loc: HeaderLocation): void => {
+  const checkRecord = (h: IgvmDirectiveRecord, loc: HeaderLocation): void => {
     switch (h.kind) {
-      case 'page-data':
-        checkPageData(h, loc);
-        return;
       case 'parameter-area': {
         if (!pageAligned(h.numberOfBytes)) fail(loc, `number_of_bytes ${hex(h.numberOfBytes)} is not a multiple of 4K`, 'UnalignedSize');
         if (h.initialData && dataLength(h.initialData) > h.numberOfBytes) fail(loc, `initial data (${dataLength(h.initialData)} bytes) is larger than the area`, 'InvalidDataSize');
@@ -264,33 +223,26 @@ export function validateIgvm(file: IgvmFile, ctx: ValidateContext = {}): void {
         return;
     }
   };
-  const runs = directiveRuns(file);
-  if (runs) {
-    // a parsed file whose directives nobody has read: PAGE_DATA runs are checked in the header
-    // section (./page-data-runs.ts); a header that breaks a rule is checked (and reported) as
-    // the object it stands for. Run headers always have 4K of file data or none, and their
-    // TYPE word is the data_type; a GPA is 4K-aligned when its low word is.
-    const words = runs.words;
-    for (const seg of runs.segments) {
-      if (!seg.run) {
-        checkDirective(seg.header, seg.location);
-        continue;
-      }
-      for (let k = 0, w = seg.word; k < seg.count; k++, w += PD.Count) {
-        if ((words[w + PD.GpaLo]! & (PAGE_SIZE_4K - 1)) !== 0 || words[w + PD.DataTypeReserved]! > IgvmPageDataType.CPUID_XF) checkPageData(pageDataAt(runs, seg, k), runLocation(seg, k));
-      }
+  // PAGE_DATA rows (thousands per file) are tested in line, in one plain loop over the rows
+  // (it runs once per process, mostly before V8 optimizes it); a row that breaks a rule is
+  // checked, and reported, as the object it stands for. A GPA is 4K-aligned when its low word
+  // is, and a row with a file offset has 4K of data.
+  const t = file.directives;
+  for (const rows of directiveSegments(t, layout.firstDirective)) {
+    if (rows.kind === 'record') {
+      checkRecord(rows.header, rows.location);
+      continue;
     }
-  } else {
-    // a plain loop with PAGE_DATA (thousands per file) tested first and in line: it runs once per
-    // process, mostly before V8 optimizes it, where a forEach callback with the whole switch is slower
-    const directives = file.directives;
-    for (let i = 0; i < directives.length; i++) {
-      const h = directives[i]!;
-      if (h.kind === 'page-data') {
-        if (h.gpa % PAGE_SIZE_4K === 0 && h.dataType <= IgvmPageDataType.CPUID_XF && (h.data === null || dataLength(h.data) <= PAGE_SIZE_4K)) continue;
-        checkPageData(h, layout.directives[i]!);
+    const { pages: w, data } = t;
+    // the loop reads locals only (each module-constant read is bytecode of its own)
+    const words = PD.Count, gpaLo = PD.GpaLo, dataType = PD.DataTypeReserved, low = PAGE_SIZE_4K - 1, maxType = IgvmPageDataType.CPUID_XF;
+    for (let p = rows.from, at = p * words; p < rows.to; p++, at += words) {
+      if ((w[at + gpaLo]! & low) === 0 && w[at + dataType]! <= maxType) {
+        if (data === null) continue;
+        const d = data[p];
+        if (!d || dataLength(d) <= PAGE_SIZE_4K) continue;
       }
-      checkDirective(h, layout.directives[i]!);
+      checkPageData(pageAt(t, p), rowLocation(rows, p));
     }
   }
   const orphan = usedVpIdents[0];
@@ -298,7 +250,7 @@ export function validateIgvm(file: IgvmFile, ctx: ValidateContext = {}): void {
 }
 
 /** The rules one SUPPORTED_PLATFORM header must meet on its own (igvm checks them as it reads the header). */
-export function checkPlatformHeader(p: SupportedPlatform, arch: number, fail: (problem: string, rule: string) => never): void {
+export function checkPlatformHeader(p: SupportedPlatform, arch: number, fail: Fail): void {
   if (popcount(p.compatibilityMask) !== 1) fail(`compatibility_mask ${hex(p.compatibilityMask)} must have exactly one bit set`, 'InvalidCompatibilityMask');
   if (p.highestVtl !== 0 && p.highestVtl !== 2) fail(`highest_vtl ${p.highestVtl} must be 0 or 2`, 'InvalidVtl');
   const known = [IgvmPlatformType.NATIVE, IgvmPlatformType.VSM_ISOLATION, IgvmPlatformType.SEV_SNP, IgvmPlatformType.TDX, IgvmPlatformType.SEV, IgvmPlatformType.SEV_ES];
@@ -313,7 +265,7 @@ export function checkPlatformHeader(p: SupportedPlatform, arch: number, fail: (p
 }
 
 /** Checks one VP_CONTEXT against its platform; returns what it holds. */
-function checkVpContext(file: IgvmFile, h: VpContext, arch: number, fail: (problem: string, rule: string) => never): VpContextKind {
+function checkVpContext(file: IgvmFile, h: VpContext, arch: number, fail: Fail): VpContextKind {
   const plat = vpContextPlatform(file, h.compatibilityMask);
   if (!plat || !plat.kind) {
     fail(
@@ -328,7 +280,7 @@ function checkVpContext(file: IgvmFile, h: VpContext, arch: number, fail: (probl
   if (kind === 'vbs') {
     if (len < VBS_REGISTER_LIST_HEADER) fail('the VBS register list is missing', 'InvalidDataSize');
     const blob = copyBytes(readData(h.data));
-    const count = new DataView(blob.buffer).getUint32(0, true);
+    const count = vbsRegisterCount(blob);
     if (len !== VBS_REGISTER_LIST_HEADER + count * VBS_REGISTER_SIZE) fail(`the VBS register list is ${len} bytes, not 4 + 32 × ${count}`, 'InvalidDataSize');
     if (count === 0) fail('the VBS VP context has no registers', 'NoVbsVpContextRegisters');
     if (h.vpIndex !== 0) fail(`vp_index ${h.vpIndex}: igvm 0.4.0 supports VBS contexts only for vp_index 0 (it asserts)`, 'InvalidVbsVpContext');

@@ -15,6 +15,7 @@
  *                    0 vtl u8 · 1 register_name u32 (Hyper-V name) · 5 mbz[11] · 16 value[16]
  *   TDX, others      not allowed (TDX has an architectural reset state).
  */
+import { bytes, defineLayout, reserved, u32, u8 } from '../../bytes/layout.js';
 import { IgvmPlatformType, NATIVE_VP_CONTEXT_SIZE, PAGE_SIZE_4K, SEV_VMSA_STRUCT_SIZE } from './defs.js';
 
 export type VpContextKind = 'snp-vmsa' | 'native' | 'vbs';
@@ -40,20 +41,24 @@ export function pageContextSize(kind: 'snp-vmsa' | 'native'): number {
 }
 export const CONTEXT_PAGE_SIZE = PAGE_SIZE_4K;
 
-export const VBS_REGISTER_SIZE = 32;
-export const VBS_REGISTER_LIST_HEADER = 4;
+/** The VBS register list: its count, then that many registers (unaligned, from byte 4). */
+export const VBS_REGISTER_LIST = defineLayout('VbsVpContext', { registerCount: u32 });
+export const VBS_VP_CONTEXT_REGISTER = defineLayout('VbsVpContextRegister', { vtl: u8, name: u32, mbz: reserved(11), value: bytes(16) });
+export const VBS_REGISTER_SIZE = VBS_VP_CONTEXT_REGISTER.size;
+export const VBS_REGISTER_LIST_HEADER = VBS_REGISTER_LIST.size;
 
 export interface VbsRegister { vtl: number; name: number; value: Uint8Array }
 
+/** register_count of a VBS register list (its first VBS_REGISTER_LIST_HEADER bytes). */
+export function vbsRegisterCount(list: Uint8Array): number {
+  return VBS_REGISTER_LIST.decode(list).registerCount;
+}
+
 /** Decode a VBS register list (the caller has checked its length is 4 + 32·count). */
 export function decodeVbsRegisters(blob: Uint8Array): VbsRegister[] {
-  const v = new DataView(blob.buffer, blob.byteOffset, blob.length);
-  const count = v.getUint32(0, true);
+  const count = vbsRegisterCount(blob);
   const out: VbsRegister[] = [];
-  for (let i = 0; i < count; i++) {
-    const at = VBS_REGISTER_LIST_HEADER + i * VBS_REGISTER_SIZE;
-    out.push({ vtl: v.getUint8(at), name: v.getUint32(at + 1, true), value: blob.slice(at + 16, at + 32) });
-  }
+  for (let i = 0; i < count; i++) out.push(VBS_VP_CONTEXT_REGISTER.decode(blob, VBS_REGISTER_LIST_HEADER + i * VBS_REGISTER_SIZE));
   return out;
 }
 
