@@ -4,6 +4,7 @@
 // file in one process, so the cache holds the code both commands run (compiled functions are
 // what the cache keeps; a function no run called is compiled lazily, as without a cache).
 import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -12,9 +13,11 @@ const runs = [
   ['measure', '--mode', 'snp', '--vcpus', '2', '--vcpu-type', 'EPYC-v4', '--ovmf', 'firmware-samples/debian/OVMF.fd'],
   ['igvm', 'measure', 'firmware-samples/igvm/builder/qemu-snp-bldr.igvm'],
 ];
+// a cache made by another Node (an earlier build) is dead weight in the package: remove it
+for (const f of fs.readdirSync(path.join(ROOT, 'dist'))) if (/^prelaunch-main\.cjs\..*v8cache$/.test(f)) fs.rmSync(path.join(ROOT, 'dist', f));
 const r = spawnSync(process.execPath, ['dist/prelaunch.cjs', '--prelaunch-code-cache-runs', JSON.stringify(runs)], {
   cwd: ROOT,
-  env: { ...process.env, PRELAUNCH_CODE_CACHE_OUT: 'dist/prelaunch-main.cjs.v8cache' },
+  env: { ...process.env, PRELAUNCH_CODE_CACHE_OUT: `dist/prelaunch-main.cjs.${process.versions.v8}.v8cache` },
   stdio: ['ignore', 'ignore', 'inherit'],
 });
 if (r.status !== 0) {
