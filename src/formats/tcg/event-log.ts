@@ -66,6 +66,11 @@ export const TPMT_HA_ALGORITHM = defineLayout('TPMT_HA', { hashAlg: u16 });
 /** after the digests: the event data's size, then the data */
 export const TCG_EVENT_SIZE = defineLayout('TCG_PCR_EVENT2 EventSize', { eventSize: u32 });
 
+const PCR_INDEX = TCG_PCR_EVENT2_HEADER.field('pcrIndex');
+const EVENT_TYPE = TCG_PCR_EVENT2_HEADER.field('eventType');
+const HASH_ALG = TPMT_HA_ALGORITHM.field('hashAlg');
+const EVENT_SIZE = TCG_EVENT_SIZE.field('eventSize');
+
 export interface TcgAlgorithm { algorithmId: number; digestSize: number }
 
 export interface TcgEvent {
@@ -82,11 +87,24 @@ export interface TcgEvent {
 
 export interface TcgLog {
   specId: { platformClass: number; major: number; minor: number; errata: number; uintnSize: number; algorithms: TcgAlgorithm[]; vendorInfo: Uint8Array };
+  /** the PCR index field of the first (Spec ID) record: 0 in the spec */
+  headerPcrIndex: number;
   events: TcgEvent[];
+  /** bytes up to the end of the last record */
+  length: number;
 }
 
 /** Parse a TCG2 crypto-agile log. Throws {@link ParseError} (ERR_TRUNCATED / ERR_MALFORMED) naming the record and its offset. */
-export function parseTcgLog(input: Uint8Array, name?: string): TcgLog {
+export interface TcgLogParseOptions {
+  /**
+   * The log fills a fixed area whose unused rest is padding (a CCEL area): events end at a
+   * record whose PCR index is 0xFFFFFFFF or whose index and type are both zero, or where fewer
+   * than 8 bytes are left. Every event must then carry a digest.
+   */
+  paddedArea?: boolean;
+}
+
+export function parseTcgLog(input: Uint8Array, name?: string, opts: TcgLogParseOptions = {}): TcgLog {
   const log = plainBytes(input);
   const ctx = name !== undefined ? { source: name } : {};
   const view = new DataView(log.buffer, log.byteOffset, log.byteLength);
@@ -121,18 +139,22 @@ export function parseTcgLog(input: Uint8Array, name?: string): TcgLog {
 
   const events: TcgEvent[] = [];
   let at = specEnd;
-  while (at < log.length) {
+  while (opts.paddedArea ? at + 8 <= log.length : at < log.length) {
+    if (opts.paddedArea) {
+      const pcrIndex = PCR_INDEX.read(view, at);
+      if (pcrIndex === 0xffff_ffff || (pcrIndex === 0 && EVENT_TYPE.read(view, at) === 0)) break;
+    }
     const what = `TCG_PCR_EVENT2 #${events.length + 1}`;
     need(what, at, TCG_PCR_EVENT2_HEADER.size);
     const h = TCG_PCR_EVENT2_HEADER.decode(log, at, ctx);
-    if (h.digestCount > algorithms.length) {
+    if (h.digestCount > algorithms.length || (opts.paddedArea && h.digestCount === 0)) {
       throw new ParseError('ERR_MALFORMED', what, at, `digest count ${h.digestCount}, but the log declares ${algorithms.length} algorithm(s)`, name);
     }
     let q = at + TCG_PCR_EVENT2_HEADER.size;
     const digests: TcgEvent['digests'] = [];
     for (let d = 0; d < h.digestCount; d++) {
       need(what, q, 2);
-      const alg = view.getUint16(q, true);
+      const alg = HASH_ALG.read(view, q);
       const size = sizes.get(alg);
       if (size === undefined) throw new ParseError('ERR_MALFORMED', what, q, `digest algorithm 0x${alg.toString(16)} is not declared in the Spec ID event`, name);
       if (digests.some((x) => x.algorithmId === alg)) throw new ParseError('ERR_MALFORMED', what, q, `two ${tpmAlgName(alg)} digests`, name);
@@ -141,14 +163,16 @@ export function parseTcgLog(input: Uint8Array, name?: string): TcgLog {
       q += 2 + size;
     }
     need(what, q, 4);
-    const size = view.getUint32(q, true);
+    const size = EVENT_SIZE.read(view, q);
     need(`${what} event data`, q + 4, size);
     events.push({ index: events.length + 1, offset: at, pcrIndex: h.pcrIndex, eventType: h.eventType, digests, data: log.slice(q + 4, q + 4 + size) });
     at = q + 4 + size;
   }
   return {
     specId: { platformClass: spec.platformClass, major: spec.major, minor: spec.minor, errata: spec.errata, uintnSize: spec.uintnSize, algorithms, vendorInfo },
+    headerPcrIndex: head.pcrIndex,
     events,
+    length: at,
   };
 }
 

@@ -31,7 +31,7 @@
  */
 import { inputBytes, type ByteInput } from '../../bytes/source.js';
 import {
-  encodeTcgLog, TCG_ALGORITHM_SIZE, TCG_EVENT_SIZE, TCG_PCR_EVENT, TCG_PCR_EVENT2_HEADER, TCG_SPEC_ID_EVENT, TCG_VENDOR_INFO_SIZE, TPMT_HA_ALGORITHM,
+  encodeTcgLog, parseTcgLog, TCG_ALGORITHM_SIZE, TCG_EVENT_SIZE, TCG_PCR_EVENT, TCG_PCR_EVENT2_HEADER, TCG_SPEC_ID_EVENT, TCG_VENDOR_INFO_SIZE, TPMT_HA_ALGORITHM,
 } from '../tcg/event-log.js';
 import { ParseError } from '../../errors.js';
 
@@ -41,11 +41,6 @@ export const EV_NO_ACTION = 3;
 // the layouts are declared once, in ../tcg/event-log.ts (the CCEL is a TCG2 crypto-agile log)
 export { TCG_PCR_EVENT, TCG_SPEC_ID_EVENT, TCG_ALGORITHM_SIZE, TCG_VENDOR_INFO_SIZE, TCG_PCR_EVENT2_HEADER, TPMT_HA_ALGORITHM, TCG_EVENT_SIZE };
 
-const MR_INDEX = TCG_PCR_EVENT2_HEADER.field('pcrIndex');
-const EVENT_TYPE = TCG_PCR_EVENT2_HEADER.field('eventType');
-const HASH_ALG = TPMT_HA_ALGORITHM.field('hashAlg');
-const EVENT_SIZE = TCG_EVENT_SIZE.field('eventSize');
-const VENDOR_INFO_SIZE = TCG_VENDOR_INFO_SIZE.field('vendorInfoSize');
 
 export interface CcelEvent {
   /** position in the log, the Spec ID header being 0 */
@@ -68,59 +63,13 @@ export interface CcelLog {
 }
 
 export function parseCcel(input: ByteInput, name?: string): CcelLog {
-  const log = inputBytes(input); // a plain Uint8Array, so that slice() below copies (a Buffer's is a view)
-  const ctx = name !== undefined ? { source: name } : {};
-  const view = new DataView(log.buffer, log.byteOffset, log.byteLength);
-  const need = (what: string, at: number, n: number): void => {
-    if (at + n > log.length) throw new ParseError('ERR_TRUNCATED', what, at, `needs ${n} bytes, only ${Math.max(0, log.length - at)} left in the ${log.length}-byte log`, name);
-  };
-  const head = TCG_PCR_EVENT.decode(log, 0, ctx);
-  const specAt = TCG_PCR_EVENT.size;
-  need('TCG_EfiSpecIDEvent', specAt, head.eventSize);
-  const spec = TCG_SPEC_ID_EVENT.decode(log.subarray(0, specAt + head.eventSize), specAt, ctx);
-  const algorithms: Array<{ algorithmId: number; digestSize: number }> = [];
-  let p = specAt + TCG_SPEC_ID_EVENT.size;
-  for (let i = 0; i < spec.algorithms; i++) {
-    algorithms.push(TCG_ALGORITHM_SIZE.decode(log.subarray(0, specAt + head.eventSize), p, ctx));
-    p += TCG_ALGORITHM_SIZE.size;
-  }
-  need('TCG_EfiSpecIDEvent vendorInfoSize', p, 1);
-  const vendorInfoSize = VENDOR_INFO_SIZE.read(view, p);
-  if (p + 1 + vendorInfoSize > specAt + head.eventSize) throw new ParseError('ERR_MALFORMED', 'TCG_EfiSpecIDEvent', specAt, `vendor info (${vendorInfoSize} bytes) runs past the event size ${head.eventSize}`, name);
-  const sizes = new Map(algorithms.map((a) => [a.algorithmId, a.digestSize]));
-
-  const events: CcelEvent[] = [];
-  let at = specAt + head.eventSize;
-  while (at + 8 <= log.length) {
-    const mrIndex = MR_INDEX.read(view, at);
-    const type = EVENT_TYPE.read(view, at);
-    if (mrIndex === 0xffff_ffff || (mrIndex === 0 && type === 0)) break;
-    const h = TCG_PCR_EVENT2_HEADER.decode(log, at, ctx);
-    const what = `TCG_PCR_EVENT2 #${events.length + 1}`;
-    if (h.digestCount === 0 || h.digestCount > algorithms.length) {
-      throw new ParseError('ERR_MALFORMED', what, at, `digest count ${h.digestCount} (the log declares ${algorithms.length} algorithm(s))`, name);
-    }
-    let q = at + TCG_PCR_EVENT2_HEADER.size;
-    const digests: CcelEvent['digests'] = [];
-    for (let d = 0; d < h.digestCount; d++) {
-      need(what, q, 2);
-      const alg = HASH_ALG.read(view, q);
-      const size = sizes.get(alg);
-      if (size === undefined) throw new ParseError('ERR_MALFORMED', what, q, `digest algorithm 0x${alg.toString(16)} is not declared in the Spec ID event`, name);
-      need(what, q + 2, size);
-      digests.push({ algorithmId: alg, digest: log.slice(q + 2, q + 2 + size) });
-      q += 2 + size;
-    }
-    need(what, q, 4);
-    const size = EVENT_SIZE.read(view, q);
-    need(what, q + 4, size);
-    events.push({ index: events.length + 1, offset: at, mrIndex: h.pcrIndex, eventType: h.eventType, digests, data: log.slice(q + 4, q + 4 + size) });
-    at = q + 4 + size;
-  }
+  // the CCEL is a TCG2 crypto-agile log in a padded area: one parser (../tcg/event-log.ts)
+  const log = parseTcgLog(inputBytes(input), name, { paddedArea: true });
+  const s = log.specId;
   return {
-    specId: { platformClass: spec.platformClass, version: `${spec.major}.${spec.minor} errata ${spec.errata}`, uintnSize: spec.uintnSize, algorithms, headerMrIndex: head.pcrIndex },
-    events,
-    length: at,
+    specId: { platformClass: s.platformClass, version: `${s.major}.${s.minor} errata ${s.errata}`, uintnSize: s.uintnSize, algorithms: s.algorithms, headerMrIndex: log.headerPcrIndex },
+    events: log.events.map((e) => ({ index: e.index, offset: e.offset, mrIndex: e.pcrIndex, eventType: e.eventType, digests: e.digests, data: e.data })),
+    length: log.length,
   };
 }
 
