@@ -18,7 +18,8 @@
  */
 import { ParseError } from '../../errors.js';
 import { defineLayout, latin1, u32, u64, type LayoutValue } from '../../bytes/layout.js';
-import { copyBytes, type ByteSource } from '../../bytes/source.js';
+import type { ByteSource } from '../../bytes/source.js';
+import { readMetadataTable } from './metadata-table.js';
 import { PAGE_SIZE, TDVF_ATTR_MR_EXTEND, TDVF_ATTR_PAGE_AUG, TDVF_SECTION_TYPES } from './defs.js';
 
 /** TDVF design guide §11.1 `TDX_METADATA_DESCRIPTOR` */
@@ -42,32 +43,21 @@ export interface TdxMetadata {
 }
 
 export function parseTdxMetadata(src: ByteSource, offsetFromEnd: number, entryOffset: number): TdxMetadata {
-  const start = src.size - offsetFromEnd;
-  if (offsetFromEnd <= 0 || start < 0 || start + TDVF_DESCRIPTOR.size > src.size) {
-    throw new ParseError('ERR_TRUNCATED', 'TDX_METADATA_OFFSET entry', entryOffset, `metadata offset ${offsetFromEnd} from the end points outside the ${src.size}-byte image`, src.name);
-  }
-  const d = TDVF_DESCRIPTOR.decode(copyBytes(src.read(start, TDVF_DESCRIPTOR.size)), 0, { base: start, source: src.name });
-  if (d.signature !== 'TDVF') throw new ParseError('ERR_MALFORMED', 'TDVF descriptor', start, `wrong signature ${JSON.stringify(d.signature)} (expected "TDVF")`, src.name);
-  if (d.version !== 1) throw new ParseError('ERR_MALFORMED', 'TDVF descriptor', start, `unsupported version ${d.version} (expected 1)`, src.name);
-  const secAt = start + TDVF_DESCRIPTOR.size;
-  if (d.count * TDVF_SECTION.size > src.size - secAt) {
-    throw new ParseError('ERR_TRUNCATED', 'TDVF descriptor', start, `${d.count} sections do not fit in the image`, src.name);
-  }
-  if (d.length !== TDVF_DESCRIPTOR.size + TDVF_SECTION.size * d.count) {
-    throw new ParseError('ERR_MALFORMED', 'TDVF descriptor', start, `length ${d.length} does not match ${d.count} sections (expected ${16 + 32 * d.count})`, src.name);
-  }
-  const raw = copyBytes(src.read(secAt, d.count * TDVF_SECTION.size));
-  const sections: TdvfSection[] = [];
-  for (let i = 0; i < d.count; i++) {
-    const s = TDVF_SECTION.decode(raw, i * TDVF_SECTION.size, { base: secAt, source: src.name });
-    sections.push({
-      ...s,
-      typeName: TDVF_SECTION_TYPES[s.type] ?? `unknown (${s.type})`,
-      mrExtend: (s.attributes & TDVF_ATTR_MR_EXTEND) !== 0,
-      pageAug: (s.attributes & TDVF_ATTR_PAGE_AUG) !== 0,
-    });
-  }
-  return { offset: start, length: d.length, version: d.version, sections };
+  const t = readMetadataTable(src, offsetFromEnd, entryOffset, {
+    entry: 'TDX_METADATA_OFFSET entry', signature: 'TDVF', header: TDVF_DESCRIPTOR, item: TDVF_SECTION,
+    check: (d, start) => {
+      if (d.length !== TDVF_DESCRIPTOR.size + TDVF_SECTION.size * d.count) {
+        throw new ParseError('ERR_MALFORMED', 'TDVF descriptor', start, `length ${d.length} does not match ${d.count} sections (expected ${16 + 32 * d.count})`, src.name);
+      }
+    },
+  });
+  const sections: TdvfSection[] = t.items.map((s) => ({
+    ...s,
+    typeName: TDVF_SECTION_TYPES[s.type] ?? `unknown (${s.type})`,
+    mrExtend: (s.attributes & TDVF_ATTR_MR_EXTEND) !== 0,
+    pageAug: (s.attributes & TDVF_ATTR_PAGE_AUG) !== 0,
+  }));
+  return { offset: t.start, length: t.header.length, version: t.header.version, sections };
 }
 
 const hx = (n: number): string => `0x${n.toString(16)}`;
