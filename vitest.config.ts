@@ -1,3 +1,4 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 /**
@@ -14,5 +15,8 @@ export default defineConfig({
     // src/ cost more CPU than the tests (the tests keep no state between files)
     pool: 'threads',
     isolate: false,
+    // vitest's default leaves one core free: on a 2-core machine that is one worker
+    maxWorkers: availableParallelism(),
+    minWorkers: 1,
   },
 });
