@@ -19,7 +19,6 @@ const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..')
 const INPUTS = path.resolve(ROOT, '../shared/oracles/measured-boot/inputs');
 const HAVE_SHARED = fs.existsSync(INPUTS);
 const DIR = path.join(ROOT, 'test/vectors/measured-boot');
-if (!HAVE_SHARED) console.log('measured-boot captures: ../shared/oracles/measured-boot/inputs is absent (firmware, kernel): skipped');
 const read = (p: string): Uint8Array => new Uint8Array(fs.readFileSync(p));
 
 interface Provenance { firmware_code: string; firmware_vars: string; kernel: string; cmdline: string; qemu_version: string; memory_mib: number; smp: number; initrd_size: number; initrd_sha256: string }

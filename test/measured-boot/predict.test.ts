@@ -19,7 +19,6 @@ import { syntheticBzImage } from '../tdx/synthetic-kernel.js';
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MB = path.resolve(ROOT, '../shared/oracles/measured-boot');
 const HAVE_SHARED = fs.existsSync(path.join(MB, 'index.jsonl'));
-if (!HAVE_SHARED) console.log('measured-boot: ../shared/oracles/measured-boot is absent: the real-boot cases are skipped');
 const read = (p: string): Uint8Array => new Uint8Array(fs.readFileSync(p));
 
 interface Case { id: string; firmware_code: string; firmware_vars: string; kernel: string; initrd: string; fwcfg: string; eventlog: string; cmdline: string; memory_mib: number; smp: number; qemu_version: string }
