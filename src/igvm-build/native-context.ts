@@ -1,24 +1,21 @@
 /**
  * igvmbuilder's NATIVE start context (`construct_native_start_context`): an igvm
  * `IgvmNativeVpContextX64`, 232 bytes (zero-padded to a 4K page by the serializer). Only
- * the fields the start context sets are written (the full table is in
- * ../formats/igvm/vp-context.ts); CR0/EFER keep PG/LME/LMA and CS keeps its raw attributes.
- *
- *   0x20 rsp u64 · 0x80 rip u64 · 0x88 rflags u64
- *   0xA8 code {selector u16, attributes u16, base u32, limit u32}
- *   0xB4 data {selector u16, attributes u16, base u32, limit u32} (from DS)
- *   0xC0 gs_base u64 · 0xC8 cr0 u64 · 0xD0 cr3 u64 · 0xD8 cr4 u64 · 0xE0 efer u64
+ * the fields the start context sets are written (the layout is NATIVE_VP_CONTEXT in
+ * ../formats/igvm/vp-context.ts): rsp, rip, rflags, code (from CS, raw attributes), data
+ * (from DS), gs_base (DS base), cr0, cr3, cr4, efer (CR0/EFER keep PG/LME/LMA).
  */
-import { StructWriter } from '../bytes/writer.js';
-import { CONTEXT_PAGE_SIZE } from '../formats/igvm/vp-context.js';
-import type { StartContext } from './start-context.js';
+import { CONTEXT_PAGE_SIZE, NATIVE_VP_CONTEXT } from '../formats/igvm/vp-context.js';
+import type { SegmentRegister, StartContext } from './start-context.js';
+
+const segment = (s: SegmentRegister) => ({ selector: s.selector, attributes: s.attributes, base: Number(s.base), limit: s.limit });
 
 export function encodeNativeContext(ctx: StartContext): Uint8Array {
   // the context in a zeroed 4K page, as a VP_CONTEXT carries it
-  const w = new StructWriter(CONTEXT_PAGE_SIZE);
-  w.u64(0x20, ctx.rsp).u64(0x80, ctx.rip).u64(0x88, ctx.rflags)
-    .u16(0xa8, ctx.cs.selector).u16(0xaa, ctx.cs.attributes).u32(0xac, Number(ctx.cs.base)).u32(0xb0, ctx.cs.limit)
-    .u16(0xb4, ctx.data.selector).u16(0xb6, ctx.data.attributes).u32(0xb8, Number(ctx.data.base)).u32(0xbc, ctx.data.limit)
-    .u64(0xc0, ctx.data.base).u64(0xc8, ctx.cr0).u64(0xd0, ctx.cr3).u64(0xd8, ctx.cr4).u64(0xe0, ctx.efer);
-  return w.bytes;
+  const page = new Uint8Array(CONTEXT_PAGE_SIZE);
+  page.set(NATIVE_VP_CONTEXT.encodePartial({
+    rsp: ctx.rsp, rip: ctx.rip, rflags: ctx.rflags, code: segment(ctx.cs), data: segment(ctx.data),
+    gsBase: ctx.data.base, cr0: ctx.cr0, cr3: ctx.cr3, cr4: ctx.cr4, efer: ctx.efer,
+  }));
+  return page;
 }

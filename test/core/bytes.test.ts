@@ -7,7 +7,7 @@ import { guidFromBytes, guidToBytes } from '../../src/bytes/guid.js';
 import { equalBytes, fromBase64, fromHex, toBase64, toHex } from '../../src/bytes/hex.js';
 import { bytesSource, forEachChunk } from '../../src/bytes/source.js';
 import { Parser, decodeStruct, defineStruct } from '../../src/bytes/struct.js';
-import { StructWriter, setU64 } from '../../src/bytes/writer.js';
+import { StructWriter, setU64 } from '../support/struct-writer.js';
 import { ParseError, PrelaunchError } from '../../src/errors.js';
 import { OVMF_TABLE_FOOTER_GUID } from '../../src/formats/ovmf/defs.js';
 

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { bytesSource, type ByteSource } from '../../src/bytes/source.js';
-import { StructWriter } from '../../src/bytes/writer.js';
+import { StructWriter } from '../support/struct-writer.js';
 import { ParseError, PrelaunchError } from '../../src/errors.js';
 import {
   SEV_ES_RESET_BLOCK_GUID, SEV_HASH_TABLE_RV_GUID, SevSectionType, TDX_METADATA_OFFSET_GUID,

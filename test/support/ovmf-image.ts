@@ -3,7 +3,7 @@
  * order, ending where the footer entry starts, 50 bytes before the end) and SEV metadata.
  */
 import { guidToBytes } from '../../src/bytes/guid.js';
-import { StructWriter } from '../../src/bytes/writer.js';
+import { StructWriter } from './struct-writer.js';
 import { OVMF_TABLE_FOOTER_GUID, SEV_ES_RESET_BLOCK_GUID, SEV_METADATA_GUID } from '../../src/formats/ovmf/defs.js';
 
 export interface Entry { guid: string; data: Uint8Array; size?: number }

@@ -15,7 +15,7 @@
  *                    0 vtl u8 · 1 register_name u32 (Hyper-V name) · 5 mbz[11] · 16 value[16]
  *   TDX, others      not allowed (TDX has an architectural reset state).
  */
-import { bytes, defineLayout, reserved, u32, u8 } from '../../bytes/layout.js';
+import { at, bytes, defineLayout, nested, reserved, u16, u32, u64n, u8, type LayoutValue } from '../../bytes/layout.js';
 import { IgvmPlatformType, NATIVE_VP_CONTEXT_SIZE, PAGE_SIZE_4K, SEV_VMSA_STRUCT_SIZE } from './defs.js';
 
 export type VpContextKind = 'snp-vmsa' | 'native' | 'vbs';
@@ -45,6 +45,9 @@ export const CONTEXT_PAGE_SIZE = PAGE_SIZE_4K;
 export const VBS_REGISTER_LIST = defineLayout('VbsVpContext', { registerCount: u32 });
 export const VBS_VP_CONTEXT_REGISTER = defineLayout('VbsVpContextRegister', { vtl: u8, name: u32, mbz: reserved(11), value: bytes(16) });
 export const VBS_REGISTER_SIZE = VBS_VP_CONTEXT_REGISTER.size;
+/** A VBS register's 16-byte value: a segment register (`HV_X64_SEGMENT_REGISTER`) or a u64 in the low 8 bytes. */
+export const VBS_SEGMENT_VALUE = defineLayout('HV_X64_SEGMENT_REGISTER', { base: u64n, limit: u32, selector: u16, attributes: u16 });
+export const VBS_U64_VALUE = defineLayout('VbsVpContextRegister u64 value', { value: u64n }, { size: 16 });
 export const VBS_REGISTER_LIST_HEADER = VBS_REGISTER_LIST.size;
 
 export interface VbsRegister { vtl: number; name: number; value: Uint8Array }
@@ -62,24 +65,33 @@ export function decodeVbsRegisters(blob: Uint8Array): VbsRegister[] {
   return out;
 }
 
+/** IgvmNativeVpContextX64's segment registers (code, data). */
+export const NATIVE_VP_SEGMENT = defineLayout('IgvmNativeVpContextX64 segment', { selector: u16, attributes: u16, base: u32, limit: u32 });
+/** igvm `IgvmNativeVpContextX64` (232 bytes; in a VP_CONTEXT, the rest of its 4K page is zero). */
+export const NATIVE_VP_CONTEXT = defineLayout('IgvmNativeVpContextX64', {
+  rax: u64n, rcx: u64n, rdx: u64n, rbx: u64n, rsp: u64n, rbp: u64n, rsi: u64n, rdi: u64n,
+  r8: u64n, r9: u64n, r10: u64n, r11: u64n, r12: u64n, r13: u64n, r14: u64n, r15: u64n,
+  rip: at(0x80, u64n), rflags: u64n, idtrBase: u64n, idtrLimit: u16, _reserved: reserved(4), gdtrLimit: at(0x9e, u16), gdtrBase: u64n,
+  code: at(0xa8, nested(NATIVE_VP_SEGMENT)), data: nested(NATIVE_VP_SEGMENT),
+  gsBase: at(0xc0, u64n), cr0: u64n, cr3: u64n, cr4: u64n, efer: at(0xe0, u64n),
+}, { size: NATIVE_VP_CONTEXT_SIZE });
+
 export interface NativeVpContext {
   gpr: Record<string, bigint>;
   rip: bigint; rflags: bigint; idtrBase: bigint; idtrLimit: number; gdtrLimit: number; gdtrBase: bigint;
-  code: { selector: number; attributes: number; base: number; limit: number };
-  data: { selector: number; attributes: number; base: number; limit: number };
+  code: LayoutValue<typeof NATIVE_VP_SEGMENT>;
+  data: LayoutValue<typeof NATIVE_VP_SEGMENT>;
   gsBase: bigint; cr0: bigint; cr3: bigint; cr4: bigint; efer: bigint;
 }
 
 const GPRS = ['rax', 'rcx', 'rdx', 'rbx', 'rsp', 'rbp', 'rsi', 'rdi', 'r8', 'r9', 'r10', 'r11', 'r12', 'r13', 'r14', 'r15'] as const;
 
 export function decodeNativeVpContext(page: Uint8Array): NativeVpContext {
-  const v = new DataView(page.buffer, page.byteOffset, page.length);
-  const q = (o: number): bigint => v.getBigUint64(o, true);
-  const seg = (o: number) => ({ selector: v.getUint16(o, true), attributes: v.getUint16(o + 2, true), base: v.getUint32(o + 4, true), limit: v.getUint32(o + 8, true) });
+  const c = NATIVE_VP_CONTEXT.decode(page);
   const gpr: Record<string, bigint> = {};
-  GPRS.forEach((n, i) => { gpr[n] = q(i * 8); });
+  for (const n of GPRS) gpr[n] = c[n];
   return {
-    gpr, rip: q(0x80), rflags: q(0x88), idtrBase: q(0x90), idtrLimit: v.getUint16(0x98, true), gdtrLimit: v.getUint16(0x9e, true),
-    gdtrBase: q(0xa0), code: seg(0xa8), data: seg(0xb4), gsBase: q(0xc0), cr0: q(0xc8), cr3: q(0xd0), cr4: q(0xd8), efer: q(0xe0),
+    gpr, rip: c.rip, rflags: c.rflags, idtrBase: c.idtrBase, idtrLimit: c.idtrLimit, gdtrLimit: c.gdtrLimit,
+    gdtrBase: c.gdtrBase, code: c.code, data: c.data, gsBase: c.gsBase, cr0: c.cr0, cr3: c.cr3, cr4: c.cr4, efer: c.efer,
   };
 }

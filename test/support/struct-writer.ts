@@ -1,4 +1,4 @@
-/** A small little-endian writer for fixed-size structures (binary-parser only decodes). */
+/** A little-endian writer at literal offsets, for building synthetic fixtures in tests (the library writes through its layouts, src/bytes/layout.ts). */
 export class StructWriter {
   readonly bytes: Uint8Array;
   private readonly view: DataView;
