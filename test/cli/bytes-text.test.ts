@@ -8,23 +8,15 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { decodeBytesText, parseBytesText } from '../../src/bytes/bytes-text.js';
 import { toBase64, toHex } from '../../src/bytes/hex.js';
-import { PrelaunchError } from '../../src/errors.js';
 import { expectCleanError, expectOk, PROJECT, runCliInProcess } from '../support/cli.js';
+import { thrownPrelaunchError } from '../support/thrown.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prelaunch-bytes-text-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 
 const bytes = (n: number, seed = 1): Uint8Array => Uint8Array.from({ length: n }, (_, i) => (i * 37 + seed) & 0xff);
 
-function thrown(fn: () => unknown): PrelaunchError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(PrelaunchError);
-    return e as PrelaunchError;
-  }
-  throw new Error('expected a PrelaunchError');
-}
+const thrown = thrownPrelaunchError;
 
 describe('decodeBytesText', () => {
   it('hex (either case, with or without 0x) and base64 of the accepted size; surrounding whitespace ignored', () => {

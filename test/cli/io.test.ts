@@ -8,24 +8,16 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { PrelaunchError } from '../../src/errors.js';
 import { LIMITS, Outputs, checkOutputTarget, inputSize, liveTemporaryFiles, openFileSource, readInput, textSink, writeFileAtomic } from '../../src/cli/io.js';
 import { withIo } from '../../src/cli/context.js';
+import { thrownPrelaunchError } from '../support/thrown.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prelaunch-io-'));
 afterAll(() => fs.rmSync(tmp, { recursive: true, force: true }));
 const t = (name: string): string => path.join(tmp, name);
 const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
 
-function ioError(fn: () => unknown): PrelaunchError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(PrelaunchError);
-    return e as PrelaunchError;
-  }
-  throw new Error('expected a PrelaunchError');
-}
+const ioError = thrownPrelaunchError;
 
 describe('readInput: capped, incremental', () => {
   it('reads a regular file whole', async () => {
