@@ -2,12 +2,8 @@
  * The one wrapper around binary-parser. Layouts are declared as field tables (./layout.ts);
  * this module turns a table into a binary-parser Parser and runs it. binary-parser's types
  * stay inside this module: nothing it exports names them.
- *
- * `defineStruct`/`decodeStruct` (a hand-built Parser) remain only for the IGVM headers until
- * they are declared as layouts too.
  */
 import { Parser } from 'binary-parser';
-import { ParseError } from '../errors.js';
 import type { ParserStep, ScalarKind } from './layout.js';
 import { plainBytes } from './source.js';
 
@@ -75,63 +71,4 @@ export function compileDecoder(name: string, steps: readonly ParserStep[]): Deco
     for (let i = 0; i < names.length; i++) out[names[i]!] = v[from[i]!];
     return out;
   };
-}
-
-// ---- hand-built parsers (IGVM headers, until they are layouts) --------------------------
-
-export { Parser };
-
-export interface StructSpec<T> {
-  /** the structure's name as the spec spells it, used in error messages */
-  readonly name: string;
-  /** its fixed size in bytes */
-  readonly size: number;
-  readonly parser: Parser;
-  /** post-decode field checks; return a problem description or null */
-  readonly check?: (value: T) => string | null;
-  /** phantom */
-  readonly _t?: T;
-}
-
-/** The 64-bit fields of each structure (binary-parser returns them as bigint), found on the first decode. */
-const U64_FIELDS = new WeakMap<StructSpec<unknown>, readonly string[]>();
-
-export function defineStruct<T>(name: string, parser: Parser, check?: (value: T) => string | null): StructSpec<T> {
-  const size = parser.sizeOf();
-  if (!Number.isInteger(size)) throw new TypeError(`${name}: struct size must be static`);
-  return { name, size, parser, ...(check ? { check } : {}) };
-}
-
-const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER);
-
-/**
- * Decode `spec` at `offset` of `bytes`. `base` is added to offsets in error messages when
- * `bytes` is a window into a larger input (so errors name the offset in the file).
- */
-export function decodeStruct<T>(spec: StructSpec<T>, bytes: Uint8Array, offset: number, ctx: { base?: number; source?: string } = {}): T {
-  const at = (ctx.base ?? 0) + offset;
-  if (offset < 0 || offset + spec.size > bytes.length) {
-    throw new ParseError('ERR_TRUNCATED', spec.name, at, `needs ${spec.size} bytes, only ${Math.max(0, bytes.length - offset)} available`, ctx.source);
-  }
-  let value: Record<string, unknown>;
-  try {
-    value = spec.parser.parse(plainBytes(bytes).subarray(offset, offset + spec.size)) as Record<string, unknown>;
-  } catch (e) {
-    throw new ParseError('ERR_MALFORMED', spec.name, at, (e as Error).message, ctx.source);
-  }
-  let u64 = U64_FIELDS.get(spec as StructSpec<unknown>);
-  if (!u64) {
-    u64 = Object.keys(value).filter((k) => typeof value[k] === 'bigint');
-    U64_FIELDS.set(spec as StructSpec<unknown>, u64);
-  }
-  for (let i = 0; i < u64.length; i++) {
-    const k = u64[i]!;
-    const v = value[k] as bigint;
-    if (v > MAX_SAFE) throw new ParseError('ERR_MALFORMED', spec.name, at, `field ${k} = 0x${v.toString(16)} is out of range`, ctx.source);
-    value[k] = Number(v);
-  }
-  const t = value as T;
-  const problem = spec.check?.(t);
-  if (problem) throw new ParseError('ERR_MALFORMED', spec.name, at, problem, ctx.source);
-  return t;
 }

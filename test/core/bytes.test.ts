@@ -1,4 +1,4 @@
-/** src/bytes: hex/base64 strictness, GUID byte order, the binary-parser wrapper, the writer. */
+/** src/bytes: hex/base64 strictness, GUID byte order, the test fixture writer (layouts: layout.test.ts). */
 import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import { fileURLToPath } from 'node:url';
@@ -6,9 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { guidFromBytes, guidToBytes } from '../../src/bytes/guid.js';
 import { equalBytes, fromBase64, fromHex, toBase64, toHex } from '../../src/bytes/hex.js';
 import { bytesSource, forEachChunk } from '../../src/bytes/source.js';
-import { Parser, decodeStruct, defineStruct } from '../../src/bytes/struct.js';
 import { StructWriter, setU64 } from '../support/struct-writer.js';
-import { ParseError, PrelaunchError } from '../../src/errors.js';
 import { OVMF_TABLE_FOOTER_GUID } from '../../src/formats/ovmf/defs.js';
 
 const OVMF_FD = fileURLToPath(new URL('../../firmware-samples/debian/OVMF.fd', import.meta.url));
@@ -101,60 +99,6 @@ describe('GUIDs', () => {
     expect(() => guidToBytes('00f771de-1a7e-4fcb-890e-68c77e2fb44')).toThrow(TypeError);
     expect(() => guidFromBytes(new Uint8Array(15))).toThrow(RangeError);
     expect(() => guidFromBytes(new Uint8Array(16), 1)).toThrow(RangeError);
-  });
-});
-
-describe('struct wrapper (defineStruct / decodeStruct)', () => {
-  interface Hdr { magic: string; size: number; big: number }
-  const HDR = defineStruct<Hdr>(
-    'test header',
-    new Parser().string('magic', { length: 4, encoding: 'latin1' }).uint32le('size').uint64le('big'),
-    (v) => (v.magic === 'GOOD' ? null : `bad magic ${JSON.stringify(v.magic)}`),
-  );
-  const good = new StructWriter(16).put(0, new TextEncoder().encode('GOOD')).u32(4, 0x1234).u64(8, 2 ** 40).bytes;
-
-  it('knows its static size and decodes 64-bit fields to numbers', () => {
-    expect(HDR.size).toBe(16);
-    expect(decodeStruct(HDR, good, 0)).toEqual({ magic: 'GOOD', size: 0x1234, big: 2 ** 40 });
-  });
-
-  it('reports truncation as ERR_TRUNCATED naming the structure and the file offset', () => {
-    const buf = new Uint8Array(20);
-    buf.set(good.subarray(0, 12), 8); // the header starts at 8 and loses its last 4 bytes
-    let err: unknown;
-    try {
-      decodeStruct(HDR, buf, 8, { base: 0x1000, source: 'fw.fd' });
-    } catch (e) {
-      err = e;
-    }
-    expect(err).toBeInstanceOf(ParseError);
-    const pe = err as ParseError;
-    expect(pe.code).toBe('ERR_TRUNCATED');
-    expect(pe.structure).toBe('test header');
-    expect(pe.offset).toBe(0x1008);
-    expect(pe.message).toBe('fw.fd: test header at offset 0x1008: needs 16 bytes, only 12 available');
-    expect(pe.toJSON()).toMatchObject({ name: 'ParseError', code: 'ERR_TRUNCATED', structure: 'test header', offset: 0x1008 });
-  });
-
-  it('reports a negative offset and an empty buffer as truncation too', () => {
-    expect(() => decodeStruct(HDR, good, -1)).toThrow(ParseError);
-    expect(() => decodeStruct(HDR, new Uint8Array(0), 0)).toThrow(/needs 16 bytes, only 0 available/);
-  });
-
-  it('reports failed checks as ERR_MALFORMED', () => {
-    const bad = good.slice();
-    bad[0] = 0x58;
-    expect(() => decodeStruct(HDR, bad, 0)).toThrow(expect.objectContaining({ code: 'ERR_MALFORMED', structure: 'test header', offset: 0 }));
-  });
-
-  it('rejects 64-bit values that are not safe integers instead of rounding them', () => {
-    const huge = new StructWriter(16).put(0, new TextEncoder().encode('GOOD')).u64(8, 1n << 60n).bytes;
-    expect(() => decodeStruct(HDR, huge, 0, { base: 0x40 })).toThrow(/field big = 0x1000000000000000 is out of range/);
-    expect(() => decodeStruct(HDR, huge, 0)).toThrow(PrelaunchError);
-  });
-
-  it('refuses structures without a static size', () => {
-    expect(() => defineStruct('dynamic', new Parser().uint8('n').array('items', { type: 'uint8', length: 'n' }))).toThrow(TypeError);
   });
 });
 
