@@ -5,36 +5,9 @@
 import { toHex } from '../bytes/hex.js';
 import { PrelaunchError } from '../errors.js';
 import { EV_NO_ACTION, parseTcgLog, tpmAlgName, type TcgLog } from '../formats/tcg/event-log.js';
-import { guidFromBytes } from '../bytes/guid.js';
-import { describeEventData, EV, eventTypeName } from '../formats/tdx/tcg-events.js';
+import { describeEventData, eventTypeName } from '../formats/tdx/tcg-events.js';
 import { defaultBackend, type HashBackend } from '../hash/index.js';
 import { bankHasher, PcrBank } from './pcr.js';
-
-/**
- * What an event is: the TDX descriptions (src/formats/tdx/tcg-events.ts), plus the PCR0 and
- * PCR1 events a TPM log has and a CCEL does not: EV_S_CRTM_VERSION (UTF-16 string),
- * EV_EFI_PLATFORM_FIRMWARE_BLOB (UEFI_PLATFORM_FIRMWARE_BLOB: u64 base, u64 length) and
- * EV_EFI_HANDOFF_TABLES (UEFI_HANDOFF_TABLE_POINTERS: u64 count, then GUID + u64 pointer each).
- */
-export function describeTpmEvent(type: number, data: Uint8Array): string {
-  const v = new DataView(data.buffer, data.byteOffset, data.byteLength);
-  const hex = (n: bigint): string => `0x${n.toString(16)}`;
-  if (type === EV.EV_S_CRTM_VERSION && data.length % 2 === 0) {
-    let s = '';
-    for (let i = 0; i + 1 < data.length; i += 2) {
-      const c = v.getUint16(i, true);
-      if (c === 0) break;
-      s += String.fromCharCode(c);
-    }
-    return `firmware version ${s ? JSON.stringify(s) : '(empty)'}`;
-  }
-  if (type === EV.EV_EFI_PLATFORM_FIRMWARE_BLOB && data.length === 16) return `firmware volume at ${hex(v.getBigUint64(0, true))}, ${hex(v.getBigUint64(8, true))} bytes`;
-  if (type === EV.EV_EFI_HANDOFF_TABLES && data.length >= 32) {
-    const n = v.getBigUint64(0, true);
-    return `${n} handoff table(s): ${guidFromBytes(data, 8)} at ${hex(v.getBigUint64(24, true))}`;
-  }
-  return describeEventData(type, data);
-}
 
 export interface ReplayedTpmEvent {
   /** record number in the log (the Spec ID header is 0) */
@@ -85,7 +58,7 @@ export function replayTpmLog(bytes: Uint8Array, opts: { hashBackend?: HashBacken
       eventType: e.eventType,
       typeName: eventTypeName(e.eventType),
       digests: Object.fromEntries(e.digests.map((d) => [tpmAlgName(d.algorithmId), toHex(d.digest)])),
-      description: describeTpmEvent(e.eventType, e.data),
+      description: describeEventData(e.eventType, e.data),
       extends: ext,
       data: e.data,
     };

@@ -35,10 +35,12 @@ export const CFV_FIRMWARE_BLOB2 = defineLayout('UEFI_PLATFORM_FIRMWARE_BLOB2 (CF
 });
 /** the size byte that starts a table or blob description */
 export const EVENT_DESCRIPTION_SIZE = defineLayout('event description size', { size: u8 });
-/** the two u64s after an EV_EFI_HANDOFF_TABLES2 description (before the first GUID/pointer pair) … */
-export const HANDOFF_TABLES2_TAIL = defineLayout('UEFI_HANDOFF_TABLE_POINTERS2 tables', { numberOfTables: u64n, vendorGuid: bytes(16), vendorTable: u64n });
-/** … and after an EV_EFI_PLATFORM_FIRMWARE_BLOB2 description */
-export const FIRMWARE_BLOB2_TAIL = defineLayout('UEFI_PLATFORM_FIRMWARE_BLOB2 range', { blobBase: u64n, blobLength: u64n });
+/** UEFI_HANDOFF_TABLE_POINTERS (EV_EFI_HANDOFF_TABLES), up to its first GUID/pointer pair; also what follows an EV_EFI_HANDOFF_TABLES2 description */
+export const HANDOFF_TABLE_POINTERS = defineLayout('UEFI_HANDOFF_TABLE_POINTERS', { numberOfTables: u64n, vendorGuid: bytes(16), vendorTable: u64n });
+export const HANDOFF_TABLES2_TAIL = HANDOFF_TABLE_POINTERS;
+/** UEFI_PLATFORM_FIRMWARE_BLOB (EV_EFI_PLATFORM_FIRMWARE_BLOB); also what follows an EV_EFI_PLATFORM_FIRMWARE_BLOB2 description */
+export const PLATFORM_FIRMWARE_BLOB = defineLayout('UEFI_PLATFORM_FIRMWARE_BLOB', { blobBase: u64n, blobLength: u64n });
+export const FIRMWARE_BLOB2_TAIL = PLATFORM_FIRMWARE_BLOB;
 /** UEFI_IMAGE_LOAD_EVENT, up to the device path that follows it */
 export const UEFI_IMAGE_LOAD_EVENT = defineLayout('UEFI_IMAGE_LOAD_EVENT', {
   imageLocationInMemory: u64n, imageLengthInMemory: u64n, imageLinkTimeAddress: u64n, lengthOfDevicePath: u64n,
@@ -201,6 +203,22 @@ function readUtf16(b: Uint8Array, chars: number): string {
 export function describeEventData(type: number, data: Uint8Array): string {
   try {
     switch (type) {
+      // the PCR0/PCR1 events of a TPM log (a CCEL has none of them)
+      case EV.EV_S_CRTM_VERSION: {
+        if (data.length % 2 !== 0) break;
+        const s = readUtf16(data, data.length / 2).split('\0')[0]!;
+        return `firmware version ${s ? JSON.stringify(s) : '(empty)'}`;
+      }
+      case EV.EV_EFI_PLATFORM_FIRMWARE_BLOB: {
+        if (data.length !== PLATFORM_FIRMWARE_BLOB.size) break;
+        const b = PLATFORM_FIRMWARE_BLOB.decode(data);
+        return `firmware volume at 0x${b.blobBase.toString(16)}, 0x${b.blobLength.toString(16)} bytes`;
+      }
+      case EV.EV_EFI_HANDOFF_TABLES: {
+        if (data.length < HANDOFF_TABLE_POINTERS.size) break;
+        const t = HANDOFF_TABLE_POINTERS.decode(data);
+        return `${t.numberOfTables} handoff table(s): ${guidFromBytes(t.vendorGuid)} at 0x${t.vendorTable.toString(16)}`;
+      }
       case EV.EV_EFI_VARIABLE_DRIVER_CONFIG:
       case EV.EV_EFI_VARIABLE_BOOT:
       case EV.EV_EFI_VARIABLE_BOOT2:
