@@ -77,7 +77,7 @@ function defineGolden(program: Command): void {
     .option('--initrd <file>', 'without a manifest: initrd')
     .option('--append <cmdline>', 'without a manifest: kernel command line (UTF-8; for other bytes use --append-file)')
     .option('--append-file <file>', 'without a manifest: kernel command line, the exact bytes of FILE')
-    .option('--mode <list>', 'snp, seves, sev (default snp)')
+    .option('--mode <list>', 'snp, seves, sev, tdx (default snp; tdx: MRTD only, TD shapes need a manifest)')
     .option('--vcpus <list>', 'vCPU counts and ranges, e.g. 1-64 or 1,2,4')
     .option('--vcpu-type <list>', 'QEMU CPU models, or all')
     .option('--vcpu-sig <list>', 'CPUID signatures')
@@ -99,13 +99,13 @@ function defineGolden(program: Command): void {
 function defineExport(program: Command): void {
   program
     .command('export')
-    .description('render a golden document for a consumer: trustee, go-sev-guest, snpguest, in-toto, corim, qemu, libvirt')
+    .description('render a golden document for a consumer: trustee, go-sev-guest, go-tdx-guest, snpguest, in-toto, corim, corim-tdx, qemu, libvirt')
     .argument('<document>', 'golden document (prelaunch golden output)')
-    .addOption(new Option('--to <format>', 'consumer format').choices(['trustee', 'go-sev-guest', 'snpguest', 'in-toto', 'corim', 'qemu', 'libvirt']).makeOptionMandatory())
+    .addOption(new Option('--to <format>', 'consumer format').choices(['trustee', 'go-sev-guest', 'go-tdx-guest', 'snpguest', 'in-toto', 'corim', 'corim-tdx', 'qemu', 'libvirt']).makeOptionMandatory())
     .option('-o, --output <file>', 'write here (default: stdout)')
-    .option('--select <key=value,...>', 'only entries matching, e.g. vcpus=4,vcpuType=EPYC-v4')
+    .option('--select <key=value,...>', 'only entries matching, e.g. vcpus=4,vcpuType=EPYC-v4 or mode=tdx,shape=2g')
     .option('--name <name>', 'trustee: reference-value name for the measurement (default snp_launch_measurement)')
-    .option('--id <id>', 'corim: CoRIM id (default derived from the firmware digests)')
+    .option('--id <id>', 'corim, corim-tdx: CoRIM id (default derived from the firmware digests)')
     .option('--cbitpos <n>', 'qemu, libvirt: the host\'s C-bit position (default 51, every SNP-capable EPYC)')
     .option('--reduced-phys-bits <n>', 'qemu, libvirt: the host\'s reduced physical address bits (default 1)')
     .action(async (doc, opts) => (await import('./commands/export.js')).runExport(doc, opts));

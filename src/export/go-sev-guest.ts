@@ -7,12 +7,7 @@
 import { OptionError } from '../errors.js';
 import type { GoldenEntry } from '../golden/engine.js';
 import { unique } from './select.js';
-
-function bytesLiteral(hex: string): string {
-  let s = '"';
-  for (let i = 0; i < hex.length; i += 2) s += `\\x${hex.slice(i, i + 2)}`;
-  return s + '"';
-}
+import { bytesLiteral } from './textproto.js';
 
 export function goSevGuestConfig(entries: GoldenEntry[]): string {
   const snp = entries.filter((e) => e.mode === 'snp');
