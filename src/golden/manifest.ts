@@ -179,6 +179,11 @@ function manifestValues(raw: unknown): GoldenManifest {
     matrix.vmmTypes = [...new Set(matrix.stacks.map((s) => (s.vmm === 'QEMU' ? 'QEMU' : s.vmm === 'gce' ? 'gce' : 'ec2') as 'QEMU' | 'ec2' | 'gce'))];
     if (needsVcpus && matrix.vmmTypes.includes('QEMU') && cpus.length === 0) throw new OptionError('matrix.vcpuTypes', 'QEMU guests need vcpuTypes or vcpuSigs (the signature is part of the VMSA)');
   }
+  if (modes.includes('tdx') && !matrix.tdx?.shapes.length) {
+    // RTMR1 depends on the guest memory (QEMU patches the initrd address into the kernel's setup header)
+    const i = artifacts.findIndex((a) => a.kind === 'ovmf' && a.kernel && (a.modes ?? modes).includes('tdx'));
+    if (i >= 0) throw new OptionError(`artifacts[${i}].kernel`, 'tdx entries with a kernel need matrix.tdx.shapes (the guest memory and ACPI tables the RTMRs depend on), or RTMR1 and RTMR2 could not be predicted');
+  }
   let idBlock: ManifestIdBlock | null = null;
   if (raw.idBlock !== undefined) {
     const b = raw.idBlock;
