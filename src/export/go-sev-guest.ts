@@ -18,7 +18,7 @@ export function goSevGuestConfig(entries: GoldenEntry[]): string {
   const e = snp[0]!;
   const ib = e.idBlock as { idKeyDigest?: string; authorKeyDigest?: string | null; familyId?: string; imageId?: string; guestSvn?: number } | undefined;
   const lines = [
-    `# ${e.artifact}: ${e.vmmType}${e.vmsaProfile ? `/${e.vmsaProfile}` : ''} ${e.vcpuType ?? e.vcpuSig ?? ''} vcpus=${unique(snp.map((x) => x.vcpus)).join(',')} guestFeatures=${e.guestFeatures}`,
+    e.igvm ? `# ${e.artifact}: IGVM file (its own VMSAs and policy)` : `# ${e.artifact}: ${e.vmmType}${e.vmsaProfile ? `/${e.vmsaProfile}` : ''} ${e.vcpuType ?? e.vcpuSig ?? ''} vcpus=${unique(snp.map((x) => x.vcpus)).join(',')} guestFeatures=${e.guestFeatures}`,
     'policy {',
     `  measurement: ${bytesLiteral(e.measurement)}`,
   ];

@@ -210,7 +210,7 @@ function manifestValues(raw: unknown): GoldenManifest {
 function parseTdxMatrix(t: unknown): GoldenTdxMatrix {
   if (!isObj(t)) throw new OptionError('matrix.tdx', 'must be an object');
   keysOnly(t, ['pageOrders', 'shapes', 'tdAttributes', 'xfam', 'mrConfigId'], 'matrix.tdx');
-  const pageOrders = t.pageOrders === undefined ? [...TDX_PAGE_ORDERS] : parseModesLike(t.pageOrders, 'matrix.tdx.pageOrders');
+  const pageOrders = t.pageOrders === undefined ? [...TDX_PAGE_ORDERS] : parsePageOrders(t.pageOrders, 'matrix.tdx.pageOrders');
   const shapes: GoldenTdxShape[] = [];
   if (t.shapes !== undefined) {
     if (!Array.isArray(t.shapes) || t.shapes.length === 0) throw new OptionError('matrix.tdx.shapes', 'must be a non-empty list');
@@ -241,7 +241,7 @@ function parseTdxMatrix(t: unknown): GoldenTdxMatrix {
   };
 }
 
-function parseModesLike(v: unknown, where: string): TdxPageOrder[] {
+function parsePageOrders(v: unknown, where: string): TdxPageOrder[] {
   const items = Array.isArray(v) ? v : typeof v === 'string' ? v.split(',').map((x) => x.trim()) : null;
   if (!items || items.length === 0) throw new OptionError(where, 'expected a list or a comma-separated string');
   return [...new Set(items.map((x) => {

@@ -389,3 +389,14 @@ describe('exports: TDX names as the upstream consumers spell them', () => {
     expect(selectEntries(doc.entries, 'xfam=0x61EE7').length).toBe(12);
   });
 });
+
+describe('SNP exports of IGVM entries', () => {
+  it('snpguest and go-sev-guest name the IGVM file instead of a VMM and vCPU model', async () => {
+    const s = await cli(['export', '--to', 'snpguest', docFile, '--select', 'artifact=vanadium']);
+    expect(s.code, s.stderr).toBe(0);
+    expect(s.stdout).toBe(`# vanadium (IGVM file, its own VMSAs)\n--measurement 0x${igvmVector('vanadium-snp-tdp.igvm', 'SEV_SNP')}\n`);
+    const g = await cli(['export', '--to', 'go-sev-guest', docFile, '--select', 'artifact=vanadium']);
+    expect(g.code, g.stderr).toBe(0);
+    expect(g.stdout.split('\n')[0]).toBe('# vanadium: IGVM file (its own VMSAs and policy)');
+  });
+});
