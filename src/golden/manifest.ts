@@ -154,6 +154,10 @@ function manifestValues(raw: unknown): GoldenManifest {
     const other = a.modes?.find((x) => !modes.includes(x));
     if (other) throw new OptionError(`artifacts[${i}].modes`, `${other} is not one of matrix.modes (${modes.join(', ')})`);
   });
+  artifacts.forEach((a, i) => {
+    // an IGVM file has snp and tdx digests only: an artifact measured in neither would give no entry
+    if (a.kind === 'igvm' && !(a.modes ?? modes).some((x) => x === 'snp' || x === 'tdx')) throw new OptionError(`artifacts[${i}]`, `an igvm artifact gives snp and tdx launch digests, and the modes (${modes.join(', ')}) have neither`);
+  });
   if (m.tdx !== undefined && !modes.includes('tdx')) throw new OptionError('matrix.tdx', `applies to tdx entries only, and the modes (${modes.join(', ')}) have none`);
   if (m.stacks !== undefined && artifacts.some((a) => a.kind === 'igvm')) throw new OptionError('matrix.stacks', 'host stacks derive the VMSA of OVMF guests; an IGVM file carries its own (give the igvm artifacts their own manifest)');
   if (m.stacks !== undefined && modes.includes('tdx')) throw new OptionError('matrix.stacks', 'host stacks derive SEV settings; tdx entries take matrix.tdx (give the tdx artifacts their own manifest)');
