@@ -25,7 +25,7 @@ import { expandStacks } from './stacks.js';
 import { cmdlineBytes, describeCmdline, type KernelCmdline } from '../formats/linux/cmdline.js';
 import { fromHex, toHex } from '../bytes/hex.js';
 import { asSource, type ByteInput } from '../bytes/source.js';
-import { OptionError } from '../errors.js';
+import { FirmwareError, OptionError } from '../errors.js';
 import { parseOvmf } from '../formats/ovmf/parse.js';
 import { SnpPageType } from '../formats/snp/page-info.js';
 import { DEFAULT_VMSA_PROFILE, VMSA_PROFILES, type VmmType, type VmsaProfileName } from '../formats/snp/vmsa-profiles.js';
@@ -43,6 +43,7 @@ import { EV, LINUX_INITRD_EVENT_TAG_ID, LINUX_LOAD_OPTIONS_EVENT_TAG_ID, TCG_PCC
 import type { TdxPageOrder } from '../plan/tdx.js';
 import { parseIgvm } from '../formats/igvm/parse.js';
 import { measureIgvm } from '../measure/igvm.js';
+import { checkIgvmIdBlock } from '../sign/igvm.js';
 import type { ByteSource } from '../bytes/source.js';
 
 export const GOLDEN_SCHEMA = 'prelaunch-golden/v1';
@@ -400,7 +401,12 @@ function tdxEntries(
   return out;
 }
 
-/** The entries of an IGVM artifact: its SEV-SNP launch digest and TDX MRTD (measureIgvm), per mode. */
+/**
+ * The entries of an IGVM artifact: its SEV-SNP launch digest and TDX MRTD (measureIgvm), per
+ * mode. An SNP ID block in the file that would make the launch fail (it expects another
+ * digest, or its signatures do not verify) is refused, as `prelaunch igvm measure` refuses it:
+ * its digest is a value no launch produces.
+ */
 function igvmEntries(input: GoldenArtifact, modes: GoldenMode[], backend: HashBackend): { record: GoldenArtifactRecord; entries: GoldenEntry[] } {
   const src = asSource(input.firmware, input.firmwarePath);
   const record: GoldenArtifactRecord = {
@@ -413,6 +419,10 @@ function igvmEntries(input: GoldenArtifact, modes: GoldenMode[], backend: HashBa
   const entries = modes.map((mode): GoldenEntry => {
     const platform = mode === 'tdx' ? 'tdx' : 'sev-snp';
     const r = measureIgvm(parsed, { platform, hashBackend: backend });
+    if (platform === 'sev-snp' && r.idBlock) {
+      const c = checkIgvmIdBlock(parsed.file, r.idBlock.header, r.digest, r.compatibilityMask);
+      if (!c.ok) throw new FirmwareError(`${input.firmwarePath}: the SNP ID block (header #${r.idBlock.location.index}) would make the launch fail: ${c.problems.join('; ')}`, { file: input.firmwarePath });
+    }
     return {
       artifact: input.name, mode, vmmType: null, vmsaProfile: null, vcpuType: null, vcpuSig: null, vcpus: null, guestFeatures: null, policy: null,
       measurement: toHex(r.digest), inputs, igvm: { platform, compatibilityMask: r.compatibilityMask },

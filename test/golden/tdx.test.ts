@@ -27,6 +27,8 @@ import { reportFromJson } from '../../src/formats/snp/attestation-report.js';
 import { OVMF, AMDSEV, ROOT, cli, cleanError } from '../support/golden.js';
 import { thrownPrelaunchError } from '../support/thrown.js';
 import { syntheticBzImage } from '../tdx/synthetic-kernel.js';
+import { measureIgvm } from '../../src/measure/igvm.js';
+import { fixIgvm } from '../fuzz/mutate.js';
 
 const spec = JSON.parse(readFileSync(path.join(ROOT, 'test/vectors/consumers.json'), 'utf8'));
 const TDXV = JSON.parse(readFileSync(path.join(ROOT, 'test/vectors/tdx-reference.json'), 'utf8'));
@@ -388,6 +390,34 @@ describe('exports: TDX names as the upstream consumers spell them', () => {
     expect(r.stderr).toMatch(/igvm artifact vanadium/);
     expect(selectEntries(doc.entries, 'shape=4g-no-tables,pageOrder=two').every((e) => e.tdx?.shape === '4g-no-tables' && e.tdx.pageOrder === 'two')).toBe(true);
     expect(selectEntries(doc.entries, 'xfam=0x61EE7').length).toBe(12);
+  });
+});
+
+describe('IGVM artifacts with an SNP ID block', () => {
+  const SIGNED = path.join(ROOT, 'firmware-samples/igvm/builder/qemu-snp-bldr.signed.igvm');
+  const manifest = (file: string): string => {
+    const f = path.join(tmp, `ib-${path.basename(file)}.yaml`);
+    writeFileSync(f, `artifacts:\n  - { name: s, kind: igvm, firmware: ${file} }\nmatrix:\n  modes: [snp]\n  vcpus: 1\n  vcpuTypes: [EPYC]\n`);
+    return f;
+  };
+  it('a file whose ID block matches and verifies gives its digest (igvmmeasure\'s)', async () => {
+    const r = await cli(['golden', manifest(SIGNED)]);
+    expect(r.code, r.stderr).toBe(0);
+    expect((JSON.parse(r.stdout) as GoldenDocument).entries[0]!.measurement).toBe(igvmVector('qemu-snp-bldr.signed.igvm', 'SEV_SNP'));
+  });
+  it('a file whose ID block expects another digest is refused, as igvm measure refuses it (no launch gives that value)', async () => {
+    // the ID block's expected launch digest (IGVM_VHS_SNP_ID_BLOCK: mask u32, author_key_enabled u8, reserved[3], ld[48]) overwritten, the header CRC fixed
+    const bytes = new Uint8Array(readFileSync(SIGNED));
+    const at = measureIgvm(bytes, { platform: 'sev-snp' }).idBlock!.location.offset + 8 + 8;
+    bytes.fill(0x5a, at, at + 48);
+    const bad = path.join(tmp, 'wrong-ld.igvm');
+    writeFileSync(bad, fixIgvm(bytes));
+    expect(measureIgvm(fixIgvm(bytes), { platform: 'sev-snp' }).idBlock!.matches).toBe(false);
+    const r = await cli(['golden', manifest(bad)]);
+    expect(r.code).toBe(1);
+    expect(cleanError(r.stderr), r.stderr).toBe(true);
+    expect(r.errorCode).toBe('ERR_FIRMWARE_UNSUPPORTED');
+    expect(r.stderr).toMatch(/the SNP ID block \(header #\d+\) would make the launch fail: the ID block expects launch digest 5A5A/);
   });
 });
 
