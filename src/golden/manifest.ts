@@ -155,6 +155,8 @@ function manifestValues(raw: unknown): GoldenManifest {
     if (other) throw new OptionError(`artifacts[${i}].modes`, `${other} is not one of matrix.modes (${modes.join(', ')})`);
   });
   artifacts.forEach((a, i) => {
+    // the patch is a TDX direct-boot input: given where it changes nothing, it is refused rather than ignored
+    if (a.qemuKernelPatch !== undefined && (!a.kernel || !(a.modes ?? modes).includes('tdx'))) throw new OptionError(`artifacts[${i}].qemuKernelPatch`, 'applies to tdx entries of an artifact with a kernel (TDX direct boot) only');
     // an IGVM file has snp and tdx digests only: an artifact measured in neither would give no entry
     if (a.kind === 'igvm' && !(a.modes ?? modes).some((x) => x === 'snp' || x === 'tdx')) throw new OptionError(`artifacts[${i}]`, `an igvm artifact gives snp and tdx launch digests, and the modes (${modes.join(', ')}) have neither`);
   });

@@ -222,6 +222,7 @@ describe('golden: refused TDX and IGVM inputs', () => {
     ['an igvm artifact with a kernel', base(`  - { name: a, kind: igvm, firmware: ${VANADIUM}, kernel: bzImage }`, '  modes: [tdx]'), /\$\.artifacts\[0\]\.kernel: an igvm artifact is measured as the file is/],
     ['an igvm artifact in seves mode', base(`  - { name: a, kind: igvm, firmware: ${VANADIUM}, modes: [seves] }`, '  modes: [seves]\n  vcpus: 1\n  vcpuTypes: [EPYC]'), /\$\.artifacts\[0\]\.modes: seves: an igvm artifact gives snp and tdx launch digests only/],
     ['an igvm artifact in a matrix without snp or tdx', base(`  - { name: a, kind: igvm, firmware: ${VANADIUM} }`, '  modes: [sev]'), /\$\.artifacts\[0\]: an igvm artifact gives snp and tdx launch digests, and the modes \(sev\) have neither/],
+    ['qemuKernelPatch where nothing is hashed after the patch', base(`  - { name: a, firmware: ${OVMF}, qemuKernelPatch: false }`, '  modes: [tdx]'), /\$\.artifacts\[0\]\.qemuKernelPatch: applies to tdx entries of an artifact with a kernel/],
     ['an artifact mode not in the matrix', base(`  - { name: a, firmware: ${OVMF}, modes: [tdx] }`, '  modes: [sev]'), /\$\.artifacts\[0\]\.modes: tdx is not one of matrix\.modes/],
     ['stacks with tdx', base(`  - { name: a, firmware: ${OVMF} }`, '  modes: [tdx]\n  stacks: [{ vmm: ec2 }]'), /\$\.matrix\.stacks: host stacks derive SEV settings/],
     ['an unknown key in matrix.tdx', base(`  - { name: a, firmware: ${OVMF} }`, '  modes: [tdx]\n  tdx: { orders: [single] }'), /\$\.matrix\.tdx\.orders: unknown key/],
