@@ -169,7 +169,7 @@ function defineIgvm(program: Command): void {
     .option('-b, --bldr <file>', 'boot loader flat binary (needed for TDP, and for SNP on QEMU/Vanadium)')
     .option('--tdx-stage1 <file>', 'TDX stage 1 binary, exactly 4096 bytes (with --tdp)')
     .option('--filesystem <file>', 'filesystem image, loaded at 8 MiB')
-    .option('-f, --firmware <file>', 'QEMU/Vanadium: a flat OVMF image (OVMF.fd)')
+    .option('-f, --firmware <file>', 'QEMU/Vanadium: a flat OVMF image (OVMF.fd); Hyper-V: an IGVM firmware file')
     .option('-c, --comport <n>', 'SVSM console COM port, 1-4', '1')
     .option('--policy <hex>', 'SNP guest policy, hex (e.g. 0x30000); needs --snp')
     .option('--snp', 'include the SEV-SNP platform')

@@ -126,7 +126,11 @@ export async function runIgvmBuild(hypervisor: string, f: IgvmBuildFlags): Promi
   try {
     const firmware = f.firmware !== undefined ? openFileSource(f.firmware, '--firmware') : null;
     if (firmware) opened.push(firmware);
-    if (firmware) refuseWrongKind(firmware, ['ovmf'], '--firmware', 'an OVMF image');
+    // igvmbuilder firmware.rs: Hyper-V takes IGVM firmware, QEMU and Vanadium a flat OVMF image
+    if (firmware) {
+      if (hypervisor === 'hyper-v') refuseWrongKind(firmware, ['igvm'], '--firmware', 'IGVM firmware (hyper-v takes an IGVM file as --firmware)');
+      else refuseWrongKind(firmware, ['ovmf'], '--firmware', 'an OVMF image');
+    }
     const filesystem = f.filesystem !== undefined ? openFileSource(f.filesystem, '--filesystem', LIMITS.igvmStream, 'a filesystem image given as a stream') : null;
     if (filesystem) opened.push(filesystem);
 
