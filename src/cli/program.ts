@@ -128,7 +128,7 @@ function defineIgvm(program: Command): void {
     .command('measure')
     .description('launch digest of an IGVM file, as COCONUT igvmmeasure computes it (TDX: as the igvm crate does)')
     .argument('<file>', 'IGVM file')
-    .addOption(new Option('--platform <platform>', 'platform to measure').choices(['sev-snp', 'sev-es', 'sev', 'tdx']).default('sev-snp'))
+    .addOption(new Option('--platform <platform>', 'platform to measure').choices(['sev-snp', 'sev-es', 'sev', 'tdx', 'vbs']).default('sev-snp'))
     .option('--check-kvm', 'apply igvmmeasure\'s QEMU/KVM checks (one VMSA at 0xFFFFFFFFF000, CR0, VMSA last)')
     .option('--native-zero', 'measure pages without data as SNP ZERO pages')
     .option('--ignore-idblock', 'do not fail when the file\'s SNP ID block expects another digest')

@@ -190,3 +190,10 @@ describe('igvm build hyper-v --firmware (CLI)', () => {
     expect(fs.existsSync(t('y.igvm'))).toBe(false);
   });
 });
+
+describe('InitialGuestContext (bootdefs, repr(C, packed))', () => {
+  it('is 184 bytes, rip at 0x30, r15 at 0xB0', async () => {
+    const { INITIAL_GUEST_CONTEXT } = await import('../../src/igvm-build/initial-guest-context.js');
+    expect([INITIAL_GUEST_CONTEXT.size, INITIAL_GUEST_CONTEXT.offsets.gdtLimit, INITIAL_GUEST_CONTEXT.offsets.rip, INITIAL_GUEST_CONTEXT.offsets.r15]).toEqual([184, 0x28, 0x30, 0xb0]);
+  });
+});
