@@ -8,7 +8,7 @@
  * 0x70106); XCR0 1; DR6/DR7 0 (Vanadium 0xFFFF0FF0 / 0x400); sev_features = SNP |
  * RestrictInjection | DebugSwap, plus vTOM when vTOM ≠ 0, plus the extra features.
  */
-import { VMSA_ZERO_GPRS, encodeVmsa, type Segment } from '../formats/snp/vmsa.js';
+import { encodeVmsa, type Segment } from '../formats/snp/vmsa.js';
 import type { SegmentRegister, StartContext } from './start-context.js';
 
 export const SEV_FEATURE_BITS = {
@@ -38,7 +38,6 @@ export function igvmbuilderVmsa(ctx: StartContext, vtom: bigint, extra: readonly
   if (vtom !== 0n) features |= 1n << 1n;
   for (const f of extra) features |= 1n << BigInt(SEV_FEATURE_BITS[f]);
   return encodeVmsa({
-    ...VMSA_ZERO_GPRS,
     vmpl: 0, cpl: 0, cr3: ctx.cr3, rsp: ctx.rsp, rax: 1n, rsi: vtom >> 32n, virtualTom: vtom,
     es: data, cs, ss: data, ds: data, fs: data, gs: data, gdtr: ZERO, ldtr: ZERO, idtr: ZERO, tr: ZERO,
     efer, cr4: ctx.cr4, cr0, dr7: vanadium ? 0x400n : 0n, dr6: vanadium ? 0xffff0ff0n : 0n, rflags: ctx.rflags, rip: ctx.rip,

@@ -179,6 +179,12 @@ describe('igvm build hyper-v --firmware (CLI)', () => {
     const lib = serializeIgvm(buildIgvm({ kernel, ...HV, firmware: bytesSource(hvFirmwareBytes(), 'fw.igvm') }).file);
     expect(Buffer.compare(fs.readFileSync(t('out.igvm')), lib)).toBe(0);
   });
+  it('--measure with --vsm: the VSM line says why there is no VBS digest (the firmware\'s CPUID page gets the VSM bit)', async () => {
+    const out = expectOk(await runCliInProcess([...base, '--vsm', '--firmware', t('fw.igvm'), '--output', t('v.igvm'), '--measure', 'hyper-v']));
+    expect(out).toMatch(/^SEV_SNP\s+0x1\s+[0-9A-F]{96}$/m);
+    expect(out).toMatch(/^VSM_ISOLATION\s+0x10\s+no VBS digest: PAGE_DATA #\d+: data type CPUID_DATA/m);
+    expect(fs.existsSync(t('v.igvm'))).toBe(true);
+  });
   it('refuses an OVMF image for hyper-v, and an IGVM file for qemu', async () => {
     expect(expectCleanError(await runCliInProcess([...base, '--firmware', OVMF, '--output', t('x.igvm'), 'hyper-v']), 1, 'ERR_MALFORMED')).toMatch(/--firmware: .* is an OVMF\/UEFI firmware image, not IGVM firmware/);
     expect(expectCleanError(await runCliInProcess([...base, '--firmware', t('fw.igvm'), '--output', t('x.igvm'), 'qemu']), 1, 'ERR_MALFORMED')).toMatch(/--firmware: .* is an IGVM file, not an OVMF image/);

@@ -52,8 +52,10 @@ export type VmsaRegisters = LayoutValue<typeof VMSA>;
 /** Field offsets (the measured page differs from another in these bytes only). */
 export const VMSA_OFFSETS = VMSA.offsets;
 
-export function encodeVmsa(r: LayoutInput<typeof VMSA>): Uint8Array {
-  return VMSA.encode(r);
+type VmsaGpr = keyof typeof VMSA_ZERO_GPRS;
+/** The VMSA's bytes; the general-purpose registers of {@link VMSA_ZERO_GPRS} default to 0. */
+export function encodeVmsa(r: Omit<LayoutInput<typeof VMSA>, VmsaGpr> & Partial<Pick<LayoutInput<typeof VMSA>, VmsaGpr>>): Uint8Array {
+  return VMSA.encode({ ...VMSA_ZERO_GPRS, ...r });
 }
 
 export function decodeVmsa(page: Uint8Array): VmsaRegisters {
