@@ -72,6 +72,18 @@ export interface SnpVerifyOptions {
   readonly golden?: GoldenDocument;
   /** the evidence's name for messages */
   readonly source?: string;
+  /**
+   * Replace prelaunch's shipped AMD certificates for a product (DER): a private test PKI (the
+   * synthetic chains of test/verify), or a newer ARK before prelaunch ships it. Not a CLI flag.
+   */
+  readonly anchors?: Partial<Record<SnpProduct, AnchorCertificates>>;
+}
+
+/** A product's trust anchor (ARK) and the intermediates used when none is supplied, DER. */
+export interface AnchorCertificates {
+  readonly ark: Uint8Array;
+  readonly ask?: Uint8Array;
+  readonly asvk?: Uint8Array;
 }
 
 export interface SnpCertificateSummary {
@@ -159,6 +171,17 @@ export function classifyAmdCertificate(cert: X509Certificate, origin: SnpCertifi
 }
 
 let shippedCache: Map<string, X509Certificate> | null = null;
+
+/** `anchors`' certificate for `product`/`role`, else prelaunch's own copy. */
+function anchorCertificate(product: SnpProduct, role: 'ark' | 'ask' | 'asvk', anchors: SnpVerifyOptions['anchors']): X509Certificate {
+  const a = anchors?.[product];
+  if (a) {
+    const der = a[role];
+    if (der) return parseCertificate(der, `the ${ROLE_NAME[role]} anchor given for ${product}`);
+    if (role === 'ark') throw new OptionError('anchors', `no ARK for ${product}`);
+  }
+  return shippedCertificate(product, role);
+}
 
 /** prelaunch's own copy of `product`'s ARK, ASK or ASVK. */
 export function shippedCertificate(product: SnpProduct, role: 'ark' | 'ask' | 'asvk'): X509Certificate {
@@ -269,7 +292,7 @@ export async function verifySnpReport(evidence: Uint8Array, options: SnpVerifyOp
   if (!chainProduct) {
     chain('chain:product', false, `no certificate or report field names the product (Milan, Genoa, Turin): give the ${ROLE_NAME[midRole]} and ARK`);
   } else {
-    const ark = shippedCertificate(chainProduct, 'ark');
+    const ark = anchorCertificate(chainProduct, 'ark', options.anchors);
     if (givenArk) {
       const same = sameCertificate(givenArk.cert, ark);
       chain('chain:ark', same, same
@@ -280,7 +303,7 @@ export async function verifySnpReport(evidence: Uint8Array, options: SnpVerifyOp
     }
     const selfOk = await verifyIssuedBy(ark, ark);
     chain('chain:ark-self-signed', selfOk, selfOk ? `ARK-${chainProduct} is self-signed (RSA-PSS/SHA-384)` : `ARK-${chainProduct} does not verify its own signature`);
-    const mid = givenMid ?? { role: midRole, product: chainProduct, cert: shippedCertificate(chainProduct, midRole), origin: 'shipped' as const };
+    const mid = givenMid ?? { role: midRole, product: chainProduct, cert: anchorCertificate(chainProduct, midRole, options.anchors), origin: 'shipped' as const };
     used.push(mid, givenArk ?? { role: 'ark', product: chainProduct, cert: ark, origin: 'shipped' });
     const midOk = await verifyIssuedBy(mid.cert, ark);
     chain(`chain:${midRole}-by-ark`, midOk, midOk
