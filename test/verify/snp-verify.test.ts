@@ -194,6 +194,7 @@ describe('bad input is a typed error', () => {
   it('no VCEK/VLEK (ERR_INVALID_OPTION); two different VCEKs', async () => {
     expect((await rejects(verify(read('report-v3-milan.bin'), ['milan_ask.pem']))).code).toBe('ERR_INVALID_OPTION');
     expect((await rejects(verify(read('report-v3-milan.bin'), ['vcek_milan.pem', 'vcek_milan_other.pem']))).message).toMatch(/two different VCEK/);
+    expect((await rejects(verify(read('report-v3-milan.bin'), ['vcek_milan.pem', 'milan_asvk.pem']))).message).toMatch(/milan_asvk\.pem is an ASVK, which does not issue VCEKs/);
   });
   it('a certificate table that points outside itself', async () => {
     const ext = read('report-v3-milan-ext.bin');
