@@ -192,7 +192,7 @@ describe('embedding (igvm crate IgvmSerializer::add_corim)', () => {
     const pub = p384PublicKey(KEY_D);
     expect(verifyCorimSignature(decodeCoseSign1(read(sig)), read(doc), pub)).toBe(true);
     const tampered = read(doc);
-    tampered[tampered.length - 1] ^= 1;
+    tampered[tampered.length - 1] = tampered[tampered.length - 1]! ^ 1;
     expect(verifyCorimSignature(decodeCoseSign1(read(sig)), tampered, pub)).toBe(false);
   });
   it('an existing document is refused unless replace; replacing gives the same bytes', () => {
