@@ -23,7 +23,8 @@ import { serializeIgvm } from '../formats/igvm/serialize.js';
 import { copyBytes } from '../bytes/source.js';
 import { defaultBackend, type HashBackend } from '../hash/index.js';
 import { measureIgvm, type IgvmMeasurePlatform } from '../measure/igvm.js';
-import { buildLaunchMeasurementCorim } from '../igvm-corim/profile.js';
+import { buildLaunchMeasurementCorim, corimLaunchDigest, describeCorim } from '../igvm-corim/profile.js';
+import { toHex } from '../bytes/hex.js';
 import { COSE_ALG_ES384, ES384_SIGNATURE_SIZE, corimProtectedHeader, coseSigStructure, decodeCoseSign1, encodeCoseSign1, type CoseSign1 } from '../igvm-corim/cose.js';
 import { signP384, verifyP384, type EcPoint, type EcdsaSignature } from './ecdsa-p384.js';
 
@@ -178,4 +179,22 @@ export function assembleIgvmCorimSignature(parsed: ParsedIgvm, p: IgvmCorimPlatf
   const sig: CorimSignature = { kind: 'corim-signature', compatibilityMask: doc.compatibilityMask, data: { kind: 'bytes', bytes: cose } };
   inits.splice(at + 1, 0, sig);
   return { bytes: serializeIgvm({ ...file, initializations: inits }), signature: cose, compatibilityMask: doc.compatibilityMask };
+}
+
+/**
+ * Whether the launch-measurement CoRIM the file carries for `compatibilityMask` (a platform's
+ * mask) endorses `digest`: null when there is none or it does, else what is wrong (a stale
+ * endorsement: the file changed after the CoRIM was made). `igvm measure` warns with it.
+ */
+export function igvmCorimProblem(file: IgvmFile, platform: IgvmMeasurePlatform, compatibilityMask: number, digest: Uint8Array): string | null {
+  // the profile's models (igvm/src/corim/launch_measurement/mod.rs); SEV and SEV-ES have none
+  const model = platform === 'sev-snp' ? 'SEV-SNP' : platform === 'tdx' ? 'TDX' : null;
+  if (model === null) return null;
+  const doc = file.initializations.find((h): h is CorimDocument => h.kind === 'corim-document' && (h.compatibilityMask & compatibilityMask) !== 0);
+  if (!doc) return null;
+  const lm = corimLaunchDigest(describeCorim(copyBytes(readData(doc.data))));
+  if (!lm) return `the file's CoRIM for mask 0x${compatibilityMask.toString(16)} does not follow the launch-measurement profile: it endorses no digest`;
+  if (lm.model !== model) return null; // a document shared by several platforms endorses one of them
+  const want = toHex(digest);
+  return lm.digest === want ? null : `the file's CoRIM for mask 0x${compatibilityMask.toString(16)} endorses ${lm.digest}, not this digest (${want})`;
 }

@@ -362,3 +362,21 @@ describe('igvm corim (CLI, in-process)', () => {
     expect(line).toMatch(/IGVM_VHT_CORIM_DOCUMENT \(0x104\) header #4 .*\(rule: InvalidCorimDocument\)/);
   });
 });
+
+describe('igvm measure and a CoRIM', () => {
+  it('a CoRIM that endorses the digest: no word; a stale one (the file changed after it was made): a warning, exit 0', async () => {
+    const ok = await runCliInProcess(['igvm', 'measure', t('e.igvm'), '--platform', 'tdx']);
+    expect(ok.stderr).toBe('');
+    const bytes = new Uint8Array(fs.readFileSync(t('e.igvm')));
+    // a CoRIM built for another digest, put in place of the SNP one
+    const p = parseIgvm(bytes);
+    const other = buildLaunchMeasurementCorim(2, new Uint8Array(48).fill(1), 0n);
+    const inits = p.file.initializations.map((h) => (h.kind === 'corim-document' && h.compatibilityMask === 1 ? { ...h, data: { kind: 'bytes' as const, bytes: other } } : h));
+    fs.writeFileSync(t('stale.igvm'), serializeIgvm({ ...p.file, initializations: inits }));
+    const r = await runCliInProcess(['igvm', 'measure', t('stale.igvm')]);
+    expect(r.code).toBe(0);
+    expect(r.stdout.trim()).toBe('C5B40954AF5788D5F54202560E05873218A5932F6211FCCFDF44998807505B2CD0090B42CCB8CC06D3BFB2353F8ACFC3');
+    expect(r.stderr).toBe(`warning: the file's CoRIM for mask 0x1 endorses ${'01'.repeat(48)}, not this digest (c5b40954af5788d5f54202560e05873218a5932f6211fccfdf44998807505b2cd0090b42ccb8cc06d3bfb2353f8acfc3)\n`);
+    expect((await runCliInProcess(['igvm', 'measure', t('stale.igvm'), '--platform', 'tdx'])).stderr).toBe('');
+  });
+});
