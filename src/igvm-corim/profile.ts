@@ -18,10 +18,14 @@
  * | TDX | Intel | TDX | MRTD | 7 (SHA-384) | 48 |
  * | VSM_ISOLATION | Microsoft | VBS | MEASUREMENT | 1 (SHA-256) | 32 |
  *
- * The crate encodes through the Azure `corim` crate, whose source is not in the reference
- * corpus: these bytes follow the profile's CDDL with CBOR core deterministic encoding (sorted
- * integer keys, shortest forms, as profile.rs asks), which is not verified to be byte-for-byte
- * what that crate writes (docs/igvm.md). A verifier reads either the same way.
+ * The crate encodes through the Azure `corim` crate (0.1.2; `CorimBuilder::build_bytes`,
+ * "deterministic CBOR"). Its type definitions (corim/src/types/{corim,common,measurement,
+ * triples}.rs, read in a later stored version) give the same shape field by field: integer keys
+ * in ascending order, optional fields omitted (no tag-version, no authorized-by), profile
+ * #6.32(tstr), CoMID #6.506(bstr), exact SVN #6.552(uint), digests [alg, bstr], the CES
+ * condition [env, []]. These bytes are written with CBOR core deterministic encoding (shortest
+ * forms); the crate's encoder was not run here, so byte identity is expected, not verified
+ * (docs/igvm.md).
  */
 import { Tag, decode, encode } from 'cbor2';
 import { sha1 } from '@noble/hashes/legacy.js';
