@@ -123,7 +123,7 @@ function defineTrace(program: Command): void {
 
 function defineIgvm(program: Command): void {
   // IGVM files (src/cli/commands/igvm-*.ts)
-  const igvm = program.command('igvm').description('IGVM files: inspect, measure and sign (igvmmeasure-compatible)');
+  const igvm = program.command('igvm').description('IGVM files: inspect, measure and sign (igvmmeasure-compatible), build, CoRIM endorsements, diff');
   igvm
     .command('measure')
     .description('launch digest of an IGVM file, as COCONUT igvmmeasure computes it (TDX: as the igvm crate does)')
