@@ -198,6 +198,17 @@ function defineIgvm(program: Command): void {
     .option('--allow-unknown', 'skip unknown headers whose type has the optional bit set')
     .option('--json', 'machine-readable summary')
     .action(async (file, opts) => (await import('./commands/igvm-corim.js')).runIgvmCorimAssemble(file, opts));
+  igvmCorim.command('verify')
+    .description('check that each SEV-SNP/TDX platform\'s CoRIM endorses the file\'s digest and its signature verifies with --pubkey')
+    .argument('<file>', 'IGVM file')
+    .requiredOption('--pubkey <file>', 'the signer\'s P-384 public key (PEM or DER)')
+    .option('--platform <platform>', 'check this platform only: sev-snp or tdx (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--passphrase-file <file>', 'passphrase of an encrypted key given as --pubkey: first line of FILE')
+    .option('--passphrase-env <var>', 'passphrase of an encrypted key given as --pubkey: environment variable VAR')
+    .option('--allow-unknown', 'skip unknown headers whose type has the optional bit set')
+    .option('--json', 'machine-readable result')
+    .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
+    .action(async (file, opts) => (await import('./commands/igvm-corim.js')).runIgvmCorimVerify(file, opts));
   igvm
     .command('diff')
     .description('what differs between two IGVM files: headers, per-platform digests, the first measured page that differs')

@@ -19,8 +19,8 @@ export { BuildError as IgvmBuildError } from '../igvm-build/errors.js';
 export { encodeIgvmSnpSignature, decodeIgvmSnpSignature, encodeIgvmSnpPublicKey, decodeIgvmSnpPublicKey } from '../formats/igvm/snp-id-block.js';
 export { inspectIgvm, renderIgvmInspection, renderIgvmSvg, type IgvmInspection } from '../report/igvm-inspect.js';
 export {
-  embedIgvmCorim, prepareIgvmCorimSignature, assembleIgvmCorimSignature, verifyCorimSignature, igvmCorimFor, IGVM_CORIM_PLATFORMS,
-  type EmbedIgvmCorimOptions, type EmbedIgvmCorimResult, type EmbeddedCorim, type IgvmCorimPlatform, type IgvmCorimSigningInput, type AssembleIgvmCorimOptions,
+  embedIgvmCorim, prepareIgvmCorimSignature, assembleIgvmCorimSignature, verifyCorimSignature, verifyIgvmCorim, igvmCorimFor, IGVM_CORIM_PLATFORMS,
+  type IgvmCorimCheck, type EmbedIgvmCorimOptions, type EmbedIgvmCorimResult, type EmbeddedCorim, type IgvmCorimPlatform, type IgvmCorimSigningInput, type AssembleIgvmCorimOptions,
 } from '../sign/igvm-corim.js';
 export { buildLaunchMeasurementCorim, describeCorim, corimLaunchDigest, LAUNCH_MEASUREMENT_PROFILE, type CorimSummary } from '../igvm-corim/profile.js';
 export { corimProtectedHeader, coseSigStructure, encodeCoseSign1, decodeCoseSign1, type CoseSign1 } from '../igvm-corim/cose.js';

@@ -1,6 +1,6 @@
-/** Output of `igvm corim`, `igvm corim prepare` and `igvm corim assemble`: text or JSON. */
+/** Output of `igvm corim`, `igvm corim prepare`, `assemble` and `verify`: text or JSON. */
 import { toHex } from '../bytes/hex.js';
-import type { EmbedIgvmCorimResult, IgvmCorimSigningInput } from '../sign/igvm-corim.js';
+import type { EmbedIgvmCorimResult, IgvmCorimCheck, IgvmCorimSigningInput } from '../sign/igvm-corim.js';
 
 export interface IgvmCorimReportContext {
   tool: string;
@@ -48,4 +48,9 @@ export function renderIgvmCorimAssemble(r: { signature: Uint8Array; compatibilit
 
 export function igvmCorimDiagnostics(r: EmbedIgvmCorimResult): string {
   return r.replaced ? `note: replaced ${r.replaced} CoRIM header${r.replaced > 1 ? 's' : ''} the file had\n` : '';
+}
+
+export function renderIgvmCorimVerify(checks: IgvmCorimCheck[], json: boolean): string {
+  if (json) return JSON.stringify({ ok: checks.every((c) => c.problems.length === 0), platforms: checks.map((c) => ({ ...c, compatibilityMask: mask(c.compatibilityMask) })) }, null, 2) + '\n';
+  return checks.map((c) => `${c.platform.padEnd(8)} mask ${mask(c.compatibilityMask)}  ${c.problems.length ? `FAILED: ${c.problems.join('; ')}` : 'ok: the CoRIM endorses the digest, the signature verifies'}\n`).join('');
 }

@@ -198,3 +198,43 @@ export function igvmCorimProblem(file: IgvmFile, platform: IgvmMeasurePlatform, 
   const want = toHex(digest);
   return lm.digest === want ? null : `the file's CoRIM for mask 0x${compatibilityMask.toString(16)} endorses ${lm.digest}, not this digest (${want})`;
 }
+
+export interface IgvmCorimCheck {
+  platform: IgvmCorimPlatform;
+  compatibilityMask: number;
+  /** the file's digest for the platform (hex) */
+  digest: string;
+  /** the digest the document endorses (null: no document, or not the launch-measurement profile) */
+  endorsed: string | null;
+  signature: 'valid' | 'invalid' | 'absent';
+  problems: string[];
+}
+
+/**
+ * `igvm corim verify`: for each SEV-SNP/TDX platform (or `platforms`), the CoRIM document must
+ * endorse the file's digest and its COSE_Sign1 must verify with `publicKey` (ES384 over the
+ * Sig_structure with the document as payload).
+ */
+export function verifyIgvmCorim(parsed: ParsedIgvm, publicKey: EcPoint, o: { platforms?: readonly IgvmCorimPlatform[]; hashBackend?: HashBackend } = {}): IgvmCorimCheck[] {
+  const platforms = o.platforms ?? defaultCorimPlatforms(parsed.file);
+  return platforms.map((p) => {
+    const { platform, document, signature } = igvmCorimFor(parsed.file, p);
+    const digest = toHex(measureIgvm(parsed, { platform: p as IgvmMeasurePlatform, hashBackend: o.hashBackend ?? defaultBackend }).digest);
+    const problems: string[] = [];
+    let endorsed: string | null = null;
+    let sig: IgvmCorimCheck['signature'] = 'absent';
+    if (!document) problems.push('no CoRIM document');
+    else {
+      const doc = copyBytes(readData(document.data));
+      endorsed = corimLaunchDigest(describeCorim(doc))?.digest ?? null;
+      if (endorsed === null) problems.push('the CoRIM does not follow the launch-measurement profile');
+      else if (endorsed !== digest) problems.push(`the CoRIM endorses ${endorsed}, not the file's digest`);
+      if (!signature) problems.push('no CoRIM signature');
+      else {
+        sig = verifyCorimSignature(decodeCoseSign1(copyBytes(readData(signature.data))), doc, publicKey) ? 'valid' : 'invalid';
+        if (sig === 'invalid') problems.push('the signature does not verify with the public key');
+      }
+    }
+    return { platform: p, compatibilityMask: platform.compatibilityMask, digest, endorsed, signature: sig, problems };
+  });
+}

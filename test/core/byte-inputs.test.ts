@@ -609,6 +609,10 @@ const CASES: Record<string, Case> = {
     () => ({ ...corimPair(CORIM_SIGNED()), key: ID_KEY() }),
     ({ doc, sig, key }) => api.verifyCorimSignature(api.decodeCoseSign1(sig), doc, api.p384PublicKey(key)),
   ),
+  verifyIgvmCorim: c(
+    () => ({ f: CORIM_SIGNED(), key: ID_KEY() }),
+    ({ f, key }) => api.verifyIgvmCorim(parseIgvm(f), api.p384PublicKey(key)),
+  ),
   decodeCoseSign1: c(
     () => ({ sig: corimPair(CORIM_SIGNED()).sig }),
     ({ sig }) => api.decodeCoseSign1(sig),

@@ -380,3 +380,23 @@ describe('igvm measure and a CoRIM', () => {
     expect((await runCliInProcess(['igvm', 'measure', t('stale.igvm'), '--platform', 'tdx'])).stderr).toBe('');
   });
 });
+
+describe('igvm corim verify', () => {
+  it('a file signed with --sign-key verifies with that key; another key, a stale CoRIM or no signature fail (ERR_SIGNATURE)', async () => {
+    expectOk(await runCliInProcess(['igvm', 'corim', THREE, '-o', t('v.igvm'), '--sign-key', KEY_PEM]));
+    expect(expectOk(await runCliInProcess(['igvm', 'corim', 'verify', t('v.igvm'), '--pubkey', KEY_PEM]))).toMatch(/^sev-snp +mask 0x1 +ok: .*\ntdx +mask 0x4 +ok: /);
+    const j = JSON.parse(expectOk(await runCliInProcess(['igvm', 'corim', 'verify', t('v.igvm'), '--pubkey', KEY_PEM, '--platform', 'tdx', '--json']))) as { ok: boolean; platforms: Array<Record<string, unknown>> };
+    expect(j.ok).toBe(true);
+    expect(j.platforms).toEqual([{ platform: 'tdx', compatibilityMask: '0x4', digest: '899fb9505d826457ec4428ca087b4124ce3b7c0f6796314db78e0bcd385e45fa405136aa19fbea0a166a04a339714b0b', endorsed: '899fb9505d826457ec4428ca087b4124ce3b7c0f6796314db78e0bcd385e45fa405136aa19fbea0a166a04a339714b0b', signature: 'valid', problems: [] }]);
+    const other = path.join(PROJECT, 'test/vectors/keys/igvm/author_key.pem');
+    const r = await runCliInProcess(['igvm', 'corim', 'verify', t('v.igvm'), '--pubkey', other]);
+    expect(r.code).toBe(1);
+    expect(r.errorCode).toBe('ERR_SIGNATURE');
+    expect(r.stdout).toMatch(/FAILED: the signature does not verify/);
+    const unsigned = await runCliInProcess(['igvm', 'corim', 'verify', t('e.igvm'), '--pubkey', KEY_PEM]);
+    expect(unsigned.stdout).toMatch(/FAILED: no CoRIM signature/);
+    const stale = await runCliInProcess(['igvm', 'corim', 'verify', t('stale.igvm'), '--pubkey', KEY_PEM, '--platform', 'sev-snp']);
+    expect(stale.stdout).toMatch(/FAILED: the CoRIM endorses 0101.*, not the file's digest; no CoRIM signature/);
+    expect(stale.stderr).toMatch(/^error: .*stale\.igvm: the CoRIM of sev-snp does not verify/);
+  });
+});

@@ -2,7 +2,8 @@
  * `prelaunch igvm corim FILE --output OUT`: the file with a CoRIM launch endorsement per
  * SEV-SNP/TDX platform (IGVM_VHT_CORIM_DOCUMENT), signed with --sign-key (a COSE_Sign1 in
  * IGVM_VHT_CORIM_SIGNATURE); `igvm corim prepare` / `assemble`: the same signature made
- * elsewhere (HSM, KMS, openssl), as `id-block prepare/assemble` do. src/sign/igvm-corim.ts.
+ * elsewhere (HSM, KMS, openssl), as `id-block prepare/assemble` do; `igvm corim verify`: each
+ * CoRIM endorses the file's digest and its signature verifies. src/sign/igvm-corim.ts.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,11 +11,11 @@ import { OptionError, PrelaunchError } from '../../errors.js';
 import { parseIgvm, type ParsedIgvm } from '../../formats/igvm/parse.js';
 import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
 import {
-  IGVM_CORIM_PLATFORMS, assembleIgvmCorimSignature, embedIgvmCorim, prepareIgvmCorimSignature, type IgvmCorimPlatform,
+  IGVM_CORIM_PLATFORMS, assembleIgvmCorimSignature, embedIgvmCorim, prepareIgvmCorimSignature, verifyIgvmCorim, type IgvmCorimPlatform,
 } from '../../sign/igvm-corim.js';
 import { parseDetachedSignature } from '../../sign/ecdsa-p384.js';
 import { decodeBytesText } from '../../bytes/bytes-text.js';
-import { igvmCorimDiagnostics, renderIgvmCorimAssemble, renderIgvmCorimEmbed, renderIgvmCorimPrepare } from '../../report/igvm-corim.js';
+import { igvmCorimDiagnostics, renderIgvmCorimAssemble, renderIgvmCorimEmbed, renderIgvmCorimPrepare, renderIgvmCorimVerify } from '../../report/igvm-corim.js';
 import { VERSION } from '../../version.js';
 import { LIMITS, Outputs, openFileSource, readInput, writeStdout } from '../io.js';
 import { loadPrivateKey, loadPublicKey, type Passphrase } from '../keys.js';
@@ -145,4 +146,20 @@ export async function runIgvmCorimAssemble(file: string, f: IgvmCorimAssembleFla
   } finally {
     out.abort();
   }
+}
+
+export interface IgvmCorimVerifyFlags extends CommonFlags {
+  pubkey: string;
+  platform?: string[];
+  hashBackend: HashBackendName;
+}
+
+export async function runIgvmCorimVerify(file: string, f: IgvmCorimVerifyFlags): Promise<void> {
+  const platforms = f.platform?.map(platformFlag);
+  const publicKey = loadPublicKey(f.pubkey, '--pubkey', passphrase(f));
+  const backend = await loadHashBackend(f.hashBackend);
+  const checks = withIgvm(file, 'igvm corim verify', f, (parsed) => verifyIgvmCorim(parsed, publicKey, { ...(platforms ? { platforms } : {}), hashBackend: backend }));
+  writeStdout(renderIgvmCorimVerify(checks, f.json === true));
+  const bad = checks.filter((c) => c.problems.length > 0);
+  if (bad.length) throw new PrelaunchError('ERR_SIGNATURE', `${file}: the CoRIM of ${bad.map((c) => c.platform).join(', ')} does not verify: ${bad.map((c) => c.problems.join('; ')).join('; ')}`, { file });
 }
