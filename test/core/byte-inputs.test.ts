@@ -55,6 +55,7 @@ const TDVF = file('firmware-samples/tdx/synthetic-plain.bin');
 const IGVM = file('firmware-samples/igvm/builder/qemu-snp-bldr.igvm');
 const IGVM_SIGNED = file('firmware-samples/igvm/builder/qemu-snp-bldr.signed.igvm');
 const IGVM_TDP = file('firmware-samples/igvm/builder/qemu-snp-tdp-native.igvm');
+const IGVM_VSM = file('firmware-samples/igvm/builder/hv-snp-tdp-vsm.igvm');
 const ELF = file('firmware-samples/igvm-inputs/kernel.elf');
 const BLDR = file('firmware-samples/igvm-inputs/bldr.bin');
 const STAGE1 = file('firmware-samples/igvm-inputs/stage1.bin');
@@ -490,8 +491,9 @@ const CASES: Record<string, Case> = {
       }),
   ),
   generateGolden: c(
-    () => ({ fw: AMDSEV(), kernel: KERNEL() }),
-    ({ fw, kernel }) => api.generateGolden({
+    () => ({ fw: AMDSEV(), kernel: KERNEL(), tdvf: OVMF(), loader: new Uint8Array(64).fill(1), rsdp: new Uint8Array(20).fill(2), tables: new Uint8Array(96).fill(3), ig: IGVM_TDP() }),
+    ({ fw, kernel, tdvf, loader, rsdp, tables, ig }) => [
+      api.generateGolden({
         tool: 't',
         artifacts: [
           { name: 'a', kind: 'ovmf', firmware: bytesSource(fw), firmwarePath: 'a.fd', kernel: bytesSource(kernel), kernelPath: 'k', initrd: null, cmdline: 'quiet' },
@@ -499,6 +501,17 @@ const CASES: Record<string, Case> = {
         ],
         matrix: { modes: ['snp', 'sev'], vcpus: [1, 2], cpus: cpusOf(['EPYC-v4'], []), vmmTypes: ['QEMU'], vmsaProfiles: null, guestFeatures: [1n], policies: null },
       }),
+      // tdx shapes with ACPI blobs, and an IGVM artifact
+      api.generateGolden({
+        tool: 't',
+        artifacts: [
+          { name: 'td', kind: 'ovmf', firmware: tdvf, firmwarePath: 'OVMF.fd', kernel, kernelPath: 'k', initrd: null, cmdline: 'quiet' },
+          { name: 'i', kind: 'igvm', firmware: ig, firmwarePath: 'i.igvm' },
+        ],
+        matrix: { modes: ['tdx'], vcpus: [], cpus: [], vmmTypes: ['QEMU'], vmsaProfiles: null, guestFeatures: [1n], policies: null, tdx: { pageOrders: ['single'], shapes: [{ name: 's', memory: 2 ** 31, acpiDir: 'acpi' }], tdAttributes: null, xfam: null, mrConfigId: null } },
+        tdxAcpi: new Map([['s', { tableLoader: loader, rsdp, tables }]]),
+      }),
+    ],
   ),
   reportFromBinary: c(
     () => ({ b: REPORT() }),
@@ -538,6 +551,10 @@ const CASES: Record<string, Case> = {
   planIgvmTdx: c(
     () => ({ f: IGVM_TDP() }),
     ({ f }) => [api.runTdxMrtdPlan(api.planIgvmTdx(parseIgvm(f).file).plan, nodeBackend), measureIgvm(f, { platform: 'tdx' })],
+  ),
+  planIgvmVbs: c(
+    () => ({ f: IGVM_VSM() }),
+    ({ f }) => [api.planIgvmVbs(parseIgvm(f).file).plan.ops.length, measureIgvm(f, { platform: 'vbs' }).digest],
   ),
   measureIgvm: c(
     () => ({ f: IGVM_SIGNED() }),
@@ -665,6 +682,8 @@ const NO_BYTES: Record<string, string> = {
   encodePolicy: 'policy fields', decodePolicy: 'a bigint', policyProblems: 'a bigint', validatePolicy: 'a bigint', policyFromSpec: 'text', renderPolicy: 'a bigint', formatPolicy: 'a bigint',
   signatureToDer: 'bigint r, s', snpPublicKeyBytes: 'a bigint point', pageOrderForQemuVersion: 'a version string', q35MemorySplit: 'a number',
   eventTypeName: 'a number', renderRtmrDiff: 'diffRtmrs\'s result (text and hex strings)',
+  trusteeTdxSample: 'golden entries (strings)', goTdxGuestConfig: 'golden entries (strings)', tdxCorim: 'a golden document (strings)',
+  artifactModes: 'a matrix and an artifact kind', countArtifactEntries: 'a matrix and an artifact kind',
   serializeGolden: 'a golden document (strings)', countEntries: 'a matrix', compareEntries: 'golden entries (strings)', parseManifestText: 'manifest text',
   validateManifest: 'a parsed manifest', parseVcpuList: 'text or numbers', reportFromJson: 'a JSON object (hex/base64 strings)', vmsaProfileFor: 'names',
   resolveStack: 'versions and a parsed stack file', stackJson: 'a stack', deriveSev: 'a stack', deriveTdx: 'a stack', ruleJson: 'a rule hit', resolveLaunch: 'a launch description and a stack',
