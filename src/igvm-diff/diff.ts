@@ -6,9 +6,9 @@
  *   removed, a key in both whose fields differ is changed. PAGE_DATA headers are compared as
  *   ranges: consecutive 4K pages (in file order) with the same mask, flags, data type and
  *   data/no-data make one range, keyed by mask and first GPA. Data is compared by SHA-256.
- * - per platform (SEV-SNP, SEV-ES, SEV, TDX): each file's launch digest, as `igvm measure`
+ * - per platform (SEV-SNP, SEV-ES, SEV, TDX, VBS): each file's launch digest, as `igvm measure`
  *   computes it (measureIgvm), or why it cannot be computed;
- * - for SEV-SNP and TDX, the first page whose measurement differs: both plans are walked page
+ * - for SEV-SNP, TDX and VBS, the first page (VBS: or VP register) whose measurement differs: both plans are walked page
  *   by page in lockstep (GPA, page type, content bytes), so nothing is kept per page and
  *   no page is read twice.
  */
@@ -22,6 +22,7 @@ import { defaultBackend, type HashBackend } from '../hash/index.js';
 import { measureIgvm, type IgvmMeasurePlatform } from '../measure/igvm.js';
 import { SNP_PAGE_TYPE_NAMES, type SnpPlan } from '../plan/ops.js';
 import { planIgvmTdx } from '../plan/igvm-tdx.js';
+import { planIgvmVbs, type VbsPlan } from '../plan/igvm-vbs.js';
 import type { TdxMrtdPlan } from '../plan/tdx.js';
 import { equalBytes } from '../bytes/hex.js';
 
@@ -50,7 +51,7 @@ export interface DiffPlatform {
   a: { compatibilityMask: string; digest: string | null; error: string | null } | null;
   b: DiffPlatform['a'];
   equal: boolean;
-  /** the first measured page that differs (SEV-SNP, TDX; null when none does or not both measured) */
+  /** the first measured page that differs (SEV-SNP, TDX, VBS; null when none does or not both measured) */
   firstDifference: { index: number; a: DiffPage | null; b: DiffPage | null; what: string } | null;
 }
 export interface IgvmDiff {
@@ -164,7 +165,8 @@ function compareHeaders(a: DiffHeader[], b: DiffHeader[]): Pick<IgvmDiff, 'added
 // ---- measured pages -----------------------------------------------------------------------
 
 interface PlanPage {
-  gpa: number;
+  /** null: not a page (a VBS register) */
+  gpa: number | null;
   type: string;
   label: string;
   /** the measured content (null: none is measured) */
@@ -196,7 +198,7 @@ function* tdxPages(plan: TdxMrtdPlan): Generator<PlanPage> {
 }
 
 function firstDifference(a: Iterator<PlanPage>, b: Iterator<PlanPage>): DiffPlatform['firstDifference'] {
-  const page = (p: PlanPage | undefined): DiffPage | null => (p ? { gpa: h(p.gpa), type: p.type, label: p.label } : null);
+  const page = (p: PlanPage | undefined): DiffPage | null => (p ? { gpa: p.gpa === null ? '-' : h(p.gpa), type: p.type, label: p.label } : null);
   for (let index = 0; ; index++) {
     const x = a.next();
     const y = b.next();
@@ -217,8 +219,23 @@ function firstDifference(a: Iterator<PlanPage>, b: Iterator<PlanPage>): DiffPlat
   }
 }
 
+/** VBS: GPA-page chunks (the first page of a chunk carries the data) and VP register chunks, in the plan's order */
+function* vbsPages(plan: VbsPlan): Generator<PlanPage> {
+  for (const op of plan.ops) {
+    if (op.kind === 'register') {
+      const value = op.value;
+      yield { gpa: null, type: `register 0x${op.name.toString(16)} vtl ${op.vtl}`, label: 'VP register', read: () => value };
+      continue;
+    }
+    for (let k = 0; k < op.pages; k++) {
+      const d = k === 0 ? op.data : null;
+      yield { gpa: (op.pageNumber + k) * PAGE_SIZE_4K, type: `GPA page, metadata 0x${op.metadata.toString(16)}`, label: d ? 'data' : 'no data', read: d ? () => readData(d) : null };
+    }
+  }
+}
+
 const PLATFORMS: Array<[IgvmPlatformType, IgvmMeasurePlatform]> = [
-  [IgvmPlatformType.SEV_SNP, 'sev-snp'], [IgvmPlatformType.TDX, 'tdx'], [IgvmPlatformType.SEV_ES, 'sev-es'], [IgvmPlatformType.SEV, 'sev'],
+  [IgvmPlatformType.SEV_SNP, 'sev-snp'], [IgvmPlatformType.TDX, 'tdx'], [IgvmPlatformType.VSM_ISOLATION, 'vbs'], [IgvmPlatformType.SEV_ES, 'sev-es'], [IgvmPlatformType.SEV, 'sev'],
 ];
 
 function measureOne(p: ParsedIgvm, type: IgvmPlatformType, platform: IgvmMeasurePlatform, backend: HashBackend): { side: NonNullable<DiffPlatform['a']>; pages: Iterator<PlanPage> | null } | null {
@@ -229,6 +246,7 @@ function measureOne(p: ParsedIgvm, type: IgvmPlatformType, platform: IgvmMeasure
     let pages: Iterator<PlanPage> | null = null;
     if (m.plan?.kind === 'snp') pages = snpPages(m.plan);
     else if (platform === 'tdx') pages = tdxPages(planIgvmTdx(p.file, { layout: p.layout }).plan);
+    else if (platform === 'vbs') pages = vbsPages(planIgvmVbs(p.file, { layout: p.layout }).plan);
     return { side: { compatibilityMask: h(m.compatibilityMask), digest: toHex(m.digest), error: null }, pages };
   } catch (e) {
     if (!(e instanceof PrelaunchError)) throw e;

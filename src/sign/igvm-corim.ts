@@ -4,7 +4,7 @@
  *
  * - {@link embedIgvmCorim}: what the crate's `IgvmSerializer::add_corim` +
  *   `serialize` do (igvm/src/serializer.rs): per platform, a launch-measurement CoRIM
- *   (../igvm-corim/profile.ts) for the file's digest, appended as an initialization header
+ *   (../igvm-corim/profile.ts) for the file's digest (SEV-SNP, TDX, VBS), appended as an initialization header
  *   with the platform's mask, the file written with the crate's layout (its format version
  *   kept). The digests are prelaunch's own (`measureIgvm`: SEV-SNP as igvmmeasure computes it,
  *   TDX as the crate does); the crate's serializer uses its `measurement` module, which agrees
@@ -28,9 +28,10 @@ import { toHex } from '../bytes/hex.js';
 import { COSE_ALG_ES384, ES384_SIGNATURE_SIZE, corimProtectedHeader, coseSigStructure, decodeCoseSign1, encodeCoseSign1, type CoseSign1 } from '../igvm-corim/cose.js';
 import { signP384, verifyP384, type EcPoint, type EcdsaSignature } from './ecdsa-p384.js';
 
-export type IgvmCorimPlatform = 'sev-snp' | 'tdx';
-const PLATFORM_TYPE: Record<IgvmCorimPlatform, IgvmPlatformType> = { 'sev-snp': IgvmPlatformType.SEV_SNP, tdx: IgvmPlatformType.TDX };
-export const IGVM_CORIM_PLATFORMS: readonly IgvmCorimPlatform[] = ['sev-snp', 'tdx'];
+/** the platforms of the crate's launch-measurement profile (igvm/src/corim/launch_measurement/mod.rs `known_platforms`) */
+export type IgvmCorimPlatform = 'sev-snp' | 'tdx' | 'vbs';
+const PLATFORM_TYPE: Record<IgvmCorimPlatform, IgvmPlatformType> = { 'sev-snp': IgvmPlatformType.SEV_SNP, tdx: IgvmPlatformType.TDX, vbs: IgvmPlatformType.VSM_ISOLATION };
+export const IGVM_CORIM_PLATFORMS: readonly IgvmCorimPlatform[] = ['sev-snp', 'tdx', 'vbs'];
 
 function rawSignature(sig: EcdsaSignature): Uint8Array {
   const out = new Uint8Array(ES384_SIGNATURE_SIZE);
@@ -57,7 +58,10 @@ function platformOf(file: IgvmFile, p: IgvmCorimPlatform): SupportedPlatform {
   return plat;
 }
 
-/** The platforms `embed` endorses by default: every SEV_SNP and TDX platform of the file. */
+/**
+ * The platforms `embed` endorses by default: every SEV_SNP, TDX and VSM_ISOLATION platform of
+ * the file, as the crate's `IgvmSerializer::new` measures every one (and fails if one fails).
+ */
 export function defaultCorimPlatforms(file: IgvmFile): IgvmCorimPlatform[] {
   return IGVM_CORIM_PLATFORMS.filter((p) => supportedPlatforms(file).some((x) => x.platformType === PLATFORM_TYPE[p]));
 }
@@ -65,7 +69,7 @@ export function defaultCorimPlatforms(file: IgvmFile): IgvmCorimPlatform[] {
 const overlaps = (h: IgvmInitializationHeader, mask: number): boolean => (h.kind === 'corim-document' || h.kind === 'corim-signature') && (h.compatibilityMask & mask) !== 0;
 
 export interface EmbedIgvmCorimOptions {
-  /** default: every SEV-SNP and TDX platform in the file */
+  /** default: every SEV-SNP, TDX and VSM_ISOLATION platform in the file */
   platforms?: readonly IgvmCorimPlatform[];
   /** the SVN the CES triple endorses (default 0) */
   svn?: bigint;
@@ -96,7 +100,7 @@ export interface EmbedIgvmCorimResult {
 export function embedIgvmCorim(parsed: ParsedIgvm, o: EmbedIgvmCorimOptions = {}): EmbedIgvmCorimResult {
   const file = parsed.file;
   const platforms = o.platforms ?? defaultCorimPlatforms(file);
-  if (platforms.length === 0) throw new PrelaunchError('ERR_FIRMWARE_UNSUPPORTED', 'the file has no SEV_SNP or TDX platform: there is no launch digest to endorse', {});
+  if (platforms.length === 0) throw new PrelaunchError('ERR_FIRMWARE_UNSUPPORTED', 'the file has no SEV_SNP, TDX or VSM_ISOLATION platform: there is no launch digest to endorse', {});
   let inits = [...file.initializations];
   let replaced = 0;
   const documents: EmbeddedCorim[] = [];
@@ -188,7 +192,7 @@ export function assembleIgvmCorimSignature(parsed: ParsedIgvm, p: IgvmCorimPlatf
  */
 export function igvmCorimProblem(file: IgvmFile, platform: IgvmMeasurePlatform, compatibilityMask: number, digest: Uint8Array): string | null {
   // the profile's models (igvm/src/corim/launch_measurement/mod.rs); SEV and SEV-ES have none
-  const model = platform === 'sev-snp' ? 'SEV-SNP' : platform === 'tdx' ? 'TDX' : null;
+  const model = platform === 'sev-snp' ? 'SEV-SNP' : platform === 'tdx' ? 'TDX' : platform === 'vbs' ? 'VBS' : null;
   if (model === null) return null;
   const doc = file.initializations.find((h): h is CorimDocument => h.kind === 'corim-document' && (h.compatibilityMask & compatibilityMask) !== 0);
   if (!doc) return null;
@@ -211,7 +215,7 @@ export interface IgvmCorimCheck {
 }
 
 /**
- * `igvm corim verify`: for each SEV-SNP/TDX platform (or `platforms`), the CoRIM document must
+ * `igvm corim verify`: for each SEV-SNP/TDX/VBS platform (or `platforms`), the CoRIM document must
  * endorse the file's digest and its COSE_Sign1 must verify with `publicKey` (ES384 over the
  * Sig_structure with the document as payload).
  */

@@ -400,3 +400,22 @@ describe('igvm corim verify', () => {
     expect(stale.stderr).toMatch(/^error: .*stale\.igvm: the CoRIM of sev-snp does not verify/);
   });
 });
+
+describe('VBS (VSM_ISOLATION) in the profile', () => {
+  const HV = path.join(BUILDER, 'hv-snp-tdp-vsm.igvm');
+  it('an igvmbuilder hyper-v file: a CoRIM per SEV-SNP, TDX and VBS platform, VBS with its SHA-256 digest (alg 1, mkey MEASUREMENT)', () => {
+    const p = parseIgvm(new Uint8Array(fs.readFileSync(HV)));
+    const r = embedIgvmCorim(p);
+    expect(r.documents.map((d) => [d.platform, d.compatibilityMask])).toEqual([['sev-snp', 0x1], ['tdx', 0x4], ['vbs', 0x10]]);
+    const vbs = r.documents[2]!;
+    expect(toHex(vbs.digest)).toBe(toHex(measureIgvm(p, { platform: 'vbs' }).digest));
+    const s = describeCorim(vbs.document);
+    expect(s.launchMeasurementProfile).toBe(true);
+    expect(s.id).toBe('Microsoft/VBS/launch-measurement');
+    expect(s.tags[0]!.referenceValues).toEqual([{ vendor: 'Microsoft', model: 'VBS', mkey: 'MEASUREMENT', digests: [{ alg: 1, value: toHex(vbs.digest) }] }]);
+    expect(s.tags[0]!.tagId).toBe('2e29068e-e0fa-59e6-b0ff-3bfe09132e13');
+    const out = parseIgvm(r.bytes);
+    expect(Buffer.compare(serializeIgvm(out.file), r.bytes)).toBe(0);
+    expect(measureIgvm(out, { platform: 'vbs' }).digest).toEqual(vbs.digest);
+  });
+});

@@ -131,3 +131,21 @@ describe('igvm diff (CLI, in-process)', () => {
     expectCleanError(await runCliInProcess(['igvm', 'diff', SORTED]), 2);
   });
 });
+
+describe('diffIgvm: VBS', () => {
+  const HV = path.join(BUILDER, 'hv-snp-tdp-vsm.igvm');
+  it('the VBS digest of each file; a VSM-measured page changed is the first difference', () => {
+    const p = parseIgvm(load(HV));
+    const list = directiveList(p.file.directives);
+    const k = list.findIndex((d) => d.kind === 'page-data' && (d.compatibilityMask & 0x10) !== 0 && d.data !== null);
+    const page = list[k]!;
+    if (page.kind !== 'page-data') throw new Error('not a page');
+    list[k] = { ...page, data: { kind: 'bytes', bytes: new Uint8Array(PAGE_SIZE_4K).fill(0x55) } };
+    const d = diff(HV, serializeIgvm({ ...p.file, directives: directiveTable(list) }));
+    const vbs = d.platforms.find((x) => x.platform === 'vbs')!;
+    expect(vbs.a?.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(vbs.equal).toBe(false);
+    expect(vbs.firstDifference).toMatchObject({ what: 'content', a: { gpa: `0x${page.gpa.toString(16)}` } });
+    expect(diff(HV, HV).platforms.map((x) => [x.platform, x.equal])).toEqual([['sev-snp', true], ['tdx', true], ['vbs', true]]);
+  });
+});

@@ -1,6 +1,6 @@
 /**
  * `prelaunch igvm corim FILE --output OUT`: the file with a CoRIM launch endorsement per
- * SEV-SNP/TDX platform (IGVM_VHT_CORIM_DOCUMENT), signed with --sign-key (a COSE_Sign1 in
+ * SEV-SNP/TDX/VBS platform (IGVM_VHT_CORIM_DOCUMENT), signed with --sign-key (a COSE_Sign1 in
  * IGVM_VHT_CORIM_SIGNATURE); `igvm corim prepare` / `assemble`: the same signature made
  * elsewhere (HSM, KMS, openssl), as `id-block prepare/assemble` do; `igvm corim verify`: each
  * CoRIM endorses the file's digest and its signature verifies. src/sign/igvm-corim.ts.
@@ -53,7 +53,7 @@ export interface IgvmCorimAssembleFlags extends CommonFlags {
 
 function platformFlag(p: string): IgvmCorimPlatform {
   if (!(IGVM_CORIM_PLATFORMS as readonly string[]).includes(p)) {
-    throw new OptionError('--platform', `'${p}' has no launch-measurement CoRIM here (use ${IGVM_CORIM_PLATFORMS.join(' or ')}; VBS is not measured by prelaunch yet)`);
+    throw new OptionError('--platform', `'${p}' has no launch-measurement CoRIM (the profile has ${IGVM_CORIM_PLATFORMS.join(', ')})`);
   }
   return p as IgvmCorimPlatform;
 }
