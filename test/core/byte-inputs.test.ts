@@ -90,6 +90,9 @@ const corimPair = (f: Uint8Array): { doc: Uint8Array; sig: Uint8Array } => {
   const read = (d: api.IgvmData): Uint8Array => (d.kind === 'file' ? d.source.read(d.offset, d.length).slice() : d.bytes);
   return { doc: read(x.document!.data), sig: read(x.signature!.data) };
 };
+/** the synthetic SEV-SNP evidence of test/verify (an extended report: report + certificate table; certificates) */
+const SNP_FILE = (f: string): Uint8Array => new Uint8Array(fs.readFileSync(path.join(PROJECT, 'test/verify/synthetic', f)));
+const SNP_EXT = once(() => SNP_FILE('report-v3-milan-ext.bin'));
 const igvmIdBlock = (f: IgvmFile): SnpIdBlock => f.directives.records.filter((d): d is SnpIdBlock => d.kind === 'snp-id-block').pop()!;
 const snp = { vcpus: 4, vcpuSig: vcpuTypeSig('EPYC-v4') };
 
@@ -524,6 +527,26 @@ const CASES: Record<string, Case> = {
           matrix: { modes: ['snp'], vcpus: [1], cpus: cpusOf(['EPYC-v4'], []), vmmTypes: ['QEMU'], vmsaProfiles: null, guestFeatures: [1n], policies: null },
         }), api.reportFromBinary(b)),
   ),
+  parseAttestationReport: c(
+    () => ({ r: SNP_EXT() }),
+    ({ r }) => api.parseAttestationReport(r, 'r'),
+  ),
+  parseCertTable: c(
+    () => ({ t: SNP_EXT().slice(0x4a0) }),
+    ({ t }) => api.parseCertTable(t, 't'),
+  ),
+  detectEvidence: c(
+    () => ({ r: SNP_EXT() }),
+    ({ r }) => api.detectEvidence(r),
+  ),
+  parseCertificates: c(
+    () => ({ pem: SNP_FILE('milan_ask.pem'), der: SNP_FILE('vcek_milan.der') }),
+    ({ pem, der }) => [...api.parseCertificates(pem, 'p'), ...api.parseCertificates(der, 'd')].map((x) => ({ der: x.der, subject: x.subject, key: x.publicKey, notAfter: x.notAfter.toISOString(), hwid: x.extension('1.3.6.1.4.1.3704.1.4') ?? null })),
+  ),
+  parseCertificate: c(
+    () => ({ der: SNP_FILE('vcek_milan.der') }),
+    ({ der }) => api.parseCertificate(der, 'd').der,
+  ),
   parseIgvm: c(
     () => ({ f: IGVM() }),
     ({ f }) => [parseIgvm(f), parseIgvm(bytesSource(f))],
@@ -671,6 +694,9 @@ const CASES: Record<string, Case> = {
 /** Exports that take no bytes, with the reason. */
 const NO_BYTES: Record<string, string> = {
   corimProtectedHeader: 'a signer name (text)',
+  verifyEvidence: 'asynchronous (WebCrypto): Buffer and odd-offset inputs in test/verify/snp-verify.test.ts', verifySnpReport: 'asynchronous (WebCrypto): as verifyEvidence',
+  CertificateError: 'error class', UnknownReportVersionError: 'error class', classifyAmdCertificate: 'a parsed certificate', shippedCertificate: 'a product and role name',
+  decodeTcb: 'a bigint', productOfCpuid: 'numbers', verdict: 'checks', renderVerification: 'a verification result', verificationJson: 'a verification result', snpReportJson: 'a parsed report',
   PrelaunchError: 'error class', ParseError: 'error class', FirmwareError: 'error class', OptionError: 'error class', IgvmFormatError: 'error class', IgvmBuildError: 'error class',
   directiveTable: 'builds an IGVM directive table from model headers', directiveList: 'reads a directive table', directiveLocations: 'reads a directive table', directiveCount: 'reads a directive table', directiveSegments: 'reads a directive table',
   fromHex: 'text in', fromBase64: 'text in', guidToBytes: 'text in', loadHashBackend: 'a backend name', hashBackend: 'a backend name',

@@ -26,6 +26,11 @@ import { parseGoldenDocument } from '../../src/golden/document.js';
 import { SCHEMAS } from '../../src/schema/index.js';
 import { schemaProblem } from '../../src/schema/validate.js';
 import { sniffFileKind } from '../../src/formats/file-kind.js';
+import { parseAttestationReport } from '../../src/formats/snp/attestation-report.js';
+import { parseCertTable } from '../../src/formats/snp/cert-table.js';
+import { parseCertificates } from '../../src/verify/x509.js';
+import { classifyAmdCertificate } from '../../src/verify/snp.js';
+import { detectEvidence } from '../../src/verify/index.js';
 import { syntheticBzImage } from '../tdx/synthetic-kernel.js';
 import { fuzzParams } from '../support/fuzz.js';
 import { SAMPLE_DOC, SAMPLE_TDX_DOC } from '../support/samples.js';
@@ -81,6 +86,10 @@ const REPORT = (() => {
   r[0x188] = 0x19;
   return { report: r };
 })();
+// an extended SNP report (report + certificate table) and certificates: the synthetic set of test/verify
+const SYNTH_SNP = path.join(ROOT, 'test/verify/synthetic');
+const EXT_REPORT = { 'report-v3-milan-ext.bin': read(path.join(SYNTH_SNP, 'report-v3-milan-ext.bin')), 'report-v5-turin.bin': read(path.join(SYNTH_SNP, 'report-v5-turin.bin')) };
+const CERTS = { 'vcek_milan.der': read(path.join(SYNTH_SNP, 'vcek_milan.der')), 'milan_ask.pem': read(path.join(SYNTH_SNP, 'milan_ask.pem')) };
 const AMDSEV = read(path.join(FS, 'synthetic/amdsev.fd'));
 const SIG = cpuSig(0x19, 1, 1);
 const enc = new TextEncoder();
@@ -192,6 +201,11 @@ const TARGETS: Array<Target<any>> = [
     each(() => decodeIdBlock(b), () => decodeIdAuth(b), () => decodeSnpPublicKey(b), () => decodeSnpSignature(b), () => decodeIgvmSnpSignature(b), () => decodeIgvmSnpPublicKey(b), () => parseDetachedSignature(b))()),
   // a VMSA page is 4096 bytes by the API's contract (a RangeError otherwise): any 4096 bytes decode
   bytesTarget('decodeVmsa', 10, mutated({ vmsa: new Uint8Array(4096) }), (b) => decodeVmsa(b.length === 4096 ? b : new Uint8Array(4096))),
+  bytesTarget('parseAttestationReport, parseCertTable, detectEvidence', 40, hostile(EXT_REPORT, 8192), (b) =>
+    each(() => detectEvidence(b), () => parseAttestationReport(b, 'fuzz'), () => parseCertTable(b.subarray(Math.min(b.length, 0x4a0)), 'fuzz', 0x4a0))()),
+  bytesTarget('parseCertificates, classifyAmdCertificate (PEM and DER)', 40, hostile(CERTS, 8192), (b) => {
+    for (const c of parseCertificates(b, 'fuzz')) each(() => classifyAmdCertificate(c), () => c.extension('1.3.6.1.4.1.3704.1.4'))();
+  }),
   bytesTarget('sniffFileKind', 30, hostile({ ...REPORT, ...CCEL }), (b) => sniffFileKind(bytesSource(b))),
   {
     name: 'decodePolicy, policyFromSpec', runs: 60,
