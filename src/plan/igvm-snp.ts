@@ -251,3 +251,25 @@ export function planIgvmMeasurement(file: IgvmFile, options: IgvmPlanOptions = {
     vmsaCount,
   };
 }
+
+/**
+ * The PARAMETER_INSERTs for mask `mask` whose area is more than one 4K page, where this plan
+ * (igvmmeasure) and a QEMU/KVM launch measure differently: QEMU inserts the whole area as one
+ * UNMEASURED range (backends/igvm.c `qigvm_directive_parameter_insert` →
+ * `set_guest_state(gpa, region, param_entry->size, CGS_PAGE_TYPE_UNMEASURED)`), and KVM's
+ * SNP_LAUNCH_UPDATE measures each 4K page of a range (arch/x86/kvm/svm/sev.c
+ * `sev_gmem_post_populate`, one firmware call per page) — as the igvm crate's measurer does —
+ * while igvmmeasure measures one page. Not modelled as a rule yet: `igvm measure` warns.
+ */
+export function multiPageParameterInserts(file: IgvmFile, mask: number): Array<{ gpa: number; pages: number; area: number }> {
+  const areaBytes = new Map<number, number>();
+  const out: Array<{ gpa: number; pages: number; area: number }> = [];
+  for (const d of file.directives.records) {
+    if (d.kind === 'parameter-area') areaBytes.set(d.parameterAreaIndex, d.numberOfBytes);
+    else if (d.kind === 'parameter-insert' && (d.compatibilityMask & mask) !== 0) {
+      const bytes = areaBytes.get(d.parameterAreaIndex) ?? 0;
+      if (bytes > PAGE_SIZE_4K) out.push({ gpa: d.gpa, pages: Math.ceil(bytes / PAGE_SIZE_4K), area: d.parameterAreaIndex });
+    }
+  }
+  return out;
+}

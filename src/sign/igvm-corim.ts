@@ -22,7 +22,8 @@ import { PageDataFlags, IgvmPlatformType, platformTypeName } from '../formats/ig
 import { readData, supportedPlatforms, type CorimDocument, type CorimSignature, type IgvmFile, type IgvmInitializationHeader, type SupportedPlatform } from '../formats/igvm/model.js';
 import type { ParsedIgvm } from '../formats/igvm/parse.js';
 import { serializeIgvm } from '../formats/igvm/serialize.js';
-import { directiveList } from '../formats/igvm/directives.js';
+import { pageAt, pageCount } from '../formats/igvm/directives.js';
+import { multiPageParameterInserts } from '../plan/igvm-snp.js';
 import { copyBytes } from '../bytes/source.js';
 import { defaultBackend, type HashBackend } from '../hash/index.js';
 import { measureIgvm, type IgvmMeasurePlatform } from '../measure/igvm.js';
@@ -102,8 +103,6 @@ export interface EmbedIgvmCorimResult {
   warnings: string[];
 }
 
-const PAGE_SIZE_4K = 0x1000;
-
 /**
  * The features of `file` for which the igvm crate's SEV-SNP measurer (igvm/src/measurement/snp.rs,
  * e6c3ff1) gives another digest than igvmmeasure's, which prelaunch endorses: a SHARED page (the
@@ -114,16 +113,14 @@ const PAGE_SIZE_4K = 0x1000;
  */
 export function crateSnpDigestDiffers(file: IgvmFile, mask: number): string[] {
   const found = new Set<string>();
-  const areaBytes = new Map<number, number>();
-  for (const d of directiveList(file.directives)) {
-    if (d.kind === 'parameter-area') areaBytes.set(d.parameterAreaIndex, d.numberOfBytes);
-    else if (d.kind === 'page-data' && (d.compatibilityMask & mask) !== 0) {
-      if (d.flags & PageDataFlags.SHARED) found.add('a SHARED page');
-      if (d.flags & PageDataFlags.IS_2MB_PAGE && d.data === null) found.add('a 2 MB page without data');
-    } else if (d.kind === 'parameter-insert' && (d.compatibilityMask & mask) !== 0 && (areaBytes.get(d.parameterAreaIndex) ?? 0) > PAGE_SIZE_4K) {
-      found.add('a parameter insert of more than one page');
-    }
+  const t = file.directives;
+  for (let p = 0; p < pageCount(t); p++) {
+    const d = pageAt(t, p);
+    if ((d.compatibilityMask & mask) === 0) continue;
+    if (d.flags & PageDataFlags.SHARED) found.add('a SHARED page');
+    if (d.flags & PageDataFlags.IS_2MB_PAGE && d.data === null) found.add('a 2 MB page without data');
   }
+  if (multiPageParameterInserts(file, mask).length) found.add('a parameter insert of more than one page');
   return [...found];
 }
 
@@ -146,7 +143,7 @@ export function embedIgvmCorim(parsed: ParsedIgvm, o: EmbedIgvmCorimOptions = {}
         throw new PrelaunchError('ERR_FIRMWARE_UNSUPPORTED', `the file has no GUEST_POLICY for its SEV_SNP platform (mask 0x${mask.toString(16)}): the igvm crate refuses to endorse it (MissingGuestPolicy) and an SNP launch needs a policy; add one when building (igvm build --policy)`, { rule: 'MissingGuestPolicy' });
       }
       const differs = crateSnpDigestDiffers(file, mask);
-      if (differs.length) warnings.push(`the SEV-SNP CoRIM endorses igvmmeasure's digest (what QEMU/KVM measure); the igvm crate's add_corim would endorse its own measurer's, which differs for this file (${differs.join(', ')})`);
+      if (differs.length) warnings.push(`the SEV-SNP CoRIM endorses igvmmeasure's digest; the igvm crate's add_corim would endorse its own measurer's, which differs for this file (${differs.join(', ')}); docs/igvm.md says which one a QEMU/KVM launch reports`);
     }
     if (inits.some((h) => overlaps(h, mask))) {
       if (!o.replace) throw new PrelaunchError('ERR_FIRMWARE_UNSUPPORTED', `the file already has a CoRIM for the ${platformTypeName(plat.platformType)} platform (mask 0x${mask.toString(16)}): use --replace to replace it`, { option: '--replace' });

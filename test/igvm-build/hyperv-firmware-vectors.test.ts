@@ -20,6 +20,7 @@ import { IgvmPlatformType } from '../../src/formats/igvm/defs.js';
 import { supportedPlatforms } from '../../src/formats/igvm/model.js';
 import { parseIgvm } from '../../src/formats/igvm/parse.js';
 import { crateSnpDigestDiffers } from '../../src/sign/igvm-corim.js';
+import { multiPageParameterInserts } from '../../src/plan/igvm-snp.js';
 
 interface Case {
   name: string; firmware: string; firmwareSha256: string; igvmbuilder: string[];
@@ -82,15 +83,32 @@ describe('igvm build --firmware FW.igvm hyper-v: byte-identical to igvmbuilder, 
       const bytes = fs.readFileSync(out);
       expect(bytes.length).toBe(c.output!.size);
       expect(sha256(bytes)).toBe(c.output!.sha256);
-      expect(expectOk(await runCliInProcess(['igvm', 'measure', out])).trim()).toBe(c.igvmmeasure);
-      expect(expectOk(await runCliInProcess(['igvm', 'measure', '--native-zero', out])).trim()).toBe(c.igvmmeasureNativeZero);
+      const file = parseIgvm(new Uint8Array(bytes)).file;
+      const snp = supportedPlatforms(file).find((p) => p.platformType === IgvmPlatformType.SEV_SNP)!;
+      // a multi-page parameter insert: the digest is igvmmeasure's, and a warning says QEMU/KVM measure every page
+      const warned = multiPageParameterInserts(file, snp.compatibilityMask).length > 0;
+      for (const [args, digest] of [[['igvm', 'measure', out], c.igvmmeasure], [['igvm', 'measure', '--native-zero', out], c.igvmmeasureNativeZero]] as const) {
+        const m = await runCliInProcess([...args]);
+        expect(m.code).toBe(0);
+        expect(m.stdout.trim()).toBe(digest);
+        expect(m.stderr).toMatch(warned ? /^warning: the digest follows igvmmeasure, .*every page of an inserted area.*\n$/ : /^$/);
+      }
       if (c.igvmCrateSnpDigest !== undefined) {
         // igvm corim warns exactly when the crate's add_corim would endorse another SNP digest
-        const file = parseIgvm(new Uint8Array(bytes)).file;
-        const snp = supportedPlatforms(file).find((p) => p.platformType === IgvmPlatformType.SEV_SNP)!;
         expect(crateSnpDigestDiffers(file, snp.compatibilityMask).length > 0).toBe(c.igvmCrateSnpDigest !== c.igvmmeasure);
       }
       fs.rmSync(out);
     }, 60_000);
   }
+});
+
+describe('igvm build --measure says when QEMU/KVM would measure a multi-page parameter insert otherwise', () => {
+  it('prints igvmmeasure\'s digest and a warning naming the inserted pages', async () => {
+    const c = VECTORS.cases.find((x) => x.name === 'vtom-full-snp-sort')!;
+    const out = path.join(tmp, 'measure-warning.igvm');
+    const r = await runCliInProcess(['igvm', 'build', '--measure', ...caseArgs(c, out)]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain(c.igvmmeasure!);
+    expect(r.stderr).toMatch(/^warning: SEV_SNP: igvmmeasure's digests: this file inserts 2 pages of area \d+, .*QEMU\/KVM every page/);
+  });
 });

@@ -450,7 +450,7 @@ describe('igvm corim where the igvm crate would do otherwise (reference run of m
     fs.writeFileSync(input, grown);
     const r = await runCliInProcess(['igvm', 'corim', input, '--platform', 'sev-snp', '-o', t('multi-page-insert.corim.igvm')]);
     expect(r.code).toBe(0);
-    expect(r.stderr).toMatch(/^warning: the SEV-SNP CoRIM endorses igvmmeasure's digest .*\(a parameter insert of more than one page\)\n$/);
+    expect(r.stderr).toMatch(/^warning: the SEV-SNP CoRIM endorses igvmmeasure's digest; .*\(a parameter insert of more than one page\); docs\/igvm.md .*\n$/);
     expect(fs.existsSync(t('multi-page-insert.corim.igvm'))).toBe(true);
   });
 });

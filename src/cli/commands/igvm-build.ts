@@ -20,6 +20,8 @@ import { buildIgvm, HYPERVISORS, type BuildLayout, type Hypervisor } from '../..
 import { BuildError } from '../../igvm-build/errors.js';
 import { EXTRA_SEV_FEATURES, type ExtraSevFeature } from '../../igvm-build/snp-vmsa.js';
 import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
+import { writeStderr } from '../context.js';
+import { multiPageParameterInserts } from '../../plan/igvm-snp.js';
 import { measureIgvm } from '../../measure/igvm.js';
 import { signIgvm } from '../../sign/igvm.js';
 import { VERSION } from '../../version.js';
@@ -165,6 +167,9 @@ export async function runIgvmBuild(hypervisor: string, f: IgvmBuildFlags): Promi
         if (p.platformType === IgvmPlatformType.SEV_SNP) {
           entry.launchDigest = toHex(measureIgvm(parsed, { platform: 'sev-snp', hashBackend: backend }).digest);
           entry.launchDigestNativeZero = toHex(measureIgvm(parsed, { platform: 'sev-snp', nativeZero: true, hashBackend: backend }).digest);
+          // igvmmeasure's one page per PARAMETER_INSERT against QEMU/KVM's every page of the area (plan/igvm-snp.ts)
+          const inserts = multiPageParameterInserts(parsed.file, p.compatibilityMask);
+          if (inserts.length) entry.note = `igvmmeasure's digests: this file inserts ${inserts.map((i) => `${i.pages} pages of area ${i.area}`).join(', ')}, of which igvmmeasure measures one page per insert and QEMU/KVM every page (as the igvm crate does): a QEMU/KVM launch reports another measurement (not modelled yet)`;
         } else if (p.platformType === IgvmPlatformType.TDX) {
           entry.mrtd = toHex(measureIgvm(parsed, { platform: 'tdx', hashBackend: backend }).digest);
         } else if (p.platformType === IgvmPlatformType.VSM_ISOLATION) {
@@ -211,6 +216,7 @@ export async function runIgvmBuild(hypervisor: string, f: IgvmBuildFlags): Promi
       for (const p of platforms) {
         const value = (p.launchDigest ?? p.mrtd ?? p.vbsDigest ?? null) as string | null;
         writeStdout(`${String(p.platform).padEnd(14)} ${p.compatibilityMask}  ${value ? value.toUpperCase() : String(p.note)}\n`);
+        if (value && p.note !== undefined) writeStderr(`warning: ${String(p.platform)}: ${String(p.note)}\n`);
       }
     }
   } finally {

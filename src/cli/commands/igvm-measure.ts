@@ -13,6 +13,7 @@ import type { IgvmIdBlockCheck } from '../../sign/igvm.js';
 import { IGVM_MEASURE_PLATFORMS, measureIgvm, type IgvmMeasurePlatform } from '../../measure/igvm.js';
 import { igvmIdBlockProblem, renderIgvmMeasure } from '../../report/igvm-measure.js';
 import { snpTraceLine, sevTraceLine, traceHeader } from '../../report/trace.js';
+import { multiPageParameterInserts } from '../../plan/igvm-snp.js';
 import { VERSION } from '../../version.js';
 import { LIMITS, Outputs, openFileSource, writeStdout } from '../io.js';
 import { refuseWrongKind } from '../../formats/file-kind.js';
@@ -70,6 +71,13 @@ export async function runIgvmMeasure(file: string, f: IgvmMeasureFlags): Promise
     if (parsed.file.initializations.some((h) => h.kind === 'corim-document')) {
       const corim = (await import('../../sign/igvm-corim.js')).igvmCorimProblem(parsed.file, platform, m.compatibilityMask, m.digest);
       if (corim) writeStderr(`warning: ${corim}\n`);
+    }
+    if (platform === 'sev-snp') {
+      const inserts = multiPageParameterInserts(parsed.file, m.compatibilityMask);
+      if (inserts.length) {
+        const which = inserts.map((i) => `area ${i.area} (${i.pages} pages) at 0x${i.gpa.toString(16)}`).join(', ');
+        writeStderr(`warning: the digest follows igvmmeasure, which measures one UNMEASURED page per PARAMETER_INSERT; this file inserts ${which}, and QEMU/KVM (backends/igvm.c qigvm_directive_parameter_insert, KVM SNP_LAUNCH_UPDATE per page) measure every page of an inserted area, as the igvm crate does: a QEMU/KVM launch of this file will report another measurement (not modelled yet)\n`);
+      }
     }
     // the digest is printed either way; a launch that would fail is then an error (exit 1)
     const problem = f.ignoreIdblock ? null : igvmIdBlockProblem(m, sigCheck);
