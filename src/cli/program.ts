@@ -279,6 +279,7 @@ function defineTdx(program: Command): void {
     .option('--append-file <file>', 'kernel command line: the exact bytes of FILE')
     .option('--acpi-dir <dir>', 'QEMU fw_cfg ACPI blobs: table-loader, rsdp, tables (or etc/... as under /sys/firmware/qemu_fw_cfg/by_name)')
     .option('--no-kernel-patch', 'hash the kernel as given, without QEMU\'s setup-header patch (edk2 >= 202505 guests)')
+    .option('--edk2-version <YYYY.MM>', 'the TDVF\'s edk2 generation, when the image carries no version string (RTMR events depend on it)')
     .option('--td-attributes <value>', 'TD_ATTRIBUTES to report (u64, e.g. 0x10000000 = SEPT_VE_DISABLE)')
     .option('--xfam <value>', 'XFAM to report (u64)')
     .option('--mrconfigid <value>', 'MRCONFIGID to report: 48 bytes, hex or base64')

@@ -28,6 +28,7 @@ import { cmdlineBytes, cmdlineText, ovmfLoadOptions, type KernelCmdline } from '
 import type { OvmfImage } from '../formats/ovmf/parse.js';
 import { requireTdxMetadata } from '../plan/tdx.js';
 import { authenticodeDigest, overlaySource } from './authenticode.js';
+import { identifyEdk2Firmware, type Edk2Firmware } from '../measured-boot/edk2-firmware.js';
 
 export const RTMR_COUNT = 4;
 const ZERO48 = new Uint8Array(48);
@@ -60,6 +61,10 @@ export interface RtmrEvent {
 }
 
 export interface RtmrValues {
+  /** the TDVF as identified: its edk2 generation decides the event list */
+  firmware?: TdvfIdentity;
+  /** what should be said next to the values */
+  warnings?: string[];
   events: RtmrEvent[];
   /** final register values; null when an event's digest is unknown */
   rtmrs: Array<Uint8Array | null>;
@@ -138,6 +143,8 @@ export interface DirectBootInputs {
 export interface RtmrPredictionOptions {
   /** guest memory in bytes (QEMU -m) */
   memory: number;
+  /** the firmware's edk2 generation "YYYY.MM", when the image carries no version string (or to override it) */
+  edk2Version?: string;
   acpi?: AcpiBlobs | null;
   directBoot?: DirectBootInputs | null;
   hashBackend?: HashBackend;
@@ -157,8 +164,36 @@ export function directBootLoadOptions(append: KernelCmdline | null | undefined, 
   return ovmfLoadOptions(cmdlineBytes(append, '--append'), hasInitrd);
 }
 
+/** The TDVF facts RTMR prediction rests on. */
+export interface TdvfIdentity {
+  versionString: string | null;
+  /** edk2 generation "YYYY.MM" */
+  generation: string;
+  generationSource: string;
+}
+
+const identified = new WeakMap<OvmfImage, Map<string, Edk2Firmware>>();
+
+/**
+ * The TDVF's edk2 generation (from the version string in its compressed volume, or `edk2Version`),
+ * refused (FirmwareError, ERR_FIRMWARE_UNSUPPORTED) when its RTMR events are not modelled: a
+ * firmware without TdTcg2Dxe, a PEI-based build, or a generation not in TDX_MODELLED_GENERATIONS.
+ */
+export function identifyTdvf(img: OvmfImage, edk2Version?: string): Edk2Firmware {
+  let byVersion = identified.get(img);
+  if (!byVersion) identified.set(img, (byVersion = new Map()));
+  const key = edk2Version ?? '';
+  let fw = byVersion.get(key);
+  if (!fw) {
+    fw = identifyEdk2Firmware(copyBytes(img.source.read(0, img.source.size)), { source: img.source.name, target: 'tdx', ...(edk2Version !== undefined ? { edk2Version } : {}) });
+    byVersion.set(key, fw);
+  }
+  return fw;
+}
+
 export function predictRtmrs(img: OvmfImage, opts: RtmrPredictionOptions): RtmrValues {
   const backend = opts.hashBackend ?? defaultBackend;
+  const fw = identifyTdvf(img, opts.edk2Version);
   const sha = (b: Uint8Array): Uint8Array => backend.hash('sha384', b);
   if (!Number.isSafeInteger(opts.memory) || opts.memory <= 0) throw new OptionError('--memory', `must be a positive number of bytes (got ${opts.memory})`);
   const meta = requireTdxMetadata(img);
@@ -221,7 +256,12 @@ export function predictRtmrs(img: OvmfImage, opts: RtmrPredictionOptions): RtmrV
       add(2, EV.EV_EVENT_TAG, h.digest(), 'computed', taggedEventData(LINUX_INITRD_EVENT_TAG_ID, 'Linux initrd'), `initrd (${initrd.size} bytes)`);
     }
   }
-  return { events, rtmrs: rtmrsOf(events, backend) };
+  return {
+    firmware: { versionString: fw.versionString, generation: fw.generation.id, generationSource: fw.generationSource },
+    warnings: [...fw.warnings],
+    events,
+    rtmrs: rtmrsOf(events, backend),
+  };
 }
 
 // ---------------------------------------------------------------------------------------

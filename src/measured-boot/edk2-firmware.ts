@@ -19,15 +19,48 @@ export interface Edk2Generation {
   loadOptions: 'suffix' | 'prefix';
   /** an unverified kernel under secure boot falls back to the legacy Linux loader (no PCR4 kernel event) */
   legacyFallback: boolean;
+  /**
+   * the IntelTdx (PEI-less) build measures fw_cfg items into PCR1/RTMR0 from SEC
+   * (OvmfPkg/Library/QemuFwCfgLib/QemuFwCfgCacheInit.c CacheFwCfgInfoWithOptionalMeasurment; stable202505)
+   */
+  measuresFwCfgItems: boolean;
+  /**
+   * the boot options OVMF creates for a pristine varstore: Boot0000 = UiApp (≤ 2025.02), or
+   * Boot0000 = BootManagerMenuApp and Boot0001 = "EFI Firmware Setup" (UiApp) (stable202505:
+   * 9d9e3a2ba8, d433b4c8e4; OvmfPkg/Library/PlatformBootManagerLib/BdsPlatform.c)
+   */
+  bootOptions: 'uiapp' | 'menu-and-setup';
 }
 
-/** The generations whose events were checked against real boots (../shared/oracles/measured-boot). */
-export const MODELLED_GENERATIONS: readonly Edk2Generation[] = [
-  { id: '2022.11', tag: 'edk2-stable202211', measuresAcpiData: false, fetchesEtcBoot: false, loadOptions: 'suffix', legacyFallback: true },
-  { id: '2025.02', tag: 'edk2-stable202502', measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'suffix', legacyFallback: true },
-];
+const gen = (id: string, f: Omit<Edk2Generation, 'id' | 'tag'>): Edk2Generation => ({ id, tag: `edk2-stable${id.replace('.', '')}`, ...f });
 
-/** What later generations add that the model lacks (spec note "edk2 changes by stable tag"). */
+/**
+ * What each edk2 stable tag changes in the events of a QEMU direct boot (spec note "edk2
+ * changes by stable tag", read from edk2 sources). A generation being listed here is not the
+ * same as being modelled: see {@link MODELLED_GENERATIONS} and {@link TDX_MODELLED_GENERATIONS}.
+ */
+export const EDK2_GENERATIONS: readonly Edk2Generation[] = [
+  gen('2022.11', { measuresAcpiData: false, fetchesEtcBoot: false, loadOptions: 'suffix', legacyFallback: true, measuresFwCfgItems: false, bootOptions: 'uiapp' }),
+  gen('2025.02', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'suffix', legacyFallback: true, measuresFwCfgItems: false, bootOptions: 'uiapp' }),
+  gen('2025.05', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'suffix', legacyFallback: true, measuresFwCfgItems: true, bootOptions: 'menu-and-setup' }),
+  gen('2025.08', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'prefix', legacyFallback: true, measuresFwCfgItems: true, bootOptions: 'menu-and-setup' }),
+  gen('2025.11', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'prefix', legacyFallback: false, measuresFwCfgItems: true, bootOptions: 'menu-and-setup' }),
+  gen('2026.02', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'prefix', legacyFallback: false, measuresFwCfgItems: true, bootOptions: 'menu-and-setup' }),
+  gen('2026.05', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'prefix', legacyFallback: false, measuresFwCfgItems: true, bootOptions: 'menu-and-setup' }),
+  gen('2026.08', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'prefix', legacyFallback: false, measuresFwCfgItems: true, bootOptions: 'menu-and-setup' }),
+];
+const generation = (id: string): Edk2Generation => EDK2_GENERATIONS.find((g) => g.id === id)!;
+
+/** The generations whose vTPM events were checked against real boots (../shared/oracles/measured-boot). */
+export const MODELLED_GENERATIONS: readonly Edk2Generation[] = [generation('2022.11'), generation('2025.02')];
+
+/**
+ * The generations whose TDX RTMR events prelaunch models (the PEI-less IntelTdx build):
+ * 2025.02 — the event list of dstack's hardware CCEL logs (edk2 ≥ stable202411, ≤ stable202502).
+ */
+export const TDX_MODELLED_GENERATIONS: readonly Edk2Generation[] = [generation('2025.02')];
+
+/** What later generations add that the vTPM model lacks (spec note "edk2 changes by stable tag"). */
 const NOT_MODELLED_AFTER: ReadonlyArray<[string, string]> = [
   ['2025.05', 'fw_cfg item events (IntelTdx), the SMBIOS EV_EFI_HANDOFF_TABLES2 event and Boot0000 = BootManagerMenuApp'],
   ['2025.08', 'the "initrd=initrd " LoadOptions prefix'],
@@ -36,6 +69,16 @@ const NOT_MODELLED_AFTER: ReadonlyArray<[string, string]> = [
 
 /** OvmfPkgX64 modules added after edk2-stable202211 (in Debian's 2025.02 builds, not in its 2022.11 ones). */
 const LATER_MODULES = ['VirtHstiDxe', 'TdTcg2Dxe', 'TdTcg2Pei', 'VirtioSerialDxe', 'Hash2DxeCrypto', 'RngDxe'];
+
+/** What the TDX model lacks, per generation (the refusal names it). */
+const TDX_NOT_MODELLED_AFTER: ReadonlyArray<[string, string]> = [
+  ['2025.05', 'the fw_cfg item events of QemuFwCfgCacheInit (RTMR0), the SMBIOS EV_EFI_HANDOFF_TABLES event of SmbiosMeasurementDxe (RTMR0), the BootManagerMenuApp/"EFI Firmware Setup" boot options'],
+  ['2025.08', 'the "initrd=initrd " LoadOptions prefix'],
+  ['2025.11', 'no legacy fallback for unverified kernels in confidential guests'],
+];
+
+/** Where the events land: vTPM PCRs (Tcg2Dxe) or TDX RTMRs (TdTcg2Dxe, the CC measurement protocol). */
+export type MeasurementTarget = 'tpm' | 'tdx';
 
 export interface Edk2Firmware {
   /** PcdFirmwareVersionString, or null when the image carries none */
@@ -53,6 +96,25 @@ export interface Edk2Firmware {
   warnings: string[];
 }
 
+/**
+ * RTMR prediction models the PEI-less IntelTdx build (OvmfPkg/IntelTdx/IntelTdxX64.dsc, Debian's
+ * OVMF.inteltdx*.fd, dstack's TDVF): SEC measures the TD HOB and the CFV (OvmfPkg/IntelTdx/
+ * TdxHelperLib/SecTdxHelper.c TdxHelperMeasureTdHob, TdxHelperMeasureCfvImage) and TdTcg2Dxe
+ * logs the rest. Refused: images without TdTcg2Dxe (they extend no RTMR through the CC
+ * measurement protocol, e.g. Debian's 2022.11 OVMF.fd) and PEI-based builds (OvmfPkgX64 with
+ * TDX: TdTcg2Pei measures there, and which events it logs was not checked).
+ */
+function requireIntelTdxBuild(modules: readonly string[], source: string | undefined): void {
+  const name = source ?? 'firmware';
+  if (!modules.includes('DxeCore')) throw new FirmwareError(`${name}: no DxeCore module found in its firmware volumes: not an OVMF/TDVF image whose RTMR events prelaunch can model`, { target: 'tdx' });
+  if (!modules.includes('TdTcg2Dxe')) {
+    throw new FirmwareError(`${name}: no TdTcg2Dxe module: this firmware logs no RTMR events through the CC measurement protocol (e.g. Debian's 2022.11 OVMF.fd); RTMR prediction is not modelled for it (its MRTD is)`, { target: 'tdx' });
+  }
+  if (modules.includes('PeiCore')) {
+    throw new FirmwareError(`${name}: a PEI-based build with TDX support (OvmfPkgX64: PeiCore, TdTcg2Pei): RTMR prediction models the PEI-less IntelTdx build only (OvmfPkg/IntelTdx/IntelTdxX64.dsc, e.g. Debian's OVMF.inteltdx.fd); the SEC/PEI events of this build were not checked (its MRTD is exact)`, { target: 'tdx' });
+  }
+}
+
 const cmpVersion = (a: string, b: string): number => {
   const [ay, am] = a.split('.').map(Number) as [number, number];
   const [by, bm] = b.split('.').map(Number) as [number, number];
@@ -60,14 +122,17 @@ const cmpVersion = (a: string, b: string): number => {
 };
 
 /** The generation a "YYYY.MM" edk2 version names, or a refusal naming what is not modelled. */
-export function generationFor(id: string, how: string): Edk2Generation {
-  const g = MODELLED_GENERATIONS.find((x) => x.id === id);
+export function generationFor(id: string, how: string, target: MeasurementTarget = 'tpm'): Edk2Generation {
+  const modelled = target === 'tdx' ? TDX_MODELLED_GENERATIONS : MODELLED_GENERATIONS;
+  const g = modelled.find((x) => x.id === id);
   if (g) return g;
-  const later = NOT_MODELLED_AFTER.filter(([v]) => cmpVersion(id, v) >= 0).map(([v, what]) => `${what} (${v})`);
+  const gaps = target === 'tdx' ? TDX_NOT_MODELLED_AFTER : NOT_MODELLED_AFTER;
+  const later = gaps.filter(([v]) => cmpVersion(id, v) >= 0 && !modelled.some((m) => cmpVersion(m.id, v) >= 0 && cmpVersion(m.id, id) <= 0)).map(([v, what]) => `${what} (${v})`);
+  const what = target === 'tdx' ? 'the TDX RTMR events' : 'the measured boot';
   throw new FirmwareError(
-    `edk2 ${id} (${how}) is not a modelled generation: prelaunch models the measured boot of edk2 ${MODELLED_GENERATIONS.map((x) => x.id).join(' and ')} only` +
-      (later.length ? `; it lacks ${later.join('; ')}` : '; the events between these generations were not checked against a real boot'),
-    { generation: id },
+    `edk2 ${id} (${how}) is not a modelled generation: prelaunch models ${what} of edk2 ${modelled.map((x) => x.id).join(' and ')} only` +
+      (later.length ? `; it lacks ${later.join('; ')}` : '; the events between these generations were not checked against a real boot or the edk2 sources of that tag'),
+    { generation: id, target },
   );
 }
 
@@ -79,10 +144,12 @@ export function edk2VersionOf(s: string): string | null {
   return m ? `${m[1]}.${m[2]}` : null;
 }
 
-export function identifyEdk2Firmware(image: Uint8Array, opts: { source?: string; edk2Version?: string } = {}): Edk2Firmware {
+export function identifyEdk2Firmware(image: Uint8Array, opts: { source?: string; edk2Version?: string; target?: MeasurementTarget } = {}): Edk2Firmware {
+  const target = opts.target ?? 'tpm';
   const walk: FirmwareWalk = walkFirmware(image, opts.source);
   const modules = walk.modules.map((m) => m.name).filter((n): n is string => n !== null);
-  if (!modules.includes('DxeCore') || !modules.includes('Tcg2Dxe')) {
+  if (target === 'tdx') requireIntelTdxBuild(modules, opts.source);
+  else if (!modules.includes('DxeCore') || !modules.includes('Tcg2Dxe')) {
     throw new FirmwareError(`${opts.source ?? 'firmware'}: not an OVMF image with a TPM 2.0 driver (${!modules.includes('DxeCore') ? 'no DxeCore module' : 'no Tcg2Dxe module: built without TPM2_ENABLE'}): nothing would be measured into PCRs`);
   }
   const versions = firmwareVersionStrings(walk);
@@ -92,13 +159,16 @@ export function identifyEdk2Firmware(image: Uint8Array, opts: { source?: string;
   let generation: Edk2Generation;
   let generationSource: string;
   if (opts.edk2Version !== undefined) {
-    generation = generationFor(opts.edk2Version, 'given');
+    generation = generationFor(opts.edk2Version, 'given', target);
     generationSource = `given as ${opts.edk2Version}`;
     if (versionString && edk2VersionOf(versionString) !== opts.edk2Version) warnings.push(`the image says it is ${versionString}, but edk2 ${opts.edk2Version} was given`);
   } else if (versionString !== null) {
     const v = edk2VersionOf(versionString)!;
-    generation = generationFor(v, `firmware version string "${versionString}"`);
+    generation = generationFor(v, `firmware version string "${versionString}"`, target);
     generationSource = `firmware version string "${versionString}"`;
+  } else if (target === 'tdx') {
+    // every TDVF build is newer than the module-set heuristic below can tell apart
+    throw new FirmwareError(`${opts.source ?? 'firmware'}: carries no firmware version string: give its edk2 version (--edk2-version YYYY.MM) for RTMR prediction (its events depend on the edk2 generation)`, { target });
   } else {
     // No version string (upstream builds leave PcdFirmwareVersionString empty; Debian sets it
     // from 2025.02 on). Modules OvmfPkgX64 gained after stable202211 (absent from the Debian

@@ -6,11 +6,20 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../../src/errors.js';
 import { expectCleanError, expectOk, runCliInProcess } from '../support/cli.js';
 import { HAVE_SHARED, SHARED, VECTORS, fw } from './fixtures.js';
+import type { CliResult } from '../support/cli.js';
+
+/** exit 0; stderr only the warning that the image's own version (2026.08) was overridden */
+const okOverridden = (r: CliResult): string => {
+  expect(r.code, r.stderr).toBe(0);
+  expect(r.stderr).toBe('warning: the image says it is 2026.08+ds-2, but edk2 2025.02 was given\n');
+  return r.stdout;
+};
 import { syntheticBzImage } from './synthetic-kernel.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prelaunch-tdx-'));
 afterAll(async () => fs.rmSync(tmp, { recursive: true, force: true }));
 const OVMF = fw('debian/OVMF.fd');
+const SID = fw('debian-sid/OVMF.inteltdx.ms.fd');
 const mrtd = (order: string) => VECTORS.mrtd.find((v) => v.firmwareSha256.startsWith('7b456907') && v.order === order)!.value;
 
 describe('prelaunch tdx (CLI)', () => {
@@ -44,8 +53,8 @@ describe('prelaunch tdx (CLI)', () => {
     fs.writeFileSync(path.join(acpi, 'etc/acpi/rsdp'), Buffer.alloc(20, 2));
     fs.writeFileSync(path.join(acpi, 'etc/acpi/tables'), Buffer.alloc(8192, 3));
     const ccel = path.join(tmp, 'ccel.bin');
-    const args = ['tdx', '--firmware', OVMF, '--page-order', 'single', '--memory', '2G', '--kernel', kernel, '--initrd', initrd, '--append', 'console=ttyS0', '--acpi-dir', acpi];
-    const pred = JSON.parse(expectOk(await runCliInProcess([...args, '--json', '--ccel-out', ccel])));
+    const args = ['tdx', '--firmware', SID, '--edk2-version', '2025.02', '--page-order', 'single', '--memory', '2G', '--kernel', kernel, '--initrd', initrd, '--append', 'console=ttyS0', '--acpi-dir', acpi];
+    const pred = JSON.parse(okOverridden(await runCliInProcess([...args, '--json', '--ccel-out', ccel])));
     expect(pred.rtmrs).toHaveLength(4);
     expect(pred.rtmrs[0].events).toHaveLength(13);
     expect(pred.rtmrs[0].events[0].digest).toBe(VECTORS.tdHob.find((h) => h.memory === 2 ** 31)!.value);
@@ -56,7 +65,7 @@ describe('prelaunch tdx (CLI)', () => {
     fs.writeFileSync(predFile, JSON.stringify(pred));
     expect(expectOk(await runCliInProcess(['tdx', 'diff', predFile, ccel]))).toMatch(/all predicted events match/);
     // a different command line: RTMR2 event 1 differs
-    const other = JSON.parse(expectOk(await runCliInProcess([...args.map((a) => (a === 'console=ttyS0' ? 'quiet' : a)), '--json'])));
+    const other = JSON.parse(okOverridden(await runCliInProcess([...args.map((a) => (a === 'console=ttyS0' ? 'quiet' : a)), '--json'])));
     fs.writeFileSync(predFile, JSON.stringify(other));
     const d = await runCliInProcess(['tdx', 'diff', predFile, ccel]);
     expect(d.code).toBe(1);
@@ -100,7 +109,11 @@ describe('prelaunch tdx rejects bad input with one error line', () => {
     ['bad page order', ['tdx', '--firmware', OVMF, '--page-order', 'three'], /--page-order/, 2, 'ERR_INVALID_OPTION'],
     ['old QEMU', ['tdx', '--firmware', OVMF, '--vmm-version', '7.2.0'], /predates TDX/, 2, 'ERR_INVALID_OPTION'],
     ['kernel without memory', ['tdx', '--firmware', OVMF, '--kernel', OVMF], /needs --memory/, 2, 'ERR_INVALID_OPTION'],
-    ['not a bzImage', ['tdx', '--firmware', OVMF, '--memory', '2G', '--kernel', OVMF], /MZ|HdrS/, 1, 'ERR_FIRMWARE_UNSUPPORTED'],
+    ['not a bzImage', ['tdx', '--firmware', SID, '--edk2-version', '2025.02', '--memory', '2G', '--kernel', OVMF], /MZ|HdrS/, 1, 'ERR_FIRMWARE_UNSUPPORTED'],
+    ['RTMRs of a firmware without TdTcg2Dxe', ['tdx', '--firmware', OVMF, '--memory', '2G'], /OVMF\.fd: no TdTcg2Dxe module/, 1, 'ERR_FIRMWARE_UNSUPPORTED'],
+    ['RTMRs of an unmodelled generation', ['tdx', '--firmware', SID, '--edk2-version', '2023.05', '--memory', '2G'], /edk2 2023\.05 \(given\) is not a modelled generation/, 1, 'ERR_FIRMWARE_UNSUPPORTED'],
+    ['RTMRs of a non-OVMF firmware', ['tdx', '--firmware', fw('tdx/synthetic-plain.bin'), '--memory', '2G'], /synthetic-plain\.bin/, 1, 'ERR_MALFORMED'],
+    ['--edk2-version without --memory', ['tdx', '--firmware', SID, '--edk2-version', '2025.02'], /needs --memory/, 2, 'ERR_INVALID_OPTION'],
     ['bad mrowner', ['tdx', '--firmware', OVMF, '--mrowner', 'abcd'], /48 bytes|hex nor base64/, 2, 'ERR_INVALID_OPTION'],
     // a TempMem section of 2^50 bytes at 4 GiB: 2^38 page records before sizes were bounded
     ['a TempMem section of 2^50 bytes', ['tdx', '--firmware', bad('huge.bin', hugeTempMem), '--json'], /TDVF section 2 \(TempMem\).*MemoryDataSize 0x4000000000000.*--memory/, 1, 'ERR_FIRMWARE_UNSUPPORTED'],

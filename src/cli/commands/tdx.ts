@@ -45,6 +45,7 @@ export interface TdxFlags {
   mrowner?: string;
   mrownerconfig?: string;
   ccelOut?: string;
+  edk2Version?: string;
   hashBackend: HashBackendName;
 }
 
@@ -112,7 +113,7 @@ function readAcpiDir(dir: string): AcpiBlobs {
 export async function runTdx(f: TdxFlags): Promise<void> {
   if (f.firmware === undefined) throw new OptionError('--firmware', 'required (the TDVF/OVMF image), or use a subcommand: replay, diff');
   const { orders, source } = resolveOrders(f);
-  for (const [flag, v] of [['--kernel', f.kernel], ['--initrd', f.initrd], ['--append', f.append], ['--append-file', f.appendFile], ['--acpi-dir', f.acpiDir], ['--ccel-out', f.ccelOut]] as const) {
+  for (const [flag, v] of [['--edk2-version', f.edk2Version], ['--kernel', f.kernel], ['--initrd', f.initrd], ['--append', f.append], ['--append-file', f.appendFile], ['--acpi-dir', f.acpiDir], ['--ccel-out', f.ccelOut]] as const) {
     if (v !== undefined && f.memory === undefined) throw new OptionError(flag, 'RTMR prediction needs --memory (the guest memory size, QEMU -m)');
   }
   if ((f.initrd !== undefined || f.append !== undefined || f.appendFile !== undefined) && f.kernel === undefined) {
@@ -146,12 +147,14 @@ export async function runTdx(f: TdxFlags): Promise<void> {
     if (memory !== null) {
       rtmr = predictRtmrs(img, {
         memory,
+        ...(f.edk2Version !== undefined ? { edk2Version: f.edk2Version } : {}),
         acpi,
         hashBackend: backend,
         directBoot: f.kernel !== undefined
           ? { kernel: openBoot(f.kernel, '--kernel'), initrd: f.initrd !== undefined ? openBoot(f.initrd, '--initrd') : null, append: cmdline ?? null, qemuKernelPatch: f.kernelPatch !== false }
           : null,
       });
+      warnings.push(...(rtmr.warnings ?? []));
       if (!acpi) warnings.push('RTMR0 is incomplete: the ACPI events are defined by the VMM; supply the fw_cfg blobs with --acpi-dir');
       if (f.kernel === undefined) warnings.push('RTMR1 and RTMR2 are not predicted without --kernel (only QEMU direct boot is modelled)');
       if (f.ccelOut !== undefined) {
