@@ -57,6 +57,7 @@ const TDVF = file('firmware-samples/tdx/synthetic-plain.bin');
 const IGVM = file('firmware-samples/igvm/builder/qemu-snp-bldr.igvm');
 const IGVM_SIGNED = file('firmware-samples/igvm/builder/qemu-snp-bldr.signed.igvm');
 const IGVM_TDP = file('firmware-samples/igvm/builder/qemu-snp-tdp-native.igvm');
+const IGVM_VSM = file('firmware-samples/igvm/builder/hv-snp-tdp-vsm.igvm');
 const ELF = file('firmware-samples/igvm-inputs/kernel.elf');
 const BLDR = file('firmware-samples/igvm-inputs/bldr.bin');
 const STAGE1 = file('firmware-samples/igvm-inputs/stage1.bin');
@@ -536,6 +537,10 @@ const CASES: Record<string, Case> = {
   planIgvmTdx: c(
     () => ({ f: IGVM_TDP() }),
     ({ f }) => [api.runTdxMrtdPlan(api.planIgvmTdx(parseIgvm(f).file).plan, nodeBackend), measureIgvm(f, { platform: 'tdx' })],
+  ),
+  planIgvmVbs: c(
+    () => ({ f: IGVM_VSM() }),
+    ({ f }) => [api.planIgvmVbs(parseIgvm(f).file).plan.ops.length, measureIgvm(f, { platform: 'vbs' }).digest],
   ),
   measureIgvm: c(
     () => ({ f: IGVM_SIGNED() }),
