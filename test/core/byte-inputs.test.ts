@@ -606,7 +606,7 @@ const NO_BYTES: Record<string, string> = {
   diffTraces: 'trace text', encodeSnpPublicKey: 'bigint coordinates', encodeSnpSignature: 'bigint r, s', encodeIgvmSnpSignature: 'bigint r, s', encodeIgvmSnpPublicKey: 'bigint coordinates',
   encodePolicy: 'policy fields', decodePolicy: 'a bigint', policyProblems: 'a bigint', validatePolicy: 'a bigint', policyFromSpec: 'text', renderPolicy: 'a bigint', formatPolicy: 'a bigint',
   signatureToDer: 'bigint r, s', snpPublicKeyBytes: 'a bigint point', pageOrderForQemuVersion: 'a version string', q35MemorySplit: 'a number',
-  eventTypeName: 'a number', renderRtmrDiff: 'diffRtmrs\'s result (text and hex strings)',
+  eventTypeName: 'a number', mapPcrToMrIndex: 'a number', identifyTdvf: 'a parsed OvmfImage (its bytes are covered by the predictRtmrs cases)', renderRtmrDiff: 'diffRtmrs\'s result (text and hex strings)',
   serializeGolden: 'a golden document (strings)', countEntries: 'a matrix', compareEntries: 'golden entries (strings)', parseManifestText: 'manifest text',
   validateManifest: 'a parsed manifest', parseVcpuList: 'text or numbers', reportFromJson: 'a JSON object (hex/base64 strings)', vmsaProfileFor: 'names',
   resolveStack: 'versions and a parsed stack file', stackJson: 'a stack', deriveSev: 'a stack', deriveTdx: 'a stack', ruleJson: 'a rule hit', resolveLaunch: 'a launch description and a stack',
