@@ -24,7 +24,7 @@ import { qemuPatchSetupHeader, SETUP_HEADER_END } from '../formats/linux/qemu-se
 import { loaderAllocations } from '../formats/qemu/table-loader.js';
 import {
   EV, EFI_GLOBAL_VARIABLE_GUID, EFI_IMAGE_SECURITY_DATABASE_GUID, LINUX_INITRD_EVENT_TAG_ID, LINUX_LOAD_OPTIONS_EVENT_TAG_ID,
-  bootManagerMenuBootOption, encodeAscii, encodeUtf16, eventTypeName, firmwareBlob2Data, firmwareSetupBootOption, imageLoadEventData, qemuKernelDevicePath,
+  HANDOFF_TABLE_POINTERS, bootManagerMenuBootOption, encodeAscii, encodeUtf16, eventTypeName, firmwareBlob2Data, firmwareSetupBootOption, imageLoadEventData, qemuKernelDevicePath,
   taggedEventData, tdxHandoffTablesData, uefiVariableData, uiAppBootOption,
 } from '../formats/tdx/tcg-events.js';
 import { q35MemorySplit } from '../formats/tdx/td-hob.js';
@@ -33,9 +33,13 @@ import { defaultBackend, type HashBackend, type Hasher } from '../hash/index.js'
 import { overlaySource } from '../measure/authenticode.js';
 import type { Edk2Firmware, MeasurementTarget } from './edk2-firmware.js';
 import { kernelSecureBootVerdict } from './secure-boot.js';
+import { edk2MeasuredSmbiosTable } from './smbios.js';
+import { guidToBytes } from '../bytes/guid.js';
 import { PREDICTED_BANKS, BANK_SIZE, type PredictedBank } from './pcr.js';
 
 export const SECURE_BOOT_ENABLE_GUID = 'f0a30bc7-af08-4556-99c4-001009c93a44';
+export const SMBIOS_TABLE_GUID = 'eb9d2d31-2d88-11d3-9a16-0090273fc14d';
+export const SMBIOS3_TABLE_GUID = 'f2fd1544-9794-4a2c-992e-e5bbcf20e394';
 
 /** What an event's digest is computed over. */
 export type EventPayload =
@@ -114,7 +118,7 @@ export const EDK2_RULES = {
   'acpi-data': 'edk2 ≥ 2025.02: AcpiPlatformDxe measures QEMU\'s raw fw_cfg ACPI blobs into PCR1/RTMR0 (table-loader, then each file it allocates)',
   'kernel-from-etc-boot': 'edk2 ≥ 2025.02 with QEMU ≥ 10.0: QemuKernelLoaderFsDxe fetches etc/boot/kernel, the file unpatched; otherwise the setup-header-patched kernel',
   'fw-cfg-items': 'edk2 ≥ 2025.05, IntelTdx (PEI-less) build: QemuFwCfgCacheInit measures BootMenu and the fw_cfg files etc/extra-pci-roots, etc/boot-menu-wait, etc/reserved-memory-end, opt/ovmf/X-PciMmio64Mb, bootorder (when present) into PCR1/RTMR0',
-  'smbios-tables': 'edk2 ≥ 2025.05 with SmbiosMeasurementDxe: the filtered SMBIOS tables as EV_EFI_HANDOFF_TABLES in PCR1/RTMR0 (not predicted)',
+  'smbios-tables': 'edk2 ≥ 2025.05 with SmbiosMeasurementDxe: the filtered SMBIOS table (QEMU\'s etc/smbios/smbios-tables, OVMF\'s type 0, the end structure) as EV_EFI_HANDOFF_TABLES in PCR1/RTMR0',
   'boot-options': 'edk2 ≥ 2025.05: BootOrder 0000,0001, Boot0000 = BootManagerMenuApp, Boot0001 = "EFI Firmware Setup" (was: BootOrder 0000, Boot0000 = UiApp)',
   'load-options-prefix': 'edk2 ≥ 2025.08: LoadOptions "initrd=initrd " + cmdline (was: cmdline + " initrd=initrd")',
   'no-legacy-fallback': 'edk2 ≥ 2025.11: a kernel secure boot rejects does not boot (no legacy Linux loader)',
@@ -338,8 +342,18 @@ export function planEdk2Boot(inp: Edk2PlanInputs): { events: PlannedEvent[]; war
 
   // PCR1: SMBIOS (SmbiosMeasurementDxe's ReadyToBoot callback, before TdTcg2Dxe/Tcg2Dxe measure the boot variables)
   if (fw.modules.includes('SmbiosMeasurementDxe')) {
-    add(1, EV.EV_EFI_HANDOFF_TABLES, new Uint8Array(0), { kind: 'unknown', reason: 'SmbiosMeasurementDxe measures QEMU\'s SMBIOS tables after filtering them; that filtered table is not reproduced yet' }, 'unknown',
-      'SMBIOS tables (SmbiosMeasurementDxe, filtered): not predicted', { rule: 'smbios-tables' });
+    const qemuTables = inp.fwCfg?.get('etc/smbios/smbios-tables');
+    const anchor = inp.fwCfg?.get('etc/smbios/smbios-anchor');
+    // UEFI_HANDOFF_TABLE_POINTERS: one table, SMBIOS (32-bit entry point "_SM_") or SMBIOS3; its address is known only at run time
+    const guid = anchor && anchor.length >= 5 && String.fromCharCode(...anchor.subarray(0, 5)) === '_SM3_' ? SMBIOS3_TABLE_GUID : SMBIOS_TABLE_GUID;
+    const data = HANDOFF_TABLE_POINTERS.encode({ numberOfTables: 1, vendorGuid: guidToBytes(guid), vendorTable: 0 });
+    if (qemuTables && fw.smbiosType0) {
+      const table = edk2MeasuredSmbiosTable(qemuTables, fw.smbiosType0);
+      add(1, EV.EV_EFI_HANDOFF_TABLES, data, bytes(table), 'vmm-supplied', `SMBIOS tables (SmbiosMeasurementDxe, filtered): QEMU's fw_cfg etc/smbios/smbios-tables and OVMF's type 0 (${table.length} bytes)`, { rule: 'smbios-tables' });
+    } else {
+      const reason = !qemuTables ? 'QEMU\'s fw_cfg etc/smbios/smbios-tables was not supplied (--fw-cfg)' : 'the firmware\'s SMBIOS type-0 strings (vendor, version, release date) could not be read from SmbiosPlatformDxe';
+      add(1, EV.EV_EFI_HANDOFF_TABLES, data, { kind: 'unknown', reason }, 'unknown', `SMBIOS tables (SmbiosMeasurementDxe, filtered): not predicted (${reason})`, { rule: 'smbios-tables' });
+    }
   }
 
   // PCR1: boot variables; PCR4 action; separators

@@ -5,6 +5,7 @@
  * A generation prelaunch has not modelled is refused, naming what the model lacks.
  */
 import { FirmwareError } from '../errors.js';
+import type { SmbiosType0Strings } from './smbios.js';
 import { FFS2_GUID, FFS3_GUID, firmwareVersionStrings, walkFirmware, type FirmwareVolume, type FirmwareWalk } from '../formats/uefi/firmware-volume.js';
 
 export interface Edk2Generation {
@@ -98,7 +99,47 @@ export interface Edk2Firmware {
   /** the PEI volume's length (its measured copy depends on memory and QEMU version) */
   peiFvLength: number | null;
   modules: string[];
+  /** the type-0 strings OVMF's SmbiosPlatformDxe would install, or null when they could not be read from the module */
+  smbiosType0: SmbiosType0Strings | null;
   warnings: string[];
+}
+
+/** A UTF-16 NUL-terminated printable string at `at`, or null. */
+function utf16At(b: Uint8Array, at: number): string | null {
+  let s = '';
+  for (let i = at; i + 1 < b.length; i += 2) {
+    const c = b[i]! | (b[i + 1]! << 8);
+    if (c === 0) return s;
+    if (c < 0x20 || c > 0x7e || s.length > 256) return null;
+    s += String.fromCharCode(c);
+  }
+  return null;
+}
+
+/**
+ * The FixedAtBuild PCDs PcdFirmwareReleaseDateString, PcdFirmwareVersionString and
+ * PcdFirmwareVendor compiled into SmbiosPlatformDxe (OvmfPkg/SmbiosPlatformDxe/
+ * SmbiosPlatformDxe.c InstallAllStructures reads them with FixedPcdGetPtr): UTF-16 strings at
+ * consecutive 16-byte-aligned offsets of the module's image, date, version, vendor (so in
+ * Debian's 2025.02 and 2026.08 builds). Read only when the version string is found there with a
+ * date before it and a vendor after it; otherwise null (the SMBIOS event is then not predicted).
+ */
+function smbiosType0Strings(walk: FirmwareWalk, version: string | null): SmbiosType0Strings | null {
+  const pe = walk.modules.find((m) => m.name === 'SmbiosPlatformDxe')?.pe;
+  if (!pe || version === null) return null;
+  const found: SmbiosType0Strings[] = [];
+  for (let at = 16; at + 16 < pe.length; at += 16) {
+    if (utf16At(pe, at) !== version) continue;
+    let date: string | null = null;
+    for (let d = at - 16; d >= 0 && d >= at - 64; d -= 16) {
+      const s = utf16At(pe, d);
+      if (s !== null && /^\d{2}\/\d{2}\/\d{4}$/.test(s)) { date = s; break; }
+    }
+    const vendorAt = (at + 2 * (version.length + 1) + 15) & ~15;
+    const vendor = utf16At(pe, vendorAt);
+    if (date !== null && vendor !== null && vendor.length > 0) found.push({ vendor, version, releaseDate: date });
+  }
+  return found.length === 1 ? found[0]! : null;
 }
 
 /**
@@ -203,6 +244,7 @@ export function identifyEdk2Firmware(image: Uint8Array, opts: { source?: string;
     dxeFv: dxe ? { bytes: dxe.bytes, length: dxe.bytes.length } : null,
     peiFvLength: pei ? pei.bytes.length : null,
     modules,
+    smbiosType0: smbiosType0Strings(walk, versionString),
     warnings,
   };
 }

@@ -163,7 +163,7 @@ describe('CCEL', () => {
     expect(rep.events[0]!.description).toMatch(/TdxTable: 93bb96af-b9f2-4eb8-9462-e0ba74564236 at 0x809000/);
     const d = diffRtmrs(predictedJson(p), rep);
     expect(d.first).toBeNull();
-    expect(d.unchecked.map((u) => u.predicted?.description)).toEqual(['SMBIOS tables (SmbiosMeasurementDxe, filtered): not predicted']);
+    expect(d.unchecked.map((u) => u.predicted?.description)).toEqual(["SMBIOS tables (SmbiosMeasurementDxe, filtered): not predicted (QEMU's fw_cfg etc/smbios/smbios-tables was not supplied (--fw-cfg))"]);
   });
   it('diff names the first divergent event', () => {
     const other = predictRtmrs(sid(), { ...AS_2025_02, memory: 2 * GiB, acpi: { ...ACPI, tables: shake('other', 64) }, directBoot: { kernel: syntheticBzImage(), initrd: shake('initrd', 999), append: 'quiet' } });

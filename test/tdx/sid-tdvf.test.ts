@@ -35,6 +35,7 @@ interface SidVectors {
   bootVariables: Record<'BootOrder' | 'Boot0000' | 'Boot0001', string>;
   loadOptions: { cmdline: string; sha384: string };
   bootMenuOff: { sha384: string };
+  smbios: { fwCfg: string; sha256: string; sha384: string };
 }
 const SID: SidVectors = JSON.parse(fs.readFileSync(path.join(ROOT, 'test/vectors/tdx-sid-2026.08.json'), 'utf8')) as SidVectors;
 const GiB = 1024 ** 3;
@@ -80,11 +81,25 @@ describe('Debian sid OVMF.inteltdx.ms.fd (edk2 2026.08): RTMR0', () => {
     expect(r0[2]!.data).toHaveLength(68);
     const sb = SID.secureBootVariables;
     expect(d.slice(5, 11)).toEqual([sb.SecureBoot, sb.PK, sb.KEK, sb.db, sb.dbx, SEPARATOR]);
-    expect(d.slice(11, 15)).toEqual([null, null, null, null]); // ACPI not supplied, SMBIOS not predicted
+    expect(d.slice(11, 15)).toEqual([null, null, null, null]); // ACPI and SMBIOS: not in this fw_cfg map
     const bv = SID.bootVariables;
     expect(d.slice(15)).toEqual([bv.BootOrder, bv.Boot0000, bv.Boot0001]);
     expect(p.rtmrs[0]).toBeNull();
     expect(r0.filter((e) => e.rule === 'fw-cfg-items')).toHaveLength(3);
+  });
+  it('with QEMU 11.1\'s fw_cfg dump: the SMBIOS event is the digest of a real 2026.08 boot, and RTMR0 is predicted', () => {
+    const fwCfg = readBytes(path.join(ROOT, SID.smbios.fwCfg));
+    const p = predictRtmrs(ms(), { memory: 2 * GiB, fwCfg });
+    const smbios = p.events.find((e) => e.rule === 'smbios-tables')!;
+    expect(smbios.eventType).toBe(EV.EV_EFI_HANDOFF_TABLES);
+    expect(toHex(smbios.digest!)).toBe(SID.smbios.sha384);
+    // every RTMR0 event known: the register value is the replay of its digests
+    const d = digests(p, 0);
+    expect(d.every((x) => x !== null)).toBe(true);
+    expect(toHex(p.rtmrs[0]!)).toBe(replay(d as string[]));
+    // the same fw_cfg dump gives the fw_cfg item events (BootMenu, bootorder) and the ACPI DATA of that boot (loader, rsdp, tpm/log, tables)
+    expect(p.events.filter((e) => e.rule === 'fw-cfg-items').map((e) => e.description.split(' (')[0])).toEqual(['QEMU FW CFG BootMenu', 'QEMU FW CFG bootorder']);
+    expect(p.events.filter((e) => e.rule === 'acpi-data')).toHaveLength(4);
   });
   it('-boot menu=on: the BootMenu item is 01 00', () => {
     const p = predictRtmrs(ms(), { memory: 2 * GiB, fwCfg: new Map([['etc/acpi/rsdp', new Uint8Array(20)]]), bootMenu: true });
@@ -141,7 +156,12 @@ describe('prelaunch tdx with Debian sid OVMF.inteltdx.ms.fd (CLI)', () => {
     expect(j.edk2.generation).toBe('2026.08');
     expect(j.rtmrs[0].value).toBeNull();
     expect(j.rtmrs[0].events.map((e: { digest: string | null }) => e.digest).slice(3, 8)).toEqual((['SecureBoot', 'PK', 'KEK', 'db', 'dbx'] as const).map((k) => SID.secureBootVariables[k]));
-    expect(r.stderr).toMatch(/^warning: RTMR0 is not predicted: edk2 2026\.08 measures QEMU's SMBIOS tables/m);
+    expect(r.stderr).toMatch(/^warning: RTMR0 is not predicted: edk2 2026\.08 measures QEMU's SMBIOS tables \(SmbiosMeasurementDxe\); QEMU's fw_cfg etc\/smbios\/smbios-tables was not supplied \(--fw-cfg\)$/m);
+    // with the fw_cfg dump RTMR0 is predicted, no warning about it
+    const full = await runCliInProcess(['tdx', '--firmware', SID_TDVF, '--page-order', 'single', '--memory', '1G', '--fw-cfg', path.join(ROOT, SID.smbios.fwCfg), '--json']);
+    expect(full.code, full.stderr).toBe(0);
+    expect(full.stderr).not.toMatch(/RTMR0/);
+    expect(JSON.parse(full.stdout).rtmrs[0].value).toMatch(/^[0-9a-f]{96}$/);
   });
   it('bad inputs: one error line, exit 1 or 2', async () => {
     const write = (name: string, b: Uint8Array): string => { const p = path.join(tmp, name); fs.writeFileSync(p, b); return p; };

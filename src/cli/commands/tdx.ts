@@ -163,8 +163,10 @@ export async function runTdx(f: TdxFlags): Promise<void> {
       });
       warnings.push(...(rtmr.warnings ?? []), ...(rtmr.notes ?? []));
       if (!acpi && !fwCfg) warnings.push('RTMR0 is incomplete: the ACPI events are defined by the VMM; supply the fw_cfg blobs with --acpi-dir or --fw-cfg');
-      const smbios = rtmr.events.find((e) => e.rule === 'smbios-tables');
-      if (smbios) warnings.push(`RTMR0 is not predicted: edk2 ${rtmr.firmware?.generation ?? ''} measures QEMU's SMBIOS tables (SmbiosMeasurementDxe, filtered), which prelaunch does not reproduce yet; every other RTMR0 event is listed`);
+      const smbios = rtmr.events.find((e) => e.rule === 'smbios-tables' && !e.digest);
+      if (smbios) warnings.push(`RTMR0 is not predicted: edk2 ${rtmr.firmware?.generation ?? ''} measures QEMU's SMBIOS tables (SmbiosMeasurementDxe); ${smbios.description.replace(/^.*not predicted \((.*)\)$/, '$1')}`);
+      const items = rtmr.events.find((e) => e.rule === 'fw-cfg-items' && !e.digest);
+      if (items) warnings.push('RTMR0 is not predicted: the fw_cfg items edk2 measures depend on the QEMU command line; supply them with --fw-cfg');
       if (f.kernel === undefined) warnings.push('RTMR1 and RTMR2 are not predicted without --kernel (only QEMU direct boot is modelled)');
       if (f.ccelOut !== undefined) {
         const unknown = rtmr.events.filter((e) => !e.digest);
