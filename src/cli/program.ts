@@ -16,6 +16,7 @@ const COMMANDS: ReadonlyArray<readonly [string, (program: Command) => void]> = [
   ['measure', defineMeasure],
   ['ovmf', defineOvmf],
   ['golden', defineGolden],
+  ['verify', defineVerify],
   ['export', defineExport],
   ['trace', defineTrace],
   ['igvm', defineIgvm],
@@ -77,7 +78,7 @@ function defineGolden(program: Command): void {
     .option('--initrd <file>', 'without a manifest: initrd')
     .option('--append <cmdline>', 'without a manifest: kernel command line (UTF-8; for other bytes use --append-file)')
     .option('--append-file <file>', 'without a manifest: kernel command line, the exact bytes of FILE')
-    .option('--mode <list>', 'snp, seves, sev (default snp)')
+    .option('--mode <list>', 'snp, seves, sev, tdx (default snp; tdx: MRTD only, TD shapes need a manifest)')
     .option('--vcpus <list>', 'vCPU counts and ranges, e.g. 1-64 or 1,2,4')
     .option('--vcpu-type <list>', 'QEMU CPU models, or all')
     .option('--vcpu-sig <list>', 'CPUID signatures')
@@ -96,16 +97,34 @@ function defineGolden(program: Command): void {
     .action(async (manifest, opts) => (await import('./commands/golden.js')).runGolden(manifest, opts));
 }
 
+function defineVerify(program: Command): void {
+  // evidence verification (src/cli/commands/verify.ts, docs/verify.md)
+  program
+    .command('verify')
+    .description('verify an SEV-SNP attestation report (or a TDX quote) offline: signature, certificate chain to the vendor root, TCB, policy, golden values')
+    .argument('<evidence>', 'SNP report (1184 bytes, optionally followed by its certificate table) or TDX quote')
+    .option('--cert <file>', 'SNP: a VCEK/VLEK, ASK/ASVK or ARK certificate, PEM (a bundle such as cert_chain.pem) or DER; repeatable', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--certs <dir>', 'SNP: a directory as snpguest fetch or AMD KDS lays it out (vcek.pem/.der, ask.pem, ark.pem, cert_chain.pem, vlek.pem, asvk.pem)')
+    .option('--collateral <file>', 'TDX: collateral JSON (TCB info, QE identity, CRLs) for the TCB status; needs --at')
+    .option('--at <time>', 'ISO 8601 time to check certificate validity (SNP) and evaluate collateral (TDX) at; default: validity not checked')
+    .option('--golden <doc>', 'golden document (prelaunch golden) the evidence must match')
+    .option('--ccel <log>', 'TDX: CCEL event log to replay against the quote\'s RTMRs')
+    .option('--policy <fields>', 'SNP: guest policy bits that must hold, e.g. debug=off,migrate-ma=off,smt=off,single-socket=on')
+    .option('--min-tcb <list>', 'SNP: least REPORTED_TCB accepted, e.g. bootloader=4,tee=0,snp=22,microcode=213 (Turin: also fmc=N)')
+    .option('--json', 'machine-readable result (kind, signatureValid, chainValid, measurement, chipId, reportedTcb, checks, …)')
+    .action(async (evidence, opts) => (await import('./commands/verify.js')).runVerify(evidence, opts));
+}
+
 function defineExport(program: Command): void {
   program
     .command('export')
-    .description('render a golden document for a consumer: trustee, go-sev-guest, snpguest, in-toto, corim, qemu, libvirt')
+    .description('render a golden document for a consumer: trustee, go-sev-guest, go-tdx-guest, snpguest, in-toto, corim, corim-tdx, qemu, libvirt')
     .argument('<document>', 'golden document (prelaunch golden output)')
-    .addOption(new Option('--to <format>', 'consumer format').choices(['trustee', 'go-sev-guest', 'snpguest', 'in-toto', 'corim', 'qemu', 'libvirt']).makeOptionMandatory())
+    .addOption(new Option('--to <format>', 'consumer format').choices(['trustee', 'go-sev-guest', 'go-tdx-guest', 'snpguest', 'in-toto', 'corim', 'corim-tdx', 'qemu', 'libvirt']).makeOptionMandatory())
     .option('-o, --output <file>', 'write here (default: stdout)')
-    .option('--select <key=value,...>', 'only entries matching, e.g. vcpus=4,vcpuType=EPYC-v4')
+    .option('--select <key=value,...>', 'only entries matching, e.g. vcpus=4,vcpuType=EPYC-v4 or mode=tdx,shape=2g')
     .option('--name <name>', 'trustee: reference-value name for the measurement (default snp_launch_measurement)')
-    .option('--id <id>', 'corim: CoRIM id (default derived from the firmware digests)')
+    .option('--id <id>', 'corim, corim-tdx: CoRIM id (default derived from the firmware digests)')
     .option('--cbitpos <n>', 'qemu, libvirt: the host\'s C-bit position (default 51, every SNP-capable EPYC)')
     .option('--reduced-phys-bits <n>', 'qemu, libvirt: the host\'s reduced physical address bits (default 1)')
     .action(async (doc, opts) => (await import('./commands/export.js')).runExport(doc, opts));
@@ -123,7 +142,7 @@ function defineTrace(program: Command): void {
 
 function defineIgvm(program: Command): void {
   // IGVM files (src/cli/commands/igvm-*.ts)
-  const igvm = program.command('igvm').description('IGVM files: inspect, measure and sign (igvmmeasure-compatible)');
+  const igvm = program.command('igvm').description('IGVM files: inspect, measure and sign (igvmmeasure-compatible), build, CoRIM endorsements, diff');
   igvm
     .command('measure')
     .description('launch digest of an IGVM file, as COCONUT igvmmeasure computes it (TDX: as the igvm crate does)')
@@ -160,6 +179,64 @@ function defineIgvm(program: Command): void {
     .option('--json', 'machine-readable summary')
     .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
     .action(async (file, opts) => (await import('./commands/igvm-sign.js')).runIgvmSign(file, opts));
+  const keySources = (c: Command): Command => c
+    .option('--signer <name>', 'signer name written in the COSE protected header (corim-meta); give the same to prepare and assemble')
+    .option('--passphrase-file <file>', 'passphrase of an encrypted key: first line of FILE')
+    .option('--passphrase-env <var>', 'passphrase of an encrypted key: environment variable VAR');
+  const igvmCorim = igvm
+    .command('corim')
+    .description('add a CoRIM launch endorsement (igvm crate CORIM_DOCUMENT header) per SEV-SNP/TDX/VBS platform, optionally signed (CORIM_SIGNATURE)')
+    .argument('<file>', 'IGVM file')
+    // not requiredOption: commander checks a parent's mandatory options for its subcommands too
+    .option('-o, --output <file>', 'the IGVM file to write (not the input; required)')
+    .option('--platform <platform>', 'endorse this platform only: sev-snp, tdx or vbs (repeatable; default every SEV-SNP, TDX and VBS platform)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--svn <n>', 'the SVN the CoRIM endorses for the digest (u64, default 0)')
+    .option('--replace', 'replace a CoRIM (and its signature) the file already has for the platform (default: refuse)')
+    .option('--sign-key <file>', 'also sign each CoRIM (COSE_Sign1, ES384) with this P-384 private key (PEM or DER)');
+  keySources(igvmCorim)
+    .option('--allow-unknown', 'skip unknown headers whose type has the optional bit set')
+    .option('--json', 'machine-readable summary')
+    .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
+    .action(async (file, opts) => (await import('./commands/igvm-corim.js')).runIgvmCorim(file, opts));
+  keySources(igvmCorim.command('prepare'))
+    .description('write what an external signer signs for a platform\'s CoRIM: corim-<platform>.tbs (COSE Sig_structure) and corim-<platform>.cbor')
+    .argument('<file>', 'IGVM file carrying the CoRIM document')
+    .requiredOption('--platform <platform>', 'sev-snp, tdx or vbs')
+    .option('--out-dir <dir>', 'where to write the files', '.')
+    .option('--allow-unknown', 'skip unknown headers whose type has the optional bit set')
+    .option('--json', 'machine-readable summary')
+    .action(async (file, opts) => (await import('./commands/igvm-corim.js')).runIgvmCorimPrepare(file, opts));
+  keySources(igvmCorim.command('assemble'))
+    .description('add the external signer\'s signature of a platform\'s CoRIM to the file (verified with --pubkey first)')
+    .argument('<file>', 'IGVM file carrying the CoRIM document')
+    .requiredOption('--platform <platform>', 'sev-snp, tdx or vbs')
+    .requiredOption('--signature <file>', 'ECDSA P-384/SHA-384 signature of corim-<platform>.tbs: DER or raw r||s, binary, hex or base64')
+    .requiredOption('--pubkey <file>', 'the signer\'s P-384 public key (PEM or DER)')
+    .requiredOption('-o, --output <file>', 'the IGVM file to write (not the input)')
+    .option('--replace', 'replace a signature the document already has (default: refuse)')
+    .option('--allow-unknown', 'skip unknown headers whose type has the optional bit set')
+    .option('--json', 'machine-readable summary')
+    .action(async (file, opts) => (await import('./commands/igvm-corim.js')).runIgvmCorimAssemble(file, opts));
+  igvmCorim.command('verify')
+    .description('check that each SEV-SNP/TDX/VBS platform\'s CoRIM endorses the file\'s digest and its signature verifies with --pubkey')
+    .argument('<file>', 'IGVM file')
+    .requiredOption('--pubkey <file>', 'the signer\'s P-384 public key (PEM or DER)')
+    .option('--platform <platform>', 'check this platform only: sev-snp, tdx or vbs (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--passphrase-file <file>', 'passphrase of an encrypted key given as --pubkey: first line of FILE')
+    .option('--passphrase-env <var>', 'passphrase of an encrypted key given as --pubkey: environment variable VAR')
+    .option('--allow-unknown', 'skip unknown headers whose type has the optional bit set')
+    .option('--json', 'machine-readable result')
+    .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
+    .action(async (file, opts) => (await import('./commands/igvm-corim.js')).runIgvmCorimVerify(file, opts));
+  igvm
+    .command('diff')
+    .description('what differs between two IGVM files: headers, per-platform digests, the first measured page that differs')
+    .argument('<a>', 'IGVM file')
+    .argument('<b>', 'IGVM file')
+    .option('--allow-unknown', 'skip unknown headers whose type has the optional bit set')
+    .option('--json', 'machine-readable output')
+    .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
+    .action(async (a, b, opts) => (await import('./commands/igvm-diff.js')).runIgvmDiff(a, b, opts));
   const igvmBuild = igvm
     .command('build')
     .description('build an IGVM file from an SVSM kernel, boot loader and firmware, byte-identical to COCONUT igvmbuilder')

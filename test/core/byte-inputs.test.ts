@@ -87,6 +87,18 @@ const REPORT = once(() => {
   raw[0x188] = 25; raw[0x189] = 1; raw[0x18a] = 1;
   return raw;
 });
+const CORIM_IGVM = once(() => api.embedIgvmCorim(parseIgvm(IGVM_TDP())).bytes);
+const CORIM_SIGNED = once(() => api.embedIgvmCorim(parseIgvm(IGVM_TDP()), { signKey: ID_KEY(), signer: 'byte-inputs' }).bytes);
+/** the document and signature of CORIM_SIGNED's SNP platform */
+const corimPair = (f: Uint8Array): { doc: Uint8Array; sig: Uint8Array } => {
+  const p = parseIgvm(f);
+  const x = api.igvmCorimFor(p.file, 'sev-snp');
+  const read = (d: api.IgvmData): Uint8Array => (d.kind === 'file' ? d.source.read(d.offset, d.length).slice() : d.bytes);
+  return { doc: read(x.document!.data), sig: read(x.signature!.data) };
+};
+/** the synthetic SEV-SNP evidence of test/verify (an extended report: report + certificate table; certificates) */
+const SNP_FILE = (f: string): Uint8Array => new Uint8Array(fs.readFileSync(path.join(PROJECT, 'test/verify/synthetic', f)));
+const SNP_EXT = once(() => SNP_FILE('report-v3-milan-ext.bin'));
 const igvmIdBlock = (f: IgvmFile): SnpIdBlock => f.directives.records.filter((d): d is SnpIdBlock => d.kind === 'snp-id-block').pop()!;
 const snp = { vcpus: 4, vcpuSig: vcpuTypeSig('EPYC-v4') };
 
@@ -489,8 +501,9 @@ const CASES: Record<string, Case> = {
       }),
   ),
   generateGolden: c(
-    () => ({ fw: AMDSEV(), kernel: KERNEL() }),
-    ({ fw, kernel }) => api.generateGolden({
+    () => ({ fw: AMDSEV(), kernel: KERNEL(), tdvf: OVMF(), loader: new Uint8Array(64).fill(1), rsdp: new Uint8Array(20).fill(2), tables: new Uint8Array(96).fill(3), ig: IGVM_TDP() }),
+    ({ fw, kernel, tdvf, loader, rsdp, tables, ig }) => [
+      api.generateGolden({
         tool: 't',
         artifacts: [
           { name: 'a', kind: 'ovmf', firmware: bytesSource(fw), firmwarePath: 'a.fd', kernel: bytesSource(kernel), kernelPath: 'k', initrd: null, cmdline: 'quiet' },
@@ -498,6 +511,17 @@ const CASES: Record<string, Case> = {
         ],
         matrix: { modes: ['snp', 'sev'], vcpus: [1, 2], cpus: cpusOf(['EPYC-v4'], []), vmmTypes: ['QEMU'], vmsaProfiles: null, guestFeatures: [1n], policies: null },
       }),
+      // tdx shapes with ACPI blobs, and an IGVM artifact
+      api.generateGolden({
+        tool: 't',
+        artifacts: [
+          { name: 'td', kind: 'ovmf', firmware: tdvf, firmwarePath: 'OVMF.fd', kernel, kernelPath: 'k', initrd: null, cmdline: 'quiet' },
+          { name: 'i', kind: 'igvm', firmware: ig, firmwarePath: 'i.igvm' },
+        ],
+        matrix: { modes: ['tdx'], vcpus: [], cpus: [], vmmTypes: ['QEMU'], vmsaProfiles: null, guestFeatures: [1n], policies: null, tdx: { pageOrders: ['single'], shapes: [{ name: 's', memory: 2 ** 31, acpiDir: 'acpi' }], tdAttributes: null, xfam: null, mrConfigId: null } },
+        tdxAcpi: new Map([['s', { tableLoader: loader, rsdp, tables }]]),
+      }),
+    ],
   ),
   reportFromBinary: c(
     () => ({ b: REPORT() }),
@@ -509,6 +533,26 @@ const CASES: Record<string, Case> = {
           tool: 't', artifacts: [{ name: 'a', kind: 'ovmf', firmware: bytesSource(fw), firmwarePath: 'a.fd' }],
           matrix: { modes: ['snp'], vcpus: [1], cpus: cpusOf(['EPYC-v4'], []), vmmTypes: ['QEMU'], vmsaProfiles: null, guestFeatures: [1n], policies: null },
         }), api.reportFromBinary(b)),
+  ),
+  parseAttestationReport: c(
+    () => ({ r: SNP_EXT() }),
+    ({ r }) => api.parseAttestationReport(r, 'r'),
+  ),
+  parseCertTable: c(
+    () => ({ t: SNP_EXT().slice(0x4a0) }),
+    ({ t }) => api.parseCertTable(t, 't'),
+  ),
+  detectEvidence: c(
+    () => ({ r: SNP_EXT() }),
+    ({ r }) => api.detectEvidence(r),
+  ),
+  parseCertificates: c(
+    () => ({ pem: SNP_FILE('milan_ask.pem'), der: SNP_FILE('vcek_milan.der') }),
+    ({ pem, der }) => [...api.parseCertificates(pem, 'p'), ...api.parseCertificates(der, 'd')].map((x) => ({ der: x.der, subject: x.subject, key: x.publicKey, notAfter: x.notAfter.toISOString(), hwid: x.extension('1.3.6.1.4.1.3704.1.4') ?? null })),
+  ),
+  parseCertificate: c(
+    () => ({ der: SNP_FILE('vcek_milan.der') }),
+    ({ der }) => api.parseCertificate(der, 'd').der,
   ),
   parseIgvm: c(
     () => ({ f: IGVM() }),
@@ -588,6 +632,66 @@ const CASES: Record<string, Case> = {
       return { ...d, policy: String(d.policy), append: d.append ? Array.from(d.append) : null };
     },
   ),
+  embedIgvmCorim: c(
+    () => ({ f: IGVM_TDP(), key: ID_KEY() }),
+    ({ f, key }) => api.embedIgvmCorim(parseIgvm(f), { signKey: key, svn: 3n }),
+  ),
+  igvmCorimFor: c(
+    () => ({ f: CORIM_SIGNED() }),
+    ({ f }) => corimPair(f),
+  ),
+  prepareIgvmCorimSignature: c(
+    () => ({ f: CORIM_IGVM() }),
+    ({ f }) => api.prepareIgvmCorimSignature(parseIgvm(f), 'tdx', 'signer'),
+  ),
+  assembleIgvmCorimSignature: c(
+    () => ({ f: CORIM_IGVM(), key: ID_KEY() }),
+    ({ f, key }) => {
+      const p = parseIgvm(f);
+      const sig = api.signP384(key, api.prepareIgvmCorimSignature(p, 'tdx').toBeSigned);
+      return api.assembleIgvmCorimSignature(p, 'tdx', { signature: sig, publicKey: api.p384PublicKey(key) });
+    },
+  ),
+  verifyCorimSignature: c(
+    () => ({ ...corimPair(CORIM_SIGNED()), key: ID_KEY() }),
+    ({ doc, sig, key }) => api.verifyCorimSignature(api.decodeCoseSign1(sig), doc, api.p384PublicKey(key)),
+  ),
+  verifyIgvmCorim: c(
+    () => ({ f: CORIM_SIGNED(), key: ID_KEY() }),
+    ({ f, key }) => api.verifyIgvmCorim(parseIgvm(f), api.p384PublicKey(key)),
+  ),
+  decodeCoseSign1: c(
+    () => ({ sig: corimPair(CORIM_SIGNED()).sig }),
+    ({ sig }) => api.decodeCoseSign1(sig),
+  ),
+  encodeCoseSign1: c(
+    () => ({ prot: api.corimProtectedHeader('x'), sig: shake('cose sig', 96) }),
+    ({ prot, sig }) => api.encodeCoseSign1(prot, sig),
+  ),
+  coseSigStructure: c(
+    () => ({ prot: api.corimProtectedHeader(), doc: corimPair(CORIM_SIGNED()).doc }),
+    ({ prot, doc }) => api.coseSigStructure(prot, doc),
+  ),
+  buildLaunchMeasurementCorim: c(
+    () => ({ ld: LD() }),
+    ({ ld }) => [api.buildLaunchMeasurementCorim(api.IgvmPlatformType.SEV_SNP, ld, 1n), api.buildLaunchMeasurementCorim(api.IgvmPlatformType.TDX, ld, 2n ** 60n)],
+  ),
+  describeCorim: c(
+    () => ({ doc: corimPair(CORIM_SIGNED()).doc }),
+    ({ doc }) => api.describeCorim(doc),
+  ),
+  corimLaunchDigest: c(
+    () => ({ doc: corimPair(CORIM_SIGNED()).doc }),
+    ({ doc }) => api.corimLaunchDigest(api.describeCorim(doc)),
+  ),
+  diffIgvm: c(
+    () => ({ a: IGVM(), b: IGVM_SIGNED() }),
+    ({ a, b }) => api.diffIgvm(parseIgvm(a), parseIgvm(b)),
+  ),
+  renderIgvmDiff: c(
+    () => ({ a: IGVM_TDP(), b: CORIM_IGVM() }),
+    ({ a, b }) => api.renderIgvmDiff(api.diffIgvm(parseIgvm(a), parseIgvm(b)), { tool: 't', a: 'a', b: 'b' }, true),
+  ),
   decodeIgvmSnpPublicKey: c(
     () => ({ b: igvmIdBlock(parseIgvm(IGVM_SIGNED()).file).idPublicKey }),
     ({ b }) => api.decodeIgvmSnpPublicKey(b),
@@ -596,6 +700,10 @@ const CASES: Record<string, Case> = {
 
 /** Exports that take no bytes, with the reason. */
 const NO_BYTES: Record<string, string> = {
+  corimProtectedHeader: 'a signer name (text)',
+  verifyEvidence: 'asynchronous (WebCrypto): Buffer and odd-offset inputs in test/verify/snp-verify.test.ts', verifySnpReport: 'asynchronous (WebCrypto): as verifyEvidence',
+  CertificateError: 'error class', UnknownReportVersionError: 'error class', classifyAmdCertificate: 'a parsed certificate', shippedCertificate: 'a product and role name',
+  decodeTcb: 'a bigint', productOfCpuid: 'numbers', verdict: 'checks', renderVerification: 'a verification result', verificationJson: 'a verification result', snpReportJson: 'a parsed report',
   PrelaunchError: 'error class', ParseError: 'error class', FirmwareError: 'error class', OptionError: 'error class', IgvmFormatError: 'error class', IgvmBuildError: 'error class',
   directiveTable: 'builds an IGVM directive table from model headers', directiveList: 'reads a directive table', directiveLocations: 'reads a directive table', directiveCount: 'reads a directive table', directiveSegments: 'reads a directive table',
   fromHex: 'text in', fromBase64: 'text in', guidToBytes: 'text in', loadHashBackend: 'a backend name', hashBackend: 'a backend name',
@@ -607,6 +715,8 @@ const NO_BYTES: Record<string, string> = {
   encodePolicy: 'policy fields', decodePolicy: 'a bigint', policyProblems: 'a bigint', validatePolicy: 'a bigint', policyFromSpec: 'text', renderPolicy: 'a bigint', formatPolicy: 'a bigint',
   signatureToDer: 'bigint r, s', snpPublicKeyBytes: 'a bigint point', pageOrderForQemuVersion: 'a version string', q35MemorySplit: 'a number',
   eventTypeName: 'a number', mapPcrToMrIndex: 'a number', identifyTdvf: 'a parsed OvmfImage (its bytes are covered by the predictRtmrs cases)', renderRtmrDiff: 'diffRtmrs\'s result (text and hex strings)',
+  trusteeTdxSample: 'golden entries (strings)', goTdxGuestConfig: 'golden entries (strings)', tdxCorim: 'a golden document (strings)',
+  artifactModes: 'a matrix and an artifact kind', countArtifactEntries: 'a matrix and an artifact kind',
   serializeGolden: 'a golden document (strings)', countEntries: 'a matrix', compareEntries: 'golden entries (strings)', parseManifestText: 'manifest text',
   validateManifest: 'a parsed manifest', parseVcpuList: 'text or numbers', reportFromJson: 'a JSON object (hex/base64 strings)', vmsaProfileFor: 'names',
   resolveStack: 'versions and a parsed stack file', stackJson: 'a stack', deriveSev: 'a stack', deriveTdx: 'a stack', ruleJson: 'a rule hit', resolveLaunch: 'a launch description and a stack',
