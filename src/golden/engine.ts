@@ -339,10 +339,13 @@ function eventTag(data: Uint8Array): number | null {
 }
 
 /** predictRtmrs, or null (with `warn`) when it refuses the firmware as not modelled (ERR_FIRMWARE_UNSUPPORTED). */
-function rtmrsOrNull(predict: () => RtmrValues, warn: (why: string) => void): RtmrValues | null {
+function rtmrsOrNull(predict: () => RtmrValues, warn: (why: string) => void, artifact = 'the artifact'): RtmrValues | null {
   try {
     return predict();
   } catch (e) {
+    if (e instanceof OptionError && e.option === '--vmm-version') {
+      throw new OptionError('qemuKernelPatch', `${artifact}: its firmware measures the kernel unpatched when QEMU (>= 10.0, every upstream TDX QEMU) serves etc/boot/kernel and QEMU's setup-header-patched kernel before: say which with qemuKernelPatch (false: unpatched, true: patched)`);
+    }
     if (!(e instanceof FirmwareError) || e.code !== 'ERR_FIRMWARE_UNSUPPORTED') throw e;
     warn(e.message);
     return null;
@@ -378,13 +381,15 @@ function tdxEntries(
         memory: shape.memory,
         acpi,
         hashBackend: backend,
-        directBoot: a.kernel ? { kernel: a.kernel, initrd: a.initrd, append: a.cmdline ?? null, qemuKernelPatch: a.qemuKernelPatch !== false } : null,
+        // qemuKernelPatch given: applied; not given: the firmware's generation decides (rule
+        // kernel-from-etc-boot), and where that needs the QEMU version the manifest must say
+        directBoot: a.kernel ? { kernel: a.kernel, initrd: a.initrd, append: a.cmdline ?? null, ...(a.qemuKernelPatch !== undefined ? { qemuKernelPatch: a.qemuKernelPatch } : {}) } : null,
       }), (why) => {
         // a firmware whose RTMR events are not modelled (no TdTcg2Dxe, an unmodelled edk2
         // generation): its MRTD entries stand, its RTMRs are null — and the warning says why
         const w = `${a.name} (tdx): RTMRs not predicted: ${why}`;
         if (!warned.has(w)) { warned.add(w); o.onWarning?.(w); }
-      });
+      }, a.name);
       if (p) {
       // null where an event's digest is unknown (the ACPI tables not supplied): predictRtmrs says so itself
       regs.rtmr0 = hexOrNull(p.rtmrs[0]);

@@ -147,8 +147,15 @@ describe('golden: TDX entries', () => {
     expect(tdxOf('td-sid', '4g-no-tables').tdx!.rtmr2).toBe(t.rtmr2);
   });
 
-  it('what the model does not predict is null, never a guess', () => {
+  it('what the model does not predict is null, never a guess', async () => {
     expect(tdxOf('td-sid', '4g-no-tables').tdx!.rtmr0).toBeNull(); // no ACPI tables
+    // edk2 2026.08 measures the kernel unpatched or patched by QEMU version: without qemuKernelPatch it is refused, not guessed
+    const f = path.join(tmp, 'nopatch.yaml');
+    writeFileSync(f, `artifacts:\n  - { name: k, firmware: ${SID_NOPK}, kernel: bzImage }\nmatrix:\n  modes: [tdx]\n  tdx: { shapes: [{ name: s, memory: 2G }] }\n`);
+    const r = await cli(['golden', f]);
+    expect(r.code).toBe(2);
+    expect(cleanError(r.stderr), r.stderr).toBe(true);
+    expect(r.stderr).toMatch(/qemuKernelPatch: k: its firmware measures the kernel unpatched when QEMU/);
   });
 
   it('carried values and the entry count', () => {
