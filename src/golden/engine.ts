@@ -38,7 +38,7 @@ import { snpSectionWarnings } from '../plan/launchability.js';
 import { ovmfVmsas, planSnp, planSnpOvmfHash } from '../plan/snp.js';
 import { DEFAULT_TDX_MATRIX, needsVcpuCount, type GoldenCpu, type GoldenMatrix, type GoldenMode, type GoldenTdxShape } from './matrix.js';
 import { mrtdOfImage } from '../measure/tdx-mrtd.js';
-import { predictRtmrs, type AcpiBlobs } from '../measure/rtmr.js';
+import { predictRtmrs, type AcpiBlobs, type RtmrValues } from '../measure/rtmr.js';
 import { EV, LINUX_INITRD_EVENT_TAG_ID, LINUX_LOAD_OPTIONS_EVENT_TAG_ID, TCG_PCCLIENT_TAGGED_EVENT } from '../formats/tdx/tcg-events.js';
 import type { TdxPageOrder } from '../plan/tdx.js';
 import { parseIgvm } from '../formats/igvm/parse.js';
@@ -338,6 +338,20 @@ function eventTag(data: Uint8Array): number | null {
   return TCG_PCCLIENT_TAGGED_EVENT.decode(data).taggedEventID;
 }
 
+/** predictRtmrs, or null (with `warn`) when it refuses the firmware as not modelled (ERR_FIRMWARE_UNSUPPORTED). */
+function rtmrsOrNull(predict: () => RtmrValues, warn: (why: string) => void, artifact = 'the artifact'): RtmrValues | null {
+  try {
+    return predict();
+  } catch (e) {
+    if (e instanceof OptionError && e.option === '--vmm-version') {
+      throw new OptionError('qemuKernelPatch', `${artifact}: its firmware measures the kernel unpatched when QEMU (>= 10.0, every upstream TDX QEMU) serves etc/boot/kernel and QEMU's setup-header-patched kernel before: say which with qemuKernelPatch (false: unpatched, true: patched)`);
+    }
+    if (!(e instanceof FirmwareError) || e.code !== 'ERR_FIRMWARE_UNSUPPORTED') throw e;
+    warn(e.message);
+    return null;
+  }
+}
+
 /**
  * The tdx entries of one OVMF/TDVF artifact: per TD shape (or none), MRTD in each page order
  * (mrtdOfImage, as `prelaunch tdx` computes it) and RTMR0-2 (predictRtmrs); the carried values
@@ -363,12 +377,20 @@ function tdxEntries(
     if (shape) {
       const acpi = o.tdxAcpi?.get(shape.name) ?? null;
       if (shape.acpiDir !== null && !acpi) throw new OptionError('matrix.tdx.shapes', `shape ${shape.name}: its ACPI tables (${shape.acpiDir}) were not supplied`);
-      const p = predictRtmrs(img, {
+      const p = rtmrsOrNull(() => predictRtmrs(img, {
         memory: shape.memory,
         acpi,
         hashBackend: backend,
-        directBoot: a.kernel ? { kernel: a.kernel, initrd: a.initrd, append: a.cmdline ?? null, qemuKernelPatch: a.qemuKernelPatch !== false } : null,
-      });
+        // qemuKernelPatch given: applied; not given: the firmware's generation decides (rule
+        // kernel-from-etc-boot), and where that needs the QEMU version the manifest must say
+        directBoot: a.kernel ? { kernel: a.kernel, initrd: a.initrd, append: a.cmdline ?? null, ...(a.qemuKernelPatch !== undefined ? { qemuKernelPatch: a.qemuKernelPatch } : {}) } : null,
+      }), (why) => {
+        // a firmware whose RTMR events are not modelled (no TdTcg2Dxe, an unmodelled edk2
+        // generation): its MRTD entries stand, its RTMRs are null — and the warning says why
+        const w = `${a.name} (tdx): RTMRs not predicted: ${why}`;
+        if (!warned.has(w)) { warned.add(w); o.onWarning?.(w); }
+      }, a.name);
+      if (p) {
       // null where an event's digest is unknown (the ACPI tables not supplied): predictRtmrs says so itself
       regs.rtmr0 = hexOrNull(p.rtmrs[0]);
       if (a.kernel) {
@@ -378,6 +400,7 @@ function tdxEntries(
         regs.kernelDigest = hexOrNull(p.events.find((e) => e.rtmr === 1 && e.eventType === EV.EV_EFI_BOOT_SERVICES_APPLICATION)?.digest);
         regs.cmdlineDigest = hexOrNull(p.events.find((e) => e.rtmr === 2 && e.eventType === EV.EV_EVENT_TAG && eventTag(e.data) === LINUX_LOAD_OPTIONS_EVENT_TAG_ID)?.digest);
         regs.initrdDigest = hexOrNull(p.events.find((e) => e.rtmr === 2 && e.eventType === EV.EV_EVENT_TAG && eventTag(e.data) === LINUX_INITRD_EVENT_TAG_ID)?.digest);
+      }
       }
     }
     for (const order of t.pageOrders) {

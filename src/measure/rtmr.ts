@@ -1,33 +1,34 @@
 /**
  * RTMR0–3: the extend rule, CCEL replay, and the predicted event lists for a QEMU direct boot
- * of TDVF/OVMF (edk2 ≤ stable202502 layout, as in dstack's hardware logs):
+ * of a TDVF (OVMF's IntelTdx build). The events are a projection of the one edk2 event model
+ * (src/measured-boot/edk2-events.ts planEdk2Boot, target 'tdx'), the same list the vTPM PCR
+ * prediction hashes, keyed on the edk2 generation (src/measured-boot/edk2-firmware.ts):
  *
- *   RTMR0  TD HOB · CFV · SecureBoot, PK, KEK, db, dbx (empty) · separator ·
- *          ACPI table-loader, RSDP, tables (VMM-defined: supplied as files) · BootOrder · Boot0000
- *   RTMR1  kernel Authenticode (after QEMU's setup-header patch) · "Calling EFI Application from
- *          Boot Option" · separator · "Exit Boot Services Invocation" · "… Returned with Success"
- *   RTMR2  kernel command line (UTF-16 LoadOptions as the Linux EFI stub measures it) · initrd
+ *   RTMR0  TD HOB · CFV (SEC) · [fw_cfg items ≥ 2025.05] · SecureBoot, PK, KEK, db, dbx [, dbt]
+ *          (from the CFV varstore) · separator · ACPI DATA (VMM-defined: supplied) ·
+ *          [SMBIOS ≥ 2025.05: not predicted] · BootOrder · Boot0000 [· Boot0001 ≥ 2025.05]
+ *   RTMR1  kernel Authenticode (patched or not: rule kernel-from-etc-boot) · "Calling EFI
+ *          Application from Boot Option" · separator · "Exit Boot Services Invocation" · "… Returned with Success"
+ *   RTMR2  LoadOptions (UTF-16, suffix or prefix "initrd=initrd" by generation) · initrd
  *   RTMR3  not extended by firmware
  *
  * `RTMR[i] = SHA-384(RTMR[i] ‖ digest)`, from 48 zero bytes. In the CCEL the "PCR index" is the
  * MR index: 1..4 = RTMR0..3.
  */
-import { asSource, inputBytes, type ByteInput, type ByteSource, copyBytes } from '../bytes/source.js';
+import { asSource, bytesSource, inputBytes, type ByteInput, type ByteSource, copyBytes } from '../bytes/source.js';
 import { toHex } from '../bytes/hex.js';
 import { FirmwareError, OptionError } from '../errors.js';
 import { defaultBackend, type HashBackend } from '../hash/index.js';
 import { parseCcel, eventSha384, type CcelLog } from '../formats/tdx/ccel.js';
-import { buildTdHob, q35MemorySplit } from '../formats/tdx/td-hob.js';
-import {
-  EV, EFI_GLOBAL_VARIABLE_GUID, EFI_IMAGE_SECURITY_DATABASE_GUID, LINUX_INITRD_EVENT_TAG_ID, LINUX_LOAD_OPTIONS_EVENT_TAG_ID,
-  describeEventData, encodeAscii, eventTypeName, firmwareBlob2Data, imageLoadEventData, qemuKernelDevicePath,
-  taggedEventData, tdxHandoffTablesData, uefiVariableData, uiAppBootOption,
-} from '../formats/tdx/tcg-events.js';
-import { qemuPatchSetupHeader, SETUP_HEADER_END } from '../formats/linux/qemu-setup-patch.js';
-import { cmdlineBytes, cmdlineText, ovmfLoadOptions, type KernelCmdline } from '../formats/linux/cmdline.js';
+import { buildTdHob } from '../formats/tdx/td-hob.js';
+import { EV, describeEventData, eventTypeName } from '../formats/tdx/tcg-events.js';
+import { cmdlineBytes, ovmfLoadOptions, type KernelCmdline } from '../formats/linux/cmdline.js';
 import type { OvmfImage } from '../formats/ovmf/parse.js';
+import { parseVariableStore } from '../formats/uefi/variable-store.js';
 import { requireTdxMetadata } from '../plan/tdx.js';
-import { authenticodeDigest, overlaySource } from './authenticode.js';
+import { identifyEdk2Firmware, type Edk2Firmware } from '../measured-boot/edk2-firmware.js';
+import { measureEdk2Events, planEdk2Boot, rtmrOfEvent, type Edk2RuleName, type MeasuredEvent } from '../measured-boot/edk2-events.js';
+import { fwCfgFiles } from '../measured-boot/predict.js';
 
 export const RTMR_COUNT = 4;
 const ZERO48 = new Uint8Array(48);
@@ -57,9 +58,17 @@ export interface RtmrEvent {
   basis: EventBasis;
   /** the event data as the firmware logs it (image addresses unknown before launch are zero) */
   data: Uint8Array;
+  /** the named rule of the event model that decided it (EDK2_RULES) */
+  rule?: Edk2RuleName;
 }
 
 export interface RtmrValues {
+  /** the TDVF as identified: its edk2 generation decides the event list */
+  firmware?: TdvfIdentity;
+  /** what should be said next to the values */
+  warnings?: string[];
+  /** facts about the boot (e.g. no kernel event: secure boot rejects it) */
+  notes?: string[];
   events: RtmrEvent[];
   /** final register values; null when an event's digest is unknown */
   rtmrs: Array<Uint8Array | null>;
@@ -131,23 +140,29 @@ export interface DirectBootInputs {
   initrd?: ByteSource | Uint8Array | null;
   /** `-append`: text (UTF-8) or the exact bytes; null or undefined = none */
   append?: KernelCmdline | null;
-  /** apply QEMU's setup-header patch before hashing (default true; edk2 ≥ 202505 guests measure the unpatched image) */
+  /**
+   * override rule kernel-from-etc-boot: true = hash QEMU's setup-header-patched kernel, false =
+   * the file as given; undefined = decided by the edk2 generation and `qemuVersion`
+   */
   qemuKernelPatch?: boolean;
 }
 
 export interface RtmrPredictionOptions {
   /** guest memory in bytes (QEMU -m) */
   memory: number;
+  /** the firmware's edk2 generation "YYYY.MM", when the image carries no version string (or to override it) */
+  edk2Version?: string;
   acpi?: AcpiBlobs | null;
+  /** QEMU's fw_cfg files (a capture's fwcfg.tar, or NAME → bytes): fw_cfg item events and the ACPI blobs (instead of `acpi`) */
+  fwCfg?: Uint8Array | ReadonlyMap<string, Uint8Array> | null;
+  /** the VMM's QEMU version "X.Y[.Z]": decides whether the kernel is measured patched (rule kernel-from-etc-boot) */
+  qemuVersion?: string;
+  /** QEMU -boot menu=on (the fw_cfg BootMenu item edk2 ≥ 2025.05 measures); default off */
+  bootMenu?: boolean;
   directBoot?: DirectBootInputs | null;
   hashBackend?: HashBackend;
 }
 
-const ACTIONS = {
-  callingEfiApp: 'Calling EFI Application from Boot Option',
-  exitBootServices: 'Exit Boot Services Invocation',
-  exitBootServicesOk: 'Exit Boot Services Returned with Success',
-} as const;
 
 /**
  * The UTF-16 LoadOptions OVMF builds for a direct-boot kernel (null: none, nothing measured):
@@ -157,72 +172,94 @@ export function directBootLoadOptions(append: KernelCmdline | null | undefined, 
   return ovmfLoadOptions(cmdlineBytes(append, '--append'), hasInitrd);
 }
 
+/** The TDVF facts RTMR prediction rests on. */
+export interface TdvfIdentity {
+  versionString: string | null;
+  /** edk2 generation "YYYY.MM" */
+  generation: string;
+  generationSource: string;
+}
+
+const identified = new WeakMap<OvmfImage, Map<string, Edk2Firmware>>();
+
+/**
+ * The TDVF's edk2 generation (from the version string in its compressed volume, or `edk2Version`),
+ * refused (FirmwareError, ERR_FIRMWARE_UNSUPPORTED) when its RTMR events are not modelled: a
+ * firmware without TdTcg2Dxe, a PEI-based build, or a generation not in TDX_MODELLED_GENERATIONS.
+ */
+export function identifyTdvf(img: OvmfImage, edk2Version?: string): Edk2Firmware {
+  let byVersion = identified.get(img);
+  if (!byVersion) identified.set(img, (byVersion = new Map()));
+  const key = edk2Version ?? '';
+  let fw = byVersion.get(key);
+  if (!fw) {
+    fw = identifyEdk2Firmware(copyBytes(img.source.read(0, img.source.size)), { source: img.source.name, target: 'tdx', ...(edk2Version !== undefined ? { edk2Version } : {}) });
+    byVersion.set(key, fw);
+  }
+  return fw;
+}
+
+/**
+ * RTMR0–3 of a QEMU direct boot of this TDVF: the edk2 event model (src/measured-boot/
+ * edk2-events.ts planEdk2Boot, target 'tdx' — the same event list the vTPM PCR prediction
+ * uses), hashed with SHA-384 and projected onto the RTMRs (PCR1,7 → RTMR0; PCR2–6 → RTMR1;
+ * PCR8–15 → RTMR2; SEC's TD HOB and CFV → RTMR0). Refuses a firmware whose generation is not
+ * modelled (identifyTdvf).
+ */
 export function predictRtmrs(img: OvmfImage, opts: RtmrPredictionOptions): RtmrValues {
   const backend = opts.hashBackend ?? defaultBackend;
-  const sha = (b: Uint8Array): Uint8Array => backend.hash('sha384', b);
   if (!Number.isSafeInteger(opts.memory) || opts.memory <= 0) throw new OptionError('--memory', `must be a positive number of bytes (got ${opts.memory})`);
   const meta = requireTdxMetadata(img);
-  const events: RtmrEvent[] = [];
-  const add = (rtmr: number, eventType: number, digest: Uint8Array | null, basis: EventBasis, data: Uint8Array, description?: string): void => {
-    events.push({ rtmr, eventType, digest, basis, data, description: description ?? describeEventData(eventType, data) });
-  };
-
-  // RTMR0
+  const fw = identifyTdvf(img, opts.edk2Version);
+  if (opts.acpi && opts.fwCfg) throw new OptionError('--acpi-dir', 'give the ACPI blobs once: --acpi-dir or --fw-cfg, not both');
   const hob = buildTdHob(meta, opts.memory);
-  add(0, EV.EV_EFI_HANDOFF_TABLES2, sha(hob.measured), 'computed', tdxHandoffTablesData(hob.gpa), `TD HOB for ${opts.memory} bytes of memory (${hob.ram.length} RAM entries) at 0x${hob.gpa.toString(16)}`);
   const cfv = meta.sections.find((s) => s.type === 1);
   if (!cfv) throw new FirmwareError('the TDVF metadata has no CFV section (OVMF measures its configuration volume into RTMR0)');
-  const cfvHash = backend.create('sha384');
-  for (let p = 0; p < cfv.rawDataSize; p += 1 << 20) cfvHash.update(img.source.read(cfv.dataOffset + p, Math.min(1 << 20, cfv.rawDataSize - p)));
-  add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB2, cfvHash.digest(), 'computed', firmwareBlob2Data(cfv.memoryAddress, cfv.rawDataSize), `configuration volume (CFV), 0x${cfv.rawDataSize.toString(16)} bytes at file offset 0x${cfv.dataOffset.toString(16)}`);
-  for (const [name, guid] of [['SecureBoot', EFI_GLOBAL_VARIABLE_GUID], ['PK', EFI_GLOBAL_VARIABLE_GUID], ['KEK', EFI_GLOBAL_VARIABLE_GUID], ['db', EFI_IMAGE_SECURITY_DATABASE_GUID], ['dbx', EFI_IMAGE_SECURITY_DATABASE_GUID]] as const) {
-    const data = uefiVariableData(guid, name, new Uint8Array(0));
-    add(0, EV.EV_EFI_VARIABLE_DRIVER_CONFIG, sha(data), 'fixed', data, `variable ${name} (empty: secure boot off)`);
-  }
-  const sep = new Uint8Array(4);
-  add(0, EV.EV_SEPARATOR, sha(sep), 'fixed', sep);
-  const acpiData = encodeAscii('ACPI DATA');
-  const acpiBlob = (b: ByteInput | undefined): Uint8Array | undefined => (b === undefined ? undefined : inputBytes(b));
-  const blobs: Array<[string, Uint8Array | undefined]> = [['etc/table-loader', acpiBlob(opts.acpi?.tableLoader)], ['etc/acpi/rsdp', acpiBlob(opts.acpi?.rsdp)], ['etc/acpi/tables', acpiBlob(opts.acpi?.tables)]];
-  for (const [name, blob] of blobs) {
-    add(0, EV.EV_PLATFORM_CONFIG_FLAGS, blob ? sha(blob) : null, blob ? 'vmm-supplied' : 'vmm-unknown', acpiData, `ACPI DATA: QEMU fw_cfg ${name}${blob ? ` (${blob.length} bytes)` : ' (not supplied: use --acpi-dir)'}`);
-  }
-  const bootOrder = new Uint8Array(2);
-  add(0, EV.EV_EFI_VARIABLE_BOOT, sha(bootOrder), 'fixed', uefiVariableData(EFI_GLOBAL_VARIABLE_GUID, 'BootOrder', bootOrder), 'variable BootOrder = 0000');
-  const boot0 = uiAppBootOption();
-  add(0, EV.EV_EFI_VARIABLE_BOOT, sha(boot0), 'fixed', uefiVariableData(EFI_GLOBAL_VARIABLE_GUID, 'Boot0000', boot0), 'variable Boot0000 = UiApp');
-
-  // RTMR1, RTMR2: QEMU direct boot
+  const cfvBytes = copyBytes(img.source.read(cfv.dataOffset, cfv.rawDataSize));
+  // the IntelTdx build's variables live in the CFV (EmuVariableFvbRuntimeDxe starts from it)
+  const varstore = parseVariableStore(cfvBytes, `${img.source.name}: the CFV varstore`);
   const db = opts.directBoot;
-  if (db) {
-    const kernel = asSource(db.kernel, 'kernel');
-    const initrd = db.initrd ? asSource(db.initrd, 'initrd') : null;
-    const cmdline = cmdlineBytes(db.append, '--append');
-    let image: ByteSource = kernel;
-    if (db.qemuKernelPatch !== false) {
-      const head = copyBytes(kernel.read(0, Math.min(SETUP_HEADER_END, kernel.size)));
-      const patch = qemuPatchSetupHeader(head, kernel.size, cmdline, initrd ? initrd.size : null, q35MemorySplit(opts.memory).below4g);
-      image = overlaySource(kernel, patch.header);
-    }
-    const kernelDigest = authenticodeDigest(image, backend);
-    add(1, EV.EV_EFI_BOOT_SERVICES_APPLICATION, kernelDigest, 'computed', imageLoadEventData(0, kernel.size, qemuKernelDevicePath()),
-      `kernel PE/COFF Authenticode${db.qemuKernelPatch !== false ? ' (after QEMU\'s setup-header patch)' : ' (unpatched)'}`);
-    for (const [text, type] of [[ACTIONS.callingEfiApp, EV.EV_EFI_ACTION], ['', EV.EV_SEPARATOR], [ACTIONS.exitBootServices, EV.EV_EFI_ACTION], [ACTIONS.exitBootServicesOk, EV.EV_EFI_ACTION]] as const) {
-      const data = type === EV.EV_SEPARATOR ? new Uint8Array(4) : encodeAscii(text);
-      add(1, type, sha(data), 'fixed', data);
-    }
-    const options = ovmfLoadOptions(cmdline, initrd !== null);
-    const shown = cmdlineText(cmdline);
-    const what = shown !== null ? JSON.stringify(shown + (initrd ? ' initrd=initrd' : '')) : `0x${toHex(cmdline)}${initrd ? ' + " initrd=initrd"' : ''}`;
-    if (options) add(2, EV.EV_EVENT_TAG, sha(options), 'computed', taggedEventData(LINUX_LOAD_OPTIONS_EVENT_TAG_ID, 'LOADED_IMAGE::LoadOptions'), `kernel command line ${what} (each byte as one UTF-16 unit, NUL-terminated)`);
-    if (initrd) {
-      const h = backend.create('sha384');
-      for (let p = 0; p < initrd.size; p += 1 << 20) h.update(initrd.read(p, Math.min(1 << 20, initrd.size - p)));
-      add(2, EV.EV_EVENT_TAG, h.digest(), 'computed', taggedEventData(LINUX_INITRD_EVENT_TAG_ID, 'Linux initrd'), `initrd (${initrd.size} bytes)`);
-    }
-  }
-  return { events, rtmrs: rtmrsOf(events, backend) };
+  const fwCfg = opts.fwCfg ? fwCfgFiles(opts.fwCfg, '--fw-cfg') : null;
+  const plan = planEdk2Boot({
+    target: 'tdx',
+    firmware: fw,
+    varstore,
+    qemuVersion: opts.qemuVersion ?? null,
+    memory: opts.memory,
+    boot: db ? { kernel: asSource(db.kernel, 'kernel'), initrd: db.initrd ? asSource(db.initrd, 'initrd') : null, append: db.append ?? null } : null,
+    fwCfg,
+    acpiBlobs: opts.acpi ? { tableLoader: inputBytes(opts.acpi.tableLoader), rsdp: inputBytes(opts.acpi.rsdp), tables: inputBytes(opts.acpi.tables) } : null,
+    ...(db?.qemuKernelPatch !== undefined ? { kernelUnpatched: !db.qemuKernelPatch } : {}),
+    ...(opts.bootMenu !== undefined ? { bootMenu: opts.bootMenu } : {}),
+    tdvf: {
+      tdHob: { measured: hob.measured, gpa: hob.gpa, description: `TD HOB for ${opts.memory} bytes of memory (${hob.ram.length} RAM entries) at 0x${hob.gpa.toString(16)}` },
+      cfv: { data: bytesSource(cfvBytes, 'CFV'), memoryAddress: cfv.memoryAddress, rawDataSize: cfv.rawDataSize, description: `configuration volume (CFV), 0x${cfv.rawDataSize.toString(16)} bytes at file offset 0x${cfv.dataOffset.toString(16)}` },
+    },
+  });
+  const measured = measureEdk2Events(plan.events, backend);
+  const events: RtmrEvent[] = [];
+  measured.events.forEach((m, i) => {
+    const rtmr = rtmrOfEvent(plan.events[i]!);
+    if (rtmr === null) return;
+    events.push({ rtmr, eventType: m.eventType, digest: m.digests ? m.digests.sha384 : null, basis: BASIS[m.basis], data: m.data, description: m.description, ...(plan.events[i]!.rule ? { rule: plan.events[i]!.rule } : {}) });
+  });
+  return {
+    firmware: { versionString: fw.versionString, generation: fw.generation.id, generationSource: fw.generationSource },
+    warnings: plan.warnings,
+    notes: plan.notes,
+    events,
+    rtmrs: rtmrsOf(events, backend),
+  };
 }
+
+const BASIS: Record<MeasuredEvent['basis'], EventBasis> = {
+  fixed: 'fixed',
+  firmware: 'computed',
+  varstore: 'computed',
+  'boot-input': 'computed',
+  'vmm-supplied': 'vmm-supplied',
+  unknown: 'vmm-unknown',
+};
 
 // ---------------------------------------------------------------------------------------
 // diff

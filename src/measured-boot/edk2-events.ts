@@ -24,17 +24,22 @@ import { qemuPatchSetupHeader, SETUP_HEADER_END } from '../formats/linux/qemu-se
 import { loaderAllocations } from '../formats/qemu/table-loader.js';
 import {
   EV, EFI_GLOBAL_VARIABLE_GUID, EFI_IMAGE_SECURITY_DATABASE_GUID, LINUX_INITRD_EVENT_TAG_ID, LINUX_LOAD_OPTIONS_EVENT_TAG_ID,
-  encodeAscii, encodeUtf16, eventTypeName, imageLoadEventData, qemuKernelDevicePath, taggedEventData, uefiVariableData, uiAppBootOption,
+  HANDOFF_TABLE_POINTERS, bootManagerMenuBootOption, encodeAscii, encodeUtf16, eventTypeName, firmwareBlob2Data, firmwareSetupBootOption, imageLoadEventData, qemuKernelDevicePath,
+  taggedEventData, tdxHandoffTablesData, uefiVariableData, uiAppBootOption,
 } from '../formats/tdx/tcg-events.js';
 import { q35MemorySplit } from '../formats/tdx/td-hob.js';
 import { findVariable, type VariableStore } from '../formats/uefi/variable-store.js';
 import { defaultBackend, type HashBackend, type Hasher } from '../hash/index.js';
 import { overlaySource } from '../measure/authenticode.js';
-import type { Edk2Firmware } from './edk2-firmware.js';
+import type { Edk2Firmware, MeasurementTarget } from './edk2-firmware.js';
 import { kernelSecureBootVerdict } from './secure-boot.js';
+import { edk2MeasuredSmbiosTable } from './smbios.js';
+import { guidToBytes } from '../bytes/guid.js';
 import { PREDICTED_BANKS, BANK_SIZE, type PredictedBank } from './pcr.js';
 
 export const SECURE_BOOT_ENABLE_GUID = 'f0a30bc7-af08-4556-99c4-001009c93a44';
+export const SMBIOS_TABLE_GUID = 'eb9d2d31-2d88-11d3-9a16-0090273fc14d';
+export const SMBIOS3_TABLE_GUID = 'f2fd1544-9794-4a2c-992e-e5bbcf20e394';
 
 /** What an event's digest is computed over. */
 export type EventPayload =
@@ -48,12 +53,19 @@ export type EventBasis = 'fixed' | 'firmware' | 'varstore' | 'boot-input' | 'vmm
 
 export interface PlannedEvent {
   pcr: number;
+  /**
+   * TDX: the CC MR index the firmware extends directly (1 = RTMR0 … 4 = RTMR3) where it does not
+   * map a PCR (SEC's TD HOB and CFV, TdTcg2Dxe's ReadyToBoot separator); absent: mapped from `pcr`
+   */
+  mr?: number;
   eventType: number;
   /** the event data as the firmware logs it (addresses known only at run time are zero) */
   data: Uint8Array;
   payload: EventPayload;
   description: string;
   basis: EventBasis;
+  /** the named rule (see EDK2_RULES) that decided this event's presence or content, when one did */
+  rule?: Edk2RuleName;
 }
 
 export interface QemuDirectBoot {
@@ -62,25 +74,62 @@ export interface QemuDirectBoot {
   append?: KernelCmdline | null;
 }
 
+/** What SEC measures in a TD before any driver runs (OvmfPkg/IntelTdx/TdxHelperLib/SecTdxHelper.c). */
+export interface TdvfSecInputs {
+  /** the TD HOB QEMU wrote (TdxHelperMeasureTdHob: up to, not including, the end-of-list HOB) */
+  tdHob: { measured: Uint8Array; gpa: number; description: string };
+  /** the CFV section's raw data as in the image (TdxHelperMeasureCfvImage) */
+  cfv: { data: ByteSource; memoryAddress: number; rawDataSize: number; description: string };
+}
+
 export interface Edk2PlanInputs {
   firmware: Edk2Firmware;
-  /** the varstore (OVMF_VARS); null: an empty one (a unified image's own store is not read) */
+  /** the varstore (OVMF_VARS, or a TDVF's CFV); null: an empty one (a unified image's own store is not read) */
   varstore: VariableStore | null;
-  /** QEMU version "X.Y[.Z]" */
-  qemuVersion: string;
+  /** QEMU version "X.Y[.Z]"; TDX: null when not given (then a rule that needs it asks for it) */
+  qemuVersion: string | null;
   /** guest RAM in bytes (QEMU -m) */
   memory: number;
-  boot: QemuDirectBoot;
+  /** null: no direct boot (TDX RTMR0 only) */
+  boot: QemuDirectBoot | null;
   /** fw_cfg files by name (a capture's fwcfg.tar by_name/NAME/raw), or null when not supplied */
   fwCfg: ReadonlyMap<string, Uint8Array> | null;
+  /** vTPM PCRs (default) or TDX RTMRs */
+  target?: MeasurementTarget;
+  /** TDX: the SEC-phase events' inputs */
+  tdvf?: TdvfSecInputs;
+  /** TDX: the three ACPI blobs from --acpi-dir (logged as table-loader, rsdp, tables: dstack's hardware logs) */
+  acpiBlobs?: { tableLoader: Uint8Array; rsdp: Uint8Array; tables: Uint8Array } | null;
+  /** TDX: the user's --no-kernel-patch (true: measured as given); undefined: decided by rule kernel-from-etc-boot */
+  kernelUnpatched?: boolean;
+  /** QEMU -boot menu=on: the fw_cfg BootMenu item is 1 (default 0) */
+  bootMenu?: boolean;
 }
 
 /** QEMU versions whose direct boot was checked against real boots. */
 export const MODELLED_QEMU = ['7.2', '10.0'] as const;
 
-export function parseQemuVersion(text: string): { major: number; minor: number; micro: number; series: string } {
+/**
+ * The named rules that make the event list differ by edk2 generation, QEMU version and target.
+ * Each event a rule decides carries the rule's name (PlannedEvent.rule); docs/measured-boot.md
+ * lists them with the generations they apply to.
+ */
+export const EDK2_RULES = {
+  'acpi-data': 'edk2 ≥ 2025.02: AcpiPlatformDxe measures QEMU\'s raw fw_cfg ACPI blobs into PCR1/RTMR0 (table-loader, then each file it allocates)',
+  'kernel-from-etc-boot': 'edk2 ≥ 2025.02 with QEMU ≥ 10.0: QemuKernelLoaderFsDxe fetches etc/boot/kernel, the file unpatched; otherwise the setup-header-patched kernel',
+  'fw-cfg-items': 'edk2 ≥ 2025.05, IntelTdx (PEI-less) build: QemuFwCfgCacheInit measures BootMenu and the fw_cfg files etc/extra-pci-roots, etc/boot-menu-wait, etc/reserved-memory-end, opt/ovmf/X-PciMmio64Mb, bootorder (when present) into PCR1/RTMR0',
+  'smbios-tables': 'edk2 ≥ 2025.05 with SmbiosMeasurementDxe: the filtered SMBIOS table (QEMU\'s etc/smbios/smbios-tables, OVMF\'s type 0, the end structure) as EV_EFI_HANDOFF_TABLES in PCR1/RTMR0',
+  'boot-options': 'edk2 ≥ 2025.05: BootOrder 0000,0001, Boot0000 = BootManagerMenuApp, Boot0001 = "EFI Firmware Setup" (was: BootOrder 0000, Boot0000 = UiApp)',
+  'load-options-prefix': 'edk2 ≥ 2025.08: LoadOptions "initrd=initrd " + cmdline (was: cmdline + " initrd=initrd")',
+  'no-legacy-fallback': 'edk2 ≥ 2025.11: a kernel secure boot rejects does not boot (no legacy Linux loader)',
+  'tdx-sec-events': 'TDX: SEC measures the TD HOB and the CFV into RTMR0 (instead of PCR0\'s CRTM version and firmware volumes)',
+  'tdx-ready-to-boot-separator': 'TDX, edk2 ≥ 2024.11: one ReadyToBoot separator, into RTMR1 (TdTcg2Dxe OnReadyToBoot), instead of PCR0–6 separators',
+} as const;
+export type Edk2RuleName = keyof typeof EDK2_RULES;
+
+export function parseQemuVersion(text: string, flag = '--qemu-version'): { major: number; minor: number; micro: number; series: string } {
   const m = /^(\d+)\.(\d+)(?:\.(\d+))?$/.exec(text.trim());
-  if (!m) throw new OptionError('--qemu-version', `${JSON.stringify(text)} is not a QEMU version (X.Y or X.Y.Z, e.g. 10.0.2)`);
+  if (!m) throw new OptionError(flag, `${JSON.stringify(text)} is not a QEMU version (X.Y or X.Y.Z, e.g. 10.0.2)`);
   return { major: Number(m[1]), minor: Number(m[2]), micro: Number(m[3] ?? 0), series: `${Number(m[1])}.${Number(m[2])}` };
 }
 
@@ -112,36 +161,101 @@ export function edk2LoadOptions(cmdline: Uint8Array, hasInitrd: boolean, style: 
 
 const SEP = new Uint8Array(4);
 
+/**
+ * The fw_cfg items QemuFwCfgCacheInit measures (OvmfPkg/Library/QemuFwCfgLib/QemuFwCfgCacheInit.c
+ * mCacheFwCfgList, NeedMeasure TRUE, in list order): name, and the size the item must have to be
+ * cached (0: any). A file absent, empty or of another size is skipped (ConstructCacheFwCfgList).
+ */
+export const MEASURED_FW_CFG_ITEMS: ReadonlyArray<{ name: string; size: number; item?: 'BootMenu' }> = [
+  { name: 'etc/extra-pci-roots', size: 8 },
+  { name: 'BootMenu', size: 2, item: 'BootMenu' },
+  { name: 'etc/boot-menu-wait', size: 2 },
+  { name: 'etc/reserved-memory-end', size: 8 },
+  { name: 'opt/ovmf/X-PciMmio64Mb', size: 0 },
+  { name: 'bootorder', size: 0 },
+];
+
+/** FW_CFG_EVENT: "QEMU FW CFG\0" (12 bytes) ‖ CHAR8 FileName[QEMU_FW_CFG_FNAME_SIZE = 56] (zero-padded). */
+export function fwCfgEventData(name: string): Uint8Array {
+  const out = new Uint8Array(12 + 56);
+  out.set(encodeAscii('QEMU FW CFG'), 0);
+  out.set(encodeAscii(name).subarray(0, 56), 12);
+  return out;
+}
+
+/** CC MR index of a TCG PCR (UEFI 2.10 §38.4.1, OvmfPkg TdxMeasurementMapPcrToMrIndex): 0 = MRTD, 1..3 = RTMR0..2. */
+export function mapPcrToMrIndex(pcr: number): number {
+  if (pcr === 0) return 0;
+  if (pcr === 1 || pcr === 7) return 1;
+  if (pcr >= 2 && pcr <= 6) return 2;
+  if (pcr >= 8 && pcr <= 15) return 3;
+  throw new OptionError('pcr', `PCR ${pcr} has no TDX measurement register`);
+}
+
+/** The RTMR (0..3) an event lands in, or null (MRTD: not extended, not logged). */
+export function rtmrOfEvent(e: Pick<PlannedEvent, 'pcr' | 'mr'>): number | null {
+  const mr = e.mr ?? mapPcrToMrIndex(e.pcr);
+  return mr >= 1 ? mr - 1 : null;
+}
+
 /** The events edk2 logs for this boot, in log order (no hashing yet). */
 export function planEdk2Boot(inp: Edk2PlanInputs): { events: PlannedEvent[]; warnings: string[]; notes: string[] } {
   const fw = inp.firmware;
   const gen = fw.generation;
-  const q = requireModelledQemu(inp.qemuVersion);
+  const tdx = inp.target === 'tdx';
+  const q = tdx ? (inp.qemuVersion !== null ? parseQemuVersion(inp.qemuVersion, '--vmm-version') : null) : requireModelledQemu(inp.qemuVersion ?? '');
   if (!Number.isSafeInteger(inp.memory) || inp.memory <= 0) throw new OptionError('--memory', `must be a positive number of bytes (got ${inp.memory})`);
+  if (tdx && !inp.tdvf) throw new OptionError('tdvf', 'TDX planning needs the TD HOB and CFV inputs');
   const warnings = [...fw.warnings];
   const notes: string[] = [];
   const events: PlannedEvent[] = [];
-  const add = (pcr: number, eventType: number, data: Uint8Array, payload: EventPayload, basis: EventBasis, description: string): void => {
-    events.push({ pcr, eventType, data, payload, basis, description });
+  const add = (pcr: number, eventType: number, data: Uint8Array, payload: EventPayload, basis: EventBasis, description: string, extra: { mr?: number; rule?: Edk2RuleName } = {}): void => {
+    events.push({ pcr, eventType, data, payload, basis, description, ...extra });
   };
   const bytes = (b: Uint8Array): EventPayload => ({ kind: 'bytes', bytes: b });
   const store = inp.varstore ?? { authenticated: true, variables: [] };
+  const varstoreName = tdx ? 'the CFV varstore' : '--vars';
 
   // used varstores: boot entries the platform would not create itself are not modelled
   if (findVariable(store, EFI_GLOBAL_VARIABLE_GUID, 'BootOrder')) {
-    throw new FirmwareError('--vars: the varstore already holds a BootOrder (a varstore a guest has used): not modelled; give the distribution\'s pristine OVMF_VARS');
+    throw new FirmwareError(`${varstoreName}: the varstore already holds a BootOrder (a varstore a guest has used): not modelled; give the distribution's pristine ${tdx ? 'TDVF' : 'OVMF_VARS'}`);
   }
-  const boot0 = findVariable(store, EFI_GLOBAL_VARIABLE_GUID, 'Boot0000');
-  const uiApp = uiAppBootOption();
-  if (boot0 && toHex(boot0.data) !== toHex(uiApp)) throw new FirmwareError('--vars: the varstore\'s Boot0000 is not OVMF\'s UiApp entry: not modelled');
+  const bootOptions: Array<[string, Uint8Array, string]> = gen.bootOptions === 'uiapp'
+    ? [['Boot0000', uiAppBootOption(), 'UiApp']]
+    : [['Boot0000', bootManagerMenuBootOption(), 'BootManagerMenuApp'], ['Boot0001', firmwareSetupBootOption(), '"EFI Firmware Setup" (UiApp)']];
+  for (const [name, want] of bootOptions) {
+    const have = findVariable(store, EFI_GLOBAL_VARIABLE_GUID, name);
+    if (have && toHex(have.data) !== toHex(want)) throw new FirmwareError(`${varstoreName}: the varstore's ${name} is not the entry OVMF creates: not modelled`);
+  }
 
-  // PCR0
-  const version = fw.versionString ?? '';
-  add(0, EV.EV_S_CRTM_VERSION, encodeUtf16(version, true), bytes(encodeUtf16(version, true)), 'firmware', `firmware version ${version ? JSON.stringify(version) : '(empty)'}`);
-  add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, new Uint8Array(16), { kind: 'unknown', reason: 'the PEI volume as measured in RAM depends on guest memory and QEMU version' }, 'unknown',
-    `PEIFV${fw.peiFvLength !== null ? ` (0x${fw.peiFvLength.toString(16)} bytes)` : ''}: not predicted (its copy in RAM depends on memory size and QEMU version)`);
-  if (fw.dxeFv) add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, new Uint8Array(16), bytes(fw.dxeFv.bytes), 'firmware', `DXEFV, the decompressed DXE volume (0x${fw.dxeFv.length.toString(16)} bytes)`);
-  else add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, new Uint8Array(16), { kind: 'unknown', reason: 'no DXE volume found' }, 'unknown', 'DXEFV: not found in the image');
+  if (tdx) {
+    // RTMR0 from SEC: the TD HOB and the CFV (TdxHelperMeasureTdHob, TdxHelperMeasureCfvImage)
+    const sec = inp.tdvf!;
+    add(0, EV.EV_EFI_HANDOFF_TABLES2, tdxHandoffTablesData(sec.tdHob.gpa), bytes(sec.tdHob.measured), 'firmware', sec.tdHob.description, { mr: 1, rule: 'tdx-sec-events' });
+    add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB2, firmwareBlob2Data(sec.cfv.memoryAddress, sec.cfv.rawDataSize), { kind: 'stream', source: sec.cfv.data }, 'firmware', sec.cfv.description, { mr: 1, rule: 'tdx-sec-events' });
+    // SEC/PEI-less: fw_cfg items, in mCacheFwCfgList order
+    if (gen.measuresFwCfgItems) {
+      if (!inp.fwCfg) {
+        add(1, EV.EV_PLATFORM_CONFIG_FLAGS, fwCfgEventData('BootMenu'), { kind: 'unknown', reason: 'QEMU\'s fw_cfg items were not supplied (--fw-cfg): which of etc/extra-pci-roots, etc/boot-menu-wait, etc/reserved-memory-end, opt/ovmf/X-PciMmio64Mb, bootorder QEMU offers depends on its command line' }, 'unknown',
+          'QEMU FW CFG items (BootMenu, and whichever optional files QEMU offers): not supplied (--fw-cfg)', { rule: 'fw-cfg-items' });
+      } else {
+        for (const it of MEASURED_FW_CFG_ITEMS) {
+          const data = it.item === 'BootMenu' ? Uint8Array.of(inp.bootMenu ? 1 : 0, 0) : inp.fwCfg.get(it.name);
+          if (!data || data.length === 0 || (it.size !== 0 && data.length !== it.size)) continue;
+          add(1, EV.EV_PLATFORM_CONFIG_FLAGS, fwCfgEventData(it.name), bytes(data), it.item ? 'fixed' : 'vmm-supplied',
+            `QEMU FW CFG ${it.name} (${data.length} bytes${it.item ? `: boot menu ${inp.bootMenu ? 'on' : 'off'}` : ''})`, { rule: 'fw-cfg-items' });
+        }
+      }
+    }
+  } else {
+    // PCR0
+    const version = fw.versionString ?? '';
+    add(0, EV.EV_S_CRTM_VERSION, encodeUtf16(version, true), bytes(encodeUtf16(version, true)), 'firmware', `firmware version ${version ? JSON.stringify(version) : '(empty)'}`);
+    add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, new Uint8Array(16), { kind: 'unknown', reason: 'the PEI volume as measured in RAM depends on guest memory and QEMU version' }, 'unknown',
+      `PEIFV${fw.peiFvLength !== null ? ` (0x${fw.peiFvLength.toString(16)} bytes)` : ''}: not predicted (its copy in RAM depends on memory size and QEMU version)`);
+    if (fw.dxeFv) add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, new Uint8Array(16), bytes(fw.dxeFv.bytes), 'firmware', `DXEFV, the decompressed DXE volume (0x${fw.dxeFv.length.toString(16)} bytes)`);
+    else add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, new Uint8Array(16), { kind: 'unknown', reason: 'no DXE volume found' }, 'unknown', 'DXEFV: not found in the image');
+  }
 
   // PCR7: secure-boot configuration
   const pk = findVariable(store, EFI_GLOBAL_VARIABLE_GUID, 'PK');
@@ -157,7 +271,7 @@ export function planEdk2Boot(inp: Edk2PlanInputs): { events: PlannedEvent[]; war
     const v = findVariable(store, guid, name);
     if (!always && (!v || v.data.length === 0)) continue;
     const d = uefiVariableData(guid, name, v ? v.data : new Uint8Array(0));
-    add(7, EV.EV_EFI_VARIABLE_DRIVER_CONFIG, d, bytes(d), 'varstore', `variable ${name}: ${v ? `${v.data.length} bytes from the varstore` : 'absent (empty)'}`);
+    add(7, EV.EV_EFI_VARIABLE_DRIVER_CONFIG, d, bytes(d), 'varstore', `variable ${name}: ${v ? `${v.data.length} bytes from ${tdx ? 'the CFV varstore' : 'the varstore'}` : 'absent (empty)'}`);
   }
   add(7, EV.EV_SEPARATOR, SEP, bytes(SEP), 'fixed', 'separator');
 
@@ -165,58 +279,100 @@ export function planEdk2Boot(inp: Edk2PlanInputs): { events: PlannedEvent[]; war
   if (gen.measuresAcpiData) {
     const acpi = encodeAscii('ACPI DATA');
     const loader = inp.fwCfg?.get('etc/table-loader');
-    if (!inp.fwCfg || !loader) {
-      add(1, EV.EV_PLATFORM_CONFIG_FLAGS, acpi, { kind: 'unknown', reason: 'QEMU\'s fw_cfg ACPI blobs were not supplied (--fw-cfg)' }, 'unknown', 'ACPI DATA: QEMU\'s fw_cfg ACPI blobs: not supplied (--fw-cfg)');
+    if (tdx && inp.acpiBlobs) {
+      const b = inp.acpiBlobs;
+      for (const [name, blob] of [['etc/table-loader', b.tableLoader], ['etc/acpi/rsdp', b.rsdp], ['etc/acpi/tables', b.tables]] as const) {
+        add(1, EV.EV_PLATFORM_CONFIG_FLAGS, acpi, bytes(blob), 'vmm-supplied', `ACPI DATA: QEMU fw_cfg ${name} (${blob.length} bytes)`, { rule: 'acpi-data' });
+      }
+    } else if (tdx && (!inp.fwCfg || !loader)) {
+      // a TD has no TPM device, so QEMU's loader allocates etc/acpi/rsdp and etc/acpi/tables (dstack's hardware logs: 3 events)
+      for (const name of ['etc/table-loader', 'etc/acpi/rsdp', 'etc/acpi/tables']) {
+        add(1, EV.EV_PLATFORM_CONFIG_FLAGS, acpi, { kind: 'unknown', reason: `QEMU's fw_cfg ${name} was not supplied (--acpi-dir or --fw-cfg)` }, 'unknown', `ACPI DATA: QEMU fw_cfg ${name} (not supplied: use --acpi-dir or --fw-cfg)`, { rule: 'acpi-data' });
+      }
+    } else if (!inp.fwCfg || !loader) {
+      const what = tdx ? 'QEMU\'s fw_cfg ACPI blobs were not supplied (--acpi-dir or --fw-cfg)' : 'QEMU\'s fw_cfg ACPI blobs were not supplied (--fw-cfg)';
+      add(1, EV.EV_PLATFORM_CONFIG_FLAGS, acpi, { kind: 'unknown', reason: what }, 'unknown', `ACPI DATA: QEMU's fw_cfg ACPI blobs: not supplied (${tdx ? '--acpi-dir or --fw-cfg' : '--fw-cfg'})`, { rule: 'acpi-data' });
     } else {
-      add(1, EV.EV_PLATFORM_CONFIG_FLAGS, acpi, bytes(loader), 'vmm-supplied', `ACPI DATA: fw_cfg etc/table-loader (${loader.length} bytes)`);
+      add(1, EV.EV_PLATFORM_CONFIG_FLAGS, acpi, bytes(loader), 'vmm-supplied', `ACPI DATA: fw_cfg etc/table-loader (${loader.length} bytes)`, { rule: 'acpi-data' });
       for (const name of loaderAllocations(loader, 'fw_cfg etc/table-loader')) {
         const blob = inp.fwCfg.get(name);
         if (!blob) throw new PrelaunchError('ERR_MALFORMED', `--fw-cfg: the table loader allocates ${name}, which the fw_cfg dump does not hold`, { file: name });
-        add(1, EV.EV_PLATFORM_CONFIG_FLAGS, acpi, bytes(blob), 'vmm-supplied', `ACPI DATA: fw_cfg ${name} (${blob.length} bytes)`);
+        add(1, EV.EV_PLATFORM_CONFIG_FLAGS, acpi, bytes(blob), 'vmm-supplied', `ACPI DATA: fw_cfg ${name} (${blob.length} bytes)`, { rule: 'acpi-data' });
       }
     }
   }
 
   // PCR4: the kernel
-  const kernel = inp.boot.kernel;
-  const initrd = inp.boot.initrd ?? null;
-  const cmdline = cmdlineBytes(inp.boot.append, '--append');
-  const servesEtcBoot = q.major >= 10;
-  const unpatched = gen.fetchesEtcBoot && servesEtcBoot;
-  if (inp.fwCfg) {
-    const has = [...inp.fwCfg.keys()].some((k) => k === 'etc/boot/kernel') || inp.fwCfg.has('etc/boot/kernel/size');
-    if (has !== servesEtcBoot) warnings.push(`the fw_cfg dump ${has ? 'has' : 'lacks'} etc/boot/kernel, unlike QEMU ${q.series}: is --qemu-version right?`);
+  const boot = inp.boot;
+  let stubRuns = false;
+  const initrd = boot?.initrd ?? null;
+  const cmdline = boot ? cmdlineBytes(boot.append, '--append') : new Uint8Array(0);
+  if (boot) {
+    const kernel = boot.kernel;
+    const servesEtcBoot = q !== null && q.major >= 10;
+    if (inp.fwCfg) {
+      const has = [...inp.fwCfg.keys()].some((k) => k === 'etc/boot/kernel') || inp.fwCfg.has('etc/boot/kernel/size');
+      if (q !== null && has !== servesEtcBoot) warnings.push(`the fw_cfg dump ${has ? 'has' : 'lacks'} etc/boot/kernel, unlike QEMU ${q.series}: is ${tdx ? '--vmm-version' : '--qemu-version'} right?`);
+    }
+    let unpatched: boolean;
+    if (inp.kernelUnpatched !== undefined) {
+      unpatched = inp.kernelUnpatched;
+      if (q !== null && unpatched !== (gen.fetchesEtcBoot && servesEtcBoot)) warnings.push(`--no-kernel-patch: edk2 ${gen.id} with QEMU ${q.series} measures the ${gen.fetchesEtcBoot && servesEtcBoot ? 'unpatched' : 'patched'} kernel (rule kernel-from-etc-boot); the kernel is hashed ${unpatched ? 'unpatched' : 'patched'} as asked`);
+    } else if (q === null) {
+      if (gen.fetchesEtcBoot) throw new OptionError('--vmm-version', `needed with --kernel: edk2 ${gen.id} measures the kernel unpatched when QEMU (>= 10.0) serves etc/boot/kernel and QEMU's setup-header-patched kernel before (rule kernel-from-etc-boot); give the QEMU version, or --no-kernel-patch`);
+      unpatched = false;
+    } else unpatched = gen.fetchesEtcBoot && servesEtcBoot;
+    let image: ByteSource = kernel;
+    if (!unpatched) {
+      const head = copyBytes(kernel.read(0, Math.min(SETUP_HEADER_END, kernel.size)));
+      const patch = qemuPatchSetupHeader(head, kernel.size, cmdline, initrd ? initrd.size : null, q35MemorySplit(inp.memory).below4g);
+      image = overlaySource(kernel, patch.header);
+    }
+    const verdict = kernelSecureBootVerdict(kernel, secureBoot === 1, store);
+    stubRuns = verdict.loads === 'pe';
+    if (verdict.loads === 'refused') throw new PrelaunchError('ERR_UNSUPPORTED_STACK', `--kernel: ${verdict.reason}`);
+    if (verdict.loads === 'legacy' && !gen.legacyFallback) throw new PrelaunchError('ERR_UNSUPPORTED_STACK', `--kernel: ${verdict.reason}, and edk2 ${gen.id} has no legacy fallback (rule no-legacy-fallback): the kernel does not boot directly`);
+    const kdesc = unpatched ? 'the file as given (edk2 fetches QEMU\'s unpatched etc/boot/kernel)' : 'after QEMU\'s setup-header patch (cmdline, initrd and memory enter it)';
+    if (stubRuns) {
+      add(4, EV.EV_EFI_BOOT_SERVICES_APPLICATION, imageLoadEventData(0, kernel.size, qemuKernelDevicePath()), { kind: 'authenticode', image }, 'boot-input', `kernel PE/COFF Authenticode digest, ${kdesc}`, { rule: 'kernel-from-etc-boot' });
+    } else {
+      notes.push(`no kernel event: ${verdict.reason}; OVMF falls back to the legacy Linux loader, which measures nothing`);
+    }
   }
-  let image: ByteSource = kernel;
-  if (!unpatched) {
-    const head = copyBytes(kernel.read(0, Math.min(SETUP_HEADER_END, kernel.size)));
-    const patch = qemuPatchSetupHeader(head, kernel.size, cmdline, initrd ? initrd.size : null, q35MemorySplit(inp.memory).below4g);
-    image = overlaySource(kernel, patch.header);
-  }
-  const verdict = kernelSecureBootVerdict(kernel, secureBoot === 1, store);
-  const stubRuns = verdict.loads === 'pe';
-  if (verdict.loads === 'refused') throw new PrelaunchError('ERR_UNSUPPORTED_STACK', `--kernel: ${verdict.reason}`);
-  if (verdict.loads === 'legacy' && !gen.legacyFallback) throw new PrelaunchError('ERR_UNSUPPORTED_STACK', `--kernel: ${verdict.reason}, and edk2 ${gen.id} has no legacy fallback: the kernel does not boot directly`);
-  const kdesc = unpatched ? 'the file as given (edk2 fetches QEMU\'s unpatched etc/boot/kernel)' : 'after QEMU\'s setup-header patch (cmdline, initrd and memory enter it)';
-  if (stubRuns) {
-    add(4, EV.EV_EFI_BOOT_SERVICES_APPLICATION, imageLoadEventData(0, kernel.size, qemuKernelDevicePath()), { kind: 'authenticode', image }, 'boot-input', `kernel PE/COFF Authenticode digest, ${kdesc}`);
-  } else {
-    notes.push(`no kernel event: ${verdict.reason}; OVMF falls back to the legacy Linux loader, which measures nothing`);
+
+  // PCR1: SMBIOS (SmbiosMeasurementDxe's ReadyToBoot callback, before TdTcg2Dxe/Tcg2Dxe measure the boot variables)
+  if (fw.modules.includes('SmbiosMeasurementDxe')) {
+    const qemuTables = inp.fwCfg?.get('etc/smbios/smbios-tables');
+    const anchor = inp.fwCfg?.get('etc/smbios/smbios-anchor');
+    // UEFI_HANDOFF_TABLE_POINTERS: one table, SMBIOS (32-bit entry point "_SM_") or SMBIOS3; its address is known only at run time
+    const guid = anchor && anchor.length >= 5 && String.fromCharCode(...anchor.subarray(0, 5)) === '_SM3_' ? SMBIOS3_TABLE_GUID : SMBIOS_TABLE_GUID;
+    const data = HANDOFF_TABLE_POINTERS.encode({ numberOfTables: 1, vendorGuid: guidToBytes(guid), vendorTable: 0 });
+    if (qemuTables && fw.smbiosType0) {
+      const table = edk2MeasuredSmbiosTable(qemuTables, fw.smbiosType0);
+      add(1, EV.EV_EFI_HANDOFF_TABLES, data, bytes(table), 'vmm-supplied', `SMBIOS tables (SmbiosMeasurementDxe, filtered): QEMU's fw_cfg etc/smbios/smbios-tables and OVMF's type 0 (${table.length} bytes)`, { rule: 'smbios-tables' });
+    } else {
+      const reason = !qemuTables ? 'QEMU\'s fw_cfg etc/smbios/smbios-tables was not supplied (--fw-cfg)' : 'the firmware\'s SMBIOS type-0 strings (vendor, version, release date) could not be read from SmbiosPlatformDxe';
+      add(1, EV.EV_EFI_HANDOFF_TABLES, data, { kind: 'unknown', reason }, 'unknown', `SMBIOS tables (SmbiosMeasurementDxe, filtered): not predicted (${reason})`, { rule: 'smbios-tables' });
+    }
   }
 
   // PCR1: boot variables; PCR4 action; separators
-  const bootOrder = Uint8Array.of(0, 0);
-  add(1, EV.EV_EFI_VARIABLE_BOOT, uefiVariableData(EFI_GLOBAL_VARIABLE_GUID, 'BootOrder', bootOrder), bytes(bootOrder), 'fixed', 'variable BootOrder = 0000');
-  add(1, EV.EV_EFI_VARIABLE_BOOT, uefiVariableData(EFI_GLOBAL_VARIABLE_GUID, 'Boot0000', uiApp), bytes(uiApp), 'fixed', 'variable Boot0000 = UiApp');
+  const order = new Uint8Array(2 * bootOptions.length);
+  bootOptions.forEach((_, i) => { order[2 * i] = i; });
+  const rule: Edk2RuleName = 'boot-options';
+  add(1, EV.EV_EFI_VARIABLE_BOOT, uefiVariableData(EFI_GLOBAL_VARIABLE_GUID, 'BootOrder', order), bytes(order), 'fixed', `variable BootOrder = ${bootOptions.map((_, i) => String(i).padStart(4, '0')).join(',')}`, { rule });
+  for (const [name, data, what] of bootOptions) add(1, EV.EV_EFI_VARIABLE_BOOT, uefiVariableData(EFI_GLOBAL_VARIABLE_GUID, name, data), bytes(data), 'fixed', `variable ${name} = ${what}`, { rule });
+  if (tdx && !boot) return { events, warnings, notes };
   add(4, EV.EV_EFI_ACTION, encodeAscii(ACTION.callingEfiApp), bytes(encodeAscii(ACTION.callingEfiApp)), 'fixed', ACTION.callingEfiApp);
-  for (let pcr = 0; pcr <= 6; pcr++) add(pcr, EV.EV_SEPARATOR, SEP, bytes(SEP), 'fixed', 'separator');
+  if (tdx) add(4, EV.EV_SEPARATOR, SEP, bytes(SEP), 'fixed', 'separator (ReadyToBoot)', { mr: 2, rule: 'tdx-ready-to-boot-separator' });
+  else for (let pcr = 0; pcr <= 6; pcr++) add(pcr, EV.EV_SEPARATOR, SEP, bytes(SEP), 'fixed', 'separator');
 
   // PCR9: the Linux EFI stub
   if (stubRuns) {
     const lo = edk2LoadOptions(cmdline, initrd !== null, gen.loadOptions);
     const shown = cmdlineText(cmdline);
     if (lo) add(9, EV.EV_EVENT_TAG, taggedEventData(LINUX_LOAD_OPTIONS_EVENT_TAG_ID, 'LOADED_IMAGE::LoadOptions'), bytes(lo), 'boot-input',
-      `kernel LoadOptions ${shown !== null ? JSON.stringify(gen.loadOptions === 'prefix' && initrd ? `initrd=initrd ${shown}` : `${shown}${initrd ? ' initrd=initrd' : ''}`) : `(0x${toHex(cmdline)})`} (UTF-16, NUL-terminated)`);
+      `kernel LoadOptions ${shown !== null ? JSON.stringify(gen.loadOptions === 'prefix' && initrd ? `initrd=initrd ${shown}` : `${shown}${initrd ? ' initrd=initrd' : ''}`) : `(0x${toHex(cmdline)})`} (UTF-16, NUL-terminated)`, { rule: 'load-options-prefix' });
   }
   if (initrd) add(9, EV.EV_EVENT_TAG, taggedEventData(LINUX_INITRD_EVENT_TAG_ID, 'Linux initrd'), { kind: 'stream', source: initrd }, 'boot-input', `initrd (${initrd.size} bytes)`);
 

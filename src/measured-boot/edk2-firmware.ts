@@ -5,6 +5,7 @@
  * A generation prelaunch has not modelled is refused, naming what the model lacks.
  */
 import { FirmwareError } from '../errors.js';
+import type { SmbiosType0Strings } from './smbios.js';
 import { FFS2_GUID, FFS3_GUID, firmwareVersionStrings, walkFirmware, type FirmwareVolume, type FirmwareWalk } from '../formats/uefi/firmware-volume.js';
 
 export interface Edk2Generation {
@@ -19,15 +20,53 @@ export interface Edk2Generation {
   loadOptions: 'suffix' | 'prefix';
   /** an unverified kernel under secure boot falls back to the legacy Linux loader (no PCR4 kernel event) */
   legacyFallback: boolean;
+  /**
+   * the IntelTdx (PEI-less) build measures fw_cfg items into PCR1/RTMR0 from SEC
+   * (OvmfPkg/Library/QemuFwCfgLib/QemuFwCfgCacheInit.c CacheFwCfgInfoWithOptionalMeasurment; stable202505)
+   */
+  measuresFwCfgItems: boolean;
+  /**
+   * the boot options OVMF creates for a pristine varstore: Boot0000 = UiApp (≤ 2025.02), or
+   * Boot0000 = BootManagerMenuApp and Boot0001 = "EFI Firmware Setup" (UiApp) (stable202505:
+   * 9d9e3a2ba8, d433b4c8e4; OvmfPkg/Library/PlatformBootManagerLib/BdsPlatform.c)
+   */
+  bootOptions: 'uiapp' | 'menu-and-setup';
 }
 
-/** The generations whose events were checked against real boots (../shared/oracles/measured-boot). */
-export const MODELLED_GENERATIONS: readonly Edk2Generation[] = [
-  { id: '2022.11', tag: 'edk2-stable202211', measuresAcpiData: false, fetchesEtcBoot: false, loadOptions: 'suffix', legacyFallback: true },
-  { id: '2025.02', tag: 'edk2-stable202502', measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'suffix', legacyFallback: true },
-];
+const gen = (id: string, f: Omit<Edk2Generation, 'id' | 'tag'>): Edk2Generation => ({ id, tag: `edk2-stable${id.replace('.', '')}`, ...f });
 
-/** What later generations add that the model lacks (spec note "edk2 changes by stable tag"). */
+/**
+ * What each edk2 stable tag changes in the events of a QEMU direct boot (spec note "edk2
+ * changes by stable tag", read from edk2 sources). A generation being listed here is not the
+ * same as being modelled: see {@link MODELLED_GENERATIONS} and {@link TDX_MODELLED_GENERATIONS}.
+ */
+export const EDK2_GENERATIONS: readonly Edk2Generation[] = [
+  gen('2022.11', { measuresAcpiData: false, fetchesEtcBoot: false, loadOptions: 'suffix', legacyFallback: true, measuresFwCfgItems: false, bootOptions: 'uiapp' }),
+  gen('2025.02', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'suffix', legacyFallback: true, measuresFwCfgItems: false, bootOptions: 'uiapp' }),
+  gen('2025.05', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'suffix', legacyFallback: true, measuresFwCfgItems: true, bootOptions: 'menu-and-setup' }),
+  gen('2025.08', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'prefix', legacyFallback: true, measuresFwCfgItems: true, bootOptions: 'menu-and-setup' }),
+  gen('2025.11', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'prefix', legacyFallback: false, measuresFwCfgItems: true, bootOptions: 'menu-and-setup' }),
+  gen('2026.02', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'prefix', legacyFallback: false, measuresFwCfgItems: true, bootOptions: 'menu-and-setup' }),
+  gen('2026.05', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'prefix', legacyFallback: false, measuresFwCfgItems: true, bootOptions: 'menu-and-setup' }),
+  gen('2026.08', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'prefix', legacyFallback: false, measuresFwCfgItems: true, bootOptions: 'menu-and-setup' }),
+];
+const generation = (id: string): Edk2Generation => EDK2_GENERATIONS.find((g) => g.id === id)!;
+
+/** The generations whose vTPM events were checked against real boots (../shared/oracles/measured-boot). */
+export const MODELLED_GENERATIONS: readonly Edk2Generation[] = [generation('2022.11'), generation('2025.02')];
+
+/**
+ * The generations whose TDX RTMR events prelaunch models (the PEI-less IntelTdx build):
+ * 2025.02 — the event list of dstack's hardware CCEL logs (edk2 ≥ stable202411, ≤ stable202502);
+ * 2026.08 — Debian sid's build: the rules fw-cfg-items, smbios-tables (listed, not predicted),
+ * boot-options, load-options-prefix, no-legacy-fallback, read from the edk2 sources of that
+ * generation and checked, where a vTPM boot shows them, against a real 2026.08 vTPM log
+ * (test/vectors/measured-boot-unmodelled/sid-q11-quiet). No TDX log of it was captured (no TDX
+ * hardware here): docs/tdx.md says which values rest on source reading alone.
+ */
+export const TDX_MODELLED_GENERATIONS: readonly Edk2Generation[] = [generation('2025.02'), generation('2026.08')];
+
+/** What later generations add that the vTPM model lacks (spec note "edk2 changes by stable tag"). */
 const NOT_MODELLED_AFTER: ReadonlyArray<[string, string]> = [
   ['2025.05', 'fw_cfg item events (IntelTdx), the SMBIOS EV_EFI_HANDOFF_TABLES2 event and Boot0000 = BootManagerMenuApp'],
   ['2025.08', 'the "initrd=initrd " LoadOptions prefix'],
@@ -36,6 +75,16 @@ const NOT_MODELLED_AFTER: ReadonlyArray<[string, string]> = [
 
 /** OvmfPkgX64 modules added after edk2-stable202211 (in Debian's 2025.02 builds, not in its 2022.11 ones). */
 const LATER_MODULES = ['VirtHstiDxe', 'TdTcg2Dxe', 'TdTcg2Pei', 'VirtioSerialDxe', 'Hash2DxeCrypto', 'RngDxe'];
+
+/** Why a TDX generation that is not modelled is refused (the refusal names it). */
+function tdxGap(id: string): string {
+  if (cmpVersion(id, '2025.02') < 0) return 'before 2025.02 the TDX event list differs (stable202411 moved the ReadyToBoot separator from RTMR0 to RTMR1; etc/boot/* is not fetched before 2025.02) and was not checked';
+  if (cmpVersion(id, '2026.08') < 0) return 'its events lie between the modelled generations 2025.02 and 2026.08 (the rules fw-cfg-items, smbios-tables, boot-options from 2025.05, load-options-prefix from 2025.08, no-legacy-fallback from 2025.11); whether this tag has exactly the 2026.08 list was not checked against its sources';
+  return 'it is newer than the newest modelled generation (2026.08): its events were not checked against its sources';
+}
+
+/** Where the events land: vTPM PCRs (Tcg2Dxe) or TDX RTMRs (TdTcg2Dxe, the CC measurement protocol). */
+export type MeasurementTarget = 'tpm' | 'tdx';
 
 export interface Edk2Firmware {
   /** PcdFirmwareVersionString, or null when the image carries none */
@@ -50,7 +99,66 @@ export interface Edk2Firmware {
   /** the PEI volume's length (its measured copy depends on memory and QEMU version) */
   peiFvLength: number | null;
   modules: string[];
+  /** the type-0 strings OVMF's SmbiosPlatformDxe would install, or null when they could not be read from the module */
+  smbiosType0: SmbiosType0Strings | null;
   warnings: string[];
+}
+
+/** A UTF-16 NUL-terminated printable string at `at`, or null. */
+function utf16At(b: Uint8Array, at: number): string | null {
+  let s = '';
+  for (let i = at; i + 1 < b.length; i += 2) {
+    const c = b[i]! | (b[i + 1]! << 8);
+    if (c === 0) return s;
+    if (c < 0x20 || c > 0x7e || s.length > 256) return null;
+    s += String.fromCharCode(c);
+  }
+  return null;
+}
+
+/**
+ * The FixedAtBuild PCDs PcdFirmwareReleaseDateString, PcdFirmwareVersionString and
+ * PcdFirmwareVendor compiled into SmbiosPlatformDxe (OvmfPkg/SmbiosPlatformDxe/
+ * SmbiosPlatformDxe.c InstallAllStructures reads them with FixedPcdGetPtr): UTF-16 strings at
+ * consecutive 16-byte-aligned offsets of the module's image, date, version, vendor (so in
+ * Debian's 2025.02 and 2026.08 builds). Read only when the version string is found there with a
+ * date before it and a vendor after it; otherwise null (the SMBIOS event is then not predicted).
+ */
+function smbiosType0Strings(walk: FirmwareWalk, version: string | null): SmbiosType0Strings | null {
+  const pe = walk.modules.find((m) => m.name === 'SmbiosPlatformDxe')?.pe;
+  if (!pe || version === null) return null;
+  const found: SmbiosType0Strings[] = [];
+  for (let at = 16; at + 16 < pe.length; at += 16) {
+    if (utf16At(pe, at) !== version) continue;
+    let date: string | null = null;
+    for (let d = at - 16; d >= 0 && d >= at - 64; d -= 16) {
+      const s = utf16At(pe, d);
+      if (s !== null && /^\d{2}\/\d{2}\/\d{4}$/.test(s)) { date = s; break; }
+    }
+    const vendorAt = (at + 2 * (version.length + 1) + 15) & ~15;
+    const vendor = utf16At(pe, vendorAt);
+    if (date !== null && vendor !== null && vendor.length > 0) found.push({ vendor, version, releaseDate: date });
+  }
+  return found.length === 1 ? found[0]! : null;
+}
+
+/**
+ * RTMR prediction models the PEI-less IntelTdx build (OvmfPkg/IntelTdx/IntelTdxX64.dsc, Debian's
+ * OVMF.inteltdx*.fd, dstack's TDVF): SEC measures the TD HOB and the CFV (OvmfPkg/IntelTdx/
+ * TdxHelperLib/SecTdxHelper.c TdxHelperMeasureTdHob, TdxHelperMeasureCfvImage) and TdTcg2Dxe
+ * logs the rest. Refused: images without TdTcg2Dxe (they extend no RTMR through the CC
+ * measurement protocol, e.g. Debian's 2022.11 OVMF.fd) and PEI-based builds (OvmfPkgX64 with
+ * TDX: TdTcg2Pei measures there, and which events it logs was not checked).
+ */
+function requireIntelTdxBuild(modules: readonly string[], source: string | undefined): void {
+  const name = source ?? 'firmware';
+  if (!modules.includes('DxeCore')) throw new FirmwareError(`${name}: no DxeCore module found in its firmware volumes: not an OVMF/TDVF image whose RTMR events prelaunch can model`, { target: 'tdx' });
+  if (!modules.includes('TdTcg2Dxe')) {
+    throw new FirmwareError(`${name}: no TdTcg2Dxe module: this firmware logs no RTMR events through the CC measurement protocol (e.g. Debian's 2022.11 OVMF.fd); RTMR prediction is not modelled for it (its MRTD is)`, { target: 'tdx' });
+  }
+  if (modules.includes('PeiCore')) {
+    throw new FirmwareError(`${name}: a PEI-based build with TDX support (OvmfPkgX64: PeiCore, TdTcg2Pei): RTMR prediction models the PEI-less IntelTdx build only (OvmfPkg/IntelTdx/IntelTdxX64.dsc, e.g. Debian's OVMF.inteltdx.fd); the SEC/PEI events of this build were not checked (its MRTD is exact)`, { target: 'tdx' });
+  }
 }
 
 const cmpVersion = (a: string, b: string): number => {
@@ -60,14 +168,18 @@ const cmpVersion = (a: string, b: string): number => {
 };
 
 /** The generation a "YYYY.MM" edk2 version names, or a refusal naming what is not modelled. */
-export function generationFor(id: string, how: string): Edk2Generation {
-  const g = MODELLED_GENERATIONS.find((x) => x.id === id);
+export function generationFor(id: string, how: string, target: MeasurementTarget = 'tpm'): Edk2Generation {
+  const modelled = target === 'tdx' ? TDX_MODELLED_GENERATIONS : MODELLED_GENERATIONS;
+  const g = modelled.find((x) => x.id === id);
   if (g) return g;
+  if (target === 'tdx') {
+    throw new FirmwareError(`edk2 ${id} (${how}) is not a modelled generation: prelaunch models the TDX RTMR events of edk2 ${modelled.map((x) => x.id).join(' and ')} only; ${tdxGap(id)}`, { generation: id, target });
+  }
   const later = NOT_MODELLED_AFTER.filter(([v]) => cmpVersion(id, v) >= 0).map(([v, what]) => `${what} (${v})`);
   throw new FirmwareError(
-    `edk2 ${id} (${how}) is not a modelled generation: prelaunch models the measured boot of edk2 ${MODELLED_GENERATIONS.map((x) => x.id).join(' and ')} only` +
+    `edk2 ${id} (${how}) is not a modelled generation: prelaunch models the measured boot of edk2 ${modelled.map((x) => x.id).join(' and ')} only` +
       (later.length ? `; it lacks ${later.join('; ')}` : '; the events between these generations were not checked against a real boot'),
-    { generation: id },
+    { generation: id, target },
   );
 }
 
@@ -79,10 +191,12 @@ export function edk2VersionOf(s: string): string | null {
   return m ? `${m[1]}.${m[2]}` : null;
 }
 
-export function identifyEdk2Firmware(image: Uint8Array, opts: { source?: string; edk2Version?: string } = {}): Edk2Firmware {
+export function identifyEdk2Firmware(image: Uint8Array, opts: { source?: string; edk2Version?: string; target?: MeasurementTarget } = {}): Edk2Firmware {
+  const target = opts.target ?? 'tpm';
   const walk: FirmwareWalk = walkFirmware(image, opts.source);
   const modules = walk.modules.map((m) => m.name).filter((n): n is string => n !== null);
-  if (!modules.includes('DxeCore') || !modules.includes('Tcg2Dxe')) {
+  if (target === 'tdx') requireIntelTdxBuild(modules, opts.source);
+  else if (!modules.includes('DxeCore') || !modules.includes('Tcg2Dxe')) {
     throw new FirmwareError(`${opts.source ?? 'firmware'}: not an OVMF image with a TPM 2.0 driver (${!modules.includes('DxeCore') ? 'no DxeCore module' : 'no Tcg2Dxe module: built without TPM2_ENABLE'}): nothing would be measured into PCRs`);
   }
   const versions = firmwareVersionStrings(walk);
@@ -92,13 +206,16 @@ export function identifyEdk2Firmware(image: Uint8Array, opts: { source?: string;
   let generation: Edk2Generation;
   let generationSource: string;
   if (opts.edk2Version !== undefined) {
-    generation = generationFor(opts.edk2Version, 'given');
+    generation = generationFor(opts.edk2Version, 'given', target);
     generationSource = `given as ${opts.edk2Version}`;
     if (versionString && edk2VersionOf(versionString) !== opts.edk2Version) warnings.push(`the image says it is ${versionString}, but edk2 ${opts.edk2Version} was given`);
   } else if (versionString !== null) {
     const v = edk2VersionOf(versionString)!;
-    generation = generationFor(v, `firmware version string "${versionString}"`);
+    generation = generationFor(v, `firmware version string "${versionString}"`, target);
     generationSource = `firmware version string "${versionString}"`;
+  } else if (target === 'tdx') {
+    // every TDVF build is newer than the module-set heuristic below can tell apart
+    throw new FirmwareError(`${opts.source ?? 'firmware'}: carries no firmware version string: give its edk2 version (--edk2-version YYYY.MM) for RTMR prediction (its events depend on the edk2 generation)`, { target });
   } else {
     // No version string (upstream builds leave PcdFirmwareVersionString empty; Debian sets it
     // from 2025.02 on). Modules OvmfPkgX64 gained after stable202211 (absent from the Debian
@@ -127,6 +244,7 @@ export function identifyEdk2Firmware(image: Uint8Array, opts: { source?: string;
     dxeFv: dxe ? { bytes: dxe.bytes, length: dxe.bytes.length } : null,
     peiFvLength: pei ? pei.bytes.length : null,
     modules,
+    smbiosType0: smbiosType0Strings(walk, versionString),
     warnings,
   };
 }

@@ -74,6 +74,7 @@ export function tdxReportJson(r: TdxReportInput): Record<string, unknown> {
     ...(r.rtmr
       ? {
           memory: r.memory,
+          ...(r.rtmr.firmware ? { edk2: r.rtmr.firmware } : {}),
           rtmrs: r.rtmr.rtmrs.map((v, i) => ({
             index: i,
             value: v ? toHex(v) : null,
@@ -106,6 +107,8 @@ export function renderTdxReport(r: TdxReportInput): string {
   if (p.mrownerconfig) out.push(`MROWNERCONFIG ${toHex(p.mrownerconfig)}`);
   if (r.rtmr) {
     out.push('');
+    const id = r.rtmr.firmware;
+    if (id) out.push(`edk2 ${id.generation} (${id.generationSource}): RTMR events of that generation`);
     r.rtmr.rtmrs.forEach((v, i) => {
       out.push(`RTMR${i} ${v ? toHex(v) : '(unknown: some VMM-defined events were not supplied)'}`);
       for (const e of r.rtmr!.events.filter((x) => x.rtmr === i)) {

@@ -32,6 +32,9 @@ import { parseCertificates } from '../../src/verify/x509.js';
 import { classifyAmdCertificate } from '../../src/verify/snp.js';
 import { detectEvidence } from '../../src/verify/index.js';
 import { syntheticBzImage } from '../tdx/synthetic-kernel.js';
+import { sidWithoutPk } from '../tdx/fixtures.js';
+import { identifyEdk2Firmware, type Edk2Firmware } from '../../src/measured-boot/edk2-firmware.js';
+import { measureEdk2Events, planEdk2Boot } from '../../src/measured-boot/edk2-events.js';
 import { fuzzParams } from '../support/fuzz.js';
 import { SAMPLE_DOC, SAMPLE_TDX_DOC } from '../support/samples.js';
 import { trusteeSample } from '../../src/export/trustee.js';
@@ -76,6 +79,15 @@ const TPM_LOG: Record<string, Uint8Array> = {
   ]),
 };
 // the NV volume of the Debian OVMF.fd (0x20000 bytes: the varstore and its fault-tolerant-write area)
+/** Debian sid's IntelTdx TDVF (secure boot off), identified once: the RTMR plan's inputs are fuzzed, not the LZMA walk */
+let sidTdvf: { img: ReturnType<typeof parseOvmf>; fw: Edk2Firmware; cfv: Uint8Array } | null = null;
+const SID_TDVF = (): NonNullable<typeof sidTdvf> => {
+  if (!sidTdvf) {
+    const b = sidWithoutPk();
+    sidTdvf = { img: parseOvmf(bytesSource(b)), fw: identifyEdk2Firmware(b, { target: 'tdx' }), cfv: b.slice(0, 0x84000) };
+  }
+  return sidTdvf;
+};
 const VARS: Record<string, Uint8Array> = { 'debian/OVMF.fd vars': read(path.join(FS, 'debian/OVMF.fd')).slice(0, 0x20000) };
 const REPORT = (() => {
   const r = new Uint8Array(0x4a0);
@@ -171,6 +183,21 @@ const TARGETS: Array<Target<any>> = [
   bytesTarget('computeMrtd, mrtdOfImage (TDVF)', 40, hostile(TDVF), (b) => each(() => computeMrtd(b), () => mrtdOfImage(parseOvmf(bytesSource(b)), { orders: ['single', 'two'] }))()),
   bytesTarget('predictRtmrs (TDVF)', 20, hostile(TDVF), (b) => predictRtmrs(parseOvmf(bytesSource(b)), { memory: 2 << 30, directBoot: { kernel: BZIMAGE.bzImage, append: 'x' } })),
   bytesTarget('predictRtmrs (mutated kernel)', 20, hostile(BZIMAGE), (b) => predictRtmrs(parseOvmf(bytesSource(TDVF['tdx/synthetic-plain.bin']!)), { memory: 2 << 30, directBoot: { kernel: b, append: 'x' } })),
+  bytesTarget('predictRtmrs (edk2 2026.08 TDVF, mutated kernel)', 20, hostile(BZIMAGE), (b) => predictRtmrs(SID_TDVF().img, { memory: 2 << 30, qemuVersion: '10.1.0', directBoot: { kernel: b, initrd: b.subarray(0, 64), append: 'x' } })),
+  bytesTarget('planEdk2Boot target tdx (mutated CFV varstore; fw_cfg items from a mutated tar)', 20, hostile({ cfv: new Uint8Array(0x84000) }, 4096), (b) => {
+    const sid = SID_TDVF();
+    const cfv = sid.cfv.slice();
+    cfv.set(b.subarray(0, Math.min(b.length, 0x4000)), 0x48);
+    const run = (varstoreBytes: Uint8Array, fwCfg: Map<string, Uint8Array> | null): void => {
+      const plan = planEdk2Boot({
+        target: 'tdx', firmware: sid.fw, varstore: parseVariableStore(varstoreBytes), qemuVersion: '10.1.0', memory: 2 << 30,
+        boot: { kernel: bytesSource(BZIMAGE.bzImage), initrd: null, append: 'x' }, fwCfg,
+        tdvf: { tdHob: { measured: new Uint8Array(64), gpa: 0x809000, description: 'TD HOB' }, cfv: { data: bytesSource(cfv), memoryAddress: 0xffc00000, rawDataSize: cfv.length, description: 'CFV' } },
+      });
+      measureEdk2Events(plan.events, nodeBackend);
+    };
+    each(() => run(cfv, null), () => run(sid.cfv, new Map([['bootorder', b], ['etc/reserved-memory-end', b.subarray(0, 8)], ['etc/table-loader', b.subarray(0, 4096)]])))();
+  }),
   bytesTarget('parseIgvm, validateIgvm, measureIgvm (every platform), inspectIgvm, reserializeIgvm', 60, hostile(IGVM, 4096, fixIgvm), (b) => {
     let parsed: ReturnType<typeof parseIgvm>;
     try {

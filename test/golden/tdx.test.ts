@@ -27,6 +27,7 @@ import { reportFromJson } from '../../src/formats/snp/attestation-report.js';
 import { OVMF, AMDSEV, ROOT, cli, cleanError } from '../support/golden.js';
 import { thrownPrelaunchError } from '../support/thrown.js';
 import { syntheticBzImage } from '../tdx/synthetic-kernel.js';
+import { sidWithoutPk } from '../tdx/fixtures.js';
 import { measureIgvm } from '../../src/measure/igvm.js';
 import { fixIgvm } from '../fuzz/mutate.js';
 
@@ -61,11 +62,15 @@ writeFileSync(path.join(tmp, 'acpi/rsdp'), ACPI.rsdp);
 writeFileSync(path.join(tmp, 'acpi/tables'), ACPI.tables);
 writeFileSync(path.join(tmp, 'bzImage'), kernel);
 writeFileSync(path.join(tmp, 'initrd'), initrd);
+// Debian sid's IntelTdx TDVF (edk2 2026.08) with PK deleted (secure boot off): a firmware whose RTMR events are modelled
+// (Debian's 2022.11 OVMF.fd, the MRTD fixture, has no TdTcg2Dxe: its RTMRs are not predicted)
+const SID_NOPK = path.join(tmp, 'OVMF.inteltdx.nopk.fd');
+writeFileSync(SID_NOPK, sidWithoutPk());
 const CMDLINE = 'console=ttyS0 root=/dev/vda1';
 
-/** The LoadOptions OVMF hands the kernel (each byte one CHAR16, " initrd=initrd" appended, NUL-terminated). */
+/** The LoadOptions edk2 2026.08 hands the kernel (each byte one CHAR16, "initrd=initrd " prefixed, NUL-terminated). */
 function loadOptions(cmdline: string, withInitrd: boolean): Uint8Array {
-  return new Uint8Array(Buffer.from(`${cmdline}${withInitrd ? ' initrd=initrd' : ''}\0`, 'utf16le'));
+  return new Uint8Array(Buffer.from(`${withInitrd ? 'initrd=initrd ' : ''}${cmdline}\0`, 'utf16le'));
 }
 
 const MANIFEST = `
@@ -85,6 +90,13 @@ artifacts:
     modes: [tdx]
   - name: plain
     firmware: ${OVMF}
+  - name: td-sid
+    firmware: ${SID_NOPK}
+    kernel: bzImage
+    initrd: initrd
+    cmdline: "${CMDLINE}"
+    qemuKernelPatch: false
+    modes: [tdx]
   - name: vanadium
     kind: igvm
     firmware: ${VANADIUM}
@@ -114,33 +126,36 @@ describe('golden: TDX entries', () => {
     }
   });
 
-  it('RTMR0 of a shape with its ACPI tables: TD HOB, CFV and fixed events from the vectors, the tables hashed as given', () => {
-    const hob = (TDXV.tdHob as Array<{ memory: number; value: string }>).find((v) => v.memory === MEM)!.value;
-    const cfv = (TDXV.cfv as Array<{ firmwareSha256: string; value: string }>).find((v) => v.firmwareSha256 === DEBIAN_SHA256)!.value;
-    const want = extend([hob, cfv, fx('var_SecureBoot_empty'), fx('var_PK_empty'), fx('var_KEK_empty'), fx('var_db_empty'), fx('var_dbx_empty'), fx('separator'),
-      sha384(ACPI.tableLoader), sha384(ACPI.rsdp), sha384(ACPI.tables), fx('boot_order_0000'), fx('boot0000_uiapp')]);
-    for (const a of ['td', 'td-patched', 'plain']) expect(tdxOf(a, '2g').tdx!.rtmr0).toBe(want);
+  it('a firmware whose RTMR events are not modelled (Debian 2022.11 OVMF.fd: no TdTcg2Dxe): MRTD entries, RTMRs null, a warning', () => {
+    for (const a of ['td', 'td-patched', 'plain']) {
+      const t = tdxOf(a, '2g').tdx!;
+      expect([t.rtmr0, t.rtmr1, t.rtmr2, t.kernelDigest, t.cmdlineDigest, t.initrdDigest]).toEqual([null, null, null, null, null, null]);
+    }
+    expect(gen.stderr).toMatch(/^warning: td \(tdx\): RTMRs not predicted: .*OVMF\.fd: no TdTcg2Dxe module/m);
+    // edk2 2026.08 without the fw_cfg dump: RTMR0 not predicted (the fw_cfg items and SMBIOS tables are VMM-defined)
+    expect(tdxOf('td-sid', '2g').tdx!.rtmr0).toBeNull();
   });
 
   it('RTMR1/RTMR2 of an unpatched direct boot: osslsigncode\'s Authenticode and the event digests recomputed here', () => {
-    const t = tdxOf('td', '2g').tdx!;
+    const t = tdxOf('td-sid', '2g').tdx!;
     expect(t.kernelDigest).toBe(TDXV.authenticode.sha384);
     expect(t.rtmr1).toBe(extend([TDXV.authenticode.sha384, fx('action:Calling EFI Application from Boot Option'), fx('separator'), fx('action:Exit Boot Services Invocation'), fx('action:Exit Boot Services Returned with Success')]));
     expect(t.cmdlineDigest).toBe(sha384(loadOptions(CMDLINE, true)));
     expect(t.initrdDigest).toBe(sha384(initrd));
     expect(t.rtmr2).toBe(extend([sha384(loadOptions(CMDLINE, true)), sha384(initrd)]));
     // RTMR1/2 do not depend on the ACPI tables
-    expect(tdxOf('td', '4g-no-tables').tdx!.rtmr2).toBe(t.rtmr2);
+    expect(tdxOf('td-sid', '4g-no-tables').tdx!.rtmr2).toBe(t.rtmr2);
   });
 
-  it('what the model does not predict is null, never a guess', () => {
-    expect(tdxOf('td', '4g-no-tables').tdx!.rtmr0).toBeNull(); // no ACPI tables
-    const plain = tdxOf('plain', '2g').tdx!; // no direct-boot kernel: the firmware boots something unmodelled
-    expect([plain.rtmr1, plain.rtmr2, plain.kernelDigest, plain.cmdlineDigest, plain.initrdDigest]).toEqual([null, null, null, null, null]);
-    const patched = tdxOf('td-patched', '2g').tdx!;
-    expect(patched.kernelDigest).not.toBe(TDXV.authenticode.sha384); // QEMU's setup-header patch is hashed
-    expect(patched.initrdDigest).toBeNull();
-    expect(patched.cmdlineDigest).toBe(sha384(loadOptions(CMDLINE, false)));
+  it('what the model does not predict is null, never a guess', async () => {
+    expect(tdxOf('td-sid', '4g-no-tables').tdx!.rtmr0).toBeNull(); // no ACPI tables
+    // edk2 2026.08 measures the kernel unpatched or patched by QEMU version: without qemuKernelPatch it is refused, not guessed
+    const f = path.join(tmp, 'nopatch.yaml');
+    writeFileSync(f, `artifacts:\n  - { name: k, firmware: ${SID_NOPK}, kernel: bzImage }\nmatrix:\n  modes: [tdx]\n  tdx: { shapes: [{ name: s, memory: 2G }] }\n`);
+    const r = await cli(['golden', f]);
+    expect(r.code).toBe(2);
+    expect(cleanError(r.stderr), r.stderr).toBe(true);
+    expect(r.stderr).toMatch(/qemuKernelPatch: k: its firmware measures the kernel unpatched when QEMU/);
   });
 
   it('carried values and the entry count', () => {
@@ -148,9 +163,9 @@ describe('golden: TDX entries', () => {
     expect(e.tdx!.xfam).toBe('0x61ee7');
     expect(e.tdx!.tdAttributes).toBe('0x10000000');
     expect(e.tdx!.memory).toBe(MEM);
-    // 3 OVMF artifacts × 2 orders × 2 shapes, the one measured in snp too, and the IGVM file's snp and tdx digests
-    expect(doc.entries.filter((x) => x.mode === 'tdx' && x.tdx)).toHaveLength(12);
-    expect(doc.entries).toHaveLength(12 + 1 + 2);
+    // 4 OVMF artifacts × 2 orders × 2 shapes, the one measured in snp too, and the IGVM file's snp and tdx digests
+    expect(doc.entries.filter((x) => x.mode === 'tdx' && x.tdx)).toHaveLength(16);
+    expect(doc.entries).toHaveLength(16 + 1 + 2);
   });
 
   it('IGVM artifacts: the file\'s SEV-SNP and TDX digests as igvmmeasure and the igvm crate give them', () => {
@@ -296,8 +311,9 @@ describe('exports: TDX names as the upstream consumers spell them', () => {
     for (const name of tdxNames) expect([...spec.trusteeTdx.policyNames, ...spec.trusteeTdx.quoteBodyClaims], name).toContain(name);
     expect(sample.rtmr_3).toBeUndefined();
     expect(sample.tcb_svn).toBeUndefined();
-    expect([...sample.mr_td!].sort()).toEqual([mrtdVector('single'), mrtdVector('two'), igvmVector('vanadium-snp-tdp.igvm', 'TDX')].sort());
-    expect(sample.rtmr_0).toEqual([tdxOf('td', '2g').tdx!.rtmr0]); // the shape without tables predicts none
+    expect([...sample.mr_td!].sort()).toEqual([mrtdVector('single'), mrtdVector('two'), tdxOf('td-sid', '2g', 'single').measurement, tdxOf('td-sid', '2g', 'two').measurement, igvmVector('vanadium-snp-tdp.igvm', 'TDX')].sort());
+    expect(sample.rtmr_0).toBeUndefined(); // no RTMR0 is predicted here: OVMF.fd's are not modelled, 2026.08's need the fw_cfg dump
+    expect(sample.rtmr_1).toEqual([tdxOf('td-sid', '2g').tdx!.rtmr1]);
     expect(sample.xfam).toEqual(['e71e060000000000']);
     expect(sample.xfam![0]).toHaveLength(spec.trusteeTdx.claimExample.xfam.length);
     expect(sample.td_attributes).toEqual(['0000001000000000']);
@@ -309,7 +325,7 @@ describe('exports: TDX names as the upstream consumers spell them', () => {
   });
 
   it('go-tdx-guest: a checkconfig.Config textproto whose fields are TDQuoteBodyPolicy\'s', async () => {
-    const r = await cli(['export', '--to', 'go-tdx-guest', docFile, '--select', 'artifact=td,shape=2g']);
+    const r = await cli(['export', '--to', 'go-tdx-guest', docFile, '--select', 'artifact=td-sid,shape=2g']);
     expect(r.code, r.stderr).toBe(0);
     const body = r.stdout.split('\n').filter((l) => l && !l.startsWith('#'));
     expect(body.slice(0, 2)).toEqual([`${spec.goTdxGuest.blocks[0]} {`, `  ${spec.goTdxGuest.blocks[1]} {`]);
@@ -324,13 +340,13 @@ describe('exports: TDX names as the upstream consumers spell them', () => {
       if (bytes.length) expect(bytes.length, name).toBe(size);
     }
     const rtmrs = fields.filter(([n]) => n === 'rtmrs').map(([, b]) => b.toString('hex'));
-    const t = tdxOf('td', '2g').tdx!;
+    const t = tdxOf('td-sid', '2g').tdx!;
     expect(rtmrs).toHaveLength(spec.goTdxGuest.rtmrsCount);
-    expect(rtmrs).toEqual([t.rtmr0, t.rtmr1, t.rtmr2, '']);
-    expect(fields.filter(([n]) => n === 'any_mr_td').map(([, b]) => b.toString('hex')).sort()).toEqual([mrtdVector('single'), mrtdVector('two')].sort());
+    expect(rtmrs).toEqual(['', t.rtmr1, t.rtmr2, '']); // RTMR0 not predicted: an empty (unchecked) field
+    expect(fields.filter(([n]) => n === 'any_mr_td').map(([, b]) => b.toString('hex')).sort()).toEqual([tdxOf('td-sid', '2g', 'single').measurement, tdxOf('td-sid', '2g', 'two').measurement].sort());
     expect(fields.find(([n]) => n === 'xfam')![1].toString('hex')).toBe('e71e060000000000');
     expect(r.stdout).toContain(spec.goTdxGuest.configSuffix);
-    expect(goTdxGuestConfig(selectEntries(doc.entries, 'artifact=td,shape=2g'))).toBe(r.stdout);
+    expect(goTdxGuestConfig(selectEntries(doc.entries, 'artifact=td-sid,shape=2g'))).toBe(r.stdout);
   });
 
   it('go-tdx-guest refuses a selection with several RTMR sets or no tdx entries (usage error, exit 2)', async () => {
@@ -345,7 +361,7 @@ describe('exports: TDX names as the upstream consumers spell them', () => {
 
   it('corim-tdx: an unsigned CoRIM with the Intel profile OID, MRTD as tee.mrtee, RTMRs as integrity registers', async () => {
     const out = path.join(tmp, 'tdx.cbor');
-    const r = await cli(['export', '--to', 'corim-tdx', docFile, '--select', 'artifact=td', '-o', out]);
+    const r = await cli(['export', '--to', 'corim-tdx', docFile, '--select', 'artifact=td-sid', '-o', out]);
     expect(r.code, r.stderr).toBe(0);
     const top = decode(readFileSync(out)) as Tag;
     expect(Number(top.tag)).toBe(spec.corim.unsignedCorimTag);
@@ -357,7 +373,7 @@ describe('exports: TDX names as the upstream consumers spell them', () => {
     expect(Number(comidTag!.tag)).toBe(spec.corim.comidTag);
     const comid = decode(comidTag!.contents as Uint8Array) as Map<number, unknown>;
     const triples = (comid.get(4) as Map<number, unknown>).get(0) as Array<[Map<number, unknown>, Array<Map<number, Map<number, unknown>>>]>;
-    const td = doc.entries.filter((e) => e.artifact === 'td' && e.mode === 'tdx');
+    const td = doc.entries.filter((e) => e.artifact === 'td-sid' && e.mode === 'tdx');
     const distinct = new Set(td.map((e) => JSON.stringify([e.measurement, e.tdx!.rtmr0, e.tdx!.rtmr1, e.tdx!.rtmr2, e.tdx!.tdAttributes])));
     expect(triples).toHaveLength(distinct.size);
     const K = spec.corimTdx.mvalKeys;
@@ -390,7 +406,7 @@ describe('exports: TDX names as the upstream consumers spell them', () => {
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(/igvm artifact vanadium/);
     expect(selectEntries(doc.entries, 'shape=4g-no-tables,pageOrder=two').every((e) => e.tdx?.shape === '4g-no-tables' && e.tdx.pageOrder === 'two')).toBe(true);
-    expect(selectEntries(doc.entries, 'xfam=0x61EE7').length).toBe(12);
+    expect(selectEntries(doc.entries, 'xfam=0x61EE7').length).toBe(16);
   });
 });
 

@@ -5,12 +5,18 @@ import * as path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../../src/errors.js';
 import { expectCleanError, expectOk, runCliInProcess } from '../support/cli.js';
-import { HAVE_SHARED, SHARED, VECTORS, fw } from './fixtures.js';
+import { HAVE_SHARED, SHARED, VECTORS, fw, sidWithoutPk } from './fixtures.js';
+import { bytesSource } from '../../src/bytes/source.js';
+import { parseOvmf } from '../../src/formats/ovmf/parse.js';
+import { encodeCcel } from '../../src/formats/tdx/ccel.js';
+import { predictRtmrs } from '../../src/measure/rtmr.js';
+
 import { syntheticBzImage } from './synthetic-kernel.js';
 
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prelaunch-tdx-'));
 afterAll(async () => fs.rmSync(tmp, { recursive: true, force: true }));
 const OVMF = fw('debian/OVMF.fd');
+const SID = fw('debian-sid/OVMF.inteltdx.ms.fd');
 const mrtd = (order: string) => VECTORS.mrtd.find((v) => v.firmwareSha256.startsWith('7b456907') && v.order === order)!.value;
 
 describe('prelaunch tdx (CLI)', () => {
@@ -44,24 +50,43 @@ describe('prelaunch tdx (CLI)', () => {
     fs.writeFileSync(path.join(acpi, 'etc/acpi/rsdp'), Buffer.alloc(20, 2));
     fs.writeFileSync(path.join(acpi, 'etc/acpi/tables'), Buffer.alloc(8192, 3));
     const ccel = path.join(tmp, 'ccel.bin');
-    const args = ['tdx', '--firmware', OVMF, '--page-order', 'single', '--memory', '2G', '--kernel', kernel, '--initrd', initrd, '--append', 'console=ttyS0', '--acpi-dir', acpi];
-    const pred = JSON.parse(expectOk(await runCliInProcess([...args, '--json', '--ccel-out', ccel])));
+    // Debian sid's IntelTdx build without PK (secure boot off), read as edk2 2025.02 under QEMU 9.2 (patched kernel)
+    const nopk = path.join(tmp, 'nopk.fd');
+    fs.writeFileSync(nopk, sidWithoutPk());
+    const args = ['tdx', '--firmware', nopk, '--edk2-version', '2025.02', '--vmm-version', '9.2.0', '--memory', '2G', '--kernel', kernel, '--initrd', initrd, '--append', 'console=ttyS0', '--acpi-dir', acpi];
+    const run = await runCliInProcess([...args, '--json']);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/^warning: the image says it is 2026\.08\+ds-2, but edk2 2025\.02 was given$/m);
+    expect(run.stderr).toMatch(/^warning: RTMR0 is not predicted: edk2 2025\.02 measures QEMU's SMBIOS tables/m);
+    const pred = JSON.parse(run.stdout);
     expect(pred.rtmrs).toHaveLength(4);
-    expect(pred.rtmrs[0].events).toHaveLength(13);
+    expect(pred.edk2).toEqual({ versionString: '2026.08+ds-2', generation: '2025.02', generationSource: 'given as 2025.02' });
+    // TD HOB, CFV, SecureBoot PK KEK db dbx, separator, ACPI x3, SMBIOS, BootOrder, Boot0000
+    expect(pred.rtmrs[0].events).toHaveLength(14);
     expect(pred.rtmrs[0].events[0].digest).toBe(VECTORS.tdHob.find((h) => h.memory === 2 ** 31)!.value);
-    expect(fs.statSync(ccel).size).toBe(0x10000);
+    expect(pred.rtmrs[0].value).toBeNull();
+    // a CCEL needs every digest: refused, nothing written
+    expect(expectCleanError(await runCliInProcess([...args, '--ccel-out', ccel]), 2, 'ERR_INVALID_OPTION')).toMatch(/--ccel-out: 1 event digest\(s\) are not predicted \(RTMR0 SMBIOS tables/);
+    expect(fs.existsSync(ccel)).toBe(false);
+    // the log a TD would write (the SMBIOS digest a stand-in), from the same library call
+    const lib = predictRtmrs(parseOvmf(bytesSource(sidWithoutPk())), {
+      memory: 2 ** 31, edk2Version: '2025.02', qemuVersion: '9.2.0',
+      acpi: { tableLoader: Buffer.alloc(4096, 1), rsdp: Buffer.alloc(20, 2), tables: Buffer.alloc(8192, 3) },
+      directBoot: { kernel: syntheticBzImage(), initrd: fs.readFileSync(initrd), append: 'console=ttyS0' },
+    });
+    fs.writeFileSync(ccel, encodeCcel(lib.events.map((e) => ({ mrIndex: e.rtmr + 1, eventType: e.eventType, sha384: e.digest ?? new Uint8Array(48).fill(7), data: e.data })), { areaSize: 0x10000 }));
     const rep = JSON.parse(expectOk(await runCliInProcess(['tdx', 'replay', ccel, '--json'])));
-    expect(rep.rtmrs).toEqual(pred.rtmrs.map((r: { value: string }) => r.value));
+    expect(rep.rtmrs.slice(1)).toEqual(pred.rtmrs.slice(1).map((r: { value: string }) => r.value));
     const predFile = path.join(tmp, 'pred.json');
     fs.writeFileSync(predFile, JSON.stringify(pred));
     expect(expectOk(await runCliInProcess(['tdx', 'diff', predFile, ccel]))).toMatch(/all predicted events match/);
     // a different command line: RTMR2 event 1 differs
-    const other = JSON.parse(expectOk(await runCliInProcess([...args.map((a) => (a === 'console=ttyS0' ? 'quiet' : a)), '--json'])));
-    fs.writeFileSync(predFile, JSON.stringify(other));
+    const other = await runCliInProcess([...args.map((a) => (a === 'console=ttyS0' ? 'quiet' : a)), '--json']);
+    fs.writeFileSync(predFile, other.stdout);
     const d = await runCliInProcess(['tdx', 'diff', predFile, ccel]);
     expect(d.code).toBe(1);
     expect(d.stdout).toMatch(/first divergent event: RTMR2, event 1/);
-    expect(d.stdout).toMatch(/kernel command line "quiet initrd=initrd"/);
+    expect(d.stdout).toMatch(/kernel LoadOptions "quiet initrd=initrd"/);
   });
   it('warnings go to stderr as `warning: …` lines and into the JSON; PAGE.AUG is ignored as QEMU does', async () => {
     const b = new Uint8Array(fs.readFileSync(fw('tdx/synthetic-plain.bin')));
@@ -100,7 +125,13 @@ describe('prelaunch tdx rejects bad input with one error line', () => {
     ['bad page order', ['tdx', '--firmware', OVMF, '--page-order', 'three'], /--page-order/, 2, 'ERR_INVALID_OPTION'],
     ['old QEMU', ['tdx', '--firmware', OVMF, '--vmm-version', '7.2.0'], /predates TDX/, 2, 'ERR_INVALID_OPTION'],
     ['kernel without memory', ['tdx', '--firmware', OVMF, '--kernel', OVMF], /needs --memory/, 2, 'ERR_INVALID_OPTION'],
-    ['not a bzImage', ['tdx', '--firmware', OVMF, '--memory', '2G', '--kernel', OVMF], /MZ|HdrS/, 1, 'ERR_FIRMWARE_UNSUPPORTED'],
+    ['not a bzImage', ['tdx', '--firmware', SID, '--edk2-version', '2025.02', '--vmm-version', '10.1.0', '--memory', '2G', '--kernel', OVMF], /MZ/, 1, 'ERR_MALFORMED'],
+    ['a kernel without the QEMU version the kernel rule needs', ['tdx', '--firmware', SID, '--edk2-version', '2025.02', '--memory', '2G', '--kernel', OVMF], /--vmm-version: needed with --kernel/, 2, 'ERR_INVALID_OPTION'],
+    ['--acpi-dir and --fw-cfg', ['tdx', '--firmware', SID, '--memory', '2G', '--acpi-dir', tmp, '--fw-cfg', OVMF], /--fw-cfg: give the ACPI blobs once/, 2, 'ERR_INVALID_OPTION'],
+    ['RTMRs of a firmware without TdTcg2Dxe', ['tdx', '--firmware', OVMF, '--memory', '2G'], /OVMF\.fd: no TdTcg2Dxe module/, 1, 'ERR_FIRMWARE_UNSUPPORTED'],
+    ['RTMRs of an unmodelled generation', ['tdx', '--firmware', SID, '--edk2-version', '2023.05', '--memory', '2G'], /edk2 2023\.05 \(given\) is not a modelled generation/, 1, 'ERR_FIRMWARE_UNSUPPORTED'],
+    ['RTMRs of a non-OVMF firmware', ['tdx', '--firmware', fw('tdx/synthetic-plain.bin'), '--memory', '2G'], /synthetic-plain\.bin/, 1, 'ERR_MALFORMED'],
+    ['--edk2-version without --memory', ['tdx', '--firmware', SID, '--edk2-version', '2025.02'], /needs --memory/, 2, 'ERR_INVALID_OPTION'],
     ['bad mrowner', ['tdx', '--firmware', OVMF, '--mrowner', 'abcd'], /48 bytes|hex nor base64/, 2, 'ERR_INVALID_OPTION'],
     // a TempMem section of 2^50 bytes at 4 GiB: 2^38 page records before sizes were bounded
     ['a TempMem section of 2^50 bytes', ['tdx', '--firmware', bad('huge.bin', hugeTempMem), '--json'], /TDVF section 2 \(TempMem\).*MemoryDataSize 0x4000000000000.*--memory/, 1, 'ERR_FIRMWARE_UNSUPPORTED'],

@@ -30,3 +30,31 @@ export const SAMPLES: Record<string, string> = {
 export const SHARED_SAMPLES: Record<string, string> = {
   '0fb6249cc7a38acdbc461df56c2b3553f25ff0cef9d7febfecf3acff0a7c8650': path.join(SHARED, 'oracles/firmware/debian-ovmf-2022.11-6+deb12u1/OVMF.fd'),
 };
+
+/** Debian sid's IntelTdx build (edk2 2026.08, Microsoft keys enrolled in its CFV): firmware-samples/debian-sid */
+export const SID_TDVF = fw('debian-sid/OVMF.inteltdx.ms.fd');
+export const SID_TDVF_SHA256 = 'a265075b4147a096109e501e76196df1ec8a18659c26f7401492c597ec88f312';
+
+/**
+ * The same image with its PK variable marked deleted in the CFV varstore (State 0x3F → 0x3C, as
+ * edk2 marks a deleted variable): secure boot off (SecureBoot = 0), the other keys unchanged. A
+ * test derivative: nothing but one state byte differs from Debian's file.
+ */
+export function sidWithoutPk(): Uint8Array {
+  const img = readBytes(SID_TDVF);
+  // CFV section at file offset 0 (TDVF metadata of this build); FV header length at 0x30, store header 28 bytes
+  const hdrLen = img[0x30]! | (img[0x31]! << 8);
+  let p = (hdrLen + 28 + 3) & ~3;
+  for (;;) {
+    const v = new DataView(img.buffer, img.byteOffset + p);
+    if (v.getUint16(0, true) !== 0x55aa) throw new Error('PK not found in the CFV varstore');
+    const nameSize = v.getUint32(0x24, true);
+    const dataSize = v.getUint32(0x28, true);
+    const name = new TextDecoder('utf-16le').decode(img.subarray(p + 60, p + 60 + nameSize - 2));
+    if (name === 'PK' && img[p + 2] === 0x3f) {
+      img[p + 2] = 0x3c;
+      return img;
+    }
+    p = (p + 60 + nameSize + dataSize + 3) & ~3;
+  }
+}

@@ -13,12 +13,17 @@ import { qemuPatchSetupHeader } from '../../src/formats/linux/qemu-setup-patch.j
 import { nodeBackend } from '../../src/hash/index.js';
 import { authenticodeDigest } from '../../src/measure/authenticode.js';
 import { diffRtmrs, directBootLoadOptions, predictRtmrs, replayCcel, type RtmrValues } from '../../src/measure/rtmr.js';
-import { HAVE_SHARED, SHARED, VECTORS, fw, readBytes } from './fixtures.js';
+import { HAVE_SHARED, SHARED, VECTORS, fw, readBytes, sidWithoutPk } from './fixtures.js';
 import { syntheticBzImage } from './synthetic-kernel.js';
 
 const GiB = 1024 ** 3;
 const sha384 = (b: Uint8Array): string => createHash('sha384').update(b).digest('hex');
 const debian = () => parseOvmf(bytesSource(readBytes(fw('debian/OVMF.fd')), 'OVMF.fd'));
+/** …with PK deleted (secure boot off), read as the 2025.02 generation for the event-list mechanics (QEMU 9.2: patched kernel) */
+const sid = () => parseOvmf(bytesSource(sidWithoutPk(), 'OVMF.inteltdx.nopk.fd'));
+const AS_2025_02 = { edk2Version: '2025.02', qemuVersion: '9.2.0' } as const;
+/** what a CCEL needs for an event whose digest is not predicted (SMBIOS): a stand-in */
+const standIn = (e: { digest: Uint8Array | null; description: string }): Uint8Array => e.digest ?? new Uint8Array(createHash('sha384').update(`stand-in ${e.description}`).digest());
 const shake = (seed: string, n: number): Uint8Array => new Uint8Array(createHash('shake256', { outputLength: n }).update(seed).digest());
 const ACPI = { tableLoader: shake('acpi/loader', 4096), rsdp: shake('acpi/rsdp', 20), tables: shake('acpi/tables', 0x2000) };
 
@@ -28,10 +33,17 @@ describe('RTMR0 inputs from reference-values.jsonl', () => {
       expect(sha384(buildTdHob(debian().tdxMetadata!, v.memory).measured)).toBe(v.value);
     });
   }
-  it('configuration-volume digest (Debian OVMF.fd)', () => {
+  it('configuration-volume digest (Debian OVMF.fd: the CFV section\'s raw data)', () => {
     const want = VECTORS.cfv.find((c) => c.firmwareSha256 === '7b456907dd0786d415999e801a1ac4637b8ed4d7cf5378cfc6edbe5e574dd773')!.value;
-    const events = predictRtmrs(debian(), { memory: 2 * GiB }).events;
-    expect(toHex(events[1]!.digest!)).toBe(want);
+    const img = debian();
+    const cfv = img.tdxMetadata!.sections.find((s) => s.type === 1)!;
+    expect(sha384(img.source.read(cfv.dataOffset, cfv.rawDataSize))).toBe(want);
+  });
+  it('the CFV event hashes the CFV section as the image has it', () => {
+    const img = sid();
+    const cfv = img.tdxMetadata!.sections.find((s) => s.type === 1)!;
+    const events = predictRtmrs(img, { ...AS_2025_02, memory: 2 * GiB }).events;
+    expect(toHex(events[1]!.digest!)).toBe(sha384(img.source.read(cfv.dataOffset, cfv.rawDataSize)));
   });
   it('fixed event digests', () => {
     const byName = Object.fromEntries(VECTORS.fixedEvents.map((e) => [e.event, e.value]));
@@ -47,10 +59,10 @@ describe('RTMR0 inputs from reference-values.jsonl', () => {
     for (const a of ['Calling EFI Application from Boot Option', 'Exit Boot Services Invocation', 'Exit Boot Services Returned with Success']) {
       expect(sha384(encodeAscii(a))).toBe(byName[`action:${a}`]);
     }
-    // and the predictor uses exactly these
-    const p = predictRtmrs(debian(), { memory: 2 * GiB, directBoot: { kernel: syntheticBzImage() } });
+    // and the predictor's fixed events (2025.02) are exactly these (the secure-boot variables come from the CFV now)
+    const p = predictRtmrs(sid(), { ...AS_2025_02, memory: 2 * GiB, directBoot: { kernel: syntheticBzImage() } });
     const fixed = p.events.filter((e) => e.basis === 'fixed').map((e) => toHex(e.digest!));
-    expect(new Set(fixed)).toEqual(new Set(Object.values(byName)));
+    expect(new Set(fixed)).toEqual(new Set(Object.entries(byName).filter(([k]) => !k.startsWith('var_')).map(([, v]) => v)));
   });
 });
 
@@ -110,50 +122,60 @@ describe('direct boot', () => {
   });
   it('predicts RTMR1/RTMR2 event lists; the kernel digest changes with memory below 2.75 GiB', () => {
     const inputs = { kernel: syntheticBzImage(), initrd: shake('initrd', 12345), append: 'console=ttyS0' };
-    const a = predictRtmrs(debian(), { memory: 2 * GiB, acpi: ACPI, directBoot: inputs });
+    const a = predictRtmrs(sid(), { ...AS_2025_02, memory: 2 * GiB, acpi: ACPI, directBoot: inputs });
     expect(a.events.filter((e) => e.rtmr === 1).map((e) => e.eventType)).toEqual([EV.EV_EFI_BOOT_SERVICES_APPLICATION, EV.EV_EFI_ACTION, EV.EV_SEPARATOR, EV.EV_EFI_ACTION, EV.EV_EFI_ACTION]);
     expect(a.events.filter((e) => e.rtmr === 2).map((e) => toHex(e.digest!))).toEqual([sha384(directBootLoadOptions('console=ttyS0', true)!), sha384(inputs.initrd)]);
-    expect(a.rtmrs.every((r) => r !== null)).toBe(true);
-    const b = predictRtmrs(debian(), { memory: 64 * GiB, acpi: ACPI, directBoot: inputs });
-    expect(toHex(b.events[13]!.digest!)).toBe(toHex(a.events[13]!.digest!)); // stable from 2 GiB
-    const c = predictRtmrs(debian(), { memory: GiB, acpi: ACPI, directBoot: inputs });
-    expect(toHex(c.events[13]!.digest!)).not.toBe(toHex(a.events[13]!.digest!));
-    const unpatched = predictRtmrs(debian(), { memory: 2 * GiB, acpi: ACPI, directBoot: { ...inputs, qemuKernelPatch: false } });
-    expect(toHex(unpatched.events[13]!.digest!)).toBe(VECTORS.authenticode.sha384);
+    expect(a.rtmrs.slice(1).every((r) => r !== null)).toBe(true);
+    expect(a.rtmrs[0]).toBeNull(); // SMBIOS (this image has SmbiosMeasurementDxe) is not predicted
+    const b = predictRtmrs(sid(), { ...AS_2025_02, memory: 64 * GiB, acpi: ACPI, directBoot: inputs });
+    const k = (v: RtmrValues): string => toHex(v.events.find((e) => e.eventType === EV.EV_EFI_BOOT_SERVICES_APPLICATION)!.digest!);
+    expect(k(b)).toBe(k(a)); // stable from 2 GiB
+    const c = predictRtmrs(sid(), { ...AS_2025_02, memory: GiB, acpi: ACPI, directBoot: inputs });
+    expect(k(c)).not.toBe(k(a));
+    const unpatched = predictRtmrs(sid(), { ...AS_2025_02, memory: 2 * GiB, acpi: ACPI, directBoot: { ...inputs, qemuKernelPatch: false } });
+    expect(k(unpatched)).toBe(VECTORS.authenticode.sha384);
+    // rule kernel-from-etc-boot: edk2 2025.02 under QEMU >= 10.0 measures the file as given
+    expect(k(predictRtmrs(sid(), { ...AS_2025_02, qemuVersion: '10.1.0', memory: GiB, acpi: ACPI, directBoot: inputs }))).toBe(VECTORS.authenticode.sha384);
+    // without a QEMU version the rule cannot be applied: refused
+    expect(() => predictRtmrs(sid(), { edk2Version: '2025.02', memory: GiB, acpi: ACPI, directBoot: inputs })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION', message: expect.stringMatching(/--vmm-version: needed with --kernel/) }));
   });
   it('without ACPI blobs RTMR0 is unknown, the others are not', () => {
-    const p = predictRtmrs(debian(), { memory: 2 * GiB, directBoot: { kernel: syntheticBzImage() } });
+    const p = predictRtmrs(sid(), { ...AS_2025_02, memory: 2 * GiB, directBoot: { kernel: syntheticBzImage() } });
     expect(p.rtmrs[0]).toBeNull();
     expect(p.rtmrs[1]).not.toBeNull();
-    expect(p.events.filter((e) => e.basis === 'vmm-unknown')).toHaveLength(3);
+    // ACPI DATA (not supplied) and SMBIOS (this image has SmbiosMeasurementDxe)
+    expect(p.events.filter((e) => e.basis === 'vmm-unknown').map((e) => e.rule)).toEqual(['acpi-data', 'acpi-data', 'acpi-data', 'smbios-tables']);
   });
 });
 
 function toCcel(p: RtmrValues, areaSize = 0x10000): Uint8Array {
-  return encodeCcel(p.events.map((e) => ({ mrIndex: e.rtmr + 1, eventType: e.eventType, sha384: e.digest!, data: e.data })), { areaSize });
+  return encodeCcel(p.events.map((e) => ({ mrIndex: e.rtmr + 1, eventType: e.eventType, sha384: standIn(e), data: e.data })), { areaSize });
 }
 const predictedJson = (p: RtmrValues) => p.events.map((e) => ({ rtmr: e.rtmr, digest: e.digest ? toHex(e.digest) : null, type: String(e.eventType), description: e.description }));
 
 describe('CCEL', () => {
-  const p = predictRtmrs(debian(), { memory: 2 * GiB, acpi: ACPI, directBoot: { kernel: syntheticBzImage(), initrd: shake('initrd', 999), append: 'quiet' } });
+  const p = predictRtmrs(sid(), { ...AS_2025_02, memory: 2 * GiB, acpi: ACPI, directBoot: { kernel: syntheticBzImage(), initrd: shake('initrd', 999), append: 'quiet' } });
   it('a log written by encodeCcel replays to the predicted RTMRs', () => {
     const rep = replayCcel(toCcel(p));
     expect(rep.events).toHaveLength(p.events.length);
-    expect(rep.rtmrs.map(toHex)).toEqual(p.rtmrs.map((r) => toHex(r!)));
+    expect(p.rtmrs[0]).toBeNull(); // the SMBIOS event is not predicted
+    expect(rep.rtmrs.slice(1).map(toHex)).toEqual(p.rtmrs.slice(1).map((r) => toHex(r!)));
     expect(rep.events[0]!.description).toMatch(/TdxTable: 93bb96af-b9f2-4eb8-9462-e0ba74564236 at 0x809000/);
-    expect(diffRtmrs(predictedJson(p), rep).first).toBeNull();
+    const d = diffRtmrs(predictedJson(p), rep);
+    expect(d.first).toBeNull();
+    expect(d.unchecked.map((u) => u.predicted?.description)).toEqual(["SMBIOS tables (SmbiosMeasurementDxe, filtered): not predicted (QEMU's fw_cfg etc/smbios/smbios-tables was not supplied (--fw-cfg))"]);
   });
   it('diff names the first divergent event', () => {
-    const other = predictRtmrs(debian(), { memory: 2 * GiB, acpi: { ...ACPI, tables: shake('other', 64) }, directBoot: { kernel: syntheticBzImage(), initrd: shake('initrd', 999), append: 'quiet' } });
+    const other = predictRtmrs(sid(), { ...AS_2025_02, memory: 2 * GiB, acpi: { ...ACPI, tables: shake('other', 64) }, directBoot: { kernel: syntheticBzImage(), initrd: shake('initrd', 999), append: 'quiet' } });
     const d = diffRtmrs(predictedJson(p), replayCcel(toCcel(other)));
     expect(d.first).toMatchObject({ rtmr: 0, position: 10, actual: { logIndex: 11, digest: sha384(shake('other', 64)) }, predicted: { digest: sha384(ACPI.tables) } });
     expect(d.registers[1]).toBeNull();
   });
   it('unknown (VMM) events are not compared but listed', () => {
-    const noAcpi = predictRtmrs(debian(), { memory: 2 * GiB, directBoot: { kernel: syntheticBzImage(), initrd: shake('initrd', 999), append: 'quiet' } });
+    const noAcpi = predictRtmrs(sid(), { ...AS_2025_02, memory: 2 * GiB, directBoot: { kernel: syntheticBzImage(), initrd: shake('initrd', 999), append: 'quiet' } });
     const d = diffRtmrs(predictedJson(noAcpi), replayCcel(toCcel(p)));
     expect(d.first).toBeNull();
-    expect(d.unchecked).toHaveLength(3);
+    expect(d.unchecked).toHaveLength(4); // 3 ACPI DATA, SMBIOS
   });
   it('a missing event is a divergence', () => {
     const short = { events: p.events.filter((e) => e.rtmr !== 2 || e.eventType !== EV.EV_EVENT_TAG || !e.description.startsWith('initrd')), rtmrs: [] };
@@ -183,5 +205,30 @@ describe.skipIf(!HAVE_SHARED)('real CCEL (../shared/oracles/tdx/samples/dstack-c
     expect(rep.events).toHaveLength(VECTORS.ccelReplay.events);
     expect(rep.rtmrs.map(toHex)).toEqual(VECTORS.ccelReplay.rtmrs);
     expect(rep.log.specId.headerMrIndex).toBe(1);
+  });
+});
+
+describe('RTMR prediction identifies the edk2 generation and refuses what it does not model', () => {
+  const code = (f: () => unknown): { code?: string; message?: string } => { try { f(); } catch (e) { return e as PrelaunchError; } return {}; };
+  it('a firmware without TdTcg2Dxe (Debian 2022.11 OVMF.fd) extends no RTMR: refused, MRTD still computed', () => {
+    const e = code(() => predictRtmrs(debian(), { memory: 2 * GiB }));
+    expect(e.code).toBe('ERR_FIRMWARE_UNSUPPORTED');
+    expect(e.message).toMatch(/no TdTcg2Dxe module/);
+    expect(code(() => predictRtmrs(debian(), { memory: 2 * GiB, edk2Version: '2025.02' })).message).toMatch(/no TdTcg2Dxe module/);
+  });
+  it('an unknown or unmodelled generation is refused, naming what is not modelled', () => {
+    const e = code(() => predictRtmrs(sid(), { memory: 2 * GiB, edk2Version: '2024.11' }));
+    expect(e.code).toBe('ERR_FIRMWARE_UNSUPPORTED');
+    expect(e.message).toMatch(/edk2 2024\.11 \(given\) is not a modelled generation/);
+    expect(code(() => predictRtmrs(sid(), { memory: 2 * GiB, edk2Version: '2025.08' })).message).toMatch(/between the modelled generations 2025\.02 and 2026\.08.*load-options-prefix from 2025\.08/);
+  });
+  it('a synthetic TDVF without firmware volumes is refused', () => {
+    const e = code(() => predictRtmrs(parseOvmf(bytesSource(readBytes(fw('tdx/synthetic-plain.bin')))), { memory: 2 * GiB }));
+    expect(e.code).toMatch(/ERR_FIRMWARE_UNSUPPORTED|ERR_MALFORMED/);
+  });
+  it('the generation is reported', () => {
+    const p = predictRtmrs(sid(), { ...AS_2025_02, memory: 2 * GiB });
+    expect(p.firmware).toEqual({ versionString: '2026.08+ds-2', generation: '2025.02', generationSource: 'given as 2025.02' });
+    expect(p.warnings).toEqual(['the image says it is 2026.08+ds-2, but edk2 2025.02 was given']);
   });
 });

@@ -45,6 +45,9 @@ export interface TdxFlags {
   mrowner?: string;
   mrownerconfig?: string;
   ccelOut?: string;
+  edk2Version?: string;
+  fwCfg?: string;
+  bootMenu?: boolean;
   hashBackend: HashBackendName;
 }
 
@@ -83,7 +86,7 @@ function resolveOrders(f: TdxFlags): { orders: TdxPageOrder[]; source: string } 
 export async function runTdx(f: TdxFlags): Promise<void> {
   if (f.firmware === undefined) throw new OptionError('--firmware', 'required (the TDVF/OVMF image), or use a subcommand: replay, diff');
   const { orders, source } = resolveOrders(f);
-  for (const [flag, v] of [['--kernel', f.kernel], ['--initrd', f.initrd], ['--append', f.append], ['--append-file', f.appendFile], ['--acpi-dir', f.acpiDir], ['--ccel-out', f.ccelOut]] as const) {
+  for (const [flag, v] of [['--edk2-version', f.edk2Version], ['--kernel', f.kernel], ['--initrd', f.initrd], ['--append', f.append], ['--append-file', f.appendFile], ['--acpi-dir', f.acpiDir], ['--ccel-out', f.ccelOut]] as const) {
     if (v !== undefined && f.memory === undefined) throw new OptionError(flag, 'RTMR prediction needs --memory (the guest memory size, QEMU -m)');
   }
   if ((f.initrd !== undefined || f.append !== undefined || f.appendFile !== undefined) && f.kernel === undefined) {
@@ -100,7 +103,9 @@ export async function runTdx(f: TdxFlags): Promise<void> {
   };
   const out = new Outputs();
   if (f.ccelOut !== undefined) out.add(f.ccelOut, '--ccel-out');
+  if (f.acpiDir !== undefined && f.fwCfg !== undefined) throw new OptionError('--fw-cfg', 'give the ACPI blobs once: --acpi-dir or --fw-cfg, not both');
   const acpi = f.acpiDir !== undefined ? readAcpiDir(f.acpiDir, '--acpi-dir') : null;
+  const fwCfg = f.fwCfg !== undefined ? readInput(f.fwCfg, '--fw-cfg', LIMITS.firmwareStream, 'a fw_cfg dump (fwcfg.tar: by_name/NAME/raw)') : null;
   const backend = await loadHashBackend(f.hashBackend);
   const files = new OpenFiles();
   const open = (file: string, flag: string): FileSource => files.open(file, flag);
@@ -117,17 +122,26 @@ export async function runTdx(f: TdxFlags): Promise<void> {
     if (memory !== null) {
       rtmr = predictRtmrs(img, {
         memory,
+        ...(f.edk2Version !== undefined ? { edk2Version: f.edk2Version } : {}),
+        ...(f.vmmVersion !== undefined ? { qemuVersion: f.vmmVersion } : {}),
+        ...(f.bootMenu ? { bootMenu: true } : {}),
+        fwCfg,
         acpi,
         hashBackend: backend,
         directBoot: f.kernel !== undefined
-          ? { kernel: openBoot(f.kernel, '--kernel'), initrd: f.initrd !== undefined ? openBoot(f.initrd, '--initrd') : null, append: cmdline ?? null, qemuKernelPatch: f.kernelPatch !== false }
+          ? { kernel: openBoot(f.kernel, '--kernel'), initrd: f.initrd !== undefined ? openBoot(f.initrd, '--initrd') : null, append: cmdline ?? null, ...(f.kernelPatch === false ? { qemuKernelPatch: false } : {}) }
           : null,
       });
-      if (!acpi) warnings.push('RTMR0 is incomplete: the ACPI events are defined by the VMM; supply the fw_cfg blobs with --acpi-dir');
+      warnings.push(...(rtmr.warnings ?? []), ...(rtmr.notes ?? []));
+      if (!acpi && !fwCfg) warnings.push('RTMR0 is incomplete: the ACPI events are defined by the VMM; supply the fw_cfg blobs with --acpi-dir or --fw-cfg');
+      const smbios = rtmr.events.find((e) => e.rule === 'smbios-tables' && !e.digest);
+      if (smbios) warnings.push(`RTMR0 is not predicted: edk2 ${rtmr.firmware?.generation ?? ''} measures QEMU's SMBIOS tables (SmbiosMeasurementDxe); ${smbios.description.replace(/^.*not predicted \((.*)\)$/, '$1')}`);
+      const items = rtmr.events.find((e) => e.rule === 'fw-cfg-items' && !e.digest);
+      if (items) warnings.push('RTMR0 is not predicted: the fw_cfg items edk2 measures depend on the QEMU command line; supply them with --fw-cfg');
       if (f.kernel === undefined) warnings.push('RTMR1 and RTMR2 are not predicted without --kernel (only QEMU direct boot is modelled)');
       if (f.ccelOut !== undefined) {
         const unknown = rtmr.events.filter((e) => !e.digest);
-        if (unknown.length) throw new OptionError('--ccel-out', `${unknown.length} event digests are unknown (supply --acpi-dir)`);
+        if (unknown.length) throw new OptionError('--ccel-out', `${unknown.length} event digest(s) are not predicted (${unknown.map((e) => `RTMR${e.rtmr} ${e.description.split(':')[0]}`).join('; ')}): a CCEL needs every digest`);
         out.write(f.ccelOut, encodeCcel(rtmr.events.map((e) => ({ mrIndex: e.rtmr + 1, eventType: e.eventType, sha384: e.digest!, data: e.data })), { areaSize: 0x10000 }), '--ccel-out');
       }
     }

@@ -173,15 +173,43 @@ export function taggedEventData(id: number, description: string): Uint8Array {
   return withTail(TCG_PCCLIENT_TAGGED_EVENT.encode({ taggedEventID: id, taggedEventDataSize: d.length }), d);
 }
 
-/** The OVMF UiApp load option (Boot0000 with QEMU direct boot). */
-export function uiAppBootOption(): Uint8Array {
-  const desc = utf16('UiApp', true);
+/** OvmfPkg's DXEFV (FvNameGuid in OvmfPkgX64.fdf and IntelTdx/IntelTdxX64.fdf) */
+export const OVMF_DXEFV_NAME_GUID = '7cb8bdc9-f8eb-4f34-aaea-3ee4af6516a1';
+/** MdeModulePkg UiApp (FILE_GUID) */
+export const UI_APP_FILE_GUID = '462caa21-7614-4503-836e-8ab6f4662331';
+/** MdeModulePkg BootManagerMenuApp (FILE_GUID) */
+export const BOOT_MANAGER_MENU_APP_FILE_GUID = 'eec25bdc-67f2-4d95-b1d5-f81b2039d11d';
+/** EFI_LOAD_OPTION Attributes: LOAD_OPTION_ACTIVE 0x1, LOAD_OPTION_HIDDEN 0x8, LOAD_OPTION_CATEGORY_APP 0x100 */
+export const LOAD_OPTION = { active: 0x1, hidden: 0x8, categoryApp: 0x100 } as const;
+
+/** An EFI_LOAD_OPTION for an application in OVMF's DXE volume: Fv(DXEFV)/FvFile(file)/End. */
+export function fvAppBootOption(description: string, fileGuid: string, attributes: number): Uint8Array {
+  const desc = utf16(description, true);
   const path = withTail(
-    GUID_DEVICE_PATH.encode({ header: node(0x04, 0x07, GUID_DEVICE_PATH.size), guid: guidToBytes('7cb8bdc9-f8eb-4f34-aaea-3ee4af6516a1') }),
-    GUID_DEVICE_PATH.encode({ header: node(0x04, 0x06, GUID_DEVICE_PATH.size), guid: guidToBytes('462caa21-7614-4503-836e-8ab6f4662331') }),
+    GUID_DEVICE_PATH.encode({ header: node(0x04, 0x07, GUID_DEVICE_PATH.size), guid: guidToBytes(OVMF_DXEFV_NAME_GUID) }),
+    GUID_DEVICE_PATH.encode({ header: node(0x04, 0x06, GUID_DEVICE_PATH.size), guid: guidToBytes(fileGuid) }),
     END_OF_DEVICE_PATH,
   );
-  return withTail(EFI_LOAD_OPTION.encode({ attributes: 0x109, filePathListLength: path.length }), desc, path);
+  return withTail(EFI_LOAD_OPTION.encode({ attributes, filePathListLength: path.length }), desc, path);
+}
+
+/** The OVMF UiApp load option (Boot0000 with QEMU direct boot, edk2 ≤ 2025.02): active, hidden, an application. */
+export function uiAppBootOption(): Uint8Array {
+  return fvAppBootOption('UiApp', UI_APP_FILE_GUID, LOAD_OPTION.active | LOAD_OPTION.hidden | LOAD_OPTION.categoryApp);
+}
+
+/**
+ * edk2 ≥ 2025.05: Boot0000 is the boot manager menu (MdeModulePkg UefiBootManagerLib
+ * EfiBootManagerGetBootManagerMenu: BootManagerMenuApp, active | hidden | app) and Boot0001 the
+ * firmware setup (OvmfPkg PlatformBootManagerLib BdsPlatform.c PlatformRegisterFvBootOption
+ * (UiApp, L"EFI Firmware Setup", LOAD_OPTION_ACTIVE), category app). Checked against the
+ * EV_EFI_VARIABLE_BOOT event data of a real edk2 2026.08 boot (test/vectors/measured-boot-unmodelled/sid-q11-quiet).
+ */
+export function bootManagerMenuBootOption(): Uint8Array {
+  return fvAppBootOption('BootManagerMenuApp', BOOT_MANAGER_MENU_APP_FILE_GUID, LOAD_OPTION.active | LOAD_OPTION.hidden | LOAD_OPTION.categoryApp);
+}
+export function firmwareSetupBootOption(): Uint8Array {
+  return fvAppBootOption('EFI Firmware Setup', UI_APP_FILE_GUID, LOAD_OPTION.active | LOAD_OPTION.categoryApp);
 }
 
 // ---------------------------------------------------------------------------------------

@@ -49,7 +49,15 @@ export interface FirmwareVolume {
   bytes: Uint8Array;
 }
 
-export interface FirmwareModule { guid: string; type: number; name: string | null; /** index in FirmwareWalk.volumes of the volume holding it */ volume: number }
+export interface FirmwareModule {
+  guid: string;
+  type: number;
+  name: string | null;
+  /** index in FirmwareWalk.volumes of the volume holding it */
+  volume: number;
+  /** the module's PE32 image (EFI_SECTION_PE32), when it has one */
+  pe?: Uint8Array;
+}
 
 export interface FirmwareWalk {
   volumes: FirmwareVolume[];
@@ -155,6 +163,9 @@ function walkSections(buf: Uint8Array, location: string, module: FirmwareModule,
         }
         break;
       }
+      case 0x10:
+        module.pe = body;
+        break;
       case 0x15:
         module.name = utf16z(body);
         break;
