@@ -54,6 +54,10 @@ export const LIMITS = {
   measureOutput: 1 * MiB,
   /** an SNP attestation report: 1184 bytes binary, or JSON */
   attestationReport: 1 * MiB,
+  /** `verify` evidence: an SNP report (with its certificate table) or a TDX quote */
+  evidence: 1 * MiB,
+  /** a certificate file (PEM bundle or DER) for `verify` */
+  certificate: 256 * KiB,
   /** a golden document (golden --check, export) */
   goldenDocument: 256 * MiB,
   /** a golden manifest (JSON or YAML) */

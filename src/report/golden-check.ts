@@ -9,9 +9,13 @@ function describeEntry(c: CheckCandidate): string {
   return `#${c.index}: ${e.artifact} ${e.mode} ${e.vmmType ?? ''}${e.vmsaProfile ? `/${e.vmsaProfile}` : ''} ${e.vcpuType ?? e.vcpuSig ?? ''} vcpus=${e.vcpus ?? '-'} guestFeatures=${e.guestFeatures ?? '-'}${e.policy ? ` policy=${e.policy}` : ''}`;
 }
 
-export function renderGoldenCheck(result: CheckResult, reportMeasurement: string, json: boolean): string {
+/**
+ * `unverified`: the report's signature was not checked (`golden --check`): the text ends with a
+ * note saying so and naming `prelaunch verify`, the JSON carries `signatureVerified: false`.
+ */
+export function renderGoldenCheck(result: CheckResult, reportMeasurement: string, json: boolean, unverified = false): string {
   if (json) {
-    return JSON.stringify({ matched: result.matched, candidates: result.candidates.map((c) => ({ index: c.index, entry: c.entry, differences: c.comparisons.filter((x) => !x.equal) })) }, null, 2) + '\n';
+    return JSON.stringify({ matched: result.matched, ...(unverified ? { signatureVerified: false } : {}), candidates: result.candidates.map((c) => ({ index: c.index, entry: c.entry, differences: c.comparisons.filter((x) => !x.equal) })) }, null, 2) + '\n';
   }
   let out: string;
   if (result.candidates.some((c) => c.comparisons.some((x) => x.field === 'measurement' && x.equal))) {
@@ -23,5 +27,6 @@ export function renderGoldenCheck(result: CheckResult, reportMeasurement: string
     out += `  ${describeEntry(c)}\n`;
     for (const x of c.comparisons.filter((y) => !y.equal)) out += `    ${x.field}: report ${x.report}, entry ${x.entry}\n`;
   }
+  if (unverified) out += 'note: signature not verified: golden --check compares the report\'s fields only; `prelaunch verify REPORT --cert VCEK --golden DOC` also checks that AMD signed it\n';
   return out;
 }

@@ -138,11 +138,12 @@ export function parseCertificates(input: Uint8Array, source: string): X509Certif
   if (!isPem(input)) return [wrap(input, source)];
   const text = new TextDecoder('latin1').decode(input);
   const out: X509Certificate[] = [];
+  const blocks = [...text.matchAll(PEM_BLOCK)];
   let n = 0;
-  for (const m of text.matchAll(PEM_BLOCK)) {
+  for (const m of blocks) {
     n++;
     if (m[1] !== 'CERTIFICATE') continue;
-    const what = `${source} (PEM block ${n})`;
+    const what = blocks.length === 1 ? source : `${source} (PEM block ${n})`;
     out.push(wrap(base64(m[2]!, what), what));
   }
   if (out.length === 0) throw new CertificateError(`${source}: no CERTIFICATE block in the PEM text`, { source });
@@ -173,6 +174,35 @@ export async function verifyIssuedBy(child: X509Certificate, issuer: X509Certifi
 /** Whether a self-signed certificate (a root) verifies with its own key. */
 export function verifySelfSigned(root: X509Certificate): Promise<boolean> {
   return verifyIssuedBy(root, root);
+}
+
+/** The subject's common name (CN), or null when it has none. */
+export function commonName(cert: X509Certificate): string | null {
+  const m = /(?:^|, )CN=([^,]*)/.exec(cert.subject);
+  return m ? m[1]! : null;
+}
+
+/**
+ * The DER value of an extension read as an INTEGER (AMD's VCEK TCB extensions), or null when
+ * it is absent or not an INTEGER.
+ */
+export function extensionInteger(cert: X509Certificate, oid: string): bigint | null {
+  const v = cert.extension(oid);
+  if (!v) return null;
+  const asn = asn1js.fromBER(v);
+  if (asn.offset !== v.length || !(asn.result instanceof asn1js.Integer)) return null;
+  return asn.result.toBigInt();
+}
+
+/** The DER value of an extension read as a string (IA5String, UTF8String, PrintableString), or null. */
+export function extensionString(cert: X509Certificate, oid: string): string | null {
+  const v = cert.extension(oid);
+  if (!v) return null;
+  const asn = asn1js.fromBER(v);
+  if (asn.offset !== v.length) return null;
+  const r = asn.result;
+  if (r instanceof asn1js.IA5String || r instanceof asn1js.Utf8String || r instanceof asn1js.PrintableString) return r.getValue();
+  return null;
 }
 
 /** Byte equality of two certificates (a supplied root against the one shipped). */

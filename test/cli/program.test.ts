@@ -21,8 +21,8 @@ const full = buildProgram();
 const topLevel = full.commands.map((c) => c.name());
 
 describe('buildProgram(command)', () => {
-  it('knows the eleven top-level commands', async () => {
-    expect(topLevel).toEqual(['measure', 'ovmf', 'golden', 'export', 'trace', 'igvm', 'id-block', 'policy', 'tdx', 'tpm', 'host']);
+  it('knows the twelve top-level commands', async () => {
+    expect(topLevel).toEqual(['measure', 'ovmf', 'golden', 'verify', 'export', 'trace', 'igvm', 'id-block', 'policy', 'tdx', 'tpm', 'host']);
   });
 
   for (const name of topLevel) {

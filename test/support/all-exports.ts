@@ -10,3 +10,4 @@ export * from '../../src/entries/golden.js';
 export * from '../../src/entries/export.js';
 export * from '../../src/entries/stack.js';
 export * from '../../src/entries/tpm.js';
+export * from '../../src/entries/verify.js';

@@ -13,6 +13,7 @@ import * as golden from '../../src/entries/golden.js';
 import * as exporters from '../../src/entries/export.js';
 import * as stack from '../../src/entries/stack.js';
 import * as tpm from '../../src/entries/tpm.js';
+import * as verify from '../../src/entries/verify.js';
 
 export const ENTRY_MODULES: Readonly<Record<string, Readonly<Record<string, unknown>>>> = {
   prelaunch: root,
@@ -26,4 +27,5 @@ export const ENTRY_MODULES: Readonly<Record<string, Readonly<Record<string, unkn
   'prelaunch/export': exporters,
   'prelaunch/stack': stack,
   'prelaunch/tpm': tpm,
+  'prelaunch/verify': verify,
 };

@@ -167,7 +167,7 @@ async function runCheck(reportFile: string, docFile: string | undefined, f: Gold
   }
   if (!report.measurement) throw new PrelaunchError('ERR_MALFORMED', `${reportFile}: the report has no measurement`);
   const result = checkReport(doc, report);
-  writeStdout(renderGoldenCheck(result, report.measurement, f.json === true));
+  writeStdout(renderGoldenCheck(result, report.measurement, f.json === true, true));
   if (!result.matched) setExitCode(1);
 }
 
