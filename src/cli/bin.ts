@@ -27,9 +27,11 @@ if (process.argv[2] === GOLDEN_WORKER_ARG) {
     process.exitCode = 2;
   } else {
     void (async () => {
-      for (const argv of runs as string[][]) {
-        const code = await main(argv);
-        if (code !== 0) process.exitCode = code;
+      for (const run of runs as string[][]) {
+        // `exit=N` first: the run is expected to exit N (a verify of synthetic evidence exits 1)
+        const expected = run[0]?.startsWith('exit=') ? Number(run[0].slice(5)) : 0;
+        const code = await main(expected ? run.slice(1) : run);
+        if (code !== expected) process.exitCode = code || 1;
       }
     })();
   }

@@ -20,7 +20,7 @@
  * Every check is recorded (src/verify/result.ts); a certificate that cannot be read, or whose
  * key is of the wrong kind, is an error (thrown) rather than a failed check.
  */
-import { toHex } from '../bytes/hex.js';
+import { equalBytes, toHex } from '../bytes/hex.js';
 import { OptionError, PrelaunchError } from '../errors.js';
 import {
   ATTESTATION_REPORT_SIGNED_SIZE, SNP_PRODUCTS, decodeTcb, parseAttestationReport, reportFieldsOf,
@@ -170,18 +170,38 @@ export function classifyAmdCertificate(cert: X509Certificate, origin: SnpCertifi
   return { role, product, cert, origin };
 }
 
-let shippedCache: Map<string, X509Certificate> | null = null;
-
-/** `anchors`' certificate for `product`/`role`, else prelaunch's own copy. */
-function anchorCertificate(product: SnpProduct, role: 'ark' | 'ask' | 'asvk', anchors: SnpVerifyOptions['anchors']): X509Certificate {
+/** The DER of `anchors`' certificate for `product`/`role`, else of prelaunch's own copy, and a name for messages. */
+function anchorDer(product: SnpProduct, role: 'ark' | 'ask' | 'asvk', anchors: SnpVerifyOptions['anchors']): { der: Uint8Array; name: string } {
   const a = anchors?.[product];
   if (a) {
     const der = a[role];
-    if (der) return parseCertificate(der, `the ${ROLE_NAME[role]} anchor given for ${product}`);
+    if (der) return { der, name: `the ${ROLE_NAME[role]} anchor given for ${product}` };
     if (role === 'ark') throw new OptionError('anchors', `no ARK for ${product}`);
   }
-  return shippedCertificate(product, role);
+  return { der: shippedDer(product, role), name: `prelaunch's ${AMD_CERTIFICATES[product][role].cn}` };
 }
+
+/** `anchors`' certificate for `product`/`role`, else prelaunch's own copy (parsed). */
+function anchorCertificate(product: SnpProduct, role: 'ark' | 'ask' | 'asvk', anchors: SnpVerifyOptions['anchors']): X509Certificate {
+  if (!anchors?.[product]?.[role]) return shippedCertificate(product, role);
+  const { der, name } = anchorDer(product, role, anchors);
+  return parseCertificate(der, name);
+}
+
+const shippedDerCache = new Map<string, Uint8Array>();
+function shippedDer(product: SnpProduct, role: 'ark' | 'ask' | 'asvk'): Uint8Array {
+  const key = `${product}/${role}`;
+  let der = shippedDerCache.get(key);
+  if (!der) {
+    const bin = atob(AMD_CERTIFICATES[product][role].der);
+    der = new Uint8Array(bin.length);
+    for (let i = 0; i < bin.length; i++) der[i] = bin.charCodeAt(i);
+    shippedDerCache.set(key, der);
+  }
+  return der;
+}
+
+let shippedCache: Map<string, X509Certificate> | null = null;
 
 /** prelaunch's own copy of `product`'s ARK, ASK or ASVK. */
 export function shippedCertificate(product: SnpProduct, role: 'ark' | 'ask' | 'asvk'): X509Certificate {
@@ -189,11 +209,7 @@ export function shippedCertificate(product: SnpProduct, role: 'ark' | 'ask' | 'a
   const key = `${product}/${role}`;
   let c = shippedCache.get(key);
   if (!c) {
-    const b64 = AMD_CERTIFICATES[product][role].der;
-    const bin = atob(b64);
-    const der = new Uint8Array(bin.length);
-    for (let i = 0; i < bin.length; i++) der[i] = bin.charCodeAt(i);
-    c = parseCertificate(der, `prelaunch's ${AMD_CERTIFICATES[product][role].cn}`);
+    c = parseCertificate(shippedDer(product, role), `prelaunch's ${AMD_CERTIFICATES[product][role].cn}`);
     shippedCache.set(key, c);
   }
   return c;
@@ -292,9 +308,11 @@ export async function verifySnpReport(evidence: Uint8Array, options: SnpVerifyOp
   if (!chainProduct) {
     chain('chain:product', false, `no certificate or report field names the product (Milan, Genoa, Turin): give the ${ROLE_NAME[midRole]} and ARK`);
   } else {
-    const ark = anchorCertificate(chainProduct, 'ark', options.anchors);
+    // the given ARK, when it is the anchor byte for byte (then the anchor is not parsed again)
+    const anchor = anchorDer(chainProduct, 'ark', options.anchors);
+    const ark = givenArk && equalBytes(givenArk.cert.der, anchor.der) ? givenArk.cert : anchorCertificate(chainProduct, 'ark', options.anchors);
     if (givenArk) {
-      const same = sameCertificate(givenArk.cert, ark);
+      const same = ark === givenArk.cert;
       chain('chain:ark', same, same
         ? `the ARK given (${givenArk.cert.source}) is AMD's ARK-${chainProduct}, as prelaunch ships it`
         : `the ARK given (${givenArk.cert.source}) is not AMD's ARK-${chainProduct} (it differs from the one prelaunch ships: src/verify/amd-certificates.ts)`);
