@@ -124,7 +124,9 @@ function tdAttributeNames(hexLe: string): string[] {
 }
 
 function renderTdx(v: TdxVerification): string {
-  const tcb = v.tcbStatus ? `TCB status ${v.tcbStatus}` : 'TCB status not evaluated (no --collateral)';
+  const tcbCheck = v.checks.find((c) => c.id === 'tcb-status');
+  // without a status, the check says why: no --collateral, collateral that did not verify, or a mismatch
+  const tcb = v.tcbStatus ? `TCB status ${v.tcbStatus}` : (tcbCheck?.detail.replace(/ \(.*$/, '').replace(/^TCB status not evaluated: no --collateral given$/, 'TCB status not evaluated (no --collateral)') ?? 'TCB status not evaluated');
   let out = `${v.ok ? 'VALID' : 'NOT VALID'}: Intel TDX quote v${v.version} (TDX ${v.bodyType === 3 ? '1.5' : '1.0'} TD report)` +
     `; signature ${v.signatureValid ? 'valid' : 'NOT valid'}, chain to Intel's SGX Root CA ${v.chainValid ? 'valid' : 'NOT valid'}; ${tcb}\n`;
   if (v.reason) out += `reason: ${v.reason}\n`;

@@ -246,8 +246,12 @@ export function parseTdxCollateral(input: Uint8Array, source: string): TdxCollat
   if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new CollateralError(`${source}: not a JSON object`, { source });
   const r = new Reader(source, o as Json);
   const sig = (field: string): Uint8Array => fromHex(r.hex(field, 64))!;
+  // the TCB info and QE identity issuer chains are the same text in Intel's collateral: read it once
+  const seen = new Map<string, X509Certificate[]>();
   const chain = (field: string): X509Certificate[] => {
-    const certs = parseCertificates(utf8(r.str(field)), `${source}.${field}`);
+    const text = r.str(field);
+    const certs = seen.get(text) ?? parseCertificates(utf8(text), `${source}.${field}`);
+    seen.set(text, certs);
     if (certs.length < 2) r.fail(field, `${certs.length} certificate(s); the chain needs the signing certificate and the Intel SGX Root CA`);
     return certs;
   };
