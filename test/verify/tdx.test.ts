@@ -318,6 +318,13 @@ describe('TDX golden values and CCEL replay', () => {
     expect(g.entries[0]).toMatchObject({ label: 'ovmf / 4g / qemu', mrtd: hex(MRTD), rtmr1: hex(RTMRS[1]!), rtmr0: null });
     expect(() => tdxGoldenEntries({ entries: [] }, 'g.json')).toThrow(/g.json: no TDX entries/);
   });
+  it('XFAM and TD attributes as 64-bit values (0x…, as golden documents carry them) are the quote\'s little-endian bytes', async () => {
+    const g = tdxGoldenEntries({ entries: [{ mode: 'tdx', artifact: 'ovmf', measurement: hex(MRTD), tdx: { xfam: '0x602e7', tdAttributes: '0x10000000' } }] }, 'g.json');
+    expect(g.entries[0]).toMatchObject({ xfam: 'e702060000000000', tdAttributes: '0000001000000000' });
+    const r = await verifyTdxQuote(v4, opts({ golden: g }));
+    expect(r.golden).toEqual({ matched: true, entry: 'ovmf' });
+    expect(() => tdxGoldenEntries({ tdx: [{ mrtd: hex(MRTD), xfam: '0x12345678901234567' }] }, 'g.json')).toThrow(/tdx\[0\]\.xfam: not 8 bytes of hex/);
+  });
   it('--ccel: a log that replays to the quote RTMRs passes; one that does not names the register', async () => {
     const d = (s: string) => createHash('sha384').update(s).digest();
     const events = [

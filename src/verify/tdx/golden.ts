@@ -10,6 +10,8 @@
  * - a plain TDX reference document: `{ "tdx": [ { "name", "mrtd", "rtmr0".."rtmr3", "xfam",
  *   "tdAttributes", "mrConfigId" }, … ] }` (any field but mrtd may be absent or null) — for
  *   values from another source, e.g. a measured boot.
+ * XFAM and TD attributes are given either as the 64-bit value (`0x61ee7`, as golden documents
+ * carry them) or as the quote's 8 bytes in hex (`e71e060000000000`).
  * A field absent or null in an entry is not compared; RTMR3 is never predicted by prelaunch
  * (the guest extends it at run time).
  */
@@ -42,6 +44,21 @@ export interface TdxGoldenInput {
 type Add = (id: string, ok: boolean | 'skipped', detail: string) => boolean;
 
 const HEX = /^[0-9a-fA-F]*$/;
+/**
+ * An 8-byte attribute field (XFAM, TD attributes): `0x…` is the 64-bit value (as golden
+ * manifests and documents write it: `"xfam": "0x61ee7"`), stored little-endian in the quote;
+ * 16 hex digits without `0x` are the quote's bytes as they are (`e71e060000000000`).
+ */
+function u64OrNull(v: unknown, where: string): string | null | undefined {
+  if (typeof v === 'string' && /^0x[0-9a-fA-F]{1,16}$/.test(v)) {
+    let n = BigInt(v);
+    let out = '';
+    for (let i = 0; i < 8; i++, n >>= 8n) out += Number(n & 0xffn).toString(16).padStart(2, '0');
+    return out;
+  }
+  return hexOrNull(v, where, 8);
+}
+
 function hexOrNull(v: unknown, where: string, bytes: number): string | null | undefined {
   if (v === undefined || v === null) return v;
   if (typeof v !== 'string' || !HEX.test(v) || v.length !== bytes * 2) throw new PrelaunchError('ERR_MALFORMED', `${where}: not ${bytes} bytes of hex`);
@@ -69,8 +86,8 @@ export function tdxGoldenEntries(doc: unknown, name: string): TdxGoldenInput {
         rtmr1: hexOrNull(r.rtmr1, `${where}.rtmr1`, 48),
         rtmr2: hexOrNull(r.rtmr2, `${where}.rtmr2`, 48),
         rtmr3: hexOrNull(r.rtmr3, `${where}.rtmr3`, 48),
-        xfam: hexOrNull(r.xfam, `${where}.xfam`, 8),
-        tdAttributes: hexOrNull(r.tdAttributes, `${where}.tdAttributes`, 8),
+        xfam: u64OrNull(r.xfam, `${where}.xfam`),
+        tdAttributes: u64OrNull(r.tdAttributes, `${where}.tdAttributes`),
         mrConfigId: hexOrNull(r.mrConfigId, `${where}.mrConfigId`, 48),
       });
     });
@@ -87,8 +104,8 @@ export function tdxGoldenEntries(doc: unknown, name: string): TdxGoldenInput {
         rtmr0: hexOrNull(t.rtmr0, `${where}.rtmr0`, 48),
         rtmr1: hexOrNull(t.rtmr1, `${where}.rtmr1`, 48),
         rtmr2: hexOrNull(t.rtmr2, `${where}.rtmr2`, 48),
-        xfam: hexOrNull(t.xfam, `${where}.xfam`, 8),
-        tdAttributes: hexOrNull(t.tdAttributes, `${where}.tdAttributes`, 8),
+        xfam: u64OrNull(t.xfam, `${where}.xfam`),
+        tdAttributes: u64OrNull(t.tdAttributes, `${where}.tdAttributes`),
         mrConfigId: hexOrNull(t.mrConfigId, `${where}.mrConfigId`, 48),
         kernelDigest: hexOrNull(t.kernelDigest, `${where}.kernelDigest`, 48),
         cmdlineDigest: hexOrNull(t.cmdlineDigest, `${where}.cmdlineDigest`, 48),
