@@ -11,6 +11,7 @@ import type { VerificationResult } from '../verify/index.js';
 import type { VerificationCheck } from '../verify/result.js';
 import type { SnpVerificationResult } from '../verify/snp.js';
 import type { TdxVerification } from '../verify/tdx/verify.js';
+import { tdAttributeNames } from './tdx-report.js';
 import { renderGoldenCheck } from './golden-check.js';
 
 const hex64 = (v: bigint): string => `0x${v.toString(16).padStart(16, '0')}`;
@@ -115,12 +116,10 @@ function tdxJson(v: TdxVerification): Record<string, unknown> {
   };
 }
 
-/** TD attribute bits (Intel TDX module ABI, TDREPORT TD_ATTRIBUTES; bit 0 is TUD.DEBUG). */
-const TD_ATTRIBUTE_BITS: ReadonlyArray<readonly [number, string]> = [[0, 'DEBUG'], [28, 'SEPT_VE_DISABLE'], [29, 'MIGRATABLE'], [30, 'PKS'], [31, 'KL'], [63, 'PERFMON']];
-
-function tdAttributeNames(hexLe: string): string[] {
-  const bytes = hexLe.match(/../g)!.map((x) => parseInt(x, 16));
-  return TD_ATTRIBUTE_BITS.filter(([bit]) => ((bytes[bit >> 3]! >> (bit & 7)) & 1) === 1).map(([, n]) => n);
+/** The TD attribute names of the quote's 8 bytes (little-endian), as `prelaunch tdx` names them. */
+function quoteTdAttributeNames(hexLe: string): string[] {
+  const bytes = hexLe.match(/../g)!.map((x) => BigInt(parseInt(x, 16)));
+  return tdAttributeNames(bytes.reduce((v, b, i) => v | (b << BigInt(8 * i)), 0n));
 }
 
 function renderTdx(v: TdxVerification): string {
@@ -133,7 +132,7 @@ function renderTdx(v: TdxVerification): string {
   const row = (k: string, val: string): string => `  ${k.padEnd(18)} ${val}\n`;
   out += row('MRTD', v.mrtd);
   v.rtmrs.forEach((r, i) => (out += row(`RTMR${i}`, r)));
-  const names = tdAttributeNames(v.tdAttributes);
+  const names = quoteTdAttributeNames(v.tdAttributes);
   out += row('TD attributes', `${v.tdAttributes}${names.length ? ` (${names.join(', ')})` : ''}`);
   out += row('XFAM', v.xfam);
   out += row('MRCONFIGID', v.mrConfigId);

@@ -114,5 +114,5 @@ export type { SnpVerificationResult, SnpVerifyOptions, SnpPolicyExpectations, Sn
 export type { VerificationBase, VerificationCheck } from './result.js';
 export { verifyTdxQuote, intelSgxRootCa, type TdxVerification, type TdxVerifyOptions } from './tdx/verify.js';
 export { parseTdxCollateral, CollateralError, type TdxCollateral } from './tdx/collateral.js';
-export { tdxGoldenEntries, type TdxGoldenInput, type TdxGoldenEntry } from './tdx/golden.js';
+export { tdxGoldenEntries, isTdxPrediction, type TdxGoldenInput, type TdxGoldenEntry } from './tdx/golden.js';
 export type { TcbStatus } from './tdx/tcb-status.js';

@@ -8,11 +8,13 @@
 import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { expectCleanError, runCliInProcess } from '../support/cli.js';
 import { SHARED_DIR } from '../support/shared-notice.js';
 import { makeCollateral, makePki, makeQuote, MRTD, RTMRS, XFAM } from './tdx-synthetic.js';
 
+const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const dir = mkdtempSync(path.join(tmpdir(), 'prelaunch-tdx-cli-'));
 const tmp = (name: string, content: Uint8Array | string): string => {
   const p = path.join(dir, name);
@@ -64,6 +66,15 @@ describe('prelaunch verify QUOTE (CLI)', () => {
     expect(j.golden).toEqual({ matched: false, entry: 'release-7' });
     expect(j.checks.find((c: { id: string }) => c.id === 'golden:xfam')).toMatchObject({ status: 'fail' });
     expect(j.checks.find((c: { id: string }) => c.id === 'golden:rtmr1')).toMatchObject({ status: 'pass' });
+  });
+  it('--golden with `prelaunch tdx --json` output: one entry per page order; registers it did not predict are not compared', async () => {
+    const pred = await runCliInProcess(['tdx', '--firmware', path.join(ROOT, 'firmware-samples/debian/OVMF.fd'), '--memory', '2G', '--json']);
+    expect(pred.code).toBe(0);
+    const g = tmp('predicted.json', pred.stdout);
+    const r = await runCliInProcess(['verify', quote, '--golden', g, '--json']);
+    const c = JSON.parse(r.stdout).checks.find((x: { id: string }) => x.id === 'golden:mrtd');
+    expect(c.status).toBe('fail');
+    expect(c.detail).toMatch(/nearest: \S+predicted\.json \(single page order\) \(differs in mrtd\); \S+predicted\.json \(two page order\) \(differs in mrtd\)/);
   });
   it.each([
     [['--cert', 'QUOTE'], /--cert: applies to SEV-SNP reports; .*quote\.bin is an Intel TDX quote/],

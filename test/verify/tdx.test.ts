@@ -12,7 +12,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { ParseError, PrelaunchError } from '../../src/errors.js';
 import { encodeCcel } from '../../src/formats/tdx/ccel.js';
 import { parseTdxQuote } from '../../src/formats/tdx/quote.js';
-import { EV } from '../../src/formats/tdx/tcg-events.js';
+import { EV, eventTypeName } from '../../src/formats/tdx/tcg-events.js';
 import { parseTdxCollateral, CollateralError } from '../../src/verify/tdx/collateral.js';
 import { tdxGoldenEntries } from '../../src/verify/tdx/golden.js';
 import { INTEL_SGX_ROOT_CA_SHA256 } from '../../src/verify/tdx/intel-root.js';
@@ -20,6 +20,13 @@ import { intelSgxRootCa, verifyTdxQuote, type TdxVerification, type TdxVerifyOpt
 import { parseCertificates } from '../../src/verify/x509.js';
 import { fuzzParams } from '../support/fuzz.js';
 import { SHARED_DIR } from '../support/shared-notice.js';
+import { bytesSource } from '../../src/bytes/source.js';
+import { parseOvmf } from '../../src/formats/ovmf/parse.js';
+import { predictRtmrs, type RtmrValues } from '../../src/measure/rtmr.js';
+import { syntheticBzImage } from '../tdx/synthetic-kernel.js';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(fileURLToPath(import.meta.url), '../../..');
 import { AT, CA_CN, DEFAULT_LEVELS, DEFAULT_TCB, p256, level, makeCert, makeCollateral, makePki, makeQuote, MRTD, pem, RTMRS, sgxExtension, XFAM, type Pki } from './tdx-synthetic.js';
 
 const VERIFY = join(SHARED_DIR, 'oracles/verify');
@@ -346,6 +353,36 @@ describe('TDX golden values and CCEL replay', () => {
     const named = await verifyTdxQuote(q, opts({ ccel: { bytes: log, name: 'ccel.bin' }, golden: g }));
     expect(named.checks.find((c) => c.id === 'ccel:event:rtmr1')).toMatchObject({ status: 'fail', detail: expect.stringMatching(/event #2 .*EV_EFI_BOOT_SERVICES_APPLICATION.* predicts/) });
     expect(named.checks.find((c) => c.id === 'ccel:event:rtmr2')?.status).toBe('pass');
+  });
+});
+
+describe('--golden with a `prelaunch tdx --json` prediction and --ccel: the first differing event named', () => {
+  const GiB = 1024 ** 3;
+  const shake = (seed: string, n: number): Uint8Array => new Uint8Array(createHash('shake256', { outputLength: n }).update(seed).digest());
+  const acpi = { tableLoader: shake('acpi/loader', 4096), rsdp: shake('acpi/rsdp', 20), tables: shake('acpi/tables', 0x2000) };
+  const kernel = syntheticBzImage();
+  const prediction = (append: string) => predictRtmrs(parseOvmf(bytesSource(new Uint8Array(readFileSync(join(ROOT, 'firmware-samples/debian/OVMF.fd'))), 'OVMF.fd')), { memory: 2 * GiB, acpi, directBoot: { kernel, initrd: shake('initrd', 999), append } });
+  const ccelOf = (p: RtmrValues): Uint8Array => encodeCcel(p.events.map((e) => ({ mrIndex: e.rtmr + 1, eventType: e.eventType, sha384: e.digest!, data: e.data })), { areaSize: 0x10000 });
+  // the shape `prelaunch tdx --firmware … --memory … --json` writes (src/report/tdx-report.ts tdxReportJson)
+  const predictionJson = (p: RtmrValues) => ({
+    mrtd: hex(MRTD),
+    policy: { tdAttributes: { value: '0x10000000', quoteHex: '0000001000000000' }, xfam: null, mrconfigid: null },
+    rtmrs: p.rtmrs.map((v, i) => ({ index: i, value: v ? hex(v) : null, events: p.events.filter((e) => e.rtmr === i).map((e) => ({ rtmr: e.rtmr, mrIndex: e.rtmr + 1, type: eventTypeName(e.eventType), digest: e.digest ? hex(e.digest) : null, description: e.description })) })),
+  });
+  it('a TD booted as predicted: golden and every log event agree; a TD booted with another command line: the event is named', async () => {
+    const predicted = prediction('console=ttyS0');
+    const golden = tdxGoldenEntries(predictionJson(predicted), 'predicted.json');
+    expect(golden.entries[0]!.events!.length).toBe(predicted.events.length);
+    const asPredicted = (await makeQuote(pki, { rtmrs: [...predicted.rtmrs.map((v) => v!), new Uint8Array(48)] })).quote;
+    const good = await verifyTdxQuote(asPredicted, opts({ golden, ccel: { bytes: ccelOf(predicted), name: 'ccel.bin' } }));
+    expect(failed(good)).toEqual([]);
+    expect(check(good, 'ccel:prediction')).toMatchObject({ status: 'pass' });
+    // another command line: RTMR2 differs from the golden value, the log reproduces the quote, and the event is named
+    const actual = prediction('console=ttyS0 init=/bin/sh');
+    const q = (await makeQuote(pki, { rtmrs: [...actual.rtmrs.map((v) => v!), new Uint8Array(48)] })).quote;
+    const r = await verifyTdxQuote(q, opts({ golden, ccel: { bytes: ccelOf(actual), name: 'ccel.bin' } }));
+    expect(failed(r)).toEqual(['golden:rtmr2', 'ccel:prediction']);
+    expect(check(r, 'ccel:prediction')!.detail).toMatch(/^RTMR2 event 1 differs from predicted\.json: the log has event #\d+ EV_EVENT_TAG: kernel command line .*, the prediction EV_EVENT_TAG: kernel command line "console=ttyS0 initrd=initrd"/);
   });
 });
 

@@ -12,7 +12,7 @@ import { OptionError, PrelaunchError } from '../../errors.js';
 import type { TcbParts } from '../../formats/snp/attestation-report.js';
 import { parseGoldenDocument } from '../../golden/document.js';
 import { renderVerification } from '../../report/verify.js';
-import { tdxGoldenEntries, verifyEvidence, type CertificateInput, type SnpPolicyExpectations } from '../../verify/index.js';
+import { isTdxPrediction, tdxGoldenEntries, verifyEvidence, type CertificateInput, type SnpPolicyExpectations } from '../../verify/index.js';
 import { resolvePath, setExitCode, writeStderr } from '../context.js';
 import { LIMITS, readInput, writeStdout } from '../io.js';
 
@@ -47,11 +47,11 @@ function certsFromDir(dir: string): CertificateInput[] {
   });
 }
 
-/** Whether golden text is a plain TDX reference document: a JSON object with a `tdx` array. */
+/** Whether golden text is a plain TDX reference document (a JSON object with a `tdx` array) or a `prelaunch tdx --json` prediction. */
 function isTdxReferenceDocument(text: string): boolean {
   try {
     const o = JSON.parse(text) as unknown;
-    return typeof o === 'object' && o !== null && Array.isArray((o as { tdx?: unknown }).tdx);
+    return (typeof o === 'object' && o !== null && Array.isArray((o as { tdx?: unknown }).tdx)) || isTdxPrediction(o);
   } catch {
     return false; // parseGoldenDocument names the JSON problem
   }
@@ -105,7 +105,7 @@ export async function runVerify(evidenceFile: string, f: VerifyFlags): Promise<v
   const certificates: CertificateInput[] = (f.cert ?? []).map((file) => ({ bytes: readInput(file, '--cert', LIMITS.certificate, 'a certificate'), source: file }));
   if (f.certs !== undefined) certificates.push(...certsFromDir(f.certs));
   const goldenText = f.golden !== undefined ? new TextDecoder().decode(readInput(f.golden, '--golden', LIMITS.goldenDocument, 'a golden document')) : undefined;
-  // a plain TDX reference document ({"tdx": [...]}, src/verify/tdx/golden.ts) or a prelaunch golden document
+  // a plain TDX reference document ({"tdx": [...]}) or a `prelaunch tdx --json` prediction (src/verify/tdx/golden.ts), or a prelaunch golden document
   const tdxGolden = f.golden !== undefined && goldenText !== undefined && isTdxReferenceDocument(goldenText) ? tdxGoldenEntries(JSON.parse(goldenText), f.golden) : undefined;
   const golden = f.golden !== undefined && goldenText !== undefined && !tdxGolden ? parseGoldenDocument(goldenText, f.golden) : undefined;
   const collateral = f.collateral !== undefined ? { bytes: readInput(f.collateral, '--collateral', LIMITS.goldenDocument, 'TDX collateral'), source: f.collateral } : undefined;

@@ -7,6 +7,10 @@
  * - a prelaunch golden document (src/golden/engine.ts): entries with `mode: "tdx"`, whose
  *   `measurement` is the MRTD and whose `tdx` object holds rtmr0..rtmr2, tdAttributes, xfam,
  *   mrConfigId and the RTMR1/RTMR2 event digests (null where the model does not predict them);
+ * - a TDX prediction (`prelaunch tdx --firmware … --memory … --json`): its MRTD (one entry per
+ *   page order), RTMR0–2 values, TD attributes, XFAM and MRCONFIGID, and the predicted event
+ *   list of each RTMR — with `--ccel`, the first log event that differs is named from it
+ *   (src/measure/rtmr.ts diffRtmrs, as `prelaunch tdx diff` does);
  * - a plain TDX reference document: `{ "tdx": [ { "name", "mrtd", "rtmr0".."rtmr3", "xfam",
  *   "tdAttributes", "mrConfigId" }, … ] }` (any field but mrtd may be absent or null) — for
  *   values from another source, e.g. a measured boot.
@@ -34,6 +38,8 @@ export interface TdxGoldenEntry {
   readonly initrdDigest?: string | null;
   /** the launch inputs the entry was computed from (sha256 by input), for explaining a mismatch */
   readonly inputs?: Readonly<Record<string, string | null>>;
+  /** a `prelaunch tdx --json` prediction's events (every RTMR), for naming the first differing log event */
+  readonly events?: ReadonlyArray<{ readonly rtmr: number; readonly digest: string | null; readonly type: string; readonly description: string }>;
 }
 
 export interface TdxGoldenInput {
@@ -91,6 +97,27 @@ export function tdxGoldenEntries(doc: unknown, name: string): TdxGoldenInput {
         mrConfigId: hexOrNull(r.mrConfigId, `${where}.mrConfigId`, 48),
       });
     });
+  } else if (isTdxPrediction(o)) {
+    const p = o as unknown as Prediction;
+    const where = `${name} (a prelaunch tdx prediction)`;
+    // a register with no predicted events was not predicted (`prelaunch tdx` without --kernel
+    // writes RTMR1/RTMR2 as empty lists): not compared
+    const regs = [0, 1, 2, 3].map((i) => p.rtmrs.find((r) => r.index === i && r.events.length > 0));
+    const events = p.rtmrs.flatMap((r) => r.events);
+    const mrtds: Array<[string, unknown]> = typeof p.mrtd === 'string' ? [['', p.mrtd]] : Object.entries(p.mrtd as Record<string, unknown>);
+    for (const [order, mrtd] of mrtds) {
+      out.push({
+        label: `${name}${order ? ` (${order} page order)` : ''}`,
+        mrtd: hexOrNull(mrtd, `${where}.mrtd`, 48)!,
+        rtmr0: hexOrNull(regs[0]?.value ?? null, `${where}.rtmrs[0].value`, 48),
+        rtmr1: hexOrNull(regs[1]?.value ?? null, `${where}.rtmrs[1].value`, 48),
+        rtmr2: hexOrNull(regs[2]?.value ?? null, `${where}.rtmrs[2].value`, 48),
+        xfam: hexOrNull(p.policy?.xfam?.quoteHex ?? null, `${where}.policy.xfam`, 8),
+        tdAttributes: hexOrNull(p.policy?.tdAttributes?.quoteHex ?? null, `${where}.policy.tdAttributes`, 8),
+        mrConfigId: hexOrNull(p.policy?.mrconfigid ?? null, `${where}.policy.mrconfigid`, 48),
+        events,
+      });
+    }
   } else if (o && typeof o === 'object' && Array.isArray(o.entries)) {
     o.entries.forEach((e: unknown, i: number) => {
       const r = e as Record<string, unknown>;
@@ -114,8 +141,22 @@ export function tdxGoldenEntries(doc: unknown, name: string): TdxGoldenInput {
       });
     });
   }
-  if (out.length === 0) throw new PrelaunchError('ERR_MALFORMED', `${name}: no TDX entries (a golden document with mode "tdx" entries, or {"tdx": [{"mrtd": …}, …]})`);
+  if (out.length === 0) throw new PrelaunchError('ERR_MALFORMED', `${name}: no TDX entries (a golden document with mode "tdx" entries, a \`prelaunch tdx --json\` prediction, or {"tdx": [{"mrtd": …}, …]})`);
   return { name, entries: out };
+}
+
+interface Prediction {
+  mrtd: string | Record<string, string>;
+  policy?: { tdAttributes?: { quoteHex?: string } | null; xfam?: { quoteHex?: string } | null; mrconfigid?: string | null };
+  rtmrs: Array<{ index: number; value?: string | null; events: Array<{ rtmr: number; digest: string | null; type: string; description: string }> }>;
+}
+
+/** Whether a parsed JSON document is a `prelaunch tdx --json` prediction (an MRTD and RTMR event lists). */
+export function isTdxPrediction(o: unknown): boolean {
+  const p = o as Partial<Prediction> | null;
+  return !!p && typeof p === 'object' && (typeof p.mrtd === 'string' || (typeof p.mrtd === 'object' && p.mrtd !== null)) &&
+    Array.isArray(p.rtmrs) && p.rtmrs.every((r) => r && typeof r === 'object' && Number.isInteger(r.index) && Array.isArray(r.events) &&
+      r.events.every((e) => e && typeof e === 'object' && Number.isInteger(e.rtmr) && e.rtmr >= 0 && e.rtmr <= 3 && typeof e.type === 'string' && typeof e.description === 'string' && (e.digest === null || (typeof e.digest === 'string' && /^[0-9a-fA-F]{96}$/.test(e.digest)))));
 }
 
 export interface TdxRegisters {

@@ -214,8 +214,9 @@ async function verifyParsedTdxQuote(bytes: Uint8Array, quote: TdxQuote, options:
   const r = quote.report;
   const rtmrs = [toHex(r.rtmr0), toHex(r.rtmr1), toHex(r.rtmr2), toHex(r.rtmr3)] as const;
   let golden: TdxVerification['golden'];
-  if (options.golden) golden = matchTdxGolden(options.golden, { mrtd: toHex(r.mrTd), rtmrs, xfam: toHex(r.xfam), tdAttributes: toHex(r.tdAttributes), mrConfigId: toHex(r.mrConfigId) }, add);
-  if (options.ccel) checkCcel(options.ccel, rtmrs, options.golden, add);
+  const regs = { mrtd: toHex(r.mrTd), rtmrs, xfam: toHex(r.xfam), tdAttributes: toHex(r.tdAttributes), mrConfigId: toHex(r.mrConfigId) };
+  if (options.golden) golden = matchTdxGolden(options.golden, regs, add);
+  if (options.ccel) checkCcel(options.ccel, regs, options.golden, add);
 
   const signatureValid = quoteSigOk && qeSigOk && bindOk;
   return {
