@@ -102,4 +102,11 @@ describe.skipIf(!HAVE_SHARED)('prelaunch verify on real TDX quotes (../shared/or
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/error: .*not verified: the quote signature does not verify/);
   });
+  it('--ccel with the real dstack CCEL: RTMR0 (firmware, TD HOB, ACPI) reproduces the dstack tappd quote\'s; RTMR1 and RTMR3 are of another boot', async () => {
+    const ccel = path.join(SHARED_DIR, 'oracles/tdx/samples/dstack-ccel.bin');
+    const r = await runCliInProcess(['verify', path.join(VERIFY, 'tdx/tdx-v4-dcapqvl-tappd/quote.bin'), '--ccel', ccel, '--json']);
+    const st = Object.fromEntries(JSON.parse(r.stdout).checks.filter((c: { id: string }) => c.id.startsWith('ccel:')).map((c: { id: string; status: string }) => [c.id, c.status]));
+    expect(st).toEqual({ 'ccel:rtmr0': 'pass', 'ccel:rtmr1': 'fail', 'ccel:rtmr2': 'pass', 'ccel:rtmr3': 'fail' });
+    expect(r.code).toBe(1);
+  });
 });
