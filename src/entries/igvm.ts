@@ -1,5 +1,5 @@
 /**
- * `prelaunch/igvm`: IGVM files — parse, validate, measure (SEV-SNP, SEV-ES, SEV, TDX), sign,
+ * `prelaunch/igvm`: IGVM files — parse, validate, measure (SEV-SNP, SEV-ES, SEV, TDX, VBS), sign,
  * build, inspect, serialize. See docs/api.md, docs/igvm.md, docs/igvm-build.md.
  */
 export { parseIgvm, type ParsedIgvm, type IgvmParseOptions, type IgvmFileInfo } from '../formats/igvm/parse.js';
@@ -11,6 +11,7 @@ export type * from '../formats/igvm/model.js';
 export { IgvmHeaderType, IgvmPlatformType, IgvmPageDataType, PageDataFlags as IgvmPageDataFlags } from '../formats/igvm/defs.js';
 export { planIgvmMeasurement, type IgvmMeasurePlan, type IgvmPlanOptions, type IgvmSevPlatform } from '../plan/igvm-snp.js';
 export { planIgvmTdx, type IgvmTdxPlan } from '../plan/igvm-tdx.js';
+export { planIgvmVbs, type IgvmVbsPlan, type VbsPlan, type VbsOp } from '../plan/igvm-vbs.js';
 export { measureIgvm, IGVM_MEASURE_PLATFORMS, type IgvmMeasureOptions, type IgvmMeasurement, type IgvmMeasurePlatform } from '../measure/igvm.js';
 export { signIgvm, checkIgvmIdBlock, type SignIgvmOptions, type SignedIgvm, type IgvmIdBlockCheck } from '../sign/igvm.js';
 export { buildIgvm, HYPERVISORS as IGVM_BUILD_HYPERVISORS, type IgvmBuildOptions, type IgvmBuildResult, type BuildLayout as IgvmBuildLayout, type Hypervisor as IgvmBuildHypervisor } from '../igvm-build/builder.js';

@@ -7,12 +7,7 @@
 import { OptionError } from '../errors.js';
 import type { GoldenEntry } from '../golden/engine.js';
 import { unique } from './select.js';
-
-function bytesLiteral(hex: string): string {
-  let s = '"';
-  for (let i = 0; i < hex.length; i += 2) s += `\\x${hex.slice(i, i + 2)}`;
-  return s + '"';
-}
+import { bytesLiteral } from './textproto.js';
 
 export function goSevGuestConfig(entries: GoldenEntry[]): string {
   const snp = entries.filter((e) => e.mode === 'snp');
@@ -23,7 +18,7 @@ export function goSevGuestConfig(entries: GoldenEntry[]): string {
   const e = snp[0]!;
   const ib = e.idBlock as { idKeyDigest?: string; authorKeyDigest?: string | null; familyId?: string; imageId?: string; guestSvn?: number } | undefined;
   const lines = [
-    `# ${e.artifact}: ${e.vmmType}${e.vmsaProfile ? `/${e.vmsaProfile}` : ''} ${e.vcpuType ?? e.vcpuSig ?? ''} vcpus=${unique(snp.map((x) => x.vcpus)).join(',')} guestFeatures=${e.guestFeatures}`,
+    e.igvm ? `# ${e.artifact}: IGVM file (its own VMSAs and policy)` : `# ${e.artifact}: ${e.vmmType}${e.vmsaProfile ? `/${e.vmsaProfile}` : ''} ${e.vcpuType ?? e.vcpuSig ?? ''} vcpus=${unique(snp.map((x) => x.vcpus)).join(',')} guestFeatures=${e.guestFeatures}`,
     'policy {',
     `  measurement: ${bytesLiteral(e.measurement)}`,
   ];

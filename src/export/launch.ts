@@ -35,6 +35,9 @@ export function entryLaunchConfig(e: GoldenEntry, host: LaunchHostOptions = {}):
 export function launchSnippets(entries: GoldenEntry[], target: 'qemu' | 'libvirt', host: LaunchHostOptions = {}): string {
   const groups = new Map<string, GoldenEntry[]>();
   const snp = entries.filter((x) => x.mode === 'snp');
+  // QEMU loads an IGVM file with -object igvm-cfg; its VMSAs and policy come from the file, not from these flags
+  const igvm = snp.find((x) => x.igvm);
+  if (igvm) throw new OptionError('--select', `entry of igvm artifact ${igvm.artifact} selected: QEMU and libvirt snippets describe OVMF launches (add artifact=NAME to --select)`);
   // a QEMU or libvirt launch is a QEMU/KVM guest: EC2 and GCE entries have no such snippet
   const other = snp.find((x) => x.vmmType !== 'QEMU');
   if (other) throw new OptionError('--select', `entry for vmmType ${other.vmmType} selected: QEMU and libvirt launch snippets exist only for QEMU entries (add vmmType=QEMU to --select)`);

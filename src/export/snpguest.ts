@@ -19,8 +19,12 @@ export function snpguestFlags(entries: GoldenEntry[]): string {
   const lines: string[] = [];
   for (const [flags, es] of groups) {
     const vc = es.map((e) => e.vcpus).filter((v): v is number => v !== null);
-    const cpus = [...new Set(es.map((e) => e.vcpuType ?? e.vcpuSig ?? e.vmmType))].join(' ');
-    lines.push(`# ${es[0]!.artifact} ${es[0]!.vmmType}${es[0]!.vmsaProfile ? `/${es[0]!.vmsaProfile}` : ''} ${cpus} vcpus=${vc.length ? [...new Set(vc)].join(',') : '-'}`);
+    const e0 = es[0]!;
+    if (e0.igvm) lines.push(`# ${e0.artifact} (IGVM file, its own VMSAs)`);
+    else {
+      const cpus = [...new Set(es.map((e) => e.vcpuType ?? e.vcpuSig ?? e.vmmType))].join(' ');
+      lines.push(`# ${e0.artifact} ${e0.vmmType}${e0.vmsaProfile ? `/${e0.vmsaProfile}` : ''} ${cpus} vcpus=${vc.length ? [...new Set(vc)].join(',') : '-'}`);
+    }
     lines.push(flags);
   }
   return lines.join('\n') + '\n';

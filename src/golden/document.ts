@@ -16,18 +16,24 @@ export function parseGoldenDocument(text: string, name: string): GoldenDocument 
 
 /**
  * Check a parsed golden document against the schema, then what a schema cannot say: every
- * entry names an artifact of the document, and its measurement has its mode's length
- * (SHA-384 for snp, SHA-256 for sev and seves).
+ * entry names an artifact of the document, its measurement has its mode's length
+ * (SHA-384 for snp and tdx, SHA-256 for sev and seves), and the TDX values sit on tdx entries.
  */
 export function validateGoldenDocument(raw: unknown, name = 'golden document'): GoldenDocument {
   const doc = validateDocument<GoldenDocument>(GOLDEN_DOCUMENT_SCHEMA, raw, name, WHAT);
-  const artifacts = new Set(doc.artifacts.map((a) => a.name));
+  const kinds = new Map(doc.artifacts.map((a) => [a.name, a.kind]));
   doc.entries.forEach((e, i) => {
     const fail = (field: string, problem: string): never => {
       throw new PrelaunchError('ERR_MALFORMED', `${name}: $.entries[${i}].${field}: ${problem}`, { file: name, path: `$.entries[${i}].${field}` });
     };
-    if (!artifacts.has(e.artifact)) fail('artifact', `${JSON.stringify(e.artifact)} is not one of the document's artifacts`);
-    const digits = e.mode === 'snp' ? 96 : 64;
+    const kind = kinds.get(e.artifact);
+    if (kind === undefined) fail('artifact', `${JSON.stringify(e.artifact)} is not one of the document's artifacts`);
+    if (e.tdx !== undefined && (e.mode !== 'tdx' || kind !== 'ovmf')) fail('tdx', 'TDX values belong to tdx entries of an ovmf artifact');
+    if (e.mode === 'tdx' && kind === 'ovmf' && e.tdx === undefined) fail('tdx', 'a tdx entry of an ovmf artifact carries its TDX values');
+    if (kind === 'igvm' && e.mode !== 'snp' && e.mode !== 'tdx') fail('mode', `an igvm artifact has snp and tdx entries only, not ${e.mode}`);
+    if ((e.igvm !== undefined) !== (kind === 'igvm')) fail('igvm', kind === 'igvm' ? 'an entry of an igvm artifact names the platform measured' : 'only entries of igvm artifacts carry igvm');
+    if (e.igvm && (e.mode === 'tdx') !== (e.igvm.platform === 'tdx')) fail('igvm.platform', `${e.igvm.platform} does not match mode ${e.mode}`);
+    const digits = e.mode === 'snp' || e.mode === 'tdx' ? 96 : 64;
     if (e.measurement.length !== digits) fail('measurement', `${e.mode} measurements are ${digits} hex digits, got ${e.measurement.length}`);
   });
   return doc;

@@ -12,14 +12,20 @@
  *   cloned again to read the digest after each VMSA.
  * - SEV: one digest per artifact.
  *
- * Every value equals what `measure()` gives for that configuration (tests check samples,
- * the benchmark checks all).
+ * - TDX (mode tdx): MRTD per page order through the `prelaunch tdx` model (mrtdOfImage), and
+ *   per TD shape (memory, ACPI tables) RTMR0–2 through predictRtmrs; what that model refuses is
+ *   refused here, and what it does not predict (RTMR0 without the ACPI tables, RTMR1/2 without a
+ *   direct-boot kernel) is null, never a guess.
+ * - IGVM artifacts: the SEV-SNP launch digest and the TDX MRTD of the file, by measureIgvm.
+ *
+ * Every value equals what `measure()` (`prelaunch tdx`, `prelaunch igvm measure`) gives for that
+ * configuration (tests check samples, the benchmark checks all).
  */
 import { expandStacks } from './stacks.js';
 import { cmdlineBytes, describeCmdline, type KernelCmdline } from '../formats/linux/cmdline.js';
 import { fromHex, toHex } from '../bytes/hex.js';
 import { asSource, type ByteInput } from '../bytes/source.js';
-import { OptionError } from '../errors.js';
+import { FirmwareError, OptionError } from '../errors.js';
 import { parseOvmf } from '../formats/ovmf/parse.js';
 import { SnpPageType } from '../formats/snp/page-info.js';
 import { DEFAULT_VMSA_PROFILE, VMSA_PROFILES, type VmmType, type VmsaProfileName } from '../formats/snp/vmsa-profiles.js';
@@ -30,15 +36,30 @@ import { runSnpPlan } from '../measure/snp-engine.js';
 import { planSev, planSevEs } from '../plan/sev.js';
 import { snpSectionWarnings } from '../plan/launchability.js';
 import { ovmfVmsas, planSnp, planSnpOvmfHash } from '../plan/snp.js';
-import type { GoldenCpu, GoldenMatrix, GoldenMode } from './matrix.js';
+import { DEFAULT_TDX_MATRIX, needsVcpuCount, type GoldenCpu, type GoldenMatrix, type GoldenMode, type GoldenTdxShape } from './matrix.js';
+import { mrtdOfImage } from '../measure/tdx-mrtd.js';
+import { predictRtmrs, type AcpiBlobs } from '../measure/rtmr.js';
+import { EV, LINUX_INITRD_EVENT_TAG_ID, LINUX_LOAD_OPTIONS_EVENT_TAG_ID, TCG_PCCLIENT_TAGGED_EVENT } from '../formats/tdx/tcg-events.js';
+import type { TdxPageOrder } from '../plan/tdx.js';
+import { parseIgvm } from '../formats/igvm/parse.js';
+import { measureIgvm } from '../measure/igvm.js';
+import { checkIgvmIdBlock } from '../sign/igvm.js';
+import type { ByteSource } from '../bytes/source.js';
 
 export const GOLDEN_SCHEMA = 'prelaunch-golden/v1';
+
+export type GoldenArtifactKind = 'ovmf' | 'igvm';
 
 export interface GoldenArtifact {
   /** a name unique within the manifest */
   name: string;
-  kind: 'ovmf';
+  /** ovmf: an OVMF/TDVF image; igvm: an IGVM file (firmware holds it) */
+  kind: GoldenArtifactKind;
   firmware: ByteInput;
+  /** the matrix modes this artifact is measured in (default: all that apply to its kind) */
+  modes?: GoldenMode[] | null;
+  /** TDX direct boot: QEMU's setup-header patch before the kernel's Authenticode (default true) */
+  qemuKernelPatch?: boolean;
   /** as written in the manifest (relative paths keep documents reproducible across machines) */
   firmwarePath: string;
   kernel?: ByteInput | null;
@@ -64,6 +85,8 @@ export interface GoldenOptions {
   onProgress?: (done: number, total: number) => void;
   /** called once per artifact with what the stack does that the caller should know (e.g. an unknown SEV metadata section type measured as ZERO pages) */
   onWarning?: (warning: string) => void;
+  /** the ACPI tables of each TD shape that names an `acpiDir` (matrix.tdx.shapes), by shape name */
+  tdxAcpi?: ReadonlyMap<string, AcpiBlobs> | null;
 }
 
 export interface GoldenInputDigest {
@@ -74,7 +97,7 @@ export interface GoldenInputDigest {
 
 export interface GoldenArtifactRecord {
   name: string;
-  kind: 'ovmf';
+  kind: GoldenArtifactKind;
   firmware: GoldenInputDigest;
   kernel: GoldenInputDigest | null;
   initrd: GoldenInputDigest | null;
@@ -101,6 +124,35 @@ export interface GoldenEntry {
   /** sha256 of each input this value depends on */
   inputs: { firmware: string; kernel: string | null; initrd: string | null; cmdline: string | null };
   idBlock?: Record<string, unknown>;
+  /** mode tdx from an OVMF/TDVF image: the registers besides MRTD (`measurement`), and what the entry was computed for */
+  tdx?: GoldenTdxValues;
+  /** entries from an IGVM file: which platform of it was measured */
+  igvm?: { platform: 'sev-snp' | 'tdx'; compatibilityMask: number };
+}
+
+/**
+ * A TDX entry's values (lowercase hex SHA-384 register values and event digests; null where
+ * the model does not predict them: RTMR0 without the shape's ACPI tables, RTMR1/RTMR2 and the
+ * event digests without a direct-boot kernel, everything but MRTD without a shape).
+ */
+export interface GoldenTdxValues {
+  pageOrder: TdxPageOrder;
+  /** the TD shape (matrix.tdx.shapes) */
+  shape: string | null;
+  memory: number | null;
+  rtmr0: string | null;
+  rtmr1: string | null;
+  rtmr2: string | null;
+  /** digest of the kernel's EV_EFI_BOOT_SERVICES_APPLICATION event (RTMR1; Trustee `tdvfkernel`) */
+  kernelDigest: string | null;
+  /** digest of the LOADED_IMAGE::LoadOptions EV_EVENT_TAG event (RTMR2; Trustee `tdvfkernelparams`) */
+  cmdlineDigest: string | null;
+  /** digest of the initrd EV_EVENT_TAG event (RTMR2) */
+  initrdDigest: string | null;
+  /** carried from matrix.tdx (not part of any measurement) */
+  tdAttributes: string | null;
+  xfam: string | null;
+  mrConfigId: string | null;
 }
 
 export interface GoldenDocument {
@@ -123,18 +175,37 @@ function cpusFor(vmm: VmmType, cpus: GoldenCpu[]): GoldenCpu[] | [null] {
   return vmm === 'QEMU' ? cpus : [null];
 }
 
-/** How many entries a matrix produces per artifact (checked before any hashing). */
+/** The modes an artifact is measured in: its own list, or the matrix's that apply to its kind. */
+export function artifactModes(m: GoldenMatrix, a: { kind: GoldenArtifactKind; modes?: readonly GoldenMode[] | null }): GoldenMode[] {
+  const wanted = a.modes ?? m.modes;
+  return m.modes.filter((x) => wanted.includes(x) && (a.kind === 'ovmf' || x === 'snp' || x === 'tdx'));
+}
+
+function tdxEntriesPerArtifact(m: GoldenMatrix): number {
+  const t = m.tdx ?? DEFAULT_TDX_MATRIX;
+  return t.pageOrders.length * Math.max(1, t.shapes.length) * (t.tdAttributes?.length ?? 1) * (t.xfam?.length ?? 1) * (t.mrConfigId?.length ?? 1);
+}
+
+/** How many entries a matrix produces per OVMF artifact measured in all its modes (checked before any hashing). */
 export function countEntries(m: GoldenMatrix): number {
   if (m.stacks) return expandStacks(m).reduce((n, s) => n + countEntries(s.matrix), 0);
   let n = 0;
   for (const mode of m.modes) {
     if (mode === 'sev') { n += 1; continue; }
+    if (mode === 'tdx') { n += tdxEntriesPerArtifact(m); continue; }
     for (const vmm of m.vmmTypes) {
       const per = profilesFor(vmm, m.vmsaProfiles).length * cpusFor(vmm, m.cpus).length * m.vcpus.length;
       n += mode === 'snp' ? per * m.guestFeatures.length * (m.policies?.length ?? 1) * (m.hostData?.length ?? 1) : per;
     }
   }
   return n;
+}
+
+/** How many entries one artifact produces (its kind and modes). */
+export function countArtifactEntries(m: GoldenMatrix, a: { kind: GoldenArtifactKind; modes?: readonly GoldenMode[] | null }): number {
+  const modes = artifactModes(m, a);
+  if (a.kind === 'igvm') return modes.length;
+  return modes.length === m.modes.length ? countEntries(m) : countEntries({ ...m, modes });
 }
 
 export function generateGolden(o: GoldenOptions): GoldenDocument {
@@ -156,7 +227,7 @@ export function generateGolden(o: GoldenOptions): GoldenDocument {
   const backend = o.hashBackend ?? defaultBackend;
   const m = o.matrix;
   const maxEntries = o.maxEntries ?? 100_000;
-  if (m.modes.includes('snp') || m.modes.includes('seves')) {
+  if (needsVcpuCount(m.modes)) {
     if (m.vmmTypes.includes('QEMU') && m.cpus.length === 0) throw new OptionError('matrix.vcpuTypes', 'QEMU needs vCPU types or signatures (vcpuTypes / vcpuSigs)');
   }
   const names = new Set<string>();
@@ -164,7 +235,7 @@ export function generateGolden(o: GoldenOptions): GoldenDocument {
     if (names.has(a.name)) throw new OptionError('artifacts', `artifact name ${JSON.stringify(a.name)} is used twice`);
     names.add(a.name);
   }
-  const total = countEntries(m) * o.artifacts.length;
+  const total = o.artifacts.reduce((n, a) => n + countArtifactEntries(m, a), 0);
   if (total > maxEntries) throw new OptionError('maxEntries', `the matrix produces ${total} entries, more than the maximum ${maxEntries} (raise maxEntries / --max-entries if you mean it)`);
 
   const artifacts: GoldenArtifactRecord[] = [];
@@ -174,9 +245,16 @@ export function generateGolden(o: GoldenOptions): GoldenDocument {
   const tick = (): void => { done++; if (o.onProgress && (done % 64 === 0 || done === total)) o.onProgress(done, total); };
 
   for (const input of o.artifacts) {
+    const modes = artifactModes(m, input);
+    if (input.kind === 'igvm') {
+      const { record, entries: es } = igvmEntries(input, modes, backend);
+      artifacts.push(record);
+      for (const e of es) { entries.push(e); tick(); }
+      continue;
+    }
     const a = { ...input, firmware: asSource(input.firmware, input.firmwarePath), kernel: input.kernel ? asSource(input.kernel, input.kernelPath ?? 'kernel') : null, initrd: input.initrd ? asSource(input.initrd, input.initrdPath ?? 'initrd') : null };
     const img = parseOvmf(a.firmware);
-    if (m.modes.includes('snp')) for (const w of snpSectionWarnings(img)) o.onWarning?.(w);
+    if (modes.includes('snp')) for (const w of snpSectionWarnings(img)) o.onWarning?.(w);
     const kh = a.kernel ? computeKernelHashes(a.kernel, a.initrd ?? null, a.cmdline, backend) : null;
     const rec: GoldenArtifactRecord = {
       name: a.name,
@@ -192,7 +270,11 @@ export function generateGolden(o: GoldenOptions): GoldenDocument {
       artifact: a.name, mode, vmmType: vmm, vmsaProfile: profile, vcpuType: cpu?.vcpuType ?? null, vcpuSig: cpu ? hex0x(cpu.vcpuSig) : null, vcpus,
     });
 
-    for (const mode of m.modes) {
+    for (const mode of modes) {
+      if (mode === 'tdx') {
+        for (const e of tdxEntries(a, img, m, o, backend, base('tdx', 'QEMU', null, null, null), inputs)) { entries.push(e); tick(); }
+        continue;
+      }
       if (mode === 'sev') {
         entries.push({ ...base('sev', null, null, null, null), guestFeatures: null, policy: null, measurement: toHex(runSevPlan(planSev(img, kh), backend)), inputs });
         tick();
@@ -248,6 +330,107 @@ export function generateGolden(o: GoldenOptions): GoldenDocument {
   return { schema: GOLDEN_SCHEMA, tool: o.tool, ...(o.timestamp ? { generated: o.timestamp } : {}), artifacts, entries };
 }
 
+const hexOrNull = (b: Uint8Array | null | undefined): string | null => (b ? toHex(b) : null);
+
+/** The tag of a TCG_PCClientTaggedEvent (RTMR2's command-line and initrd events). */
+function eventTag(data: Uint8Array): number | null {
+  if (data.length < TCG_PCCLIENT_TAGGED_EVENT.size) return null;
+  return TCG_PCCLIENT_TAGGED_EVENT.decode(data).taggedEventID;
+}
+
+/**
+ * The tdx entries of one OVMF/TDVF artifact: per TD shape (or none), MRTD in each page order
+ * (mrtdOfImage, as `prelaunch tdx` computes it) and RTMR0-2 (predictRtmrs); the carried values
+ * multiply them.
+ */
+function tdxEntries(
+  a: { name: string; kernel: ByteSource | null; initrd: ByteSource | null; cmdline?: KernelCmdline | null; qemuKernelPatch?: boolean },
+  img: ReturnType<typeof parseOvmf>, m: GoldenMatrix, o: GoldenOptions, backend: HashBackend,
+  base: Omit<GoldenEntry, 'measurement' | 'guestFeatures' | 'policy' | 'inputs'>, inputs: GoldenEntry['inputs'],
+): GoldenEntry[] {
+  const t = m.tdx ?? DEFAULT_TDX_MATRIX;
+  if (a.kernel && t.shapes.length === 0) {
+    // RTMR1 depends on the memory (QEMU patches the initrd address into the kernel), RTMR0 on the TD HOB
+    throw new OptionError('matrix.tdx.shapes', `artifact ${a.name} has a kernel: its tdx entries need at least one TD shape (the guest memory), or RTMR1 and RTMR2 could not be predicted`);
+  }
+  const out: GoldenEntry[] = [];
+  const warned = new Set<string>();
+  const shapes: Array<GoldenTdxShape | null> = t.shapes.length ? t.shapes : [null];
+  for (const shape of shapes) {
+    const mrtd = mrtdOfImage(img, { orders: t.pageOrders, hashBackend: backend, memory: shape?.memory ?? null });
+    for (const w of mrtd.warnings) if (!warned.has(w)) { warned.add(w); o.onWarning?.(`${a.name} (tdx): ${w}`); }
+    const regs = { rtmr0: null as string | null, rtmr1: null as string | null, rtmr2: null as string | null, kernelDigest: null as string | null, cmdlineDigest: null as string | null, initrdDigest: null as string | null };
+    if (shape) {
+      const acpi = o.tdxAcpi?.get(shape.name) ?? null;
+      if (shape.acpiDir !== null && !acpi) throw new OptionError('matrix.tdx.shapes', `shape ${shape.name}: its ACPI tables (${shape.acpiDir}) were not supplied`);
+      const p = predictRtmrs(img, {
+        memory: shape.memory,
+        acpi,
+        hashBackend: backend,
+        directBoot: a.kernel ? { kernel: a.kernel, initrd: a.initrd, append: a.cmdline ?? null, qemuKernelPatch: a.qemuKernelPatch !== false } : null,
+      });
+      // null where an event's digest is unknown (the ACPI tables not supplied): predictRtmrs says so itself
+      regs.rtmr0 = hexOrNull(p.rtmrs[0]);
+      if (a.kernel) {
+        // without a direct-boot kernel the firmware boots something unmodelled: RTMR1/2 stay null
+        regs.rtmr1 = hexOrNull(p.rtmrs[1]);
+        regs.rtmr2 = hexOrNull(p.rtmrs[2]);
+        regs.kernelDigest = hexOrNull(p.events.find((e) => e.rtmr === 1 && e.eventType === EV.EV_EFI_BOOT_SERVICES_APPLICATION)?.digest);
+        regs.cmdlineDigest = hexOrNull(p.events.find((e) => e.rtmr === 2 && e.eventType === EV.EV_EVENT_TAG && eventTag(e.data) === LINUX_LOAD_OPTIONS_EVENT_TAG_ID)?.digest);
+        regs.initrdDigest = hexOrNull(p.events.find((e) => e.rtmr === 2 && e.eventType === EV.EV_EVENT_TAG && eventTag(e.data) === LINUX_INITRD_EVENT_TAG_ID)?.digest);
+      }
+    }
+    for (const order of t.pageOrders) {
+      for (const tdAttributes of t.tdAttributes ?? [null]) {
+        for (const xfam of t.xfam ?? [null]) {
+          for (const mrConfigId of t.mrConfigId ?? [null]) {
+            out.push({
+              ...base, guestFeatures: null, policy: null, measurement: toHex(mrtd[order]!), inputs,
+              tdx: {
+                pageOrder: order, shape: shape?.name ?? null, memory: shape?.memory ?? null,
+                rtmr0: regs.rtmr0, rtmr1: regs.rtmr1, rtmr2: regs.rtmr2,
+                kernelDigest: regs.kernelDigest, cmdlineDigest: regs.cmdlineDigest, initrdDigest: regs.initrdDigest,
+                tdAttributes: tdAttributes === null ? null : hex0x(tdAttributes), xfam: xfam === null ? null : hex0x(xfam), mrConfigId,
+              },
+            });
+          }
+        }
+      }
+    }
+  }
+  return out;
+}
+
+/**
+ * The entries of an IGVM artifact: its SEV-SNP launch digest and TDX MRTD (measureIgvm), per
+ * mode. An SNP ID block in the file that would make the launch fail (it expects another
+ * digest, or its signatures do not verify) is refused, as `prelaunch igvm measure` refuses it:
+ * its digest is a value no launch produces.
+ */
+function igvmEntries(input: GoldenArtifact, modes: GoldenMode[], backend: HashBackend): { record: GoldenArtifactRecord; entries: GoldenEntry[] } {
+  const src = asSource(input.firmware, input.firmwarePath);
+  const record: GoldenArtifactRecord = {
+    name: input.name, kind: 'igvm',
+    firmware: { path: input.firmwarePath, size: src.size, sha256: toHex(sha256Source(src, backend)) },
+    kernel: null, initrd: null, cmdline: null,
+  };
+  const parsed = parseIgvm(src);
+  const inputs = { firmware: record.firmware.sha256, kernel: null, initrd: null, cmdline: null };
+  const entries = modes.map((mode): GoldenEntry => {
+    const platform = mode === 'tdx' ? 'tdx' : 'sev-snp';
+    const r = measureIgvm(parsed, { platform, hashBackend: backend });
+    if (platform === 'sev-snp' && r.idBlock) {
+      const c = checkIgvmIdBlock(parsed.file, r.idBlock.header, r.digest, r.compatibilityMask);
+      if (!c.ok) throw new FirmwareError(`${input.firmwarePath}: the SNP ID block (header #${r.idBlock.location.index}) would make the launch fail: ${c.problems.join('; ')}`, { file: input.firmwarePath });
+    }
+    return {
+      artifact: input.name, mode, vmmType: null, vmsaProfile: null, vcpuType: null, vcpuSig: null, vcpus: null, guestFeatures: null, policy: null,
+      measurement: toHex(r.digest), inputs, igvm: { platform, compatibilityMask: r.compatibilityMask },
+    };
+  });
+  return { record, entries };
+}
+
 function sevEsChain(img: ReturnType<typeof parseOvmf>, kh: ReturnType<typeof computeKernelHashes> | null, vmm: VmmType, profile: VmsaProfileName, sig: number, maxVcpus: number, backend: HashBackend): string[] {
   // the prefix (firmware and kernel hashes) is the plan for one vCPU minus its VMSA
   const plan = planSevEs(img, { vcpus: 1, vmm, vcpuSig: sig, kernelHashes: kh, vmsaProfile: profile });
@@ -262,7 +445,7 @@ function sevEsChain(img: ReturnType<typeof parseOvmf>, kh: ReturnType<typeof com
   return out;
 }
 
-const MODE_ORDER: Record<GoldenMode, number> = { snp: 0, seves: 1, sev: 2 };
+const MODE_ORDER: Record<GoldenMode, number> = { snp: 0, seves: 1, sev: 2, tdx: 3 };
 const cmpStr = (a: string | null, b: string | null): number => (a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1);
 const cmpNum = (a: number | null, b: number | null): number => (a ?? -1) - (b ?? -1);
 const cmpHexNum = (a: string | null, b: string | null): number => {
@@ -273,7 +456,7 @@ const cmpHexNum = (a: string | null, b: string | null): number => {
   return x < y ? -1 : x > y ? 1 : 0;
 };
 
-/** The canonical entry order: artifact, mode, VMM, profile, vCPU type, signature, features, policy, vCPU count. */
+/** The canonical entry order: artifact, mode, VMM, profile, vCPU type, signature, features, policy, host data, vCPU count, stack; tdx: page order, shape, carried values. */
 export function compareEntries(a: GoldenEntry, b: GoldenEntry): number {
   return (
     cmpStr(a.artifact, b.artifact) ||
@@ -286,7 +469,12 @@ export function compareEntries(a: GoldenEntry, b: GoldenEntry): number {
     cmpHexNum(a.policy, b.policy) ||
     cmpStr(a.hostData ?? null, b.hostData ?? null) ||
     cmpNum(a.vcpus, b.vcpus) ||
-    cmpStr(a.stack ?? null, b.stack ?? null)
+    cmpStr(a.stack ?? null, b.stack ?? null) ||
+    cmpStr(a.tdx?.pageOrder ?? null, b.tdx?.pageOrder ?? null) ||
+    cmpStr(a.tdx?.shape ?? null, b.tdx?.shape ?? null) ||
+    cmpHexNum(a.tdx?.tdAttributes ?? null, b.tdx?.tdAttributes ?? null) ||
+    cmpHexNum(a.tdx?.xfam ?? null, b.tdx?.xfam ?? null) ||
+    cmpStr(a.tdx?.mrConfigId ?? null, b.tdx?.mrConfigId ?? null)
   );
 }
 

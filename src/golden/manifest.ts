@@ -13,12 +13,21 @@ import { fromHex } from '../bytes/hex.js';
 import { cmdlineBytes, type KernelCmdline } from '../formats/linux/cmdline.js';
 import { GOLDEN_MANIFEST_SCHEMA, MAX_MANIFEST_BYTES } from '../schema/golden-manifest.js';
 import { validateDocument } from '../schema/validate.js';
-import { checkSnpOnlyDimensions, cpusOf, parseHostDataList, parseModes, parseUintList, parseVcpuList, parseVcpuTypes, parseVmmTypes, parseVmsaProfiles, type GoldenMatrix } from './matrix.js';
+import { checkSnpOnlyDimensions, cpusOf, needsVcpuCount, parseHexBytesList, parseHostDataList, parseModes, parseUintList, parseVcpuList, parseVcpuTypes, parseVmmTypes, parseVmsaProfiles, type GoldenMatrix, type GoldenMode, type GoldenTdxMatrix, type GoldenTdxShape } from './matrix.js';
+import { parseQemuMemorySize } from '../formats/qemu/memory-size.js';
+import { checkTdMemory } from '../formats/tdx/td-hob.js';
+import { TDX_PAGE_ORDERS, type TdxPageOrder } from '../plan/tdx.js';
 
 export interface ManifestArtifact {
   name: string;
-  kind: 'ovmf';
+  /** ovmf: an OVMF/TDVF image (every mode); igvm: an IGVM file (snp and tdx: its launch digests) */
+  kind: 'ovmf' | 'igvm';
+  /** the OVMF image, or the IGVM file */
   firmware: string;
+  /** the matrix modes this artifact is measured in (default: all that apply to its kind) */
+  modes?: GoldenMode[] | null;
+  /** TDX direct boot: apply QEMU's setup-header patch before the kernel's Authenticode (default true; edk2 >= 202505 measures the unpatched image) */
+  qemuKernelPatch?: boolean;
   kernel: string | null;
   initrd: string | null;
   /** `cmdline` (text, measured as UTF-8) or `cmdlineHex` (the exact bytes) */
@@ -107,14 +116,27 @@ function manifestValues(raw: unknown): GoldenManifest {
   const artifacts = raw.artifacts.map((a, i): ManifestArtifact => {
     const where = `artifacts[${i}]`;
     if (!isObj(a)) throw new OptionError(where, 'must be an object');
-    keysOnly(a, ['name', 'kind', 'firmware', 'kernel', 'initrd', 'cmdline', 'cmdlineHex'], where);
+    keysOnly(a, ['name', 'kind', 'firmware', 'kernel', 'initrd', 'cmdline', 'cmdlineHex', 'modes', 'qemuKernelPatch'], where);
     const kind = a.kind ?? 'ovmf';
-    if (kind !== 'ovmf') {
-      throw new OptionError(`${where}.kind`, `${JSON.stringify(kind)} artifacts are not supported by golden yet (supported: ovmf)`);
+    if (kind !== 'ovmf' && kind !== 'igvm') {
+      throw new OptionError(`${where}.kind`, `${JSON.stringify(kind)} artifacts are not supported by golden (supported: ovmf, igvm)`);
     }
     const kernel = str(a, 'kernel', where, false);
     if (!kernel && (a.initrd !== undefined || a.cmdline !== undefined || a.cmdlineHex !== undefined)) throw new OptionError(`${where}.kernel`, 'initrd and cmdline need a kernel');
-    return { name: str(a, 'name', where, true), kind: 'ovmf', firmware: str(a, 'firmware', where, true), kernel, initrd: str(a, 'initrd', where, false), cmdline: manifestCmdline(a, where) };
+    if (kind === 'igvm') {
+      // an IGVM file carries its own kernel, command line and start state
+      for (const k of ['kernel', 'initrd', 'cmdline', 'cmdlineHex', 'qemuKernelPatch']) if (a[k] !== undefined) throw new OptionError(`${where}.${k}`, 'an igvm artifact is measured as the file is (its kernel and command line are inside it)');
+    }
+    if (a.qemuKernelPatch !== undefined && typeof a.qemuKernelPatch !== 'boolean') throw new OptionError(`${where}.qemuKernelPatch`, 'must be true or false');
+    const modes = a.modes === undefined ? null : parseModes(a.modes, `${where}.modes`);
+    if (kind === 'igvm' && modes) {
+      const bad = modes.find((x) => x !== 'snp' && x !== 'tdx');
+      if (bad) throw new OptionError(`${where}.modes`, `${bad}: an igvm artifact gives snp and tdx launch digests only`);
+    }
+    return {
+      name: str(a, 'name', where, true), kind, firmware: str(a, 'firmware', where, true), kernel, initrd: str(a, 'initrd', where, false), cmdline: manifestCmdline(a, where),
+      ...(modes ? { modes } : {}), ...(a.qemuKernelPatch !== undefined ? { qemuKernelPatch: a.qemuKernelPatch as boolean } : {}),
+    };
   });
   const seen = new Set<string>();
   artifacts.forEach((a, i) => {
@@ -123,12 +145,25 @@ function manifestValues(raw: unknown): GoldenManifest {
   });
   const m = raw.matrix;
   if (!isObj(m)) throw new OptionError('matrix', 'is required (an object)');
-  keysOnly(m, ['modes', 'vcpus', 'vcpuTypes', 'vcpuSigs', 'vmmTypes', 'vmsaProfiles', 'guestFeatures', 'policies', 'hostData', 'stacks'], 'matrix');
+  keysOnly(m, ['modes', 'vcpus', 'vcpuTypes', 'vcpuSigs', 'vmmTypes', 'vmsaProfiles', 'guestFeatures', 'policies', 'hostData', 'stacks', 'tdx'], 'matrix');
   if (m.stacks !== undefined) {
     for (const k of ['vmmTypes', 'vmsaProfiles', 'guestFeatures']) if (m[k] !== undefined) throw new OptionError(`matrix.${k}`, 'comes from matrix.stacks (each stack derives its VMM, VMSA profile and SEV features); give one or the other');
   }
   const modes = m.modes === undefined ? (['snp'] as const).slice() : parseModes(m.modes, 'matrix.modes');
-  const needsVcpus = modes.some((x) => x !== 'sev');
+  artifacts.forEach((a, i) => {
+    const other = a.modes?.find((x) => !modes.includes(x));
+    if (other) throw new OptionError(`artifacts[${i}].modes`, `${other} is not one of matrix.modes (${modes.join(', ')})`);
+  });
+  artifacts.forEach((a, i) => {
+    // the patch is a TDX direct-boot input: given where it changes nothing, it is refused rather than ignored
+    if (a.qemuKernelPatch !== undefined && (!a.kernel || !(a.modes ?? modes).includes('tdx'))) throw new OptionError(`artifacts[${i}].qemuKernelPatch`, 'applies to tdx entries of an artifact with a kernel (TDX direct boot) only');
+    // an IGVM file has snp and tdx digests only: an artifact measured in neither would give no entry
+    if (a.kind === 'igvm' && !(a.modes ?? modes).some((x) => x === 'snp' || x === 'tdx')) throw new OptionError(`artifacts[${i}]`, `an igvm artifact gives snp and tdx launch digests, and the modes (${modes.join(', ')}) have neither`);
+  });
+  if (m.tdx !== undefined && !modes.includes('tdx')) throw new OptionError('matrix.tdx', `applies to tdx entries only, and the modes (${modes.join(', ')}) have none`);
+  if (m.stacks !== undefined && artifacts.some((a) => a.kind === 'igvm')) throw new OptionError('matrix.stacks', 'host stacks derive the VMSA of OVMF guests; an IGVM file carries its own (give the igvm artifacts their own manifest)');
+  if (m.stacks !== undefined && modes.includes('tdx')) throw new OptionError('matrix.stacks', 'host stacks derive SEV settings; tdx entries take matrix.tdx (give the tdx artifacts their own manifest)');
+  const needsVcpus = needsVcpuCount(modes);
   if (needsVcpus && m.vcpus === undefined) throw new OptionError('matrix.vcpus', 'is required for snp and seves');
   const vmmTypes = m.vmmTypes === undefined ? ['QEMU' as const] : parseVmmTypes(m.vmmTypes, 'matrix.vmmTypes');
   const cpus = cpusOf(m.vcpuTypes === undefined ? [] : parseVcpuTypes(m.vcpuTypes, 'matrix.vcpuTypes'), m.vcpuSigs === undefined ? [] : parseUintList(m.vcpuSigs, 'matrix.vcpuSigs', 0xffff_ffffn));
@@ -144,10 +179,16 @@ function manifestValues(raw: unknown): GoldenManifest {
     policies: m.policies === undefined ? null : parseUintList(m.policies, 'matrix.policies', U64),
     hostData: m.hostData === undefined ? null : parseHostDataList(m.hostData, 'matrix.hostData'),
     stacks: m.stacks === undefined ? null : parseStacks(m.stacks, 'matrix.stacks'),
+    tdx: m.tdx === undefined ? null : parseTdxMatrix(m.tdx),
   };
   if (matrix.stacks) {
     matrix.vmmTypes = [...new Set(matrix.stacks.map((s) => (s.vmm === 'QEMU' ? 'QEMU' : s.vmm === 'gce' ? 'gce' : 'ec2') as 'QEMU' | 'ec2' | 'gce'))];
     if (needsVcpus && matrix.vmmTypes.includes('QEMU') && cpus.length === 0) throw new OptionError('matrix.vcpuTypes', 'QEMU guests need vcpuTypes or vcpuSigs (the signature is part of the VMSA)');
+  }
+  if (modes.includes('tdx') && !matrix.tdx?.shapes.length) {
+    // RTMR1 depends on the guest memory (QEMU patches the initrd address into the kernel's setup header)
+    const i = artifacts.findIndex((a) => a.kind === 'ovmf' && a.kernel && (a.modes ?? modes).includes('tdx'));
+    if (i >= 0) throw new OptionError(`artifacts[${i}].kernel`, 'tdx entries with a kernel need matrix.tdx.shapes (the guest memory and ACPI tables the RTMRs depend on), or RTMR1 and RTMR2 could not be predicted');
   }
   let idBlock: ManifestIdBlock | null = null;
   if (raw.idBlock !== undefined) {
@@ -169,6 +210,50 @@ function manifestValues(raw: unknown): GoldenManifest {
   const maxEntries = raw.maxEntries ?? 100_000;
   if (typeof maxEntries !== 'number' || !Number.isInteger(maxEntries) || maxEntries < 1) throw new OptionError('maxEntries', 'must be a positive integer');
   return { artifacts, matrix, maxEntries, idBlock };
+}
+
+/** `matrix.tdx`: page orders, TD shapes (memory and ACPI tables), and the values carried into entries. */
+function parseTdxMatrix(t: unknown): GoldenTdxMatrix {
+  if (!isObj(t)) throw new OptionError('matrix.tdx', 'must be an object');
+  keysOnly(t, ['pageOrders', 'shapes', 'tdAttributes', 'xfam', 'mrConfigId'], 'matrix.tdx');
+  const pageOrders = t.pageOrders === undefined ? [...TDX_PAGE_ORDERS] : parsePageOrders(t.pageOrders, 'matrix.tdx.pageOrders');
+  const shapes: GoldenTdxShape[] = [];
+  if (t.shapes !== undefined) {
+    if (!Array.isArray(t.shapes) || t.shapes.length === 0) throw new OptionError('matrix.tdx.shapes', 'must be a non-empty list');
+    t.shapes.forEach((sh, i) => {
+      const where = `matrix.tdx.shapes[${i}]`;
+      if (!isObj(sh)) throw new OptionError(where, 'must be an object');
+      keysOnly(sh, ['name', 'memory', 'acpiDir'], where);
+      const name = str(sh, 'name', where, true);
+      if (shapes.some((x) => x.name === name)) throw new OptionError(`${where}.name`, `${JSON.stringify(name)} names an earlier shape too`);
+      const mem = sh.memory;
+      if (typeof mem !== 'string' && typeof mem !== 'number') throw new OptionError(`${where}.memory`, 'is required: the guest memory (QEMU -m syntax, e.g. "2G", or bytes)');
+      const memory = typeof mem === 'number' ? mem : parseQemuMemorySize(mem, `${where}.memory`);
+      try {
+        checkTdMemory(memory);
+      } catch (e) {
+        if (e instanceof OptionError) throw new OptionError(`${where}.memory`, e.message.slice(e.option.length + 2));
+        throw e;
+      }
+      shapes.push({ name, memory, acpiDir: str(sh, 'acpiDir', where, false) });
+    });
+  }
+  return {
+    pageOrders,
+    shapes,
+    tdAttributes: t.tdAttributes === undefined ? null : parseUintList(t.tdAttributes, 'matrix.tdx.tdAttributes', U64),
+    xfam: t.xfam === undefined ? null : parseUintList(t.xfam, 'matrix.tdx.xfam', U64),
+    mrConfigId: t.mrConfigId === undefined ? null : parseHexBytesList(t.mrConfigId, 'matrix.tdx.mrConfigId', 48),
+  };
+}
+
+function parsePageOrders(v: unknown, where: string): TdxPageOrder[] {
+  const items = Array.isArray(v) ? v : typeof v === 'string' ? v.split(',').map((x) => x.trim()) : null;
+  if (!items || items.length === 0) throw new OptionError(where, 'expected a list or a comma-separated string');
+  return [...new Set(items.map((x) => {
+    if (!(TDX_PAGE_ORDERS as readonly unknown[]).includes(x)) throw new OptionError(where, `${JSON.stringify(x)} is not a page order (single: QEMU >= 9.0; two: QEMU 8.x with the KVM TDX patches)`);
+    return x as TdxPageOrder;
+  }))];
 }
 
 /**

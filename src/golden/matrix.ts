@@ -5,10 +5,41 @@
 import { OptionError } from '../errors.js';
 import type { GoldenStack } from './stacks.js';
 import { VCPU_TYPE_NAMES, isVcpuType, vcpuTypeSig, type VcpuType } from '../formats/snp/vcpu-types.js';
+import type { TdxPageOrder } from '../plan/tdx.js';
 import { VMM_TYPES, VMSA_PROFILE_NAMES, type VmmType, type VmsaProfileName } from '../formats/snp/vmsa-profiles.js';
 
-export type GoldenMode = 'snp' | 'seves' | 'sev';
-export const GOLDEN_MODES: readonly GoldenMode[] = ['snp', 'seves', 'sev'];
+export type GoldenMode = 'snp' | 'seves' | 'sev' | 'tdx';
+export const GOLDEN_MODES: readonly GoldenMode[] = ['snp', 'seves', 'sev', 'tdx'];
+
+/** Modes whose entries depend on the vCPU count (a VMSA per vCPU). */
+export const needsVcpuCount = (modes: readonly GoldenMode[]): boolean => modes.some((x) => x === 'snp' || x === 'seves');
+
+/**
+ * A TD "shape" (`matrix.tdx.shapes`): what RTMR0 depends on besides the firmware — the guest
+ * memory (the TD HOB) and the VMM's ACPI tables (fw_cfg `etc/table-loader`, `etc/acpi/rsdp`,
+ * `etc/acpi/tables`, which QEMU builds from the vCPU count, devices and memory). Without
+ * `acpiDir` RTMR0 is not predicted (null), never guessed.
+ */
+export interface GoldenTdxShape {
+  name: string;
+  /** guest memory in bytes (QEMU -m) */
+  memory: number;
+  /** a directory with the three fw_cfg ACPI blobs, as `prelaunch tdx --acpi-dir` reads it (relative to the manifest) */
+  acpiDir: string | null;
+}
+
+/** The TDX dimensions (`matrix.tdx`). */
+export interface GoldenTdxMatrix {
+  /** MRTD page orders (QEMU [8.0, 9.0) with the KVM TDX patches: two; >= 9.0: single) */
+  pageOrders: TdxPageOrder[];
+  /** none: MRTD-only entries (RTMRs need the guest memory) */
+  shapes: GoldenTdxShape[];
+  /** values carried into entries (not predicted: the VMM sets them), each 64-bit; null: none given */
+  tdAttributes: bigint[] | null;
+  xfam: bigint[] | null;
+  /** MRCONFIGID values (48 bytes, lowercase hex); null: none given */
+  mrConfigId: string[] | null;
+}
 
 /** A guest CPU as the measurement sees it: a QEMU model name (with its signature) or a bare signature. */
 export interface GoldenCpu {
@@ -30,7 +61,12 @@ export interface GoldenMatrix {
   hostData?: string[] | null;
   /** host stacks (./stacks.ts): each derives VMM, VMSA profile and SEV features; null: none */
   stacks?: GoldenStack[] | null;
+  /** TDX dimensions (mode tdx); null or absent: page orders both, no shapes */
+  tdx?: GoldenTdxMatrix | null;
 }
+
+/** The TDX dimensions a matrix without `tdx` uses: both page orders, MRTD only. */
+export const DEFAULT_TDX_MATRIX: GoldenTdxMatrix = { pageOrders: ['single', 'two'], shapes: [], tdAttributes: null, xfam: null, mrConfigId: null };
 
 /**
  * Dimensions only snp entries carry: guest features (seves entries are measured with
@@ -39,7 +75,7 @@ export interface GoldenMatrix {
  * DebugSwap: `prelaunch measure --mode seves --guest-features 0x20`). `given` pairs each
  * dimension's flag or manifest key with whether it was given.
  */
-export function checkSnpOnlyDimensions(modes: GoldenMode[], given: ReadonlyArray<readonly [string, boolean]>): void {
+export function checkSnpOnlyDimensions(modes: readonly GoldenMode[], given: ReadonlyArray<readonly [string, boolean]>): void {
   if (modes.includes('snp')) return;
   const first = given.find(([, g]) => g);
   if (first) {
@@ -132,6 +168,15 @@ export function parseHostDataList(value: unknown, where: string): string[] {
   return [...new Set(listOf(value, where).map((x) => {
     const t = x.replace(/^0x/i, '').toLowerCase();
     if (!/^[0-9a-f]{64}$/.test(t)) throw new OptionError(where, `${JSON.stringify(x)} is not 32 bytes of hex`);
+    return t;
+  }))].sort();
+}
+
+/** A list of `size`-byte values in hex (optionally 0x-prefixed) → sorted unique lowercase hex. */
+export function parseHexBytesList(value: unknown, where: string, size: number): string[] {
+  return [...new Set(listOf(value, where).map((x) => {
+    const t = x.replace(/^0x/i, '').toLowerCase();
+    if (t.length !== size * 2 || !/^[0-9a-f]*$/.test(t)) throw new OptionError(where, `${JSON.stringify(x)} is not ${size} bytes of hex`);
     return t;
   }))].sort();
 }

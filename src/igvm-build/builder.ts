@@ -27,6 +27,7 @@ import { parseKernelElf } from './elf.js';
 import { BuildError } from './errors.js';
 import { encodeNativeContext } from './native-context.js';
 import { parseOvmfFirmware, type OvmfFirmware } from './ovmf-firmware.js';
+import { finalizeIgvmFwInfo, parseIgvmFirmware, type IgvmFirmware } from './igvm-firmware.js';
 import { initPageTables } from './page-tables.js';
 import { igvmbuilderVmsa, type ExtraSevFeature } from './snp-vmsa.js';
 import { startContext, type StartContext } from './start-context.js';
@@ -43,6 +44,8 @@ export const BLDR_BASE = 0x10000;
 export const BLDR_STACK_SIZE = 0x6000;
 export const KERNEL_FS_BASE = 0x800000;
 export const INIT_PT_COUNT = 4;
+/** igvm_builder.rs IGVM_PARAMETER_COUNT: the builder's own parameter areas 0..3; Hyper-V firmware's follow */
+const IGVM_PARAMETER_COUNT = 4;
 const PAGE = 4096;
 const FOUR_GIB = 0x1_0000_0000;
 
@@ -132,12 +135,14 @@ export function buildIgvm(options: IgvmBuildOptions): IgvmBuildResult {
   if (o.policy != null && !has(SNP_MASK)) throw new BuildError('--policy', 'Policy not supported by the specified platform(s): a guest policy needs --snp');
   if (o.policy != null && (o.policy < 0n || o.policy >= 1n << 64n)) throw new BuildError('--policy', 'does not fit in 64 bits', 'ERR_INVALID_OPTION');
 
-  // firmware
+  // firmware: OVMF for QEMU/Vanadium, an IGVM file for Hyper-V (igvmbuilder firmware.rs `parse_firmware`)
   let firmware: OvmfFirmware | null = null;
+  let igvmFw: IgvmFirmware | null = null;
   if (o.firmware) {
-    if (hv === 'hyper-v') throw new BuildError('firmware', 'Hyper-V IGVM firmware (an IGVM file as --firmware) is not supported yet by prelaunch igvm build', 'ERR_FIRMWARE_UNSUPPORTED');
-    firmware = parseOvmfFirmware(o.firmware, mask);
+    if (hv === 'hyper-v') igvmFw = parseIgvmFirmware(o.firmware, IGVM_PARAMETER_COUNT, mask);
+    else firmware = parseOvmfFirmware(o.firmware, mask);
   }
+  const fwRange = firmware?.fwInfo ?? igvmFw?.fwInfo ?? null;
 
   // ---- GPA map ----
   let stage1: { start: number; size: number } | null = null;
@@ -151,11 +156,12 @@ export function buildIgvm(options: IgvmBuildOptions): IgvmBuildResult {
   }
   const [kernelBase, kernelMaxSize] = hv === 'vanadium' ? [0x7ff_8000_0000, 0x8000_0000] : [0x0800_0000, 0x0100_0000];
   const kernelMinSize = 0x0100_0000;
-  if (firmware) {
-    const fs = firmware.fwInfo.start, fe = fs + firmware.fwInfo.size;
-    if (fs < kernelBase + kernelMaxSize && fe > kernelBase) throw new BuildError('firmware', 'Firmware region overlaps kernel region');
+  if (fwRange) {
+    const fs = fwRange.start, fe = fs + fwRange.size;
+    if (fs < kernelBase + kernelMaxSize && fe > kernelBase) throw new BuildError('firmware', `Firmware region overlaps kernel region (firmware 0x${fs.toString(16)}-0x${fe.toString(16)}, kernel 0x${kernelBase.toString(16)}-0x${(kernelBase + kernelMaxSize).toString(16)})`);
   }
-  const includeGuestContext = false; // only Hyper-V IGVM firmware brings a guest context
+  // only Hyper-V IGVM firmware brings a guest context (one more boot-parameter page, after the block)
+  const includeGuestContext = igvmFw !== null;
   const gcSize = includeGuestContext ? PAGE : 0;
   const general = PAGE + gcSize, madt = general + PAGE, memoryMap = madt + PAGE, deviceTree = memoryMap + PAGE, paramTotal = deviceTree + PAGE;
 
@@ -169,7 +175,7 @@ export function buildIgvm(options: IgvmBuildOptions): IgvmBuildResult {
     bldrEnd = bldrCpuid + PAGE;
     bldrLayout = { base: bldrImage.start, size: o.bldr.length, stack: bldrStack.start, pageTables: initPt.start, cpuidPage: bldrCpuid, end: bldrEnd };
   }
-  if (firmware && bldrEnd > firmware.fwInfo.start) throw new BuildError('bldr', 'Boot loader overlaps firmware image');
+  if (fwRange && bldrEnd > fwRange.start) throw new BuildError('bldr', 'Boot loader overlaps firmware image');
   const fsLen = o.filesystem?.size ?? 0;
   const kernelFs = range(KERNEL_FS_BASE, fsLen);
   const vmsaInKernelRange = hv === 'hyper-v';
@@ -177,10 +183,10 @@ export function buildIgvm(options: IgvmBuildOptions): IgvmBuildResult {
   const kernel = range(kernelBase, kernelMinSize);
   const apStartContextAddr = bldrStack.start;
 
-  const vtom = firmware ? firmware.fwInfo.vtom : hv === 'hyper-v' ? 0x0000_4000_0000_0000n : 0n;
+  const vtom = firmware ? firmware.fwInfo.vtom : igvmFw ? igvmFw.vtom : hv === 'hyper-v' ? 0x0000_4000_0000_0000n : 0n;
 
   // ---- boot parameter block ----
-  const fwInfo = firmware ? firmware.fwInfo : emptyFwInfo();
+  const fwInfo = firmware ? firmware.fwInfo : igvmFw ? finalizeIgvmFwInfo(igvmFw.fwInfo, o.bldr ? { start: bldrImage.start, end: bldrEnd } : null) : emptyFwInfo();
   const params: BootParamBlock = {
     paramAreaSize: paramTotal, paramPageOffset: general, memoryMapOffset: memoryMap, madtOffset: madt, madtSize: PAGE,
     dtOffset: deviceTree, dtSize: PAGE,
@@ -252,9 +258,16 @@ export function buildIgvm(options: IgvmBuildOptions): IgvmBuildResult {
     cpuidAddr = Number(boot.cpuidPaddr);
   }
 
-  if (firmware) for (const p of firmware.pages) directives.push({ kind: 'page-data', gpa: p.gpa, compatibilityMask: firmware.mask, flags: 0, dataType: IgvmPageDataType.NORMAL, data: p.data });
-
   const bpGpa = Number(boot.bootParamsPaddr);
+  if (firmware) for (const p of firmware.pages) directives.push({ kind: 'page-data', gpa: p.gpa, compatibilityMask: firmware.mask, flags: 0, dataType: IgvmPageDataType.NORMAL, data: p.data });
+  if (igvmFw) {
+    // igvm_builder.rs: the firmware's directives, then its guest context in the boot parameters
+    directives.push(...igvmFw.directives);
+    const gc = new Uint8Array(PAGE);
+    gc.set(igvmFw.guestContext);
+    directives.push(page(bpGpa + gcSize, mask, gc));
+  }
+
   const area = (index: number, bytes: number): void => { directives.push({ kind: 'parameter-area', numberOfBytes: bytes, parameterAreaIndex: index, initialData: null }); };
   area(1, PAGE);
   area(2, PAGE);
@@ -272,7 +285,7 @@ export function buildIgvm(options: IgvmBuildOptions): IgvmBuildResult {
   insert(bpGpa + deviceTree, 3);
   insert(bpGpa + general, 0);
 
-  const highestVtl = firmware ? 2 : 0;
+  const highestVtl = firmware || igvmFw ? 2 : 0;
   if (has(SNP_MASK)) {
     const vmsaVtom = o.noVtom ? 0n : vtom;
     directives.push({ kind: 'vp-context', gpa: vmsaGpa, compatibilityMask: SNP_MASK, vpIndex: 0, data: { kind: 'bytes', bytes: igvmbuilderVmsa(ctx, vmsaVtom, o.sevFeatures ?? [], hv === 'vanadium') } });
@@ -337,7 +350,7 @@ export function buildIgvm(options: IgvmBuildOptions): IgvmBuildResult {
     kernel: { base: kernelBase, size: kernelMinSize, maxSize: kernelMaxSize, virtBase: boot.virtBase, entry: boot.entryPoint, directMap: boot.directMapBase, heapPages: Number(boot.heapPages) },
     bootParams: bpGpa, cpuidPage: cpuidAddr, secretsPage: Number(boot.secretsPaddr), vmsa: has(SNP_MASK) ? vmsaGpa : null,
     bldr: bldrLayout, filesystem: o.filesystem ? { base: kernelFs.start, size: fsLen } : null,
-    firmware: firmware ? { base: firmware.fwInfo.start, size: firmware.fwInfo.size, mask: firmware.mask, prevalidated: firmware.fwInfo.prevalidated.map((r) => ({ ...r })) } : null,
+    firmware: firmware || igvmFw ? { base: fwInfo.start, size: fwInfo.size, mask: firmware?.mask ?? mask, prevalidated: fwInfo.prevalidated.map((r) => ({ ...r })) } : null,
     tdxStage1: stage1?.start ?? null, startRip: ctx.rip, startRsp: ctx.rsp,
   };
   return { file, layout, notes: firmware?.notes ?? [] };

@@ -18,7 +18,7 @@ export function renderIgvmMeasure(m: IgvmMeasurement, sigCheck: IgvmIdBlockCheck
   if (!json) return toHex(m.digest).toUpperCase() + '\n';
   const doc = {
     tool: ctx.tool,
-    semantics: m.platform === 'tdx' ? 'igvm crate (microsoft/igvm measurement::tdx)' : 'igvmmeasure (coconut-svsm)',
+    semantics: m.platform === 'tdx' || m.platform === 'vbs' ? `igvm crate (microsoft/igvm measurement::${m.platform})` : 'igvmmeasure (coconut-svsm)',
     file: ctx.file,
     size: ctx.size,
     formatVersion: ctx.formatVersion,

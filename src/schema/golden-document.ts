@@ -24,7 +24,7 @@ export const GOLDEN_DOCUMENT_SCHEMA: Schema = {
         required: ['name', 'kind', 'firmware', 'kernel', 'initrd', 'cmdline'],
         properties: {
           name: { type: 'string' },
-          kind: { const: 'ovmf' },
+          kind: { enum: ['ovmf', 'igvm'], description: 'igvm: firmware is the IGVM file, and kernel, initrd and cmdline are null' },
           firmware: { $ref: '#/$defs/input' },
           kernel: { oneOf: [{ $ref: '#/$defs/input' }, { type: 'null' }] },
           initrd: { oneOf: [{ $ref: '#/$defs/input' }, { type: 'null' }] },
@@ -51,7 +51,7 @@ export const GOLDEN_DOCUMENT_SCHEMA: Schema = {
         required: ['artifact', 'mode', 'vmmType', 'vmsaProfile', 'vcpuType', 'vcpuSig', 'vcpus', 'guestFeatures', 'policy', 'measurement', 'inputs'],
         properties: {
           artifact: { type: 'string' },
-          mode: { enum: ['snp', 'seves', 'sev'] },
+          mode: { enum: ['snp', 'seves', 'sev', 'tdx'] },
           vmmType: { enum: ['QEMU', 'ec2', 'gce', null] },
           vmsaProfile: { enum: ['kvm-init2', 'kvm-legacy', 'ec2-2026', 'ec2-legacy', 'gce', null] },
           vcpuType: { type: ['string', 'null'], description: 'null where the VMM ignores the CPU model (ec2, gce) or a bare signature was given' },
@@ -65,7 +65,7 @@ export const GOLDEN_DOCUMENT_SCHEMA: Schema = {
             type: 'string',
             pattern: '^([0-9a-f]{96}|[0-9a-f]{64})$',
             title: 'a launch digest (96 or 64 lowercase hex digits)',
-            description: 'lowercase hex: SHA-384 launch digest (snp) or SHA-256 (sev, seves)',
+            description: 'lowercase hex: SHA-384 launch digest (snp), MRTD (tdx), or SHA-256 (sev, seves)',
           },
           inputs: {
             type: 'object',
@@ -76,6 +76,36 @@ export const GOLDEN_DOCUMENT_SCHEMA: Schema = {
               kernel: { oneOf: [{ $ref: '#/$defs/sha256' }, { type: 'null' }] },
               initrd: { oneOf: [{ $ref: '#/$defs/sha256' }, { type: 'null' }] },
               cmdline: { oneOf: [{ $ref: '#/$defs/sha256' }, { type: 'null' }] },
+            },
+          },
+          tdx: {
+            type: 'object',
+            additionalProperties: false,
+            description: 'mode tdx from an OVMF/TDVF image: what the entry was computed for and the registers besides MRTD; null where not predicted (RTMR0 without the ACPI tables, RTMR1/RTMR2 without a direct-boot kernel)',
+            required: ['pageOrder', 'shape', 'memory', 'rtmr0', 'rtmr1', 'rtmr2', 'kernelDigest', 'cmdlineDigest', 'initrdDigest', 'tdAttributes', 'xfam', 'mrConfigId'],
+            properties: {
+              pageOrder: { enum: ['single', 'two'] },
+              shape: { type: ['string', 'null'] },
+              memory: { oneOf: [{ type: 'integer', minimum: 4096, title: 'a memory size in bytes' }, { type: 'null' }] },
+              rtmr0: { $ref: '#/$defs/sha384OrNull' },
+              rtmr1: { $ref: '#/$defs/sha384OrNull' },
+              rtmr2: { $ref: '#/$defs/sha384OrNull' },
+              kernelDigest: { $ref: '#/$defs/sha384OrNull', description: 'the kernel EV_EFI_BOOT_SERVICES_APPLICATION event digest (Trustee tdvfkernel)' },
+              cmdlineDigest: { $ref: '#/$defs/sha384OrNull', description: 'the LOADED_IMAGE::LoadOptions event digest (Trustee tdvfkernelparams)' },
+              initrdDigest: { $ref: '#/$defs/sha384OrNull' },
+              tdAttributes: { oneOf: [{ $ref: '#/$defs/hex64' }, { type: 'null' }] },
+              xfam: { oneOf: [{ $ref: '#/$defs/hex64' }, { type: 'null' }] },
+              mrConfigId: { oneOf: [{ type: 'string', pattern: '^[0-9a-f]{96}$', title: '48 bytes as 96 lowercase hex digits' }, { type: 'null' }] },
+            },
+          },
+          igvm: {
+            type: 'object',
+            additionalProperties: false,
+            description: 'entries measured from an IGVM file',
+            required: ['platform', 'compatibilityMask'],
+            properties: {
+              platform: { enum: ['sev-snp', 'tdx'] },
+              compatibilityMask: { type: 'integer', minimum: 0, maximum: 4294967295, title: 'a 32-bit compatibility mask' },
             },
           },
           idBlock: {
@@ -101,6 +131,7 @@ export const GOLDEN_DOCUMENT_SCHEMA: Schema = {
   $defs: {
     sha256: { type: 'string', pattern: '^[0-9a-f]{64}$', title: 'a SHA-256 (64 lowercase hex digits)' },
     sha384: { type: 'string', pattern: '^[0-9a-f]{96}$', title: 'a SHA-384 (96 lowercase hex digits)' },
+    sha384OrNull: { oneOf: [{ type: 'string', pattern: '^[0-9a-f]{96}$', title: 'a SHA-384 (96 lowercase hex digits)' }, { type: 'null' }] },
     id16: { type: 'string', pattern: '^[0-9a-f]{32}$', title: '16 bytes as 32 lowercase hex digits' },
     hex32: { type: 'string', pattern: '^0x[0-9a-f]{1,8}$', title: 'a 32-bit value in hex like 0xa00f11' },
     hex64: { type: 'string', pattern: '^0x[0-9a-f]{1,16}$', title: 'a 64-bit value in hex like 0x30000' },

@@ -36,9 +36,11 @@ export const GOLDEN_MANIFEST_SCHEMA: Schema = {
         required: ['name', 'firmware'],
         properties: {
           name: { type: 'string', minLength: 1, title: 'a non-empty string', description: 'unique within the manifest' },
-          kind: { const: 'ovmf', default: 'ovmf', title: '"ovmf" (the only artifact kind golden supports yet)' },
-          firmware: { type: 'string', minLength: 1, title: 'a file name', description: 'OVMF image' },
-          kernel: { type: 'string', minLength: 1, title: 'a file name', description: 'measured direct boot: kernel (needs an AmdSevX64 firmware)' },
+          kind: { enum: ['ovmf', 'igvm'], default: 'ovmf', title: '"ovmf" or "igvm"', description: 'ovmf: an OVMF/TDVF image (modes snp, seves, sev, tdx); igvm: an IGVM file (its snp and tdx launch digests)' },
+          firmware: { type: 'string', minLength: 1, title: 'a file name', description: 'the OVMF image, or the IGVM file (kind igvm)' },
+          modes: { $ref: '#/$defs/list', description: 'the matrix modes this artifact is measured in (default: all of matrix.modes that apply to its kind)' },
+          qemuKernelPatch: { type: 'boolean', default: true, title: 'true or false', description: 'TDX direct boot: hash the kernel after QEMU\'s setup-header patch (edk2 >= 202505 measures it unpatched: false)' },
+          kernel: { type: 'string', minLength: 1, title: 'a file name', description: 'measured direct boot: kernel (SNP/SEV: needs an AmdSevX64 firmware; TDX: RTMR1 and RTMR2)' },
           initrd: { type: 'string', minLength: 1, title: 'a file name' },
           cmdline: { type: 'string', description: 'kernel command line, measured as UTF-8 (no NUL)' },
           cmdlineHex: {
@@ -55,7 +57,7 @@ export const GOLDEN_MANIFEST_SCHEMA: Schema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        modes: { $ref: '#/$defs/list', description: 'snp (default), seves, sev' },
+        modes: { $ref: '#/$defs/list', description: 'snp (default), seves, sev, tdx' },
         vcpus: {
           description: 'counts and ranges: 4, "1-64", [1, "8-16"]; required for snp and seves',
           title: 'vCPU counts and ranges like 4, "1-64" or [1, "8-16"]',
@@ -87,6 +89,34 @@ export const GOLDEN_MANIFEST_SCHEMA: Schema = {
               qemu: { type: 'string' },
               hostKernel: { type: 'string' },
             },
+          },
+        },
+        tdx: {
+          type: 'object',
+          additionalProperties: false,
+          title: 'the TDX dimensions (an object)',
+          description: 'mode tdx only: MRTD page orders, TD shapes (RTMR0 needs the memory and the ACPI tables) and values carried into tdx entries',
+          properties: {
+            pageOrders: { $ref: '#/$defs/list', description: 'single (QEMU >= 9.0), two (QEMU 8.x with the KVM TDX patches); default both' },
+            shapes: {
+              type: 'array',
+              minItems: 1,
+              maxItems: LIST_MAX,
+              title: 'a list of TD shapes',
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['name', 'memory'],
+                properties: {
+                  name: { type: 'string', minLength: 1, title: 'a non-empty string' },
+                  memory: { oneOf: [{ type: 'integer', minimum: 4096, title: 'bytes' }, { type: 'string', maxLength: 64, title: 'a size like "2G"' }], description: 'guest memory, QEMU -m syntax ("2G", "2048M") or bytes' },
+                  acpiDir: { type: 'string', minLength: 1, title: 'a directory name', description: 'the fw_cfg ACPI blobs (table-loader, rsdp, tables) as `prelaunch tdx --acpi-dir` reads them; without it RTMR0 is not predicted (null)' },
+                },
+              },
+            },
+            tdAttributes: { $ref: '#/$defs/uintList', description: 'TD_ATTRIBUTES values carried into entries (not part of any measurement)' },
+            xfam: { $ref: '#/$defs/uintList', description: 'XFAM values carried into entries' },
+            mrConfigId: { $ref: '#/$defs/list', description: 'MRCONFIGID values (48 bytes hex) carried into entries' },
           },
         },
       },

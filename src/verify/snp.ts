@@ -275,6 +275,10 @@ export async function verifySnpReport(evidence: Uint8Array, options: SnpVerifyOp
     throw new OptionError('--cert', `both a VCEK (${certs.get('vcek')!.cert.source}) and a VLEK (${certs.get('vlek')!.cert.source}) given: give the one that signed the report (its KEY_INFO names ${report.signingKey.toUpperCase()})`);
   }
   const midRole: 'ask' | 'asvk' = leafRole === 'vcek' ? 'ask' : 'asvk';
+  const otherMid = certs.get(midRole === 'ask' ? 'asvk' : 'ask');
+  if (otherMid) {
+    throw new OptionError('--cert', `${otherMid.cert.source} is an ${ROLE_NAME[otherMid.role]}, which does not issue ${ROLE_NAME[leafRole]}s: give the ${ROLE_NAME[midRole]} (or none: prelaunch has AMD's)`);
+  }
 
   // the product: the report's CPUID (signed), else the leaf's product name
   const product = report.cpuidProduct ?? leaf.product;

@@ -71,8 +71,18 @@ function nameString(n: pkijs.RelativeDistinguishedNames): string {
     .join(', ');
 }
 
+/** asn1js.fromBER, which throws (rather than reporting) for some malformed values, e.g. a GeneralizedTime that is not a time. */
+function fromBER(der: Uint8Array): ReturnType<typeof asn1js.fromBER> | null {
+  try {
+    return asn1js.fromBER(der);
+  } catch {
+    return null;
+  }
+}
+
 function wrap(der: Uint8Array, source: string): CertImpl {
-  const asn = asn1js.fromBER(der);
+  const asn = fromBER(der);
+  if (!asn) throw new CertificateError(`${source}: not a DER certificate (a value asn1js cannot decode)`, { source });
   if (asn.offset === -1 || asn.offset !== der.length) {
     throw new CertificateError(`${source}: not a DER certificate (${asn.offset === -1 ? asn.result.error || 'unreadable ASN.1' : `${der.length - asn.offset} trailing bytes`})`, { source });
   }
@@ -189,8 +199,8 @@ export function commonName(cert: X509Certificate): string | null {
 export function extensionInteger(cert: X509Certificate, oid: string): bigint | null {
   const v = cert.extension(oid);
   if (!v) return null;
-  const asn = asn1js.fromBER(v);
-  if (asn.offset !== v.length || !(asn.result instanceof asn1js.Integer)) return null;
+  const asn = fromBER(v);
+  if (!asn || asn.offset !== v.length || !(asn.result instanceof asn1js.Integer)) return null;
   return asn.result.toBigInt();
 }
 
@@ -198,8 +208,8 @@ export function extensionInteger(cert: X509Certificate, oid: string): bigint | n
 export function extensionString(cert: X509Certificate, oid: string): string | null {
   const v = cert.extension(oid);
   if (!v) return null;
-  const asn = asn1js.fromBER(v);
-  if (asn.offset !== v.length) return null;
+  const asn = fromBER(v);
+  if (!asn || asn.offset !== v.length) return null;
   const r = asn.result;
   if (r instanceof asn1js.IA5String || r instanceof asn1js.Utf8String || r instanceof asn1js.PrintableString) return r.getValue();
   return null;

@@ -99,6 +99,29 @@ describe('golden on worker threads', () => {
     expect(one.code, one.stderr).toBe(0);
     expect(many.stdout).toBe(one.stdout);
   });
+
+  it('tdx shapes (ACPI tables read in the worker, 64-bit carried values) and IGVM artifacts give the same document on workers', () => {
+    const m = path.join(tmp, 'tdx.yaml');
+    const fw = (f: string): string => path.join(PROJECT, 'firmware-samples', f);
+    fs.mkdirSync(path.join(tmp, 'acpi'), { recursive: true });
+    for (const [f, n] of [['table-loader', 4096], ['rsdp', 20], ['tables', 8192]] as const) fs.writeFileSync(path.join(tmp, 'acpi', f), Buffer.alloc(n, f.length));
+    fs.writeFileSync(m, [
+      'artifacts:',
+      `  - {name: deb, firmware: ${fw('debian/OVMF.fd')}}`,
+      `  - {name: vanadium, kind: igvm, firmware: ${fw('igvm/builder/vanadium-snp-tdp.igvm')}}`,
+      `  - {name: native, kind: igvm, firmware: ${fw('igvm/builder/qemu-snp-tdp-native.igvm')}}`,
+      'matrix:', '  modes: [tdx]',
+      '  tdx: {shapes: [{name: s, memory: 2G, acpiDir: acpi}], xfam: ["0xffffffffffffffff"]}',
+      '',
+    ].join('\n'));
+    const one = runCli(['golden', m, '--jobs', '1']);
+    const many = runCli(['golden', m, '--jobs', '3']);
+    expect(one.code, one.stderr).toBe(0);
+    expect(many.code, many.stderr).toBe(0);
+    expect(many.stdout).toBe(one.stdout);
+    const doc = JSON.parse(one.stdout) as { entries: Array<{ tdx?: { rtmr0: string | null; xfam: string } }> };
+    expect(doc.entries.filter((e) => e.tdx).every((e) => e.tdx!.rtmr0 !== null && e.tdx!.xfam === '0xffffffffffffffff')).toBe(true);
+  });
 });
 
 describe('golden: the full simple matrix as a process', () => {

@@ -55,6 +55,7 @@ const TDVF = file('firmware-samples/tdx/synthetic-plain.bin');
 const IGVM = file('firmware-samples/igvm/builder/qemu-snp-bldr.igvm');
 const IGVM_SIGNED = file('firmware-samples/igvm/builder/qemu-snp-bldr.signed.igvm');
 const IGVM_TDP = file('firmware-samples/igvm/builder/qemu-snp-tdp-native.igvm');
+const IGVM_VSM = file('firmware-samples/igvm/builder/hv-snp-tdp-vsm.igvm');
 const ELF = file('firmware-samples/igvm-inputs/kernel.elf');
 const BLDR = file('firmware-samples/igvm-inputs/bldr.bin');
 const STAGE1 = file('firmware-samples/igvm-inputs/stage1.bin');
@@ -80,6 +81,9 @@ const REPORT = once(() => {
   raw[0x188] = 25; raw[0x189] = 1; raw[0x18a] = 1;
   return raw;
 });
+/** the synthetic SEV-SNP evidence of test/verify (an extended report: report + certificate table; certificates) */
+const SNP_FILE = (f: string): Uint8Array => new Uint8Array(fs.readFileSync(path.join(PROJECT, 'test/verify/synthetic', f)));
+const SNP_EXT = once(() => SNP_FILE('report-v3-milan-ext.bin'));
 const igvmIdBlock = (f: IgvmFile): SnpIdBlock => f.directives.records.filter((d): d is SnpIdBlock => d.kind === 'snp-id-block').pop()!;
 const snp = { vcpus: 4, vcpuSig: vcpuTypeSig('EPYC-v4') };
 
@@ -481,8 +485,9 @@ const CASES: Record<string, Case> = {
       }),
   ),
   generateGolden: c(
-    () => ({ fw: AMDSEV(), kernel: KERNEL() }),
-    ({ fw, kernel }) => api.generateGolden({
+    () => ({ fw: AMDSEV(), kernel: KERNEL(), tdvf: OVMF(), loader: new Uint8Array(64).fill(1), rsdp: new Uint8Array(20).fill(2), tables: new Uint8Array(96).fill(3), ig: IGVM_TDP() }),
+    ({ fw, kernel, tdvf, loader, rsdp, tables, ig }) => [
+      api.generateGolden({
         tool: 't',
         artifacts: [
           { name: 'a', kind: 'ovmf', firmware: bytesSource(fw), firmwarePath: 'a.fd', kernel: bytesSource(kernel), kernelPath: 'k', initrd: null, cmdline: 'quiet' },
@@ -490,6 +495,17 @@ const CASES: Record<string, Case> = {
         ],
         matrix: { modes: ['snp', 'sev'], vcpus: [1, 2], cpus: cpusOf(['EPYC-v4'], []), vmmTypes: ['QEMU'], vmsaProfiles: null, guestFeatures: [1n], policies: null },
       }),
+      // tdx shapes with ACPI blobs, and an IGVM artifact
+      api.generateGolden({
+        tool: 't',
+        artifacts: [
+          { name: 'td', kind: 'ovmf', firmware: tdvf, firmwarePath: 'OVMF.fd', kernel, kernelPath: 'k', initrd: null, cmdline: 'quiet' },
+          { name: 'i', kind: 'igvm', firmware: ig, firmwarePath: 'i.igvm' },
+        ],
+        matrix: { modes: ['tdx'], vcpus: [], cpus: [], vmmTypes: ['QEMU'], vmsaProfiles: null, guestFeatures: [1n], policies: null, tdx: { pageOrders: ['single'], shapes: [{ name: 's', memory: 2 ** 31, acpiDir: 'acpi' }], tdAttributes: null, xfam: null, mrConfigId: null } },
+        tdxAcpi: new Map([['s', { tableLoader: loader, rsdp, tables }]]),
+      }),
+    ],
   ),
   reportFromBinary: c(
     () => ({ b: REPORT() }),
@@ -501,6 +517,26 @@ const CASES: Record<string, Case> = {
           tool: 't', artifacts: [{ name: 'a', kind: 'ovmf', firmware: bytesSource(fw), firmwarePath: 'a.fd' }],
           matrix: { modes: ['snp'], vcpus: [1], cpus: cpusOf(['EPYC-v4'], []), vmmTypes: ['QEMU'], vmsaProfiles: null, guestFeatures: [1n], policies: null },
         }), api.reportFromBinary(b)),
+  ),
+  parseAttestationReport: c(
+    () => ({ r: SNP_EXT() }),
+    ({ r }) => api.parseAttestationReport(r, 'r'),
+  ),
+  parseCertTable: c(
+    () => ({ t: SNP_EXT().slice(0x4a0) }),
+    ({ t }) => api.parseCertTable(t, 't'),
+  ),
+  detectEvidence: c(
+    () => ({ r: SNP_EXT() }),
+    ({ r }) => api.detectEvidence(r),
+  ),
+  parseCertificates: c(
+    () => ({ pem: SNP_FILE('milan_ask.pem'), der: SNP_FILE('vcek_milan.der') }),
+    ({ pem, der }) => [...api.parseCertificates(pem, 'p'), ...api.parseCertificates(der, 'd')].map((x) => ({ der: x.der, subject: x.subject, key: x.publicKey, notAfter: x.notAfter.toISOString(), hwid: x.extension('1.3.6.1.4.1.3704.1.4') ?? null })),
+  ),
+  parseCertificate: c(
+    () => ({ der: SNP_FILE('vcek_milan.der') }),
+    ({ der }) => api.parseCertificate(der, 'd').der,
   ),
   parseIgvm: c(
     () => ({ f: IGVM() }),
@@ -529,6 +565,10 @@ const CASES: Record<string, Case> = {
   planIgvmTdx: c(
     () => ({ f: IGVM_TDP() }),
     ({ f }) => [api.runTdxMrtdPlan(api.planIgvmTdx(parseIgvm(f).file).plan, nodeBackend), measureIgvm(f, { platform: 'tdx' })],
+  ),
+  planIgvmVbs: c(
+    () => ({ f: IGVM_VSM() }),
+    ({ f }) => [api.planIgvmVbs(parseIgvm(f).file).plan.ops.length, measureIgvm(f, { platform: 'vbs' }).digest],
   ),
   measureIgvm: c(
     () => ({ f: IGVM_SIGNED() }),
@@ -584,6 +624,9 @@ const CASES: Record<string, Case> = {
 
 /** Exports that take no bytes, with the reason. */
 const NO_BYTES: Record<string, string> = {
+  verifyEvidence: 'asynchronous (WebCrypto): Buffer and odd-offset inputs in test/verify/snp-verify.test.ts', verifySnpReport: 'asynchronous (WebCrypto): as verifyEvidence',
+  CertificateError: 'error class', UnknownReportVersionError: 'error class', classifyAmdCertificate: 'a parsed certificate', shippedCertificate: 'a product and role name',
+  decodeTcb: 'a bigint', productOfCpuid: 'numbers', verdict: 'checks', renderVerification: 'a verification result', verificationJson: 'a verification result', snpReportJson: 'a parsed report',
   PrelaunchError: 'error class', ParseError: 'error class', FirmwareError: 'error class', OptionError: 'error class', IgvmFormatError: 'error class', IgvmBuildError: 'error class',
   directiveTable: 'builds an IGVM directive table from model headers', directiveList: 'reads a directive table', directiveLocations: 'reads a directive table', directiveCount: 'reads a directive table', directiveSegments: 'reads a directive table',
   fromHex: 'text in', fromBase64: 'text in', guidToBytes: 'text in', loadHashBackend: 'a backend name', hashBackend: 'a backend name',
@@ -595,6 +638,8 @@ const NO_BYTES: Record<string, string> = {
   encodePolicy: 'policy fields', decodePolicy: 'a bigint', policyProblems: 'a bigint', validatePolicy: 'a bigint', policyFromSpec: 'text', renderPolicy: 'a bigint', formatPolicy: 'a bigint',
   signatureToDer: 'bigint r, s', snpPublicKeyBytes: 'a bigint point', pageOrderForQemuVersion: 'a version string', q35MemorySplit: 'a number',
   eventTypeName: 'a number', renderRtmrDiff: 'diffRtmrs\'s result (text and hex strings)',
+  trusteeTdxSample: 'golden entries (strings)', goTdxGuestConfig: 'golden entries (strings)', tdxCorim: 'a golden document (strings)',
+  artifactModes: 'a matrix and an artifact kind', countArtifactEntries: 'a matrix and an artifact kind',
   serializeGolden: 'a golden document (strings)', countEntries: 'a matrix', compareEntries: 'golden entries (strings)', parseManifestText: 'manifest text',
   validateManifest: 'a parsed manifest', parseVcpuList: 'text or numbers', reportFromJson: 'a JSON object (hex/base64 strings)', vmsaProfileFor: 'names',
   resolveStack: 'versions and a parsed stack file', stackJson: 'a stack', deriveSev: 'a stack', deriveTdx: 'a stack', ruleJson: 'a rule hit', resolveLaunch: 'a launch description and a stack',

@@ -26,9 +26,18 @@ import { parseGoldenDocument } from '../../src/golden/document.js';
 import { SCHEMAS } from '../../src/schema/index.js';
 import { schemaProblem } from '../../src/schema/validate.js';
 import { sniffFileKind } from '../../src/formats/file-kind.js';
+import { parseAttestationReport } from '../../src/formats/snp/attestation-report.js';
+import { parseCertTable } from '../../src/formats/snp/cert-table.js';
+import { parseCertificates } from '../../src/verify/x509.js';
+import { classifyAmdCertificate } from '../../src/verify/snp.js';
+import { detectEvidence } from '../../src/verify/index.js';
 import { syntheticBzImage } from '../tdx/synthetic-kernel.js';
 import { fuzzParams } from '../support/fuzz.js';
-import { SAMPLE_DOC } from '../support/samples.js';
+import { SAMPLE_DOC, SAMPLE_TDX_DOC } from '../support/samples.js';
+import { trusteeSample } from '../../src/export/trustee.js';
+import { goTdxGuestConfig } from '../../src/export/go-tdx-guest.js';
+import { snpCorim, tdxCorim } from '../../src/export/corim.js';
+import { parseQemuMemorySize } from '../../src/formats/qemu/memory-size.js';
 import { fixIgvm, hostile, mutated, type FuzzInput } from './mutate.js';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
@@ -77,10 +86,29 @@ const REPORT = (() => {
   r[0x188] = 0x19;
   return { report: r };
 })();
+// an extended SNP report (report + certificate table) and certificates: the synthetic set of test/verify
+const SYNTH_SNP = path.join(ROOT, 'test/verify/synthetic');
+const EXT_REPORT = { 'report-v3-milan-ext.bin': read(path.join(SYNTH_SNP, 'report-v3-milan-ext.bin')), 'report-v5-turin.bin': read(path.join(SYNTH_SNP, 'report-v5-turin.bin')) };
+const CERTS = { 'vcek_milan.der': read(path.join(SYNTH_SNP, 'vcek_milan.der')), 'milan_ask.pem': read(path.join(SYNTH_SNP, 'milan_ask.pem')) };
 const AMDSEV = read(path.join(FS, 'synthetic/amdsev.fd'));
 const SIG = cpuSig(0x19, 1, 1);
 const enc = new TextEncoder();
 const dec = new TextDecoder();
+const TDX_MANIFEST_YAML = `artifacts:
+  - { name: td, firmware: OVMF.fd, kernel: bzImage, cmdlineHex: "6162", modes: [tdx], qemuKernelPatch: false }
+  - { name: ig, kind: igvm, firmware: x.igvm }
+matrix:
+  modes: [tdx, snp]
+  vcpus: 1
+  vcpuTypes: [EPYC]
+  tdx:
+    pageOrders: [single, two]
+    shapes: [{ name: 2g, memory: 2G, acpiDir: acpi }, { name: b, memory: 4294967296 }]
+    tdAttributes: ["0x10000000"]
+    xfam: "0x61ee7,0xe7"
+    mrConfigId: ["${'00'.repeat(48)}"]
+`;
+
 const MANIFEST_YAML = `version: 1
 artifacts:
   - name: a
@@ -173,6 +201,11 @@ const TARGETS: Array<Target<any>> = [
     each(() => decodeIdBlock(b), () => decodeIdAuth(b), () => decodeSnpPublicKey(b), () => decodeSnpSignature(b), () => decodeIgvmSnpSignature(b), () => decodeIgvmSnpPublicKey(b), () => parseDetachedSignature(b))()),
   // a VMSA page is 4096 bytes by the API's contract (a RangeError otherwise): any 4096 bytes decode
   bytesTarget('decodeVmsa', 10, mutated({ vmsa: new Uint8Array(4096) }), (b) => decodeVmsa(b.length === 4096 ? b : new Uint8Array(4096))),
+  bytesTarget('parseAttestationReport, parseCertTable, detectEvidence', 40, hostile(EXT_REPORT, 8192), (b) =>
+    each(() => detectEvidence(b), () => parseAttestationReport(b, 'fuzz'), () => parseCertTable(b.subarray(Math.min(b.length, 0x4a0)), 'fuzz', 0x4a0))()),
+  bytesTarget('parseCertificates, classifyAmdCertificate (PEM and DER)', 40, hostile(CERTS, 8192), (b) => {
+    for (const c of parseCertificates(b, 'fuzz')) each(() => classifyAmdCertificate(c), () => c.extension('1.3.6.1.4.1.3704.1.4'))();
+  }),
   bytesTarget('sniffFileKind', 30, hostile({ ...REPORT, ...CCEL }), (b) => sniffFileKind(bytesSource(b))),
   {
     name: 'decodePolicy, policyFromSpec', runs: 60,
@@ -187,6 +220,24 @@ const TARGETS: Array<Target<any>> = [
     run: (x: unknown) => reportFromJson(x),
   },
   bytesTarget('parseManifestText (mutated YAML and JSON)', 60, textOf({ yaml: MANIFEST_YAML, json: JSON.stringify({ artifacts: [{ name: 'a', firmware: 'f' }], matrix: { vcpus: '1-8', vcpuTypes: 'all' } }) }), (b) => parseManifestText(dec.decode(b), 'm.yaml')),
+  bytesTarget('parseManifestText (mutated TDX and IGVM YAML)', 40, textOf({ yaml: TDX_MANIFEST_YAML }), (b) => parseManifestText(dec.decode(b), 'm.yaml')),
+  bytesTarget('parseGoldenDocument (tdx and igvm entries), TDX exports', 40, textOf({ doc: JSON.stringify(SAMPLE_TDX_DOC) }), (b) => {
+    const doc = parseGoldenDocument(dec.decode(b), 'doc.json');
+    each(() => trusteeSample(doc.entries), () => goTdxGuestConfig(doc.entries), () => tdxCorim(doc, 'id'), () => snpCorim(doc, 'id'))();
+  }),
+  {
+    name: 'parseQemuMemorySize', runs: 60,
+    input: fc.oneof(fc.string({ maxLength: 24 }), fc.constantFrom('2G', '2048', '1.5G', '4096B', '4097B', '9007199254740993', '0', '1e3', ' 2 G ', '2GiB', '2gb', '99999999T')),
+    desc: (x: string) => JSON.stringify(x),
+    run: (x: string) => {
+      try {
+        const n = parseQemuMemorySize(x, 'memory');
+        if (!Number.isSafeInteger(n) || n <= 0 || n % 4096 !== 0) throw new Error(`parseQemuMemorySize(${JSON.stringify(x)}) = ${n}`);
+      } catch (e) {
+        if (!(e instanceof PrelaunchError)) throw e;
+      }
+    },
+  },
   { name: 'validateManifest (random JSON)', runs: 40, input: fc.jsonValue({ maxDepth: 4 }), desc: (x: unknown) => JSON.stringify(x)?.slice(0, 200) ?? '', run: (x: unknown) => validateManifest(x) },
   bytesTarget('parseGoldenDocument, checkReport', 40, textOf({ doc: JSON.stringify(SAMPLE_DOC) }), (b) => {
     const doc = parseGoldenDocument(dec.decode(b), 'doc.json');

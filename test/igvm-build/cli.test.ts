@@ -33,8 +33,10 @@ describe('igvm build (CLI)', () => {
     expect(same(t('q.igvm'), path.join(BUILDER, 'qemu-snp-bldr.igvm'))).toBe(true);
   });
   it('hyper-v with TDP and VSM, short flags, comport 3', async () => {
-    expectOk(await runCliInProcess(['igvm', 'build', '--sort', '--policy', '0x30000', '--snp', '--tdp', '--vsm', '--tdx-stage1', STAGE1, '-b', BLDR, '-k', KERNEL, '-c', '3', '-o', t('hv.igvm'), 'hyper-v']));
+    const out = expectOk(await runCliInProcess(['igvm', 'build', '--sort', '--policy', '0x30000', '--snp', '--tdp', '--vsm', '--tdx-stage1', STAGE1, '-b', BLDR, '-k', KERNEL, '-c', '3', '-o', t('hv.igvm'), '--measure', 'hyper-v']));
     expect(same(t('hv.igvm'), path.join(BUILDER, 'hv-snp-tdp-vsm.igvm'))).toBe(true);
+    // the VSM platform's VBS digest: the igvm crate's (microsoft/igvm@e6c3ff1) for this very file, from the corpus's cross_check_igvm_head
+    expect(out).toMatch(/^VSM_ISOLATION\s+0x10\s+6CECC4BC7F53B6F8F223FAF4663C63C350AE2EB0DC31879CEF01D7BC9967929E$/m);
   });
   it('--measure prints the SNP digest; the file is the same', async () => {
     const out = expectOk(await runCliInProcess(['igvm', 'build', ...QEMU, '--output', t('m.igvm'), '--measure', 'qemu']));

@@ -11,3 +11,32 @@ export const SAMPLE_DOC = {
     idBlock: { idBlock: toBase64(new Uint8Array(96)), idAuth: toBase64(new Uint8Array(4096)), idKeyDigest: 'e'.repeat(96), authorKeyDigest: null, authorKeyEnabled: false, familyId: '0'.repeat(32), imageId: '1'.repeat(32), guestSvn: 3, policy: '0x30000' },
   }],
 };
+
+const TDX_VALUES = {
+  pageOrder: 'single', shape: '2g', memory: 2147483648, rtmr0: '01'.repeat(48), rtmr1: '02'.repeat(48), rtmr2: '03'.repeat(48),
+  kernelDigest: '04'.repeat(48), cmdlineDigest: '05'.repeat(48), initrdDigest: null, tdAttributes: '0x10000000', xfam: '0x61ee7', mrConfigId: '06'.repeat(48),
+};
+
+/** A golden document with a TDX entry of an OVMF artifact and an IGVM artifact's snp and tdx entries (values made up). */
+export const SAMPLE_TDX_DOC = {
+  schema: 'prelaunch-golden/v1',
+  tool: 'prelaunch 0.1.0',
+  artifacts: [
+    { name: 'td', kind: 'ovmf', firmware: { path: 'OVMF.fd', size: 2097152, sha256: 'a'.repeat(64) }, kernel: { path: 'k', size: 10, sha256: 'c'.repeat(64) }, initrd: null, cmdline: { value: 'console=ttyS0', sha256: 'b'.repeat(64) } },
+    { name: 'ig', kind: 'igvm', firmware: { path: 'x.igvm', size: 4096, sha256: 'd'.repeat(64) }, kernel: null, initrd: null, cmdline: null },
+  ],
+  entries: [
+    {
+      artifact: 'td', mode: 'tdx', vmmType: 'QEMU', vmsaProfile: null, vcpuType: null, vcpuSig: null, vcpus: null, guestFeatures: null, policy: null,
+      measurement: 'ab'.repeat(48), inputs: { firmware: 'a'.repeat(64), kernel: 'c'.repeat(64), initrd: null, cmdline: 'b'.repeat(64) }, tdx: TDX_VALUES,
+    },
+    {
+      artifact: 'ig', mode: 'snp', vmmType: null, vmsaProfile: null, vcpuType: null, vcpuSig: null, vcpus: null, guestFeatures: null, policy: null,
+      measurement: 'cd'.repeat(48), inputs: { firmware: 'd'.repeat(64), kernel: null, initrd: null, cmdline: null }, igvm: { platform: 'sev-snp', compatibilityMask: 1 },
+    },
+    {
+      artifact: 'ig', mode: 'tdx', vmmType: null, vmsaProfile: null, vcpuType: null, vcpuSig: null, vcpus: null, guestFeatures: null, policy: null,
+      measurement: 'ef'.repeat(48), inputs: { firmware: 'd'.repeat(64), kernel: null, initrd: null, cmdline: null }, igvm: { platform: 'tdx', compatibilityMask: 4 },
+    },
+  ],
+};

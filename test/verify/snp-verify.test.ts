@@ -90,6 +90,24 @@ describe('synthetic chains (test keys)', () => {
     expect(r.ignoredTableEntries).toEqual(['11111111-2222-3333-4444-555555555555']);
   });
 
+  it('Buffer and odd-offset inputs give the same result and are not written', async () => {
+    const odd = (b: Uint8Array): Uint8Array => {
+      const big = Buffer.alloc(b.length + 7, 0x5a);
+      big.set(b, 3);
+      return big.subarray(3, 3 + b.length);
+    };
+    const rep = read('report-v3-milan-ext.bin');
+    const vcek = read('vcek_milan.der');
+    const plain = await verifySnpReport(rep, { anchors: ANCHORS, certificates: [{ bytes: vcek, source: 'v' }] });
+    const r2 = odd(rep);
+    const v2 = odd(vcek);
+    const before = [Buffer.from(r2).toString('hex'), Buffer.from(v2).toString('hex')];
+    const viaViews = await verifySnpReport(r2, { anchors: ANCHORS, certificates: [{ bytes: v2, source: 'v' }] });
+    expect(viaViews.ok).toBe(true);
+    expect(JSON.stringify(viaViews.checks)).toBe(JSON.stringify(plain.checks));
+    expect([Buffer.from(r2).toString('hex'), Buffer.from(v2).toString('hex')]).toEqual(before);
+  });
+
   it('parses every field of v2, v3 and v5', () => {
     const v2 = parseAttestationReport(read('report-v2-milan.bin'));
     const v3 = parseAttestationReport(read('report-v3-milan.bin'));
@@ -194,6 +212,7 @@ describe('bad input is a typed error', () => {
   it('no VCEK/VLEK (ERR_INVALID_OPTION); two different VCEKs', async () => {
     expect((await rejects(verify(read('report-v3-milan.bin'), ['milan_ask.pem']))).code).toBe('ERR_INVALID_OPTION');
     expect((await rejects(verify(read('report-v3-milan.bin'), ['vcek_milan.pem', 'vcek_milan_other.pem']))).message).toMatch(/two different VCEK/);
+    expect((await rejects(verify(read('report-v3-milan.bin'), ['vcek_milan.pem', 'milan_asvk.pem']))).message).toMatch(/milan_asvk\.pem is an ASVK, which does not issue VCEKs/);
   });
   it('a certificate table that points outside itself', async () => {
     const ext = read('report-v3-milan-ext.bin');

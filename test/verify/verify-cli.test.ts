@@ -124,6 +124,21 @@ describe('fuzz: the report parser, the certificate table and detection never fai
       },
     ), fuzzParams({ numRuns: 300 }));
   });
+  it('mutated certificates through verifyEvidence', async () => {
+    const rep = new Uint8Array(readFileSync(s('report-v3-milan.bin')));
+    const certs = ['vcek_milan.der', 'milan_ask.pem', 'milan_ark.pem'].map((f) => new Uint8Array(readFileSync(s(f))));
+    await fc.assert(fc.asyncProperty(fc.nat(2), fc.array(fc.tuple(fc.nat(2000), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 6 }), async (which, edits) => {
+      const mine = certs.map((c) => c.slice());
+      const c = mine[which]!;
+      for (const [at, v] of edits) c[at % c.length] = v;
+      try {
+        const r = await verifyEvidence(rep, { source: 'fuzz', certificates: mine.map((bytes, i) => ({ bytes, source: `c${i}` })) });
+        expect(r.ok).toBe(false); // never AMD's chain, and a mutated certificate never verifies anyway
+      } catch (e) {
+        if (!(e instanceof PrelaunchError)) throw e;
+      }
+    }), fuzzParams({ numRuns: 100 }));
+  });
   it('random bytes through verifyEvidence', async () => {
     await fc.assert(fc.asyncProperty(fc.uint8Array({ minLength: 0, maxLength: 1400 }), fc.boolean(), async (b, asReport) => {
       if (asReport && b.length >= 0x38) {

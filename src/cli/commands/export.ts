@@ -6,7 +6,7 @@ import { LIMITS, Outputs, readInput, writeStdout } from '../io.js';
 import { intOption } from '../numbers.js';
 import { stdoutIsTTY } from '../context.js';
 
-export const EXPORT_TARGETS = ['trustee', 'go-sev-guest', 'snpguest', 'in-toto', 'corim', 'qemu', 'libvirt'] as const;
+export const EXPORT_TARGETS = ['trustee', 'go-sev-guest', 'go-tdx-guest', 'snpguest', 'in-toto', 'corim', 'corim-tdx', 'qemu', 'libvirt'] as const;
 export type ExportTarget = (typeof EXPORT_TARGETS)[number];
 
 export interface ExportFlags {
@@ -22,7 +22,7 @@ export interface ExportFlags {
 /** Flags that only some targets use: given with another target they are refused, not dropped. */
 const TARGET_FLAGS: ReadonlyArray<readonly [keyof ExportFlags, string, readonly ExportTarget[]]> = [
   ['name', '--name', ['trustee']],
-  ['id', '--id', ['corim']],
+  ['id', '--id', ['corim', 'corim-tdx']],
   ['cbitpos', '--cbitpos', ['qemu', 'libvirt']],
   ['reducedPhysBits', '--reduced-phys-bits', ['qemu', 'libvirt']],
 ];
@@ -50,12 +50,16 @@ export async function runExport(docFile: string, f: ExportFlags): Promise<void> 
     case 'go-sev-guest':
       out = (await import('../../export/go-sev-guest.js')).goSevGuestConfig(entries);
       break;
+    case 'go-tdx-guest':
+      out = (await import('../../export/go-tdx-guest.js')).goTdxGuestConfig(entries);
+      break;
     case 'in-toto':
       out = JSON.stringify((await import('../../export/in-toto.js')).inTotoStatement(selected), null, 2) + '\n';
       break;
-    case 'corim': {
+    case 'corim':
+    case 'corim-tdx': {
       const c = await import('../../export/corim.js');
-      out = c.snpCorim(selected, f.id ?? c.defaultCorimId(selected));
+      out = (f.to === 'corim' ? c.snpCorim : c.tdxCorim)(selected, f.id ?? c.defaultCorimId(selected));
       if (!f.output && stdoutIsTTY()) throw new OptionError('--output', 'CoRIM is binary CBOR: write it to a file with -o');
       break;
     }

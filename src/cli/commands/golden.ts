@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import { OptionError, PrelaunchError } from '../../errors.js';
 import { checkReport } from '../../golden/check.js';
 import { renderGoldenCheck } from '../../report/golden-check.js';
-import { GOLDEN_SCHEMA, compareEntries, countEntries, generateGolden, serializeGolden, type GoldenArtifact, type GoldenDocument, type GoldenIdBlockSigner } from '../../golden/engine.js';
+import { GOLDEN_SCHEMA, artifactModes, compareEntries, countArtifactEntries, generateGolden, serializeGolden, type GoldenArtifact, type GoldenDocument, type GoldenIdBlockSigner } from '../../golden/engine.js';
 import { parseGoldenDocument } from '../../golden/document.js';
 import { parseJsonDocument } from '../../schema/validate.js';
 import { toBase64, toHex } from '../../bytes/hex.js';
@@ -16,7 +16,7 @@ import { bytesSource } from '../../bytes/source.js';
 import { refuseWrongKind } from '../../formats/file-kind.js';
 import { parseManifestText, type GoldenManifest } from '../../golden/manifest.js';
 import { MAX_GOLDEN_ENTRIES } from '../../schema/golden-manifest.js';
-import { checkSnpOnlyDimensions, cpusOf, parseHostDataList, parseModes, parseUintList, parseVcpuList, parseVcpuTypes, parseVmmTypes, parseVmsaProfiles } from '../../golden/matrix.js';
+import { checkSnpOnlyDimensions, cpusOf, needsVcpuCount, parseHostDataList, parseModes, parseUintList, parseVcpuList, parseVcpuTypes, parseVmmTypes, parseVmsaProfiles } from '../../golden/matrix.js';
 import { reportFromBinary, reportFromJson } from '../../formats/snp/attestation-report.js';
 import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
 import { VERSION } from '../../version.js';
@@ -27,6 +27,8 @@ import { GOLDEN_WORKER_ARG, goldenWorkerScript } from '../golden-worker.js';
 import { cmdlineFromFlags, trailingNewlineWarning } from '../cmdline-flag.js';
 import { resolvePath, setExitCode, stderrIsTTY, writeStderr } from '../context.js';
 import { parseBytesText } from '../../bytes/bytes-text.js';
+import { readAcpiDir } from '../acpi-dir.js';
+import type { AcpiBlobs } from '../../measure/rtmr.js';
 
 export interface GoldenFlags extends SigningFlags {
   output?: string;
@@ -108,8 +110,10 @@ function manifestFromFlags(f: GoldenFlags): GoldenManifest {
   const nl = trailingNewlineWarning(cmdline);
   if (nl) writeStderr(nl + '\n');
   const modes = f.mode ? parseModes(f.mode, '--mode') : (['snp'] as const).slice();
+  // RTMR1/RTMR2 of a direct boot depend on the guest memory: TD shapes are manifest-only
+  if (modes.includes('tdx') && f.kernel !== undefined) throw new OptionError('--kernel', 'tdx entries with a kernel need TD shapes (guest memory, ACPI tables): write a manifest with matrix.tdx.shapes (docs/golden.md)');
   checkSnpOnlyDimensions(modes, [['--guest-features', f.guestFeatures !== undefined], ['--policy', f.policy !== undefined], ['--host-data', f.hostData !== undefined], ['--id-key', f.idKey !== undefined]]);
-  const needsVcpus = modes.some((m) => m !== 'sev');
+  const needsVcpus = needsVcpuCount(modes);
   const vmmTypes = f.vmmType ? parseVmmTypes(f.vmmType, '--vmm-type') : (['QEMU'] as const).slice();
   const cpus = cpusOf(f.vcpuType ? parseVcpuTypes(f.vcpuType, '--vcpu-type') : [], f.vcpuSig ? parseUintList(f.vcpuSig, '--vcpu-sig', 0xffff_ffffn) : []);
   if (needsVcpus && f.vcpus === undefined) throw new OptionError('--vcpus', 'required for snp and seves (e.g. 1-64)');
@@ -193,7 +197,9 @@ export async function computeGoldenJob(job: GoldenJob, onProgress?: (done: numbe
       const a = manifest.artifacts[i]!;
       return {
         name: a.name,
-        kind: 'ovmf',
+        kind: a.kind,
+        ...(a.modes ? { modes: a.modes } : {}),
+        ...(a.qemuKernelPatch !== undefined ? { qemuKernelPatch: a.qemuKernelPatch } : {}),
         firmware: open(a.firmware, `artifacts[${i}].firmware`),
         firmwarePath: a.firmware,
         kernel: a.kernel ? openBoot(a.kernel, `artifacts[${i}].kernel`) : null,
@@ -203,9 +209,17 @@ export async function computeGoldenJob(job: GoldenJob, onProgress?: (done: numbe
         cmdline: a.cmdline,
       };
     });
+    // the ACPI tables of each TD shape that names a directory (read only when a tdx artifact is in this job)
+    const tdxAcpi = new Map<string, AcpiBlobs>();
+    if (artifacts.some((a) => artifactModes(manifest.matrix, a).includes('tdx') && a.kind === 'ovmf')) {
+      manifest.matrix.tdx?.shapes.forEach((sh, i) => {
+        if (sh.acpiDir !== null) tdxAcpi.set(sh.name, readAcpiDir(path.isAbsolute(sh.acpiDir) ? sh.acpiDir : path.join(baseDir, sh.acpiDir), `${job.manifestFile ? `${job.manifestFile}: ` : ''}matrix.tdx.shapes[${i}].acpiDir`));
+      });
+    }
     return generateGolden({
       artifacts,
       matrix: manifest.matrix,
+      tdxAcpi,
       maxEntries: Number.MAX_SAFE_INTEGER, // checked for the whole manifest before the jobs start
       tool: `prelaunch ${VERSION}`,
       hashBackend: backend,
@@ -263,7 +277,7 @@ export async function runGolden(manifestFile: string | undefined, f: GoldenFlags
   } else {
     manifest = manifestFromFlags(f);
   }
-  const total = countEntries(manifest.matrix) * manifest.artifacts.length;
+  const total = manifest.artifacts.reduce((n, a) => n + countArtifactEntries(manifest.matrix, a), 0);
   if (total > manifest.maxEntries) {
     const where = manifestFile ? `${manifestFile}: $.maxEntries` : '--max-entries';
     throw new PrelaunchError(manifestFile ? 'ERR_MALFORMED' : 'ERR_INVALID_OPTION', `${where}: the matrix produces ${total} entries, more than the maximum ${manifest.maxEntries} (raise it if you mean it)`);

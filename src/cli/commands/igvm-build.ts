@@ -11,7 +11,7 @@
 import { createHash } from 'node:crypto';
 import { toHex } from '../../bytes/hex.js';
 import { bytesSource, type ByteSource } from '../../bytes/source.js';
-import { OptionError } from '../../errors.js';
+import { OptionError, PrelaunchError } from '../../errors.js';
 import { platformTypeName, IgvmPlatformType } from '../../formats/igvm/defs.js';
 import { supportedPlatforms } from '../../formats/igvm/model.js';
 import { parseIgvm } from '../../formats/igvm/parse.js';
@@ -126,7 +126,11 @@ export async function runIgvmBuild(hypervisor: string, f: IgvmBuildFlags): Promi
   try {
     const firmware = f.firmware !== undefined ? openFileSource(f.firmware, '--firmware') : null;
     if (firmware) opened.push(firmware);
-    if (firmware) refuseWrongKind(firmware, ['ovmf'], '--firmware', 'an OVMF image');
+    // igvmbuilder firmware.rs: Hyper-V takes IGVM firmware, QEMU and Vanadium a flat OVMF image
+    if (firmware) {
+      if (hypervisor === 'hyper-v') refuseWrongKind(firmware, ['igvm'], '--firmware', 'IGVM firmware (hyper-v takes an IGVM file as --firmware)');
+      else refuseWrongKind(firmware, ['ovmf'], '--firmware', 'an OVMF image');
+    }
     const filesystem = f.filesystem !== undefined ? openFileSource(f.filesystem, '--filesystem', LIMITS.igvmStream, 'a filesystem image given as a stream') : null;
     if (filesystem) opened.push(filesystem);
 
@@ -163,6 +167,14 @@ export async function runIgvmBuild(hypervisor: string, f: IgvmBuildFlags): Promi
           entry.launchDigestNativeZero = toHex(measureIgvm(parsed, { platform: 'sev-snp', nativeZero: true, hashBackend: backend }).digest);
         } else if (p.platformType === IgvmPlatformType.TDX) {
           entry.mrtd = toHex(measureIgvm(parsed, { platform: 'tdx', hashBackend: backend }).digest);
+        } else if (p.platformType === IgvmPlatformType.VSM_ISOLATION) {
+          // the igvm crate's VBS measurer has no digest for some files (a CPUID page of Hyper-V IGVM firmware): say why
+          try {
+            entry.vbsDigest = toHex(measureIgvm(parsed, { platform: 'vbs', hashBackend: backend }).digest);
+          } catch (e) {
+            if (!(e instanceof PrelaunchError)) throw e;
+            entry.note = `no VBS digest: ${e.message}`;
+          }
         } else {
           entry.note = 'no launch measurement is computed for this platform';
         }
@@ -197,7 +209,7 @@ export async function runIgvmBuild(hypervisor: string, f: IgvmBuildFlags): Promi
     outputs.commit();
     if (f.measure && platforms) {
       for (const p of platforms) {
-        const value = (p.launchDigest ?? p.mrtd ?? null) as string | null;
+        const value = (p.launchDigest ?? p.mrtd ?? p.vbsDigest ?? null) as string | null;
         writeStdout(`${String(p.platform).padEnd(14)} ${p.compatibilityMask}  ${value ? value.toUpperCase() : String(p.note)}\n`);
       }
     }

@@ -34,9 +34,10 @@ export async function runIgvmMeasure(file: string, f: IgvmMeasureFlags): Promise
     throw new OptionError('--platform', `unknown platform '${f.platform}' (use ${IGVM_MEASURE_PLATFORMS.join(', ')})`);
   }
   const platform = f.platform as IgvmMeasurePlatform;
-  if (platform === 'tdx' && f.checkKvm) throw new OptionError('--check-kvm', 'applies to SEV platforms only (not tdx)');
-  if (platform === 'tdx' && f.nativeZero) throw new OptionError('--native-zero', 'applies to SEV platforms only (not tdx)');
-  if (platform === 'tdx' && f.trace !== undefined) throw new OptionError('--trace', 'is available for sev-snp, sev-es and sev');
+  const sev = platform !== 'tdx' && platform !== 'vbs';
+  if (!sev && f.checkKvm) throw new OptionError('--check-kvm', `applies to SEV platforms only (not ${platform})`);
+  if (!sev && f.nativeZero) throw new OptionError('--native-zero', `applies to SEV platforms only (not ${platform})`);
+  if (!sev && f.trace !== undefined) throw new OptionError('--trace', 'is available for sev-snp, sev-es and sev');
   const backend = await loadHashBackend(f.hashBackend);
   const out = new Outputs();
   if (f.trace !== undefined && f.trace !== '-') out.add(f.trace, '--trace');

@@ -4,18 +4,17 @@
  * the first event whose digest differs.
  */
 import { cmdlineFromFlags, trailingNewlineWarning } from '../cmdline-flag.js';
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { toHex } from '../../bytes/hex.js';
 import { bytesSource } from '../../bytes/source.js';
 import { OptionError } from '../../errors.js';
 import { parseOvmf } from '../../formats/ovmf/parse.js';
 import { encodeCcel } from '../../formats/tdx/ccel.js';
 import { checkTdMemory } from '../../formats/tdx/td-hob.js';
+import { parseQemuMemorySize } from '../../formats/qemu/memory-size.js';
 import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
 import { inputSha256 } from '../../measure/api.js';
 import { mrtdOfImage } from '../../measure/tdx-mrtd.js';
-import { diffRtmrs, predictRtmrs, replayCcel, type AcpiBlobs, type RtmrValues } from '../../measure/rtmr.js';
+import { diffRtmrs, predictRtmrs, replayCcel, type RtmrValues } from '../../measure/rtmr.js';
 import { pageOrderForQemuVersion, type TdxPageOrder } from '../../plan/tdx.js';
 import { renderReplay, renderRtmrDiff, renderTdxReport, replayJson, tdxReportJson, type TdxPolicyFields } from '../../report/tdx-report.js';
 import { TDX_PREDICTION_SCHEMA } from '../../schema/tdx-prediction.js';
@@ -24,7 +23,8 @@ import { VERSION } from '../../version.js';
 import { LIMITS, OpenFiles, Outputs, readInput, type FileSource, writeStdout } from '../io.js';
 import { intOption } from '../numbers.js';
 import { refuseWrongKind } from '../../formats/file-kind.js';
-import { resolvePath, setExitCode, writeStderr } from '../context.js';
+import { setExitCode, writeStderr } from '../context.js';
+import { readAcpiDir } from '../acpi-dir.js';
 import { parseBytesText } from '../../bytes/bytes-text.js';
 
 export interface TdxFlags {
@@ -49,14 +49,9 @@ export interface TdxFlags {
 }
 
 const U64_MAX = (1n << 64n) - 1n;
-const UNITS: Record<string, number> = { '': 1024 ** 2, B: 1, K: 1024, M: 1024 ** 2, G: 1024 ** 3, T: 1024 ** 4 };
-
 /** QEMU `-m` syntax: a number with an optional K/M/G/T suffix; a bare number is MiB. */
 export function parseMemory(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([BKMGT]?)(?:i?B)?$/i.exec(text.trim());
-  if (!m) throw new OptionError('--memory', `${JSON.stringify(text)} is not a size (QEMU -m syntax: 2048, 2048M, 2G, 64G)`);
-  const bytes = Number(m[1]) * UNITS[m[2]!.toUpperCase()]!;
-  if (!Number.isSafeInteger(bytes) || bytes <= 0 || bytes % 4096 !== 0) throw new OptionError('--memory', `${text} is not a positive whole number of 4 KiB pages`);
+  const bytes = parseQemuMemorySize(text, '--memory');
   checkTdMemory(bytes);
   return bytes;
 }
@@ -85,30 +80,6 @@ function resolveOrders(f: TdxFlags): { orders: TdxPageOrder[]; source: string } 
   throw new OptionError('--page-order', `must be single, two or both (got ${JSON.stringify(p)})`);
 }
 
-const ACPI_FILES: Record<keyof AcpiBlobs, string[]> = {
-  tableLoader: ['table-loader', 'etc/table-loader', 'etc/table-loader/raw'],
-  rsdp: ['rsdp', 'etc/acpi/rsdp', 'etc/acpi/rsdp/raw'],
-  tables: ['tables', 'etc/acpi/tables', 'etc/acpi/tables/raw'],
-};
-
-/** The three fw_cfg ACPI blobs from a directory (flat names, or a copy of /sys/firmware/qemu_fw_cfg/by_name). */
-function readAcpiDir(dir: string): AcpiBlobs {
-  const pick = (key: keyof AcpiBlobs): Uint8Array => {
-    for (const rel of ACPI_FILES[key]) {
-      const p = path.join(dir, rel);
-      let isFile = false;
-      try {
-        isFile = fs.statSync(resolvePath(p)).isFile();
-      } catch {
-        /* try the next name */
-      }
-      if (isFile) return readInput(p, '--acpi-dir', LIMITS.acpiBlob, 'an ACPI fw_cfg blob', { regularOnly: true });
-    }
-    throw new OptionError('--acpi-dir', `${dir} has none of ${ACPI_FILES[key].join(', ')}`);
-  };
-  return { tableLoader: pick('tableLoader'), rsdp: pick('rsdp'), tables: pick('tables') };
-}
-
 export async function runTdx(f: TdxFlags): Promise<void> {
   if (f.firmware === undefined) throw new OptionError('--firmware', 'required (the TDVF/OVMF image), or use a subcommand: replay, diff');
   const { orders, source } = resolveOrders(f);
@@ -129,7 +100,7 @@ export async function runTdx(f: TdxFlags): Promise<void> {
   };
   const out = new Outputs();
   if (f.ccelOut !== undefined) out.add(f.ccelOut, '--ccel-out');
-  const acpi = f.acpiDir !== undefined ? readAcpiDir(f.acpiDir) : null;
+  const acpi = f.acpiDir !== undefined ? readAcpiDir(f.acpiDir, '--acpi-dir') : null;
   const backend = await loadHashBackend(f.hashBackend);
   const files = new OpenFiles();
   const open = (file: string, flag: string): FileSource => files.open(file, flag);

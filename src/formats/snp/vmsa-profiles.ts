@@ -14,7 +14,7 @@
  * - ec2 / ec2-legacy: as ec2-2026 but rdx 0 (EC2 instances before the 2026 change).
  * - gce: Google Compute Engine: G_PAT 0x70106, rdx 0x600, no MXCSR/FCW.
  */
-import type { Segment, VmsaRegisters } from './vmsa.js';
+import { VMSA_ZERO_GPRS, type Segment, type VmsaRegisters } from './vmsa.js';
 
 export type VmmType = 'QEMU' | 'ec2' | 'gce';
 export const VMM_TYPES: readonly VmmType[] = ['QEMU', 'ec2', 'gce'];
@@ -54,7 +54,7 @@ export const BSP_EIP = 0xffff_fff0;
 
 const seg = (selector: number, attrib: number, limit: number, base = 0): Segment => ({ selector, attrib, limit, base: BigInt(base) });
 /** the registers a VMM leaves zero at reset */
-const ZERO_REGS = { vmpl: 0, cpl: 0, cr3: 0n, rsp: 0n, rax: 0n, rsi: 0n, virtualTom: 0n } as const;
+const ZERO_REGS = { vmpl: 0, cpl: 0, cr3: 0n, rsp: 0n, rax: 0n, rsi: 0n, virtualTom: 0n, ...VMSA_ZERO_GPRS } as const;
 
 /**
  * The VMSA of a vCPU starting at `eip` (real mode, CS base = EIP & 0xFFFF0000, IP = EIP & 0xFFFF).
