@@ -5,7 +5,7 @@
  * synthetic quotes (./tdx-synthetic.ts) carry a test chain: the CLI anchors in Intel's real
  * root, so it verifies their signatures but never their chain.
  */
-import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -75,6 +75,18 @@ describe('prelaunch verify QUOTE (CLI)', () => {
     const c = JSON.parse(r.stdout).checks.find((x: { id: string }) => x.id === 'golden:mrtd');
     expect(c.status).toBe('fail');
     expect(c.detail).toMatch(/nearest: \S+predicted\.json \(single page order\) \(differs in mrtd\); \S+predicted\.json \(two page order\) \(differs in mrtd\)/);
+  });
+  it('--golden with a prelaunch golden document of TDX entries (golden MANIFEST): the entry of the quote\'s MRTD and page order, XFAM and TD attributes as 0x values', async () => {
+    const manifest = tmp('m.yaml', `artifacts:\n  - name: td\n    firmware: ${path.join(ROOT, 'firmware-samples/debian/OVMF.fd')}\n    modes: [tdx]\nmatrix:\n  modes: [tdx]\n  vcpus: [1]\n  tdx:\n    pageOrders: [single, two]\n    xfam: ["0x602e7"]\n    tdAttributes: ["0x10000000"]\n`);
+    const docFile = path.join(dir, 'golden.json');
+    expect((await runCliInProcess(['golden', manifest, '-o', docFile])).code).toBe(0);
+    const doc = JSON.parse(readFileSync(docFile, 'utf8')) as { entries: Array<{ measurement: string; tdx: { pageOrder: string } }> };
+    const two = doc.entries.find((e) => e.tdx.pageOrder === 'two')!;
+    const pki = await makePki();
+    const q = tmp('two.bin', (await makeQuote(pki, { mrtd: Buffer.from(two.measurement, 'hex') })).quote);
+    const j = JSON.parse((await runCliInProcess(['verify', q, '--golden', docFile, '--json'])).stdout);
+    expect(j.golden).toEqual({ matched: true, entry: 'td / two' });
+    expect(j.checks.filter((c: { id: string }) => c.id.startsWith('golden:')).map((c: { id: string; status: string }) => `${c.id}:${c.status}`)).toEqual(['golden:mrtd:pass', 'golden:xfam:pass', 'golden:tdAttributes:pass']);
   });
   it.each([
     [['--cert', 'QUOTE'], /--cert: applies to SEV-SNP reports; .*quote\.bin is an Intel TDX quote/],

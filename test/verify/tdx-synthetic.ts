@@ -156,6 +156,7 @@ export interface QuoteOptions {
   /** replace the PCK chain PEM text the quote carries */
   readonly chainPem?: string;
   readonly rtmrs?: readonly Uint8Array[];
+  readonly mrtd?: Uint8Array;
 }
 
 export const MRTD = fill(48, 0x11);
@@ -175,7 +176,7 @@ export async function makeQuote(pki: Pki, o: QuoteOptions = {}): Promise<{ quote
     seamAttributes: fill(8, 0),
     tdAttributes: o.tdAttributes ?? Uint8Array.from([0, 0, 0, 0x10, 0, 0, 0, 0]),
     xfam: XFAM,
-    mrTd: MRTD,
+    mrTd: o.mrtd ?? MRTD,
     mrConfigId: fill(48, 0),
     mrOwner: fill(48, 0),
     mrOwnerConfig: fill(48, 0),
