@@ -204,6 +204,24 @@ describe('TDX quote verification (synthetic chain, test trust anchor)', () => {
   });
 });
 
+describe('byte inputs', () => {
+  it('Buffer and odd-offset quote and collateral give the same result and are not written', async () => {
+    const odd = (b: Uint8Array): Uint8Array => {
+      const big = Buffer.alloc(b.length + 7, 0x5a);
+      big.set(b, 3);
+      return big.subarray(3, 3 + b.length);
+    };
+    const plain = await withCollateral(v5);
+    const q = odd(v5);
+    const c = odd(collateral);
+    const before = [Buffer.from(q).toString('hex'), Buffer.from(c).toString('hex')];
+    const viaViews = await verifyTdxQuote(q, opts({ collateral: parseTdxCollateral(c, 'collateral.json'), at: AT }));
+    expect(viaViews.ok).toBe(true);
+    expect(JSON.stringify(viaViews)).toBe(JSON.stringify(plain));
+    expect([Buffer.from(q).toString('hex'), Buffer.from(c).toString('hex')]).toEqual(before);
+  });
+});
+
 describe('TDX TCB status from collateral (Intel QVL logic)', () => {
   it('UpToDate: SGX and TDX levels, TDX module identity TDX_01 and QE identity all current', async () => {
     const r = await withCollateral(v4);
