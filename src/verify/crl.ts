@@ -3,10 +3,9 @@
  * pkijs): Intel's PCK CRL (issued by the PCK Platform or Processor CA) and the Intel SGX Root
  * CA CRL, as DCAP collateral carries them (DER, given as hex or PEM `X509 CRL`).
  */
-import * as asn1js from 'asn1js';
 import * as pkijs from 'pkijs';
 import { fromHex, toHex } from '../bytes/hex.js';
-import { CertificateError, type X509Certificate } from './x509.js';
+import { CertificateError, fromBER, type X509Certificate } from './x509.js';
 
 export interface Crl {
   readonly issuer: string;
@@ -57,31 +56,27 @@ export function parseCrl(input: Uint8Array | string, source: string): Crl {
       der = h;
     }
   } else der = input;
-  const asn = asn1js.fromBER(der);
+  const asn = fromBER(der);
+  if (!asn) throw new CertificateError(`${source}: not a DER CRL (a value asn1js cannot decode)`, { source });
   if (asn.offset === -1 || asn.offset !== der.length) throw new CertificateError(`${source}: not a DER CRL (${asn.offset === -1 ? asn.result.error || 'unreadable ASN.1' : `${der.length - asn.offset} trailing bytes`})`, { source });
-  let c: pkijs.CertificateRevocationList;
   try {
-    c = new pkijs.CertificateRevocationList({ schema: asn.result });
+    const c = new pkijs.CertificateRevocationList({ schema: asn.result });
+    const revoked = new Set((c.revokedCertificates ?? []).map((r) => normalizeSerial(toHex(new Uint8Array(r.userCertificate.valueBlock.valueHexView)))));
+    const thisUpdate = c.thisUpdate.value;
+    const nextUpdate = c.nextUpdate?.value;
+    if (!(thisUpdate instanceof Date) || Number.isNaN(thisUpdate.getTime()) || (nextUpdate !== undefined && (!(nextUpdate instanceof Date) || Number.isNaN(nextUpdate.getTime())))) throw new Error('thisUpdate or nextUpdate is not a time');
+    const crl: CrlImpl = { impl: c, issuer: nameString(c.issuer), thisUpdate, ...(nextUpdate ? { nextUpdate } : {}), revoked, source, der };
+    return crl;
   } catch (e) {
     throw new CertificateError(`${source}: not an X.509 CRL (${e instanceof Error ? e.message : String(e)})`, { source });
   }
-  const revoked = new Set((c.revokedCertificates ?? []).map((r) => normalizeSerial(toHex(new Uint8Array(r.userCertificate.valueBlock.valueHexView)))));
-  const crl: CrlImpl = {
-    impl: c,
-    issuer: nameString(c.issuer),
-    thisUpdate: c.thisUpdate.value,
-    ...(c.nextUpdate ? { nextUpdate: c.nextUpdate.value } : {}),
-    revoked,
-    source,
-    der,
-  };
-  return crl;
 }
 
 /** Whether the CRL's signature verifies with `issuer`'s key (false for any failure). */
 export async function verifyCrlIssuedBy(crl: Crl, issuer: X509Certificate): Promise<boolean> {
   try {
-    const asn = asn1js.fromBER(issuer.der);
+    const asn = fromBER(issuer.der);
+    if (!asn) return false;
     const cert = new pkijs.Certificate({ schema: asn.result });
     return await (crl as CrlImpl).impl.verify({ issuerCertificate: cert });
   } catch {

@@ -72,7 +72,7 @@ function nameString(n: pkijs.RelativeDistinguishedNames): string {
 }
 
 /** asn1js.fromBER, which throws (rather than reporting) for some malformed values, e.g. a GeneralizedTime that is not a time. */
-function fromBER(der: Uint8Array): ReturnType<typeof asn1js.fromBER> | null {
+export function fromBER(der: Uint8Array): ReturnType<typeof asn1js.fromBER> | null {
   try {
     return asn1js.fromBER(der);
   } catch {
@@ -289,7 +289,8 @@ function derNode(b: asn1js.AsnType): DerNode {
 
 /** The DER tree of `der` (CertificateError naming `what` when it is not one whole DER value). */
 export function decodeDer(der: Uint8Array, what: string): DerNode {
-  const asn = asn1js.fromBER(der);
+  const asn = fromBER(der);
+  if (!asn) throw new CertificateError(`${what}: not DER (a value asn1js cannot decode)`);
   if (asn.offset === -1 || asn.offset !== der.length) {
     throw new CertificateError(`${what}: not DER (${asn.offset === -1 ? asn.result.error || 'unreadable ASN.1' : `${der.length - asn.offset} trailing bytes`})`);
   }

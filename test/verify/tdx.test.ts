@@ -15,6 +15,8 @@ import { parseTdxQuote } from '../../src/formats/tdx/quote.js';
 import { EV, eventTypeName } from '../../src/formats/tdx/tcg-events.js';
 import { parseTdxCollateral, CollateralError } from '../../src/verify/tdx/collateral.js';
 import { tdxGoldenEntries } from '../../src/verify/tdx/golden.js';
+import { parseSgxExtension } from '../../src/verify/tdx/pck-extension.js';
+import { parseCrl } from '../../src/verify/crl.js';
 import { INTEL_SGX_ROOT_CA_SHA256 } from '../../src/verify/tdx/intel-root.js';
 import { intelSgxRootCa, verifyTdxQuote, type TdxVerification, type TdxVerifyOptions } from '../../src/verify/tdx/verify.js';
 import { parseCertificates } from '../../src/verify/x509.js';
@@ -484,6 +486,48 @@ describe('TDX quote parser fuzzing (fast-check, bounded)', () => {
         parsesOrRefuses(b);
       }),
       fuzzParams({ numRuns: 200 }),
+    );
+  });
+});
+
+describe('fuzzing the collateral, CRL and SGX extension readers and the whole verifier (fast-check, bounded)', () => {
+  const typed = (fn: () => unknown): void => {
+    try {
+      fn();
+    } catch (e) {
+      expect(e).toBeInstanceOf(PrelaunchError);
+    }
+  };
+  const mutate = (b: Uint8Array, edits: ReadonlyArray<readonly [number, number]>, cut: number): Uint8Array => {
+    const c = b.slice();
+    for (const [at, v] of edits) c[at % c.length] = v;
+    return c.subarray(0, c.length - (cut % 5 === 0 ? cut % c.length : 0));
+  };
+  const edits = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 });
+  it('parseTdxCollateral: mutated documents parse or fail with a PrelaunchError', () => {
+    fc.assert(fc.property(edits, fc.nat(), (e, cut) => typed(() => parseTdxCollateral(mutate(collateral, e, cut), 'c.json'))), fuzzParams({ numRuns: 150 }));
+  });
+  it('parseCrl: mutated DER parses or fails with a CertificateError', () => {
+    const der = Buffer.from((JSON.parse(new TextDecoder().decode(collateral)) as { pck_crl: string }).pck_crl, 'hex');
+    fc.assert(fc.property(edits, fc.nat(), (e, cut) => typed(() => parseCrl(mutate(der, e, cut), 'crl'))), fuzzParams({ numRuns: 200 }));
+  });
+  it('parseSgxExtension: mutated DER parses or fails with a CertificateError', () => {
+    const der = sgxExtension(DEFAULT_TCB);
+    expect(parseSgxExtension(der, 'ext')).toMatchObject({ fmspc: 'b0c06f000000', pceSvn: 11 });
+    fc.assert(fc.property(edits, fc.nat(), (e, cut) => typed(() => parseSgxExtension(mutate(der, e, cut), 'ext'))), fuzzParams({ numRuns: 300 }));
+  });
+  it('verifyTdxQuote: a mutated quote (PCK chain included) resolves with a verdict or rejects with a PrelaunchError', async () => {
+    await fc.assert(
+      fc.asyncProperty(edits, async (e) => {
+        const q = mutate(v4, e.map(([at, v]) => [632 + (at % (v4.length - 632)), v] as const), 1);
+        try {
+          const r = await verifyTdxQuote(q, opts());
+          if (e.length && !r.ok) expect(r.reason).toBeTruthy();
+        } catch (x) {
+          expect(x).toBeInstanceOf(PrelaunchError);
+        }
+      }),
+      fuzzParams({ numRuns: 60 }),
     );
   });
 });

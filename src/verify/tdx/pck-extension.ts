@@ -66,9 +66,13 @@ function pairs(n: DerNode, what: string): Map<string, DerNode> {
 
 /** The SGX extension of a PCK certificate (CertificateError when absent or malformed). */
 export function parsePckExtension(cert: X509Certificate): PckExtension {
-  const what = `${cert.source}: the SGX extension (${SGX_EXTENSION_OID})`;
   const raw = cert.extension(SGX_EXTENSION_OID);
   if (!raw) throw new CertificateError(`${cert.source}: no SGX extension (${SGX_EXTENSION_OID}): not an Intel PCK certificate`, { source: cert.source });
+  return parseSgxExtension(raw, `${cert.source}: the SGX extension (${SGX_EXTENSION_OID})`);
+}
+
+/** The SGX extension's value (the extnValue contents, DER); `what` names it in errors. */
+export function parseSgxExtension(raw: Uint8Array, what: string): PckExtension {
   const top = pairs(decodeDer(raw, what), what);
   const need = (k: string): DerNode => {
     const v = top.get(`${SGX_EXTENSION_OID}.${k}`);
