@@ -13,7 +13,7 @@ import { ParseError, PrelaunchError } from '../../src/errors.js';
 import { encodeCcel } from '../../src/formats/tdx/ccel.js';
 import { parseTdxQuote } from '../../src/formats/tdx/quote.js';
 import { EV, eventTypeName } from '../../src/formats/tdx/tcg-events.js';
-import { parseTdxCollateral, CollateralError } from '../../src/verify/tdx/collateral.js';
+import { parseTdxCollateral, pcsEnvelope, CollateralError } from '../../src/verify/tdx/collateral.js';
 import { tdxGoldenEntries } from '../../src/verify/tdx/golden.js';
 import { parseSgxExtension } from '../../src/verify/tdx/pck-extension.js';
 import { parseCrl } from '../../src/verify/crl.js';
@@ -311,6 +311,19 @@ describe('TDX TCB status from collateral (Intel QVL logic)', () => {
     const q = (await makeQuote(pki, { mrSignerSeam: new Uint8Array(48).fill(1) })).quote;
     expect(check(await withCollateral(q), 'tcb-status')!.detail).toMatch(/TdxModuleMismatch\): MRSIGNERSEAM/);
   });
+  it('reads TCB info and QE identity as Intel PCS returns them ({"tcbInfo": …, "signature": …}, the sgx_ql_qve_collateral_t form): the signature covers the member\'s exact text', async () => {
+    const doc = JSON.parse(new TextDecoder().decode(collateral)) as Record<string, string>;
+    // the envelope keeps the signed text byte for byte (spacing included), as Intel's PCS writes it
+    const env = { ...doc, tcb_info: `{"tcbInfo":${doc.tcb_info},"signature":"${doc.tcb_info_signature}"}`, qe_identity: `{ "enclaveIdentity" : ${doc.qe_identity} , "signature": "${doc.qe_identity_signature}" }` } as Record<string, string | undefined>;
+    delete env.tcb_info_signature;
+    delete env.qe_identity_signature;
+    const r = await withCollateral(v4, new TextEncoder().encode(JSON.stringify(env)));
+    expect(failed(r)).toEqual([]);
+    expect(r.tcbStatus).toBe('UpToDate');
+    // a re-serialised member (other spacing) is not what was signed
+    const reformatted = { ...env, tcb_info: JSON.stringify({ tcbInfo: JSON.parse(doc.tcb_info!), signature: doc.tcb_info_signature }, null, 1) };
+    expect(failed(await withCollateral(v4, new TextEncoder().encode(JSON.stringify(reformatted))))).toEqual(['collateral:tcb-info-signature']);
+  });
   it('collateral that cannot be read is a CollateralError (ERR_MALFORMED) naming the field', () => {
     const doc = JSON.parse(new TextDecoder().decode(collateral)) as Record<string, unknown>;
     const bad = (o: Record<string, unknown>) => new TextEncoder().encode(JSON.stringify(o));
@@ -506,6 +519,15 @@ describe('fuzzing the collateral, CRL and SGX extension readers and the whole ve
   const edits = fc.array(fc.tuple(fc.nat(), fc.integer({ min: 0, max: 255 })), { maxLength: 6 });
   it('parseTdxCollateral: mutated documents parse or fail with a PrelaunchError', () => {
     fc.assert(fc.property(edits, fc.nat(), (e, cut) => typed(() => parseTdxCollateral(mutate(collateral, e, cut), 'c.json'))), fuzzParams({ numRuns: 150 }));
+  });
+  it('pcsEnvelope: any text gives the member\'s raw JSON text (which parses to the member) or null, never throws', () => {
+    fc.assert(
+      fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.json({ maxDepth: 3 }), fc.json({ maxDepth: 3 }).map((j) => `{"tcbInfo": ${j}, "signature": "ab"}`)), (t) => {
+        const r = pcsEnvelope(t, ['tcbInfo']);
+        if (r) expect(JSON.parse(r.raw)).toEqual((JSON.parse(t) as { tcbInfo: unknown }).tcbInfo);
+      }),
+      fuzzParams({ numRuns: 300 }),
+    );
   });
   it('parseCrl: mutated DER parses or fails with a CertificateError', () => {
     const der = Buffer.from((JSON.parse(new TextDecoder().decode(collateral)) as { pck_crl: string }).pck_crl, 'hex');

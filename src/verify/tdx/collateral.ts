@@ -5,9 +5,11 @@
  *
  *   tcb_info                  the TCB info JSON text, exactly as signed (a string)
  *   tcb_info_signature        hex, r ‖ s (ECDSA P-256 over the bytes of tcb_info)
+ *                             — or tcb_info as Intel PCS returns it, {"tcbInfo": {…}, "signature": "…"}
+ *                             (the form of Intel's sgx_ql_qve_collateral_t), with no tcb_info_signature
  *   tcb_info_issuer_chain     PEM: Intel SGX TCB Signing → Intel SGX Root CA
  *   qe_identity               the QE identity JSON text, as signed
- *   qe_identity_signature     hex, r ‖ s
+ *   qe_identity_signature     hex, r ‖ s (or qe_identity as {"enclaveIdentity": {…}, "signature": "…"})
  *   qe_identity_issuer_chain  PEM
  *   pck_crl                   the PCK CRL (hex of DER, or PEM)
  *   pck_crl_issuer_chain      PEM: PCK Platform/Processor CA → Intel SGX Root CA
@@ -235,6 +237,64 @@ function parseQeIdentity(text: string, where: string): QeIdentity {
   };
 }
 
+/**
+ * When `text` is a PCS envelope — a JSON object with one of `members` and a `signature` — the
+ * member's value exactly as it is written in `text` (the bytes Intel signed) and the signature;
+ * otherwise null. The raw text is found by scanning the JSON (strings and nesting) at depth 1.
+ */
+export function pcsEnvelope(text: string, members: readonly string[]): { member: string; raw: string; signature: string } | null {
+  let o: unknown;
+  try {
+    o = JSON.parse(text);
+  } catch {
+    return null;
+  }
+  if (typeof o !== 'object' || o === null || Array.isArray(o)) return null;
+  const rec = o as Record<string, unknown>;
+  const member = members.find((m) => typeof rec[m] === 'object' && rec[m] !== null);
+  if (member === undefined || typeof rec.signature !== 'string') return null;
+  // scan: depth-1 keys, then the extent of the member's value
+  let depth = 0;
+  let i = 0;
+  while (i < text.length) {
+    const ch = text[i]!;
+    if (ch === '"') {
+      const start = i;
+      i++;
+      while (i < text.length && text[i] !== '"') i += text[i] === '\\' ? 2 : 1;
+      const key = JSON.parse(text.slice(start, i + 1)) as string;
+      i++;
+      if (depth === 1) {
+        let j = i;
+        while (/\s/.test(text[j] ?? '')) j++;
+        if (text[j] === ':' && key === member) {
+          j++;
+          while (/\s/.test(text[j] ?? '')) j++;
+          const from = j;
+          let d = 0;
+          for (; j < text.length; j++) {
+            const c = text[j]!;
+            if (c === '"') {
+              j++;
+              while (j < text.length && text[j] !== '"') j += text[j] === '\\' ? 2 : 1;
+            } else if (c === '{' || c === '[') d++;
+            else if (c === '}' || c === ']') {
+              d--;
+              if (d === 0) return { member, raw: text.slice(from, j + 1), signature: rec.signature };
+            }
+          }
+          return null;
+        }
+      }
+      continue;
+    }
+    if (ch === '{' || ch === '[') depth++;
+    else if (ch === '}' || ch === ']') depth--;
+    i++;
+  }
+  return null;
+}
+
 /** Read a collateral JSON document (the bytes of the file `source`). */
 export function parseTdxCollateral(input: Uint8Array, source: string): TdxCollateral {
   let o: unknown;
@@ -255,17 +315,29 @@ export function parseTdxCollateral(input: Uint8Array, source: string): TdxCollat
     if (certs.length < 2) r.fail(field, `${certs.length} certificate(s); the chain needs the signing certificate and the Intel SGX Root CA`);
     return certs;
   };
-  const tcbInfoText = r.str('tcb_info');
-  const qeIdentityText = r.str('qe_identity');
+  // each signed document as the bare JSON with its signature beside it (tcb_info + tcb_info_signature),
+  // or as Intel PCS returns it and Intel's sgx_ql_qve_collateral_t carries it: {"tcbInfo": {…}, "signature": "…"}
+  const signed = (field: string, member: readonly string[]): { text: string; signature: Uint8Array } => {
+    const text = r.str(field);
+    const env = pcsEnvelope(text, member);
+    if (env === null) return { text, signature: sig(`${field}_signature`) };
+    const b = fromHex(env.signature);
+    if (!b || b.length !== 64) return r.fail(field, `the signature of the ${JSON.stringify(env.member)} envelope is not 64 bytes of hex`);
+    return { text: env.raw, signature: b };
+  };
+  const tcb = signed('tcb_info', ['tcbInfo']);
+  const qe = signed('qe_identity', ['enclaveIdentity', 'qeIdentity']);
+  const tcbInfoText = tcb.text;
+  const qeIdentityText = qe.text;
   return {
     source,
     tcbInfo: parseTcbInfo(tcbInfoText, `${source}.tcb_info`),
     tcbInfoBytes: utf8(tcbInfoText),
-    tcbInfoSignature: sig('tcb_info_signature'),
+    tcbInfoSignature: tcb.signature,
     tcbInfoChain: chain('tcb_info_issuer_chain'),
     qeIdentity: parseQeIdentity(qeIdentityText, `${source}.qe_identity`),
     qeIdentityBytes: utf8(qeIdentityText),
-    qeIdentitySignature: sig('qe_identity_signature'),
+    qeIdentitySignature: qe.signature,
     qeIdentityChain: chain('qe_identity_issuer_chain'),
     pckCrl: parseCrl(r.str('pck_crl'), `${source}.pck_crl`),
     pckCrlChain: chain('pck_crl_issuer_chain'),
