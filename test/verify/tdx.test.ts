@@ -19,7 +19,7 @@ import { parseSgxExtension } from '../../src/verify/tdx/pck-extension.js';
 import { parseCrl } from '../../src/verify/crl.js';
 import { INTEL_SGX_ROOT_CA_SHA256 } from '../../src/verify/tdx/intel-root.js';
 import { intelSgxRootCa, verifyTdxQuote, type TdxVerification, type TdxVerifyOptions } from '../../src/verify/tdx/verify.js';
-import { parseCertificates } from '../../src/verify/x509.js';
+import { parseCertificates, verifySelfSigned } from '../../src/verify/x509.js';
 import { fuzzParams } from '../support/fuzz.js';
 import { SHARED_DIR } from '../support/shared-notice.js';
 import { bytesSource } from '../../src/bytes/source.js';
@@ -426,6 +426,7 @@ describe('the shipped Intel SGX Root CA', () => {
     expect(INTEL_SGX_ROOT_CA_SHA256).toBe('44a0196b2b99f889b8e149e95b807a350e7424964399e885a7cbb8ccfab674d3');
     expect(root.subject).toBe('CN=Intel SGX Root CA, O=Intel Corporation, L=Santa Clara, ST=CA, C=US');
     expect(root.notAfter.toISOString()).toBe('2049-12-31T23:59:59.000Z');
+    expect(await verifySelfSigned(root)).toBe(true);
   });
   it.skipIf(!HAVE_SHARED)("is byte-identical to ../shared's copy (fetched from Intel's URL)", () => {
     expect(Buffer.from(intelSgxRootCa().der).equals(readFileSync(join(VERIFY, 'intel/Intel_SGX_Root_CA.der')))).toBe(true);
