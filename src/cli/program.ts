@@ -106,7 +106,7 @@ function defineVerify(program: Command): void {
     .option('--cert <file>', 'SNP: a VCEK/VLEK, ASK/ASVK or ARK certificate, PEM (a bundle such as cert_chain.pem) or DER; repeatable', (v: string, prev: string[] = []) => [...prev, v])
     .option('--certs <dir>', 'SNP: a directory as snpguest fetch or AMD KDS lays it out (vcek.pem/.der, ask.pem, ark.pem, cert_chain.pem, vlek.pem, asvk.pem)')
     .option('--collateral <file>', 'TDX: DCAP collateral JSON (TCB info, QE identity, CRLs, issuer chains) for the TCB status by Intel QVL rules; needs --at')
-    .option('--at <time>', 'ISO 8601 time to check certificate validity and evaluate collateral (TDX) at; default: SNP validity not checked, TDX certificates checked at the current time')
+    .option('--at <time>', 'ISO 8601 time to check certificate validity and evaluate collateral (TDX) at; default: validity not checked')
     .option('--golden <doc>', 'golden document (prelaunch golden; TDX also a {"tdx": [{mrtd, rtmr0..3, xfam, tdAttributes, mrConfigId}]} document) the evidence must match')
     .option('--ccel <log>', 'TDX: CCEL event log to replay against the quote\'s RTMRs (with --golden: names the first event that differs from the prediction)')
     .option('--policy <fields>', 'SNP: guest policy bits that must hold, e.g. debug=off,migrate-ma=off,smt=off,single-socket=on')

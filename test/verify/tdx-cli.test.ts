@@ -98,7 +98,7 @@ describe('prelaunch verify QUOTE (CLI)', () => {
   });
   it('bad collateral: one error line naming the field, exit 1', async () => {
     const bad = tmp('bad-collateral.json', JSON.stringify({ tcb_info: '{}' }));
-    expect(expectCleanError(await runCliInProcess(['verify', quote, '--collateral', bad, '--at', '2025-06-15']), 1, 'ERR_MALFORMED')).toMatch(/bad-collateral\.json\.qe_identity: missing/);
+    expect(expectCleanError(await runCliInProcess(['verify', quote, '--collateral', bad, '--at', '2025-06-15']), 1, 'ERR_MALFORMED')).toMatch(/bad-collateral\.json\.tcb_info_signature: missing/);
   });
 });
 

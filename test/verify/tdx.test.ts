@@ -197,6 +197,8 @@ describe('TDX quote verification (synthetic chain, test trust anchor)', () => {
     const q = (await makeQuote(p)).quote;
     const r = await verifyTdxQuote(q, { trustAnchor: p.anchor, at: new Date('2025-06-01T00:00:00Z') });
     expect(failed(r)).toEqual(['chain:validity']);
+    // without --at the validity is not checked (a skip that says so)
+    expect(check(await verifyTdxQuote(q, { trustAnchor: p.anchor }), 'chain:validity')).toMatchObject({ status: 'skipped', detail: 'certificate validity not checked: no --at TIME' });
   });
   it('a PCK certificate without the SGX extension', async () => {
     const k = await p256();
