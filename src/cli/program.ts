@@ -142,7 +142,7 @@ function defineTrace(program: Command): void {
 
 function defineIgvm(program: Command): void {
   // IGVM files (src/cli/commands/igvm-*.ts)
-  const igvm = program.command('igvm').description('IGVM files: inspect, measure and sign (igvmmeasure-compatible)');
+  const igvm = program.command('igvm').description('IGVM files: inspect, measure and sign (igvmmeasure-compatible), build, CoRIM endorsements, diff');
   igvm
     .command('measure')
     .description('launch digest of an IGVM file, as COCONUT igvmmeasure computes it (TDX: as the igvm crate does)')
@@ -179,6 +179,64 @@ function defineIgvm(program: Command): void {
     .option('--json', 'machine-readable summary')
     .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
     .action(async (file, opts) => (await import('./commands/igvm-sign.js')).runIgvmSign(file, opts));
+  const keySources = (c: Command): Command => c
+    .option('--signer <name>', 'signer name written in the COSE protected header (corim-meta); give the same to prepare and assemble')
+    .option('--passphrase-file <file>', 'passphrase of an encrypted key: first line of FILE')
+    .option('--passphrase-env <var>', 'passphrase of an encrypted key: environment variable VAR');
+  const igvmCorim = igvm
+    .command('corim')
+    .description('add a CoRIM launch endorsement (igvm crate CORIM_DOCUMENT header) per SEV-SNP/TDX/VBS platform, optionally signed (CORIM_SIGNATURE)')
+    .argument('<file>', 'IGVM file')
+    // not requiredOption: commander checks a parent's mandatory options for its subcommands too
+    .option('-o, --output <file>', 'the IGVM file to write (not the input; required)')
+    .option('--platform <platform>', 'endorse this platform only: sev-snp, tdx or vbs (repeatable; default every SEV-SNP, TDX and VBS platform)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--svn <n>', 'the SVN the CoRIM endorses for the digest (u64, default 0)')
+    .option('--replace', 'replace a CoRIM (and its signature) the file already has for the platform (default: refuse)')
+    .option('--sign-key <file>', 'also sign each CoRIM (COSE_Sign1, ES384) with this P-384 private key (PEM or DER)');
+  keySources(igvmCorim)
+    .option('--allow-unknown', 'skip unknown headers whose type has the optional bit set')
+    .option('--json', 'machine-readable summary')
+    .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
+    .action(async (file, opts) => (await import('./commands/igvm-corim.js')).runIgvmCorim(file, opts));
+  keySources(igvmCorim.command('prepare'))
+    .description('write what an external signer signs for a platform\'s CoRIM: corim-<platform>.tbs (COSE Sig_structure) and corim-<platform>.cbor')
+    .argument('<file>', 'IGVM file carrying the CoRIM document')
+    .requiredOption('--platform <platform>', 'sev-snp, tdx or vbs')
+    .option('--out-dir <dir>', 'where to write the files', '.')
+    .option('--allow-unknown', 'skip unknown headers whose type has the optional bit set')
+    .option('--json', 'machine-readable summary')
+    .action(async (file, opts) => (await import('./commands/igvm-corim.js')).runIgvmCorimPrepare(file, opts));
+  keySources(igvmCorim.command('assemble'))
+    .description('add the external signer\'s signature of a platform\'s CoRIM to the file (verified with --pubkey first)')
+    .argument('<file>', 'IGVM file carrying the CoRIM document')
+    .requiredOption('--platform <platform>', 'sev-snp, tdx or vbs')
+    .requiredOption('--signature <file>', 'ECDSA P-384/SHA-384 signature of corim-<platform>.tbs: DER or raw r||s, binary, hex or base64')
+    .requiredOption('--pubkey <file>', 'the signer\'s P-384 public key (PEM or DER)')
+    .requiredOption('-o, --output <file>', 'the IGVM file to write (not the input)')
+    .option('--replace', 'replace a signature the document already has (default: refuse)')
+    .option('--allow-unknown', 'skip unknown headers whose type has the optional bit set')
+    .option('--json', 'machine-readable summary')
+    .action(async (file, opts) => (await import('./commands/igvm-corim.js')).runIgvmCorimAssemble(file, opts));
+  igvmCorim.command('verify')
+    .description('check that each SEV-SNP/TDX/VBS platform\'s CoRIM endorses the file\'s digest and its signature verifies with --pubkey')
+    .argument('<file>', 'IGVM file')
+    .requiredOption('--pubkey <file>', 'the signer\'s P-384 public key (PEM or DER)')
+    .option('--platform <platform>', 'check this platform only: sev-snp, tdx or vbs (repeatable)', (v: string, prev: string[] = []) => [...prev, v])
+    .option('--passphrase-file <file>', 'passphrase of an encrypted key given as --pubkey: first line of FILE')
+    .option('--passphrase-env <var>', 'passphrase of an encrypted key given as --pubkey: environment variable VAR')
+    .option('--allow-unknown', 'skip unknown headers whose type has the optional bit set')
+    .option('--json', 'machine-readable result')
+    .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
+    .action(async (file, opts) => (await import('./commands/igvm-corim.js')).runIgvmCorimVerify(file, opts));
+  igvm
+    .command('diff')
+    .description('what differs between two IGVM files: headers, per-platform digests, the first measured page that differs')
+    .argument('<a>', 'IGVM file')
+    .argument('<b>', 'IGVM file')
+    .option('--allow-unknown', 'skip unknown headers whose type has the optional bit set')
+    .option('--json', 'machine-readable output')
+    .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
+    .action(async (a, b, opts) => (await import('./commands/igvm-diff.js')).runIgvmDiff(a, b, opts));
   const igvmBuild = igvm
     .command('build')
     .description('build an IGVM file from an SVSM kernel, boot loader and firmware, byte-identical to COCONUT igvmbuilder')

@@ -1,5 +1,5 @@
 /**
- * `prelaunch/igvm`: IGVM files — parse, validate, measure (SEV-SNP, SEV-ES, SEV, TDX, VBS), sign,
+ * `prelaunch/igvm`: IGVM files — parse, validate, measure (SEV-SNP, SEV-ES, SEV, TDX, VBS), sign, CoRIM, diff,
  * build, inspect, serialize. See docs/api.md, docs/igvm.md, docs/igvm-build.md.
  */
 export { parseIgvm, type ParsedIgvm, type IgvmParseOptions, type IgvmFileInfo } from '../formats/igvm/parse.js';
@@ -19,3 +19,11 @@ export { parseKernelElf, type ElfKernel } from '../igvm-build/elf.js';
 export { BuildError as IgvmBuildError } from '../igvm-build/errors.js';
 export { encodeIgvmSnpSignature, decodeIgvmSnpSignature, encodeIgvmSnpPublicKey, decodeIgvmSnpPublicKey } from '../formats/igvm/snp-id-block.js';
 export { inspectIgvm, renderIgvmInspection, renderIgvmSvg, type IgvmInspection } from '../report/igvm-inspect.js';
+export {
+  embedIgvmCorim, prepareIgvmCorimSignature, assembleIgvmCorimSignature, verifyCorimSignature, verifyIgvmCorim, igvmCorimFor, IGVM_CORIM_PLATFORMS,
+  type IgvmCorimCheck, type EmbedIgvmCorimOptions, type EmbedIgvmCorimResult, type EmbeddedCorim, type IgvmCorimPlatform, type IgvmCorimSigningInput, type AssembleIgvmCorimOptions,
+} from '../sign/igvm-corim.js';
+export { buildLaunchMeasurementCorim, describeCorim, corimLaunchDigest, LAUNCH_MEASUREMENT_PROFILE, type CorimSummary } from '../igvm-corim/profile.js';
+export { corimProtectedHeader, coseSigStructure, encodeCoseSign1, decodeCoseSign1, type CoseSign1 } from '../igvm-corim/cose.js';
+export { diffIgvm, type IgvmDiff, type DiffHeader as IgvmDiffHeader, type DiffChange as IgvmDiffChange, type DiffPlatform as IgvmDiffPlatform } from '../igvm-diff/diff.js';
+export { renderIgvmDiff } from '../report/igvm-diff.js';

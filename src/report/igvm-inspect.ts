@@ -16,6 +16,9 @@ import { decodeNativeVpContext, decodeVbsRegisters } from '../formats/igvm/vp-co
 import { IGVM_VHS_SNP_ID_BLOCK_PUBLIC_KEY } from '../formats/igvm/snp-id-block.js';
 import { decodeVmsa, type Segment } from '../formats/snp/vmsa.js';
 import { copyBytes } from '../bytes/source.js';
+import type { CorimDocument, CorimSignature } from '../formats/igvm/model.js';
+import { corimLaunchDigest, describeCorim } from '../igvm-corim/profile.js';
+import { COSE_ALG_ES384, decodeCoseSign1 } from '../igvm-corim/cose.js';
 
 const h = (n: number | bigint): string => `0x${n.toString(16)}`;
 /** bytes of a P-384 coordinate */
@@ -126,6 +129,23 @@ function mergeRuns(items: MapItem[]): PageRun[] {
   }));
 }
 
+/** A CoRIM header's data, decoded: the launch-measurement summary, or the COSE_Sign1's protected header and signature. */
+function corimFields(x: CorimDocument | CorimSignature, file: ParsedIgvm['file']): Record<string, unknown> {
+  const bytes = copyBytes(readData(x.data));
+  const platforms = supportedPlatforms(file).filter((p) => (p.compatibilityMask & x.compatibilityMask) !== 0).map((p) => platformTypeName(p.platformType));
+  const data = x.data.kind === 'file' ? { fileOffset: h(x.data.offset) } : {};
+  if (x.kind === 'corim-document') {
+    const c = describeCorim(bytes);
+    const lm = corimLaunchDigest(c);
+    return {
+      platforms, ...data, size: bytes.length, id: c.id, profile: c.profile, launchMeasurementProfile: c.launchMeasurementProfile,
+      ...(lm ? { model: lm.model, digest: lm.digest, svn: lm.svn } : {}), tags: c.tags, ...(c.problems.length ? { problems: c.problems } : {}),
+    };
+  }
+  const s = decodeCoseSign1(bytes);
+  return { platforms, ...data, size: bytes.length, alg: s.alg === COSE_ALG_ES384 ? 'ES384' : s.alg, contentType: s.contentType, ...(s.signer !== null ? { signer: s.signer } : {}), signature: toHex(s.signature) };
+}
+
 export function inspectIgvm(parsed: ParsedIgvm): IgvmInspection {
   const { file, layout, info } = parsed;
   const total = layout.platforms.length + layout.initializations.length + directiveCount(file.directives);
@@ -145,6 +165,8 @@ export function inspectIgvm(parsed: ParsedIgvm): IgvmInspection {
       fields = { vpIndex: x.vpIndex, vtl: x.vtl, isVtl2: !!(x.flags & RelocationFlags.IS_VTL2), applyRip: !!(x.flags & RelocationFlags.APPLY_RIP), applyGdtr: !!(x.flags & RelocationFlags.APPLY_GDTR), alignment: h(x.relocationAlignment), gpa: h(x.relocationRegionGpa), size: h(x.relocationRegionSize), minimumGpa: h(x.minimumRelocationGpa), maximumGpa: h(x.maximumRelocationGpa) };
     } else if (x.kind === 'page-table-relocation-region') {
       fields = { vpIndex: x.vpIndex, vtl: x.vtl, gpa: h(x.gpa), size: h(x.size), usedSize: h(x.usedSize) };
+    } else if (x.kind === 'corim-document' || x.kind === 'corim-signature') {
+      fields = corimFields(x, file);
     } else fields = { length: x.content.length };
     return { header: loc.index, offset: h(loc.offset), type: headerTypeName(loc.type), compatibilityMask: m === null ? null : h(m), fields };
   });
@@ -246,7 +268,11 @@ export function renderIgvmInspection(r: IgvmInspection): string {
   for (const p of r.platforms) out.push(`  #${p.header} ${p.type.padEnd(14)} mask ${p.compatibilityMask}  highest VTL ${p.highestVtl}  version ${p.platformVersion}  shared GPA boundary ${p.sharedGpaBoundary}`);
   out.push('', 'initialization:');
   if (!r.initializations.length) out.push('  (none)');
-  for (const x of r.initializations) out.push(`  #${x.header} ${x.type} mask ${x.compatibilityMask ?? '-'}  ${kv(x.fields)}`);
+  for (const x of r.initializations) {
+    // a CoRIM's tags are JSON-only: the line has the endorsed digest and SVN
+    const { tags: _tags, ...fields } = x.fields;
+    out.push(`  #${x.header} ${x.type} mask ${x.compatibilityMask ?? '-'}  ${kv(fields)}`);
+  }
   for (const m of r.memoryMap) {
     out.push('', `memory map, ${m.platform} (mask ${m.compatibilityMask}):`);
     if (!m.runs.length) out.push('  (nothing)');

@@ -81,6 +81,15 @@ const REPORT = once(() => {
   raw[0x188] = 25; raw[0x189] = 1; raw[0x18a] = 1;
   return raw;
 });
+const CORIM_IGVM = once(() => api.embedIgvmCorim(parseIgvm(IGVM_TDP())).bytes);
+const CORIM_SIGNED = once(() => api.embedIgvmCorim(parseIgvm(IGVM_TDP()), { signKey: ID_KEY(), signer: 'byte-inputs' }).bytes);
+/** the document and signature of CORIM_SIGNED's SNP platform */
+const corimPair = (f: Uint8Array): { doc: Uint8Array; sig: Uint8Array } => {
+  const p = parseIgvm(f);
+  const x = api.igvmCorimFor(p.file, 'sev-snp');
+  const read = (d: api.IgvmData): Uint8Array => (d.kind === 'file' ? d.source.read(d.offset, d.length).slice() : d.bytes);
+  return { doc: read(x.document!.data), sig: read(x.signature!.data) };
+};
 /** the synthetic SEV-SNP evidence of test/verify (an extended report: report + certificate table; certificates) */
 const SNP_FILE = (f: string): Uint8Array => new Uint8Array(fs.readFileSync(path.join(PROJECT, 'test/verify/synthetic', f)));
 const SNP_EXT = once(() => SNP_FILE('report-v3-milan-ext.bin'));
@@ -630,6 +639,66 @@ const CASES: Record<string, Case> = {
       return { ...d, policy: String(d.policy), append: d.append ? Array.from(d.append) : null };
     },
   ),
+  embedIgvmCorim: c(
+    () => ({ f: IGVM_TDP(), key: ID_KEY() }),
+    ({ f, key }) => api.embedIgvmCorim(parseIgvm(f), { signKey: key, svn: 3n }),
+  ),
+  igvmCorimFor: c(
+    () => ({ f: CORIM_SIGNED() }),
+    ({ f }) => corimPair(f),
+  ),
+  prepareIgvmCorimSignature: c(
+    () => ({ f: CORIM_IGVM() }),
+    ({ f }) => api.prepareIgvmCorimSignature(parseIgvm(f), 'tdx', 'signer'),
+  ),
+  assembleIgvmCorimSignature: c(
+    () => ({ f: CORIM_IGVM(), key: ID_KEY() }),
+    ({ f, key }) => {
+      const p = parseIgvm(f);
+      const sig = api.signP384(key, api.prepareIgvmCorimSignature(p, 'tdx').toBeSigned);
+      return api.assembleIgvmCorimSignature(p, 'tdx', { signature: sig, publicKey: api.p384PublicKey(key) });
+    },
+  ),
+  verifyCorimSignature: c(
+    () => ({ ...corimPair(CORIM_SIGNED()), key: ID_KEY() }),
+    ({ doc, sig, key }) => api.verifyCorimSignature(api.decodeCoseSign1(sig), doc, api.p384PublicKey(key)),
+  ),
+  verifyIgvmCorim: c(
+    () => ({ f: CORIM_SIGNED(), key: ID_KEY() }),
+    ({ f, key }) => api.verifyIgvmCorim(parseIgvm(f), api.p384PublicKey(key)),
+  ),
+  decodeCoseSign1: c(
+    () => ({ sig: corimPair(CORIM_SIGNED()).sig }),
+    ({ sig }) => api.decodeCoseSign1(sig),
+  ),
+  encodeCoseSign1: c(
+    () => ({ prot: api.corimProtectedHeader('x'), sig: shake('cose sig', 96) }),
+    ({ prot, sig }) => api.encodeCoseSign1(prot, sig),
+  ),
+  coseSigStructure: c(
+    () => ({ prot: api.corimProtectedHeader(), doc: corimPair(CORIM_SIGNED()).doc }),
+    ({ prot, doc }) => api.coseSigStructure(prot, doc),
+  ),
+  buildLaunchMeasurementCorim: c(
+    () => ({ ld: LD() }),
+    ({ ld }) => [api.buildLaunchMeasurementCorim(api.IgvmPlatformType.SEV_SNP, ld, 1n), api.buildLaunchMeasurementCorim(api.IgvmPlatformType.TDX, ld, 2n ** 60n)],
+  ),
+  describeCorim: c(
+    () => ({ doc: corimPair(CORIM_SIGNED()).doc }),
+    ({ doc }) => api.describeCorim(doc),
+  ),
+  corimLaunchDigest: c(
+    () => ({ doc: corimPair(CORIM_SIGNED()).doc }),
+    ({ doc }) => api.corimLaunchDigest(api.describeCorim(doc)),
+  ),
+  diffIgvm: c(
+    () => ({ a: IGVM(), b: IGVM_SIGNED() }),
+    ({ a, b }) => api.diffIgvm(parseIgvm(a), parseIgvm(b)),
+  ),
+  renderIgvmDiff: c(
+    () => ({ a: IGVM_TDP(), b: CORIM_IGVM() }),
+    ({ a, b }) => api.renderIgvmDiff(api.diffIgvm(parseIgvm(a), parseIgvm(b)), { tool: 't', a: 'a', b: 'b' }, true),
+  ),
   decodeIgvmSnpPublicKey: c(
     () => ({ b: igvmIdBlock(parseIgvm(IGVM_SIGNED()).file).idPublicKey }),
     ({ b }) => api.decodeIgvmSnpPublicKey(b),
@@ -638,6 +707,7 @@ const CASES: Record<string, Case> = {
 
 /** Exports that take no bytes, with the reason. */
 const NO_BYTES: Record<string, string> = {
+  corimProtectedHeader: 'a signer name (text)',
   verifyEvidence: 'asynchronous (WebCrypto): Buffer and odd-offset inputs in test/verify/snp-verify.test.ts', verifySnpReport: 'asynchronous (WebCrypto): as verifyEvidence',
   verifyTdxQuote: 'asynchronous (WebCrypto): Buffer and odd-offset inputs in test/verify/tdx.test.ts', CollateralError: 'error class',
   parsePckExtension: 'a parsed certificate', tdxGoldenEntries: 'a parsed JSON document', intelSgxRootCa: 'no input (the shipped root)',

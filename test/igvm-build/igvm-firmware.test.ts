@@ -1,10 +1,10 @@
 /**
  * `igvm build … --firmware FW.igvm hyper-v`: Hyper-V IGVM firmware embedded as igvmbuilder
  * (svsm@f4bc4bcd tools/igvmbuilder/src/igvm_firmware.rs, igvm_builder.rs, boot_params.rs)
- * embeds it. igvmbuilder could not be built here (crates.io is out of reach), so the expected
- * values are derived by hand from that source for the synthetic firmware in
- * ../support/hv-firmware.ts (each expectation names the function it comes from), and the
- * output is read back with the parser — not with the builder's own code.
+ * embeds it. The expected values here are derived by hand from that source for the synthetic
+ * firmware in ../support/hv-firmware.ts (each expectation names the function it comes from),
+ * and the output is read back with the parser — not with the builder's own code. Byte identity
+ * with a real igvmbuilder run is checked by hyperv-firmware-vectors.test.ts.
  */
 import * as fs from 'node:fs';
 import * as os from 'node:os';

@@ -19,6 +19,7 @@ import { directiveTable } from '../../src/formats/igvm/directives.js';
 import { IgvmArchitecture, IgvmHeaderType, IgvmPageDataType, IgvmPlatformType, PageDataFlags } from '../../src/formats/igvm/defs.js';
 import type { IgvmDirectiveHeader, IgvmFile, IgvmPlatformHeader } from '../../src/formats/igvm/model.js';
 import { serializeIgvm } from '../../src/formats/igvm/serialize.js';
+import { encodeVmsa } from '../../src/formats/snp/vmsa.js';
 
 export const HV_FW = {
   startRip: 0xfff0_1234n,
@@ -118,4 +119,142 @@ export function hvFirmwareFile(o: HvFirmwareOptions = {}): IgvmFile {
 
 export function hvFirmwareBytes(o: HvFirmwareOptions = {}): Uint8Array {
   return serializeIgvm(hvFirmwareFile(o));
+}
+
+/*
+ * The firmware layouts of the igvmbuilder reference runs (test/vectors/igvm-build-hyperv-firmware.json).
+ * Each is described there and in docs/igvm-build.md; the run's files were written by igvm 0.4.0's
+ * `IgvmFile::serialize`, and these functions rebuild them with prelaunch's own serializer (same
+ * layout rules, see src/formats/igvm/serialize.ts) — the vectors test checks the sha256 of every
+ * one against the file the reference run used, so a change here cannot silently move a case.
+ */
+
+/** 2^39: the vTOM of the reference firmware */
+const REF_VTOM = 0x80_0000_0000n;
+
+/** A data page: byte i = (13 i + seed) mod 256. */
+function refPage(seed: number): Uint8Array {
+  const b = new Uint8Array(4096);
+  for (let i = 0; i < b.length; i++) b[i] = (i * 13 + seed) & 0xff;
+  return b;
+}
+
+/** The reset page: the start RIP (u64) at offset 0, then bytes 0x90 ^ i at 8 + i for i < 56. */
+function refResetPage(rip: bigint): Uint8Array {
+  const p = new Uint8Array(4096);
+  new DataView(p.buffer).setBigUint64(0, rip, true);
+  for (let i = 0; i < 56; i++) p[8 + i] = 0x90 ^ i;
+  return p;
+}
+
+/** The reference VMSA: distinct GPRs, CR*, GDTR and selectors; SNP (+ vTOM at `vtom` unless null). */
+function refVmsa(vtom: bigint | null): Uint8Array {
+  const seg = (selector: number, attrib: number, limit: number) => ({ selector, attrib, limit, base: 0n });
+  const zero = seg(0, 0, 0);
+  return encodeVmsa({
+    es: zero, cs: seg(0x38, 0xa9b, 0xffff_ffff), ss: zero, ds: seg(0x30, 0xa93, 0), fs: zero, gs: zero,
+    gdtr: { selector: 0, attrib: 0, limit: 0x3f, base: 0x10_1000n }, ldtr: zero, idtr: zero, tr: zero,
+    vmpl: 0, cpl: 0, efer: 0x1d00n, cr4: 0x668n, cr3: 0x10_2000n, cr0: 0x8000_0033n, dr7: 0n, dr6: 0n,
+    rflags: 2n, rip: 0xdead_beefn, // rip: replaced by the reset page's
+    rsp: 0x10_8ff0n, rax: 1n, gPat: 0n, rcx: 0x4444n, rdx: 0x5555n, rbx: 0x3333n, rbp: 0x2222n, rsi: 0x6666n, rdi: 0x7777n,
+    r8: 0x8n, r9: 0x9n, r10: 0x10n, r11: 0x11n, r12: 0x12n, r13: 0x13n, r14: 0x14n, r15: 0x15n,
+    sevFeatures: vtom === null ? 0x1n : 0x3n, virtualTom: vtom ?? 0n, xcr0: 0n, mxcsr: 0, x87Fcw: 0,
+  });
+}
+
+const refBytes = (b: Uint8Array) => ({ kind: 'bytes' as const, bytes: b });
+const refPd = (gpa: number, mask: number, dataType: IgvmPageDataType, data: Uint8Array | null, flags = 0): IgvmDirectiveHeader =>
+  ({ kind: 'page-data', gpa, compatibilityMask: mask, flags, dataType, data: data && refBytes(data) });
+const refArea = (parameterAreaIndex: number, numberOfBytes: number): IgvmDirectiveHeader => ({ kind: 'parameter-area', numberOfBytes, parameterAreaIndex, initialData: null });
+const refUse = (type: IgvmHeaderType, parameterAreaIndex: number, byteOffset: number): IgvmDirectiveHeader => ({ kind: 'parameter-usage', type, parameterAreaIndex, byteOffset });
+const refIns = (gpa: number, compatibilityMask: number, parameterAreaIndex: number): IgvmDirectiveHeader => ({ kind: 'parameter-insert', gpa, compatibilityMask, parameterAreaIndex });
+const refCtx = (vmsa: Uint8Array, vpIndex = 0): IgvmDirectiveHeader => ({ kind: 'vp-context', gpa: 0x1_f000, compatibilityMask: 1, vpIndex, data: refBytes(vmsa) });
+const refSnpPlatform = (vtom: boolean): IgvmPlatformHeader =>
+  ({ kind: 'supported-platform', compatibilityMask: 0x1, highestVtl: 0, platformType: IgvmPlatformType.SEV_SNP, platformVersion: 1, sharedGpaBoundary: vtom ? REF_VTOM : 0n });
+
+function refFile(directives: IgvmDirectiveHeader[], o: { platforms?: IgvmPlatformHeader[]; policy?: boolean; v2?: boolean } = {}): IgvmFile {
+  return {
+    formatVersion: o.v2 ? 2 : 1, architecture: IgvmArchitecture.X64, pageSize: 4096,
+    platforms: o.platforms ?? [refSnpPlatform(true)],
+    initializations: o.policy ? [{ kind: 'guest-policy', policy: 0x30000n, compatibilityMask: 0x1 }] : [],
+    directives: directiveTable(directives),
+  };
+}
+
+/** fw-snp-vtom-full / -novtom-full / -vsm-2plat (see the vectors' "firmware" descriptions). */
+function refFull(vtom: boolean, twoPlatforms: boolean): IgvmFile {
+  const N = IgvmPageDataType.NORMAL;
+  const d: IgvmDirectiveHeader[] = [
+    { kind: 'required-memory', gpa: 0x20_0000, compatibilityMask: 1, numberOfBytes: 0x10_0000, flags: 0 },
+    refArea(0, 0x1000), refArea(1, 0x3000), refArea(2, 0x1000), refArea(5, 0x2000), refArea(7, 0x1000),
+    refUse(IgvmHeaderType.VP_COUNT_PARAMETER, 0, 0), refUse(IgvmHeaderType.MADT, 2, 0), refUse(IgvmHeaderType.ENVIRONMENT_INFO_PARAMETER, 0, 4),
+    refUse(IgvmHeaderType.MEMORY_MAP, 1, 0), refUse(IgvmHeaderType.COMMAND_LINE, 5, 0), refUse(IgvmHeaderType.SRAT, 2, 0x800),
+    refUse(IgvmHeaderType.DEVICE_TREE, 7, 0),
+    refIns(0x1f_0000, 1, 0), refIns(0x1e_0000, 1, 1), refIns(0x1f_1000, 1, 2), refIns(0x1f_2000, 1, 5), // area 7 never inserted
+    refPd(0, 1, N, refResetPage(0xfff0_0100n)),
+  ];
+  for (let i = 0; i < 6; i++) d.push(refPd(0x10_0000 + i * 0x1000, 1, N, refPage(i)));
+  d.push(
+    refPd(0x10_6000, 1, N, refPage(1)), // the same content as 0x101000
+    refPd(0x10_7000, 1, N, null),
+    refPd(0x10_8000, 1, N, null, PageDataFlags.UNMEASURED),
+    refPd(0x11_0000, 1, IgvmPageDataType.CPUID_DATA, refPage(0x40)),
+    refPd(0x11_1000, 1, IgvmPageDataType.CPUID_XF, refPage(0x41)),
+    refPd(0x11_2000, 1, IgvmPageDataType.SECRETS, null),
+    refPd(0xf_f000, 1, N, refPage(0x77)), // lower in GPA, later in the file
+  );
+  const platforms = [refSnpPlatform(vtom)];
+  if (twoPlatforms) {
+    platforms.push({ kind: 'supported-platform', compatibilityMask: 0x2, highestVtl: 2, platformType: IgvmPlatformType.VSM_ISOLATION, platformVersion: 1, sharedGpaBoundary: 0n });
+    d.push(refPd(0x12_0000, 2, N, refPage(0x50)), refPd(0x12_1000, 3, N, refPage(0x51)), refIns(0x1f_3000, 2, 7));
+  }
+  d.push(refCtx(refVmsa(vtom ? REF_VTOM : null)));
+  return refFile(d, { platforms, policy: true });
+}
+
+/** The minimal firmware (reset page with RIP 0x100010, one page, a vTOM VMSA) with `extra` before the VP context. */
+function refMin(extra: IgvmDirectiveHeader[] = [], o: { vpIndex?: number; vtom?: bigint; v2?: boolean } = {}): IgvmFile {
+  return refFile([
+    refPd(0, 1, IgvmPageDataType.NORMAL, refResetPage(0x10_0010n)), refPd(0x10_0000, 1, IgvmPageDataType.NORMAL, refPage(9)),
+    ...extra, refCtx(refVmsa(o.vtom ?? REF_VTOM), o.vpIndex ?? 0),
+  ], { v2: o.v2 });
+}
+
+/** The firmware layouts of the reference run, by the name its vectors use. */
+export const REFERENCE_FIRMWARE: Readonly<Record<string, () => IgvmFile>> = {
+  'fw-snp-vtom-full': () => refFull(true, false),
+  'fw-snp-novtom-full': () => refFull(false, false),
+  'fw-snp-vsm-2plat': () => refFull(true, true),
+  'fw-snp-vtom-min': () => refMin(),
+  'fw-bad-memmap-offset': () => refFile([
+    refArea(0, 0x1000), refUse(IgvmHeaderType.MEMORY_MAP, 0, 8), refIns(0x1e_0000, 1, 0),
+    refPd(0, 1, IgvmPageDataType.NORMAL, refResetPage(0x10_0010n)), refPd(0x10_0000, 1, IgvmPageDataType.NORMAL, refPage(9)), refCtx(refVmsa(REF_VTOM)),
+  ]),
+  'fw-bad-no-reset': () => refFile([refPd(0x10_0000, 1, IgvmPageDataType.NORMAL, refPage(9)), refCtx(refVmsa(REF_VTOM))]),
+  'fw-e-2mb': () => refMin([refPd(0x40_0000, 1, IgvmPageDataType.NORMAL, null, PageDataFlags.IS_2MB_PAGE)]),
+  'fw-e-shared': () => refMin([refPd(0x10_1000, 1, IgvmPageDataType.NORMAL, refPage(3), PageDataFlags.SHARED)]),
+  'fw-e-gpa0-nodata': () => refMin([refPd(0, 1, IgvmPageDataType.NORMAL, null)]),
+  'fw-e-kernel-overlap': () => refMin([refPd(0x800_0000, 1, IgvmPageDataType.NORMAL, refPage(4))]),
+  'fw-e-vp1': () => refMin([], { vpIndex: 1 }),
+  'fw-e-mmio': () => refMin([refArea(0, 0x1000), refUse(IgvmHeaderType.MMIO_RANGES, 0, 0), refIns(0x1f_0000, 1, 0)]),
+  'fw-e-memmap-shared': () => refMin([refArea(0, 0x1000), refUse(IgvmHeaderType.MEMORY_MAP, 0, 0), refUse(IgvmHeaderType.VP_COUNT_PARAMETER, 0, 8), refIns(0x1f_0000, 1, 0)]),
+  'fw-e-area-order': () => refMin([
+    refArea(9, 0x3000), refArea(3, 0x1000),
+    refUse(IgvmHeaderType.DEVICE_TREE, 9, 0x10), refUse(IgvmHeaderType.COMMAND_LINE, 3, 0), refUse(IgvmHeaderType.VP_COUNT_PARAMETER, 9, 0),
+    refIns(0x1f_0000, 1, 9), refIns(0x1e_0000, 1, 3),
+  ]),
+  'fw-e-secrets-high': () => refMin([
+    refPd(0x7f0_0000, 1, IgvmPageDataType.SECRETS, null),
+    refArea(0, 0x10_0000), refUse(IgvmHeaderType.MEMORY_MAP, 0, 0), refIns(0x1c_0000, 1, 0),
+  ]),
+  'fw-e-v2': () => refMin([], { v2: true }),
+  'fw-e-vtom46': () => refMin([], { vtom: 0x4000_0000_0000n }),
+  'pl-hv-firmware': () => hvFirmwareFile(),
+  'pl-hv-firmware-novtom': () => hvFirmwareFile({ noVtom: true }),
+};
+
+export function referenceFirmwareBytes(name: string): Uint8Array {
+  const make = REFERENCE_FIRMWARE[name];
+  if (!make) throw new Error(`no reference firmware ${name}`);
+  return serializeIgvm(make());
 }

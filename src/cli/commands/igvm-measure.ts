@@ -65,6 +65,12 @@ export async function runIgvmMeasure(file: string, f: IgvmMeasureFlags): Promise
       sigCheck = (await import('../../sign/igvm.js')).checkIgvmIdBlock(parsed.file, m.idBlock.header, m.digest, m.compatibilityMask);
     }
     writeStdout(renderIgvmMeasure(m, sigCheck, { tool: `prelaunch ${VERSION}`, file, size: parsed.info.size, formatVersion: parsed.info.formatVersion }, f.json === true));
+    // beyond igvmmeasure: a CoRIM the file carries for this platform must endorse this digest
+    // (cbor2 and the profile are loaded only for a file that has one)
+    if (parsed.file.initializations.some((h) => h.kind === 'corim-document')) {
+      const corim = (await import('../../sign/igvm-corim.js')).igvmCorimProblem(parsed.file, platform, m.compatibilityMask, m.digest);
+      if (corim) writeStderr(`warning: ${corim}\n`);
+    }
     // the digest is printed either way; a launch that would fail is then an error (exit 1)
     const problem = f.ignoreIdblock ? null : igvmIdBlockProblem(m, sigCheck);
     if (problem) {

@@ -36,7 +36,7 @@ export interface IgvmSignFlags extends SigningFlags {
 }
 
 /** Same file, whether named the same way or not (symlinks, hard links, ./x vs x). */
-function sameFile(a: string, b: string): boolean {
+export function sameFile(a: string, b: string): boolean {
   if (resolvePath(a) === resolvePath(b)) return true;
   try {
     const sa = fs.statSync(resolvePath(a));

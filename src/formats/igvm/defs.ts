@@ -42,6 +42,10 @@ export enum IgvmHeaderType {
   GUEST_POLICY = 0x101,
   RELOCATABLE_REGION = 0x102,
   PAGE_TABLE_RELOCATION_REGION = 0x103,
+  /** igvm HEAD (feature "corim"): a CoRIM document, IGVM_VHS_CORIM_DATA (./corim.ts) */
+  CORIM_DOCUMENT = 0x104,
+  /** igvm HEAD (feature "corim"): a COSE_Sign1 over the CoRIM document of the same mask, IGVM_VHS_CORIM_DATA */
+  CORIM_SIGNATURE = 0x105,
   PARAMETER_AREA = 0x301,
   PAGE_DATA = 0x302,
   PARAMETER_INSERT = 0x303,
@@ -62,10 +66,12 @@ export enum IgvmHeaderType {
   ENVIRONMENT_INFO_PARAMETER = 0x313,
 }
 
-/** Header types defined after igvm 0.4.0 (HEAD: CoRIM, CCA): known by name, rejected like igvm 0.4.0 does. */
+/**
+ * Header types defined after igvm 0.4.0 that prelaunch does not model (HEAD: CCA): known by
+ * name, rejected like igvm 0.4.0 does. The CoRIM headers (HEAD, microsoft/igvm@e6c3ff1, feature
+ * "corim") are modelled: IgvmHeaderType.CORIM_DOCUMENT / CORIM_SIGNATURE.
+ */
 export const IGVM_HEAD_ONLY_TYPES: Readonly<Record<number, string>> = {
-  0x104: 'IGVM_VHT_CORIM_DOCUMENT',
-  0x105: 'IGVM_VHT_CORIM_SIGNATURE',
   0x106: 'IGVM_VHT_CCA_POLICY',
 };
 

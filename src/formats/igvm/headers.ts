@@ -13,6 +13,9 @@
  *                                      24 region_size u64 · 32 min_gpa u64 · 40 max_gpa u64
  *   PAGE_TABLE_RELOCATION 0x103 (32)   0 mask · 4 vp_index u16 · 6 vtl u8 · 7 reserved u8 (= 0) ·
  *                                      8 gpa u64 · 16 size u64 · 24 used_size u64
+ *   CORIM_DOCUMENT 0x104,              IGVM_VHS_CORIM_DATA: 0 mask · 4 file_offset u32 ·
+ *   CORIM_SIGNATURE 0x105 (16)         8 size_bytes u32 · 12 reserved u32 (= 0)
+ *                                      (igvm HEAD e6c3ff1, igvm_defs/src/lib.rs `IGVM_VHS_CORIM_DATA`)
  *   PARAMETER_AREA 0x301 (16)          0 number_of_bytes u64 · 8 parameter_area_index u32 ·
  *                                      12 file_offset u32 (0 = zero-filled)
  *   PAGE_DATA 0x302 (24)               0 gpa u64 · 8 mask · 12 file_offset u32 (0 = no data) ·
@@ -46,7 +49,7 @@
  */
 import { at, bytes, defineLayout, u16, u32, u64, u64n, u8, type Layout } from '../../bytes/layout.js';
 import { IgvmHeaderType } from './defs.js';
-import type { IgvmDirectiveHeader, IgvmInitializationHeader, IgvmPlatformHeader } from './model.js';
+import { dataLength, type IgvmDirectiveHeader, type IgvmInitializationHeader, type IgvmPlatformHeader } from './model.js';
 import { IGVM_VHS_SNP_ID_BLOCK_PUBLIC_KEY, IGVM_VHS_SNP_ID_BLOCK_SIGNATURE } from './snp-id-block.js';
 
 export const IGVM_VHS_VARIABLE_HEADER = defineLayout('IGVM_VHS_VARIABLE_HEADER', { type: u32, length: u32 });
@@ -64,6 +67,8 @@ export const IGVM_VHS_RELOCATABLE_REGION = defineLayout('IGVM_VHS_RELOCATABLE_RE
 export const IGVM_VHS_PAGE_TABLE_RELOCATION = defineLayout('IGVM_VHS_PAGE_TABLE_RELOCATION', {
   compatibilityMask: u32, vpIndex: u16, vtl: u8, reserved: u8, gpa: u64n, size: u64n, usedSize: u64n,
 });
+/** igvm_defs `IGVM_VHS_CORIM_DATA` (HEAD, feature "corim"): the document or signature bytes are file data. */
+export const IGVM_VHS_CORIM_DATA = defineLayout('IGVM_VHS_CORIM_DATA', { compatibilityMask: u32, fileOffset: u32, sizeBytes: u32, reserved: u32 });
 export const IGVM_VHS_PARAMETER_AREA = defineLayout('IGVM_VHS_PARAMETER_AREA', { numberOfBytes: u64, parameterAreaIndex: u32, fileOffset: u32 });
 export const IGVM_VHS_PAGE_DATA = defineLayout('IGVM_VHS_PAGE_DATA', {
   gpa: u64, compatibilityMask: u32, fileOffset: u32, flags: u32, dataType: u16, reserved: u16,
@@ -86,12 +91,14 @@ export const IGVM_VHS_VBS_MEASUREMENT = defineLayout('IGVM_VHS_VBS_MEASUREMENT',
   signingAlgo: u32, bootMeasurementDigest: bytes(64), signature: bytes(256), publicKey: bytes(512),
 });
 
-/** The content layout of each header type igvm 0.4.0 knows. */
+/** The content layout of each header type igvm 0.4.0 knows, and the CoRIM headers of igvm HEAD. */
 export const CONTENT_LAYOUT: Readonly<Record<number, Layout>> = {
   [IgvmHeaderType.SUPPORTED_PLATFORM]: IGVM_VHS_SUPPORTED_PLATFORM,
   [IgvmHeaderType.GUEST_POLICY]: IGVM_VHS_GUEST_POLICY,
   [IgvmHeaderType.RELOCATABLE_REGION]: IGVM_VHS_RELOCATABLE_REGION,
   [IgvmHeaderType.PAGE_TABLE_RELOCATION_REGION]: IGVM_VHS_PAGE_TABLE_RELOCATION,
+  [IgvmHeaderType.CORIM_DOCUMENT]: IGVM_VHS_CORIM_DATA,
+  [IgvmHeaderType.CORIM_SIGNATURE]: IGVM_VHS_CORIM_DATA,
   [IgvmHeaderType.PARAMETER_AREA]: IGVM_VHS_PARAMETER_AREA,
   [IgvmHeaderType.PAGE_DATA]: IGVM_VHS_PAGE_DATA,
   [IgvmHeaderType.PARAMETER_INSERT]: IGVM_VHS_PARAMETER_INSERT,
@@ -151,6 +158,8 @@ export function headerType(h: AnyHeader): number {
     case 'guest-policy': return IgvmHeaderType.GUEST_POLICY;
     case 'relocatable-region': return IgvmHeaderType.RELOCATABLE_REGION;
     case 'page-table-relocation-region': return IgvmHeaderType.PAGE_TABLE_RELOCATION_REGION;
+    case 'corim-document': return IgvmHeaderType.CORIM_DOCUMENT;
+    case 'corim-signature': return IgvmHeaderType.CORIM_SIGNATURE;
     case 'parameter-area': return IgvmHeaderType.PARAMETER_AREA;
     case 'page-data': return IgvmHeaderType.PAGE_DATA;
     case 'parameter-insert': return IgvmHeaderType.PARAMETER_INSERT;
@@ -179,6 +188,8 @@ export function encodeContent(h: AnyHeader, fileOffset = 0): Uint8Array {
     case 'guest-policy': return IGVM_VHS_GUEST_POLICY.encode({ ...h, reserved: 0 });
     case 'relocatable-region': return IGVM_VHS_RELOCATABLE_REGION.encode(h);
     case 'page-table-relocation-region': return IGVM_VHS_PAGE_TABLE_RELOCATION.encode({ ...h, reserved: 0 });
+    case 'corim-document':
+    case 'corim-signature': return IGVM_VHS_CORIM_DATA.encode({ compatibilityMask: h.compatibilityMask, fileOffset, sizeBytes: dataLength(h.data), reserved: 0 });
     case 'parameter-area': return IGVM_VHS_PARAMETER_AREA.encode({ ...h, fileOffset });
     case 'page-data': return IGVM_VHS_PAGE_DATA.encode({ ...h, fileOffset, reserved: 0 });
     case 'parameter-insert': return IGVM_VHS_PARAMETER_INSERT.encode(h);

@@ -79,7 +79,26 @@ export interface PageTableRelocationRegion {
   size: bigint;
   usedSize: bigint;
 }
-export type IgvmInitializationHeader = GuestPolicy | RelocatableRegion | PageTableRelocationRegion | UnknownHeader;
+/**
+ * IGVM_VHT_CORIM_DOCUMENT (0x104, igvm HEAD feature "corim"): a CBOR CoRIM
+ * (`tagged-unsigned-corim-map`, tag 501) for the platforms of `compatibilityMask`; at most one
+ * per mask bit. `data` is its bytes in the file-data section (never empty: see ./corim.ts).
+ */
+export interface CorimDocument {
+  kind: 'corim-document';
+  compatibilityMask: number;
+  data: IgvmData;
+}
+/**
+ * IGVM_VHT_CORIM_SIGNATURE (0x105): a COSE_Sign1 (tag 18) with a detached payload, signing
+ * the CORIM_DOCUMENT of the same mask bits, which comes before it; at most one per mask bit.
+ */
+export interface CorimSignature {
+  kind: 'corim-signature';
+  compatibilityMask: number;
+  data: IgvmData;
+}
+export type IgvmInitializationHeader = GuestPolicy | RelocatableRegion | PageTableRelocationRegion | CorimDocument | CorimSignature | UnknownHeader;
 
 // ---- directive headers -----------------------------------------------------------------
 

@@ -23,7 +23,7 @@ import {
 } from './fixed-header.js';
 import {
   CONTENT_SIZE, IGVM_VHS_ERROR_RANGE, IGVM_VHS_GUEST_POLICY, IGVM_VHS_PAGE_TABLE_RELOCATION, IGVM_VHS_PARAMETER,
-  IGVM_VHS_PARAMETER_AREA, IGVM_VHS_PARAMETER_INSERT, IGVM_VHS_RELOCATABLE_REGION, IGVM_VHS_REQUIRED_MEMORY, IGVM_VHS_SNP_ID_BLOCK,
+  IGVM_VHS_CORIM_DATA, IGVM_VHS_PARAMETER_AREA, IGVM_VHS_PARAMETER_INSERT, IGVM_VHS_RELOCATABLE_REGION, IGVM_VHS_REQUIRED_MEMORY, IGVM_VHS_SNP_ID_BLOCK,
   IGVM_VHS_PAGE_DATA, IGVM_VHS_SUPPORTED_PLATFORM, IGVM_VHS_VBS_MEASUREMENT, IGVM_VHS_VP_CONTEXT, VARIABLE_HEADER_SIZE, PAGE_DATA_HEADER_SIZE, PageDataWord as PD, align8,
 } from './headers.js';
 import { DirectiveTableBuilder } from './directives.js';
@@ -304,6 +304,19 @@ function decodeHeader(type: number, cx: HeaderReader, platforms: IgvmPlatformHea
       const { reserved, ...r } = cx.decode(IGVM_VHS_PAGE_TABLE_RELOCATION);
       reservedZero({ reserved });
       return { kind: 'page-table-relocation-region', ...r };
+    }
+    case IgvmHeaderType.CORIM_DOCUMENT:
+    case IgvmHeaderType.CORIM_SIGNATURE: {
+      // igvm HEAD igvm/src/lib.rs `IgvmInitializationHeader::new_from_binary_split`: reserved
+      // must be 0, then size_bytes at file_offset (extract_file_data: InvalidDataSize past the
+      // end). The crate reads file_offset 0 as an empty document, which it would write back
+      // with a non-zero offset; an empty document is not CBOR, so it is refused here.
+      const doc = type === IgvmHeaderType.CORIM_DOCUMENT;
+      const { reserved, fileOffset, sizeBytes, compatibilityMask } = cx.decode(IGVM_VHS_CORIM_DATA);
+      reservedZero({ reserved });
+      const what = doc ? 'CoRIM document' : 'CoRIM signature';
+      if (fileOffset === 0) cx.fail(`file_offset is 0: the ${what} has no data (size_bytes ${sizeBytes})`, doc ? 'InvalidCorimDocument' : 'InvalidCorimSignature');
+      return { kind: doc ? 'corim-document' : 'corim-signature', compatibilityMask, data: cx.dataRef(fileOffset, sizeBytes, what) };
     }
     case IgvmHeaderType.PARAMETER_AREA: {
       const r = cx.decode(IGVM_VHS_PARAMETER_AREA);

@@ -159,6 +159,7 @@ function expectedDataSize(file: IgvmFile, keeping: boolean): number {
   if (keeping) return 0;
   const t = file.directives;
   let n = 0;
+  for (const h of file.initializations) if (h.kind === 'corim-document' || h.kind === 'corim-signature') n += dataLength(h.data);
   for (let p = 0, rows = pageCount(t); p < rows; p++) if (pageDataOf(t, p) !== null) n += PAGE_SIZE_4K;
   for (const h of t.records) {
     if (h.kind === 'vp-context') n += Math.max(PAGE_SIZE_4K, dataLength(h.data));
@@ -178,6 +179,10 @@ function contentOf(h: IgvmPlatformHeader | IgvmInitializationHeader | IgvmDirect
   switch (h.kind) {
     case 'parameter-area': return encodeContent(h, put(h.initialData, h.numberOfBytes));
     case 'page-data': return encodeContent(h, put(h.data, PAGE_SIZE_4K));
+    // igvm HEAD `IgvmInitializationHeader::write_binary_header`: the bytes as they are, through
+    // the same de-duplicating FileDataSerializer, before any directive's data
+    case 'corim-document':
+    case 'corim-signature': return encodeContent(h, put(h.data));
     case 'vp-context': {
       // VMSA and native contexts are 4K pages; a VBS register list is written as is
       const kind = file ? vpContextPlatform(file, h.compatibilityMask)?.kind : null;

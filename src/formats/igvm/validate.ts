@@ -23,6 +23,7 @@ import {
 } from './model.js';
 import { CONTEXT_PAGE_SIZE, VBS_REGISTER_LIST_HEADER, VBS_REGISTER_SIZE, decodeVbsRegisters, pageContextSize, vbsRegisterCount, vpContextKind, type VpContextKind } from './vp-context.js';
 import { copyBytes } from '../../bytes/source.js';
+import { corimDocumentProblem, corimSignatureProblem } from './corim.js';
 
 export type { HeaderLocation, IgvmLayout };
 
@@ -118,12 +119,37 @@ export function validateIgvm(file: IgvmFile, ctx: ValidateContext = {}): void {
     }
   };
   const PAGE = BigInt(PAGE_SIZE_4K);
+  // igvm HEAD igvm/src/lib.rs `IgvmFile::validate_initialization_headers`: one CoRIM document
+  // and one signature per mask bit (corim_document_seen / corim_document_signature_seen), the
+  // signature after its document; checked bit by bit from bit 0 (extract_individual_masks)
+  let corimDocBits = 0;
+  let corimSigBits = 0;
   file.initializations.forEach((h, i) => {
     const loc = layout.initializations[i]!;
     switch (h.kind) {
       case 'guest-policy':
       case 'unknown':
         return;
+      case 'corim-document':
+      case 'corim-signature': {
+        const doc = h.kind === 'corim-document';
+        // prelaunch's own rules (./corim.ts; the crate's validate() leaves these as TODOs)
+        const bad = (doc ? corimDocumentProblem : corimSignatureProblem)(readData(h.data));
+        if (bad) throw new IgvmFormatError(loc, bad.problem, doc ? 'InvalidCorimDocument' : 'InvalidCorimSignature', { ...(source !== undefined ? { source } : {}), truncated: bad.truncated });
+        for (let bit = 0; bit < 32; bit++) {
+          const m = (1 << bit) >>> 0;
+          if (!(h.compatibilityMask & m)) continue;
+          if (doc) {
+            if (corimDocBits & m) fail(loc, `a second CoRIM document for mask bit ${hex(m)}`, 'MultipleCorimDocuments');
+            corimDocBits |= m;
+          } else {
+            if (corimSigBits & m) fail(loc, `a second CoRIM signature for mask bit ${hex(m)}`, 'MultipleCorimSignatures');
+            corimSigBits |= m;
+            if (!(corimDocBits & m)) fail(loc, `a CoRIM signature for mask bit ${hex(m)} with no CoRIM document for that bit before it`, 'MissingCorimDocument');
+          }
+        }
+        return;
+      }
       case 'relocatable-region': {
         if (h.vtl > 2) fail(loc, `vtl ${h.vtl} is not 0, 1 or 2`, 'InvalidVtl');
         if (h.relocationRegionSize % PAGE !== 0n) fail(loc, `relocation_region_size ${hex(h.relocationRegionSize)} is not a multiple of 4K`, 'RelocationSize');
