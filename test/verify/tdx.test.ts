@@ -272,6 +272,20 @@ describe('TDX TCB status from collateral (Intel QVL logic)', () => {
     expect((await withCollateral(q, await makeCollateral(pki, { tcbLevels: levels }))).tcbStatus).toBe('OutOfDateConfigurationNeeded');
     expect((await withCollateral(v4, await makeCollateral(pki, { tcbLevels: levels }))).tcbStatus).toBe('ConfigurationNeeded');
   });
+  it('a level status passes through (SWHardeningNeeded); a Revoked TDX level or module is Revoked and fails the verdict', async () => {
+    const sw = [level([3, 3, 2, 2, 4, 1, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0], 11, [5, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 'SWHardeningNeeded', undefined, ['INTEL-SA-00615'])];
+    const r = await withCollateral(v4, await makeCollateral(pki, { tcbLevels: sw }));
+    expect([r.tcbStatus, r.advisoryIds, r.ok]).toEqual(['SWHardeningNeeded', ['INTEL-SA-00615'], true]);
+    const revokedLevel = [level([3, 3, 2, 2, 4, 1, 0, 5, 0, 0, 0, 0, 0, 0, 0, 0], 11, [5, 0, 3, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0], 'Revoked')];
+    const rv = await withCollateral(v4, await makeCollateral(pki, { tcbLevels: revokedLevel }));
+    expect([rv.tcbStatus, rv.ok]).toEqual(['Revoked', false]);
+    const revokedModule = [{ id: 'TDX_01', mrsigner: '00'.repeat(48), attributes: '0000000000000000', attributesMask: 'FFFFFFFFFFFFFFFF', tcbLevels: [{ tcb: { isvsvn: 2 }, tcbDate: '2023-08-09T00:00:00Z', tcbStatus: 'Revoked' }] }];
+    const rm = await withCollateral(v4, await makeCollateral(pki, { tdxModuleIdentities: revokedModule }));
+    expect([rm.tcbStatus, rm.ok]).toEqual(['Revoked', false]);
+    // a module SVN below every level of its identity: TcbNotSupported
+    const high = [{ ...revokedModule[0]!, tcbLevels: [{ tcb: { isvsvn: 9 }, tcbDate: '2024-03-13T00:00:00Z', tcbStatus: 'UpToDate' }] }];
+    expect((await withCollateral(v4, await makeCollateral(pki, { tdxModuleIdentities: high }))).tcbStatus).toBe('TcbNotSupported');
+  });
   it('orders TCB levels as QVL does (highest SGX components first), whatever the document order', async () => {
     const r = await withCollateral(v4, await makeCollateral(pki, { tcbLevels: [...DEFAULT_LEVELS].reverse() }));
     expect(r.tcbStatus).toBe('UpToDate');
