@@ -74,7 +74,7 @@ describe('prelaunch verify QUOTE (CLI)', () => {
     const r = await runCliInProcess(['verify', quote, '--golden', g, '--json']);
     const c = JSON.parse(r.stdout).checks.find((x: { id: string }) => x.id === 'golden:mrtd');
     expect(c.status).toBe('fail');
-    expect(c.detail).toMatch(/nearest: \S+predicted\.json \(single page order\) \(differs in mrtd\); \S+predicted\.json \(two page order\) \(differs in mrtd\)/);
+    expect(c.detail).toMatch(/nearest: \S+predicted\.json \(single page order\): mrtd \(firmware or page order\) differs; \S+predicted\.json \(two page order\): mrtd \(firmware or page order\) differs$/);
   });
   it('--golden with a prelaunch golden document of TDX entries (golden MANIFEST): the entry of the quote\'s MRTD and page order, XFAM and TD attributes as 0x values', async () => {
     const manifest = tmp('m.yaml', `artifacts:\n  - name: td\n    firmware: ${path.join(ROOT, 'firmware-samples/debian/OVMF.fd')}\n    modes: [tdx]\nmatrix:\n  modes: [tdx]\n  vcpus: [1]\n  tdx:\n    pageOrders: [single, two]\n    xfam: ["0x602e7"]\n    tdAttributes: ["0x10000000"]\n`);

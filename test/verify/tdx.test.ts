@@ -366,7 +366,7 @@ describe('TDX golden values and CCEL replay', () => {
   });
   it('an MRTD that matches nothing names the nearest entries and how they differ', async () => {
     const r = await verifyTdxQuote(v4, opts({ golden: golden({ mrtd: 'cd'.repeat(48), xfam: 'e718060000000000' }) }));
-    expect(r.reason).toMatch(/MRTD 111111111111… matches no entry of golden.json; nearest: release-1 \(differs in mrtd, xfam\)/);
+    expect(r.reason).toBe('MRTD 111111111111… matches no entry of golden.json; nearest: release-1: mrtd (firmware or page order), xfam (VMM CPU features) differ');
   });
   it('reads the TDX entries of a prelaunch golden document (mode tdx, measurement = MRTD)', () => {
     const g = tdxGoldenEntries({ entries: [{ mode: 'snp', measurement: 'aa' }, { mode: 'tdx', artifact: 'ovmf', measurement: hex(MRTD), tdx: { shape: '4g', pageOrder: 'qemu', rtmr0: null, rtmr1: hex(RTMRS[1]!), rtmr2: null, xfam: null, tdAttributes: null, mrConfigId: null } }] }, 'g.json');

@@ -209,10 +209,10 @@ export function matchTdxGolden(input: TdxGoldenInput, v: TdxRegisters, add: Add)
   const best = bestTdxGoldenEntry(input, v);
   if (!best.matched && !best.comparisons[0]!.equal) {
     const near = best.nearest.map((e) => {
-      const diff = compare(v, e).filter((c) => !c.equal).map((c) => c.field);
-      return `${e.label} (differs in ${diff.join(', ')})`;
+      const diff = compare(v, e).filter((c) => !c.equal).map((c) => `${c.field}${INPUT[c.field] ? ` (${INPUT[c.field]})` : ''}`);
+      return `${e.label}: ${diff.join(', ')} ${diff.length === 1 ? 'differs' : 'differ'}`;
     });
-    add('golden:mrtd', false, `MRTD ${short(v.mrtd)} matches no entry of ${input.name}; nearest: ${near.join('; ')} — MRTD covers the firmware image and its page order`);
+    add('golden:mrtd', false, `MRTD ${short(v.mrtd)} matches no entry of ${input.name}; nearest: ${near.join('; ')}`);
     return { matched: false };
   }
   for (const c of best.comparisons) {
@@ -220,6 +220,18 @@ export function matchTdxGolden(input: TdxGoldenInput, v: TdxRegisters, add: Add)
   }
   return { matched: best.matched, entry: best.entry.label };
 }
+
+/** the launch inputs a differing field points at (for the nearest entries) */
+const INPUT: Readonly<Record<string, string>> = {
+  mrtd: 'firmware or page order',
+  rtmr0: 'memory size or ACPI tables',
+  rtmr1: 'kernel',
+  rtmr2: 'command line or initrd',
+  rtmr3: 'run time',
+  xfam: 'VMM CPU features',
+  tdAttributes: 'VMM TD attributes',
+  mrConfigId: 'VMM config ID',
+};
 
 /** which launch inputs a register covers (for a mismatch line) */
 const WHAT: Readonly<Record<string, string>> = {
