@@ -47,7 +47,7 @@ export function renderIgvmCorimAssemble(r: { signature: Uint8Array; compatibilit
 }
 
 export function igvmCorimDiagnostics(r: EmbedIgvmCorimResult): string {
-  return r.replaced ? `note: replaced ${r.replaced} CoRIM header${r.replaced > 1 ? 's' : ''} the file had\n` : '';
+  return (r.replaced ? `note: replaced ${r.replaced} CoRIM header${r.replaced > 1 ? 's' : ''} the file had\n` : '') + r.warnings.map((w) => `warning: ${w}\n`).join('');
 }
 
 export function renderIgvmCorimVerify(checks: IgvmCorimCheck[], json: boolean): string {

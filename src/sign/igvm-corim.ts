@@ -7,8 +7,10 @@
  *   (../igvm-corim/profile.ts) for the file's digest (SEV-SNP, TDX, VBS), appended as an initialization header
  *   with the platform's mask, the file written with the crate's layout (its format version
  *   kept). The digests are prelaunch's own (`measureIgvm`: SEV-SNP as igvmmeasure computes it,
- *   TDX as the crate does); the crate's serializer uses its `measurement` module, which agrees
- *   with igvmmeasure on every igvmbuilder output (docs/igvm.md lists where they differ).
+ *   TDX as the crate does); the crate's serializer uses its `measurement` module, whose SEV-SNP
+ *   digest differs from igvmmeasure's for files with a SHARED page, a multi-page parameter
+ *   insert or a 2 MB page without data (docs/igvm.md) — {@link crateSnpDigestDiffers} names
+ *   those features and the result carries a warning, so the difference is never silent.
  *   With a local key it also signs it (below).
  * - the signature: a detached COSE_Sign1, ES384 (../igvm-corim/cose.ts).
  *   {@link prepareIgvmCorimSignature} gives the Sig_structure an external signer signs (ECDSA
@@ -16,10 +18,11 @@
  *   returns after checking it against the public key.
  */
 import { PrelaunchError } from '../errors.js';
-import { IgvmPlatformType, platformTypeName } from '../formats/igvm/defs.js';
+import { PageDataFlags, IgvmPlatformType, platformTypeName } from '../formats/igvm/defs.js';
 import { readData, supportedPlatforms, type CorimDocument, type CorimSignature, type IgvmFile, type IgvmInitializationHeader, type SupportedPlatform } from '../formats/igvm/model.js';
 import type { ParsedIgvm } from '../formats/igvm/parse.js';
 import { serializeIgvm } from '../formats/igvm/serialize.js';
+import { directiveList } from '../formats/igvm/directives.js';
 import { copyBytes } from '../bytes/source.js';
 import { defaultBackend, type HashBackend } from '../hash/index.js';
 import { measureIgvm, type IgvmMeasurePlatform } from '../measure/igvm.js';
@@ -95,6 +98,33 @@ export interface EmbedIgvmCorimResult {
   documents: EmbeddedCorim[];
   /** CoRIM headers dropped ('replace') */
   replaced: number;
+  /** where the igvm crate's add_corim would have written something else (one line each) */
+  warnings: string[];
+}
+
+const PAGE_SIZE_4K = 0x1000;
+
+/**
+ * The features of `file` for which the igvm crate's SEV-SNP measurer (igvm/src/measurement/snp.rs,
+ * e6c3ff1) gives another digest than igvmmeasure's, which prelaunch endorses: a SHARED page (the
+ * crate skips it), a parameter insert of an area over one page (the crate measures one
+ * UNMEASURED page per 4 KiB, igvmmeasure one), a 2 MB page without data (the crate: one 4K page;
+ * igvmmeasure: 512). Checked by running the crate on 70 files (docs/igvm.md); empty when the
+ * two agree.
+ */
+export function crateSnpDigestDiffers(file: IgvmFile, mask: number): string[] {
+  const found = new Set<string>();
+  const areaBytes = new Map<number, number>();
+  for (const d of directiveList(file.directives)) {
+    if (d.kind === 'parameter-area') areaBytes.set(d.parameterAreaIndex, d.numberOfBytes);
+    else if (d.kind === 'page-data' && (d.compatibilityMask & mask) !== 0) {
+      if (d.flags & PageDataFlags.SHARED) found.add('a SHARED page');
+      if (d.flags & PageDataFlags.IS_2MB_PAGE && d.data === null) found.add('a 2 MB page without data');
+    } else if (d.kind === 'parameter-insert' && (d.compatibilityMask & mask) !== 0 && (areaBytes.get(d.parameterAreaIndex) ?? 0) > PAGE_SIZE_4K) {
+      found.add('a parameter insert of more than one page');
+    }
+  }
+  return [...found];
 }
 
 export function embedIgvmCorim(parsed: ParsedIgvm, o: EmbedIgvmCorimOptions = {}): EmbedIgvmCorimResult {
@@ -105,9 +135,19 @@ export function embedIgvmCorim(parsed: ParsedIgvm, o: EmbedIgvmCorimOptions = {}
   let replaced = 0;
   const documents: EmbeddedCorim[] = [];
   const added: IgvmInitializationHeader[] = [];
+  const warnings: string[] = [];
   for (const p of platforms) {
     const plat = platformOf(file, p);
     const mask = plat.compatibilityMask;
+    if (p === 'sev-snp') {
+      // igvm/src/measurement/mod.rs (IgvmSerializer::new → measure): MeasurementFailed("no SNP
+      // guest policy found in initialization headers"); the crate writes no file, and neither do we.
+      if (!file.initializations.some((h) => h.kind === 'guest-policy' && (h.compatibilityMask & mask) !== 0)) {
+        throw new PrelaunchError('ERR_FIRMWARE_UNSUPPORTED', `the file has no GUEST_POLICY for its SEV_SNP platform (mask 0x${mask.toString(16)}): the igvm crate refuses to endorse it (MissingGuestPolicy) and an SNP launch needs a policy; add one when building (igvm build --policy)`, { rule: 'MissingGuestPolicy' });
+      }
+      const differs = crateSnpDigestDiffers(file, mask);
+      if (differs.length) warnings.push(`the SEV-SNP CoRIM endorses igvmmeasure's digest (what QEMU/KVM measure); the igvm crate's add_corim would endorse its own measurer's, which differs for this file (${differs.join(', ')})`);
+    }
     if (inits.some((h) => overlaps(h, mask))) {
       if (!o.replace) throw new PrelaunchError('ERR_FIRMWARE_UNSUPPORTED', `the file already has a CoRIM for the ${platformTypeName(plat.platformType)} platform (mask 0x${mask.toString(16)}): use --replace to replace it`, { option: '--replace' });
       const before = inits.length;
@@ -126,7 +166,7 @@ export function embedIgvmCorim(parsed: ParsedIgvm, o: EmbedIgvmCorimOptions = {}
     documents.push({ platform: p, compatibilityMask: mask, digest, document, signature });
   }
   const bytes = serializeIgvm({ ...file, initializations: [...inits, ...added] });
-  return { bytes, documents, replaced };
+  return { bytes, documents, replaced, warnings };
 }
 
 /** The document the file carries for platform `p`, and its signature if any. */

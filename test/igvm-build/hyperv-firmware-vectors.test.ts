@@ -16,11 +16,17 @@ import { afterAll, describe, expect, it } from 'vitest';
 import type { ErrorCode } from '../../src/errors.js';
 import { expectCleanError, expectOk, PROJECT, runCliInProcess } from '../support/cli.js';
 import { REFERENCE_FIRMWARE, referenceFirmwareBytes } from '../support/hv-firmware.js';
+import { IgvmPlatformType } from '../../src/formats/igvm/defs.js';
+import { supportedPlatforms } from '../../src/formats/igvm/model.js';
+import { parseIgvm } from '../../src/formats/igvm/parse.js';
+import { crateSnpDigestDiffers } from '../../src/sign/igvm-corim.js';
 
 interface Case {
   name: string; firmware: string; firmwareSha256: string; igvmbuilder: string[];
   output?: { size: number; sha256: string }; igvmmeasure?: string; igvmmeasureNativeZero?: string;
   refused?: { igvmbuilder: string; prelaunchCode: ErrorCode; prelaunchMessage?: string };
+  /** the igvm crate's own SEV-SNP digest of the output (what its add_corim endorses; "igvmCrateNote") */
+  igvmCrateSnpDigest?: string;
 }
 const VECTORS = JSON.parse(fs.readFileSync(path.join(PROJECT, 'test/vectors/igvm-build-hyperv-firmware.json'), 'utf8')) as {
   firmware: Record<string, { sha256: string; size: number }>; cases: Case[];
@@ -60,6 +66,7 @@ describe('igvm build --firmware FW.igvm hyper-v: byte-identical to igvmbuilder, 
   it('has the vectors: 33 builds, 11 refusals', () => {
     expect(VECTORS.cases.filter((c) => c.output).length).toBe(33);
     expect(VECTORS.cases.filter((c) => c.refused).length).toBe(11);
+    expect(VECTORS.cases.filter((c) => c.igvmCrateSnpDigest !== undefined && c.igvmCrateSnpDigest !== c.igvmmeasure).length).toBe(15);
   });
   for (const c of VECTORS.cases) {
     it(c.name, async () => {
@@ -77,6 +84,12 @@ describe('igvm build --firmware FW.igvm hyper-v: byte-identical to igvmbuilder, 
       expect(sha256(bytes)).toBe(c.output!.sha256);
       expect(expectOk(await runCliInProcess(['igvm', 'measure', out])).trim()).toBe(c.igvmmeasure);
       expect(expectOk(await runCliInProcess(['igvm', 'measure', '--native-zero', out])).trim()).toBe(c.igvmmeasureNativeZero);
+      if (c.igvmCrateSnpDigest !== undefined) {
+        // igvm corim warns exactly when the crate's add_corim would endorse another SNP digest
+        const file = parseIgvm(new Uint8Array(bytes)).file;
+        const snp = supportedPlatforms(file).find((p) => p.platformType === IgvmPlatformType.SEV_SNP)!;
+        expect(crateSnpDigestDiffers(file, snp.compatibilityMask).length > 0).toBe(c.igvmCrateSnpDigest !== c.igvmmeasure);
+      }
       fs.rmSync(out);
     }, 60_000);
   }

@@ -419,3 +419,38 @@ describe('VBS (VSM_ISOLATION) in the profile', () => {
     expect(measureIgvm(out, { platform: 'vbs' }).digest).toEqual(vbs.digest);
   });
 });
+
+describe('igvm corim where the igvm crate would do otherwise (reference run of microsoft/igvm e6c3ff1, docs/igvm.md)', () => {
+  it('refuses an SEV-SNP platform without GUEST_POLICY, as the crate\'s serializer does (MissingGuestPolicy)', () => {
+    const parsed = parseIgvm(three());
+    const file: IgvmFile = { ...parsed.file, initializations: parsed.file.initializations.filter((h) => h.kind !== 'guest-policy') };
+    const bare = parseIgvm(serializeIgvm(file));
+    let err: unknown;
+    try {
+      embedIgvmCorim(bare, { platforms: ['sev-snp'] });
+    } catch (e) {
+      err = e;
+    }
+    expect(err).toBeInstanceOf(PrelaunchError);
+    expect((err as PrelaunchError).code).toBe('ERR_FIRMWARE_UNSUPPORTED');
+    expect((err as PrelaunchError).message).toMatch(/no GUEST_POLICY .*MissingGuestPolicy/);
+    // the TDX platform needs no policy
+    expect(embedIgvmCorim(bare, { platforms: ['tdx'] }).documents).toHaveLength(1);
+  });
+
+  it('warns (stderr) when the crate\'s own SNP measurer gives another digest than the one endorsed', async () => {
+    // a multi-page parameter insert: the crate measures one UNMEASURED page per 4 KiB, igvmmeasure one
+    const parsed = parseIgvm(three());
+    expect(embedIgvmCorim(parsed, { platforms: ['sev-snp'] }).warnings).toEqual([]);
+    const area = { kind: 'parameter-area', numberOfBytes: 0x2000, parameterAreaIndex: 77, initialData: null } as const;
+    const insert = { kind: 'parameter-insert', gpa: 0x7f000000, compatibilityMask: 1, parameterAreaIndex: 77 } as const;
+    const { directiveList, directiveTable } = await import('../../src/formats/igvm/directives.js');
+    const grown = serializeIgvm({ ...parsed.file, directives: directiveTable([...directiveList(parsed.file.directives), area, insert]) });
+    const input = t('multi-page-insert.igvm');
+    fs.writeFileSync(input, grown);
+    const r = await runCliInProcess(['igvm', 'corim', input, '--platform', 'sev-snp', '-o', t('multi-page-insert.corim.igvm')]);
+    expect(r.code).toBe(0);
+    expect(r.stderr).toMatch(/^warning: the SEV-SNP CoRIM endorses igvmmeasure's digest .*\(a parameter insert of more than one page\)\n$/);
+    expect(fs.existsSync(t('multi-page-insert.corim.igvm'))).toBe(true);
+  });
+});
