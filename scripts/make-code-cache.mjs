@@ -1,7 +1,7 @@
 // Build step (package.json "build", last): runs the CLI bundle once with
 // PRELAUNCH_CODE_CACHE_OUT set, so that the launcher (src/cli/launcher.ts) writes V8's code
 // cache for the bundle at exit. The run measures a bundled OVMF (SEV-SNP) and a bundled IGVM
-// file and verifies a synthetic SNP report in one process, so the cache holds the code these
+// file and verifies a synthetic SNP report and TDX quote in one process, so the cache holds the code these
 // commands run (compiled functions are what the cache keeps; a function no run called is compiled lazily, as without a cache).
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
@@ -14,6 +14,8 @@ const runs = [
   ['igvm', 'measure', 'firmware-samples/igvm/builder/qemu-snp-bldr.igvm'],
   // verify: the synthetic report and chain (test keys: its ARK is not AMD's, so it exits 1 —
   // after every parse and signature check a real report takes)
+  // TDX: the synthetic quote and collateral (test keys: the chains are not Intel's, exit 1)
+  ['exit=1', 'verify', 'test/verify/synthetic/tdx-quote-v4.bin', '--collateral', 'test/verify/synthetic/tdx-collateral.json', '--at', '2025-06-15T00:00:00Z', '--json'],
   ['exit=1', 'verify', 'test/verify/synthetic/report-v3-milan.bin', '--cert', 'test/verify/synthetic/vcek_milan.pem', '--cert', 'test/verify/synthetic/milan_ask.pem', '--cert', 'test/verify/synthetic/milan_ark.pem', '--json'],
 ];
 // a cache made by another Node (an earlier build) is dead weight in the package: remove it

@@ -101,17 +101,17 @@ function defineVerify(program: Command): void {
   // evidence verification (src/cli/commands/verify.ts, docs/verify.md)
   program
     .command('verify')
-    .description('verify an SEV-SNP attestation report (or a TDX quote) offline: signature, certificate chain to the vendor root, TCB, policy, golden values')
+    .description('verify an SEV-SNP attestation report or an Intel TDX quote offline: signatures, certificate chain to the vendor root, TCB, policy, golden values')
     .argument('<evidence>', 'SNP report (1184 bytes, optionally followed by its certificate table) or TDX quote')
     .option('--cert <file>', 'SNP: a VCEK/VLEK, ASK/ASVK or ARK certificate, PEM (a bundle such as cert_chain.pem) or DER; repeatable', (v: string, prev: string[] = []) => [...prev, v])
     .option('--certs <dir>', 'SNP: a directory as snpguest fetch or AMD KDS lays it out (vcek.pem/.der, ask.pem, ark.pem, cert_chain.pem, vlek.pem, asvk.pem)')
-    .option('--collateral <file>', 'TDX: collateral JSON (TCB info, QE identity, CRLs) for the TCB status; needs --at')
-    .option('--at <time>', 'ISO 8601 time to check certificate validity (SNP) and evaluate collateral (TDX) at; default: validity not checked')
-    .option('--golden <doc>', 'golden document (prelaunch golden) the evidence must match')
-    .option('--ccel <log>', 'TDX: CCEL event log to replay against the quote\'s RTMRs')
+    .option('--collateral <file>', 'TDX: DCAP collateral JSON (TCB info, QE identity, CRLs, issuer chains) for the TCB status by Intel QVL rules; needs --at')
+    .option('--at <time>', 'ISO 8601 time to check certificate validity and evaluate collateral (TDX) at; default: validity not checked')
+    .option('--golden <doc>', 'golden document (prelaunch golden; TDX also a {"tdx": [{mrtd, rtmr0..3, xfam, tdAttributes, mrConfigId}]} document) the evidence must match')
+    .option('--ccel <log>', 'TDX: CCEL event log to replay against the quote\'s RTMRs (with --golden: names the first event that differs from the prediction)')
     .option('--policy <fields>', 'SNP: guest policy bits that must hold, e.g. debug=off,migrate-ma=off,smt=off,single-socket=on')
     .option('--min-tcb <list>', 'SNP: least REPORTED_TCB accepted, e.g. bootloader=4,tee=0,snp=22,microcode=213 (Turin: also fmc=N)')
-    .option('--json', 'machine-readable result (kind, signatureValid, chainValid, measurement, chipId, reportedTcb, checks, …)')
+    .option('--json', 'machine-readable result (kind, signatureValid, chainValid; SNP measurement, chipId, reportedTcb; TDX mrtd, rtmrs, xfam, tdAttributes, tcbStatus; checks, …)')
     .action(async (evidence, opts) => (await import('./commands/verify.js')).runVerify(evidence, opts));
 }
 

@@ -34,7 +34,7 @@ export type FileKind = 'igvm' | 'ovmf' | 'tdx-quote' | 'snp-report' | 'event-log
 export const FILE_KINDS: Readonly<Record<FileKind, { what: string; use: string }>> = {
   igvm: { what: 'an IGVM file', use: 'measure it with `prelaunch igvm measure FILE` (add --platform tdx for its MRTD) or look inside with `prelaunch igvm inspect FILE`' },
   ovmf: { what: 'an OVMF/UEFI firmware image', use: 'measure it with `prelaunch measure --ovmf FILE` (SEV, SEV-ES, SEV-SNP) or `prelaunch tdx --firmware FILE` (TDX), or look inside with `prelaunch ovmf inspect FILE`' },
-  'tdx-quote': { what: 'an Intel TDX quote', use: 'prelaunch does not read quotes: compare its MRTD and RTMRs with `prelaunch tdx --firmware … --json`, and replay the TD\'s event log with `prelaunch tdx replay CCEL` (golden documents hold SEV-SNP values)' },
+  'tdx-quote': { what: 'an Intel TDX quote', use: 'verify it (and match its MRTD and RTMRs against golden values, or replay the TD\'s CCEL against it) with `prelaunch verify FILE [--collateral SET.json --at TIME] [--golden DOC] [--ccel LOG]`' },
   'snp-report': { what: 'an SEV-SNP attestation report', use: 'verify it with `prelaunch verify FILE --cert vcek.pem [--golden reference-values.json]`, or match its fields with `prelaunch golden --check FILE reference-values.json`' },
   'event-log': { what: 'a TCG event log', use: 'replay it with `prelaunch tpm replay FILE` (a TPM log) or `prelaunch tdx replay FILE` (a CCEL), or compare it with `prelaunch tpm diff` / `prelaunch tdx diff PREDICTED.json FILE`' },
   elf: { what: 'an ELF file', use: 'an ELF kernel goes to `prelaunch igvm build --kernel FILE`' },

@@ -10,6 +10,8 @@ import { SNP_POLICY_FLAGS } from '../formats/snp/policy.js';
 import type { VerificationResult } from '../verify/index.js';
 import type { VerificationCheck } from '../verify/result.js';
 import type { SnpVerificationResult } from '../verify/snp.js';
+import type { TdxVerification } from '../verify/tdx/verify.js';
+import { tdAttributeNames } from './tdx-report.js';
 import { renderGoldenCheck } from './golden-check.js';
 
 const hex64 = (v: bigint): string => `0x${v.toString(16).padStart(16, '0')}`;
@@ -75,7 +77,77 @@ function snpJson(v: SnpVerificationResult): Record<string, unknown> {
 /** The result as one JSON document. */
 export function verificationJson(v: VerificationResult): Record<string, unknown> {
   if (v.kind === 'snp-report') return snpJson(v);
-  return { kind: v.kind, signatureValid: v.signatureValid, chainValid: v.chainValid, ok: v.ok, ...(v.reason ? { reason: v.reason } : {}), checks: v.checks };
+  return tdxJson(v);
+}
+
+/** TDX: the contract fields first (mrtd, rtmrs, xfam, tdAttributes, tcbStatus), then the quote's other fields. */
+function tdxJson(v: TdxVerification): Record<string, unknown> {
+  return {
+    kind: v.kind,
+    signatureValid: v.signatureValid,
+    chainValid: v.chainValid,
+    ok: v.ok,
+    ...(v.reason ? { reason: v.reason } : {}),
+    mrtd: v.mrtd,
+    rtmrs: v.rtmrs,
+    xfam: v.xfam,
+    tdAttributes: v.tdAttributes,
+    tdAttributesDebug: v.tdAttributesDebug,
+    mrConfigId: v.mrConfigId,
+    ...(v.tcbStatus ? { tcbStatus: v.tcbStatus, advisoryIds: v.advisoryIds ?? [] } : {}),
+    quote: {
+      version: v.version,
+      bodyType: v.bodyType,
+      teeTcbSvn: v.teeTcbSvn,
+      mrSeam: v.mrSeam,
+      mrSignerSeam: v.mrSignerSeam,
+      seamAttributes: v.seamAttributes,
+      mrOwner: v.mrOwner,
+      mrOwnerConfig: v.mrOwnerConfig,
+      reportData: v.reportData,
+      ...(v.teeTcbSvn2 !== undefined ? { teeTcbSvn2: v.teeTcbSvn2, mrServiceTd: v.mrServiceTd } : {}),
+      qeVendorId: v.qeVendorId,
+      qeSvn: v.qeSvn,
+      pceSvn: v.pceSvn,
+    },
+    ...(v.fmspc ? { fmspc: v.fmspc, pceId: v.pceId, pckTcb: v.pckTcb } : {}),
+    ...(v.golden ? { golden: v.golden } : {}),
+    checks: v.checks,
+  };
+}
+
+/** The TD attribute names of the quote's 8 bytes (little-endian), as `prelaunch tdx` names them. */
+function quoteTdAttributeNames(hexLe: string): string[] {
+  const bytes = hexLe.match(/../g)!.map((x) => BigInt(parseInt(x, 16)));
+  return tdAttributeNames(bytes.reduce((v, b, i) => v | (b << BigInt(8 * i)), 0n));
+}
+
+function renderTdx(v: TdxVerification): string {
+  const tcbCheck = v.checks.find((c) => c.id === 'tcb-status');
+  // without a status, the check says why: no --collateral, collateral that did not verify, or a mismatch
+  const tcb = v.tcbStatus ? `TCB status ${v.tcbStatus}` : (tcbCheck?.detail.replace(/ \(.*$/, '').replace(/^TCB status not evaluated: no --collateral given$/, 'TCB status not evaluated (no --collateral)') ?? 'TCB status not evaluated');
+  let out = `${v.ok ? 'VALID' : 'NOT VALID'}: Intel TDX quote v${v.version} (TDX ${v.bodyType === 3 ? '1.5' : '1.0'} TD report)` +
+    `; signature ${v.signatureValid ? 'valid' : 'NOT valid'}, chain to Intel's SGX Root CA ${v.chainValid ? 'valid' : 'NOT valid'}; ${tcb}\n`;
+  if (v.reason) out += `reason: ${v.reason}\n`;
+  const row = (k: string, val: string): string => `  ${k.padEnd(18)} ${val}\n`;
+  out += row('MRTD', v.mrtd);
+  v.rtmrs.forEach((r, i) => (out += row(`RTMR${i}`, r)));
+  const names = quoteTdAttributeNames(v.tdAttributes);
+  out += row('TD attributes', `${v.tdAttributes}${names.length ? ` (${names.join(', ')})` : ''}`);
+  out += row('XFAM', v.xfam);
+  out += row('MRCONFIGID', v.mrConfigId);
+  out += row('MROWNER', v.mrOwner);
+  out += row('MROWNERCONFIG', v.mrOwnerConfig);
+  out += row('report data', v.reportData);
+  out += row('TEE TCB SVN', v.teeTcbSvn);
+  if (v.teeTcbSvn2 !== undefined) out += row('TEE TCB SVN2', v.teeTcbSvn2);
+  out += row('MRSEAM', v.mrSeam);
+  if (v.mrServiceTd !== undefined) out += row('MRSERVICETD', v.mrServiceTd);
+  if (v.fmspc) out += row('platform', `FMSPC ${v.fmspc}, PCE-ID ${v.pceId}, PCK TCB ${v.pckTcb!.sgxTcbComponents.join('.')} PCESVN ${v.pckTcb!.pceSvn}`);
+  if (v.advisoryIds?.length) out += row('advisories', v.advisoryIds.join(', '));
+  out += 'checks:\n' + renderChecks(v.checks);
+  if (v.golden) out += `golden values: ${v.golden.matched ? `matched ${v.golden.entry}` : v.golden.entry ? `nearest ${v.golden.entry} (see the failed golden: checks)` : 'no entry matches (see the failed golden:mrtd check)'}\n`;
+  return out;
 }
 
 function renderChecks(checks: readonly VerificationCheck[]): string {
@@ -126,5 +198,5 @@ function renderSnp(v: SnpVerificationResult): string {
 export function renderVerification(v: VerificationResult, json: boolean): string {
   if (json) return JSON.stringify(verificationJson(v), null, 2) + '\n';
   if (v.kind === 'snp-report') return renderSnp(v);
-  return `${v.ok ? 'VALID' : 'NOT VALID'}: ${v.kind}\nchecks:\n${renderChecks(v.checks)}`;
+  return renderTdx(v);
 }

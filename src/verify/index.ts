@@ -10,9 +10,11 @@ import { ATTESTATION_REPORT, ATTESTATION_REPORT_SIZE } from '../formats/snp/atte
 import { TDX_QUOTE_HEADER, TEE_TYPE_TDX } from '../formats/tdx/quote-header.js';
 import { bytesSource } from '../bytes/source.js';
 import type { GoldenDocument } from '../golden/engine.js';
-import type { VerificationBase } from './result.js';
 import { verifySnpReport, type CertificateInput, type SnpPolicyExpectations, type SnpVerificationResult } from './snp.js';
 import type { TcbParts } from '../formats/snp/attestation-report.js';
+import { parseTdxCollateral } from './tdx/collateral.js';
+import { tdxGoldenEntries, type TdxGoldenInput } from './tdx/golden.js';
+import { verifyTdxQuote, type TdxVerification } from './tdx/verify.js';
 
 export type EvidenceKind = 'snp-report' | 'tdx-quote';
 
@@ -29,13 +31,17 @@ export interface VerifyOptions {
   readonly ccel?: CertificateInput;
   /** golden values the evidence must match */
   readonly golden?: GoldenDocument;
+  /** TDX: reference values from a plain TDX document (src/verify/tdx/golden.ts tdxGoldenEntries) */
+  readonly tdxGolden?: TdxGoldenInput;
+  /** the golden document's name for messages */
+  readonly goldenSource?: string;
   /** SNP: guest policy bits that must hold */
   readonly policy?: SnpPolicyExpectations;
   /** SNP: the least REPORTED_TCB accepted */
   readonly minTcb?: Partial<TcbParts>;
 }
 
-export type VerificationResult = SnpVerificationResult | (VerificationBase & { readonly kind: 'tdx-quote' });
+export type VerificationResult = SnpVerificationResult | TdxVerification;
 
 const QUOTE_VERSION = TDX_QUOTE_HEADER.field('version');
 const QUOTE_KEY_TYPE = TDX_QUOTE_HEADER.field('attestationKeyType');
@@ -74,6 +80,7 @@ export async function verifyEvidence(evidence: Uint8Array, options: VerifyOption
   if (kind === 'snp-report') {
     if (options.collateral) throw new OptionError('--collateral', `applies to TDX quotes; ${source} is an SEV-SNP report, whose collateral is its certificates (--cert, --certs)`);
     if (options.ccel) throw new OptionError('--ccel', `applies to TDX quotes; ${source} is an SEV-SNP report`);
+    if (options.tdxGolden) throw new OptionError('--golden', `${options.goldenSource ?? 'the golden document'} holds TDX reference values; ${source} is an SEV-SNP report`);
     return verifySnpReport(evidence, {
       source,
       ...(options.certificates ? { certificates: options.certificates } : {}),
@@ -84,7 +91,18 @@ export async function verifyEvidence(evidence: Uint8Array, options: VerifyOption
     });
   }
   if (kind === 'tdx-quote') {
-    throw new PrelaunchError('ERR_UNSUPPORTED_STACK', `${source}: an Intel TDX quote: TDX quote verification is not available in this build`, { file: source, kind });
+    if (options.certificates?.length) throw new OptionError('--cert', `applies to SEV-SNP reports; ${source} is an Intel TDX quote, which carries its PCK certificate chain (give DCAP collateral with --collateral)`);
+    if (options.policy) throw new OptionError('--policy', `applies to SEV-SNP reports; ${source} is an Intel TDX quote (match its TD attributes with --golden)`);
+    if (options.minTcb) throw new OptionError('--min-tcb', `applies to SEV-SNP reports; ${source} is an Intel TDX quote (its TCB status comes from --collateral)`);
+    const goldenName = options.goldenSource ?? 'the golden document';
+    const golden = options.tdxGolden ?? (options.golden ? tdxGoldenEntries(options.golden, goldenName) : undefined);
+    return verifyTdxQuote(evidence, {
+      source,
+      ...(options.at ? { at: options.at } : {}),
+      ...(options.collateral ? { collateral: parseTdxCollateral(options.collateral.bytes, options.collateral.source) } : {}),
+      ...(golden ? { golden } : {}),
+      ...(options.ccel ? { ccel: { bytes: options.ccel.bytes, name: options.ccel.source } } : {}),
+    });
   }
   const other = sniffFileKind(bytesSource(evidence, source));
   const what = other ? ` (it is ${FILE_KINDS[other].what})` : '';
@@ -94,3 +112,7 @@ export async function verifyEvidence(evidence: Uint8Array, options: VerifyOption
 export { verifySnpReport, classifyAmdCertificate, shippedCertificate, AMD_OID } from './snp.js';
 export type { SnpVerificationResult, SnpVerifyOptions, SnpPolicyExpectations, SnpCertRole, SnpCertificate, SnpCertificateSummary, CertificateInput } from './snp.js';
 export type { VerificationBase, VerificationCheck } from './result.js';
+export { verifyTdxQuote, intelSgxRootCa, type TdxVerification, type TdxVerifyOptions } from './tdx/verify.js';
+export { parseTdxCollateral, CollateralError, type TdxCollateral } from './tdx/collateral.js';
+export { tdxGoldenEntries, isTdxPrediction, type TdxGoldenInput, type TdxGoldenEntry } from './tdx/golden.js';
+export type { TcbStatus } from './tdx/tcb-status.js';

@@ -72,7 +72,7 @@ function nameString(n: pkijs.RelativeDistinguishedNames): string {
 }
 
 /** asn1js.fromBER, which throws (rather than reporting) for some malformed values, e.g. a GeneralizedTime that is not a time. */
-function fromBER(der: Uint8Array): ReturnType<typeof asn1js.fromBER> | null {
+export function fromBER(der: Uint8Array): ReturnType<typeof asn1js.fromBER> | null {
   try {
     return asn1js.fromBER(der);
   } catch {
@@ -256,4 +256,43 @@ export async function verifyEcdsaRaw(curve: 'P-256' | 'P-384' | 'P-521', point: 
     throw new CertificateError(`${what}: the public key is not a valid ${curve} point (${e instanceof Error ? e.message : String(e)})`);
   }
   return subtle().verify({ name: 'ECDSA', hash }, key, signature, data);
+}
+
+/**
+ * One node of a DER tree, for reading extensions whose structure is not X.509's own (Intel's
+ * SGX extension in a PCK certificate: src/verify/tdx/pck-extension.ts). Universal tags are
+ * numbered as ASN.1 numbers them (2 INTEGER, 4 OCTET STRING, 6 OBJECT IDENTIFIER,
+ * 10 ENUMERATED, 16 SEQUENCE).
+ */
+export interface DerNode {
+  /** 0 universal, 1 application, 2 context, 3 private */
+  readonly tagClass: number;
+  readonly tag: number;
+  readonly constructed: boolean;
+  /** the children of a constructed node */
+  readonly children: readonly DerNode[];
+  /** the contents of a primitive node */
+  readonly content: Uint8Array;
+  /** an OBJECT IDENTIFIER's dotted form */
+  readonly oid?: string;
+}
+
+function derNode(b: asn1js.AsnType): DerNode {
+  const id = (b as asn1js.BaseBlock).idBlock;
+  const constructed = id.isConstructed;
+  const vb = (b as asn1js.BaseBlock<asn1js.ValueBlock & { value?: unknown; valueHexView?: Uint8Array }>).valueBlock;
+  const children = constructed && Array.isArray(vb.value) ? (vb.value as asn1js.AsnType[]).map(derNode) : [];
+  const content = !constructed && vb.valueHexView ? new Uint8Array(vb.valueHexView) : new Uint8Array(0);
+  const oid = b instanceof asn1js.ObjectIdentifier ? b.valueBlock.toString() : undefined;
+  return { tagClass: id.tagClass - 1, tag: id.tagNumber, constructed, children, content, ...(oid !== undefined ? { oid } : {}) };
+}
+
+/** The DER tree of `der` (CertificateError naming `what` when it is not one whole DER value). */
+export function decodeDer(der: Uint8Array, what: string): DerNode {
+  const asn = fromBER(der);
+  if (!asn) throw new CertificateError(`${what}: not DER (a value asn1js cannot decode)`);
+  if (asn.offset === -1 || asn.offset !== der.length) {
+    throw new CertificateError(`${what}: not DER (${asn.offset === -1 ? asn.result.error || 'unreadable ASN.1' : `${der.length - asn.offset} trailing bytes`})`);
+  }
+  return derNode(asn.result);
 }

@@ -54,7 +54,7 @@ describe('the wrong kind of file: what it is and which command takes it (exit 1)
     [['igvm', 'inspect', OVMF], /igvm inspect: \S+ is an OVMF\/UEFI firmware image, not an IGVM file/],
     [['ovmf', 'inspect', IGVM], /ovmf inspect: \S+ is an IGVM file, not an OVMF image: measure it with `prelaunch igvm measure/],
     [['tdx', '--firmware', IGVM], /--firmware: \S+ is an IGVM file, not a TDVF\/OVMF image: .*--platform tdx/],
-    [['golden', '--check', QUOTE, DOC], /--check: \S+quote\.bin is an Intel TDX quote, not an SEV-SNP attestation report: .*prelaunch tdx --firmware/],
+    [['golden', '--check', QUOTE, DOC], /--check: \S+quote\.bin is an Intel TDX quote, not an SEV-SNP attestation report: .*`prelaunch verify \S+quote\.bin/],
     [['tdx', 'replay', OVMF], /tdx replay: \S+ is an OVMF\/UEFI firmware image, not a TCG event log/],
     [['tdx', 'replay', QUOTE], /tdx replay: \S+ is an Intel TDX quote, not a TCG event log/],
   ])('%j', async (args, re) => {

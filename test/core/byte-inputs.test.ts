@@ -550,6 +550,20 @@ const CASES: Record<string, Case> = {
     () => ({ pem: SNP_FILE('milan_ask.pem'), der: SNP_FILE('vcek_milan.der') }),
     ({ pem, der }) => [...api.parseCertificates(pem, 'p'), ...api.parseCertificates(der, 'd')].map((x) => ({ der: x.der, subject: x.subject, key: x.publicKey, notAfter: x.notAfter.toISOString(), hwid: x.extension('1.3.6.1.4.1.3704.1.4') ?? null })),
   ),
+  parseTdxCollateral: c(
+    () => ({ j: SNP_FILE('tdx-collateral.json') }),
+    ({ j }) => {
+      const x = api.parseTdxCollateral(j, 'c');
+      return { tcbInfo: x.tcbInfo, signed: x.tcbInfoBytes, sig: x.tcbInfoSignature, qe: x.qeIdentity, chain: x.tcbInfoChain.map((k) => k.der), crl: [...x.pckCrl.revoked], root: x.rootCaCrl.der };
+    },
+  ),
+  parseCrl: c(
+    () => ({ d: Buffer.from((JSON.parse(new TextDecoder().decode(SNP_FILE('tdx-collateral.json'))) as { pck_crl: string }).pck_crl, 'hex') }),
+    ({ d }) => {
+      const x = api.parseCrl(d, 'crl');
+      return { issuer: x.issuer, thisUpdate: x.thisUpdate.toISOString(), revoked: [...x.revoked], der: x.der };
+    },
+  ),
   parseCertificate: c(
     () => ({ der: SNP_FILE('vcek_milan.der') }),
     ({ der }) => api.parseCertificate(der, 'd').der,
@@ -702,6 +716,8 @@ const CASES: Record<string, Case> = {
 const NO_BYTES: Record<string, string> = {
   corimProtectedHeader: 'a signer name (text)',
   verifyEvidence: 'asynchronous (WebCrypto): Buffer and odd-offset inputs in test/verify/snp-verify.test.ts', verifySnpReport: 'asynchronous (WebCrypto): as verifyEvidence',
+  verifyTdxQuote: 'asynchronous (WebCrypto): Buffer and odd-offset inputs in test/verify/tdx.test.ts', CollateralError: 'error class',
+  parsePckExtension: 'a parsed certificate', tdxGoldenEntries: 'a parsed JSON document', intelSgxRootCa: 'no input (the shipped root)',
   CertificateError: 'error class', UnknownReportVersionError: 'error class', classifyAmdCertificate: 'a parsed certificate', shippedCertificate: 'a product and role name',
   decodeTcb: 'a bigint', productOfCpuid: 'numbers', verdict: 'checks', renderVerification: 'a verification result', verificationJson: 'a verification result', snpReportJson: 'a parsed report',
   PrelaunchError: 'error class', ParseError: 'error class', FirmwareError: 'error class', OptionError: 'error class', IgvmFormatError: 'error class', IgvmBuildError: 'error class',

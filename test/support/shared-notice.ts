@@ -20,6 +20,7 @@ export const NEEDS_SHARED: ReadonlyArray<readonly [string, string]> = [
   ['test/tdx/mrtd.test.ts', 'MRTD of the firmware kept only in ../shared'],
   ['test/tdx/rtmr.test.ts', 'the real dstack CCEL'],
   ['test/tdx/cli.test.ts', 'tdx replay of the real dstack CCEL'],
+  ['test/verify/tdx.test.ts', 'real TDX quotes and collateral (../shared/oracles/verify)'],
   ['test/cli/file-kinds.test.ts', 'real SNP reports, TDX quotes and a CCEL'],
   ['test/measured-boot/captures.test.ts', 'own captures: firmware and kernels from ../shared'],
   ['test/measured-boot/predict.test.ts', 'real boots'],

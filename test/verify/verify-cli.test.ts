@@ -79,7 +79,7 @@ describe('prelaunch verify (CLI)', () => {
   it.each([
     ['neither report nor quote', () => tmp('zero.bin', new Uint8Array(2000)), [], 'ERR_MALFORMED', /zero\.bin: neither an SEV-SNP attestation report/],
     ['an IGVM file', () => tmp('x.igvm', 'IGVM' + '\0'.repeat(200)), [], 'ERR_MALFORMED', /it is an IGVM file/],
-    ['a TDX quote (not in this build)', () => { const q = new Uint8Array(1000); const v = new DataView(q.buffer); v.setUint16(0, 4, true); v.setUint16(2, 2, true); v.setUint32(4, 0x81, true); return tmp('quote.bin', q); }, [], 'ERR_UNSUPPORTED_STACK', /TDX quote verification is not available in this build/],
+    ['a TDX quote cut short', () => { const q = new Uint8Array(1000); const v = new DataView(q.buffer); v.setUint16(0, 4, true); v.setUint16(2, 2, true); v.setUint32(4, 0x81, true); return tmp('quote.bin', q); }, [], 'ERR_TRUNCATED', /quote\.bin: ECDSA 256-bit quote signature data at offset 0x27c: needs 128 bytes/],
     ['a truncated report', () => tmp('cut.bin', readFileSync(s('report-v3-milan.bin')).subarray(0, 1000)), ['--cert', s('vcek_milan.pem')], 'ERR_TRUNCATED', /cut\.bin: SNP attestation report at offset 0x0: 1000 bytes/],
     ['an unknown report version', () => { const b = Buffer.from(readFileSync(s('report-v3-milan.bin'))); b.writeUInt32LE(4, 0); return tmp('v4.bin', b); }, ['--cert', s('vcek_milan.pem')], 'ERR_MALFORMED', /version 4 is not one prelaunch reads/],
     ['a PEM with the wrong key type', () => s('report-v3-milan.bin'), ['--cert', s('vcek_rsa.pem')], 'ERR_KEY', /vcek_rsa\.pem: the VCEK certificate's key is RSA, not ECDSA P-384/],

@@ -23,4 +23,11 @@ describe('prelaunch verify (process)', () => {
     expectCleanError(runCli(['verify', s('report-v3-milan.bin'), '--policy', 'nonsense']), 2);
     expectCleanError(runCli(['verify']), 2);
   });
+  it('a TDX quote: exit 1 with the JSON when its chain is not Intel\'s (synthetic test keys); a quote cut short is one error line', () => {
+    const r = runCli(['verify', s('tdx-quote-v5.bin'), '--collateral', s('tdx-collateral.json'), '--at', '2025-06-15T00:00:00Z', '--json']);
+    expect(r.code).toBe(1);
+    expect(JSON.parse(r.stdout)).toMatchObject({ kind: 'tdx-quote', signatureValid: true, chainValid: false });
+    expect(r.stderr.trimEnd().split('\n')).toHaveLength(1);
+    expectCleanError(runCli(['verify', s('tdx-quote-v5.bin'), '--cert', s('vcek_milan.pem')]), 2);
+  });
 });

@@ -12,7 +12,7 @@ import { OptionError, PrelaunchError } from '../../errors.js';
 import type { TcbParts } from '../../formats/snp/attestation-report.js';
 import { parseGoldenDocument } from '../../golden/document.js';
 import { renderVerification } from '../../report/verify.js';
-import { verifyEvidence, type CertificateInput, type SnpPolicyExpectations } from '../../verify/index.js';
+import { isTdxPrediction, tdxGoldenEntries, verifyEvidence, type CertificateInput, type SnpPolicyExpectations } from '../../verify/index.js';
 import { resolvePath, setExitCode, writeStderr } from '../context.js';
 import { LIMITS, readInput, writeStdout } from '../io.js';
 
@@ -45,6 +45,16 @@ function certsFromDir(dir: string): CertificateInput[] {
     const file = path.join(dir, n);
     return { bytes: readInput(file, '--certs', LIMITS.certificate, 'a certificate'), source: file };
   });
+}
+
+/** Whether golden text is a plain TDX reference document (a JSON object with a `tdx` array) or a `prelaunch tdx --json` prediction. */
+function isTdxReferenceDocument(text: string): boolean {
+  try {
+    const o = JSON.parse(text) as unknown;
+    return (typeof o === 'object' && o !== null && Array.isArray((o as { tdx?: unknown }).tdx)) || isTdxPrediction(o);
+  } catch {
+    return false; // parseGoldenDocument names the JSON problem
+  }
 }
 
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}(?:T\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?(?:Z|[+-]\d{2}:\d{2}))?$/;
@@ -94,9 +104,10 @@ export async function runVerify(evidenceFile: string, f: VerifyFlags): Promise<v
   const evidence = readInput(evidenceFile, 'verify', LIMITS.evidence, 'attestation evidence');
   const certificates: CertificateInput[] = (f.cert ?? []).map((file) => ({ bytes: readInput(file, '--cert', LIMITS.certificate, 'a certificate'), source: file }));
   if (f.certs !== undefined) certificates.push(...certsFromDir(f.certs));
-  const golden = f.golden !== undefined
-    ? parseGoldenDocument(new TextDecoder().decode(readInput(f.golden, '--golden', LIMITS.goldenDocument, 'a golden document')), f.golden)
-    : undefined;
+  const goldenText = f.golden !== undefined ? new TextDecoder().decode(readInput(f.golden, '--golden', LIMITS.goldenDocument, 'a golden document')) : undefined;
+  // a plain TDX reference document ({"tdx": [...]}) or a `prelaunch tdx --json` prediction (src/verify/tdx/golden.ts), or a prelaunch golden document
+  const tdxGolden = f.golden !== undefined && goldenText !== undefined && isTdxReferenceDocument(goldenText) ? tdxGoldenEntries(JSON.parse(goldenText), f.golden) : undefined;
+  const golden = f.golden !== undefined && goldenText !== undefined && !tdxGolden ? parseGoldenDocument(goldenText, f.golden) : undefined;
   const collateral = f.collateral !== undefined ? { bytes: readInput(f.collateral, '--collateral', LIMITS.goldenDocument, 'TDX collateral'), source: f.collateral } : undefined;
   const ccel = f.ccel !== undefined ? { bytes: readInput(f.ccel, '--ccel', LIMITS.ccel, 'a CCEL event log'), source: f.ccel } : undefined;
   const result = await verifyEvidence(evidence, {
@@ -106,6 +117,8 @@ export async function runVerify(evidenceFile: string, f: VerifyFlags): Promise<v
     ...(policy ? { policy } : {}),
     ...(minTcb ? { minTcb } : {}),
     ...(golden ? { golden } : {}),
+    ...(tdxGolden ? { tdxGolden } : {}),
+    ...(f.golden !== undefined ? { goldenSource: f.golden } : {}),
     ...(collateral ? { collateral } : {}),
     ...(ccel ? { ccel } : {}),
   });
