@@ -7,3 +7,5 @@ export { predictTpmPcrs, type TpmPredictOptions, type TpmPrediction } from '../m
 export { replayTpmLog, type TpmReplay } from '../measured-boot/replay.js';
 export { diffTpmEvents, type TpmDiff } from '../measured-boot/diff.js';
 export { identifyEdk2Firmware, MODELLED_GENERATIONS, type Edk2Firmware, type Edk2Generation } from '../measured-boot/edk2-firmware.js';
+export type { MeasuredEvent } from '../measured-boot/edk2-events.js';
+export type { PredictedBank } from '../measured-boot/pcr.js';
