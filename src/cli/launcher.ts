@@ -12,6 +12,9 @@
  * from the first run on), elsewhere the bundle is compiled as usual. The hand-made cache is
  * kept where it applies because it measured faster than Node's (docs/performance.md, "code
  * cache"). PRELAUNCH_CODE_CACHE_CHECK=1 says on stderr which path was taken.
+ * `prelaunch verify` has a cache of its own (`prelaunch-main.cjs.verify.<v8>.v8cache`): the code
+ * it runs (PKI.js, the verifiers) more than doubled the one cache, and V8 deserializes a whole
+ * cache at start-up, which slowed every other command (docs/performance.md).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Module, createRequire } from 'node:module';
@@ -19,12 +22,13 @@ import { dirname, join } from 'node:path';
 import { Script, constants as vmConstants } from 'node:vm';
 
 const file = join(__dirname, 'prelaunch-main.cjs');
-const cacheFile = `${file}.${process.versions.v8}.v8cache`;
+const cacheFile = `${file}${process.argv[2] === 'verify' ? '.verify' : ''}.${process.versions.v8}.v8cache`;
 const out = process.env.PRELAUNCH_CODE_CACHE_OUT;
 const check = process.env.PRELAUNCH_CODE_CACHE_CHECK;
 let cachedData: Buffer | undefined;
 try {
-  cachedData = readFileSync(cacheFile);
+  // a run that writes a cache starts from none, so that it holds only what its own runs compiled
+  cachedData = out ? undefined : readFileSync(cacheFile);
 } catch {
   cachedData = undefined;
 }
