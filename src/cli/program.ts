@@ -118,9 +118,9 @@ function defineVerify(program: Command): void {
 function defineExport(program: Command): void {
   program
     .command('export')
-    .description('render a golden document for a consumer: trustee, go-sev-guest, go-tdx-guest, snpguest, in-toto, corim, corim-tdx, qemu, libvirt')
+    .description('render a golden document for a consumer: trustee, go-sev-guest, go-tdx-guest, snpguest, in-toto, corim, corim-tdx, keylime, qemu, libvirt')
     .argument('<document>', 'golden document (prelaunch golden output)')
-    .addOption(new Option('--to <format>', 'consumer format').choices(['trustee', 'go-sev-guest', 'go-tdx-guest', 'snpguest', 'in-toto', 'corim', 'corim-tdx', 'qemu', 'libvirt']).makeOptionMandatory())
+    .addOption(new Option('--to <format>', 'consumer format').choices(['trustee', 'go-sev-guest', 'go-tdx-guest', 'snpguest', 'in-toto', 'corim', 'corim-tdx', 'keylime', 'qemu', 'libvirt']).makeOptionMandatory())
     .option('-o, --output <file>', 'write here (default: stdout)')
     .option('--select <key=value,...>', 'only entries matching, e.g. vcpus=4,vcpuType=EPYC-v4 or mode=tdx,shape=2g')
     .option('--name <name>', 'trustee: reference-value name for the measurement (default snp_launch_measurement)')

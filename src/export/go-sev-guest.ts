@@ -20,7 +20,7 @@ export function goSevGuestConfig(entries: GoldenEntry[]): string {
   const lines = [
     e.igvm ? `# ${e.artifact}: IGVM file (its own VMSAs and policy)` : `# ${e.artifact}: ${e.vmmType}${e.vmsaProfile ? `/${e.vmsaProfile}` : ''} ${e.vcpuType ?? e.vcpuSig ?? ''} vcpus=${unique(snp.map((x) => x.vcpus)).join(',')} guestFeatures=${e.guestFeatures}`,
     'policy {',
-    `  measurement: ${bytesLiteral(e.measurement)}`,
+    `  measurement: ${bytesLiteral(e.measurement!)}`, // snp entries always carry one (validateGoldenDocument)
   ];
   if (e.policy) lines.push(`  policy: ${BigInt(e.policy).toString()}`);
   if (e.hostData) lines.push(`  host_data: ${bytesLiteral(e.hostData)}`);

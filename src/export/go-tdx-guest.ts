@@ -44,7 +44,7 @@ export function goTdxGuestConfig(entries: GoldenEntry[]): string {
   if (xfam) lines.push(`    xfam: ${bytesLiteral(le64Hex(BigInt(xfam)))}`);
   if (mrConfigId) lines.push(`    mr_config_id: ${bytesLiteral(mrConfigId)}`);
   if (rtmr0 || rtmr1 || rtmr2) for (const r of [rtmr0, rtmr1, rtmr2, null]) lines.push(`    rtmrs: ${r ? bytesLiteral(r) : '""'}`);
-  for (const m of unique(tdx.map((e) => e.measurement))) lines.push(`    any_mr_td: ${bytesLiteral(m)}`);
+  for (const m of unique(tdx.map((e) => e.measurement))) if (m) lines.push(`    any_mr_td: ${bytesLiteral(m)}`);
   lines.push('  }', '}');
   return lines.join('\n') + '\n';
 }

@@ -8,6 +8,7 @@ type Key = (typeof KEYS)[number];
 const TDX_KEYS: ReadonlySet<Key> = new Set(['pageOrder', 'shape', 'tdAttributes', 'xfam', 'mrConfigId']);
 
 function valueOf(e: GoldenEntry, key: Key): unknown {
+  if (key === 'shape' && e.tpm) return e.tpm.shape; // a tpm entry's launch shape
   if (TDX_KEYS.has(key)) return (e.tdx as Record<string, unknown> | undefined)?.[key] ?? null;
   return e[key as Exclude<Key, 'pageOrder' | 'shape' | 'tdAttributes' | 'xfam' | 'mrConfigId'>];
 }

@@ -31,7 +31,7 @@ export interface TrusteeOptions {
 export function trusteeSample(entries: GoldenEntry[], o: TrusteeOptions = {}): Record<string, string[]> {
   const snp = entries.filter((e) => e.mode === 'snp');
   const sample: Record<string, string[]> = {};
-  if (snp.length) sample[o.measurementName ?? 'snp_launch_measurement'] = unique(snp.map((e) => e.measurement));
+  if (snp.length) sample[o.measurementName ?? 'snp_launch_measurement'] = unique(snp.map((e) => e.measurement).filter((x): x is string => !!x));
   const host = unique(snp.map((e) => e.hostData).filter((x): x is string => !!x));
   if (host.length) sample.snp_host_data = host;
   const policies = unique(snp.map((e) => e.policy).filter((x): x is string => !!x));
@@ -45,7 +45,26 @@ export function trusteeSample(entries: GoldenEntry[], o: TrusteeOptions = {}): R
   const idk = unique(snp.map((e) => (e.idBlock as { idKeyDigest?: string } | undefined)?.idKeyDigest).filter((x): x is string => !!x));
   if (idk.length) sample.snp_id_key_digest = idk;
   Object.assign(sample, trusteeTdxSample(entries));
+  Object.assign(sample, trusteeTpmSample(entries));
   return sample;
+}
+
+/** The reference-value name Trustee's default policy gives PCR `index` of a TPM quote (`tpm_pcr11`). */
+export const trusteeTpmName = (index: number): string => `tpm_pcr${index}`;
+
+/** The claim name Trustee's TPM verifier gives PCR `index` (`input.tpm.pcr04`). */
+export const trusteeTpmClaim = (index: number): string => `pcr${String(index).padStart(2, '0')}`;
+
+/** `tpm_pcrN` → every predicted SHA-256 value of PCR N among the tpm entries (PCRs in numeric order). */
+export function trusteeTpmSample(entries: GoldenEntry[]): Record<string, string[]> {
+  const out: Record<string, string[]> = {};
+  const byPcr = new Map<number, string[]>();
+  for (const e of entries) {
+    if (e.mode !== 'tpm' || !e.tpm) continue;
+    for (const [k, v] of Object.entries(e.tpm.pcrs.sha256)) if (v) byPcr.set(Number(k), [...(byPcr.get(Number(k)) ?? []), v]);
+  }
+  for (const idx of [...byPcr.keys()].sort((a, b) => a - b)) out[trusteeTpmName(idx)] = unique(byPcr.get(idx)!);
+  return out;
 }
 
 export function trusteeMessage(entries: GoldenEntry[], o: TrusteeOptions = {}): Record<string, string> {

@@ -51,7 +51,7 @@ function compare(r: ReportFields, e: GoldenEntry): FieldComparison[] {
 
 export function checkReport(doc: GoldenDocument, report: ReportFields, nearest = 3): CheckResult {
   // an SEV attestation report is matched against SEV entries only (a TDX MRTD is no launch digest of it)
-  const scored = doc.entries.flatMap((entry, index) => (entry.mode === 'tdx' ? [] : [{ entry, index }])).map(({ entry, index }) => {
+  const scored = doc.entries.flatMap((entry, index) => (entry.mode === 'tdx' || entry.mode === 'tpm' ? [] : [{ entry, index }])).map(({ entry, index }) => {
     const comparisons = compare(report, entry);
     return { index, entry, comparisons, score: comparisons.filter((c) => c.equal).length };
   });

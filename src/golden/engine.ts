@@ -17,6 +17,10 @@
  *   refused here, and what it does not predict (RTMR0 without the ACPI tables, RTMR1/2 without a
  *   direct-boot kernel) is null, never a guess.
  * - IGVM artifacts: the SEV-SNP launch digest and the TDX MRTD of the file, by measureIgvm.
+ * - vTPM (mode tpm): per launch shape (QEMU version, memory, vCPUs, fw_cfg dump) the PCRs of
+ *   both banks and the event digests behind them, through predictTpmPcrs (`prelaunch tpm
+ *   predict`) and nothing else; a PCR with an event the model does not predict (PCR0's PEI
+ *   volume) is null, and what the model refuses is refused, naming the artifact and the shape.
  *
  * Every value equals what `measure()` (`prelaunch tdx`, `prelaunch igvm measure`) gives for that
  * configuration (tests check samples, the benchmark checks all).
@@ -24,8 +28,8 @@
 import { expandStacks } from './stacks.js';
 import { cmdlineBytes, describeCmdline, type KernelCmdline } from '../formats/linux/cmdline.js';
 import { fromHex, toHex } from '../bytes/hex.js';
-import { asSource, type ByteInput } from '../bytes/source.js';
-import { FirmwareError, OptionError } from '../errors.js';
+import { asSource, inputBytes, type ByteInput } from '../bytes/source.js';
+import { FirmwareError, OptionError, PrelaunchError } from '../errors.js';
 import { parseOvmf } from '../formats/ovmf/parse.js';
 import { SnpPageType } from '../formats/snp/page-info.js';
 import { DEFAULT_VMSA_PROFILE, VMSA_PROFILES, type VmmType, type VmsaProfileName } from '../formats/snp/vmsa-profiles.js';
@@ -39,12 +43,13 @@ import { ovmfVmsas, planSnp, planSnpOvmfHash } from '../plan/snp.js';
 import { DEFAULT_TDX_MATRIX, needsVcpuCount, type GoldenCpu, type GoldenMatrix, type GoldenMode, type GoldenTdxShape } from './matrix.js';
 import { mrtdOfImage } from '../measure/tdx-mrtd.js';
 import { predictRtmrs, type AcpiBlobs, type RtmrValues } from '../measure/rtmr.js';
-import { EV, LINUX_INITRD_EVENT_TAG_ID, LINUX_LOAD_OPTIONS_EVENT_TAG_ID, TCG_PCCLIENT_TAGGED_EVENT } from '../formats/tdx/tcg-events.js';
+import { EV, LINUX_INITRD_EVENT_TAG_ID, LINUX_LOAD_OPTIONS_EVENT_TAG_ID, TCG_PCCLIENT_TAGGED_EVENT, UEFI_VARIABLE_DATA } from '../formats/tdx/tcg-events.js';
 import type { TdxPageOrder } from '../plan/tdx.js';
 import { parseIgvm } from '../formats/igvm/parse.js';
 import { measureIgvm } from '../measure/igvm.js';
 import { checkIgvmIdBlock } from '../sign/igvm.js';
 import type { ByteSource } from '../bytes/source.js';
+import { predictTpmPcrs, type TpmPrediction } from '../measured-boot/predict.js';
 
 export const GOLDEN_SCHEMA = 'prelaunch-golden/v1';
 
@@ -62,6 +67,9 @@ export interface GoldenArtifact {
   qemuKernelPatch?: boolean;
   /** as written in the manifest (relative paths keep documents reproducible across machines) */
   firmwarePath: string;
+  /** tpm: the OVMF_VARS the guest starts with (absent: a unified image's own store, or an empty one) */
+  vars?: ByteInput | null;
+  varsPath?: string | null;
   kernel?: ByteInput | null;
   kernelPath?: string | null;
   initrd?: ByteInput | null;
@@ -87,6 +95,8 @@ export interface GoldenOptions {
   onWarning?: (warning: string) => void;
   /** the ACPI tables of each TD shape that names an `acpiDir` (matrix.tdx.shapes), by shape name */
   tdxAcpi?: ReadonlyMap<string, AcpiBlobs> | null;
+  /** the fw_cfg dump (fwcfg.tar bytes) of each vTPM shape that names one (matrix.tpm.shapes), by shape name */
+  tpmFwCfg?: ReadonlyMap<string, Uint8Array> | null;
 }
 
 export interface GoldenInputDigest {
@@ -99,6 +109,8 @@ export interface GoldenArtifactRecord {
   name: string;
   kind: GoldenArtifactKind;
   firmware: GoldenInputDigest;
+  /** tpm: the varstore given with the firmware (absent when none was) */
+  vars?: GoldenInputDigest;
   kernel: GoldenInputDigest | null;
   initrd: GoldenInputDigest | null;
   /** value: the text (null when the bytes are not UTF-8, then hex holds them) */
@@ -119,8 +131,8 @@ export interface GoldenEntry {
   hostData?: string;
   /** the host stack (matrix.stacks) this entry was derived for */
   stack?: string;
-  /** lowercase hex: SHA-384 launch digest (snp) or SHA-256 (sev, seves) */
-  measurement: string;
+  /** lowercase hex: SHA-384 launch digest (snp), MRTD (tdx) or SHA-256 (sev, seves); null for tpm entries (their values are under `tpm`) */
+  measurement: string | null;
   /** sha256 of each input this value depends on */
   inputs: { firmware: string; kernel: string | null; initrd: string | null; cmdline: string | null };
   idBlock?: Record<string, unknown>;
@@ -128,6 +140,45 @@ export interface GoldenEntry {
   tdx?: GoldenTdxValues;
   /** entries from an IGVM file: which platform of it was measured */
   igvm?: { platform: 'sev-snp' | 'tdx'; compatibilityMask: number };
+  /** mode tpm: the vTPM PCRs of one launch shape and the event digests behind them */
+  tpm?: GoldenTpmValues;
+}
+
+/** The two banks a vTPM prediction fills. */
+export type GoldenTpmBank = 'sha256' | 'sha384';
+
+/**
+ * A tpm entry's values: lowercase hex, keyed by bank, then by PCR index as a decimal string.
+ * Every PCR that receives an event is listed; one whose events are not all predicted (PCR0:
+ * the PEI volume as in RAM) is null, never a guess.
+ */
+export interface GoldenTpmValues {
+  /** the launch shape (matrix.tpm.shapes) */
+  shape: string;
+  qemuVersion: string;
+  /** guest memory in bytes */
+  memory: number;
+  smp: number | null;
+  /** sha256 of the shape's fw_cfg dump; null when none was given */
+  fwCfg: string | null;
+  /** the edk2 generation the model identified, and the firmware's version string */
+  edk2: { generation: string; versionString: string | null };
+  /**
+   * the secure-boot state the PCR7 events measure: SecureBoot's value (null: the firmware has no
+   * such variable, built without secure boot) and which of PK, KEK, db, dbx, dbt hold data
+   */
+  secureBoot: { enabled: boolean | null; enrolled: string[] };
+  /**
+   * the boot components' event digests per bank: the kernel's EV_EFI_BOOT_SERVICES_APPLICATION
+   * (PCR4; null when secure boot rejects the kernel and no event is logged), the Linux EFI stub's
+   * LoadOptions and initrd EV_EVENT_TAGs (PCR9; null when not logged)
+   */
+  boot: Record<'kernel' | 'loadOptions' | 'initrd', Record<GoldenTpmBank, string> | null>;
+  pcrs: Record<GoldenTpmBank, Record<string, string | null>>;
+  /** the events in log order, each with its digest per bank (null: not predicted) */
+  events: Array<{ pcr: number; type: string; description: string; digests: Record<GoldenTpmBank, string> | null }>;
+  /** the PCRs that are null, and why */
+  unpredicted: Array<{ pcr: number; reason: string }>;
 }
 
 /**
@@ -193,6 +244,7 @@ export function countEntries(m: GoldenMatrix): number {
   for (const mode of m.modes) {
     if (mode === 'sev') { n += 1; continue; }
     if (mode === 'tdx') { n += tdxEntriesPerArtifact(m); continue; }
+    if (mode === 'tpm') { n += m.tpm?.shapes.length ?? 0; continue; }
     for (const vmm of m.vmmTypes) {
       const per = profilesFor(vmm, m.vmsaProfiles).length * cpusFor(vmm, m.cpus).length * m.vcpus.length;
       n += mode === 'snp' ? per * m.guestFeatures.length * (m.policies?.length ?? 1) * (m.hostData?.length ?? 1) : per;
@@ -253,13 +305,16 @@ export function generateGolden(o: GoldenOptions): GoldenDocument {
       continue;
     }
     const a = { ...input, firmware: asSource(input.firmware, input.firmwarePath), kernel: input.kernel ? asSource(input.kernel, input.kernelPath ?? 'kernel') : null, initrd: input.initrd ? asSource(input.initrd, input.initrdPath ?? 'initrd') : null };
-    const img = parseOvmf(a.firmware);
-    if (modes.includes('snp')) for (const w of snpSectionWarnings(img)) o.onWarning?.(w);
+    // a tpm-only artifact (OVMF_CODE without SEV/TDX metadata) is read by the measured-boot model alone
+    const img = modes.some((x) => x !== 'tpm') ? parseOvmf(a.firmware) : null;
+    if (img && modes.includes('snp')) for (const w of snpSectionWarnings(img)) o.onWarning?.(w);
     const kh = a.kernel ? computeKernelHashes(a.kernel, a.initrd ?? null, a.cmdline, backend) : null;
+    const vars = input.vars ? asSource(input.vars, input.varsPath ?? 'vars') : null;
     const rec: GoldenArtifactRecord = {
       name: a.name,
       kind: 'ovmf',
       firmware: { path: a.firmwarePath, size: a.firmware.size, sha256: toHex(sha256Source(a.firmware, backend)) },
+      ...(vars ? { vars: { path: input.varsPath ?? vars.name, size: vars.size, sha256: toHex(sha256Source(vars, backend)) } } : {}),
       kernel: a.kernel && kh ? { path: a.kernelPath ?? a.kernel.name, size: a.kernel.size, sha256: toHex(kh.kernel) } : null,
       initrd: a.initrd && kh ? { path: a.initrdPath ?? a.initrd.name, size: a.initrd.size, sha256: toHex(kh.initrd) } : null,
       cmdline: kh ? { ...describeCmdline(cmdlineBytes(a.cmdline)), sha256: toHex(kh.cmdline) } : null,
@@ -271,6 +326,11 @@ export function generateGolden(o: GoldenOptions): GoldenDocument {
     });
 
     for (const mode of modes) {
+      if (mode === 'tpm') {
+        for (const e of tpmEntries({ ...a, vars }, m, o, backend, base('tpm', 'QEMU', null, null, null), inputs)) { entries.push(e); tick(); }
+        continue;
+      }
+      if (!img) continue; // unreachable: img is parsed whenever a mode other than tpm is measured
       if (mode === 'tdx') {
         for (const e of tdxEntries(a, img, m, o, backend, base('tdx', 'QEMU', null, null, null), inputs)) { entries.push(e); tick(); }
         continue;
@@ -425,6 +485,86 @@ function tdxEntries(
 }
 
 /**
+ * The tpm entries of one OVMF artifact: per launch shape, predictTpmPcrs (the model behind
+ * `prelaunch tpm predict`) over the firmware, varstore, kernel, initrd and command line. What
+ * it refuses (an unmodelled edk2 generation, a used varstore, a kernel secure boot would not
+ * run) is refused with its own code, naming the artifact and the shape.
+ */
+function tpmEntries(
+  a: { name: string; firmware: ByteSource; vars: ByteSource | null; kernel: ByteSource | null; initrd: ByteSource | null; cmdline?: KernelCmdline | null },
+  m: GoldenMatrix, o: GoldenOptions, backend: HashBackend,
+  base: Omit<GoldenEntry, 'measurement' | 'guestFeatures' | 'policy' | 'inputs'>, inputs: GoldenEntry['inputs'],
+): GoldenEntry[] {
+  const shapes = m.tpm?.shapes ?? [];
+  if (shapes.length === 0) throw new OptionError('matrix.tpm.shapes', `artifact ${a.name}: tpm entries need at least one launch shape (QEMU version, memory)`);
+  if (!a.kernel) throw new OptionError('kernel', `artifact ${a.name}: tpm entries need a direct-boot kernel (only QEMU direct boot is modelled)`);
+  const firmware = inputBytes(a.firmware);
+  const vars = a.vars ? inputBytes(a.vars) : null;
+  const out: GoldenEntry[] = [];
+  const warned = new Set<string>();
+  shapes.forEach((shape, i) => {
+    const where = `matrix.tpm.shapes[${i}]`;
+    const fwCfg = shape.fwCfg !== null ? o.tpmFwCfg?.get(shape.name) ?? null : null;
+    if (shape.fwCfg !== null && !fwCfg) throw new OptionError(where, `shape ${shape.name}: its fw_cfg dump (${shape.fwCfg}) was not supplied`);
+    let p: TpmPrediction;
+    try {
+      p = predictTpmPcrs({
+        firmware, vars, kernel: a.kernel!, initrd: a.initrd, append: a.cmdline ?? null,
+        qemuVersion: shape.qemuVersion, memory: shape.memory, ...(shape.smp !== null ? { smp: shape.smp } : {}), fwCfg,
+        hashBackend: backend,
+        names: { firmware: `${a.name} firmware`, vars: `${a.name} vars`, fwCfg: `${where}.fwCfg` },
+      });
+    } catch (e) {
+      if (e instanceof PrelaunchError) throw new PrelaunchError(e.code, `artifact ${a.name}, ${where} (${shape.name}): ${e.message}`, { ...e.data, artifact: a.name, path: `$.${where}` });
+      throw e;
+    }
+    for (const w of p.warnings) {
+      const text = `${a.name} (tpm): ${w}`;
+      if (!warned.has(text)) { warned.add(text); o.onWarning?.(text); }
+    }
+    const pcrs: GoldenTpmValues['pcrs'] = { sha256: {}, sha384: {} };
+    const indexes = [...new Set(p.events.map((e) => e.pcr))].sort((x, y) => x - y);
+    for (const bank of ['sha256', 'sha384'] as const) for (const idx of indexes) pcrs[bank][String(idx)] = p.pcrs[bank][String(idx)] ?? null;
+    out.push({
+      ...base, vcpus: null, guestFeatures: null, policy: null, measurement: null, inputs,
+      tpm: {
+        shape: shape.name, qemuVersion: shape.qemuVersion, memory: shape.memory, smp: shape.smp,
+        fwCfg: fwCfg ? toHex(backend.hash('sha256', fwCfg)) : null,
+        edk2: { generation: p.firmware.generation, versionString: p.firmware.versionString },
+        secureBoot: secureBootState(p),
+        boot: {
+          kernel: bankHex(p.events.find((e) => e.pcr === 4 && e.eventType === EV.EV_EFI_BOOT_SERVICES_APPLICATION)),
+          loadOptions: bankHex(p.events.find((e) => e.pcr === 9 && e.eventType === EV.EV_EVENT_TAG && eventTag(e.data) === LINUX_LOAD_OPTIONS_EVENT_TAG_ID)),
+          initrd: bankHex(p.events.find((e) => e.pcr === 9 && e.eventType === EV.EV_EVENT_TAG && eventTag(e.data) === LINUX_INITRD_EVENT_TAG_ID)),
+        },
+        pcrs,
+        events: p.events.map((e) => ({ pcr: e.pcr, type: e.typeName, description: e.description, digests: e.digests ? { sha256: toHex(e.digests.sha256), sha384: toHex(e.digests.sha384) } : null })),
+        unpredicted: p.unpredicted,
+      },
+    });
+  });
+  return out;
+}
+
+const bankHex = (e: TpmPrediction['events'][number] | undefined): Record<GoldenTpmBank, string> | null => (e?.digests ? { sha256: toHex(e.digests.sha256), sha384: toHex(e.digests.sha384) } : null);
+
+/** SecureBoot and the enrolled key databases, read from the PCR7 events' UEFI_VARIABLE_DATA (what the firmware measures). */
+function secureBootState(p: TpmPrediction): GoldenTpmValues['secureBoot'] {
+  let enabled: boolean | null = null;
+  const enrolled: string[] = [];
+  for (const e of p.events) {
+    if (e.pcr !== 7 || e.eventType !== EV.EV_EFI_VARIABLE_DRIVER_CONFIG || e.data.length < UEFI_VARIABLE_DATA.size) continue;
+    const h = UEFI_VARIABLE_DATA.decode(e.data);
+    const nameEnd = UEFI_VARIABLE_DATA.size + 2 * Number(h.unicodeNameLength);
+    const name = String.fromCharCode(...Array.from({ length: Number(h.unicodeNameLength) }, (_, i) => e.data[UEFI_VARIABLE_DATA.size + 2 * i]! | (e.data[UEFI_VARIABLE_DATA.size + 2 * i + 1]! << 8)));
+    const data = e.data.subarray(nameEnd, nameEnd + Number(h.variableDataLength));
+    if (name === 'SecureBoot') enabled = data.length === 0 ? null : data[0] === 1;
+    else if (data.length > 0) enrolled.push(name);
+  }
+  return { enabled, enrolled };
+}
+
+/**
  * The entries of an IGVM artifact: its SEV-SNP launch digest and TDX MRTD (measureIgvm), per
  * mode. An SNP ID block in the file that would make the launch fail (it expects another
  * digest, or its signatures do not verify) is refused, as `prelaunch igvm measure` refuses it:
@@ -468,7 +608,7 @@ function sevEsChain(img: ReturnType<typeof parseOvmf>, kh: ReturnType<typeof com
   return out;
 }
 
-const MODE_ORDER: Record<GoldenMode, number> = { snp: 0, seves: 1, sev: 2, tdx: 3 };
+const MODE_ORDER: Record<GoldenMode, number> = { snp: 0, seves: 1, sev: 2, tdx: 3, tpm: 4 };
 const cmpStr = (a: string | null, b: string | null): number => (a === b ? 0 : a === null ? -1 : b === null ? 1 : a < b ? -1 : 1);
 const cmpNum = (a: number | null, b: number | null): number => (a ?? -1) - (b ?? -1);
 const cmpHexNum = (a: string | null, b: string | null): number => {
@@ -497,7 +637,8 @@ export function compareEntries(a: GoldenEntry, b: GoldenEntry): number {
     cmpStr(a.tdx?.shape ?? null, b.tdx?.shape ?? null) ||
     cmpHexNum(a.tdx?.tdAttributes ?? null, b.tdx?.tdAttributes ?? null) ||
     cmpHexNum(a.tdx?.xfam ?? null, b.tdx?.xfam ?? null) ||
-    cmpStr(a.tdx?.mrConfigId ?? null, b.tdx?.mrConfigId ?? null)
+    cmpStr(a.tdx?.mrConfigId ?? null, b.tdx?.mrConfigId ?? null) ||
+    cmpStr(a.tpm?.shape ?? null, b.tpm?.shape ?? null)
   );
 }
 

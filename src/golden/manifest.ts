@@ -13,7 +13,8 @@ import { fromHex } from '../bytes/hex.js';
 import { cmdlineBytes, type KernelCmdline } from '../formats/linux/cmdline.js';
 import { GOLDEN_MANIFEST_SCHEMA, MAX_MANIFEST_BYTES } from '../schema/golden-manifest.js';
 import { validateDocument } from '../schema/validate.js';
-import { checkSnpOnlyDimensions, cpusOf, needsVcpuCount, parseHexBytesList, parseHostDataList, parseModes, parseUintList, parseVcpuList, parseVcpuTypes, parseVmmTypes, parseVmsaProfiles, type GoldenMatrix, type GoldenMode, type GoldenTdxMatrix, type GoldenTdxShape } from './matrix.js';
+import { checkSnpOnlyDimensions, cpusOf, needsVcpuCount, parseHexBytesList, parseHostDataList, parseModes, parseUintList, parseVcpuList, parseVcpuTypes, parseVmmTypes, parseVmsaProfiles, type GoldenMatrix, type GoldenMode, type GoldenTdxMatrix, type GoldenTdxShape, type GoldenTpmMatrix, type GoldenTpmShape } from './matrix.js';
+import { requireModelledQemu } from '../measured-boot/edk2-events.js';
 import { parseQemuMemorySize } from '../formats/qemu/memory-size.js';
 import { checkTdMemory } from '../formats/tdx/td-hob.js';
 import { TDX_PAGE_ORDERS, type TdxPageOrder } from '../plan/tdx.js';
@@ -28,6 +29,8 @@ export interface ManifestArtifact {
   modes?: GoldenMode[] | null;
   /** TDX direct boot: apply QEMU's setup-header patch before the kernel's Authenticode (default true; edk2 >= 202505 measures the unpatched image) */
   qemuKernelPatch?: boolean;
+  /** tpm: the OVMF_VARS the guest starts with (absent: a unified image's own store, or an empty one) */
+  vars?: string | null;
   kernel: string | null;
   initrd: string | null;
   /** `cmdline` (text, measured as UTF-8) or `cmdlineHex` (the exact bytes) */
@@ -102,6 +105,8 @@ export function validateManifest(raw: unknown, name = 'manifest'): GoldenManifes
   try {
     return manifestValues(raw);
   } catch (e) {
+    // a value the measured-boot model refuses (an unmodelled QEMU): its own code, the manifest path named
+    if (e instanceof PrelaunchError && typeof e.data.manifestPath === 'string') throw new PrelaunchError(e.code, `${name}: $.${e.data.manifestPath}: ${e.message}`, { file: name, path: `$.${e.data.manifestPath}` });
     if (e instanceof OptionError) throw new PrelaunchError('ERR_MALFORMED', `${name}: $${e.option.startsWith('[') ? '' : '.'}${e.option}: ${e.message.slice(e.option.length + 2)}`, { file: name, path: `$.${e.option}` });
     throw e;
   }
@@ -116,7 +121,7 @@ function manifestValues(raw: unknown): GoldenManifest {
   const artifacts = raw.artifacts.map((a, i): ManifestArtifact => {
     const where = `artifacts[${i}]`;
     if (!isObj(a)) throw new OptionError(where, 'must be an object');
-    keysOnly(a, ['name', 'kind', 'firmware', 'kernel', 'initrd', 'cmdline', 'cmdlineHex', 'modes', 'qemuKernelPatch'], where);
+    keysOnly(a, ['name', 'kind', 'firmware', 'vars', 'kernel', 'initrd', 'cmdline', 'cmdlineHex', 'modes', 'qemuKernelPatch'], where);
     const kind = a.kind ?? 'ovmf';
     if (kind !== 'ovmf' && kind !== 'igvm') {
       throw new OptionError(`${where}.kind`, `${JSON.stringify(kind)} artifacts are not supported by golden (supported: ovmf, igvm)`);
@@ -125,7 +130,7 @@ function manifestValues(raw: unknown): GoldenManifest {
     if (!kernel && (a.initrd !== undefined || a.cmdline !== undefined || a.cmdlineHex !== undefined)) throw new OptionError(`${where}.kernel`, 'initrd and cmdline need a kernel');
     if (kind === 'igvm') {
       // an IGVM file carries its own kernel, command line and start state
-      for (const k of ['kernel', 'initrd', 'cmdline', 'cmdlineHex', 'qemuKernelPatch']) if (a[k] !== undefined) throw new OptionError(`${where}.${k}`, 'an igvm artifact is measured as the file is (its kernel and command line are inside it)');
+      for (const k of ['kernel', 'initrd', 'cmdline', 'cmdlineHex', 'qemuKernelPatch', 'vars']) if (a[k] !== undefined) throw new OptionError(`${where}.${k}`, 'an igvm artifact is measured as the file is (its kernel and command line are inside it)');
     }
     if (a.qemuKernelPatch !== undefined && typeof a.qemuKernelPatch !== 'boolean') throw new OptionError(`${where}.qemuKernelPatch`, 'must be true or false');
     const modes = a.modes === undefined ? null : parseModes(a.modes, `${where}.modes`);
@@ -136,6 +141,7 @@ function manifestValues(raw: unknown): GoldenManifest {
     return {
       name: str(a, 'name', where, true), kind, firmware: str(a, 'firmware', where, true), kernel, initrd: str(a, 'initrd', where, false), cmdline: manifestCmdline(a, where),
       ...(modes ? { modes } : {}), ...(a.qemuKernelPatch !== undefined ? { qemuKernelPatch: a.qemuKernelPatch as boolean } : {}),
+      ...(a.vars !== undefined ? { vars: str(a, 'vars', where, true) } : {}),
     };
   });
   const seen = new Set<string>();
@@ -145,7 +151,7 @@ function manifestValues(raw: unknown): GoldenManifest {
   });
   const m = raw.matrix;
   if (!isObj(m)) throw new OptionError('matrix', 'is required (an object)');
-  keysOnly(m, ['modes', 'vcpus', 'vcpuTypes', 'vcpuSigs', 'vmmTypes', 'vmsaProfiles', 'guestFeatures', 'policies', 'hostData', 'stacks', 'tdx'], 'matrix');
+  keysOnly(m, ['modes', 'vcpus', 'vcpuTypes', 'vcpuSigs', 'vmmTypes', 'vmsaProfiles', 'guestFeatures', 'policies', 'hostData', 'stacks', 'tdx', 'tpm'], 'matrix');
   if (m.stacks !== undefined) {
     for (const k of ['vmmTypes', 'vmsaProfiles', 'guestFeatures']) if (m[k] !== undefined) throw new OptionError(`matrix.${k}`, 'comes from matrix.stacks (each stack derives its VMM, VMSA profile and SEV features); give one or the other');
   }
@@ -160,6 +166,16 @@ function manifestValues(raw: unknown): GoldenManifest {
     // an IGVM file has snp and tdx digests only: an artifact measured in neither would give no entry
     if (a.kind === 'igvm' && !(a.modes ?? modes).some((x) => x === 'snp' || x === 'tdx')) throw new OptionError(`artifacts[${i}]`, `an igvm artifact gives snp and tdx launch digests, and the modes (${modes.join(', ')}) have neither`);
   });
+  artifacts.forEach((a, i) => {
+    const own = a.modes ?? modes;
+    // the varstore is a vTPM input (PCR7): given where nothing measures it, it is refused rather than ignored
+    if (a.vars !== undefined && !own.includes('tpm')) throw new OptionError(`artifacts[${i}].vars`, 'applies to tpm entries only (the varstore\'s secure-boot variables are measured into PCR7)');
+    // predictTpmPcrs models QEMU direct boot only
+    if (a.kind === 'ovmf' && own.includes('tpm') && !a.kernel) throw new OptionError(`artifacts[${i}].kernel`, 'tpm entries need a direct-boot kernel (only QEMU direct boot is modelled for vTPM PCRs); give one, or leave tpm out of this artifact\'s modes');
+  });
+  if (m.tpm !== undefined && !modes.includes('tpm')) throw new OptionError('matrix.tpm', `applies to tpm entries only, and the modes (${modes.join(', ')}) have none`);
+  if (modes.includes('tpm') && m.tpm === undefined && artifacts.some((a) => a.kind === 'ovmf' && (a.modes ?? modes).includes('tpm'))) throw new OptionError('matrix.tpm', 'is required with mode tpm: matrix.tpm.shapes (QEMU version, memory, vCPUs and fw_cfg dump the PCRs depend on)');
+  if (m.stacks !== undefined && modes.includes('tpm')) throw new OptionError('matrix.stacks', 'host stacks derive SEV settings; tpm entries take matrix.tpm (give the tpm artifacts their own manifest)');
   if (m.tdx !== undefined && !modes.includes('tdx')) throw new OptionError('matrix.tdx', `applies to tdx entries only, and the modes (${modes.join(', ')}) have none`);
   if (m.stacks !== undefined && artifacts.some((a) => a.kind === 'igvm')) throw new OptionError('matrix.stacks', 'host stacks derive the VMSA of OVMF guests; an IGVM file carries its own (give the igvm artifacts their own manifest)');
   if (m.stacks !== undefined && modes.includes('tdx')) throw new OptionError('matrix.stacks', 'host stacks derive SEV settings; tdx entries take matrix.tdx (give the tdx artifacts their own manifest)');
@@ -180,6 +196,7 @@ function manifestValues(raw: unknown): GoldenManifest {
     hostData: m.hostData === undefined ? null : parseHostDataList(m.hostData, 'matrix.hostData'),
     stacks: m.stacks === undefined ? null : parseStacks(m.stacks, 'matrix.stacks'),
     tdx: m.tdx === undefined ? null : parseTdxMatrix(m.tdx),
+    tpm: m.tpm === undefined ? null : parseTpmMatrix(m.tpm),
   };
   if (matrix.stacks) {
     matrix.vmmTypes = [...new Set(matrix.stacks.map((s) => (s.vmm === 'QEMU' ? 'QEMU' : s.vmm === 'gce' ? 'gce' : 'ec2') as 'QEMU' | 'ec2' | 'gce'))];
@@ -245,6 +262,37 @@ function parseTdxMatrix(t: unknown): GoldenTdxMatrix {
     xfam: t.xfam === undefined ? null : parseUintList(t.xfam, 'matrix.tdx.xfam', U64),
     mrConfigId: t.mrConfigId === undefined ? null : parseHexBytesList(t.mrConfigId, 'matrix.tdx.mrConfigId', 48),
   };
+}
+
+/** `matrix.tpm`: the vTPM launch shapes (QEMU version, memory, vCPUs, fw_cfg dump). */
+function parseTpmMatrix(t: unknown): GoldenTpmMatrix {
+  if (!isObj(t)) throw new OptionError('matrix.tpm', 'must be an object');
+  keysOnly(t, ['shapes'], 'matrix.tpm');
+  if (!Array.isArray(t.shapes) || t.shapes.length === 0) throw new OptionError('matrix.tpm.shapes', 'must be a non-empty list');
+  const shapes: GoldenTpmShape[] = [];
+  t.shapes.forEach((sh, i) => {
+    const where = `matrix.tpm.shapes[${i}]`;
+    if (!isObj(sh)) throw new OptionError(where, 'must be an object');
+    keysOnly(sh, ['name', 'qemuVersion', 'memory', 'smp', 'fwCfg'], where);
+    const name = str(sh, 'name', where, true);
+    if (shapes.some((x) => x.name === name)) throw new OptionError(`${where}.name`, `${JSON.stringify(name)} names an earlier shape too`);
+    const qemuVersion = str(sh, 'qemuVersion', where, true);
+    try {
+      requireModelledQemu(qemuVersion);
+    } catch (e) {
+      if (e instanceof OptionError) throw new OptionError(`${where}.qemuVersion`, e.message.slice(e.option.length + 2));
+      if (e instanceof PrelaunchError) throw new PrelaunchError(e.code, e.message.replace(/^--qemu-version /, ''), { manifestPath: `${where}.qemuVersion` });
+      throw e;
+    }
+    const mem = sh.memory;
+    if (typeof mem !== 'string' && typeof mem !== 'number') throw new OptionError(`${where}.memory`, 'is required: the guest memory (QEMU -m syntax, e.g. "2G", or bytes)');
+    const memory = typeof mem === 'number' ? mem : parseQemuMemorySize(mem, `${where}.memory`);
+    if (!Number.isSafeInteger(memory) || memory <= 0 || memory % 4096 !== 0) throw new OptionError(`${where}.memory`, `${String(mem)} is not a positive whole number of 4 KiB pages`);
+    const smp = sh.smp ?? null;
+    if (smp !== null && (typeof smp !== 'number' || !Number.isInteger(smp) || smp < 1 || smp > 4096)) throw new OptionError(`${where}.smp`, 'must be a vCPU count within 1..4096');
+    shapes.push({ name, qemuVersion, memory, smp: smp as number | null, fwCfg: str(sh, 'fwCfg', where, false) });
+  });
+  return { shapes };
 }
 
 function parsePageOrders(v: unknown, where: string): TdxPageOrder[] {

@@ -8,8 +8,8 @@ import { VCPU_TYPE_NAMES, isVcpuType, vcpuTypeSig, type VcpuType } from '../form
 import type { TdxPageOrder } from '../plan/tdx.js';
 import { VMM_TYPES, VMSA_PROFILE_NAMES, type VmmType, type VmsaProfileName } from '../formats/snp/vmsa-profiles.js';
 
-export type GoldenMode = 'snp' | 'seves' | 'sev' | 'tdx';
-export const GOLDEN_MODES: readonly GoldenMode[] = ['snp', 'seves', 'sev', 'tdx'];
+export type GoldenMode = 'snp' | 'seves' | 'sev' | 'tdx' | 'tpm';
+export const GOLDEN_MODES: readonly GoldenMode[] = ['snp', 'seves', 'sev', 'tdx', 'tpm'];
 
 /** Modes whose entries depend on the vCPU count (a VMSA per vCPU). */
 export const needsVcpuCount = (modes: readonly GoldenMode[]): boolean => modes.some((x) => x === 'snp' || x === 'seves');
@@ -41,6 +41,30 @@ export interface GoldenTdxMatrix {
   mrConfigId: string[] | null;
 }
 
+/**
+ * A vTPM launch "shape" (`matrix.tpm.shapes`): what the PCRs depend on besides the firmware,
+ * varstore and boot components — the QEMU version (which kernel edk2 measures, and what QEMU
+ * serves), the guest memory (the QEMU-patched kernel), the vCPU count and QEMU's fw_cfg blobs
+ * (the ACPI tables measured into PCR1 by edk2 >= 2025.02, built by QEMU from the vCPUs, memory
+ * and devices). Without `fwCfg` the PCRs whose events need it are null, never guessed.
+ */
+export interface GoldenTpmShape {
+  name: string;
+  /** QEMU version "X.Y[.Z]" (a modelled one: checked when the manifest is read) */
+  qemuVersion: string;
+  /** guest memory in bytes (QEMU -m) */
+  memory: number;
+  /** vCPUs (QEMU -smp): recorded; they enter only the fw_cfg ACPI blobs */
+  smp: number | null;
+  /** a capture's fw_cfg dump (fwcfg.tar, by_name/NAME/raw), relative to the manifest */
+  fwCfg: string | null;
+}
+
+/** The vTPM dimensions (`matrix.tpm`). */
+export interface GoldenTpmMatrix {
+  shapes: GoldenTpmShape[];
+}
+
 /** A guest CPU as the measurement sees it: a QEMU model name (with its signature) or a bare signature. */
 export interface GoldenCpu {
   vcpuType: VcpuType | null;
@@ -63,6 +87,8 @@ export interface GoldenMatrix {
   stacks?: GoldenStack[] | null;
   /** TDX dimensions (mode tdx); null or absent: page orders both, no shapes */
   tdx?: GoldenTdxMatrix | null;
+  /** vTPM dimensions (mode tpm): required with mode tpm */
+  tpm?: GoldenTpmMatrix | null;
 }
 
 /** The TDX dimensions a matrix without `tdx` uses: both page orders, MRTD only. */

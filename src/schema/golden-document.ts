@@ -26,6 +26,7 @@ export const GOLDEN_DOCUMENT_SCHEMA: Schema = {
           name: { type: 'string' },
           kind: { enum: ['ovmf', 'igvm'], description: 'igvm: firmware is the IGVM file, and kernel, initrd and cmdline are null' },
           firmware: { $ref: '#/$defs/input' },
+          vars: { $ref: '#/$defs/input', description: 'tpm: the OVMF_VARS varstore given with the firmware (absent when none was)' },
           kernel: { oneOf: [{ $ref: '#/$defs/input' }, { type: 'null' }] },
           initrd: { oneOf: [{ $ref: '#/$defs/input' }, { type: 'null' }] },
           cmdline: {
@@ -51,7 +52,7 @@ export const GOLDEN_DOCUMENT_SCHEMA: Schema = {
         required: ['artifact', 'mode', 'vmmType', 'vmsaProfile', 'vcpuType', 'vcpuSig', 'vcpus', 'guestFeatures', 'policy', 'measurement', 'inputs'],
         properties: {
           artifact: { type: 'string' },
-          mode: { enum: ['snp', 'seves', 'sev', 'tdx'] },
+          mode: { enum: ['snp', 'seves', 'sev', 'tdx', 'tpm'] },
           vmmType: { enum: ['QEMU', 'ec2', 'gce', null] },
           vmsaProfile: { enum: ['kvm-init2', 'kvm-legacy', 'ec2-2026', 'ec2-legacy', 'gce', null] },
           vcpuType: { type: ['string', 'null'], description: 'null where the VMM ignores the CPU model (ec2, gce) or a bare signature was given' },
@@ -62,10 +63,11 @@ export const GOLDEN_DOCUMENT_SCHEMA: Schema = {
           hostData: { type: 'string', pattern: '^[0-9a-f]{64}$', title: '32 bytes as 64 lowercase hex digits' },
           stack: { type: 'string', description: 'the host stack (manifest matrix.stacks) whose rules derived vmmType, vmsaProfile and guestFeatures' },
           measurement: {
-            type: 'string',
-            pattern: '^([0-9a-f]{96}|[0-9a-f]{64})$',
-            title: 'a launch digest (96 or 64 lowercase hex digits)',
-            description: 'lowercase hex: SHA-384 launch digest (snp), MRTD (tdx), or SHA-256 (sev, seves)',
+            oneOf: [
+              { type: 'string', pattern: '^([0-9a-f]{96}|[0-9a-f]{64})$', title: 'a launch digest (96 or 64 lowercase hex digits)' },
+              { type: 'null', title: 'null (tpm entries)' },
+            ],
+            description: 'lowercase hex: SHA-384 launch digest (snp), MRTD (tdx), or SHA-256 (sev, seves); null for tpm entries (a vTPM has PCRs, under tpm)',
           },
           inputs: {
             type: 'object',
@@ -96,6 +98,70 @@ export const GOLDEN_DOCUMENT_SCHEMA: Schema = {
               tdAttributes: { oneOf: [{ $ref: '#/$defs/hex64' }, { type: 'null' }] },
               xfam: { oneOf: [{ $ref: '#/$defs/hex64' }, { type: 'null' }] },
               mrConfigId: { oneOf: [{ type: 'string', pattern: '^[0-9a-f]{96}$', title: '48 bytes as 96 lowercase hex digits' }, { type: 'null' }] },
+            },
+          },
+          tpm: {
+            type: 'object',
+            additionalProperties: false,
+            description: 'mode tpm: the vTPM PCRs of one launch shape (predictTpmPcrs, `prelaunch tpm predict`) and the event digests behind them; a PCR whose events are not all predicted (PCR0) is null',
+            required: ['shape', 'qemuVersion', 'memory', 'smp', 'fwCfg', 'edk2', 'secureBoot', 'boot', 'pcrs', 'events', 'unpredicted'],
+            properties: {
+              shape: { type: 'string', description: 'the launch shape (manifest matrix.tpm.shapes)' },
+              qemuVersion: { type: 'string' },
+              memory: { type: 'integer', minimum: 4096, title: 'a memory size in bytes' },
+              smp: { oneOf: [{ type: 'integer', minimum: 1, maximum: 4096, title: 'a vCPU count' }, { type: 'null' }] },
+              fwCfg: { oneOf: [{ $ref: '#/$defs/sha256' }, { type: 'null' }], description: 'sha256 of the shape\'s fw_cfg dump' },
+              edk2: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['generation', 'versionString'],
+                properties: { generation: { type: 'string', description: 'the modelled edk2 generation, YYYY.MM' }, versionString: { type: ['string', 'null'] } },
+              },
+              secureBoot: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['enabled', 'enrolled'],
+                description: 'what the PCR7 events measure: SecureBoot (null: no such variable, a build without secure boot) and the key databases holding data',
+                properties: { enabled: { type: ['boolean', 'null'] }, enrolled: { type: 'array', items: { enum: ['PK', 'KEK', 'db', 'dbx', 'dbt'] } } },
+              },
+              boot: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['kernel', 'loadOptions', 'initrd'],
+                description: 'the boot components\' event digests per bank (null: no such event)',
+                properties: {
+                  kernel: { $ref: '#/$defs/bankDigests', description: 'PCR4 EV_EFI_BOOT_SERVICES_APPLICATION: the kernel\'s Authenticode digest' },
+                  loadOptions: { $ref: '#/$defs/bankDigests', description: 'PCR9 EV_EVENT_TAG LOADED_IMAGE::LoadOptions' },
+                  initrd: { $ref: '#/$defs/bankDigests', description: 'PCR9 EV_EVENT_TAG Linux initrd' },
+                },
+              },
+              pcrs: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['sha256', 'sha384'],
+                properties: {
+                  sha256: { type: 'object', additionalProperties: { oneOf: [{ $ref: '#/$defs/sha256' }, { type: 'null' }] }, description: 'PCR index (decimal) → value; null: not predicted' },
+                  sha384: { type: 'object', additionalProperties: { $ref: '#/$defs/sha384OrNull' }, description: 'PCR index (decimal) → value; null: not predicted' },
+                },
+              },
+              events: {
+                type: 'array',
+                items: {
+                  type: 'object',
+                  additionalProperties: false,
+                  required: ['pcr', 'type', 'description', 'digests'],
+                  properties: {
+                    pcr: { type: 'integer', minimum: 0, maximum: 23, title: 'a PCR index 0..23' },
+                    type: { type: 'string', description: 'the TCG event type name' },
+                    description: { type: 'string' },
+                    digests: { $ref: '#/$defs/bankDigests' },
+                  },
+                },
+              },
+              unpredicted: {
+                type: 'array',
+                items: { type: 'object', additionalProperties: false, required: ['pcr', 'reason'], properties: { pcr: { type: 'integer', minimum: 0, maximum: 23 }, reason: { type: 'string' } } },
+              },
             },
           },
           igvm: {
@@ -132,6 +198,12 @@ export const GOLDEN_DOCUMENT_SCHEMA: Schema = {
     sha256: { type: 'string', pattern: '^[0-9a-f]{64}$', title: 'a SHA-256 (64 lowercase hex digits)' },
     sha384: { type: 'string', pattern: '^[0-9a-f]{96}$', title: 'a SHA-384 (96 lowercase hex digits)' },
     sha384OrNull: { oneOf: [{ type: 'string', pattern: '^[0-9a-f]{96}$', title: 'a SHA-384 (96 lowercase hex digits)' }, { type: 'null' }] },
+    bankDigests: {
+      oneOf: [
+        { type: 'object', additionalProperties: false, required: ['sha256', 'sha384'], properties: { sha256: { $ref: '#/$defs/sha256' }, sha384: { $ref: '#/$defs/sha384' } } },
+        { type: 'null', title: 'null (not predicted, or no such event)' },
+      ],
+    },
     id16: { type: 'string', pattern: '^[0-9a-f]{32}$', title: '16 bytes as 32 lowercase hex digits' },
     hex32: { type: 'string', pattern: '^0x[0-9a-f]{1,8}$', title: 'a 32-bit value in hex like 0xa00f11' },
     hex64: { type: 'string', pattern: '^0x[0-9a-f]{1,16}$', title: 'a 64-bit value in hex like 0x30000' },

@@ -40,7 +40,8 @@ export const GOLDEN_MANIFEST_SCHEMA: Schema = {
           firmware: { type: 'string', minLength: 1, title: 'a file name', description: 'the OVMF image, or the IGVM file (kind igvm)' },
           modes: { $ref: '#/$defs/list', description: 'the matrix modes this artifact is measured in (default: all of matrix.modes that apply to its kind)' },
           qemuKernelPatch: { type: 'boolean', default: true, title: 'true or false', description: 'TDX direct boot: hash the kernel after QEMU\'s setup-header patch (edk2 >= 202505 measures it unpatched: false)' },
-          kernel: { type: 'string', minLength: 1, title: 'a file name', description: 'measured direct boot: kernel (SNP/SEV: needs an AmdSevX64 firmware; TDX: RTMR1 and RTMR2)' },
+          vars: { type: 'string', minLength: 1, title: 'a file name', description: 'tpm: the OVMF_VARS varstore the guest starts with (its secure-boot variables are measured into PCR7); absent: a unified image\'s own store, or an empty one' },
+          kernel: { type: 'string', minLength: 1, title: 'a file name', description: 'measured direct boot: kernel (SNP/SEV: needs an AmdSevX64 firmware; TDX: RTMR1 and RTMR2; tpm: required, PCR4 and PCR9)' },
           initrd: { type: 'string', minLength: 1, title: 'a file name' },
           cmdline: { type: 'string', description: 'kernel command line, measured as UTF-8 (no NUL)' },
           cmdlineHex: {
@@ -57,7 +58,7 @@ export const GOLDEN_MANIFEST_SCHEMA: Schema = {
       type: 'object',
       additionalProperties: false,
       properties: {
-        modes: { $ref: '#/$defs/list', description: 'snp (default), seves, sev, tdx' },
+        modes: { $ref: '#/$defs/list', description: 'snp (default), seves, sev, tdx, tpm' },
         vcpus: {
           description: 'counts and ranges: 4, "1-64", [1, "8-16"]; required for snp and seves',
           title: 'vCPU counts and ranges like 4, "1-64" or [1, "8-16"]',
@@ -88,6 +89,33 @@ export const GOLDEN_MANIFEST_SCHEMA: Schema = {
               vmm: { enum: ['QEMU', 'ec2', 'ec2-legacy', 'gce'] },
               qemu: { type: 'string' },
               hostKernel: { type: 'string' },
+            },
+          },
+        },
+        tpm: {
+          type: 'object',
+          additionalProperties: false,
+          required: ['shapes'],
+          title: 'the vTPM dimensions (an object)',
+          description: 'mode tpm only: the launch shapes the PCRs depend on besides firmware, varstore and boot components',
+          properties: {
+            shapes: {
+              type: 'array',
+              minItems: 1,
+              maxItems: LIST_MAX,
+              title: 'a list of vTPM launch shapes',
+              items: {
+                type: 'object',
+                additionalProperties: false,
+                required: ['name', 'qemuVersion', 'memory'],
+                properties: {
+                  name: { type: 'string', minLength: 1, title: 'a non-empty string' },
+                  qemuVersion: { type: 'string', minLength: 1, maxLength: 32, title: 'a QEMU version like "10.0.13"', description: 'a modelled QEMU version (7.2, 10.0): decides which kernel edk2 measures' },
+                  memory: { oneOf: [{ type: 'integer', minimum: 4096, title: 'bytes' }, { type: 'string', maxLength: 64, title: 'a size like "2G"' }], description: 'guest memory, QEMU -m syntax ("2G", "2048M") or bytes' },
+                  smp: { type: 'integer', minimum: 1, maximum: 4096, title: 'a vCPU count', description: 'recorded: vCPUs enter only QEMU\'s ACPI blobs, which come from fwCfg' },
+                  fwCfg: { type: 'string', minLength: 1, title: 'a file name', description: 'QEMU\'s fw_cfg dump of this launch (a capture\'s fwcfg.tar, by_name/NAME/raw); without it PCR1 (ACPI, SMBIOS) is null where the firmware measures those' },
+                },
+              },
             },
           },
         },

@@ -282,7 +282,7 @@ describe('golden: refused TDX and IGVM inputs', () => {
       [withEntries({ ...snp, tdx: tdx.tdx }), /\$\.entries\[0\]\.tdx: TDX values belong to tdx entries/],
       [withEntries({ ...tdx, tdx: undefined }), /\$\.entries\[0\]\.tdx: a tdx entry of an ovmf artifact carries its TDX values/],
       [withEntries({ ...igvmTdx, igvm: { platform: 'sev-snp', compatibilityMask: 1 } }), /\$\.entries\[0\]\.igvm\.platform: sev-snp does not match mode tdx/],
-      [withEntries({ ...tdx, measurement: tdx.measurement.slice(0, 64) }), /\$\.entries\[0\]\.measurement: tdx measurements are 96 hex digits/],
+      [withEntries({ ...tdx, measurement: tdx.measurement!.slice(0, 64) }), /\$\.entries\[0\]\.measurement: tdx measurements are 96 hex digits/],
       [withEntries({ ...tdx, tdx: { ...tdx.tdx, rtmr1: 'zz' } }), /\$\.entries\[0\]\.tdx\.rtmr1: expected a SHA-384/],
       [withEntries({ ...tdx, tdx: { ...tdx.tdx, pageOrder: 'three' } }), /\$\.entries\[0\]\.tdx\.pageOrder/],
     ];

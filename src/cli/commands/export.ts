@@ -6,7 +6,7 @@ import { LIMITS, Outputs, readInput, writeStdout } from '../io.js';
 import { intOption } from '../numbers.js';
 import { stdoutIsTTY } from '../context.js';
 
-export const EXPORT_TARGETS = ['trustee', 'go-sev-guest', 'go-tdx-guest', 'snpguest', 'in-toto', 'corim', 'corim-tdx', 'qemu', 'libvirt'] as const;
+export const EXPORT_TARGETS = ['trustee', 'go-sev-guest', 'go-tdx-guest', 'snpguest', 'in-toto', 'corim', 'corim-tdx', 'keylime', 'qemu', 'libvirt'] as const;
 export type ExportTarget = (typeof EXPORT_TARGETS)[number];
 
 export interface ExportFlags {
@@ -52,6 +52,9 @@ export async function runExport(docFile: string, f: ExportFlags): Promise<void> 
       break;
     case 'go-tdx-guest':
       out = (await import('../../export/go-tdx-guest.js')).goTdxGuestConfig(entries);
+      break;
+    case 'keylime':
+      out = JSON.stringify((await import('../../export/keylime.js')).keylimeRefstate(selected), null, 2) + '\n';
       break;
     case 'in-toto':
       out = JSON.stringify((await import('../../export/in-toto.js')).inTotoStatement(selected), null, 2) + '\n';

@@ -110,6 +110,8 @@ function manifestFromFlags(f: GoldenFlags): GoldenManifest {
   const nl = trailingNewlineWarning(cmdline);
   if (nl) writeStderr(nl + '\n');
   const modes = f.mode ? parseModes(f.mode, '--mode') : (['snp'] as const).slice();
+  // vTPM PCRs depend on the QEMU version, memory and fw_cfg dump: launch shapes are manifest-only
+  if (modes.includes('tpm')) throw new OptionError('--mode', 'tpm entries need launch shapes (QEMU version, memory, fw_cfg dump): write a manifest with matrix.tpm.shapes (docs/golden.md)');
   // RTMR1/RTMR2 of a direct boot depend on the guest memory: TD shapes are manifest-only
   if (modes.includes('tdx') && f.kernel !== undefined) throw new OptionError('--kernel', 'tdx entries with a kernel need TD shapes (guest memory, ACPI tables): write a manifest with matrix.tdx.shapes (docs/golden.md)');
   checkSnpOnlyDimensions(modes, [['--guest-features', f.guestFeatures !== undefined], ['--policy', f.policy !== undefined], ['--host-data', f.hostData !== undefined], ['--id-key', f.idKey !== undefined]]);
@@ -202,6 +204,7 @@ export async function computeGoldenJob(job: GoldenJob, onProgress?: (done: numbe
         ...(a.qemuKernelPatch !== undefined ? { qemuKernelPatch: a.qemuKernelPatch } : {}),
         firmware: open(a.firmware, `artifacts[${i}].firmware`),
         firmwarePath: a.firmware,
+        ...(a.vars ? { vars: open(a.vars, `artifacts[${i}].vars`), varsPath: a.vars } : {}),
         kernel: a.kernel ? openBoot(a.kernel, `artifacts[${i}].kernel`) : null,
         kernelPath: a.kernel,
         initrd: a.initrd ? openBoot(a.initrd, `artifacts[${i}].initrd`) : null,
@@ -216,10 +219,18 @@ export async function computeGoldenJob(job: GoldenJob, onProgress?: (done: numbe
         if (sh.acpiDir !== null) tdxAcpi.set(sh.name, readAcpiDir(path.isAbsolute(sh.acpiDir) ? sh.acpiDir : path.join(baseDir, sh.acpiDir), `${job.manifestFile ? `${job.manifestFile}: ` : ''}matrix.tdx.shapes[${i}].acpiDir`));
       });
     }
+    // the fw_cfg dump of each vTPM shape that names one (read only when a tpm artifact is in this job)
+    const tpmFwCfg = new Map<string, Uint8Array>();
+    if (artifacts.some((a) => artifactModes(manifest.matrix, a).includes('tpm'))) {
+      manifest.matrix.tpm?.shapes.forEach((sh, i) => {
+        if (sh.fwCfg !== null) tpmFwCfg.set(sh.name, readInput(resolvePath(baseDir, sh.fwCfg), `${job.manifestFile ? `${job.manifestFile}: ` : ''}matrix.tpm.shapes[${i}].fwCfg`, LIMITS.firmwareStream, 'a fw_cfg dump (fwcfg.tar)'));
+      });
+    }
     return generateGolden({
       artifacts,
       matrix: manifest.matrix,
       tdxAcpi,
+      tpmFwCfg,
       maxEntries: Number.MAX_SAFE_INTEGER, // checked for the whole manifest before the jobs start
       tool: `prelaunch ${VERSION}`,
       hashBackend: backend,
