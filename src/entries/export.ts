@@ -1,6 +1,6 @@
 /**
  * `prelaunch/export`: a golden document (`prelaunch/golden`) in the shape a consumer takes —
- * Trustee (RVPS, SNP and TDX names), go-sev-guest, go-tdx-guest, snpguest, in-toto, CoRIM (SEV-SNP and
+ * Trustee (RVPS, SNP, TDX and TPM names), Keylime (measured-boot reference state), go-sev-guest, go-tdx-guest, snpguest, in-toto, CoRIM (SEV-SNP and
  * Intel TDX profiles), QEMU and libvirt snippets. Each
  * takes the document's entries (or the document) and returns text, JSON data or CBOR bytes,
  * as `prelaunch export --to …` writes them. See docs/api.md, docs/golden.md.
@@ -8,7 +8,8 @@
 export { parseGoldenDocument, validateGoldenDocument } from '../golden/document.js';
 export type { GoldenDocument, GoldenEntry } from '../golden/engine.js';
 export { selectEntries } from '../export/select.js';
-export { trusteeMessage, trusteeSample, trusteeTdxSample, type TrusteeOptions } from '../export/trustee.js';
+export { trusteeMessage, trusteeSample, trusteeTdxSample, trusteeTpmSample, trusteeTpmName, trusteeTpmClaim, type TrusteeOptions } from '../export/trustee.js';
+export { keylimeRefstate, pythonReEscape, type KeylimeRefstate, type KeylimeKernel } from '../export/keylime.js';
 export { goSevGuestConfig } from '../export/go-sev-guest.js';
 export { goTdxGuestConfig } from '../export/go-tdx-guest.js';
 export { snpguestFlags } from '../export/snpguest.js';

@@ -1,5 +1,5 @@
 /**
- * in-toto Statement v1 whose subject is the release artifacts (firmware, kernel, initrd,
+ * in-toto Statement v1 whose subject is the release artifacts (firmware, varstore, kernel, initrd,
  * by sha256) and whose predicate is the golden document itself, ready for DSSE signing
  * (cosign attest-blob, GitHub attestations, …).
  */
@@ -19,6 +19,7 @@ export function inTotoStatement(doc: GoldenDocument): Record<string, unknown> {
   };
   for (const a of doc.artifacts) {
     add(a.firmware.path, a.firmware.sha256);
+    if (a.vars) add(a.vars.path, a.vars.sha256); // a tpm artifact's varstore (its keys are measured into PCR7)
     if (a.kernel) add(a.kernel.path, a.kernel.sha256);
     if (a.initrd) add(a.initrd.path, a.initrd.sha256);
   }

@@ -36,7 +36,8 @@ import { sidWithoutPk } from '../tdx/fixtures.js';
 import { identifyEdk2Firmware, type Edk2Firmware } from '../../src/measured-boot/edk2-firmware.js';
 import { measureEdk2Events, planEdk2Boot } from '../../src/measured-boot/edk2-events.js';
 import { fuzzParams } from '../support/fuzz.js';
-import { SAMPLE_DOC, SAMPLE_TDX_DOC } from '../support/samples.js';
+import { SAMPLE_DOC, SAMPLE_TDX_DOC, SAMPLE_TPM_DOC } from '../support/samples.js';
+import { keylimeRefstate } from '../../src/export/keylime.js';
 import { trusteeSample } from '../../src/export/trustee.js';
 import { goTdxGuestConfig } from '../../src/export/go-tdx-guest.js';
 import { snpCorim, tdxCorim } from '../../src/export/corim.js';
@@ -119,6 +120,14 @@ matrix:
     tdAttributes: ["0x10000000"]
     xfam: "0x61ee7,0xe7"
     mrConfigId: ["${'00'.repeat(48)}"]
+`;
+
+const TPM_MANIFEST_YAML = `artifacts:
+  - { name: vm, firmware: OVMF_CODE_4M.fd, vars: OVMF_VARS_4M.fd, kernel: vmlinuz, initrd: initrd.img, cmdline: "console=ttyS0", modes: [tpm] }
+matrix:
+  modes: [tpm]
+  tpm:
+    shapes: [{ name: q10, qemuVersion: "10.0.13", memory: 2G, smp: 2, fwCfg: fwcfg.tar }, { name: q7, qemuVersion: "7.2", memory: 1073741824 }]
 `;
 
 const MANIFEST_YAML = `version: 1
@@ -248,6 +257,11 @@ const TARGETS: Array<Target<any>> = [
   },
   bytesTarget('parseManifestText (mutated YAML and JSON)', 60, textOf({ yaml: MANIFEST_YAML, json: JSON.stringify({ artifacts: [{ name: 'a', firmware: 'f' }], matrix: { vcpus: '1-8', vcpuTypes: 'all' } }) }), (b) => parseManifestText(dec.decode(b), 'm.yaml')),
   bytesTarget('parseManifestText (mutated TDX and IGVM YAML)', 40, textOf({ yaml: TDX_MANIFEST_YAML }), (b) => parseManifestText(dec.decode(b), 'm.yaml')),
+  bytesTarget('parseManifestText (mutated vTPM YAML: vars, matrix.tpm.shapes)', 40, textOf({ yaml: TPM_MANIFEST_YAML }), (b) => parseManifestText(dec.decode(b), 'm.yaml')),
+  bytesTarget('parseGoldenDocument (tpm entries), Trustee and Keylime exports', 40, textOf({ doc: JSON.stringify(SAMPLE_TPM_DOC) }), (b) => {
+    const doc = parseGoldenDocument(dec.decode(b), 'doc.json');
+    each(() => trusteeSample(doc.entries), () => keylimeRefstate(doc), () => checkReport(doc, reportFromJson({ measurement: 'ab'.repeat(48) })))();
+  }),
   bytesTarget('parseGoldenDocument (tdx and igvm entries), TDX exports', 40, textOf({ doc: JSON.stringify(SAMPLE_TDX_DOC) }), (b) => {
     const doc = parseGoldenDocument(dec.decode(b), 'doc.json');
     each(() => trusteeSample(doc.entries), () => goTdxGuestConfig(doc.entries), () => tdxCorim(doc, 'id'), () => snpCorim(doc, 'id'))();

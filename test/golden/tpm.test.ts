@@ -28,6 +28,7 @@ import { ROOT, cli, cleanError } from '../support/golden.js';
 import { thrownPrelaunchError } from '../support/thrown.js';
 import { fuzzParams } from '../support/fuzz.js';
 import { syntheticBzImage } from '../tdx/synthetic-kernel.js';
+import { SAMPLE_TPM_DOC } from '../support/samples.js';
 
 const spec = JSON.parse(readFileSync(path.join(ROOT, 'test/vectors/consumers.json'), 'utf8'));
 const SCHEMA = JSON.parse(readFileSync(path.join(ROOT, 'docs/schemas/golden-document.schema.json'), 'utf8'));
@@ -110,6 +111,13 @@ describe('golden tpm entries', () => {
     expect(serializeGolden(doc())).toBe(text);
     expect(parseGoldenDocument(text, 'doc.json')).toEqual(D);
     expect(ajvDoc(JSON.parse(text))).toBe(true);
+  });
+
+  it('the fuzz seed document (test/support/samples.ts) is valid, so its mutations reach the exporters', () => {
+    expect(ajvDoc(SAMPLE_TPM_DOC)).toBe(true);
+    const d = parseGoldenDocument(JSON.stringify(SAMPLE_TPM_DOC), 'sample.json');
+    expect(trusteeSample(d.entries)).toEqual({ tpm_pcr4: ['44'.repeat(32)], tpm_pcr9: ['99'.repeat(32)] });
+    expect(keylimeRefstate(d).kernels).toEqual([{ kernel_authcode_sha256: `0x${'04'.repeat(32)}`, initrd_plain_sha256: `0x${'0a'.repeat(32)}`, kernel_cmdline: 'console=ttyS0' }]);
   });
 
   it('a document lying about tpm values is refused, naming the JSON path', () => {

@@ -40,3 +40,30 @@ export const SAMPLE_TDX_DOC = {
     },
   ],
 };
+
+const TPM_BANKS = (n: number): { sha256: string; sha384: string } => ({ sha256: n.toString(16).padStart(2, '0').repeat(32), sha384: n.toString(16).padStart(2, '0').repeat(48) });
+
+/** A golden document with a tpm entry (values made up, shaped as prelaunch golden writes them). */
+export const SAMPLE_TPM_DOC = {
+  schema: 'prelaunch-golden/v1',
+  tool: 'prelaunch 0.1.0',
+  artifacts: [
+    { name: 'vm', kind: 'ovmf', firmware: { path: 'OVMF_CODE_4M.fd', size: 3653632, sha256: 'a'.repeat(64) }, vars: { path: 'OVMF_VARS_4M.fd', size: 540672, sha256: 'f'.repeat(64) }, kernel: { path: 'k', size: 10, sha256: 'c'.repeat(64) }, initrd: { path: 'i', size: 10, sha256: 'e'.repeat(64) }, cmdline: { value: 'console=ttyS0', sha256: 'b'.repeat(64) } },
+  ],
+  entries: [
+    {
+      artifact: 'vm', mode: 'tpm', vmmType: 'QEMU', vmsaProfile: null, vcpuType: null, vcpuSig: null, vcpus: null, guestFeatures: null, policy: null,
+      measurement: null, inputs: { firmware: 'a'.repeat(64), kernel: 'c'.repeat(64), initrd: 'e'.repeat(64), cmdline: 'b'.repeat(64) },
+      tpm: {
+        shape: 'q10', qemuVersion: '10.0.13', memory: 1073741824, smp: 1, fwCfg: null, edk2: { generation: '2025.02', versionString: '2025.02-8' },
+        secureBoot: { enabled: null, enrolled: [] }, boot: { kernel: TPM_BANKS(4), loadOptions: TPM_BANKS(9), initrd: TPM_BANKS(10) },
+        pcrs: { sha256: { 0: null, 4: '44'.repeat(32), 9: '99'.repeat(32) }, sha384: { 0: null, 4: '44'.repeat(48), 9: '99'.repeat(48) } },
+        events: [
+          { pcr: 0, type: 'EV_EFI_PLATFORM_FIRMWARE_BLOB', description: 'PEIFV', digests: null },
+          { pcr: 4, type: 'EV_EFI_BOOT_SERVICES_APPLICATION', description: 'kernel', digests: TPM_BANKS(4) },
+        ],
+        unpredicted: [{ pcr: 0, reason: 'PEIFV' }],
+      },
+    },
+  ],
+};
