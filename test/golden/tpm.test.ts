@@ -291,3 +291,41 @@ ${shapes}`;
     expect(u.stderr).toMatch(/--mode: tpm entries need launch shapes/);
   });
 });
+
+// Real boots (../shared/oracles/measured-boot: Debian OVMF under QEMU with swtpm): a golden
+// manifest of a case's inputs gives the PCRs its firmware's own log replays to, and the exports
+// carry those values.
+const MB = path.resolve(ROOT, '../shared/oracles/measured-boot');
+const HAVE_SHARED = existsSync(path.join(MB, 'index.jsonl')) && !process.env.PRELAUNCH_NO_SHARED;
+interface Case { id: string; firmware_code: string; firmware_vars: string; kernel: string; initrd: string; fwcfg: string; eventlog: string; cmdline: string; memory_mib: number; smp: number; qemu_version: string }
+const CASES: Case[] = HAVE_SHARED ? readFileSync(path.join(MB, 'index.jsonl'), 'utf8').split('\n').filter((l) => l.trim()).map((l) => JSON.parse(l) as Case) : [];
+
+describe.skipIf(!HAVE_SHARED)('golden tpm against real logs (../shared)', () => {
+  it('one manifest, two generations × two QEMU versions: PCR1-9 of both banks equal the logs; Trustee and Keylime carry the logged values', async () => {
+    const { replayTpmLog } = await import('../../src/measured-boot/replay.js');
+    const picked = ['bookworm-q7-quiet', 'bookworm-q10-args-pad', 'trixie-q10-plain-2g-2cpu'].map((id) => CASES.find((c) => c.id === id)!).filter(Boolean);
+    expect(picked.length).toBe(3);
+    const at = (p: string): string => path.join(MB, p);
+    const artifacts = picked.map((c) => `  - { name: ${c.id}, firmware: ${at(c.firmware_code)}, vars: ${at(c.firmware_vars)}, kernel: ${at(c.kernel)}, initrd: ${at(c.initrd)}, cmdline: ${JSON.stringify(c.cmdline)}, modes: [tpm] }`);
+    // one shape per case (the fw_cfg dump is that launch's); each artifact is measured in every shape, and only its own is checked
+    const shapes = picked.map((c) => `      - { name: ${c.id}, qemuVersion: "${c.qemu_version}", memory: ${c.memory_mib * 1024 * 1024}, smp: ${c.smp}, fwCfg: ${at(c.fwcfg)} }`);
+    const dir = mkdtempSync(path.join(tmpdir(), 'prelaunch-golden-tpm-real-'));
+    writeFileSync(path.join(dir, 'm.yaml'), `artifacts:\n${artifacts.join('\n')}\nmatrix:\n  modes: [tpm]\n  tpm:\n    shapes:\n${shapes.join('\n')}\n`);
+    const r = await cli(['golden', path.join(dir, 'm.yaml'), '-o', path.join(dir, 'doc.json')]);
+    expect(r.code, r.stderr).toBe(0);
+    const d = parseGoldenDocument(readFileSync(path.join(dir, 'doc.json'), 'utf8'), 'doc.json');
+    for (const c of picked) {
+      const e = d.entries.find((x) => x.artifact === c.id && x.tpm?.shape === c.id)!;
+      const log = replayTpmLog(read(at(c.eventlog)));
+      for (const bank of ['sha256', 'sha384'] as const) {
+        for (let pcr = 1; pcr <= 9; pcr++) expect(`${c.id} ${bank} PCR${pcr} ${e.tpm!.pcrs[bank][String(pcr)] ?? '-'}`).toBe(`${c.id} ${bank} PCR${pcr} ${log.pcrs[bank]![String(pcr)] ?? '-'}`);
+        expect(e.tpm!.pcrs[bank]['0']).toBeNull();
+      }
+      const own = selectEntries(d.entries, `artifact=${c.id},shape=${c.id}`);
+      const s = trusteeSample(own);
+      for (const [name, [v]] of Object.entries(s)) expect(v).toBe(log.pcrs.sha256![name.slice('tpm_pcr'.length)]);
+      const kernelEvent = log.events.find((x) => x.pcr === 4 && x.typeName === 'EV_EFI_BOOT_SERVICES_APPLICATION');
+      if (kernelEvent) expect(keylimeRefstate({ ...d, entries: own }).kernels[0]!.kernel_authcode_sha256).toBe(`0x${kernelEvent.digests.sha256}`);
+    }
+  }, 120_000);
+});

@@ -24,6 +24,7 @@ export const NEEDS_SHARED: ReadonlyArray<readonly [string, string]> = [
   ['test/cli/file-kinds.test.ts', 'real SNP reports, TDX quotes and a CCEL'],
   ['test/measured-boot/captures.test.ts', 'own captures: firmware and kernels from ../shared'],
   ['test/measured-boot/predict.test.ts', 'real boots'],
+  ['test/golden/tpm.test.ts', 'golden tpm entries against real boots\' logs (the rest runs without)'],
   ['test/verify/x509.test.ts', 'AMD\'s ARK/ASK certificates from the verify corpus'],
   ['test/verify/snp-verify.test.ts', 'real SEV-SNP reports (Milan, Genoa, Turin) and their certificates'],
   ['test/verify/amd-certificates.test.ts', 'the corpus copies of AMD\'s certificates the shipped ones must equal'],
