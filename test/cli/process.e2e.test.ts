@@ -88,7 +88,7 @@ describe('golden on worker threads', () => {
     const fw = (f: string): string => path.join(PROJECT, 'firmware-samples', f);
     fs.writeFileSync(m, [
       'artifacts:',
-      `  - {name: sid, firmware: ${fw('debian-sid/OVMF.inteltdx.ms.fd')}}`,
+      `  - {name: deb, firmware: ${fw('debian/OVMF.fd')}}`,
       `  - {name: amdsev, firmware: ${fw('synthetic/amdsev.fd')}}`,
       `  - {name: deb-code, firmware: ${fw('debian/OVMF_CODE.fd')}}`,
       'matrix:', '  modes: [snp]', '  vcpus: 1-2', '  vcpuTypes: [EPYC-v4]',
