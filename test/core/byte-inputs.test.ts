@@ -731,7 +731,7 @@ const NO_BYTES: Record<string, string> = {
   encodePolicy: 'policy fields', decodePolicy: 'a bigint', policyProblems: 'a bigint', validatePolicy: 'a bigint', policyFromSpec: 'text', renderPolicy: 'a bigint', formatPolicy: 'a bigint',
   signatureToDer: 'bigint r, s', snpPublicKeyBytes: 'a bigint point', pageOrderForQemuVersion: 'a version string', q35MemorySplit: 'a number',
   eventTypeName: 'a number', mapPcrToMrIndex: 'a number', identifyTdvf: 'a parsed OvmfImage (its bytes are covered by the predictRtmrs cases)', renderRtmrDiff: 'diffRtmrs\'s result (text and hex strings)',
-  trusteeTdxSample: 'golden entries (strings)', goTdxGuestConfig: 'golden entries (strings)', tdxCorim: 'a golden document (strings)',
+  trusteeTdxSample: 'golden entries (strings)', trusteeTpmSample: 'golden entries (strings)', trusteeTpmName: 'a number', trusteeTpmClaim: 'a number', keylimeRefstate: 'a golden document (strings)', pythonReEscape: 'text', goTdxGuestConfig: 'golden entries (strings)', tdxCorim: 'a golden document (strings)',
   artifactModes: 'a matrix and an artifact kind', countArtifactEntries: 'a matrix and an artifact kind',
   serializeGolden: 'a golden document (strings)', countEntries: 'a matrix', compareEntries: 'golden entries (strings)', parseManifestText: 'manifest text',
   validateManifest: 'a parsed manifest', parseVcpuList: 'text or numbers', reportFromJson: 'a JSON object (hex/base64 strings)', vmsaProfileFor: 'names',
