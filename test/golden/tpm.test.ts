@@ -280,6 +280,14 @@ ${shapes}`;
     expect(existsSync(out)).toBe(false);
   });
 
+  it('a firmware the model refuses: one error line naming the manifest, the artifact and the shape, exit 1', async () => {
+    writeFileSync(path.join(dir, 'sid.yaml'), `artifacts:\n  - { name: sid, firmware: ${SID}, kernel: vmlinuz, modes: [tpm] }\nmatrix:\n  modes: [tpm]\n  tpm: { shapes: [{ name: q7, qemuVersion: "7.2", memory: 1G }] }\n`);
+    const r = await cli(['golden', path.join(dir, 'sid.yaml')]);
+    expect(r.code).toBe(1);
+    expect(cleanError(r.stderr)).toBe(true);
+    expect(r.stderr).toMatch(/^error: \S*sid\.yaml: artifact sid, matrix\.tpm\.shapes\[0\] \(q7\): /);
+  });
+
   it('a missing fw_cfg dump names its key; --mode tpm without a manifest is a usage error', async () => {
     writeFileSync(path.join(dir, 'nofw.yaml'), manifest(`      - { name: q10, qemuVersion: "10.0.13", memory: 1G, fwCfg: ${path.join(dir, 'missing.tar')} }\n`));
     const r = await cli(['golden', path.join(dir, 'nofw.yaml')]);

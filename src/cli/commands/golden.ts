@@ -177,6 +177,16 @@ async function runCheck(reportFile: string, docFile: string | undefined, f: Gold
   if (!result.matched) setExitCode(1);
 }
 
+/** A refusal the engine names a manifest path for (a vTPM shape the model refuses) also names the manifest. */
+function inManifest<T>(manifestFile: string | null, run: () => T): T {
+  try {
+    return run();
+  } catch (e) {
+    if (manifestFile && e instanceof PrelaunchError && typeof e.data.path === 'string' && !e.message.startsWith(`${manifestFile}: `)) throw new PrelaunchError(e.code, `${manifestFile}: ${e.message}`, { ...e.data, file: manifestFile });
+    throw e;
+  }
+}
+
 /** What one thread computes: the document for some of the manifest's artifacts. */
 export interface GoldenJob {
   manifest: GoldenManifest;
@@ -226,7 +236,7 @@ export async function computeGoldenJob(job: GoldenJob, onProgress?: (done: numbe
         if (sh.fwCfg !== null) tpmFwCfg.set(sh.name, readInput(resolvePath(baseDir, sh.fwCfg), `${job.manifestFile ? `${job.manifestFile}: ` : ''}matrix.tpm.shapes[${i}].fwCfg`, LIMITS.firmwareStream, 'a fw_cfg dump (fwcfg.tar)'));
       });
     }
-    return generateGolden({
+    return inManifest(job.manifestFile, () => generateGolden({
       artifacts,
       matrix: manifest.matrix,
       tdxAcpi,
@@ -237,7 +247,7 @@ export async function computeGoldenJob(job: GoldenJob, onProgress?: (done: numbe
       idBlock: signer,
       onWarning: (w) => writeStderr(`warning: ${w}\n`),
       ...(onProgress ? { onProgress } : {}),
-    });
+    }));
   } finally {
     files.close();
   }
