@@ -53,13 +53,14 @@ export function snpReportJson(r: AttestationReport, product: SnpProduct | null):
   };
 }
 
+/** The contract's first fields, for both kinds (src/verify/result.ts). */
+function verdictJson(v: VerificationResult): Record<string, unknown> {
+  return { kind: v.kind, signatureValid: v.signatureValid, chainValid: v.chainValid, ok: v.ok, ...(v.reason ? { reason: v.reason } : {}) };
+}
+
 function snpJson(v: SnpVerificationResult): Record<string, unknown> {
   return {
-    kind: v.kind,
-    signatureValid: v.signatureValid,
-    chainValid: v.chainValid,
-    ok: v.ok,
-    ...(v.reason ? { reason: v.reason } : {}),
+    ...verdictJson(v),
     measurement: v.measurement,
     chipId: v.chipId,
     reportedTcb: v.reportedTcb,
@@ -83,11 +84,7 @@ export function verificationJson(v: VerificationResult): Record<string, unknown>
 /** TDX: the contract fields first (mrtd, rtmrs, xfam, tdAttributes, tcbStatus), then the quote's other fields. */
 function tdxJson(v: TdxVerification): Record<string, unknown> {
   return {
-    kind: v.kind,
-    signatureValid: v.signatureValid,
-    chainValid: v.chainValid,
-    ok: v.ok,
-    ...(v.reason ? { reason: v.reason } : {}),
+    ...verdictJson(v),
     mrtd: v.mrtd,
     rtmrs: v.rtmrs,
     xfam: v.xfam,

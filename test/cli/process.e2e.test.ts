@@ -107,7 +107,7 @@ describe('golden on worker threads', () => {
     for (const [f, n] of [['table-loader', 4096], ['rsdp', 20], ['tables', 8192]] as const) fs.writeFileSync(path.join(tmp, 'acpi', f), Buffer.alloc(n, f.length));
     fs.writeFileSync(m, [
       'artifacts:',
-      `  - {name: deb, firmware: ${fw('debian/OVMF.fd')}}`,
+      `  - {name: sid, firmware: ${fw('debian-sid/OVMF.inteltdx.ms.fd')}}`,
       `  - {name: vanadium, kind: igvm, firmware: ${fw('igvm/builder/vanadium-snp-tdp.igvm')}}`,
       `  - {name: native, kind: igvm, firmware: ${fw('igvm/builder/qemu-snp-tdp-native.igvm')}}`,
       'matrix:', '  modes: [tdx]',
@@ -119,8 +119,13 @@ describe('golden on worker threads', () => {
     expect(one.code, one.stderr).toBe(0);
     expect(many.code, many.stderr).toBe(0);
     expect(many.stdout).toBe(one.stdout);
-    const doc = JSON.parse(one.stdout) as { entries: Array<{ tdx?: { rtmr0: string | null; xfam: string } }> };
-    expect(doc.entries.filter((e) => e.tdx).every((e) => e.tdx!.rtmr0 !== null && e.tdx!.xfam === '0xffffffffffffffff')).toBe(true);
+    const doc = JSON.parse(one.stdout) as { entries: Array<{ artifact: string; tdx?: { rtmr0: string | null; xfam: string } }> };
+    const tdx = doc.entries.filter((e) => e.tdx);
+    expect(tdx.length).toBeGreaterThan(0);
+    expect(tdx.every((e) => e.tdx!.xfam === '0xffffffffffffffff')).toBe(true);
+    // edk2 2026.08 also measures QEMU's SMBIOS tables into RTMR0, which a shape's ACPI directory
+    // does not hold: RTMR0 is not predicted (null), never guessed
+    expect(tdx.filter((e) => e.artifact === 'sid').every((e) => e.tdx!.rtmr0 === null)).toBe(true);
   });
 });
 

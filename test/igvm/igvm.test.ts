@@ -24,11 +24,12 @@ import { measureIgvm } from '../../src/measure/igvm.js';
 import { inspectIgvm, renderIgvmInspection, renderIgvmSvg } from '../../src/report/igvm-inspect.js';
 import { PrelaunchError } from '../../src/errors.js';
 import { IgvmPlatformType } from '../../src/formats/igvm/defs.js';
+import { HAVE_IGVM_SHARED, IGVM_SHARED, igvmSamplePath } from '../support/igvm-samples.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const COMMITTED = path.join(ROOT, 'firmware-samples/igvm');
-const SHARED = path.resolve(ROOT, '../shared/oracles/igvm');
-const HAVE_SHARED = fs.existsSync(path.join(SHARED, 'corpus.jsonl')) && !process.env.PRELAUNCH_NO_SHARED;
+const SHARED = IGVM_SHARED;
+const HAVE_SHARED = HAVE_IGVM_SHARED;
 
 interface Vector {
   file: string; committed: boolean; sha256: string; flags: string[]; ignoreIdblock: boolean; exitCode: number;
@@ -36,13 +37,6 @@ interface Vector {
 }
 const VECTORS = (JSON.parse(fs.readFileSync(path.join(ROOT, 'test/vectors/igvm-measure.json'), 'utf8')) as { vectors: Vector[] }).vectors;
 
-/** samples/<dir>/<name> from firmware-samples/igvm, else from ../shared; null when neither has it */
-function samplePath(rel: string): string | null {
-  const local = path.join(COMMITTED, rel.replace(/^samples\//, ''));
-  if (fs.existsSync(local)) return local;
-  const shared = path.join(SHARED, rel);
-  return HAVE_SHARED && fs.existsSync(shared) ? shared : null;
-}
 const load = (p: string): Uint8Array => new Uint8Array(fs.readFileSync(p));
 const sha256 = (b: Uint8Array): string => createHash('sha256').update(b).digest('hex');
 const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && Buffer.compare(Buffer.from(a), Buffer.from(b)) === 0;
@@ -79,7 +73,7 @@ describe('crc32', () => {
 
 describe('igvm measure: every igvmmeasure vector', () => {
   for (const v of VECTORS) {
-    const file = samplePath(v.file);
+    const file = igvmSamplePath(v.file);
     const name = `${v.flags.join(' ')} ${v.file}${v.ignoreIdblock ? ' -i' : ''}`.trim();
     it.skipIf(!file)(name, () => {
       const bytes = load(file!);
@@ -106,7 +100,7 @@ describe('igvm measure: TDX MRTD against the igvm crate', () => {
   const tdx = VECTORS.filter((v) => v.flags.length === 0 && v.igvmCrate?.some((r) => r.platform === 'TDX' && r.digest));
   it('has vectors', () => expect(tdx.length).toBeGreaterThanOrEqual(3));
   for (const v of tdx) {
-    const file = samplePath(v.file);
+    const file = igvmSamplePath(v.file);
     it.skipIf(!file)(v.file, async () => {
       const want = v.igvmCrate!.find((r) => r.platform === 'TDX')!.digest!;
       for (const backend of ['node', 'noble'] as const) {

@@ -33,11 +33,9 @@ import { expectCleanError, expectOk, runCliInProcess } from '../support/cli.js';
 import { fuzzParams } from '../support/fuzz.js';
 import { hvFirmwareBytes } from '../support/hv-firmware.js';
 import { thrownPrelaunchError } from '../support/thrown.js';
+import { igvmSamplePath } from '../support/igvm-samples.js';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-const COMMITTED = path.join(ROOT, 'firmware-samples/igvm');
-const SHARED = path.resolve(ROOT, '../shared/oracles/igvm');
-const HAVE_SHARED = fs.existsSync(path.join(SHARED, 'corpus.jsonl')) && !process.env.PRELAUNCH_NO_SHARED;
 const IN = path.join(ROOT, 'firmware-samples/igvm-inputs');
 
 // ---- an independent transcription of vbs.rs `generate_vbs_measurement` ------------------------
@@ -104,19 +102,13 @@ const vbsDigest = (f: IgvmFile | Uint8Array, backend: 'node' | 'noble' = 'node')
 // ---- (1) the igvm crate's recorded digests ----------------------------------------------------
 interface Vector { file: string; flags: string[]; igvmCrate?: Array<{ platform?: string; digest?: string }> }
 const VECTORS = (JSON.parse(fs.readFileSync(path.join(ROOT, 'test/vectors/igvm-measure.json'), 'utf8')) as { vectors: Vector[] }).vectors;
-function samplePath(rel: string): string | null {
-  const local = path.join(COMMITTED, rel.replace(/^samples\//, ''));
-  if (fs.existsSync(local)) return local;
-  const shared = path.join(SHARED, rel);
-  return HAVE_SHARED && fs.existsSync(shared) ? shared : null;
-}
 
 describe('igvm measure --platform vbs: the igvm crate\'s digests', () => {
   const seen = new Set<string>();
   const vbs = VECTORS.filter((v) => v.igvmCrate?.some((r) => r.platform === 'VSM_ISOLATION' && r.digest) && !seen.has(v.file) && seen.add(v.file));
   it('has both files with a VSM platform', () => expect(vbs.map((v) => path.basename(v.file)).sort()).toEqual(['hv-snp-tdp-vsm.igvm', 'upstream-test_data-vsm.igvm']));
   for (const v of vbs) {
-    const file = samplePath(v.file);
+    const file = igvmSamplePath(v.file);
     it.skipIf(!file)(v.file, () => {
       const want = v.igvmCrate!.find((r) => r.platform === 'VSM_ISOLATION')!.digest!;
       for (const backend of ['node', 'noble'] as const) expect(vbsDigest(new Uint8Array(fs.readFileSync(file!)), backend).toUpperCase()).toBe(want);

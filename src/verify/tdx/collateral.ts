@@ -170,7 +170,8 @@ function levelStatus(r: Reader, field: string, allowed: readonly string[]): stri
   return s;
 }
 
-function parseTcbInfo(text: string, where: string): TcbInfo {
+/** A Reader over `text`, which must be one JSON object. */
+function objectReader(text: string, where: string): Reader {
   let o: unknown;
   try {
     o = JSON.parse(text);
@@ -178,7 +179,11 @@ function parseTcbInfo(text: string, where: string): TcbInfo {
     throw new CollateralError(`${where}: not JSON (${e instanceof Error ? e.message : String(e)})`);
   }
   if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new CollateralError(`${where}: not a JSON object`);
-  const r = new Reader(where, o as Json);
+  return new Reader(where, o as Json);
+}
+
+function parseTcbInfo(text: string, where: string): TcbInfo {
+  const r = objectReader(text, where);
   const version = r.int('version');
   const id = r.str('id');
   const tdx = id === 'TDX' && version >= 3;
@@ -214,14 +219,7 @@ function parseTcbInfo(text: string, where: string): TcbInfo {
 }
 
 function parseQeIdentity(text: string, where: string): QeIdentity {
-  let o: unknown;
-  try {
-    o = JSON.parse(text);
-  } catch (e) {
-    throw new CollateralError(`${where}: not JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-  if (typeof o !== 'object' || o === null || Array.isArray(o)) throw new CollateralError(`${where}: not a JSON object`);
-  const r = new Reader(where, o as Json);
+  const r = objectReader(text, where);
   return {
     id: r.str('id'),
     version: r.int('version'),
