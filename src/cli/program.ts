@@ -395,7 +395,7 @@ function defineTpm(program: Command): void {
     .option('--initrd <file>', 'initrd (QEMU -initrd)')
     .option('--append <cmdline>', 'kernel command line (QEMU -append; UTF-8, for other bytes use --append-file)')
     .option('--append-file <file>', 'kernel command line: the exact bytes of FILE')
-    .option('--qemu-version <version>', 'QEMU version X.Y[.Z] (modelled: 7.2, 10.0)')
+    .option('--qemu-version <version>', 'QEMU version X.Y[.Z] (modelled: 7.2, 10.0, 11.1)')
     .option('--memory <size>', 'guest memory, QEMU -m syntax (1024 = MiB, 2G)')
     .option('--smp <n>', 'vCPUs (they enter only the ACPI tables, measured from --fw-cfg)')
     .option('--fw-cfg <tar>', 'QEMU\'s fw_cfg files (a capture\'s fwcfg.tar: by_name/NAME/raw): the ACPI blobs edk2 measures')

@@ -2,7 +2,8 @@
  * The edk2 event model: what OVMF measures when QEMU direct-boots a Linux kernel, as an explicit
  * list of events in the order the firmware logs them (the plan), and the engine that hashes
  * them into the SHA-256 and SHA-384 banks. Checked against real boots (../shared/oracles/
- * measured-boot; docs/measured-boot.md): edk2 2022.11 and 2025.02, QEMU 7.2 and 10.0.
+ * measured-boot; docs/measured-boot.md): edk2 2022.11 and 2025.02, QEMU 7.2 and 10.0; edk2
+ * 2026.08 under QEMU 11.1 and 7.2 (our captures, test/vectors/measured-boot/sid-*).
  *
  *   PCR0  EV_S_CRTM_VERSION (PcdFirmwareVersionString, UTF-16 with NUL) · PEIFV blob (its measured
  *         copy depends on memory and QEMU version: not predicted) · DXEFV blob (the decompressed volume)
@@ -10,10 +11,15 @@
  *         contents from the varstore) · separator
  *   PCR1  "ACPI DATA" × each fw_cfg blob: etc/table-loader, then the files it ALLOCATEs (≥ 2025.02)
  *   PCR4  the kernel's Authenticode digest (QEMU-patched or not; absent when secure boot rejects it)
- *   PCR1  BootOrder = 0000, Boot0000 = UiApp (EV_EFI_VARIABLE_BOOT over the data)
+ *   PCR1  SMBIOS, filtered (EV_EFI_HANDOFF_TABLES; ≥ 2025.05, SmbiosMeasurementDxe)
+ *   PCR1  BootOrder = 0000, Boot0000 = UiApp (≤ 2025.02) / 0000,0001, BootManagerMenuApp,
+ *         "EFI Firmware Setup" (≥ 2025.05) (EV_EFI_VARIABLE_BOOT over the data)
  *   PCR4  "Calling EFI Application from Boot Option" · PCR0–6 separators
  *   PCR9  Linux EFI stub: LoadOptions (UTF-16), "Linux initrd" (the initrd bytes)
  *   PCR5  "Exit Boot Services Invocation" · "Exit Boot Services Returned with Success"
+ *
+ * The TDX list is the same plan with target 'tdx'; where it differs, a named rule (EDK2_RULES)
+ * says so and the code below cites the edk2 function that makes the difference.
  */
 import { toHex } from '../bytes/hex.js';
 import { copyBytes, forEachChunk, type ByteSource } from '../bytes/source.js';
@@ -106,8 +112,12 @@ export interface Edk2PlanInputs {
   bootMenu?: boolean;
 }
 
-/** QEMU versions whose direct boot was checked against real boots. */
-export const MODELLED_QEMU = ['7.2', '10.0'] as const;
+/**
+ * QEMU versions whose direct boot was checked against real boots. 11.1: our captures
+ * (test/vectors/measured-boot/sid-q11-*: etc/boot/kernel, unpatched; bookworm-q11-quiet: edk2
+ * 2022.11 takes the legacy items, and QEMU 11.1's setup-header patch equals the model's).
+ */
+export const MODELLED_QEMU = ['7.2', '10.0', '11.1'] as const;
 
 /**
  * The named rules that make the event list differ by edk2 generation, QEMU version and target.
@@ -117,7 +127,7 @@ export const MODELLED_QEMU = ['7.2', '10.0'] as const;
 export const EDK2_RULES = {
   'acpi-data': 'edk2 ≥ 2025.02: AcpiPlatformDxe measures QEMU\'s raw fw_cfg ACPI blobs into PCR1/RTMR0 (table-loader, then each file it allocates)',
   'kernel-from-etc-boot': 'edk2 ≥ 2025.02 with QEMU ≥ 10.0: QemuKernelLoaderFsDxe fetches etc/boot/kernel, the file unpatched; otherwise the setup-header-patched kernel',
-  'fw-cfg-items': 'edk2 ≥ 2025.05, IntelTdx (PEI-less) build: QemuFwCfgCacheInit measures BootMenu and the fw_cfg files etc/extra-pci-roots, etc/boot-menu-wait, etc/reserved-memory-end, opt/ovmf/X-PciMmio64Mb, bootorder (when present) into PCR1/RTMR0',
+  'fw-cfg-items': 'edk2 ≥ 2025.05, IntelTdx (PEI-less) build: QemuFwCfgCacheInit measures BootMenu and the fw_cfg files etc/extra-pci-roots, etc/boot-menu-wait, etc/reserved-memory-end, opt/ovmf/X-PciMmio64Mb, bootorder (when present) into PCR1/RTMR0 — only in a TD (CacheFwCfgInfoWithOptionalMeasurment: TdIsEnabled), so never in a vTPM log',
   'smbios-tables': 'edk2 ≥ 2025.05 with SmbiosMeasurementDxe: the filtered SMBIOS table (QEMU\'s etc/smbios/smbios-tables, OVMF\'s type 0, the end structure) as EV_EFI_HANDOFF_TABLES in PCR1/RTMR0',
   'boot-options': 'edk2 ≥ 2025.05: BootOrder 0000,0001, Boot0000 = BootManagerMenuApp, Boot0001 = "EFI Firmware Setup" (was: BootOrder 0000, Boot0000 = UiApp)',
   'load-options-prefix': 'edk2 ≥ 2025.08: LoadOptions "initrd=initrd " + cmdline (was: cmdline + " initrd=initrd")',
@@ -248,7 +258,10 @@ export function planEdk2Boot(inp: Edk2PlanInputs): { events: PlannedEvent[]; war
       }
     }
   } else {
-    // PCR0
+    // vTPM: no fw_cfg item events — QemuFwCfgCacheInit.c CacheFwCfgInfoWithOptionalMeasurment
+    // measures the cached items only `if (TdIsEnabled ())` (rule fw-cfg-items is TDX-only; the
+    // 2026.08 vTPM logs have none). PCR0 instead: the CRTM version and the firmware volumes
+    // (OvmfPkg PlatformPei / Tcg2Pei: SecurityPkg/Tcg/Tcg2Pei/Tcg2Pei.c MeasureCRTMVersion, MeasureFvImage).
     const version = fw.versionString ?? '';
     add(0, EV.EV_S_CRTM_VERSION, encodeUtf16(version, true), bytes(encodeUtf16(version, true)), 'firmware', `firmware version ${version ? JSON.stringify(version) : '(empty)'}`);
     add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, new Uint8Array(16), { kind: 'unknown', reason: 'the PEI volume as measured in RAM depends on guest memory and QEMU version' }, 'unknown',
@@ -340,7 +353,13 @@ export function planEdk2Boot(inp: Edk2PlanInputs): { events: PlannedEvent[]; war
     }
   }
 
-  // PCR1: SMBIOS (SmbiosMeasurementDxe's ReadyToBoot callback, before TdTcg2Dxe/Tcg2Dxe measure the boot variables)
+  // PCR1: SMBIOS (SmbiosMeasurementDxe's ReadyToBoot callback, before TdTcg2Dxe/Tcg2Dxe measure the boot variables).
+  // Same event in both targets: TpmMeasureAndLogData (DxeTpmMeasurementLib) goes to Tcg2 or the
+  // CC measurement protocol. EV_EFI_HANDOFF_TABLES, not ..._TABLES2: MeasureSmbiosTable
+  // (MdeModulePkg/Universal/SmbiosMeasurementDxe/SmbiosMeasurementDxe.c) switches to
+  // EV_EFI_HANDOFF_TABLES2 only when PcdTcgPfpMeasurementRevision ≥ 105, and the PCD's default
+  // (MdeModulePkg.dec) is 0, which OvmfPkg does not override: both 2026.08 vTPM logs show
+  // EV_EFI_HANDOFF_TABLES with UEFI_HANDOFF_TABLE_POINTERS.
   if (fw.modules.includes('SmbiosMeasurementDxe')) {
     const qemuTables = inp.fwCfg?.get('etc/smbios/smbios-tables');
     const anchor = inp.fwCfg?.get('etc/smbios/smbios-anchor');
@@ -364,6 +383,9 @@ export function planEdk2Boot(inp: Edk2PlanInputs): { events: PlannedEvent[]; war
   for (const [name, data, what] of bootOptions) add(1, EV.EV_EFI_VARIABLE_BOOT, uefiVariableData(EFI_GLOBAL_VARIABLE_GUID, name, data), bytes(data), 'fixed', `variable ${name} = ${what}`, { rule });
   if (tdx && !boot) return { events, warnings, notes };
   add(4, EV.EV_EFI_ACTION, encodeAscii(ACTION.callingEfiApp), bytes(encodeAscii(ACTION.callingEfiApp)), 'fixed', ACTION.callingEfiApp);
+  // vTPM: SecurityPkg/Tcg/Tcg2Dxe/Tcg2Dxe.c OnReadyToBoot measures a separator into each of
+  // PCR0–6 (PCR7's came after the secure-boot variables); TDX: OvmfPkg/Tcg/TdTcg2Dxe/TdTcg2Dxe.c
+  // OnReadyToBoot measures one, into RTMR1 (rule tdx-ready-to-boot-separator).
   if (tdx) add(4, EV.EV_SEPARATOR, SEP, bytes(SEP), 'fixed', 'separator (ReadyToBoot)', { mr: 2, rule: 'tdx-ready-to-boot-separator' });
   else for (let pcr = 0; pcr <= 6; pcr++) add(pcr, EV.EV_SEPARATOR, SEP, bytes(SEP), 'fixed', 'separator');
 

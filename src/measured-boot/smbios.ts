@@ -15,7 +15,7 @@
  *    (≥ 128) are zeroed after the header, strings included — and hashes the result.
  *
  * Checked: the digest of a real edk2 2026.08 boot under QEMU 11.1 in both banks
- * (test/vectors/measured-boot-unmodelled/sid-q11-quiet).
+ * (test/vectors/measured-boot/sid-q11-quiet).
  */
 import { encodeAscii } from '../formats/tdx/tcg-events.js';
 import { splitSmbiosStructures, SMBIOS_STRUCTURE } from '../formats/smbios/smbios-structure.js';

@@ -1,11 +1,15 @@
 /**
  * Our own captures (test/vectors/measured-boot/*: real boots made with
  * ../shared/tools/capture-eventlog.sh, provenance.json in each): the prediction equals the
- * firmware's log event by event. The firmware and kernel are read from ../shared (skipped,
- * with a note, when it is absent); the initrd is not committed (it holds busybox): the model
+ * firmware's log event by event — type, both digests and, where it holds no run-time address,
+ * the event data. edk2 2025.02 under QEMU 7.2; edk2 2026.08 (Debian sid) under QEMU 11.1 and
+ * 7.2; edk2 2022.11 under QEMU 11.1. The firmware is read from firmware-samples/ (a path
+ * starting so) or ../shared, the kernel from ../shared (skipped, with a note, when it is
+ * absent); the initrd is not committed (it holds busybox): the model
  * gets a stand-in of its size (QEMU's setup-header patch depends only on the size), and the
  * log's initrd event is checked against the capture's recorded sha256 instead.
  */
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -20,6 +24,9 @@ const INPUTS = path.resolve(ROOT, '../shared/oracles/measured-boot/inputs');
 const HAVE_SHARED = fs.existsSync(INPUTS);
 const DIR = path.join(ROOT, 'test/vectors/measured-boot');
 const read = (p: string): Uint8Array => new Uint8Array(fs.readFileSync(p));
+const input = (p: string): string => (p.startsWith('firmware-samples/') ? path.join(ROOT, p) : path.join(INPUTS, p));
+/** event types whose data holds an address or length known only at run time (the model writes zeros) */
+const RUNTIME_DATA = new Set(['EV_EFI_PLATFORM_FIRMWARE_BLOB', 'EV_EFI_BOOT_SERVICES_APPLICATION', 'EV_EFI_HANDOFF_TABLES']);
 
 interface Provenance { firmware_code: string; firmware_vars: string; kernel: string; cmdline: string; qemu_version: string; memory_mib: number; smp: number; initrd_size: number; initrd_sha256: string }
 
@@ -27,10 +34,14 @@ describe.skipIf(!HAVE_SHARED)('own captures (test/vectors/measured-boot)', () =>
   for (const id of fs.readdirSync(DIR)) {
     it(`${id}: every predicted event equals the log's`, () => {
       const v = JSON.parse(fs.readFileSync(path.join(DIR, id, 'provenance.json'), 'utf8')) as Provenance;
-      const config = JSON.parse(fs.readFileSync(path.join(DIR, id, 'config.json'), 'utf8')) as { initrd: { sha256: string }; eventlog_sha256: string };
+      const config = JSON.parse(fs.readFileSync(path.join(DIR, id, 'config.json'), 'utf8')) as { initrd: { sha256: string }; eventlog_sha256: string; qemu: string; firmware_code: { sha256: string }; cmdline: string; memory_mib: number };
       expect(config.initrd.sha256).toBe(v.initrd_sha256);
+      // the provenance names the inputs the capture recorded
+      expect([config.qemu.split(' ')[3], config.cmdline, config.memory_mib]).toEqual([v.qemu_version, v.cmdline, v.memory_mib]);
+      expect(createHash('sha256').update(read(input(v.firmware_code))).digest('hex')).toBe(config.firmware_code.sha256);
+      expect(createHash('sha256').update(read(path.join(DIR, id, 'eventlog.bin'))).digest('hex')).toBe(config.eventlog_sha256);
       const p = predictTpmPcrs({
-        firmware: read(path.join(INPUTS, v.firmware_code)), vars: read(path.join(INPUTS, v.firmware_vars)), kernel: read(path.join(INPUTS, v.kernel)),
+        firmware: read(input(v.firmware_code)), vars: read(input(v.firmware_vars)), kernel: read(input(v.kernel)),
         initrd: zeroPaddedSource(new Uint8Array(0), v.initrd_size, 'initrd stand-in'), append: v.cmdline, qemuVersion: v.qemu_version,
         memory: v.memory_mib * 1024 * 1024, smp: v.smp, fwCfg: read(path.join(DIR, id, 'fwcfg.tar')),
       });
@@ -45,6 +56,7 @@ describe.skipIf(!HAVE_SHARED)('own captures (test/vectors/measured-boot)', () =>
           return;
         }
         expect(`${e.description}: ${toHex(e.digests.sha256)} ${toHex(e.digests.sha384)}`).toBe(`${e.description}: ${g.digests.sha256} ${g.digests.sha384}`);
+        if (!RUNTIME_DATA.has(e.typeName)) expect(`${e.description}: ${toHex(e.data)}`).toBe(`${e.description}: ${toHex(g.data)}`);
       });
     }, 60_000);
   }

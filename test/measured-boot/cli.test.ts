@@ -10,6 +10,7 @@ import { expectCleanError, expectOk, PROJECT, runCliInProcess } from '../support
 
 const CAPTURE = path.join(PROJECT, 'test/vectors/measured-boot/trixie-q7-3g-vga');
 const LOG = path.join(CAPTURE, 'eventlog.bin');
+const KERNEL = path.resolve(PROJECT, '../shared/oracles/measured-boot/inputs/kernels/vmlinuz-6.12.117');
 const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'prelaunch-tpm-'));
 afterAll(async () => fs.rmSync(tmp, { recursive: true, force: true }));
 
@@ -54,6 +55,23 @@ describe('prelaunch tpm (CLI)', () => {
     expect(msg).toMatch(/QEMU 9\.2 is not modelled/);
     expect(fs.existsSync(out)).toBe(false);
   });
+  it.skipIf(!fs.existsSync(KERNEL))('edk2 2026.08 under QEMU 11.1 (sid-q11-quiet): tpm diff finds no predicted event that differs but the initrd stand-in', async () => {
+    const sid = path.join(PROJECT, 'test/vectors/measured-boot/sid-q11-quiet');
+    const prov = JSON.parse(fs.readFileSync(path.join(sid, 'provenance.json'), 'utf8')) as { cmdline: string; initrd_size: number };
+    // the capture's initrd holds busybox and is not committed: a stand-in of its size (checked by captures.test.ts against its sha256)
+    const initrd = path.join(tmp, 'initrd-standin');
+    fs.writeFileSync(initrd, Buffer.alloc(prov.initrd_size));
+    const predicted = path.join(tmp, 'sid.json');
+    fs.writeFileSync(predicted, expectOk(await runCliInProcess(['tpm', 'predict', '--firmware', path.join(PROJECT, 'firmware-samples/debian-sid/OVMF_CODE_4M.fd'), '--vars', path.join(PROJECT, 'firmware-samples/debian/OVMF_VARS_4M.fd'),
+      '--kernel', KERNEL, '--initrd', initrd, '--append', prov.cmdline, '--qemu-version', '11.1.3', '--memory', '1024', '--fw-cfg', path.join(sid, 'fwcfg.tar'), '--json'])));
+    for (const bank of ['sha256', 'sha384']) {
+      const r = await runCliInProcess(['tpm', 'diff', predicted, path.join(sid, 'eventlog.bin'), '--bank', bank, '--json']);
+      const d = JSON.parse(r.stdout) as { first: { pcr: number; predicted: { description: string } } | null; pcrs: Record<string, unknown>; unchecked: Array<{ pcr: number }> };
+      expect([d.first?.pcr, d.first?.predicted.description]).toEqual([9, `initrd (${prov.initrd_size} bytes)`]);
+      expect(Object.entries(d.pcrs).filter(([, v]) => v !== null).map(([k]) => k)).toEqual(['9']);
+      expect(d.unchecked.map((u) => u.pcr)).toEqual([0]); // PEIFV
+    }
+  }, 60_000);
   it('missing required flags are usage errors (exit 2)', async () => {
     expectCleanError(await runCliInProcess(['tpm', 'predict', '--kernel', LOG]), 2);
   });

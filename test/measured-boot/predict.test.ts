@@ -37,8 +37,15 @@ describe('Debian 2022.11 OVMF.fd (in the repository)', () => {
     expect(fw.dxeFv?.length).toBe(0xc00000);
   });
   it('refuses an unmodelled generation given for it, naming what is missing', () => {
-    expect(() => identifyEdk2Firmware(img, { edk2Version: '2025.08' })).toThrow(expect.objectContaining({ code: 'ERR_FIRMWARE_UNSUPPORTED', message: expect.stringMatching(/initrd=initrd.*prefix/) }));
-    expect(() => identifyEdk2Firmware(img, { edk2Version: '2023.05' })).toThrow(expect.objectContaining({ code: 'ERR_FIRMWARE_UNSUPPORTED' }));
+    // between the modelled 2025.02 and 2026.08: the rules are named, the tag was not checked
+    for (const id of ['2025.05', '2025.08', '2025.11', '2026.02', '2026.05']) {
+      expect(() => identifyEdk2Firmware(img, { edk2Version: id })).toThrow(expect.objectContaining({
+        code: 'ERR_FIRMWARE_UNSUPPORTED',
+        message: expect.stringMatching(new RegExp(`edk2 ${id.replace('.', '\\.')} \\(given\\) is not a modelled generation: prelaunch models the measured boot \\(vTPM PCRs\\) of edk2 2022\\.11, 2025\\.02 and 2026\\.08 only; its events lie between the modelled generations 2025\\.02 and 2026\\.08 \\(the rules smbios-tables, boot-options from 2025\\.05, load-options-prefix from 2025\\.08, no-legacy-fallback from 2025\\.11\\)`)),
+      }));
+    }
+    expect(() => identifyEdk2Firmware(img, { edk2Version: '2026.11' })).toThrow(expect.objectContaining({ code: 'ERR_FIRMWARE_UNSUPPORTED', message: expect.stringMatching(/newer than the newest modelled generation \(2026\.08\)/) }));
+    expect(() => identifyEdk2Firmware(img, { edk2Version: '2023.05' })).toThrow(expect.objectContaining({ code: 'ERR_FIRMWARE_UNSUPPORTED', message: expect.stringMatching(/not checked against a real boot of edk2 2023\.05/) }));
   });
   it('refuses a file that is not OVMF, and a varstore of the wrong layout', () => {
     expect(() => identifyEdk2Firmware(new Uint8Array(4096))).toThrow(expect.objectContaining({ code: 'ERR_MALFORMED' }));
@@ -54,6 +61,34 @@ describe('Debian 2022.11 OVMF.fd (in the repository)', () => {
     const kernel = bytesSource(new Uint8Array(8192), 'k');
     expect(() => predictTpmPcrs({ firmware: img, kernel, qemuVersion: '9.2.0', memory: 1 << 30 })).toThrow(expect.objectContaining({ code: 'ERR_UNSUPPORTED_STACK' }));
     expect(() => predictTpmPcrs({ firmware: img, kernel, qemuVersion: 'ten', memory: 1 << 30 })).toThrow(expect.objectContaining({ code: 'ERR_INVALID_OPTION' }));
+  });
+});
+
+describe('Debian sid OVMF_CODE_4M.fd (edk2 2026.08, in the repository)', () => {
+  // the kernel-independent PCRs of our own 2026.08 capture, without ../shared: a stand-in kernel
+  const dir = path.join(ROOT, 'test/vectors/measured-boot/sid-q11-quiet');
+  const predict = (): ReturnType<typeof predictTpmPcrs> => predictTpmPcrs({
+    firmware: read(path.join(ROOT, 'firmware-samples/debian-sid/OVMF_CODE_4M.fd')), vars: read(path.join(ROOT, 'firmware-samples/debian/OVMF_VARS_4M.fd')),
+    kernel: syntheticBzImage(), append: 'console=ttyS0 quiet', qemuVersion: '11.1.3', memory: 1 << 30, fwCfg: read(path.join(dir, 'fwcfg.tar')),
+  });
+  it('is a modelled generation: 2026.08 from its version string', () => {
+    const fw = identifyEdk2Firmware(read(path.join(ROOT, 'firmware-samples/debian-sid/OVMF_CODE_4M.fd')));
+    expect([fw.versionString, fw.generation.id, fw.secureBootCapable, fw.warnings]).toEqual(['2026.08+ds-2', '2026.08', false, []]);
+  });
+  it('PCR1, 2, 3, 5, 6, 7 of both banks equal the real log; the vTPM list has no fw_cfg item events', () => {
+    const p = predict();
+    const log = replayTpmLog(read(path.join(dir, 'eventlog.bin')));
+    for (const bank of ['sha256', 'sha384'] as const) {
+      for (const pcr of [1, 2, 3, 5, 6, 7]) expect(`${bank} PCR${pcr} ${p.pcrs[bank][String(pcr)]}`).toBe(`${bank} PCR${pcr} ${log.pcrs[bank]![String(pcr)]}`);
+    }
+    expect(p.events.filter((e) => e.pcr === 1).map((e) => e.typeName)).toEqual([...Array<string>(4).fill('EV_PLATFORM_CONFIG_FLAGS'), 'EV_EFI_HANDOFF_TABLES', 'EV_EFI_VARIABLE_BOOT', 'EV_EFI_VARIABLE_BOOT', 'EV_EFI_VARIABLE_BOOT', 'EV_SEPARATOR']);
+    expect(p.events.some((e) => e.description.startsWith('QEMU FW CFG'))).toBe(false);
+    expect(p.events.filter((e) => e.typeName === 'EV_SEPARATOR').map((e) => e.pcr)).toEqual([7, 0, 1, 2, 3, 4, 5, 6]);
+    const lo = p.events.find((e) => e.pcr === 9 && e.description.startsWith('kernel LoadOptions'))!;
+    expect(lo.description).toContain('"console=ttyS0 quiet"'); // no initrd given: no prefix
+  });
+  it('QEMU 11.1 is modelled, 10.2 is not', () => {
+    expect(() => predictTpmPcrs({ firmware: new Uint8Array(16), kernel: syntheticBzImage(), qemuVersion: '10.2.0', memory: 1 << 30 })).toThrow(expect.objectContaining({ code: 'ERR_UNSUPPORTED_STACK', message: expect.stringMatching(/QEMU 10\.2 is not modelled.*modelled: 7\.2, 10\.0, 11\.1/) }));
   });
 });
 

@@ -409,7 +409,7 @@ describe('--golden with a `prelaunch tdx --json` prediction and --ccel: the firs
   // Debian sid's TDVF (2026.08, Microsoft keys enrolled: only signed kernels boot, so the two
   // boots differ in a firmware input instead — QEMU's -boot menu, the fw_cfg BootMenu event),
   // with QEMU 11.1's fw_cfg dump of a real boot (its ACPI and SMBIOS blobs; test/vectors/tdx-sid-2026.08.json)
-  const fwCfg = new Uint8Array(readFileSync(join(ROOT, 'test/vectors/measured-boot-unmodelled/sid-q11-quiet/fwcfg.tar')));
+  const fwCfg = new Uint8Array(readFileSync(join(ROOT, 'test/vectors/measured-boot/sid-q11-quiet/fwcfg.tar')));
   const prediction = (bootMenu: boolean) => predictRtmrs(parseOvmf(bytesSource(new Uint8Array(readFileSync(join(ROOT, 'firmware-samples/debian-sid/OVMF.inteltdx.ms.fd'))), 'OVMF.inteltdx.ms.fd')), { memory: 2 * GiB, fwCfg, bootMenu });
   const ccelOf = (p: RtmrValues): Uint8Array => encodeCcel(p.events.map((e) => ({ mrIndex: e.rtmr + 1, eventType: e.eventType, sha384: e.digest!, data: e.data })), { areaSize: 0x10000 });
   // the shape `prelaunch tdx --firmware … --memory … --json` writes (src/report/tdx-report.ts tdxReportJson)

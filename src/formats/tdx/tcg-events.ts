@@ -203,7 +203,7 @@ export function uiAppBootOption(): Uint8Array {
  * EfiBootManagerGetBootManagerMenu: BootManagerMenuApp, active | hidden | app) and Boot0001 the
  * firmware setup (OvmfPkg PlatformBootManagerLib BdsPlatform.c PlatformRegisterFvBootOption
  * (UiApp, L"EFI Firmware Setup", LOAD_OPTION_ACTIVE), category app). Checked against the
- * EV_EFI_VARIABLE_BOOT event data of a real edk2 2026.08 boot (test/vectors/measured-boot-unmodelled/sid-q11-quiet).
+ * EV_EFI_VARIABLE_BOOT event data of a real edk2 2026.08 boot (test/vectors/measured-boot/sid-q11-quiet).
  */
 export function bootManagerMenuBootOption(): Uint8Array {
   return fvAppBootOption('BootManagerMenuApp', BOOT_MANAGER_MENU_APP_FILE_GUID, LOAD_OPTION.active | LOAD_OPTION.hidden | LOAD_OPTION.categoryApp);
