@@ -110,7 +110,7 @@ export const GOLDEN_MANIFEST_SCHEMA: Schema = {
                 required: ['name', 'qemuVersion', 'memory'],
                 properties: {
                   name: { type: 'string', minLength: 1, title: 'a non-empty string' },
-                  qemuVersion: { type: 'string', minLength: 1, maxLength: 32, title: 'a QEMU version like "10.0.13"', description: 'a modelled QEMU version (7.2, 10.0): decides which kernel edk2 measures' },
+                  qemuVersion: { type: 'string', minLength: 1, maxLength: 32, title: 'a QEMU version like "10.0.13"', description: 'a QEMU version the measured-boot model covers (docs/measured-boot.md; others are refused): decides which kernel edk2 measures and what QEMU serves' },
                   memory: { oneOf: [{ type: 'integer', minimum: 4096, title: 'bytes' }, { type: 'string', maxLength: 64, title: 'a size like "2G"' }], description: 'guest memory, QEMU -m syntax ("2G", "2048M") or bytes' },
                   smp: { type: 'integer', minimum: 1, maximum: 4096, title: 'a vCPU count', description: 'recorded: vCPUs enter only QEMU\'s ACPI blobs, which come from fwCfg' },
                   fwCfg: { type: 'string', minLength: 1, title: 'a file name', description: 'QEMU\'s fw_cfg dump of this launch (a capture\'s fwcfg.tar, by_name/NAME/raw); without it PCR1 (ACPI, SMBIOS) is null where the firmware measures those' },

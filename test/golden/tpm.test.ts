@@ -2,7 +2,9 @@
  * vTPM PCR sets in golden values (mode tpm) and their exports. The inputs are in the repository
  * (Debian's 2022.11 OVMF_CODE_4M.fd + OVMF_VARS_4M.fd, a synthetic bzImage, the fw_cfg dump of
  * our own capture test/vectors/measured-boot/trixie-q7-3g-vga), so nothing needs ../shared.
- * Expected values: the fixed events and the initrd and LoadOptions digests are recomputed here
+ * Expected values: PCR1, 2, 3, 5, 6, 7 of a 2026.08 / QEMU 11.1 entry from the firmware's own
+ * log of our capture sid-q11-quiet (committed with its fw_cfg dump; they do not depend on the
+ * kernel); the fixed events and the initrd and LoadOptions digests are recomputed here
  * with node:crypto from the bytes the firmware hashes (the model's PCRs equal real logs in
  * test/measured-boot/predict.test.ts and the conformance runner); every entry equals
  * predictTpmPcrs, the one call behind `prelaunch tpm predict`; export names come from the
@@ -143,6 +145,43 @@ describe('golden tpm entries', () => {
     expect(err.code).toBe('ERR_FIRMWARE_UNSUPPORTED');
     expect(err.message).toMatch(/^artifact sid, matrix\.tpm\.shapes\[0\] \(q7-1g\): /);
     expect(err.data.path).toBe('$.matrix.tpm.shapes[0]');
+  });
+});
+
+describe('golden tpm, edk2 2026.08 under QEMU 11.1 (committed capture sid-q11-quiet)', () => {
+  // Debian sid's OVMF_CODE_4M.fd and the fw_cfg dump of our own boot of it (provenance.json):
+  // PCR1, 2, 3, 5, 6, 7 do not depend on the kernel, so they must equal the firmware's own log
+  const CAP = path.join(ROOT, 'test/vectors/measured-boot/sid-q11-quiet');
+  const cfg = JSON.parse(readFileSync(path.join(CAP, 'config.json'), 'utf8'));
+  it('PCRs that do not depend on the kernel equal the real log; without the fw_cfg dump PCR1 is null, with the reason', async () => {
+    const { replayTpmLog } = await import('../../src/measured-boot/replay.js');
+    const code = read(path.join(ROOT, 'firmware-samples/debian-sid/OVMF_CODE_4M.fd'));
+    expect(sha('sha256', code)).toBe(cfg.firmware_code.sha256);
+    expect(sha('sha256', read(VARS))).toBe(cfg.firmware_vars.sha256);
+    const d = generateGolden({
+      tool: 't',
+      artifacts: [{ name: 'sid', kind: 'ovmf', firmware: code, firmwarePath: 'OVMF_CODE_4M.fd', vars: read(VARS), varsPath: 'OVMF_VARS_4M.fd', kernel, kernelPath: 'vmlinuz', initrd, initrdPath: 'initrd.img', cmdline: cfg.cmdline }],
+      matrix: matrix([
+        { name: 'captured', qemuVersion: '11.1.3', memory: cfg.memory_mib * 1024 * 1024, smp: cfg.smp, fwCfg: 'fwcfg.tar' },
+        { name: 'no-fwcfg', qemuVersion: '11.1.3', memory: cfg.memory_mib * 1024 * 1024, smp: cfg.smp, fwCfg: null },
+      ]),
+      tpmFwCfg: new Map([['captured', read(path.join(CAP, 'fwcfg.tar'))]]),
+    });
+    const log = replayTpmLog(read(path.join(CAP, 'eventlog.bin')));
+    const [captured, bare] = [d.entries.find((e) => e.tpm!.shape === 'captured')!.tpm!, d.entries.find((e) => e.tpm!.shape === 'no-fwcfg')!.tpm!];
+    expect(captured.edk2.generation).toBe('2026.08');
+    for (const bank of ['sha256', 'sha384'] as const) {
+      for (const pcr of ['1', '2', '3', '5', '6', '7']) expect(`${bank} PCR${pcr} ${captured.pcrs[bank][pcr]}`).toBe(`${bank} PCR${pcr} ${log.pcrs[bank]![pcr]}`);
+      expect(captured.pcrs[bank]['0']).toBeNull();
+      expect(bare.pcrs[bank]['1']).toBeNull();
+      expect(bare.pcrs[bank]['7']).toBe(captured.pcrs[bank]['7']);
+    }
+    expect(bare.unpredicted.map((u) => u.pcr)).toEqual([0, 1]);
+    expect(bare.unpredicted[1]!.reason).toMatch(/fw-cfg|fw_cfg/);
+    // the 2026.08 LoadOptions prefix rule, recomputed
+    expect(captured.boot.loadOptions!.sha256).toBe(sha('sha256', Buffer.from(`initrd=initrd ${cfg.cmdline}\0`, 'utf16le')));
+    // Trustee leaves the null PCR1 of the bare shape out rather than guessing it
+    expect(trusteeSample(selectEntries(d.entries, 'shape=no-fwcfg')).tpm_pcr1).toBeUndefined();
   });
 });
 
