@@ -97,6 +97,8 @@ export interface GoldenOptions {
   tdxAcpi?: ReadonlyMap<string, AcpiBlobs> | null;
   /** the fw_cfg dump (fwcfg.tar bytes) of each vTPM shape that names one (matrix.tpm.shapes), by shape name */
   tpmFwCfg?: ReadonlyMap<string, Uint8Array> | null;
+  /** the fw_cfg dump of each TD shape that names one (matrix.tdx.shapes[].fwCfg), by shape name */
+  tdxFwCfg?: ReadonlyMap<string, Uint8Array> | null;
 }
 
 export interface GoldenInputDigest {
@@ -437,9 +439,12 @@ function tdxEntries(
     if (shape) {
       const acpi = o.tdxAcpi?.get(shape.name) ?? null;
       if (shape.acpiDir !== null && !acpi) throw new OptionError('matrix.tdx.shapes', `shape ${shape.name}: its ACPI tables (${shape.acpiDir}) were not supplied`);
+      const fwCfg = shape.fwCfg !== null ? o.tdxFwCfg?.get(shape.name) ?? null : null;
+      if (shape.fwCfg !== null && !fwCfg) throw new OptionError('matrix.tdx.shapes', `shape ${shape.name}: its fw_cfg dump (${shape.fwCfg}) was not supplied`);
       const p = rtmrsOrNull(() => predictRtmrs(img, {
         memory: shape.memory,
         acpi,
+        ...(fwCfg ? { fwCfg } : {}),
         hashBackend: backend,
         // qemuKernelPatch given: applied; not given: the firmware's generation decides (rule
         // kernel-from-etc-boot), and where that needs the QEMU version the manifest must say

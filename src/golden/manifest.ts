@@ -240,7 +240,7 @@ function parseTdxMatrix(t: unknown): GoldenTdxMatrix {
     t.shapes.forEach((sh, i) => {
       const where = `matrix.tdx.shapes[${i}]`;
       if (!isObj(sh)) throw new OptionError(where, 'must be an object');
-      keysOnly(sh, ['name', 'memory', 'acpiDir'], where);
+      keysOnly(sh, ['name', 'memory', 'acpiDir', 'fwCfg'], where);
       const name = str(sh, 'name', where, true);
       if (shapes.some((x) => x.name === name)) throw new OptionError(`${where}.name`, `${JSON.stringify(name)} names an earlier shape too`);
       const mem = sh.memory;
@@ -252,7 +252,11 @@ function parseTdxMatrix(t: unknown): GoldenTdxMatrix {
         if (e instanceof OptionError) throw new OptionError(`${where}.memory`, e.message.slice(e.option.length + 2));
         throw e;
       }
-      shapes.push({ name, memory, acpiDir: str(sh, 'acpiDir', where, false) });
+      const acpiDir = str(sh, 'acpiDir', where, false);
+      const fwCfg = str(sh, 'fwCfg', where, false);
+      // the same blobs from two places: predictRtmrs takes one (as `tdx --acpi-dir` / `--fw-cfg`)
+      if (acpiDir !== null && fwCfg !== null) throw new OptionError(`${where}.fwCfg`, 'give the ACPI blobs once: acpiDir or fwCfg (which holds them too), not both');
+      shapes.push({ name, memory, acpiDir, fwCfg });
     });
   }
   return {

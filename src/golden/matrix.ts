@@ -26,6 +26,9 @@ export interface GoldenTdxShape {
   memory: number;
   /** a directory with the three fw_cfg ACPI blobs, as `prelaunch tdx --acpi-dir` reads it (relative to the manifest) */
   acpiDir: string | null;
+  /** QEMU's fw_cfg dump (fwcfg.tar, relative to the manifest): the ACPI and SMBIOS blobs and fw_cfg
+   * items edk2 ≥ 2026.08 measures into RTMR0, as `prelaunch tdx --fw-cfg` reads it; excludes acpiDir */
+  fwCfg: string | null;
 }
 
 /** The TDX dimensions (`matrix.tdx`). */

@@ -138,7 +138,8 @@ export const GOLDEN_MANIFEST_SCHEMA: Schema = {
                 properties: {
                   name: { type: 'string', minLength: 1, title: 'a non-empty string' },
                   memory: { oneOf: [{ type: 'integer', minimum: 4096, title: 'bytes' }, { type: 'string', maxLength: 64, title: 'a size like "2G"' }], description: 'guest memory, QEMU -m syntax ("2G", "2048M") or bytes' },
-                  acpiDir: { type: 'string', minLength: 1, title: 'a directory name', description: 'the fw_cfg ACPI blobs (table-loader, rsdp, tables) as `prelaunch tdx --acpi-dir` reads them; without it RTMR0 is not predicted (null)' },
+                  acpiDir: { type: 'string', minLength: 1, title: 'a directory name', description: 'the fw_cfg ACPI blobs (table-loader, rsdp, tables) as `prelaunch tdx --acpi-dir` reads them; without it (or fwCfg) RTMR0 is not predicted (null)' },
+                  fwCfg: { type: 'string', minLength: 1, title: 'a file name', description: "QEMU's fw_cfg dump (fwcfg.tar) as `prelaunch tdx --fw-cfg` reads it: the ACPI and SMBIOS blobs and the fw_cfg items edk2 2026.08 measures into RTMR0; instead of acpiDir" },
                 },
               },
             },

@@ -518,7 +518,7 @@ const CASES: Record<string, Case> = {
           { name: 'td', kind: 'ovmf', firmware: tdvf, firmwarePath: 'OVMF.fd', kernel, kernelPath: 'k', initrd: null, cmdline: 'quiet' },
           { name: 'i', kind: 'igvm', firmware: ig, firmwarePath: 'i.igvm' },
         ],
-        matrix: { modes: ['tdx'], vcpus: [], cpus: [], vmmTypes: ['QEMU'], vmsaProfiles: null, guestFeatures: [1n], policies: null, tdx: { pageOrders: ['single'], shapes: [{ name: 's', memory: 2 ** 31, acpiDir: 'acpi' }], tdAttributes: null, xfam: null, mrConfigId: null } },
+        matrix: { modes: ['tdx'], vcpus: [], cpus: [], vmmTypes: ['QEMU'], vmsaProfiles: null, guestFeatures: [1n], policies: null, tdx: { pageOrders: ['single'], shapes: [{ name: 's', memory: 2 ** 31, acpiDir: 'acpi', fwCfg: null }], tdAttributes: null, xfam: null, mrConfigId: null } },
         tdxAcpi: new Map([['s', { tableLoader: loader, rsdp, tables }]]),
       }),
     ],

@@ -147,6 +147,23 @@ describe('golden: TDX entries', () => {
     expect(tdxOf('td-sid', '4g-no-tables').tdx!.rtmr2).toBe(t.rtmr2);
   });
 
+  it('a TD shape with QEMU\'s fw_cfg dump (fwCfg): RTMR0 of edk2 2026.08 predicted, the same value `prelaunch tdx --fw-cfg` gives; acpiDir and fwCfg together refused', async () => {
+    const tar = path.join(ROOT, 'test/vectors/measured-boot/sid-q11-quiet/fwcfg.tar');
+    const f = path.join(tmp, 'fwcfg.yaml');
+    writeFileSync(f, `artifacts:\n  - { name: s, firmware: ${SID_NOPK} }\nmatrix:\n  modes: [tdx]\n  tdx: { pageOrders: [single], shapes: [{ name: q11, memory: 2G, fwCfg: ${tar} }] }\n`);
+    const r = await cli(['golden', f]);
+    expect(r.code, r.stderr).toBe(0);
+    const e = (JSON.parse(r.stdout) as GoldenDocument).entries.find((x) => x.mode === 'tdx')!;
+    expect(e.tdx!.rtmr0).toMatch(/^[0-9a-f]{96}$/);
+    const t = await cli(['tdx', '--firmware', SID_NOPK, '--page-order', 'single', '--memory', '2G', '--fw-cfg', tar, '--json']);
+    expect(t.code, t.stderr).toBe(0);
+    expect((JSON.parse(t.stdout) as { rtmrs: Array<{ value: string | null }> }).rtmrs[0]!.value).toBe(e.tdx!.rtmr0);
+    writeFileSync(f, `artifacts:\n  - { name: s, firmware: ${SID_NOPK} }\nmatrix:\n  modes: [tdx]\n  tdx: { shapes: [{ name: q11, memory: 2G, acpiDir: acpi, fwCfg: ${tar} }] }\n`);
+    const both = await cli(['golden', f]);
+    expect(both.code, both.stderr).toBe(1);
+    expect(both.stderr).toMatch(/^error: .*matrix\.tdx\.shapes\[0\]\.fwCfg: give the ACPI blobs once/m);
+  });
+
   it('what the model does not predict is null, never a guess', async () => {
     expect(tdxOf('td-sid', '4g-no-tables').tdx!.rtmr0).toBeNull(); // no ACPI tables
     // edk2 2026.08 measures the kernel unpatched or patched by QEMU version: without qemuKernelPatch it is refused, not guessed
@@ -188,7 +205,7 @@ describe('golden: TDX entries', () => {
 
   it('the library call gives the same entries as the CLI', () => {
     const fw = bytesSource(new Uint8Array(readFileSync(OVMF)), 'OVMF.fd');
-    const matrix: GoldenMatrix = { modes: ['tdx'], vcpus: [], cpus: [], vmmTypes: ['QEMU'], vmsaProfiles: null, guestFeatures: [1n], policies: null, tdx: { ...DEFAULT_TDX_MATRIX, shapes: [{ name: '2g', memory: MEM, acpiDir: 'acpi' }], xfam: [0x61ee7n], tdAttributes: [0x10000000n] } };
+    const matrix: GoldenMatrix = { modes: ['tdx'], vcpus: [], cpus: [], vmmTypes: ['QEMU'], vmsaProfiles: null, guestFeatures: [1n], policies: null, tdx: { ...DEFAULT_TDX_MATRIX, shapes: [{ name: '2g', memory: MEM, acpiDir: 'acpi', fwCfg: null }], xfam: [0x61ee7n], tdAttributes: [0x10000000n] } };
     const lib = generateGolden({
       tool: 't', matrix, tdxAcpi: new Map([['2g', ACPI]]),
       artifacts: [{ name: 'td', kind: 'ovmf', firmware: fw, firmwarePath: OVMF, kernel, kernelPath: 'bzImage', initrd, initrdPath: 'initrd', cmdline: CMDLINE, qemuKernelPatch: false }],

@@ -224,9 +224,11 @@ export async function computeGoldenJob(job: GoldenJob, onProgress?: (done: numbe
     });
     // the ACPI tables of each TD shape that names a directory (read only when a tdx artifact is in this job)
     const tdxAcpi = new Map<string, AcpiBlobs>();
+    const tdxFwCfg = new Map<string, Uint8Array>();
     if (artifacts.some((a) => artifactModes(manifest.matrix, a).includes('tdx') && a.kind === 'ovmf')) {
       manifest.matrix.tdx?.shapes.forEach((sh, i) => {
         if (sh.acpiDir !== null) tdxAcpi.set(sh.name, readAcpiDir(path.isAbsolute(sh.acpiDir) ? sh.acpiDir : path.join(baseDir, sh.acpiDir), `${job.manifestFile ? `${job.manifestFile}: ` : ''}matrix.tdx.shapes[${i}].acpiDir`));
+        if (sh.fwCfg !== null) tdxFwCfg.set(sh.name, readInput(resolvePath(baseDir, sh.fwCfg), `${job.manifestFile ? `${job.manifestFile}: ` : ''}matrix.tdx.shapes[${i}].fwCfg`, LIMITS.firmwareStream, 'a fw_cfg dump (fwcfg.tar)'));
       });
     }
     // the fw_cfg dump of each vTPM shape that names one (read only when a tpm artifact is in this job)
@@ -240,6 +242,7 @@ export async function computeGoldenJob(job: GoldenJob, onProgress?: (done: numbe
       artifacts,
       matrix: manifest.matrix,
       tdxAcpi,
+      tdxFwCfg,
       tpmFwCfg,
       maxEntries: Number.MAX_SAFE_INTEGER, // checked for the whole manifest before the jobs start
       tool: `prelaunch ${VERSION}`,
