@@ -16,6 +16,7 @@ import { parseJsonDocument } from '../../schema/validate.js';
 import { cmdlineFromFlags, trailingNewlineWarning } from '../cmdline-flag.js';
 import { LIMITS, OpenFiles, Outputs, readInput, writeStdout } from '../io.js';
 import { setExitCode, writeStderr } from '../context.js';
+import { parseQemuMemorySize } from '../../formats/qemu/memory-size.js';
 
 export interface TpmPredictFlags {
   firmware?: string;
@@ -36,24 +37,12 @@ export interface TpmPredictFlags {
   hashBackend: HashBackendName;
 }
 
-const MiB = 1024 * 1024;
-const UNITS: Record<string, number> = { '': MiB, B: 1, K: 1024, M: MiB, G: 1024 * MiB, T: 1024 * 1024 * MiB };
-
-/** QEMU `-m` syntax: a number with an optional K/M/G/T suffix; a bare number is MiB. */
-function parseMemory(text: string): number {
-  const m = /^(\d+(?:\.\d+)?)\s*([BKMGT]?)(?:i?B)?$/i.exec(text.trim());
-  if (!m) throw new OptionError('--memory', `${JSON.stringify(text)} is not a size (QEMU -m syntax: 1024, 2048M, 2G)`);
-  const bytes = Number(m[1]) * UNITS[m[2]!.toUpperCase()]!;
-  if (!Number.isSafeInteger(bytes) || bytes <= 0 || bytes % 4096 !== 0) throw new OptionError('--memory', `${text} is not a positive whole number of 4 KiB pages`);
-  return bytes;
-}
-
 export async function runTpmPredict(f: TpmPredictFlags): Promise<void> {
   if (f.firmware === undefined) throw new OptionError('--firmware', 'required (OVMF_CODE or a unified OVMF image)');
   if (f.kernel === undefined) throw new OptionError('--kernel', 'required (only QEMU direct boot is modelled)');
   if (f.qemuVersion === undefined) throw new OptionError('--qemu-version', 'required (what QEMU hands the firmware depends on its version)');
-  const memory = parseMemory(f.memory ?? '128');
   if (f.memory === undefined) throw new OptionError('--memory', 'required (the guest memory, QEMU -m: the QEMU-patched kernel depends on it)');
+  const memory = parseQemuMemorySize(f.memory, '--memory');
   let smp: number | null = null;
   if (f.smp !== undefined) {
     if (!/^\d+$/.test(f.smp) || Number(f.smp) < 1 || Number(f.smp) > 4096) throw new OptionError('--smp', `${JSON.stringify(f.smp)} is not a vCPU count`);

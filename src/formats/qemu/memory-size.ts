@@ -1,6 +1,6 @@
 /**
  * QEMU's `-m` size syntax (a number with an optional K/M/G/T suffix; a bare number is MiB), as
- * `prelaunch tdx --memory` and a golden manifest's `matrix.tdx.shapes[].memory` take it.
+ * `prelaunch tdx --memory`, `prelaunch tpm predict --memory` and a golden manifest's shapes take it.
  */
 import { OptionError } from '../../errors.js';
 
