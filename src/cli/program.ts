@@ -389,6 +389,10 @@ function defineTpm(program: Command): void {
   tpm
     .command('predict')
     .description('PCRs (sha256 and sha384 banks) and the event list of an OVMF guest that QEMU direct-boots')
+    .option('--from-qemu <file>', 'read firmware, varstore, -kernel/-initrd/-append, -m and -smp from a QEMU command line (- for stdin); flags also given must agree')
+    .option('--from-libvirt <file>', 'the same from a libvirt domain XML (virsh dumpxml NAME; - for stdin)')
+    .option('--firmware-descriptors <dir>', 'with --from-libvirt and <os firmware=\'efi\'>: QEMU firmware descriptors (default /usr/share/qemu/firmware, /etc/qemu/firmware)')
+    .option('--stack <file>', 'host stack file (`prelaunch host probe`): the QEMU version, when --qemu-version is not given')
     .option('--firmware <file>', 'OVMF_CODE (or a unified OVMF image)')
     .option('--vars <file>', 'OVMF_VARS varstore (its secure-boot keys are measured); default: empty')
     .option('--kernel <file>', 'bzImage with an EFI stub (QEMU -kernel)')

@@ -114,9 +114,39 @@ export interface QemuParseOptions {
   qemuVersionAtLeast?: (v: string) => boolean;
 }
 
-/** Parse `text` (the bytes of FILE) into a launch description. */
-export function parseQemuCommandLine(text: Uint8Array, file: string, opts: QemuParseOptions = {}): LaunchDescription {
-  const resolve = opts.resolvePath ?? ((p: string) => p);
+/** What one QEMU command line says, option by option, before it is read as a confidential launch or a vTPM launch. */
+export interface QemuScan {
+  machine: Record<string, string>;
+  objects: Array<{ type: string; props: Record<string, string | number | boolean>; form: string }>;
+  smp: Array<[string, string]> | null;
+  cpu: string | null;
+  bios: string | null;
+  pflash: Array<{ unit: number; file: string; via: string }>;
+  kernel: string | null;
+  initrd: string | null;
+  append: Uint8Array | null;
+  /** -m, as given */
+  memory: string | null;
+  /** -tpmdev arguments */
+  tpmdevs: string[];
+  /** -device drivers, in order */
+  devices: string[];
+  /** -drive arguments that are not if=pflash, and -hda/-cdrom/-blockdev/… */
+  disks: string[];
+  /** -nic / -net / -netdev arguments (-nic none is kept too) */
+  nets: Array<{ opt: string; arg: string }>;
+  /** -fw_cfg arguments */
+  fwCfg: string[];
+  /** -boot arguments */
+  boot: string[];
+  /** -global arguments (those on the confidential-guest objects or CPUs are refused while scanning) */
+  globals: string[];
+  /** argument-less options given */
+  flags: Set<string>;
+}
+
+/** Read the options of the one QEMU command in `text` (refusing what no reading models: -dtb, -device loader, -set, -readconfig, IGVM). */
+export function scanQemuCommandLine(text: Uint8Array, file: string): QemuScan {
   const commands = shellCommands(text, file);
   const isQemu = (w: ShellWord): boolean => {
     const t = new TextDecoder().decode(w.bytes);
@@ -136,15 +166,23 @@ export function parseQemuCommandLine(text: Uint8Array, file: string, opts: QemuP
   const args = found[0]!;
 
   const machine: Record<string, string> = {};
-  const objects: Array<{ type: string; props: Record<string, string | number | boolean>; form: string }> = [];
+  const objects: QemuScan['objects'] = [];
   let smp: Array<[string, string]> | null = null;
   let cpu: string | null = null;
   let bios: string | null = null;
-  const pflash: Array<{ unit: number; file: string }> = [];
+  const pflash: QemuScan['pflash'] = [];
   let kernel: string | null = null;
   let initrd: string | null = null;
   let append: Uint8Array | null = null;
-  const notes: string[] = [];
+  let memory: string | null = null;
+  const tpmdevs: string[] = [];
+  const devices: string[] = [];
+  const disks: string[] = [];
+  const nets: QemuScan['nets'] = [];
+  const fwCfg: string[] = [];
+  const boot: string[] = [];
+  const globals: string[] = [];
+  const flags = new Set<string>();
 
   for (let i = 0; i < args.length; i++) {
     const w = args[i]!;
@@ -154,7 +192,10 @@ export function parseQemuCommandLine(text: Uint8Array, file: string, opts: QemuP
       throw bad(file, `line ${w.line}: ${JSON.stringify(raw.slice(0, 60))} is not an option: \`ps\` joins arguments with spaces and loses their quoting (a quoted -append splits); give the script, or /proc/PID/cmdline`);
     }
     const opt = raw.replace(/^--?/, '');
-    if (FLAG_OPTIONS.has(opt)) continue;
+    if (FLAG_OPTIONS.has(opt)) {
+      flags.add(opt);
+      continue;
+    }
     if (!NEUTRAL_OPTIONS.has(opt)) throw bad(file, `line ${w.line}: unknown QEMU option -${opt} (prelaunch refuses options it does not know, since it cannot tell whether they change the measurement)`);
     const aw = args[++i];
     if (aw === undefined) throw bad(file, `-${opt} needs an argument`);
@@ -179,16 +220,46 @@ export function parseQemuCommandLine(text: Uint8Array, file: string, opts: QemuP
         bios = a;
         break;
       case 'pflash':
-        pflash.push({ unit: pflash.length, file: a });
+        pflash.push({ unit: pflash.length, file: a, via: '-pflash' });
         break;
       case 'drive': {
         const kv = Object.fromEntries(parseKeyval(a, null));
         if (kv.if === 'pflash') {
           if (kv.file === undefined) throw bad(file, '-drive if=pflash without file=');
-          pflash.push({ unit: kv.unit !== undefined ? Number(kv.unit) : pflash.length, file: kv.file });
-        }
+          const unit = kv.unit !== undefined ? Number(kv.unit) : pflash.length;
+          pflash.push({ unit, file: kv.file, via: `-drive if=pflash,unit=${unit}` });
+        } else disks.push(`-drive ${a}`);
         break;
       }
+      case 'blockdev':
+      case 'cdrom':
+      case 'hda':
+      case 'hdb':
+      case 'hdc':
+      case 'hdd':
+      case 'fda':
+      case 'fdb':
+      case 'mtdblock':
+      case 'sd':
+        disks.push(`-${opt} ${a}`);
+        break;
+      case 'm':
+        memory = a;
+        break;
+      case 'tpmdev':
+        tpmdevs.push(a);
+        break;
+      case 'nic':
+      case 'net':
+      case 'netdev':
+        nets.push({ opt, arg: a });
+        break;
+      case 'fw_cfg':
+        fwCfg.push(a);
+        break;
+      case 'boot':
+        boot.push(a);
+        break;
       case 'kernel':
         kernel = a;
         break;
@@ -231,11 +302,13 @@ export function parseQemuCommandLine(text: Uint8Array, file: string, opts: QemuP
       case 'device': {
         const driver = a.trimStart().startsWith('{') ? (() => { try { return String((JSON.parse(a) as Record<string, unknown>).driver ?? ''); } catch { throw bad(file, '-device JSON is not valid'); } })() : parseKeyval(a, 'driver')[0]![1];
         if (driver === 'loader') throw unsupported(file, '-device loader: writes data into guest memory before launch, which is not modelled');
+        devices.push(driver);
         break;
       }
       case 'global': {
         const target = a.split('.')[0]!.replace(/^driver=/, '');
         if (target in CGS_OBJECTS || /cpu/.test(target)) throw unsupported(file, `-global ${a}: sets properties of the ${target} objects that may change the measurement; set them on the object instead`);
+        globals.push(a);
         break;
       }
       case 'set':
@@ -246,6 +319,47 @@ export function parseQemuCommandLine(text: Uint8Array, file: string, opts: QemuP
         break;
     }
   }
+  return { machine, objects, smp, cpu, bios, pflash, kernel, initrd, append, memory, tpmdevs, devices, disks, nets, fwCfg, boot, globals, flags };
+}
+
+/** vCPUs at start and maxcpus of -smp (QEMU hw/core/machine-smp.c machine_parse_smp_config), with a note. */
+export function qemuSmp(smp: Array<[string, string]> | null, file: string): { vcpus: number; maxVcpus: number | null; note: string } {
+  let vcpus = 1;
+  let maxVcpus: number | null = null;
+  if (!smp) return { vcpus, maxVcpus, note: 'no -smp: 1 vCPU' };
+  const num = (k: string, v: string): number => {
+    if (!/^\d{1,6}$/.test(v)) throw bad(file, `-smp ${k}=${v}: not a count`);
+    return Number(v);
+  };
+  const kv: Record<string, number> = {};
+  for (const [k, v] of smp) {
+    if (!['cpus', 'maxcpus', 'sockets', 'dies', 'clusters', 'modules', 'cores', 'threads', 'books', 'drawers'].includes(k)) throw bad(file, `-smp: unknown parameter "${k}"`);
+    kv[k] = num(k, v);
+  }
+  const cpus = kv.cpus ?? 0;
+  const max = kv.maxcpus ?? 0;
+  const topo = ['sockets', 'dies', 'clusters', 'modules', 'cores', 'threads', 'books', 'drawers'].reduce((n, k) => n * (kv[k] || 1), 1);
+  if (cpus === 0 && max === 0) {
+    // only a topology: omitted parameters are 1, the vCPUs are its product
+    vcpus = topo;
+    maxVcpus = topo;
+  } else {
+    // maxcpus defaults to cpus and cpus to maxcpus; omitted topology parameters are derived
+    // from maxcpus, and a fully given topology must multiply to it (else QEMU refuses)
+    maxVcpus = max || cpus;
+    vcpus = cpus || maxVcpus;
+    if (['sockets', 'cores', 'threads'].every((k) => kv[k] !== undefined) && topo !== maxVcpus) throw bad(file, `-smp: the topology gives ${topo} vCPUs but maxcpus is ${maxVcpus} (QEMU refuses it)`);
+  }
+  if (vcpus < 1) throw bad(file, '-smp gives no vCPU');
+  if (maxVcpus < vcpus) throw bad(file, `-smp: maxcpus ${maxVcpus} is less than cpus ${vcpus}`);
+  return { vcpus, maxVcpus, note: `-smp ${smp.map(([k, v]) => `${k}=${v}`).join(',')}: ${vcpus} vCPUs at start` };
+}
+
+/** Parse `text` (the bytes of FILE) into a launch description. */
+export function parseQemuCommandLine(text: Uint8Array, file: string, opts: QemuParseOptions = {}): LaunchDescription {
+  const resolve = opts.resolvePath ?? ((p: string) => p);
+  const { machine, objects, smp, cpu, bios, pflash, kernel, initrd, append } = scanQemuCommandLine(text, file);
+  const notes: string[] = [];
 
   // the confidential-guest object
   if (objects.length === 0) throw bad(file, 'no confidential-guest object (-object sev-guest, sev-snp-guest or tdx-guest): not a confidential launch');
@@ -287,37 +401,9 @@ export function parseQemuCommandLine(text: Uint8Array, file: string, opts: QemuP
     if (p.attributes !== undefined) toUint(file, 'tdx-guest attributes', p.attributes, (1n << 64n) - 1n);
   }
 
-  // vCPUs (QEMU hw/core/machine-smp.c machine_parse_smp_config)
-  let vcpus = 1;
-  let maxVcpus: number | null = null;
-  if (smp) {
-    const num = (k: string, v: string): number => {
-      if (!/^\d{1,6}$/.test(v)) throw bad(file, `-smp ${k}=${v}: not a count`);
-      return Number(v);
-    };
-    const kv: Record<string, number> = {};
-    for (const [k, v] of smp) {
-      if (!['cpus', 'maxcpus', 'sockets', 'dies', 'clusters', 'modules', 'cores', 'threads', 'books', 'drawers'].includes(k)) throw bad(file, `-smp: unknown parameter "${k}"`);
-      kv[k] = num(k, v);
-    }
-    const cpus = kv.cpus ?? 0;
-    const max = kv.maxcpus ?? 0;
-    const topo = ['sockets', 'dies', 'clusters', 'modules', 'cores', 'threads', 'books', 'drawers'].reduce((n, k) => n * (kv[k] || 1), 1);
-    if (cpus === 0 && max === 0) {
-      // only a topology: omitted parameters are 1, the vCPUs are its product
-      vcpus = topo;
-      maxVcpus = topo;
-    } else {
-      // maxcpus defaults to cpus and cpus to maxcpus; omitted topology parameters are derived
-      // from maxcpus, and a fully given topology must multiply to it (else QEMU refuses)
-      maxVcpus = max || cpus;
-      vcpus = cpus || maxVcpus;
-      if (['sockets', 'cores', 'threads'].every((k) => kv[k] !== undefined) && topo !== maxVcpus) throw bad(file, `-smp: the topology gives ${topo} vCPUs but maxcpus is ${maxVcpus} (QEMU refuses it)`);
-    }
-    if (vcpus < 1) throw bad(file, '-smp gives no vCPU');
-    if (maxVcpus < vcpus) throw bad(file, `-smp: maxcpus ${maxVcpus} is less than cpus ${vcpus}`);
-    notes.push(`-smp ${smp.map(([k, v]) => `${k}=${v}`).join(',')}: ${vcpus} vCPUs at start`);
-  } else notes.push('no -smp: 1 vCPU');
+  // vCPUs
+  const { vcpus, maxVcpus, note: smpNote } = qemuSmp(smp, file);
+  notes.push(smpNote);
 
   // guest CPU
   let guestCpu: GuestCpu = { kind: 'none' };

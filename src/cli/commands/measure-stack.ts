@@ -40,7 +40,7 @@ function readLaunchInput(file: string, flag: string): Uint8Array {
 }
 
 /** QEMU firmware descriptors: DIR, or libvirt's search path (/etc/qemu/firmware overrides /usr/share/qemu/firmware by file name; an empty file masks). */
-function loadDescriptors(f: MeasureFlags, sysroot: (p: string) => string): FirmwareDescriptor[] {
+export function loadDescriptors(f: Pick<MeasureFlags, 'firmwareDescriptors'>, sysroot: (p: string) => string): FirmwareDescriptor[] {
   const dirs = f.firmwareDescriptors !== undefined ? [f.firmwareDescriptors] : ['/usr/share/qemu/firmware', '/etc/qemu/firmware'].map(sysroot);
   const byName = new Map<string, string>();
   for (const dir of dirs) {

@@ -2,6 +2,8 @@
  * `prelaunch tpm predict …`: vTPM PCRs of an OVMF guest QEMU direct-boots; `tpm replay LOG`:
  * PCRs replayed from a TCG2 log; `tpm diff PREDICTED.json LOG`: the first event where they part.
  */
+import * as fs from 'node:fs';
+import { toHex } from '../../bytes/hex.js';
 import { bytesSource } from '../../bytes/source.js';
 import { OptionError, PrelaunchError } from '../../errors.js';
 import { refuseWrongKind } from '../../formats/file-kind.js';
@@ -17,6 +19,11 @@ import { cmdlineFromFlags, trailingNewlineWarning } from '../cmdline-flag.js';
 import { LIMITS, OpenFiles, Outputs, readInput, writeStdout } from '../io.js';
 import { setExitCode, writeStderr } from '../context.js';
 import { parseQemuMemorySize } from '../../formats/qemu/memory-size.js';
+import type { KernelCmdline } from '../../formats/linux/cmdline.js';
+import { vtpmLaunchFromLibvirt } from '../../stack/libvirt-domain.js';
+import { parseVersion, versionString } from '../../stack/version.js';
+import { vtpmLaunchFromQemu, type VtpmLaunch } from '../../stack/vtpm-launch.js';
+import { resolvePath as cwdPath } from '../context.js';
 
 export interface TpmPredictFlags {
   firmware?: string;
@@ -35,9 +42,88 @@ export interface TpmPredictFlags {
   logOmitUnknown?: boolean;
   json?: boolean;
   hashBackend: HashBackendName;
+  fromQemu?: string;
+  fromLibvirt?: string;
+  firmwareDescriptors?: string;
+  stack?: string;
 }
 
-export async function runTpmPredict(f: TpmPredictFlags): Promise<void> {
+/**
+ * --from-qemu FILE / --from-libvirt DOMAIN.xml: the launch-stack readers `measure` uses
+ * (src/stack/vtpm-launch.ts), merged into the flags. A flag the launch also gives must name
+ * the same file or value (never one silently wins); --qemu-version may come from --stack.
+ */
+async function flagsFromLaunch(f: TpmPredictFlags): Promise<{ flags: TpmPredictFlags; append: KernelCmdline | undefined; notes: string[] }> {
+  const fromFlag = f.fromQemu !== undefined && f.fromLibvirt !== undefined ? null : f.fromQemu !== undefined ? '--from-qemu' : f.fromLibvirt !== undefined ? '--from-libvirt' : undefined;
+  if (fromFlag === null) throw new OptionError('--from-libvirt', 'give --from-qemu or --from-libvirt, not both');
+  if (f.firmwareDescriptors !== undefined && fromFlag !== '--from-libvirt') throw new OptionError('--firmware-descriptors', 'only applies to --from-libvirt');
+  const flags = { ...f };
+  const notes: string[] = [];
+  if (f.stack !== undefined) {
+    const { stackFromFlags } = await import('./measure.js');
+    const stack = stackFromFlags({ stack: f.stack } as Parameters<typeof stackFromFlags>[0], false);
+    if (!stack || stack.vmm !== 'QEMU') throw new OptionError('--stack', `${f.stack} does not describe a QEMU host`);
+    if (stack.qemu === null) {
+      if (f.qemuVersion === undefined) throw new OptionError('--stack', `${f.stack} records no QEMU version: give --qemu-version`);
+    } else if (f.qemuVersion !== undefined) {
+      const v = parseVersion(f.qemuVersion);
+      if (!v || versionString(v) !== versionString(stack.qemu)) throw new OptionError('--qemu-version', `${f.qemuVersion} disagrees with --stack ${f.stack} (QEMU ${stack.qemu.text}): give one`);
+    } else {
+      flags.qemuVersion = versionString(stack.qemu);
+      notes.push(`QEMU ${flags.qemuVersion} from --stack ${f.stack}`);
+    }
+  }
+  let append = cmdlineFromFlags(f.append, f.appendFile);
+  if (fromFlag === undefined) return { flags, append, notes };
+  const file = (f.fromQemu ?? f.fromLibvirt)!;
+  const name = file === '-' ? 'stdin' : file;
+  const bytes = readInput(file, fromFlag, LIMITS.launchConfig, 'a launch description', { stdin: true });
+  let launch: VtpmLaunch;
+  if (fromFlag === '--from-qemu') launch = vtpmLaunchFromQemu(bytes, name, { resolvePath: cwdPath });
+  else {
+    let text: string;
+    try {
+      text = new TextDecoder('utf-8', { fatal: true }).decode(bytes);
+    } catch {
+      throw new PrelaunchError('ERR_MALFORMED', `${name}: not UTF-8 text: not a libvirt domain XML`, { file: name });
+    }
+    const { loadDescriptors } = await import('./measure-stack.js');
+    const descriptors = /<os\b[^>]*\bfirmware=/.test(text) ? loadDescriptors(f, (p) => p) : [];
+    launch = vtpmLaunchFromLibvirt(text, name, { resolvePath: cwdPath, descriptors, exists: (p) => fs.existsSync(p) });
+  }
+  const disagree = (flag: string, given: string, what: string): OptionError => new OptionError(flag, `${given} disagrees with ${name}'s ${what}: give it once (or the same)`);
+  const samePath = (flag: string, key: 'firmware' | 'vars' | 'kernel' | 'initrd'): void => {
+    const given = f[key];
+    const l = launch[key];
+    if (given === undefined) {
+      if (l) flags[key] = l.path;
+      return;
+    }
+    if (!l) throw disagree(flag, given, `launch, which has no ${flag === '--vars' ? 'varstore' : flag.slice(2)}`);
+    if (cwdPath(given) !== l.path) throw disagree(flag, given, `${l.via} ${l.path}`);
+  };
+  samePath('--firmware', 'firmware');
+  samePath('--vars', 'vars');
+  samePath('--kernel', 'kernel');
+  samePath('--initrd', 'initrd');
+  if (append !== undefined) {
+    const given = typeof append === 'string' ? new TextEncoder().encode(append) : append;
+    const flag = f.append !== undefined ? '--append' : '--append-file';
+    if (!launch.append) throw disagree(flag, 'the command line', 'launch, which has no kernel command line');
+    if (toHex(given) !== toHex(launch.append.bytes)) throw disagree(flag, 'the command line', launch.append.via);
+  } else if (launch.append) append = launch.append.bytes;
+  if (f.memory !== undefined) {
+    if (parseQemuMemorySize(f.memory, '--memory') !== launch.memory.bytes) throw disagree('--memory', f.memory, `${launch.memory.via} (${launch.memory.bytes} bytes)`);
+  } else flags.memory = `${launch.memory.bytes}B`;
+  if (f.smp !== undefined) {
+    if (f.smp !== String(launch.vcpus.count)) throw disagree('--smp', f.smp, `${launch.vcpus.via} (${launch.vcpus.count} vCPUs)`);
+  } else flags.smp = String(launch.vcpus.count);
+  notes.push(`launch read from ${name} (${fromFlag}): firmware ${launch.firmware.via}${launch.vars ? `, varstore ${launch.vars.via}` : ''}, ${launch.memory.via}, ${launch.vcpus.count} vCPU${launch.vcpus.count === 1 ? '' : 's'}`, ...launch.notes);
+  return { flags, append, notes };
+}
+
+export async function runTpmPredict(f0: TpmPredictFlags): Promise<void> {
+  const { flags: f, append: cmdline, notes: launchNotes } = await flagsFromLaunch(f0);
   if (f.firmware === undefined) throw new OptionError('--firmware', 'required (OVMF_CODE or a unified OVMF image)');
   if (f.kernel === undefined) throw new OptionError('--kernel', 'required (only QEMU direct boot is modelled)');
   if (f.qemuVersion === undefined) throw new OptionError('--qemu-version', 'required (what QEMU hands the firmware depends on its version)');
@@ -48,7 +134,6 @@ export async function runTpmPredict(f: TpmPredictFlags): Promise<void> {
     if (!/^\d+$/.test(f.smp) || Number(f.smp) < 1 || Number(f.smp) > 4096) throw new OptionError('--smp', `${JSON.stringify(f.smp)} is not a vCPU count`);
     smp = Number(f.smp);
   }
-  const cmdline = cmdlineFromFlags(f.append, f.appendFile);
   const out = new Outputs();
   if (f.logOut !== undefined) out.add(f.logOut, '--log-out');
   const backend = await loadHashBackend(f.hashBackend);
@@ -58,7 +143,7 @@ export async function runTpmPredict(f: TpmPredictFlags): Promise<void> {
     refuseWrongKind(bytesSource(firmware, f.firmware), ['ovmf'], '--firmware', 'an OVMF firmware image');
     const vars = f.vars !== undefined ? readInput(f.vars, '--vars', LIMITS.firmwareStream, 'an OVMF varstore') : null;
     const fwCfg = f.fwCfg !== undefined ? readInput(f.fwCfg, '--fw-cfg', LIMITS.firmwareStream, 'a fw_cfg dump (fwcfg.tar)') : null;
-    const notes: string[] = [];
+    const notes: string[] = [...launchNotes];
     if (f.tables !== undefined) {
       const t = readInput(f.tables, '--tables', LIMITS.firmwareStream, 'a tables.tar');
       readTar(t, f.tables); // checked; the modelled generations measure nothing from it
