@@ -145,9 +145,16 @@ describe('tpm predict --from-qemu / --from-libvirt (sid-q11-3g-2cpu)', () => {
     }
   }, 60_000);
 
-  it('the QEMU version is required: it is not in a command line or a domain', async () => {
-    expect(expectCleanError(await runCliInProcess(['tpm', 'predict', '--from-qemu', write('nover.sh', qemuLine({ kernel: STANDIN }))]), 2)).toMatch(/--qemu-version: required/);
-  });
+  it('the QEMU version is required (a command line or a domain does not carry it): --qemu-version or a --stack file, which must agree', async () => {
+    const file = write('nover.sh', qemuLine({ kernel: STANDIN }));
+    expect(expectCleanError(await runCliInProcess(['tpm', 'predict', '--from-qemu', file]), 2)).toMatch(/--qemu-version: required/);
+    const stack = write('stack.json', JSON.stringify({ prelaunchStack: 1, qemu: CONFIG.qemu }));
+    const byStack = await predict(['--from-qemu', file, '--stack', stack]);
+    const byFlag = await predict(['--from-qemu', file, '--qemu-version', QEMU_VERSION]);
+    expect(byStack.pcrs).toEqual(byFlag.pcrs);
+    expect(expectCleanError(await runCliInProcess(['tpm', 'predict', '--from-qemu', file, '--stack', stack, '--qemu-version', '7.2.22']), 2, 'ERR_INVALID_OPTION')).toMatch(/--qemu-version: 7\.2\.22 disagrees with --stack .*11\.1\.3/);
+    expect(expectCleanError(await runCliInProcess(['tpm', 'predict', '--from-qemu', file, '--stack', write('nq.json', JSON.stringify({ prelaunchStack: 1 }))]), 2)).toMatch(/--stack: .* records no QEMU version/);
+  }, 60_000);
 
   it('the libvirt <nvram>: the file when it exists, else its template (libvirt copies it at first start)', () => {
     const xml = domainXml({ kernel: STANDIN });
