@@ -53,7 +53,7 @@ export interface TpmPredictFlags {
  * (src/stack/vtpm-launch.ts), merged into the flags. A flag the launch also gives must name
  * the same file or value (never one silently wins); --qemu-version may come from --stack.
  */
-async function flagsFromLaunch(f: TpmPredictFlags): Promise<{ flags: TpmPredictFlags; append: KernelCmdline | undefined; notes: string[] }> {
+async function flagsFromLaunch(f: TpmPredictFlags): Promise<{ flags: TpmPredictFlags; append: KernelCmdline | undefined; appendVia: string | null; notes: string[] }> {
   const fromFlag = f.fromQemu !== undefined && f.fromLibvirt !== undefined ? null : f.fromQemu !== undefined ? '--from-qemu' : f.fromLibvirt !== undefined ? '--from-libvirt' : undefined;
   if (fromFlag === null) throw new OptionError('--from-libvirt', 'give --from-qemu or --from-libvirt, not both');
   if (f.firmwareDescriptors !== undefined && fromFlag !== '--from-libvirt') throw new OptionError('--firmware-descriptors', 'only applies to --from-libvirt');
@@ -74,7 +74,7 @@ async function flagsFromLaunch(f: TpmPredictFlags): Promise<{ flags: TpmPredictF
     }
   }
   let append = cmdlineFromFlags(f.append, f.appendFile);
-  if (fromFlag === undefined) return { flags, append, notes };
+  if (fromFlag === undefined) return { flags, append, appendVia: '--append-file', notes };
   const file = (f.fromQemu ?? f.fromLibvirt)!;
   const name = file === '-' ? 'stdin' : file;
   const bytes = readInput(file, fromFlag, LIMITS.launchConfig, 'a launch description', { stdin: true });
@@ -111,7 +111,12 @@ async function flagsFromLaunch(f: TpmPredictFlags): Promise<{ flags: TpmPredictF
     const flag = f.append !== undefined ? '--append' : '--append-file';
     if (!launch.append) throw disagree(flag, 'the command line', 'launch, which has no kernel command line');
     if (toHex(given) !== toHex(launch.append.bytes)) throw disagree(flag, 'the command line', launch.append.via);
-  } else if (launch.append) append = launch.append.bytes;
+  }
+  let appendVia: string | null = '--append-file';
+  if (append === undefined && launch.append) {
+    append = launch.append.bytes;
+    appendVia = null; // the launch's bytes are what QEMU gets: a trailing newline there is no mistake to warn of
+  }
   if (f.memory !== undefined) {
     if (parseQemuMemorySize(f.memory, '--memory') !== launch.memory.bytes) throw disagree('--memory', f.memory, `${launch.memory.via} (${launch.memory.bytes} bytes)`);
   } else flags.memory = `${launch.memory.bytes}B`;
@@ -119,11 +124,11 @@ async function flagsFromLaunch(f: TpmPredictFlags): Promise<{ flags: TpmPredictF
     if (f.smp !== String(launch.vcpus.count)) throw disagree('--smp', f.smp, `${launch.vcpus.via} (${launch.vcpus.count} vCPUs)`);
   } else flags.smp = String(launch.vcpus.count);
   notes.push(`launch read from ${name} (${fromFlag}): firmware ${launch.firmware.via}${launch.vars ? `, varstore ${launch.vars.via}` : ''}, ${launch.memory.via}, ${launch.vcpus.count} vCPU${launch.vcpus.count === 1 ? '' : 's'}`, ...launch.notes);
-  return { flags, append, notes };
+  return { flags, append, appendVia, notes };
 }
 
 export async function runTpmPredict(f0: TpmPredictFlags): Promise<void> {
-  const { flags: f, append: cmdline, notes: launchNotes } = await flagsFromLaunch(f0);
+  const { flags: f, append: cmdline, appendVia, notes: launchNotes } = await flagsFromLaunch(f0);
   if (f.firmware === undefined) throw new OptionError('--firmware', 'required (OVMF_CODE or a unified OVMF image)');
   if (f.kernel === undefined) throw new OptionError('--kernel', 'required (only QEMU direct boot is modelled)');
   if (f.qemuVersion === undefined) throw new OptionError('--qemu-version', 'required (what QEMU hands the firmware depends on its version)');
@@ -160,7 +165,7 @@ export async function runTpmPredict(f0: TpmPredictFlags): Promise<void> {
       names: { firmware: f.firmware, vars: f.vars ?? '--vars', fwCfg: f.fwCfg ?? '--fw-cfg' },
     });
     p.notes.push(...notes);
-    const nl = trailingNewlineWarning(cmdline);
+    const nl = appendVia !== null ? trailingNewlineWarning(cmdline, appendVia) : null;
     if (nl) p.warnings.push(nl.replace(/^warning: /, ''));
     if (f.logOut !== undefined) {
       const unknown = p.events.filter((e) => !e.digests);
