@@ -123,15 +123,22 @@ export function checkCborItem(b: Uint8Array): void {
   if (end !== b.length) throw new CborMalformed(end, `${b.length - end} bytes follow the CBOR item`, false);
 }
 
-/** Why `b` is not a CoRIM document as IGVM_VHT_CORIM_DOCUMENT carries it, or null. */
-export function corimDocumentProblem(b: Uint8Array): { problem: string; truncated: boolean } | null {
-  if (b.length === 0) return { problem: 'the CoRIM document is empty', truncated: false };
+/** Why `b` (named `what`) is not exactly one well-formed CBOR item, or null. */
+function cborItemProblem(b: Uint8Array, what: string): { problem: string; truncated: boolean } | null {
+  if (b.length === 0) return { problem: `${what} is empty`, truncated: false };
   try {
     checkCborItem(b);
   } catch (e) {
-    if (e instanceof CborMalformed) return { problem: `the CoRIM document is not well-formed CBOR: ${e.message}`, truncated: e.truncated };
+    if (e instanceof CborMalformed) return { problem: `${what} is not well-formed CBOR: ${e.message}`, truncated: e.truncated };
     throw e;
   }
+  return null;
+}
+
+/** Why `b` is not a CoRIM document as IGVM_VHT_CORIM_DOCUMENT carries it, or null. */
+export function corimDocumentProblem(b: Uint8Array): { problem: string; truncated: boolean } | null {
+  const malformed = cborItemProblem(b, 'the CoRIM document');
+  if (malformed) return malformed;
   const tag = readHead(b, 0);
   if (tag.major !== TAG || tag.arg !== CBOR_TAG_UNSIGNED_CORIM) return { problem: `the CoRIM document is not a tagged-unsigned-corim-map (CBOR tag ${CBOR_TAG_UNSIGNED_CORIM}): it starts with ${describeHead(tag)}`, truncated: false };
   const inner = readHead(b, tag.next);
@@ -141,13 +148,8 @@ export function corimDocumentProblem(b: Uint8Array): { problem: string; truncate
 
 /** Why `b` is not a detached COSE_Sign1 as IGVM_VHT_CORIM_SIGNATURE carries it, or null. */
 export function corimSignatureProblem(b: Uint8Array): { problem: string; truncated: boolean } | null {
-  if (b.length === 0) return { problem: 'the CoRIM signature is empty', truncated: false };
-  try {
-    checkCborItem(b);
-  } catch (e) {
-    if (e instanceof CborMalformed) return { problem: `the CoRIM signature is not well-formed CBOR: ${e.message}`, truncated: e.truncated };
-    throw e;
-  }
+  const malformed = cborItemProblem(b, 'the CoRIM signature');
+  if (malformed) return malformed;
   const tag = readHead(b, 0);
   if (tag.major !== TAG || tag.arg !== CBOR_TAG_COSE_SIGN1) return { problem: `the CoRIM signature is not a COSE_Sign1 (CBOR tag ${CBOR_TAG_COSE_SIGN1}): it starts with ${describeHead(tag)}`, truncated: false };
   const arr = readHead(b, tag.next);
