@@ -13,7 +13,7 @@
  *   PCR4  the kernel's Authenticode digest (QEMU-patched or not; absent when secure boot rejects it)
  *   PCR1  SMBIOS, filtered (EV_EFI_HANDOFF_TABLES; ≥ 2025.05, SmbiosMeasurementDxe)
  *   PCR1  BootOrder = 0000, Boot0000 = UiApp (≤ 2025.02) / 0000,0001, BootManagerMenuApp,
- *         "EFI Firmware Setup" (≥ 2025.05) (EV_EFI_VARIABLE_BOOT over the data)
+ *         "EFI Firmware Setup" (≥ 2025.05; no Boot0001 in a TD of IntelTdx ≥ 2026.08) (EV_EFI_VARIABLE_BOOT over the data)
  *   PCR4  "Calling EFI Application from Boot Option" · PCR0–6 separators
  *   PCR9  Linux EFI stub: LoadOptions (UTF-16), "Linux initrd" (the initrd bytes)
  *   PCR5  "Exit Boot Services Invocation" · "Exit Boot Services Returned with Success"
@@ -37,7 +37,7 @@ import { q35MemorySplit } from '../formats/tdx/td-hob.js';
 import { findVariable, type VariableStore } from '../formats/uefi/variable-store.js';
 import { defaultBackend, type HashBackend, type Hasher } from '../hash/index.js';
 import { overlaySource } from '../measure/authenticode.js';
-import type { Edk2Firmware, MeasurementTarget } from './edk2-firmware.js';
+import { cmpVersion, type Edk2Firmware, type MeasurementTarget } from './edk2-firmware.js';
 import { kernelSecureBootVerdict } from './secure-boot.js';
 import { edk2MeasuredSmbiosTable } from './smbios.js';
 import { guidToBytes } from '../bytes/guid.js';
@@ -125,13 +125,13 @@ export const MODELLED_QEMU = ['7.2', '10.0', '11.1'] as const;
  * lists them with the generations they apply to.
  */
 export const EDK2_RULES = {
-  'acpi-data': 'edk2 ≥ 2025.02: AcpiPlatformDxe measures QEMU\'s raw fw_cfg ACPI blobs into PCR1/RTMR0 (table-loader, then each file it allocates)',
+  'acpi-data': 'edk2 ≥ 2023.02 (935343cf16; of the modelled generations: ≥ 2025.02): AcpiPlatformDxe measures QEMU\'s raw fw_cfg ACPI blobs into PCR1/RTMR0 (table-loader, then each file it allocates)',
   'kernel-from-etc-boot': 'edk2 ≥ 2025.02 with QEMU ≥ 10.0: QemuKernelLoaderFsDxe fetches etc/boot/kernel, the file unpatched; otherwise the setup-header-patched kernel',
   'fw-cfg-items': 'edk2 ≥ 2025.05, IntelTdx (PEI-less) build: QemuFwCfgCacheInit measures BootMenu and the fw_cfg files etc/extra-pci-roots, etc/boot-menu-wait, etc/reserved-memory-end, opt/ovmf/X-PciMmio64Mb, bootorder (when present) into PCR1/RTMR0 — only in a TD (CacheFwCfgInfoWithOptionalMeasurment: TdIsEnabled), so never in a vTPM log',
   'smbios-tables': 'edk2 ≥ 2025.05 with SmbiosMeasurementDxe: the filtered SMBIOS table (QEMU\'s etc/smbios/smbios-tables, OVMF\'s type 0, the end structure) as EV_EFI_HANDOFF_TABLES in PCR1/RTMR0',
-  'boot-options': 'edk2 ≥ 2025.05: BootOrder 0000,0001, Boot0000 = BootManagerMenuApp, Boot0001 = "EFI Firmware Setup" (was: BootOrder 0000, Boot0000 = UiApp)',
+  'boot-options': 'edk2 ≥ 2025.05: BootOrder 0000,0001, Boot0000 = BootManagerMenuApp, Boot0001 = "EFI Firmware Setup" (was: BootOrder 0000, Boot0000 = UiApp); no Boot0001 when UiApp is not in the DXE volume (IntelTdx ≥ 2026.05 keeps it in the NCCFV, 03a07cb0f5)',
   'load-options-prefix': 'edk2 ≥ 2025.08: LoadOptions "initrd=initrd " + cmdline (was: cmdline + " initrd=initrd")',
-  'no-legacy-fallback': 'edk2 ≥ 2025.11: a kernel secure boot rejects does not boot (no legacy Linux loader)',
+  'no-legacy-fallback': 'a kernel secure boot rejects does not boot (no legacy Linux loader): in a TD from edk2 2025.11 (5a6a9f7955), in a vTPM guest from edk2 2026.02 (d2cbaefc08, the default of opt/org.tianocore/EnableLegacyLoader)',
   'tdx-sec-events': 'TDX: SEC measures the TD HOB and the CFV into RTMR0 (instead of PCR0\'s CRTM version and firmware volumes)',
   'tdx-ready-to-boot-separator': 'TDX, edk2 ≥ 2024.11: one ReadyToBoot separator, into RTMR1 (TdTcg2Dxe OnReadyToBoot), instead of PCR0–6 separators',
 } as const;
@@ -230,9 +230,24 @@ export function planEdk2Boot(inp: Edk2PlanInputs): { events: PlannedEvent[]; war
   if (findVariable(store, EFI_GLOBAL_VARIABLE_GUID, 'BootOrder')) {
     throw new FirmwareError(`${varstoreName}: the varstore already holds a BootOrder (a varstore a guest has used): not modelled; give the distribution's pristine ${tdx ? 'TDVF' : 'OVMF_VARS'}`);
   }
-  const bootOptions: Array<[string, Uint8Array, string]> = gen.bootOptions === 'uiapp'
-    ? [['Boot0000', uiAppBootOption(), 'UiApp']]
-    : [['Boot0000', bootManagerMenuBootOption(), 'BootManagerMenuApp'], ['Boot0001', firmwareSetupBootOption(), '"EFI Firmware Setup" (UiApp)']];
+  const bootOptions: Array<[string, Uint8Array, string]> = [];
+  if (gen.bootOptions === 'uiapp') bootOptions.push(['Boot0000', uiAppBootOption(), 'UiApp']);
+  else {
+    // ≥ 2025.05: the boot manager menu (UefiBootManagerLib BmRegisterBootManagerMenu) and UiApp as
+    // "EFI Firmware Setup" (PlatformBootManagerCommonLib PlatformRegisterFvBootOption), each only
+    // for an app in the volume BdsDxe is loaded from; a TD loads no other (rule boot-options)
+    const apps = fw.bdsVolumeApps;
+    if (apps?.bootManagerMenuApp === 'other-volume') {
+      throw new FirmwareError(`the firmware's BootManagerMenuApp is not in the volume BdsDxe is loaded from (IntelTdx edk2-stable202605 keeps it in the NCCFV, 03a07cb0f5): BDS registers no boot manager menu (an ASSERT in BdsPlatform.c PlatformRegisterOptionsAndKeys in DEBUG builds); its boot variables are not modelled`, { target: inp.target ?? 'tpm' });
+    }
+    if (apps?.bootManagerMenuApp === 'absent') warnings.push(`the firmware has no BootManagerMenuApp, which edk2 ${gen.id} registers as Boot0000: predicted as that generation's boot options (is the edk2 version right?)`);
+    bootOptions.push(['Boot0000', bootManagerMenuBootOption(), 'BootManagerMenuApp']);
+    if (!apps || apps.uiApp === 'bds-volume') bootOptions.push(['Boot0001', firmwareSetupBootOption(), '"EFI Firmware Setup" (UiApp)']);
+    else notes.push(`no Boot0001 "EFI Firmware Setup": UiApp is ${apps.uiApp === 'absent' ? 'not in the firmware' : 'not in the volume BdsDxe is loaded from (IntelTdx ≥ 2026.05 keeps it in the NCCFV, 03a07cb0f5)'}, so PlatformRegisterFvBootOption (FileIsInFv) does not register it (rule boot-options)`);
+    if (inp.fwCfg?.has('opt/org.tianocore/FirmwareSetupSupport')) {
+      throw new FirmwareError('--fw-cfg: QEMU offers opt/org.tianocore/FirmwareSetupSupport, which decides whether edk2 ≥ 2025.05 registers Boot0001 "EFI Firmware Setup" (BdsPlatform.c PlatformBootManagerBeforeConsole, d433b4c8e4): not modelled', { file: 'opt/org.tianocore/FirmwareSetupSupport' });
+    }
+  }
   for (const [name, want] of bootOptions) {
     const have = findVariable(store, EFI_GLOBAL_VARIABLE_GUID, name);
     if (have && toHex(have.data) !== toHex(want)) throw new FirmwareError(`${varstoreName}: the varstore's ${name} is not the entry OVMF creates: not modelled`);
@@ -344,7 +359,18 @@ export function planEdk2Boot(inp: Edk2PlanInputs): { events: PlannedEvent[]; war
     const verdict = kernelSecureBootVerdict(kernel, secureBoot === 1, store);
     stubRuns = verdict.loads === 'pe';
     if (verdict.loads === 'refused') throw new PrelaunchError('ERR_UNSUPPORTED_STACK', `--kernel: ${verdict.reason}`);
-    if (verdict.loads === 'legacy' && !gen.legacyFallback) throw new PrelaunchError('ERR_UNSUPPORTED_STACK', `--kernel: ${verdict.reason}, and edk2 ${gen.id} has no legacy fallback (rule no-legacy-fallback): the kernel does not boot directly`);
+    if (verdict.loads === 'legacy') {
+      // X86QemuLoadImageLib QemuLoadKernelImage: no fallback in a confidential guest (≥ 2025.11),
+      // else the fw_cfg knob opt/org.tianocore/EnableLegacyLoader (≥ 2025.02) or its default
+      const fallback = tdx ? gen.legacyFallbackInCvm : gen.legacyFallback;
+      const knob = 'opt/org.tianocore/EnableLegacyLoader';
+      if (!(tdx && !fallback)) {
+        if (cmpVersion(gen.id, '2025.02') >= 0 && inp.fwCfg?.has(knob)) throw new PrelaunchError('ERR_UNSUPPORTED_STACK', `--kernel: ${verdict.reason}; QEMU offers ${knob}, which decides whether edk2 ${gen.id} falls back to the legacy Linux loader: not modelled`, { file: knob });
+        if (fw.legacyFallbackUnknown) throw new PrelaunchError('ERR_UNSUPPORTED_STACK', `--kernel: ${verdict.reason}; ${fw.legacyFallbackUnknown}`);
+      }
+      if (!fallback) throw new PrelaunchError('ERR_UNSUPPORTED_STACK', `--kernel: ${verdict.reason}, and edk2 ${gen.id} has no legacy fallback${tdx ? ' in a TD' : ''} (rule no-legacy-fallback): the kernel does not boot directly`);
+      if (!tdx && !gen.legacyFallbackInCvm) notes.push(`edk2 ${gen.id} falls back to the legacy Linux loader only in a guest that is not confidential: in an SEV-SNP guest (the SVSM vTPM) the kernel would not boot (rule no-legacy-fallback)`);
+    }
     const kdesc = unpatched ? 'the file as given (edk2 fetches QEMU\'s unpatched etc/boot/kernel)' : 'after QEMU\'s setup-header patch (cmdline, initrd and memory enter it)';
     if (stubRuns) {
       add(4, EV.EV_EFI_BOOT_SERVICES_APPLICATION, imageLoadEventData(0, kernel.size, qemuKernelDevicePath()), { kind: 'authenticode', image }, 'boot-input', `kernel PE/COFF Authenticode digest, ${kdesc}`, { rule: 'kernel-from-etc-boot' });

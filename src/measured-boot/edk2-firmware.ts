@@ -18,8 +18,15 @@ export interface Edk2Generation {
   fetchesEtcBoot: boolean;
   /** LoadOptions for direct boot: cmdline + " initrd=initrd" (suffix) or "initrd=initrd " + cmdline (prefix, stable202508) */
   loadOptions: 'suffix' | 'prefix';
-  /** an unverified kernel under secure boot falls back to the legacy Linux loader (no PCR4 kernel event) */
+  /**
+   * a kernel secure boot rejects falls back to the legacy Linux loader (no PCR4 kernel event) in a
+   * guest that is not confidential (a swtpm vTPM boot): the default of the fw_cfg knob
+   * opt/org.tianocore/EnableLegacyLoader (stable202502, 1549bf11cc94), false from stable202602
+   * (d2cbaefc08; OvmfPkg/Library/X86QemuLoadImageLib/X86QemuLoadImageLib.c QemuLoadKernelImage)
+   */
   legacyFallback: boolean;
+  /** the same in a confidential guest (a TD): none from stable202511 (5a6a9f7955, PcdConfidentialComputingGuestAttr) */
+  legacyFallbackInCvm: boolean;
   /**
    * the IntelTdx (PEI-less) build measures fw_cfg items into PCR1/RTMR0 from SEC
    * (OvmfPkg/Library/QemuFwCfgLib/QemuFwCfgCacheInit.c CacheFwCfgInfoWithOptionalMeasurment; stable202505)
@@ -41,14 +48,14 @@ const gen = (id: string, f: Omit<Edk2Generation, 'id' | 'tag'>): Edk2Generation 
  * same as being modelled: see {@link MODELLED_GENERATIONS} and {@link TDX_MODELLED_GENERATIONS}.
  */
 export const EDK2_GENERATIONS: readonly Edk2Generation[] = [
-  gen('2022.11', { measuresAcpiData: false, fetchesEtcBoot: false, loadOptions: 'suffix', legacyFallback: true, measuresFwCfgItems: false, bootOptions: 'uiapp' }),
-  gen('2025.02', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'suffix', legacyFallback: true, measuresFwCfgItems: false, bootOptions: 'uiapp' }),
-  gen('2025.05', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'suffix', legacyFallback: true, measuresFwCfgItems: true, bootOptions: 'menu-and-setup' }),
-  gen('2025.08', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'prefix', legacyFallback: true, measuresFwCfgItems: true, bootOptions: 'menu-and-setup' }),
-  gen('2025.11', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'prefix', legacyFallback: false, measuresFwCfgItems: true, bootOptions: 'menu-and-setup' }),
-  gen('2026.02', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'prefix', legacyFallback: false, measuresFwCfgItems: true, bootOptions: 'menu-and-setup' }),
-  gen('2026.05', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'prefix', legacyFallback: false, measuresFwCfgItems: true, bootOptions: 'menu-and-setup' }),
-  gen('2026.08', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'prefix', legacyFallback: false, measuresFwCfgItems: true, bootOptions: 'menu-and-setup' }),
+  gen('2022.11', { measuresAcpiData: false, fetchesEtcBoot: false, loadOptions: 'suffix', legacyFallback: true, legacyFallbackInCvm: true, measuresFwCfgItems: false, bootOptions: 'uiapp' }),
+  gen('2025.02', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'suffix', legacyFallback: true, legacyFallbackInCvm: true, measuresFwCfgItems: false, bootOptions: 'uiapp' }),
+  gen('2025.05', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'suffix', legacyFallback: true, legacyFallbackInCvm: true, measuresFwCfgItems: true, bootOptions: 'menu-and-setup' }),
+  gen('2025.08', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'prefix', legacyFallback: true, legacyFallbackInCvm: true, measuresFwCfgItems: true, bootOptions: 'menu-and-setup' }),
+  gen('2025.11', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'prefix', legacyFallback: true, legacyFallbackInCvm: false, measuresFwCfgItems: true, bootOptions: 'menu-and-setup' }),
+  gen('2026.02', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'prefix', legacyFallback: false, legacyFallbackInCvm: false, measuresFwCfgItems: true, bootOptions: 'menu-and-setup' }),
+  gen('2026.05', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'prefix', legacyFallback: false, legacyFallbackInCvm: false, measuresFwCfgItems: true, bootOptions: 'menu-and-setup' }),
+  gen('2026.08', { measuresAcpiData: true, fetchesEtcBoot: true, loadOptions: 'prefix', legacyFallback: false, legacyFallbackInCvm: false, measuresFwCfgItems: true, bootOptions: 'menu-and-setup' }),
 ];
 const generation = (id: string): Edk2Generation => EDK2_GENERATIONS.find((g) => g.id === id)!;
 
@@ -57,7 +64,17 @@ const generation = (id: string): Edk2Generation => EDK2_GENERATIONS.find((g) => 
  * (../shared/oracles/measured-boot), 2026.08 (Debian sid ovmf-generic 2026.08+ds-2, our own
  * captures test/vectors/measured-boot/sid-*: QEMU 11.1 and 7.2, every event but PEIFV equal).
  */
-export const MODELLED_GENERATIONS: readonly Edk2Generation[] = [generation('2022.11'), generation('2025.02'), generation('2026.08')];
+export const CHECKED_GENERATIONS: readonly string[] = ['2022.11', '2025.02', '2026.08'];
+
+/**
+ * The tags between 2025.02 and 2026.08 whose vTPM event list was read from the edk2 sources tag
+ * by tag (docs/notes-edk2-generations.md) and found to be the rule set of their
+ * EDK2_GENERATIONS entry; no boot of them was checked. A prediction for one says so.
+ */
+export const SOURCE_ONLY_GENERATIONS: readonly string[] = ['2025.05', '2025.08', '2025.11', '2026.02', '2026.05'];
+
+/** The generations whose vTPM PCR events prelaunch models: the checked ones and the source-only ones. */
+export const MODELLED_GENERATIONS: readonly Edk2Generation[] = EDK2_GENERATIONS.filter((g) => CHECKED_GENERATIONS.includes(g.id) || SOURCE_ONLY_GENERATIONS.includes(g.id));
 
 /**
  * The generations whose TDX RTMR events prelaunch models (the PEI-less IntelTdx build):
@@ -67,22 +84,30 @@ export const MODELLED_GENERATIONS: readonly Edk2Generation[] = [generation('2022
  * generation and checked, where a vTPM boot shows them, against real 2026.08 vTPM logs
  * (test/vectors/measured-boot/sid-*). No TDX log of it was captured (no TDX
  * hardware here): docs/tdx.md says which values rest on source reading alone.
+ * 2025.05, 2025.08, 2025.11, 2026.02: read tag by tag from the sources (TDX_SOURCE_ONLY_GENERATIONS).
+ * Not 2026.05: see generationGap.
  */
-export const TDX_MODELLED_GENERATIONS: readonly Edk2Generation[] = [generation('2025.02'), generation('2026.08')];
+export const TDX_MODELLED_GENERATIONS: readonly Edk2Generation[] = ['2025.02', '2025.05', '2025.08', '2025.11', '2026.02', '2026.08'].map(generation);
+
+/** The TDX generations modelled from source reading tag by tag (docs/notes-edk2-generations.md); a prediction says so. */
+export const TDX_SOURCE_ONLY_GENERATIONS: readonly string[] = ['2025.05', '2025.08', '2025.11', '2026.02'];
+
+/** The warning a prediction for a source-only generation carries, or null. */
+export function sourceOnlyWarning(id: string, target: MeasurementTarget): string | null {
+  if (!(target === 'tdx' ? TDX_SOURCE_ONLY_GENERATIONS : SOURCE_ONLY_GENERATIONS).includes(id)) return null;
+  return `edk2 ${id}: its ${target === 'tdx' ? 'RTMR' : 'PCR'} event list rests on reading the edk2 sources of edk2-stable${id.replace('.', '')} (docs/notes-edk2-generations.md), not on a real boot of it: only ${target === 'tdx' ? '2025.02 (dstack\'s hardware logs) and, for the events a vTPM boot shows, 2026.08' : '2022.11, 2025.02 and 2026.08'} were checked against real boots`;
+}
 
 /**
- * Why a generation that is not modelled is refused (the refusal names it). The rules a tag
- * between two modelled generations would need are named (EDK2_RULES), but no boot of such a
- * tag was checked: its event list may differ in ways the sources read did not show.
+ * Why a generation that is not modelled is refused (the refusal names it).
  */
 function generationGap(id: string, target: MeasurementTarget): string {
   const modelled = target === 'tdx' ? TDX_MODELLED_GENERATIONS : MODELLED_GENERATIONS;
   const newest = modelled[modelled.length - 1]!.id;
   if (cmpVersion(id, newest) > 0) return `it is newer than the newest modelled generation (${newest}): its events were not checked ${target === 'tdx' ? 'against its sources' : 'against a real boot'}`;
   if (target === 'tdx' && cmpVersion(id, '2025.02') < 0) return 'before 2025.02 the TDX event list differs (stable202411 moved the ReadyToBoot separator from RTMR0 to RTMR1; etc/boot/* is not fetched before 2025.02) and was not checked';
-  if (cmpVersion(id, '2025.02') > 0 && cmpVersion(id, '2026.08') < 0) {
-    const rules = target === 'tdx' ? 'fw-cfg-items, smbios-tables, boot-options from 2025.05' : 'smbios-tables, boot-options from 2025.05';
-    return `its events lie between the modelled generations 2025.02 and 2026.08 (the rules ${rules}, load-options-prefix from 2025.08, no-legacy-fallback from 2025.11); whether this tag has exactly the 2026.08 list was not checked ${target === 'tdx' ? 'against its sources' : 'against a real boot of it'}`;
+  if (target === 'tdx' && id === '2026.05') {
+    return 'edk2-stable202605 put UiApp and BootManagerMenuApp in the IntelTdx NCCFV (03a07cb0f5), which a TD does not load: BDS finds no boot manager menu (an ASSERT in BdsPlatform.c PlatformRegisterOptionsAndKeys in DEBUG builds, no Boot#### at all in RELEASE builds), which the boot-options rule cannot express; f272dd7ea3, after the tag, moved BootManagerMenuApp back';
   }
   return `the events between the modelled generations were not checked against a real boot of edk2 ${id}`;
 }
@@ -92,6 +117,9 @@ const LATER_MODULES = ['VirtHstiDxe', 'TdTcg2Dxe', 'TdTcg2Pei', 'VirtioSerialDxe
 
 /** Where the events land: vTPM PCRs (Tcg2Dxe) or TDX RTMRs (TdTcg2Dxe, the CC measurement protocol). */
 export type MeasurementTarget = 'tpm' | 'tdx';
+
+/** Where an application is in the image: in the volume BdsDxe is loaded from, in another one, or not at all. */
+export type AppPlacement = 'bds-volume' | 'other-volume' | 'absent';
 
 export interface Edk2Firmware {
   /** PcdFirmwareVersionString, or null when the image carries none */
@@ -108,6 +136,19 @@ export interface Edk2Firmware {
   modules: string[];
   /** the type-0 strings OVMF's SmbiosPlatformDxe would install, or null when they could not be read from the module */
   smbiosType0: SmbiosType0Strings | null;
+  /**
+   * whether UiApp and BootManagerMenuApp are in the firmware volume BdsDxe is loaded from (the
+   * DXEFV): BDS registers "EFI Firmware Setup" only for a UiApp there (OvmfPkg/Library/
+   * PlatformBootManagerCommonLib PlatformRegisterFvBootOption, FileIsInFv), and a TD loads no
+   * other volume of an IntelTdx image (its NCCFV: PeilessStartupLib DxeLoadCore); null when
+   * BdsDxe was not found
+   */
+  bdsVolumeApps: { uiApp: AppPlacement; bootManagerMenuApp: AppPlacement } | null;
+  /**
+   * set when the version string is a distribution's package version whose patches change the
+   * legacy-loader default (Fedora): why a legacy fallback cannot be predicted for this image
+   */
+  legacyFallbackUnknown: string | null;
   warnings: string[];
 }
 
@@ -168,7 +209,8 @@ function requireIntelTdxBuild(modules: readonly string[], source: string | undef
   }
 }
 
-const cmpVersion = (a: string, b: string): number => {
+/** Orders two "YYYY.MM" edk2 versions. */
+export const cmpVersion = (a: string, b: string): number => {
   const [ay, am] = a.split('.').map(Number) as [number, number];
   const [by, bm] = b.split('.').map(Number) as [number, number];
   return ay - by || am - bm;
@@ -187,13 +229,27 @@ export function generationFor(id: string, how: string, target: MeasurementTarget
   );
 }
 
-/** edk2 version "YYYY.MM" from a version string ("2025.02-8+deb13u1", "edk2-stable202502"), or null. */
+/**
+ * Fedora's PcdFirmwareVersionString: edk2-build.py (kraxel/edk2-build-config, Fedora's edk2.spec
+ * Source80) get_version takes RPM_PACKAGE_NAME-RPM_PACKAGE_VERSION-RPM_PACKAGE_RELEASE under
+ * rpmbuild, and the package's Version is the spec's GITDATE, e.g. "edk2-20251119-10.fc44"
+ * (edk2-stable202511). The date's month names the stable tag (02, 05, 08, 11); its day need not
+ * be the tag's (RHEL's 20251114 packages stable202511 too).
+ */
+const FEDORA_VERSION = /^edk2-(\d{4})(02|05|08|11)\d{2}-[^-]+$/;
+
+/** edk2 version "YYYY.MM" from a version string ("2025.02-8+deb13u1", "edk2-stable202502", Fedora's "edk2-20251119-10.fc44"), or null. */
 export function edk2VersionOf(s: string): string | null {
   let m = /^(\d{4})\.(\d{2})/.exec(s);
   if (m) return `${m[1]}.${m[2]}`;
   m = /^edk2-stable(\d{4})(\d{2})/.exec(s);
+  if (m) return `${m[1]}.${m[2]}`;
+  m = FEDORA_VERSION.exec(s);
   return m ? `${m[1]}.${m[2]}` : null;
 }
+
+/** Fedora's version string: its builds patch the legacy-loader default (see docs/notes-edk2-generations.md). */
+export const isFedoraVersionString = (s: string): boolean => FEDORA_VERSION.test(s);
 
 export function identifyEdk2Firmware(image: Uint8Array, opts: { source?: string; edk2Version?: string; target?: MeasurementTarget } = {}): Edk2Firmware {
   const target = opts.target ?? 'tpm';
@@ -214,7 +270,8 @@ export function identifyEdk2Firmware(image: Uint8Array, opts: { source?: string;
     generationSource = `given as ${opts.edk2Version}`;
     if (versionString && edk2VersionOf(versionString) !== opts.edk2Version) warnings.push(`the image says it is ${versionString}, but edk2 ${opts.edk2Version} was given`);
   } else if (versionString !== null) {
-    const v = edk2VersionOf(versionString)!;
+    const v = edk2VersionOf(versionString);
+    if (v === null) throw new FirmwareError(`${opts.source ?? 'firmware'}: its firmware version string "${versionString}" names no edk2 version prelaunch can read (YYYY.MM…, edk2-stableYYYYMM…, Fedora's edk2-YYYYMMDD-RELEASE): give its edk2 version (--edk2-version YYYY.MM)`, { target });
     generation = generationFor(v, `firmware version string "${versionString}"`, target);
     generationSource = `firmware version string "${versionString}"`;
   } else if (target === 'tdx') {
@@ -240,6 +297,19 @@ export function identifyEdk2Firmware(image: Uint8Array, opts: { source?: string;
   };
   const dxe = holding('DxeCore');
   const pei = holding('PeiCore');
+  const bds = walk.modules.find((m) => m.name === 'BdsDxe');
+  const placement = (name: string): AppPlacement => {
+    const found = walk.modules.filter((m) => m.name === name);
+    return found.length === 0 ? 'absent' : found.some((m) => m.volume === bds!.volume) ? 'bds-volume' : 'other-volume';
+  };
+  const bdsVolumeApps = bds ? { uiApp: placement('UiApp'), bootManagerMenuApp: placement('BootManagerMenuApp') } : null;
+  const sourceOnly = sourceOnlyWarning(generation.id, target);
+  if (sourceOnly) warnings.push(sourceOnly);
+  let legacyFallbackUnknown: string | null = null;
+  if (versionString !== null && isFedoraVersionString(versionString)) {
+    legacyFallbackUnknown = `"${versionString}" is a Fedora build, and Fedora patches the legacy-loader default (its dist-git carried a backport of edk2 d2cbaefc08 on stable202511 and a revert of it on stable202602): whether it falls back to the legacy Linux loader is not known from its version`;
+    warnings.push(`the firmware version string "${versionString}" is Fedora's package version (edk2-build.py: name-GITDATE-release); read as edk2 ${generation.id} from its date`);
+  }
   return {
     versionString,
     generation,
@@ -249,6 +319,8 @@ export function identifyEdk2Firmware(image: Uint8Array, opts: { source?: string;
     peiFvLength: pei ? pei.bytes.length : null,
     modules,
     smbiosType0: smbiosType0Strings(walk, versionString),
+    bdsVolumeApps,
+    legacyFallbackUnknown,
     warnings,
   };
 }

@@ -1,13 +1,15 @@
 /**
  * RTMR prediction for Debian sid's IntelTdx TDVF (edk2 2026.08, OVMF.inteltdx.ms.fd with the
  * Microsoft keys enrolled in its CFV): the 2026.08 rules of the one edk2 event model — fw_cfg
- * item events, secure-boot variables read from the CFV, BootManagerMenuApp/"EFI Firmware
- * Setup" boot options, the kernel measured unpatched under QEMU >= 10.0, the "initrd=initrd "
- * LoadOptions prefix, no legacy fallback.
+ * item events, secure-boot variables read from the CFV, the BootManagerMenuApp boot option alone
+ * (UiApp is in the image's NCCFV, which a TD does not load: no "EFI Firmware Setup"), the kernel
+ * measured unpatched under QEMU >= 10.0, the "initrd=initrd " LoadOptions prefix, no legacy
+ * fallback.
  *
  * Where the expected values come from (test/vectors/tdx-sid-2026.08.json): the secure-boot
- * variable digests from virt-fw-measure (an independent reader of the CFV); the boot-variable and
- * LoadOptions digests from a real edk2 2026.08 vTPM boot (the same events the vTPM captures
+ * variable digests from virt-fw-measure (an independent reader of the CFV); Boot0000 and the
+ * LoadOptions digests from a real edk2 2026.08 vTPM boot (BootOrder = 0000 is the UINT16 0,
+ * hashed with node:crypto) (the same events the vTPM captures
  * verify, projected PCR1 -> RTMR0 and PCR9 -> RTMR2); the TD HOB from dstack's hardware logs;
  * the kernel Authenticode from osslsigncode. That these events appear in a TD's CCEL, in this
  * order and register, rests on reading the edk2 2026.08 sources (no TDX hardware here).
@@ -70,8 +72,10 @@ describe('Debian sid OVMF.inteltdx.ms.fd (edk2 2026.08): RTMR0', () => {
       'variable SecureBoot = 1', 'variable PK', 'variable KEK', 'variable db', 'variable dbx', 'separator',
       'ACPI DATA', 'ACPI DATA', 'ACPI DATA',
       'SMBIOS tables',
-      'variable BootOrder = 0000,0001', 'variable Boot0000 = BootManagerMenuApp', 'variable Boot0001 = "EFI Firmware Setup"',
+      // UiApp sits in the NCCFV (edk2 03a07cb0f5): no Boot0001 "EFI Firmware Setup" in a TD
+      'variable BootOrder = 0000', 'variable Boot0000 = BootManagerMenuApp',
     ]);
+    expect((p.notes ?? []).join('\n')).toMatch(/no Boot0001 "EFI Firmware Setup": UiApp is not in the volume BdsDxe is loaded from/);
     const d = digests(p, 0);
     expect(d[0]).toBe(VECTORS.tdHob.find((h) => h.memory === 2 * GiB)!.value);
     const cfv = ms().tdxMetadata!.sections.find((s) => s.type === 1)!;
@@ -83,7 +87,7 @@ describe('Debian sid OVMF.inteltdx.ms.fd (edk2 2026.08): RTMR0', () => {
     expect(d.slice(5, 11)).toEqual([sb.SecureBoot, sb.PK, sb.KEK, sb.db, sb.dbx, SEPARATOR]);
     expect(d.slice(11, 15)).toEqual([null, null, null, null]); // ACPI and SMBIOS: not in this fw_cfg map
     const bv = SID.bootVariables;
-    expect(d.slice(15)).toEqual([bv.BootOrder, bv.Boot0000, bv.Boot0001]);
+    expect(d.slice(15)).toEqual([sha384(Uint8Array.of(0, 0)), bv.Boot0000]);
     expect(p.rtmrs[0]).toBeNull();
     expect(r0.filter((e) => e.rule === 'fw-cfg-items')).toHaveLength(3);
   });
@@ -115,7 +119,7 @@ describe('Debian sid OVMF.inteltdx.ms.fd (edk2 2026.08): RTMR0', () => {
   it('with the enrolled Microsoft keys a direct-boot kernel not signed by a db key does not boot: refused (rule no-legacy-fallback)', () => {
     const e = thrown(() => predictRtmrs(ms(), { memory: 2 * GiB, qemuVersion: '10.1.0', directBoot: { kernel: syntheticBzImage(), initrd: new Uint8Array(16), append: 'quiet' } }));
     expect(e.code).toBe('ERR_UNSUPPORTED_STACK');
-    expect(e.message).toMatch(/not signed.*edk2 2026\.08 has no legacy fallback \(rule no-legacy-fallback\)/);
+    expect(e.message).toMatch(/not signed.*edk2 2026\.08 has no legacy fallback in a TD \(rule no-legacy-fallback\)/);
   });
 });
 
@@ -176,6 +180,6 @@ describe('prelaunch tdx with Debian sid OVMF.inteltdx.ms.fd (CLI)', () => {
     new DataView(lying.buffer).setUint32(first + 0x28, 0x7fff_ffff, true);
     expect(expectCleanError(await runCliInProcess(['tdx', '--firmware', write('lying.fd', lying), '--memory', '2G']), 1, 'ERR_MALFORMED')).toMatch(/run past the variable store/);
     expect(expectCleanError(await runCliInProcess(['tdx', '--firmware', SID_TDVF, '--memory', '2G', '--fw-cfg', SID_TDVF]), 1)).toMatch(/--fw-cfg|tar/i);
-    expect(expectCleanError(await runCliInProcess(['tdx', '--firmware', SID_TDVF, '--memory', '2G', '--edk2-version', '2025.11']), 1, 'ERR_FIRMWARE_UNSUPPORTED')).toMatch(/between the modelled generations 2025\.02 and 2026\.08/);
+    expect(expectCleanError(await runCliInProcess(['tdx', '--firmware', SID_TDVF, '--memory', '2G', '--edk2-version', '2026.05']), 1, 'ERR_FIRMWARE_UNSUPPORTED')).toMatch(/edk2 2026\.05 \(given\) is not a modelled generation.*NCCFV \(03a07cb0f5\)/);
   });
 });

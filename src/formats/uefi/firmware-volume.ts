@@ -183,11 +183,13 @@ function walkSections(buf: Uint8Array, location: string, module: FirmwareModule,
 
 /**
  * The firmware version strings (PcdFirmwareVersionString: UTF-16, NUL-terminated, beginning
- * with a YYYY.MM date or "edk2-stableYYYYMM") found in the volumes' bytes, distinct, in order.
+ * with a YYYY.MM date (Debian), "edk2-stableYYYYMM" (edk2-build.py from git) or
+ * "edk2-YYYYMMDD-" (edk2-build.py under rpmbuild: Fedora, RHEL)) found in the volumes' bytes,
+ * distinct, in order.
  */
 export function firmwareVersionStrings(walk: FirmwareWalk): string[] {
   const found: string[] = [];
-  const re = /^(?:\d{4}\.\d{2}|edk2-stable\d{6})[\x21-\x7e]*$/;
+  const re = /^(?:\d{4}\.\d{2}|edk2-stable\d{6}|edk2-\d{8}-)[\x21-\x7e]*$/;
   for (const v of walk.volumes) {
     if (v.fileSystemGuid !== FFS2_GUID && v.fileSystemGuid !== FFS3_GUID) continue;
     const b = v.bytes;
