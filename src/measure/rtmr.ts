@@ -6,7 +6,7 @@
  *
  *   RTMR0  TD HOB · CFV (SEC) · [fw_cfg items ≥ 2025.05] · SecureBoot, PK, KEK, db, dbx [, dbt]
  *          (from the CFV varstore) · separator · ACPI DATA (VMM-defined: supplied) ·
- *          [SMBIOS ≥ 2025.05: not predicted] · BootOrder · Boot0000 [· Boot0001 ≥ 2025.05]
+ *          [SMBIOS ≥ 2025.05] · BootOrder · Boot0000 [· Boot0001 2025.05 … 2026.02: UiApp in the DXEFV]
  *   RTMR1  kernel Authenticode (patched or not: rule kernel-from-etc-boot) · "Calling EFI
  *          Application from Boot Option" · separator · "Exit Boot Services Invocation" · "… Returned with Success"
  *   RTMR2  LoadOptions (UTF-16, suffix or prefix "initrd=initrd" by generation) · initrd
