@@ -7,7 +7,9 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
+import { fuzzParams } from '../support/fuzz.js';
 import {
   checkEdk2FirmwareFacts, edk2FactsKey, edk2FirmwareFacts, identifyEdk2Firmware, memoryFactsCache, readEdk2FirmwareFacts,
   type Edk2FirmwareFacts, type FirmwareFactsCache,
@@ -67,6 +69,19 @@ describe('firmware facts', () => {
     c.store.set(edk2FactsKey(code), bad);
     expect(edk2FirmwareFacts(code, { cache: c })).toEqual(fresh);
     expect(c.store.get(edk2FactsKey(code))).toEqual(fresh);
+  });
+  it('fuzz: a cache entry of any shape is refused or taken whole, never thrown on', () => {
+    const mutated = fc.record({
+      modules: fc.oneof(fc.constant(fresh.modules), fc.array(fc.string()), fc.anything()),
+      versionStrings: fc.oneof(fc.constant(fresh.versionStrings), fc.anything()),
+      smbiosType0: fc.oneof(fc.constant(fresh.smbiosType0), fc.constant(null), fc.anything()),
+      dxeFv: fc.oneof(fc.constant(fresh.dxeFv), fc.constant(null), fc.record({ length: fc.anything(), digests: fc.dictionary(fc.constantFrom('sha256', 'sha384', 'x'), fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$|^[0-9a-f]{96}$/), fc.anything())) })),
+      peiFvLength: fc.oneof(fc.constant(fresh.peiFvLength), fc.anything()),
+    }, { requiredKeys: [] });
+    fc.assert(fc.property(fc.oneof(mutated, fc.anything(), fc.jsonValue()), (v) => {
+      const r = checkEdk2FirmwareFacts(v);
+      if (r !== null) expect(checkEdk2FirmwareFacts(JSON.parse(JSON.stringify(r)))).toEqual(r);
+    }), fuzzParams({ numRuns: 300 }));
   });
   it('a prediction from cached facts equals one from the image; identification still refuses what is not modelled', () => {
     const kernel = syntheticBzImage();
