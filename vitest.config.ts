@@ -11,6 +11,8 @@ export default defineConfig({
     exclude: ['test/**/*.e2e.test.ts', 'test/**/*.slow.test.ts', 'node_modules/**'],
     globalSetup: ['test/support/shared-notice.ts'],
     testTimeout: 30000,
+    // no firmware facts cache under $HOME: tests that test it give their own directory
+    env: { PRELAUNCH_CACHE_DIR: 'off' },
     // worker threads sharing one module graph: each file re-importing and re-transforming
     // src/ cost more CPU than the tests (the tests keep no state between files)
     pool: 'threads',

@@ -29,7 +29,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { PrelaunchError } from '../errors.js';
 import { bytesSource, type ByteSource } from '../bytes/source.js';
-import { injectedIo, resolvePath } from './context.js';
+import { env, injectedIo, resolvePath } from './context.js';
 
 const KiB = 1024;
 const MiB = 1024 * KiB;
@@ -245,9 +245,9 @@ function readSome(fd: number, buf: Uint8Array, offset: number, length: number, p
 }
 
 /** Read chunks from the current position until EOF; `onChunk` gets each (a reused buffer). */
-function readChunks(fd: number, file: string, flag: string, maxBytes: number, what: string, onChunk: (b: Uint8Array) => void): number {
+function readChunks(fd: number, file: string, flag: string, maxBytes: number, what: string, onChunk: (b: Uint8Array) => void, already = 0): number {
   const buf = new Uint8Array(CHUNK);
-  let total = 0;
+  let total = already;
   for (;;) {
     let n: number;
     try {
@@ -288,7 +288,26 @@ export function readInput(file: string, flag: string, maxBytes: number, what: st
     }
     if (input.size !== null && input.size > maxBytes) throw tooLarge(flag, name, maxBytes, what);
     const chunks: Uint8Array[] = [];
-    const total = readChunks(input.fd, name, flag, maxBytes, what, (b) => chunks.push(b.slice()));
+    if (input.size !== null && input.size > 0) {
+      // a regular file: read straight into one buffer of its size (copying chunks and then
+      // concatenating them touched twice the memory: docs/performance.md, "tpm predict")
+      const whole = new Uint8Array(input.size);
+      let got = 0;
+      while (got < whole.length) {
+        let n: number;
+        try {
+          n = readSome(input.fd, whole, got, Math.min(CHUNK, whole.length - got), null);
+        } catch (e) {
+          throw ioError(`${flag}: cannot read`, name, e);
+        }
+        if (n === 0) return whole.slice(0, got); // the file shrank while read
+        got += n;
+      }
+      chunks.push(whole);
+    }
+    const have = chunks.length ? chunks[0]!.length : 0;
+    // a stream, or a file that grew while read: the rest in chunks
+    const total = readChunks(input.fd, name, flag, maxBytes, what, (b) => chunks.push(b.slice()), have);
     return concat(chunks, total);
   } finally {
     input.close();
@@ -881,4 +900,54 @@ export function writeStdout(text: string | Uint8Array): void {
     stdoutState = 'stream';
     stdoutStream().write(buf.subarray(done));
   }
+}
+
+/**
+ * The firmware facts cache (FirmwareFactsCache): what identifying an OVMF image reads from its
+ * LZMA-compressed volumes, kept as one small JSON file per image SHA-256 so a firmware is
+ * decompressed once, not on every run (docs/performance.md, "tpm predict"). The directory is
+ * $PRELAUNCH_CACHE_DIR, else $XDG_CACHE_HOME/prelaunch, else $HOME/.cache/prelaunch (neither set: none);
+ * PRELAUNCH_CACHE_DIR=off or `--no-cache` turns it off. An entry that cannot be read or does
+ * not check is read again from the image and replaced; a directory that cannot be written
+ * leaves the run uncached (the result is the same either way).
+ */
+export function firmwareFactsCache(enabled = true): { get(key: string): unknown; set(key: string, value: unknown): void } | null {
+  if (!enabled) return null;
+  const given = env('PRELAUNCH_CACHE_DIR');
+  if (given === 'off') return null;
+  let dir: string;
+  if (given) dir = resolvePath(given);
+  else {
+    const xdg = env('XDG_CACHE_HOME');
+    const home = env('HOME');
+    if (xdg && path.isAbsolute(xdg)) dir = path.join(xdg, 'prelaunch');
+    else if (home) dir = path.join(home, '.cache', 'prelaunch');
+    else return null;
+  }
+  const file = (key: string): string => {
+    if (!/^[a-z0-9-]{1,128}$/.test(key)) throw new Error(`internal: cache key ${JSON.stringify(key)}`);
+    return path.join(dir, `${key}.json`);
+  };
+  return {
+    get(key) {
+      try {
+        const st = fs.statSync(file(key));
+        if (!st.isFile() || st.size > 1 * MiB) return undefined;
+        return JSON.parse(fs.readFileSync(file(key), 'utf8')) as unknown;
+      } catch {
+        return undefined;
+      }
+    },
+    set(key, value) {
+      const target = file(key);
+      const tmp = `${target}.${process.pid}.${Date.now()}.tmp`;
+      try {
+        fs.mkdirSync(dir, { recursive: true, mode: 0o700 });
+        fs.writeFileSync(tmp, JSON.stringify(value) + '\n', { mode: 0o600, flag: 'wx' });
+        fs.renameSync(tmp, target);
+      } catch {
+        try { fs.rmSync(tmp, { force: true }); } catch { /* nothing to remove */ }
+      }
+    },
+  };
 }

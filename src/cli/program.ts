@@ -90,6 +90,7 @@ function defineGolden(program: Command): void {
     .option('--max-entries <n>', 'refuse larger matrices (default 100000)')
     .option('--jobs <n>', 'worker threads for manifests with several artifacts (default: one per core)')
     .option('--timestamp', 'record the generation time (the document is then no longer reproducible)')
+    .option('--no-cache', 'read firmware compressed volumes afresh (no firmware facts cache; see docs/cli.md)')
     .option('--check <report>', 'check an attestation report (JSON or raw binary) against the document given as argument')
     .option('--json', 'with --check: machine-readable result')
   , { idKey: 'sign an ID block for every SNP entry with this P-384 private key' })
@@ -365,6 +366,7 @@ function defineTdx(program: Command): void {
     .option('--mrowner <value>', 'MROWNER to report: 48 bytes, hex or base64')
     .option('--mrownerconfig <value>', 'MROWNERCONFIG to report: 48 bytes, hex or base64')
     .option('--ccel-out <file>', 'also write the predicted events as a CCEL event log')
+    .option('--no-cache', 'read the TDVF\'s compressed volumes afresh (no firmware facts cache; see docs/cli.md)')
     .option('--json', 'machine-readable output: {"mrtd": hex (or {single, two}), …}')
     .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
     .action(async (opts) => (await import('./commands/tdx.js')).runTdx(opts));
@@ -407,6 +409,7 @@ function defineTpm(program: Command): void {
     .option('--edk2-version <YYYY.MM>', 'the firmware\'s edk2 generation, when the image carries no version string')
     .option('--log-out <file>', 'also write the predicted events as a TCG2 event log')
     .option('--log-omit-unknown', 'with --log-out: leave out events whose digest is not predicted (PCR0\'s PEIFV)')
+    .option('--no-cache', 'read the firmware\'s compressed volumes afresh (no firmware facts cache; see docs/cli.md)')
     .option('--json', 'machine-readable output: {"pcrs": {"sha256": {...}, "sha384": {...}}, "events": [...]}')
     .addOption(new Option('--hash-backend <name>', 'hashing backend').choices(['node', 'noble']).default('node'))
     .action(async (opts) => (await import('./commands/tpm.js')).runTpmPredict(opts));

@@ -20,5 +20,5 @@ export {
   type TdvfIdentity, type RtmrEvent, type RtmrValues, type EventBasis, type Replay, type ReplayedEvent, type AcpiBlobs, type DirectBootInputs, type RtmrPredictionOptions, type RtmrDiff, type RtmrDivergence,
 } from '../measure/rtmr.js';
 export { tdxReportJson, renderTdxReport, replayJson, renderReplay, renderRtmrDiff, type TdxReportInput, type TdxPolicyFields } from '../report/tdx-report.js';
-export { TDX_MODELLED_GENERATIONS, EDK2_GENERATIONS } from '../measured-boot/edk2-firmware.js';
+export { TDX_MODELLED_GENERATIONS, EDK2_GENERATIONS, memoryFactsCache, type FirmwareFactsCache } from '../measured-boot/edk2-firmware.js';
 export { EDK2_RULES, MEASURED_FW_CFG_ITEMS, mapPcrToMrIndex, type Edk2RuleName } from '../measured-boot/edk2-events.js';

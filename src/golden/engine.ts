@@ -49,6 +49,7 @@ import { parseIgvm } from '../formats/igvm/parse.js';
 import { measureIgvm } from '../measure/igvm.js';
 import { checkIgvmIdBlock } from '../sign/igvm.js';
 import type { ByteSource } from '../bytes/source.js';
+import { memoryFactsCache, type FirmwareFactsCache } from '../measured-boot/edk2-firmware.js';
 import { predictTpmPcrs, type TpmPrediction } from '../measured-boot/predict.js';
 
 export const GOLDEN_SCHEMA = 'prelaunch-golden/v1';
@@ -99,6 +100,8 @@ export interface GoldenOptions {
   tpmFwCfg?: ReadonlyMap<string, Uint8Array> | null;
   /** the fw_cfg dump of each TD shape that names one (matrix.tdx.shapes[].fwCfg), by shape name */
   tdxFwCfg?: ReadonlyMap<string, Uint8Array> | null;
+  /** keeps what is read from firmware volumes between runs (each artifact's firmware is read once per run regardless) */
+  firmwareFactsCache?: FirmwareFactsCache | null;
 }
 
 export interface GoldenInputDigest {
@@ -444,6 +447,7 @@ function tdxEntries(
       const p = rtmrsOrNull(() => predictRtmrs(img, {
         memory: shape.memory,
         acpi,
+        firmwareFactsCache: o.firmwareFactsCache ?? null,
         ...(fwCfg ? { fwCfg } : {}),
         hashBackend: backend,
         // qemuKernelPatch given: applied; not given: the firmware's generation decides (rule
@@ -507,6 +511,7 @@ function tpmEntries(
   const vars = a.vars ? inputBytes(a.vars) : null;
   const out: GoldenEntry[] = [];
   const warned = new Set<string>();
+  const factsCache = memoryFactsCache(o.firmwareFactsCache ?? null); // the firmware is decompressed once for all shapes
   shapes.forEach((shape, i) => {
     const where = `matrix.tpm.shapes[${i}]`;
     const fwCfg = shape.fwCfg !== null ? o.tpmFwCfg?.get(shape.name) ?? null : null;
@@ -517,6 +522,7 @@ function tpmEntries(
         firmware, vars, kernel: a.kernel!, initrd: a.initrd, append: a.cmdline ?? null,
         qemuVersion: shape.qemuVersion, memory: shape.memory, ...(shape.smp !== null ? { smp: shape.smp } : {}), fwCfg,
         hashBackend: backend,
+        firmwareFactsCache: factsCache,
         names: { firmware: `${a.name} firmware`, vars: `${a.name} vars`, fwCfg: `${where}.fwCfg` },
       });
     } catch (e) {

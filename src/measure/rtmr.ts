@@ -26,7 +26,7 @@ import { cmdlineBytes, ovmfLoadOptions, type KernelCmdline } from '../formats/li
 import type { OvmfImage } from '../formats/ovmf/parse.js';
 import { parseVariableStore } from '../formats/uefi/variable-store.js';
 import { requireTdxMetadata } from '../plan/tdx.js';
-import { identifyEdk2Firmware, type Edk2Firmware } from '../measured-boot/edk2-firmware.js';
+import { identifyEdk2Firmware, type Edk2Firmware, type FirmwareFactsCache } from '../measured-boot/edk2-firmware.js';
 import { measureEdk2Events, planEdk2Boot, rtmrOfEvent, type Edk2RuleName, type MeasuredEvent } from '../measured-boot/edk2-events.js';
 import { fwCfgFiles } from '../measured-boot/predict.js';
 
@@ -160,6 +160,8 @@ export interface RtmrPredictionOptions {
   /** QEMU -boot menu=on (the fw_cfg BootMenu item edk2 ≥ 2025.05 measures); default off */
   bootMenu?: boolean;
   directBoot?: DirectBootInputs | null;
+  /** keeps what is read from the TDVF's compressed volumes between runs (see FirmwareFactsCache) */
+  firmwareFactsCache?: FirmwareFactsCache | null;
   hashBackend?: HashBackend;
 }
 
@@ -187,13 +189,13 @@ const identified = new WeakMap<OvmfImage, Map<string, Edk2Firmware>>();
  * refused (FirmwareError, ERR_FIRMWARE_UNSUPPORTED) when its RTMR events are not modelled: a
  * firmware without TdTcg2Dxe, a PEI-based build, or a generation not in TDX_MODELLED_GENERATIONS.
  */
-export function identifyTdvf(img: OvmfImage, edk2Version?: string): Edk2Firmware {
+export function identifyTdvf(img: OvmfImage, edk2Version?: string, factsCache?: FirmwareFactsCache | null, hashBackend?: HashBackend): Edk2Firmware {
   let byVersion = identified.get(img);
   if (!byVersion) identified.set(img, (byVersion = new Map()));
   const key = edk2Version ?? '';
   let fw = byVersion.get(key);
   if (!fw) {
-    fw = identifyEdk2Firmware(copyBytes(img.source.read(0, img.source.size)), { source: img.source.name, target: 'tdx', ...(edk2Version !== undefined ? { edk2Version } : {}) });
+    fw = identifyEdk2Firmware(copyBytes(img.source.read(0, img.source.size)), { source: img.source.name, target: 'tdx', ...(edk2Version !== undefined ? { edk2Version } : {}), factsCache: factsCache ?? null, ...(hashBackend ? { hashBackend } : {}) });
     byVersion.set(key, fw);
   }
   return fw;
@@ -210,7 +212,7 @@ export function predictRtmrs(img: OvmfImage, opts: RtmrPredictionOptions): RtmrV
   const backend = opts.hashBackend ?? defaultBackend;
   if (!Number.isSafeInteger(opts.memory) || opts.memory <= 0) throw new OptionError('--memory', `must be a positive number of bytes (got ${opts.memory})`);
   const meta = requireTdxMetadata(img);
-  const fw = identifyTdvf(img, opts.edk2Version);
+  const fw = identifyTdvf(img, opts.edk2Version, opts.firmwareFactsCache, backend);
   if (opts.acpi && opts.fwCfg) throw new OptionError('--acpi-dir', 'give the ACPI blobs once: --acpi-dir or --fw-cfg, not both');
   const hob = buildTdHob(meta, opts.memory);
   const cfv = meta.sections.find((s) => s.type === 1);

@@ -52,6 +52,8 @@ export type EventPayload =
   | { kind: 'bytes'; bytes: Uint8Array }
   | { kind: 'stream'; source: ByteSource }
   | { kind: 'authenticode'; image: ByteSource }
+  /** digests computed before the plan (the DXE volume's, kept with the firmware's facts) */
+  | { kind: 'digests'; digests: Record<PredictedBank, Uint8Array> }
   /** not predicted: the reason says what it depends on */
   | { kind: 'unknown'; reason: string };
 
@@ -281,7 +283,7 @@ export function planEdk2Boot(inp: Edk2PlanInputs): { events: PlannedEvent[]; war
     add(0, EV.EV_S_CRTM_VERSION, encodeUtf16(version, true), bytes(encodeUtf16(version, true)), 'firmware', `firmware version ${version ? JSON.stringify(version) : '(empty)'}`);
     add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, new Uint8Array(16), { kind: 'unknown', reason: 'the PEI volume as measured in RAM depends on guest memory and QEMU version' }, 'unknown',
       `PEIFV${fw.peiFvLength !== null ? ` (0x${fw.peiFvLength.toString(16)} bytes)` : ''}: not predicted (its copy in RAM depends on memory size and QEMU version)`);
-    if (fw.dxeFv) add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, new Uint8Array(16), bytes(fw.dxeFv.bytes), 'firmware', `DXEFV, the decompressed DXE volume (0x${fw.dxeFv.length.toString(16)} bytes)`);
+    if (fw.dxeFv) add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, new Uint8Array(16), { kind: 'digests', digests: fw.dxeFv.digests }, 'firmware', `DXEFV, the decompressed DXE volume (0x${fw.dxeFv.length.toString(16)} bytes)`);
     else add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, new Uint8Array(16), { kind: 'unknown', reason: 'no DXE volume found' }, 'unknown', 'DXEFV: not found in the image');
   }
 
@@ -461,7 +463,8 @@ export function measureEdk2Events(events: readonly PlannedEvent[], backend: Hash
   for (const e of events) {
     let digests: Record<PredictedBank, Uint8Array> | null = null;
     const p = e.payload;
-    if (p.kind !== 'unknown') {
+    if (p.kind === 'digests') digests = { sha256: p.digests.sha256, sha384: p.digests.sha384 };
+    else if (p.kind !== 'unknown') {
       const hs: Record<PredictedBank, Hasher> = { sha256: backend.create('sha256'), sha384: backend.create('sha384') };
       const feed = (b: Uint8Array): void => {
         hs.sha256.update(b);

@@ -6,6 +6,9 @@
  */
 import { FirmwareError } from '../errors.js';
 import type { SmbiosType0Strings } from './smbios.js';
+import { fromHex, toHex } from '../bytes/hex.js';
+import { defaultBackend, type HashBackend } from '../hash/index.js';
+import { PREDICTED_BANKS, BANK_SIZE, type PredictedBank } from './pcr.js';
 import { FFS2_GUID, FFS3_GUID, firmwareVersionStrings, walkFirmware, type FirmwareVolume, type FirmwareWalk } from '../formats/uefi/firmware-volume.js';
 
 export interface Edk2Generation {
@@ -129,8 +132,8 @@ export interface Edk2Firmware {
   generationSource: string;
   /** built with SECURE_BOOT_ENABLE (SecureBootConfigDxe present): the SecureBoot variable exists */
   secureBootCapable: boolean;
-  /** the decompressed DXE volume edk2 measures into PCR0 (EV_EFI_PLATFORM_FIRMWARE_BLOB), or null when not found */
-  dxeFv: { bytes: Uint8Array; length: number } | null;
+  /** the decompressed DXE volume edk2 measures into PCR0 (EV_EFI_PLATFORM_FIRMWARE_BLOB): its length and digests, or null when not found */
+  dxeFv: { length: number; digests: Record<PredictedBank, Uint8Array> } | null;
   /** the PEI volume's length (its measured copy depends on memory and QEMU version) */
   peiFvLength: number | null;
   modules: string[];
@@ -251,15 +254,139 @@ export function edk2VersionOf(s: string): string | null {
 /** Fedora's version string: its builds patch the legacy-loader default (see docs/notes-edk2-generations.md). */
 export const isFedoraVersionString = (s: string): boolean => FEDORA_VERSION.test(s);
 
-export function identifyEdk2Firmware(image: Uint8Array, opts: { source?: string; edk2Version?: string; target?: MeasurementTarget } = {}): Edk2Firmware {
-  const target = opts.target ?? 'tpm';
-  const walk: FirmwareWalk = walkFirmware(image, opts.source);
+/**
+ * What identification needs from an image, read by walking its volumes (decompressing the LZMA
+ * ones: the costly step) — plain data, so it can be kept in a {@link FirmwareFactsCache} keyed by
+ * the image's SHA-256 and read back without decompressing again.
+ */
+export interface Edk2FirmwareFacts {
+  /** the module names (UI sections) of every volume, in walk order */
+  modules: string[];
+  /** every distinct firmware version string found (firmwareVersionStrings) */
+  versionStrings: string[];
+  smbiosType0: SmbiosType0Strings | null;
+  /** the decompressed DXE volume: length and digests (hex) per predicted bank */
+  dxeFv: { length: number; digests: Record<PredictedBank, string> } | null;
+  peiFvLength: number | null;
+  /** where UiApp and BootManagerMenuApp are relative to BdsDxe's volume (Edk2Firmware.bdsVolumeApps) */
+  bdsVolumeApps: { uiApp: AppPlacement; bootManagerMenuApp: AppPlacement } | null;
+}
+
+/** Bumped whenever what {@link readEdk2FirmwareFacts} extracts changes (old cache entries then miss). */
+export const EDK2_FACTS_VERSION = 2;
+
+/**
+ * A store for {@link Edk2FirmwareFacts} between runs (the CLI's is a directory of JSON files,
+ * src/cli/firmware-facts-cache.ts). `get` returns what `set` stored, or undefined; a value that
+ * does not check as facts is ignored (read again from the image) and replaced.
+ */
+export interface FirmwareFactsCache {
+  get(key: string): unknown;
+  set(key: string, facts: Edk2FirmwareFacts): void;
+}
+
+/** A cache that keeps entries in memory in front of `backing` (one run that reads the same firmware for several launch shapes). */
+export function memoryFactsCache(backing: FirmwareFactsCache | null = null): FirmwareFactsCache {
+  const held = new Map<string, Edk2FirmwareFacts>();
+  return {
+    get: (key) => held.get(key) ?? backing?.get(key),
+    set: (key, facts) => {
+      held.set(key, facts);
+      backing?.set(key, facts);
+    },
+  };
+}
+
+/** The cache key of an image's facts: the facts version and the image's SHA-256. */
+export function edk2FactsKey(image: Uint8Array, backend: HashBackend = defaultBackend): string {
+  return `edk2-facts-v${EDK2_FACTS_VERSION}-${toHex(backend.hash('sha256', image))}`;
+}
+
+/** Walk the image (decompressing its LZMA volumes) and read what identification needs. */
+export function readEdk2FirmwareFacts(image: Uint8Array, source?: string, backend: HashBackend = defaultBackend): Edk2FirmwareFacts {
+  const walk: FirmwareWalk = walkFirmware(image, source);
   const modules = walk.modules.map((m) => m.name).filter((n): n is string => n !== null);
+  const versionStrings = firmwareVersionStrings(walk);
+  // PEIFV and DXEFV: the two FFS volumes inside the compressed FVMAIN_COMPACT (nested locations)
+  const holding = (name: string): FirmwareVolume | null => {
+    const m = walk.modules.find((x) => x.name === name);
+    const v = m ? walk.volumes[m.volume] : undefined;
+    return v && v.location.includes('/lzma/') && (v.fileSystemGuid === FFS2_GUID || v.fileSystemGuid === FFS3_GUID) ? v : null;
+  };
+  const dxe = holding('DxeCore');
+  const pei = holding('PeiCore');
+  const bds = walk.modules.find((m) => m.name === 'BdsDxe');
+  const placement = (name: string): AppPlacement => {
+    const found = walk.modules.filter((m) => m.name === name);
+    return found.length === 0 ? 'absent' : found.some((m) => m.volume === bds!.volume) ? 'bds-volume' : 'other-volume';
+  };
+  return {
+    modules,
+    versionStrings,
+    smbiosType0: smbiosType0Strings(walk, versionStrings.length === 1 ? versionStrings[0]! : null),
+    dxeFv: dxe ? { length: dxe.bytes.length, digests: { sha256: toHex(backend.hash('sha256', dxe.bytes)), sha384: toHex(backend.hash('sha384', dxe.bytes)) } } : null,
+    peiFvLength: pei ? pei.bytes.length : null,
+    bdsVolumeApps: bds ? { uiApp: placement('UiApp'), bootManagerMenuApp: placement('BootManagerMenuApp') } : null,
+  };
+}
+
+/** `value` as {@link Edk2FirmwareFacts} when every field checks, else null (a damaged or foreign cache entry). */
+export function checkEdk2FirmwareFacts(value: unknown): Edk2FirmwareFacts | null {
+  const isObj = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  const strings = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+  const length = (v: unknown): v is number => Number.isSafeInteger(v) && (v as number) > 0;
+  if (!isObj(value) || !strings(value.modules) || !strings(value.versionStrings)) return null;
+  const t0 = value.smbiosType0;
+  if (t0 !== null && !(isObj(t0) && typeof t0.vendor === 'string' && typeof t0.version === 'string' && typeof t0.releaseDate === 'string')) return null;
+  const d = value.dxeFv;
+  if (d !== null && !(isObj(d) && length(d.length) && isObj(d.digests) && PREDICTED_BANKS.every((b) => {
+    const h = (d.digests as Record<string, unknown>)[b];
+    return typeof h === 'string' && new RegExp(`^[0-9a-f]{${2 * BANK_SIZE[b]}}$`).test(h);
+  }))) return null;
+  if (value.peiFvLength !== null && !length(value.peiFvLength)) return null;
+  const placed = (v: unknown): v is AppPlacement => v === 'bds-volume' || v === 'other-volume' || v === 'absent';
+  const apps = value.bdsVolumeApps;
+  if (apps !== null && !(isObj(apps) && placed(apps.uiApp) && placed(apps.bootManagerMenuApp))) return null;
+  return {
+    modules: [...value.modules],
+    versionStrings: [...value.versionStrings],
+    smbiosType0: t0 === null ? null : { vendor: (t0 as Record<string, string>).vendor!, version: (t0 as Record<string, string>).version!, releaseDate: (t0 as Record<string, string>).releaseDate! },
+    dxeFv: d === null ? null : { length: (d as { length: number }).length, digests: { sha256: (d as { digests: Record<PredictedBank, string> }).digests.sha256, sha384: (d as { digests: Record<PredictedBank, string> }).digests.sha384 } },
+    peiFvLength: value.peiFvLength as number | null,
+    bdsVolumeApps: apps === null ? null : { uiApp: (apps as { uiApp: AppPlacement }).uiApp, bootManagerMenuApp: (apps as { bootManagerMenuApp: AppPlacement }).bootManagerMenuApp },
+  };
+}
+
+/** The image's facts: from `cache` when it holds a well-formed entry for this image, else read (and stored). */
+export function edk2FirmwareFacts(image: Uint8Array, opts: { source?: string; cache?: FirmwareFactsCache | null; hashBackend?: HashBackend } = {}): Edk2FirmwareFacts {
+  const backend = opts.hashBackend ?? defaultBackend;
+  if (!opts.cache) return readEdk2FirmwareFacts(image, opts.source, backend);
+  const key = edk2FactsKey(image, backend);
+  const hit = checkEdk2FirmwareFacts(opts.cache.get(key));
+  if (hit) return hit;
+  const facts = readEdk2FirmwareFacts(image, opts.source, backend);
+  opts.cache.set(key, facts);
+  return facts;
+}
+
+export interface IdentifyOptions {
+  source?: string;
+  edk2Version?: string;
+  target?: MeasurementTarget;
+  /** keeps the facts read from an image between runs (see {@link FirmwareFactsCache}) */
+  factsCache?: FirmwareFactsCache | null;
+  hashBackend?: HashBackend;
+}
+
+export function identifyEdk2Firmware(image: Uint8Array, opts: IdentifyOptions = {}): Edk2Firmware {
+  const target = opts.target ?? 'tpm';
+  const facts = edk2FirmwareFacts(image, { ...(opts.source !== undefined ? { source: opts.source } : {}), cache: opts.factsCache ?? null, ...(opts.hashBackend ? { hashBackend: opts.hashBackend } : {}) });
+  const modules = facts.modules;
   if (target === 'tdx') requireIntelTdxBuild(modules, opts.source);
   else if (!modules.includes('DxeCore') || !modules.includes('Tcg2Dxe')) {
     throw new FirmwareError(`${opts.source ?? 'firmware'}: not an OVMF image with a TPM 2.0 driver (${!modules.includes('DxeCore') ? 'no DxeCore module' : 'no Tcg2Dxe module: built without TPM2_ENABLE'}): nothing would be measured into PCRs`);
   }
-  const versions = firmwareVersionStrings(walk);
+  const versions = facts.versionStrings;
   const warnings: string[] = [];
   if (versions.length > 1) throw new FirmwareError(`${opts.source ?? 'firmware'}: carries several firmware version strings (${versions.join(', ')}): cannot tell its edk2 generation`);
   const versionString = versions[0] ?? null;
@@ -289,20 +416,6 @@ export function identifyEdk2Firmware(image: Uint8Array, opts: { source?: string;
     generationSource = `no firmware version string; module set of edk2 2022.11 (none of ${LATER_MODULES.join(', ')})`;
     warnings.push(`the firmware carries no version string: identified as edk2 ${generation.id} by its module set (give --edk2-version to override)`);
   }
-  // PEIFV and DXEFV: the two FFS volumes inside the compressed FVMAIN_COMPACT (nested locations)
-  const holding = (name: string): FirmwareVolume | null => {
-    const m = walk.modules.find((x) => x.name === name);
-    const v = m ? walk.volumes[m.volume] : undefined;
-    return v && v.location.includes('/lzma/') && (v.fileSystemGuid === FFS2_GUID || v.fileSystemGuid === FFS3_GUID) ? v : null;
-  };
-  const dxe = holding('DxeCore');
-  const pei = holding('PeiCore');
-  const bds = walk.modules.find((m) => m.name === 'BdsDxe');
-  const placement = (name: string): AppPlacement => {
-    const found = walk.modules.filter((m) => m.name === name);
-    return found.length === 0 ? 'absent' : found.some((m) => m.volume === bds!.volume) ? 'bds-volume' : 'other-volume';
-  };
-  const bdsVolumeApps = bds ? { uiApp: placement('UiApp'), bootManagerMenuApp: placement('BootManagerMenuApp') } : null;
   const sourceOnly = sourceOnlyWarning(generation.id, target);
   if (sourceOnly) warnings.push(sourceOnly);
   let legacyFallbackUnknown: string | null = null;
@@ -315,11 +428,11 @@ export function identifyEdk2Firmware(image: Uint8Array, opts: { source?: string;
     generation,
     generationSource,
     secureBootCapable: modules.includes('SecureBootConfigDxe'),
-    dxeFv: dxe ? { bytes: dxe.bytes, length: dxe.bytes.length } : null,
-    peiFvLength: pei ? pei.bytes.length : null,
+    dxeFv: facts.dxeFv ? { length: facts.dxeFv.length, digests: { sha256: fromHex(facts.dxeFv.digests.sha256)!, sha384: fromHex(facts.dxeFv.digests.sha384)! } } : null,
+    peiFvLength: facts.peiFvLength,
     modules,
-    smbiosType0: smbiosType0Strings(walk, versionString),
-    bdsVolumeApps,
+    smbiosType0: facts.smbiosType0,
+    bdsVolumeApps: facts.bdsVolumeApps,
     legacyFallbackUnknown,
     warnings,
   };

@@ -13,7 +13,7 @@ import { guidFromBytes } from '../bytes/guid.js';
 import { NV_DATA_FV_GUID } from '../formats/uefi/firmware-volume.js';
 import { parseVariableStore, type VariableStore } from '../formats/uefi/variable-store.js';
 import { defaultBackend, type HashBackend } from '../hash/index.js';
-import { identifyEdk2Firmware, type Edk2Firmware } from './edk2-firmware.js';
+import { identifyEdk2Firmware, type Edk2Firmware, type FirmwareFactsCache } from './edk2-firmware.js';
 import { measureEdk2Events, planEdk2Boot, requireModelledQemu, type MeasuredEvent } from './edk2-events.js';
 import { PREDICTED_BANKS, type PredictedBank } from './pcr.js';
 
@@ -36,6 +36,8 @@ export interface TpmPredictOptions {
   /** override the detected edk2 generation ("YYYY.MM") */
   edk2Version?: string;
   hashBackend?: HashBackend;
+  /** keeps what is read from the firmware's compressed volumes between runs, keyed by the image's SHA-256 */
+  firmwareFactsCache?: FirmwareFactsCache | null;
   /** names for messages */
   names?: { firmware?: string; vars?: string; fwCfg?: string };
 }
@@ -70,7 +72,7 @@ export function fwCfgFiles(input: Uint8Array | ReadonlyMap<string, Uint8Array>, 
 export function predictTpmPcrs(o: TpmPredictOptions): TpmPrediction {
   const backend = o.hashBackend ?? defaultBackend;
   requireModelledQemu(o.qemuVersion); // before the firmware is decompressed
-  const fw: Edk2Firmware = identifyEdk2Firmware(plainBytes(o.firmware), { ...(o.names?.firmware ? { source: o.names.firmware } : {}), ...(o.edk2Version !== undefined ? { edk2Version: o.edk2Version } : {}) });
+  const fw: Edk2Firmware = identifyEdk2Firmware(plainBytes(o.firmware), { ...(o.names?.firmware ? { source: o.names.firmware } : {}), ...(o.edk2Version !== undefined ? { edk2Version: o.edk2Version } : {}), factsCache: o.firmwareFactsCache ?? null, hashBackend: backend });
   // without --vars, a unified image's own variable store (its first volume) is the varstore
   const unified = !o.vars && o.firmware.length >= 56 && guidFromBytes(plainBytes(o.firmware).subarray(16, 32)) === NV_DATA_FV_GUID;
   const store: VariableStore | null = o.vars ? parseVariableStore(plainBytes(o.vars), o.names?.vars ?? '--vars') : unified ? parseVariableStore(plainBytes(o.firmware), o.names?.firmware ?? '--firmware') : null;

@@ -422,6 +422,10 @@ const CASES: Record<string, Case> = {
     ({ fw }) => api.identifyEdk2Firmware(fw),
     { slow: true },
   ),
+  edk2FactsKey: c(
+    () => ({ fw: OVMF() }),
+    ({ fw }) => api.edk2FactsKey(fw),
+  ),
   predictTpmPcrs: c(
     () => ({ fw: OVMF(), kernel: KERNEL(), initrd: INITRD() }),
     ({ fw, kernel, initrd }) => api.predictTpmPcrs({ firmware: fw, kernel, initrd, append: 'quiet', qemuVersion: '7.2.22', memory: 2 * GiB }),
@@ -714,6 +718,7 @@ const CASES: Record<string, Case> = {
 
 /** Exports that take no bytes, with the reason. */
 const NO_BYTES: Record<string, string> = {
+  checkEdk2FirmwareFacts: 'a parsed JSON value (a cache entry)', memoryFactsCache: 'another cache, or none',
   corimProtectedHeader: 'a signer name (text)',
   verifyEvidence: 'asynchronous (WebCrypto): Buffer and odd-offset inputs in test/verify/snp-verify.test.ts', verifySnpReport: 'asynchronous (WebCrypto): as verifyEvidence',
   verifyTdxQuote: 'asynchronous (WebCrypto): Buffer and odd-offset inputs in test/verify/tdx.test.ts', CollateralError: 'error class',

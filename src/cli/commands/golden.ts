@@ -21,7 +21,7 @@ import { reportFromBinary, reportFromJson } from '../../formats/snp/attestation-
 import { loadHashBackend, type HashBackendName } from '../../hash/index.js';
 import { VERSION } from '../../version.js';
 import { intOption } from '../numbers.js';
-import { LIMITS, OpenFiles, Outputs, readInput, type FileSource, writeStdout } from '../io.js';
+import { LIMITS, OpenFiles, Outputs, firmwareFactsCache, readInput, type FileSource, writeStdout } from '../io.js';
 import type { SigningFlags } from '../signing-options.js';
 import { GOLDEN_WORKER_ARG, goldenWorkerScript } from '../golden-worker.js';
 import { cmdlineFromFlags, trailingNewlineWarning } from '../cmdline-flag.js';
@@ -31,6 +31,8 @@ import { readAcpiDir } from '../acpi-dir.js';
 import type { AcpiBlobs } from '../../measure/rtmr.js';
 
 export interface GoldenFlags extends SigningFlags {
+  /** --no-cache: false */
+  cache?: boolean;
   output?: string;
   ovmf?: string;
   kernel?: string;
@@ -195,6 +197,8 @@ export interface GoldenJob {
   /** indexes into manifest.artifacts */
   artifacts: number[];
   hashBackend: HashBackendName;
+  /** false: --no-cache (no firmware facts cache) */
+  cache: boolean;
 }
 
 export async function computeGoldenJob(job: GoldenJob, onProgress?: (done: number, total: number) => void): Promise<GoldenDocument> {
@@ -247,6 +251,7 @@ export async function computeGoldenJob(job: GoldenJob, onProgress?: (done: numbe
       maxEntries: Number.MAX_SAFE_INTEGER, // checked for the whole manifest before the jobs start
       tool: `prelaunch ${VERSION}`,
       hashBackend: backend,
+      firmwareFactsCache: firmwareFactsCache(job.cache),
       idBlock: signer,
       onWarning: (w) => writeStderr(`warning: ${w}\n`),
       ...(onProgress ? { onProgress } : {}),
@@ -313,7 +318,7 @@ export async function runGolden(manifestFile: string | undefined, f: GoldenFlags
   // in-process (tests) there is no script for workers to re-enter: one thread computes all
   const script = goldenWorkerScript();
   const nJobs = script === null ? 1 : Math.min(jobsWanted, manifest.artifacts.length);
-  const base = { manifest, manifestFile: manifestFile ?? null, baseDir, hashBackend: f.hashBackend };
+  const base = { manifest, manifestFile: manifestFile ?? null, baseDir, hashBackend: f.hashBackend, cache: f.cache !== false };
   const progress = progressBar();
   let doc: GoldenDocument;
   if (nJobs <= 1) {

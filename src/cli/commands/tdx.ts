@@ -20,7 +20,7 @@ import { renderReplay, renderRtmrDiff, renderTdxReport, replayJson, tdxReportJso
 import { TDX_PREDICTION_SCHEMA } from '../../schema/tdx-prediction.js';
 import { parseJsonDocument, validateDocument } from '../../schema/validate.js';
 import { VERSION } from '../../version.js';
-import { LIMITS, OpenFiles, Outputs, readInput, type FileSource, writeStdout } from '../io.js';
+import { LIMITS, OpenFiles, Outputs, firmwareFactsCache, readInput, type FileSource, writeStdout } from '../io.js';
 import { intOption } from '../numbers.js';
 import { refuseWrongKind } from '../../formats/file-kind.js';
 import { setExitCode, writeStderr } from '../context.js';
@@ -28,6 +28,8 @@ import { readAcpiDir } from '../acpi-dir.js';
 import { parseBytesText } from '../../bytes/bytes-text.js';
 
 export interface TdxFlags {
+  /** --no-cache: false */
+  cache?: boolean;
   firmware?: string;
   pageOrder?: string;
   vmmVersion?: string;
@@ -128,6 +130,7 @@ export async function runTdx(f: TdxFlags): Promise<void> {
         fwCfg,
         acpi,
         hashBackend: backend,
+        firmwareFactsCache: firmwareFactsCache(f.cache !== false),
         directBoot: f.kernel !== undefined
           ? { kernel: openBoot(f.kernel, '--kernel'), initrd: f.initrd !== undefined ? openBoot(f.initrd, '--initrd') : null, append: cmdline ?? null, ...(f.kernelPatch === false ? { qemuKernelPatch: false } : {}) }
           : null,

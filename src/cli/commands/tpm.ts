@@ -16,7 +16,7 @@ import { replayTpmLog } from '../../measured-boot/replay.js';
 import { renderTpmDiff, renderTpmPrediction, renderTpmReplay, tpmPredictionJson, tpmReplayJson } from '../../report/tpm-report.js';
 import { parseJsonDocument } from '../../schema/validate.js';
 import { cmdlineFromFlags, trailingNewlineWarning } from '../cmdline-flag.js';
-import { LIMITS, OpenFiles, Outputs, readInput, writeStdout } from '../io.js';
+import { LIMITS, OpenFiles, Outputs, firmwareFactsCache, readInput, writeStdout } from '../io.js';
 import { setExitCode, writeStderr } from '../context.js';
 import { parseQemuMemorySize } from '../../formats/qemu/memory-size.js';
 import type { KernelCmdline } from '../../formats/linux/cmdline.js';
@@ -26,6 +26,8 @@ import { vtpmLaunchFromQemu, type VtpmLaunch } from '../../stack/vtpm-launch.js'
 import { resolvePath as cwdPath } from '../context.js';
 
 export interface TpmPredictFlags {
+  /** --no-cache: false */
+  cache?: boolean;
   firmware?: string;
   vars?: string;
   kernel?: string;
@@ -162,6 +164,7 @@ export async function runTpmPredict(f0: TpmPredictFlags): Promise<void> {
       ...(smp !== null ? { smp } : {}),
       ...(f.edk2Version !== undefined ? { edk2Version: f.edk2Version } : {}),
       hashBackend: backend,
+      firmwareFactsCache: firmwareFactsCache(f.cache !== false),
       names: { firmware: f.firmware, vars: f.vars ?? '--vars', fwCfg: f.fwCfg ?? '--fw-cfg' },
     });
     p.notes.push(...notes);
