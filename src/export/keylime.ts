@@ -12,8 +12,11 @@
  *   (PCR9 "Linux initrd": the plain SHA-256 of the file) and the command line escaped.
  * - `has_secureboot` false with empty `pk`, `kek`, `db`, `dbx` (the varstore enrolls none),
  *   `mokdig`/`mokxdig` empty (no shim runs in a direct boot).
- * - `scrtm_and_bios` is left out: its `platform_firmware` list needs every
- *   EV_EFI_PLATFORM_FIRMWARE_BLOB digest, and the PEI volume's (as in RAM) is not predicted.
+ * - `scrtm_and_bios` [{`scrtm`: {sha256}, `platform_firmware`: [{sha256}, …]}]: the
+ *   EV_S_CRTM_VERSION digest and every EV_EFI_PLATFORM_FIRMWARE_BLOB digest (PEIFV, DXEFV), one
+ *   item per distinct firmware — written only when every selected entry has all of them
+ *   predicted (edk2 ≥ 2026.08 without SMM, rule peifv-as-built); otherwise left out, since a
+ *   list missing one firmware would make Keylime reject its boots.
  *
  * Refused: entries with secure boot on or keys enrolled (the modelled direct boot then runs no
  * kernel EFI stub, so there is no kernel event for `kernel_authcode_sha256`, and the signature
@@ -39,8 +42,14 @@ export interface KeylimeKernel {
   kernel_cmdline: string;
 }
 
+export interface KeylimeScrtmAndBios {
+  scrtm: { sha256: string };
+  platform_firmware: Array<{ sha256: string }>;
+}
+
 export interface KeylimeRefstate {
   has_secureboot: false;
+  scrtm_and_bios?: KeylimeScrtmAndBios[];
   pk: [];
   kek: [];
   db: [];
@@ -66,5 +75,17 @@ export function keylimeRefstate(doc: GoldenDocument): KeylimeRefstate {
     if (c && c.value === null) throw new OptionError('--select', `${where}: the command line is not UTF-8 text; kernel_cmdline is a regular expression over text`);
     return JSON.stringify({ kernel_authcode_sha256: `0x${kernel.sha256}`, initrd_plain_sha256: `0x${initrd.sha256}`, kernel_cmdline: pythonReEscape(c?.value ?? '') });
   });
-  return { has_secureboot: false, pk: [], kek: [], db: [], dbx: [], mokdig: [], mokxdig: [], kernels: unique(kernels).map((k) => JSON.parse(k) as KeylimeKernel) };
+  const firmware = tpm.map((e) => {
+    const scrtm = e.tpm.events.filter((x) => x.type === 'EV_S_CRTM_VERSION');
+    const blobs = e.tpm.events.filter((x) => x.type === 'EV_EFI_PLATFORM_FIRMWARE_BLOB' || x.type === 'EV_EFI_PLATFORM_FIRMWARE_BLOB2');
+    if (scrtm.length !== 1 || !scrtm[0]!.digests || blobs.length === 0 || blobs.some((b) => !b.digests)) return null;
+    return JSON.stringify({ scrtm: { sha256: `0x${scrtm[0]!.digests.sha256}` }, platform_firmware: blobs.map((b) => ({ sha256: `0x${b.digests!.sha256}` })) });
+  });
+  const scrtmAndBios = firmware.every((f): f is string => f !== null) ? unique(firmware).map((f) => JSON.parse(f) as KeylimeScrtmAndBios) : null;
+  return {
+    has_secureboot: false,
+    ...(scrtmAndBios ? { scrtm_and_bios: scrtmAndBios } : {}),
+    pk: [], kek: [], db: [], dbx: [], mokdig: [], mokxdig: [],
+    kernels: unique(kernels).map((k) => JSON.parse(k) as KeylimeKernel),
+  };
 }

@@ -135,6 +135,8 @@ export const EDK2_RULES = {
   'load-options-prefix': 'edk2 ≥ 2025.08: LoadOptions "initrd=initrd " + cmdline (was: cmdline + " initrd=initrd")',
   'no-legacy-fallback': 'a kernel secure boot rejects does not boot (no legacy Linux loader): in a TD from edk2 2025.11 (5a6a9f7955), in a vTPM guest from edk2 2026.02 (d2cbaefc08, the default of opt/org.tianocore/EnableLegacyLoader)',
   'tdx-sec-events': 'TDX: SEC measures the TD HOB and the CFV into RTMR0 (instead of PCR0\'s CRTM version and firmware volumes)',
+  'smbios-event-order': 'with SmbiosMeasurementDxe: the SMBIOS event comes before Tcg2Dxe\'s ReadyToBoot events (boot variables, action, separators) where Tcg2Dxe (depex gEfiVariableArchProtocolGuid) is dispatched before SmbiosMeasurementDxe — a non-SMM build, VariableRuntimeDxe — and after its separators in an SMM build (VariableSmmRuntimeDxe: the variable arch protocol comes after the SMM variable driver, so Tcg2Dxe is dispatched later and, its ReadyToBoot event being newer, notified first)',
+  'peifv-as-built': 'edk2 ≥ 2026.08, a build without SMM_REQUIRE: the PEI volume Tcg2Pei measures into PCR0 is the decompressed volume as built (1506c6da7b: PEI links BaseRomAcpiTimerLib, whose timer address is no static global written into the volume); before, and with SMM PEI modules, PEI writes into the volume before it is measured',
   'tdx-ready-to-boot-separator': 'TDX, edk2 ≥ 2024.11: one ReadyToBoot separator, into RTMR1 (TdTcg2Dxe OnReadyToBoot), instead of PCR0–6 separators',
 } as const;
 export type Edk2RuleName = keyof typeof EDK2_RULES;
@@ -281,8 +283,9 @@ export function planEdk2Boot(inp: Edk2PlanInputs): { events: PlannedEvent[]; war
     // (OvmfPkg PlatformPei / Tcg2Pei: SecurityPkg/Tcg/Tcg2Pei/Tcg2Pei.c MeasureCRTMVersion, MeasureFvImage).
     const version = fw.versionString ?? '';
     add(0, EV.EV_S_CRTM_VERSION, encodeUtf16(version, true), bytes(encodeUtf16(version, true)), 'firmware', `firmware version ${version ? JSON.stringify(version) : '(empty)'}`);
-    add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, new Uint8Array(16), { kind: 'unknown', reason: 'the PEI volume as measured in RAM depends on guest memory and QEMU version' }, 'unknown',
-      `PEIFV${fw.peiFvLength !== null ? ` (0x${fw.peiFvLength.toString(16)} bytes)` : ''}: not predicted (its copy in RAM depends on memory size and QEMU version)`);
+    const pei = peiFvMeasurement(fw);
+    if (pei.digests) add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, new Uint8Array(16), { kind: 'digests', digests: pei.digests }, 'firmware', `PEIFV, the decompressed PEI volume as built (0x${fw.peiFv!.length.toString(16)} bytes)`, { rule: 'peifv-as-built' });
+    else add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, new Uint8Array(16), { kind: 'unknown', reason: pei.reason }, 'unknown', `PEIFV${fw.peiFv ? ` (0x${fw.peiFv.length.toString(16)} bytes)` : ''}: not predicted (${pei.reason})`, { rule: 'peifv-as-built' });
     if (fw.dxeFv) add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, new Uint8Array(16), { kind: 'digests', digests: fw.dxeFv.digests }, 'firmware', `DXEFV, the decompressed DXE volume (0x${fw.dxeFv.length.toString(16)} bytes)`);
     else add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, new Uint8Array(16), { kind: 'unknown', reason: 'no DXE volume found' }, 'unknown', 'DXEFV: not found in the image');
   }
@@ -381,27 +384,35 @@ export function planEdk2Boot(inp: Edk2PlanInputs): { events: PlannedEvent[]; war
     }
   }
 
-  // PCR1: SMBIOS (SmbiosMeasurementDxe's ReadyToBoot callback, before TdTcg2Dxe/Tcg2Dxe measure the boot variables).
+  // PCR1: SMBIOS (SmbiosMeasurementDxe's ReadyToBoot callback). Where it falls among Tcg2Dxe's
+  // ReadyToBoot events (boot variables, action, separators) is the rule smbios-event-order:
+  // both are TPL_CALLBACK ReadyToBoot events, and MdeModulePkg/Core/Dxe/Event/Event.c
+  // CoreCreateEventInternal puts each new one at the head of gEventSignalQueue, so the driver
+  // dispatched later is notified first.
   // Same event in both targets: TpmMeasureAndLogData (DxeTpmMeasurementLib) goes to Tcg2 or the
   // CC measurement protocol. EV_EFI_HANDOFF_TABLES, not ..._TABLES2: MeasureSmbiosTable
   // (MdeModulePkg/Universal/SmbiosMeasurementDxe/SmbiosMeasurementDxe.c) switches to
   // EV_EFI_HANDOFF_TABLES2 only when PcdTcgPfpMeasurementRevision ≥ 105, and the PCD's default
   // (MdeModulePkg.dec) is 0, which OvmfPkg does not override: both 2026.08 vTPM logs show
   // EV_EFI_HANDOFF_TABLES with UEFI_HANDOFF_TABLE_POINTERS.
-  if (fw.modules.includes('SmbiosMeasurementDxe')) {
-    const qemuTables = inp.fwCfg?.get('etc/smbios/smbios-tables');
-    const anchor = inp.fwCfg?.get('etc/smbios/smbios-anchor');
-    // UEFI_HANDOFF_TABLE_POINTERS: one table, SMBIOS (32-bit entry point "_SM_") or SMBIOS3; its address is known only at run time
-    const guid = anchor && anchor.length >= 5 && String.fromCharCode(...anchor.subarray(0, 5)) === '_SM3_' ? SMBIOS3_TABLE_GUID : SMBIOS_TABLE_GUID;
-    const data = HANDOFF_TABLE_POINTERS.encode({ numberOfTables: 1, vendorGuid: guidToBytes(guid), vendorTable: 0 });
-    if (qemuTables && fw.smbiosType0) {
-      const table = edk2MeasuredSmbiosTable(qemuTables, fw.smbiosType0);
-      add(1, EV.EV_EFI_HANDOFF_TABLES, data, bytes(table), 'vmm-supplied', `SMBIOS tables (SmbiosMeasurementDxe, filtered): QEMU's fw_cfg etc/smbios/smbios-tables and OVMF's type 0 (${table.length} bytes)`, { rule: 'smbios-tables' });
-    } else {
-      const reason = !qemuTables ? 'QEMU\'s fw_cfg etc/smbios/smbios-tables was not supplied (--fw-cfg)' : 'the firmware\'s SMBIOS type-0 strings (vendor, version, release date) could not be read from SmbiosPlatformDxe';
-      add(1, EV.EV_EFI_HANDOFF_TABLES, data, { kind: 'unknown', reason }, 'unknown', `SMBIOS tables (SmbiosMeasurementDxe, filtered): not predicted (${reason})`, { rule: 'smbios-tables' });
+  const smbiosEvent = (): void => {
+    if (fw.modules.includes('SmbiosMeasurementDxe')) {
+      const qemuTables = inp.fwCfg?.get('etc/smbios/smbios-tables');
+      const anchor = inp.fwCfg?.get('etc/smbios/smbios-anchor');
+      // UEFI_HANDOFF_TABLE_POINTERS: one table, SMBIOS (32-bit entry point "_SM_") or SMBIOS3; its address is known only at run time
+      const guid = anchor && anchor.length >= 5 && String.fromCharCode(...anchor.subarray(0, 5)) === '_SM3_' ? SMBIOS3_TABLE_GUID : SMBIOS_TABLE_GUID;
+      const data = HANDOFF_TABLE_POINTERS.encode({ numberOfTables: 1, vendorGuid: guidToBytes(guid), vendorTable: 0 });
+      if (qemuTables && fw.smbiosType0) {
+        const table = edk2MeasuredSmbiosTable(qemuTables, fw.smbiosType0);
+        add(1, EV.EV_EFI_HANDOFF_TABLES, data, bytes(table), 'vmm-supplied', `SMBIOS tables (SmbiosMeasurementDxe, filtered): QEMU's fw_cfg etc/smbios/smbios-tables and OVMF's type 0 (${table.length} bytes)`, { rule: 'smbios-tables' });
+      } else {
+        const reason = !qemuTables ? 'QEMU\'s fw_cfg etc/smbios/smbios-tables was not supplied (--fw-cfg)' : 'the firmware\'s SMBIOS type-0 strings (vendor, version, release date) could not be read from SmbiosPlatformDxe';
+        add(1, EV.EV_EFI_HANDOFF_TABLES, data, { kind: 'unknown', reason }, 'unknown', `SMBIOS tables (SmbiosMeasurementDxe, filtered): not predicted (${reason})`, { rule: 'smbios-tables' });
+      }
     }
-  }
+  };
+  const smbiosAfterReadyToBoot = !tdx && fw.modules.includes('VariableSmmRuntimeDxe');
+  if (!smbiosAfterReadyToBoot) smbiosEvent();
 
   // PCR1: boot variables; PCR4 action; separators
   const order = new Uint8Array(2 * bootOptions.length);
@@ -416,6 +427,7 @@ export function planEdk2Boot(inp: Edk2PlanInputs): { events: PlannedEvent[]; war
   // OnReadyToBoot measures one, into RTMR1 (rule tdx-ready-to-boot-separator).
   if (tdx) add(4, EV.EV_SEPARATOR, SEP, bytes(SEP), 'fixed', 'separator (ReadyToBoot)', { mr: 2, rule: 'tdx-ready-to-boot-separator' });
   else for (let pcr = 0; pcr <= 6; pcr++) add(pcr, EV.EV_SEPARATOR, SEP, bytes(SEP), 'fixed', 'separator');
+  if (smbiosAfterReadyToBoot) smbiosEvent();
 
   // PCR9: the Linux EFI stub
   if (stubRuns) {
@@ -430,6 +442,39 @@ export function planEdk2Boot(inp: Edk2PlanInputs): { events: PlannedEvent[]; war
   add(5, EV.EV_EFI_ACTION, encodeAscii(ACTION.exitBootServices), bytes(encodeAscii(ACTION.exitBootServices)), 'fixed', ACTION.exitBootServices);
   add(5, EV.EV_EFI_ACTION, encodeAscii(ACTION.exitBootServicesOk), bytes(encodeAscii(ACTION.exitBootServicesOk)), 'fixed', ACTION.exitBootServicesOk);
   return { events, warnings, notes };
+}
+
+/**
+ * The PEI modules of the build whose PEI volume was seen measured as built: Debian sid's
+ * OVMF_CODE_4M.fd (ovmf-generic 2026.08+ds-2; captures test/vectors/measured-boot/sid-q11-quiet,
+ * sid-q11-3g-2cpu, sid-q7-2g-2cpu: QEMU 7.2 and 11.1, 1–3 GiB, 1–2 vCPUs, one PEIFV digest,
+ * the volume's). A PEI module outside this set may write into the volume before Tcg2Pei
+ * measures it: not predicted.
+ */
+export const PEIFV_CHECKED_MODULES: readonly string[] = [
+  'PeiCore', 'PcdPeim', 'ReportStatusCodeRouterPei', 'StatusCodeHandlerPei', 'TdTcg2Pei', 'PlatformPei', 'DxeIpl', 'S3Resume2Pei',
+  'CpuMpPei', 'TpmMmioSevDecryptPei', 'Tcg2ConfigPei', 'TcgPei', 'Tcg2Pei', 'Tcg2PlatformPei',
+];
+/** PEI modules of an SMM_REQUIRE build; Debian sid's OVMF_CODE_4M.secboot.fd with them measured a PEIFV that changed with memory and vCPUs (captures sidsec-*). */
+const SMM_PEI_MODULES = ['SmmAccessPei', 'PeiVariable', 'FaultTolerantWritePei'];
+
+/**
+ * PCR0's PEIFV event (rule peifv-as-built): OVMF's SEC decompresses the PEI volume into RAM and
+ * PEI modules run from it in place, so what a module writes to its own globals before Tcg2Pei
+ * measures the volume (SecurityPkg/Tcg/Tcg2Pei/Tcg2Pei.c MeasureFvImage) is in the digest. From
+ * edk2 2026.08 (1506c6da7b, "OvmfPkg: Replace BaseAcpiTimerLib with BaseRomAcpiTimerLib in PEI")
+ * the checked build writes nothing there: the digest is the volume's as built.
+ */
+export function peiFvMeasurement(fw: Edk2Firmware): { digests: Record<PredictedBank, Uint8Array>; reason?: undefined } | { digests: null; reason: string } {
+  if (!fw.peiFv) return { digests: null, reason: 'no PEI volume found in the image' };
+  if (cmpVersion(fw.generation.id, '2026.08') < 0) {
+    return { digests: null, reason: `edk2 ${fw.generation.id} writes into the PEI volume in RAM before measuring it (BaseAcpiTimerLib's mAcpiTimerIoAddr until 2026.08, commit 1506c6da7b; in 2022.11 the captured digest also changes with guest memory): not the volume as built` };
+  }
+  const smm = SMM_PEI_MODULES.filter((m) => fw.peiFv!.modules.includes(m));
+  if (smm.length) return { digests: null, reason: `an SMM_REQUIRE build (PEI modules ${smm.join(', ')}): PEI writes into the PEI volume before it is measured, and the captured digest changes with guest memory and vCPUs` };
+  const unchecked = fw.peiFv.modules.filter((m) => m !== '' && !PEIFV_CHECKED_MODULES.includes(m));
+  if (unchecked.length) return { digests: null, reason: `PEI modules not in the build checked against real boots (${unchecked.join(', ')}): whether they write into the PEI volume before it is measured was not checked` };
+  return { digests: fw.peiFv.digests };
 }
 
 // ---------------------------------------------------------------------------------------

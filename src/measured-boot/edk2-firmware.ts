@@ -134,8 +134,8 @@ export interface Edk2Firmware {
   secureBootCapable: boolean;
   /** the decompressed DXE volume edk2 measures into PCR0 (EV_EFI_PLATFORM_FIRMWARE_BLOB): its length and digests, or null when not found */
   dxeFv: { length: number; digests: Record<PredictedBank, Uint8Array> } | null;
-  /** the PEI volume's length (its measured copy depends on memory and QEMU version) */
-  peiFvLength: number | null;
+  /** the decompressed PEI volume: length, digests, and the PEI modules it holds (whether edk2 measures it as built: rule peifv-as-built) */
+  peiFv: { length: number; digests: Record<PredictedBank, Uint8Array>; modules: string[] } | null;
   modules: string[];
   /** the type-0 strings OVMF's SmbiosPlatformDxe would install, or null when they could not be read from the module */
   smbiosType0: SmbiosType0Strings | null;
@@ -267,13 +267,14 @@ export interface Edk2FirmwareFacts {
   smbiosType0: SmbiosType0Strings | null;
   /** the decompressed DXE volume: length and digests (hex) per predicted bank */
   dxeFv: { length: number; digests: Record<PredictedBank, string> } | null;
-  peiFvLength: number | null;
+  /** the decompressed PEI volume: length, digests (hex) per predicted bank, and the PEI modules it holds */
+  peiFv: { length: number; digests: Record<PredictedBank, string>; modules: string[] } | null;
   /** where UiApp and BootManagerMenuApp are relative to BdsDxe's volume (Edk2Firmware.bdsVolumeApps) */
   bdsVolumeApps: { uiApp: AppPlacement; bootManagerMenuApp: AppPlacement } | null;
 }
 
 /** Bumped whenever what {@link readEdk2FirmwareFacts} extracts changes (old cache entries then miss). */
-export const EDK2_FACTS_VERSION = 2;
+export const EDK2_FACTS_VERSION = 3;
 
 /**
  * A store for {@link Edk2FirmwareFacts} between runs (the CLI's is a directory of JSON files,
@@ -325,7 +326,11 @@ export function readEdk2FirmwareFacts(image: Uint8Array, source?: string, backen
     versionStrings,
     smbiosType0: smbiosType0Strings(walk, versionStrings.length === 1 ? versionStrings[0]! : null),
     dxeFv: dxe ? { length: dxe.bytes.length, digests: { sha256: toHex(backend.hash('sha256', dxe.bytes)), sha384: toHex(backend.hash('sha384', dxe.bytes)) } } : null,
-    peiFvLength: pei ? pei.bytes.length : null,
+    peiFv: pei ? {
+      length: pei.bytes.length,
+      digests: { sha256: toHex(backend.hash('sha256', pei.bytes)), sha384: toHex(backend.hash('sha384', pei.bytes)) },
+      modules: walk.modules.filter((m) => walk.volumes[m.volume] === pei).map((m) => m.name).filter((n): n is string => n !== null),
+    } : null,
     bdsVolumeApps: bds ? { uiApp: placement('UiApp'), bootManagerMenuApp: placement('BootManagerMenuApp') } : null,
   };
 }
@@ -338,12 +343,14 @@ export function checkEdk2FirmwareFacts(value: unknown): Edk2FirmwareFacts | null
   if (!isObj(value) || !strings(value.modules) || !strings(value.versionStrings)) return null;
   const t0 = value.smbiosType0;
   if (t0 !== null && !(isObj(t0) && typeof t0.vendor === 'string' && typeof t0.version === 'string' && typeof t0.releaseDate === 'string')) return null;
-  const d = value.dxeFv;
-  if (d !== null && !(isObj(d) && length(d.length) && isObj(d.digests) && PREDICTED_BANKS.every((b) => {
-    const h = (d.digests as Record<string, unknown>)[b];
+  const volume = (v: unknown): v is { length: number; digests: Record<PredictedBank, string> } => isObj(v) && length(v.length) && isObj(v.digests) && PREDICTED_BANKS.every((b) => {
+    const h = (v.digests as Record<string, unknown>)[b];
     return typeof h === 'string' && new RegExp(`^[0-9a-f]{${2 * BANK_SIZE[b]}}$`).test(h);
-  }))) return null;
-  if (value.peiFvLength !== null && !length(value.peiFvLength)) return null;
+  });
+  const d = value.dxeFv;
+  if (d !== null && !volume(d)) return null;
+  const pei = value.peiFv;
+  if (pei !== null && !(volume(pei) && strings((pei as Record<string, unknown>).modules))) return null;
   const placed = (v: unknown): v is AppPlacement => v === 'bds-volume' || v === 'other-volume' || v === 'absent';
   const apps = value.bdsVolumeApps;
   if (apps !== null && !(isObj(apps) && placed(apps.uiApp) && placed(apps.bootManagerMenuApp))) return null;
@@ -351,8 +358,8 @@ export function checkEdk2FirmwareFacts(value: unknown): Edk2FirmwareFacts | null
     modules: [...value.modules],
     versionStrings: [...value.versionStrings],
     smbiosType0: t0 === null ? null : { vendor: (t0 as Record<string, string>).vendor!, version: (t0 as Record<string, string>).version!, releaseDate: (t0 as Record<string, string>).releaseDate! },
-    dxeFv: d === null ? null : { length: (d as { length: number }).length, digests: { sha256: (d as { digests: Record<PredictedBank, string> }).digests.sha256, sha384: (d as { digests: Record<PredictedBank, string> }).digests.sha384 } },
-    peiFvLength: value.peiFvLength as number | null,
+    dxeFv: d === null ? null : { length: d.length, digests: { sha256: d.digests.sha256, sha384: d.digests.sha384 } },
+    peiFv: pei === null ? null : { length: pei.length, digests: { sha256: pei.digests.sha256, sha384: pei.digests.sha384 }, modules: [...(pei as unknown as { modules: string[] }).modules] },
     bdsVolumeApps: apps === null ? null : { uiApp: (apps as { uiApp: AppPlacement }).uiApp, bootManagerMenuApp: (apps as { bootManagerMenuApp: AppPlacement }).bootManagerMenuApp },
   };
 }
@@ -429,7 +436,7 @@ export function identifyEdk2Firmware(image: Uint8Array, opts: IdentifyOptions = 
     generationSource,
     secureBootCapable: modules.includes('SecureBootConfigDxe'),
     dxeFv: facts.dxeFv ? { length: facts.dxeFv.length, digests: { sha256: fromHex(facts.dxeFv.digests.sha256)!, sha384: fromHex(facts.dxeFv.digests.sha384)! } } : null,
-    peiFvLength: facts.peiFvLength,
+    peiFv: facts.peiFv ? { length: facts.peiFv.length, digests: { sha256: fromHex(facts.peiFv.digests.sha256)!, sha384: fromHex(facts.peiFv.digests.sha384)! }, modules: facts.peiFv.modules } : null,
     modules,
     smbiosType0: facts.smbiosType0,
     bdsVolumeApps: facts.bdsVolumeApps,

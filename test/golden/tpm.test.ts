@@ -171,13 +171,13 @@ describe('golden tpm, edk2 2026.08 under QEMU 11.1 (committed capture sid-q11-qu
     const [captured, bare] = [d.entries.find((e) => e.tpm!.shape === 'captured')!.tpm!, d.entries.find((e) => e.tpm!.shape === 'no-fwcfg')!.tpm!];
     expect(captured.edk2.generation).toBe('2026.08');
     for (const bank of ['sha256', 'sha384'] as const) {
-      for (const pcr of ['1', '2', '3', '5', '6', '7']) expect(`${bank} PCR${pcr} ${captured.pcrs[bank][pcr]}`).toBe(`${bank} PCR${pcr} ${log.pcrs[bank]![pcr]}`);
-      expect(captured.pcrs[bank]['0']).toBeNull();
+      // PCR0 too: edk2 2026.08 without SMM measures the PEI volume as built (rule peifv-as-built)
+      for (const pcr of ['0', '1', '2', '3', '5', '6', '7']) expect(`${bank} PCR${pcr} ${captured.pcrs[bank][pcr]}`).toBe(`${bank} PCR${pcr} ${log.pcrs[bank]![pcr]}`);
       expect(bare.pcrs[bank]['1']).toBeNull();
       expect(bare.pcrs[bank]['7']).toBe(captured.pcrs[bank]['7']);
     }
-    expect(bare.unpredicted.map((u) => u.pcr)).toEqual([0, 1]);
-    expect(bare.unpredicted[1]!.reason).toMatch(/fw-cfg|fw_cfg/);
+    expect(bare.unpredicted.map((u) => u.pcr)).toEqual([1]);
+    expect(bare.unpredicted[0]!.reason).toMatch(/fw-cfg|fw_cfg/);
     // the 2026.08 LoadOptions prefix rule, recomputed
     expect(captured.boot.loadOptions!.sha256).toBe(sha('sha256', Buffer.from(`initrd=initrd ${cfg.cmdline}\0`, 'utf16le')));
     // Trustee leaves the null PCR1 of the bare shape out rather than guessing it
@@ -374,5 +374,31 @@ describe.skipIf(!HAVE_SHARED)('golden tpm against real logs (../shared)', () => 
       const kernelEvent = log.events.find((x) => x.pcr === 4 && x.typeName === 'EV_EFI_BOOT_SERVICES_APPLICATION');
       if (kernelEvent) expect(keylimeRefstate({ ...d, entries: own }).kernels[0]!.kernel_authcode_sha256).toBe(`0x${kernelEvent.digests.sha256}`);
     }
+  }, 120_000);
+});
+
+// edk2 2026.08 without SMM (Debian sid's OVMF_CODE_4M.fd): PCR0 is predicted (rule
+// peifv-as-built), so the golden entry carries it and Keylime's scrtm_and_bios is written; the
+// expected values are the capture's own log (test/vectors/measured-boot/sid-q11-quiet).
+describe('golden tpm, edk2 2026.08 exports (own capture sid-q11-quiet)', () => {
+  it('PCR0 of both banks equals the log; Keylime scrtm_and_bios carries the log\'s CRTM and firmware-blob digests; Trustee lists tpm_pcr0', async () => {
+    const { replayTpmLog } = await import('../../src/measured-boot/replay.js');
+    const cap = path.join(ROOT, 'test/vectors/measured-boot/sid-q11-quiet');
+    const prov = JSON.parse(readFileSync(path.join(cap, 'provenance.json'), 'utf8')) as { cmdline: string; initrd_size: number };
+    const dir = mkdtempSync(path.join(tmpdir(), 'prelaunch-golden-tpm-sid-'));
+    writeFileSync(path.join(dir, 'initrd'), new Uint8Array(prov.initrd_size)); // stand-ins: PCR0 depends on neither
+    writeFileSync(path.join(dir, 'vmlinuz'), kernel);
+    writeFileSync(path.join(dir, 'm.yaml'), `artifacts:\n  - { name: sid, firmware: ${path.join(ROOT, 'firmware-samples/debian-sid/OVMF_CODE_4M.fd')}, vars: ${VARS}, kernel: ${path.join(dir, 'vmlinuz')}, initrd: ${path.join(dir, 'initrd')}, cmdline: ${JSON.stringify(prov.cmdline)}, modes: [tpm] }\nmatrix:\n  modes: [tpm]\n  tpm:\n    shapes:\n      - { name: q11, qemuVersion: "11.1.3", memory: 1G, smp: 1, fwCfg: ${path.join(cap, 'fwcfg.tar')} }\n`);
+    const r = await cli(['golden', path.join(dir, 'm.yaml'), '-o', path.join(dir, 'doc.json')]);
+    expect(r.code, r.stderr).toBe(0);
+    const d = parseGoldenDocument(readFileSync(path.join(dir, 'doc.json'), 'utf8'), 'doc.json');
+    const log = replayTpmLog(read(path.join(cap, 'eventlog.bin')));
+    const e = d.entries[0]!.tpm!;
+    expect([e.pcrs.sha256['0'], e.pcrs.sha384['0']]).toEqual([log.pcrs.sha256!['0'], log.pcrs.sha384!['0']]);
+    const pcr0 = log.events.filter((x) => x.pcr === 0);
+    const digest = (t: string) => pcr0.filter((x) => x.typeName === t).map((x) => ({ sha256: `0x${x.digests.sha256}` }));
+    expect(keylimeRefstate(d).scrtm_and_bios).toEqual([{ scrtm: digest('EV_S_CRTM_VERSION')[0], platform_firmware: digest('EV_EFI_PLATFORM_FIRMWARE_BLOB') }]);
+    expect(digest('EV_EFI_PLATFORM_FIRMWARE_BLOB')).toHaveLength(2);
+    expect(trusteeSample(d.entries).tpm_pcr0).toEqual([log.pcrs.sha256!['0']]);
   }, 120_000);
 });

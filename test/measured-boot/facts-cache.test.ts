@@ -61,7 +61,8 @@ describe('firmware facts', () => {
     ['not an object', 'text'],
     ['a module list of numbers', { ...fresh, modules: [1, 2] }],
     ['a short digest', { ...fresh, dxeFv: { length: 0xc00000, digests: { sha256: 'ab', sha384: fresh.dxeFv!.digests.sha384 } } }],
-    ['no PEI length', { ...fresh, peiFvLength: undefined }],
+    ['no PEI length', { ...fresh, peiFv: { ...fresh.peiFv, length: undefined } }],
+    ['PEI modules not strings', { ...fresh, peiFv: { ...fresh.peiFv, modules: [1] } }],
     ['a bad SMBIOS type 0', { ...fresh, smbiosType0: { vendor: 1 } }],
   ])('a damaged entry (%s) is read again from the image and replaced', (_, bad) => {
     expect(checkEdk2FirmwareFacts(bad)).toBeNull();
@@ -76,7 +77,7 @@ describe('firmware facts', () => {
       versionStrings: fc.oneof(fc.constant(fresh.versionStrings), fc.anything()),
       smbiosType0: fc.oneof(fc.constant(fresh.smbiosType0), fc.constant(null), fc.anything()),
       dxeFv: fc.oneof(fc.constant(fresh.dxeFv), fc.constant(null), fc.record({ length: fc.anything(), digests: fc.dictionary(fc.constantFrom('sha256', 'sha384', 'x'), fc.oneof(fc.stringMatching(/^[0-9a-f]{64}$|^[0-9a-f]{96}$/), fc.anything())) })),
-      peiFvLength: fc.oneof(fc.constant(fresh.peiFvLength), fc.anything()),
+      peiFv: fc.oneof(fc.constant(fresh.peiFv), fc.constant(null), fc.anything()),
     }, { requiredKeys: [] });
     fc.assert(fc.property(fc.oneof(mutated, fc.anything(), fc.jsonValue()), (v) => {
       const r = checkEdk2FirmwareFacts(v);
