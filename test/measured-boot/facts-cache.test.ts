@@ -43,7 +43,7 @@ describe('firmware facts', () => {
   it('the key names the facts version and the image SHA-256', () => {
     expect(edk2FactsKey(code)).toMatch(/^edk2-facts-v\d+-[0-9a-f]{64}$/);
     const other = code.slice();
-    other[0x1000] ^= 1;
+    other[0x1000] = other[0x1000]! ^ 1;
     expect(edk2FactsKey(other)).not.toBe(edk2FactsKey(code));
   });
   it('a miss reads and stores; a hit is used as stored, without reading the image again', () => {
