@@ -5,6 +5,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadLib } from './lib.mjs';
 
 // the 16 models of the performance anchor (QEMU knows more names since; their signatures repeat these)
 const SIXTEEN_TYPES = 'EPYC,EPYC-v1,EPYC-v2,EPYC-IBPB,EPYC-v3,EPYC-v4,EPYC-Rome,EPYC-Rome-v1,EPYC-Rome-v2,EPYC-Rome-v3,EPYC-Milan,EPYC-Milan-v1,EPYC-Milan-v2,EPYC-Genoa,EPYC-Genoa-v1,EPYC-Turin';
@@ -24,7 +25,7 @@ export async function benchGolden({ runs = 5, tmp }) {
   }
   walls.sort((a, b) => a - b);
   const doc = JSON.parse(fs.readFileSync(out, 'utf8'));
-  const lib = await import(path.join(ROOT, 'dist/index.js'));
+  const lib = await loadLib();
   const fw = new Uint8Array(fs.readFileSync(ovmf));
   let bad = 0;
   for (const e of doc.entries) {

@@ -11,6 +11,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { loadLib } from './lib.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(ROOT, 'dist/prelaunch.cjs');
@@ -77,7 +78,7 @@ try {
   report.push('');
 
   // 2. in-process engine throughput (no process start-up)
-  const lib = await import(path.join(ROOT, 'dist/index.js'));
+  const lib = await loadLib();
   const fw = new Uint8Array(fs.readFileSync(path.join(ROOT, 'firmware-samples/synthetic/amdsev.fd')));
   const big = new Uint8Array(32 * MiB);
   big.set(fw, big.length - fw.length);

@@ -5,6 +5,7 @@
 import { createHash } from 'node:crypto';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { loadLib } from './lib.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MiB = 1024 * 1024;
@@ -45,7 +46,7 @@ export function syntheticTdvf4m(lib) {
 }
 
 export async function benchTdx({ runs = 9, sha384Floor } = {}) {
-  const lib = await import(pathToFileURL(path.join(ROOT, 'dist/index.js')).href);
+  const lib = await loadLib();
   const img = syntheticTdvf4m(lib);
   const parsed = lib.parseOvmf(lib.bytesSource(img));
   const bytes = lib.tdxPlanStreamBytes(lib.planTdxMrtd(parsed, 'single'));
