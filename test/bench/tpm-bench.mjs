@@ -4,8 +4,9 @@
 // Inputs: Debian sid's OVMF_CODE_4M.fd (edk2 2026.08, bundled), a synthetic 12 MiB EFI-stub
 // bzImage and a 30 MiB initrd (SHAKE256 filler), QEMU 11.1. Rows: the literal openssl command
 // (OpenSSL 3 keeps only the last digest option: it computes SHA-384 alone), openssl computing
-// both digests (two runs), `node -e 0`, and prelaunch without the firmware facts cache (the
-// firmware's 16 MB DXE volume decompressed every run) and with it (decompressed once).
+// both digests (two runs), `node -e 0`, and prelaunch with the firmware facts cache and without
+// it (the firmware's 16 MB DXE volume decompressed every run). All run in turn, round by round;
+// Node runs without NODE_EXTRA_CA_CERTS (plus one row with it, where the environment sets it).
 import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
@@ -50,16 +51,31 @@ function bzImage(size) {
   return b;
 }
 
-function wall(cmd, argv, runs, env) {
-  const walls = [];
+/** Node's start-up with this workplace's NODE_EXTRA_CA_CERTS (a CA bundle parsed before any script runs) is not prelaunch's cost. */
+function withoutCaCerts() {
+  const env = { ...process.env };
+  delete env.NODE_EXTRA_CA_CERTS;
+  return env;
+}
+
+/** Run each of `cmds` ({label, cmd, argv, env}) once per round, in turn, for one warm-up round and `runs` counted ones. */
+function rounds(cmds, runs) {
+  const walls = cmds.map(() => []);
   for (let i = 0; i < runs + 1; i++) {
-    const t0 = process.hrtime.bigint();
-    const r = spawnSync(cmd, argv, { stdio: ['ignore', 'ignore', 'pipe'], env: env ?? process.env });
-    if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed: ${r.stderr}`);
-    if (i > 0) walls.push(Number(process.hrtime.bigint() - t0) / 1e9); // the first warms the page cache (and fills the cache)
+    cmds.forEach((c, j) => {
+      const t0 = process.hrtime.bigint();
+      const r = spawnSync(c.cmd, c.argv, { stdio: ['ignore', 'ignore', 'pipe'], env: c.env ?? withoutCaCerts() });
+      if (r.status !== 0) throw new Error(`${c.cmd} ${c.argv.join(' ')} failed: ${r.stderr}`);
+      if (i > 0) walls[j].push(Number(process.hrtime.bigint() - t0) / 1e9); // the warm-up round fills the page cache (and the facts cache)
+    });
   }
-  walls.sort((a, b) => a - b);
-  return walls[Math.floor(walls.length / 2)];
+  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+  return cmds.map((c, j) => ({
+    ...c,
+    seconds: median(walls[j]),
+    /** ratio to another command, taken round by round (drift on a shared VM moves both) */
+    ratio: (k) => median(walls[j].map((w, i) => w / walls[k][i])),
+  }));
 }
 
 export async function benchTpmPredict({ runs = 9, tmp } = {}) {
@@ -71,19 +87,18 @@ export async function benchTpmPredict({ runs = 9, tmp } = {}) {
     fs.writeFileSync(initrd, createHash('shake256', { outputLength: 30 * MiB }).update('prelaunch/bench/tpm-initrd').digest());
     const argv = [CLI, 'tpm', 'predict', '--firmware', path.join(ROOT, 'firmware-samples/debian-sid/OVMF_CODE_4M.fd'), '--kernel', kernel, '--initrd', initrd,
       '--append', 'console=ttyS0', '--qemu-version', '11.1', '--memory', '1024', '--json'];
-    const literal = wall('openssl', ['dgst', '-sha256', '-sha384', kernel, initrd], runs);
-    const both = wall('sh', ['-c', `openssl dgst -sha256 "$0" "$1" >/dev/null && openssl dgst -sha384 "$0" "$1" >/dev/null`, kernel, initrd], runs);
-    const node = wall(process.execPath, ['-e', '0'], runs);
-    const cold = wall(process.execPath, argv, runs, { ...process.env, PRELAUNCH_CACHE_DIR: 'off' });
-    const warm = wall(process.execPath, argv, runs, { ...process.env, PRELAUNCH_CACHE_DIR: path.join(dir, 'cache') });
-    const vs = (s) => `${(s / literal).toFixed(2)}× the literal openssl command, ${(s / both).toFixed(2)}× openssl computing both digests`;
-    return [
-      { name: '`openssl dgst -sha256 -sha384` over a 12 MiB kernel + 30 MiB initrd (computes SHA-384 only)', seconds: literal },
-      { name: 'openssl, SHA-256 then SHA-384 over the same bytes (two runs)', seconds: both },
-      { name: '`node -e 0`', seconds: node, note: vs(node) },
-      { name: 'tpm predict, Debian sid OVMF_CODE_4M + the same kernel and initrd, no firmware facts cache', seconds: cold, note: vs(cold) },
-      { name: 'tpm predict, the same, firmware facts cached', seconds: warm, note: vs(warm) },
+    const cache = path.join(dir, 'cache');
+    const cmds = [
+      { label: '`openssl dgst -sha256 -sha384` over a 12 MiB kernel + 30 MiB initrd (OpenSSL 3 keeps the last digest option: SHA-384 only)', cmd: 'openssl', argv: ['dgst', '-sha256', '-sha384', kernel, initrd] },
+      { label: 'openssl computing both digests over the same bytes (`openssl dgst -sha256`, then `-sha384`)', cmd: 'sh', argv: ['-c', `openssl dgst -sha256 "$0" "$1" >/dev/null && openssl dgst -sha384 "$0" "$1" >/dev/null`, kernel, initrd] },
+      { label: '`node -e 0`, NODE_EXTRA_CA_CERTS unset', cmd: process.execPath, argv: ['-e', '0'] },
+      { label: 'tpm predict, Debian sid OVMF_CODE_4M + the same kernel and initrd, firmware facts cached (every run after the first on an image), NODE_EXTRA_CA_CERTS unset', cmd: process.execPath, argv, env: { ...withoutCaCerts(), PRELAUNCH_CACHE_DIR: cache } },
+      { label: 'tpm predict, the same, no firmware facts cache (the first run on an image, or --no-cache), NODE_EXTRA_CA_CERTS unset', cmd: process.execPath, argv, env: { ...withoutCaCerts(), PRELAUNCH_CACHE_DIR: 'off' } },
     ];
+    if (process.env.NODE_EXTRA_CA_CERTS) cmds.push({ label: 'tpm predict, cached, with this environment\'s NODE_EXTRA_CA_CERTS', cmd: process.execPath, argv, env: { ...process.env, PRELAUNCH_CACHE_DIR: cache } });
+    const r = rounds(cmds, runs);
+    const vs = (x) => `${x.ratio(0).toFixed(2)}× the literal openssl command, **${x.ratio(1).toFixed(2)}× openssl computing both digests** (ratios taken round by round)`;
+    return r.map((x, j) => ({ name: x.label, seconds: x.seconds, ...(j >= 2 ? { note: vs(x) } : {}) }));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
