@@ -30,7 +30,7 @@ import { qemuPatchSetupHeader, SETUP_HEADER_END } from '../formats/linux/qemu-se
 import { loaderAllocations } from '../formats/qemu/table-loader.js';
 import {
   EV, EFI_GLOBAL_VARIABLE_GUID, EFI_IMAGE_SECURITY_DATABASE_GUID, LINUX_INITRD_EVENT_TAG_ID, LINUX_LOAD_OPTIONS_EVENT_TAG_ID,
-  HANDOFF_TABLE_POINTERS, bootManagerMenuBootOption, encodeAscii, encodeUtf16, eventTypeName, firmwareBlob2Data, firmwareSetupBootOption, imageLoadEventData, qemuKernelDevicePath,
+  HANDOFF_TABLE_POINTERS, PLATFORM_FIRMWARE_BLOB, bootManagerMenuBootOption, encodeAscii, encodeUtf16, eventTypeName, firmwareBlob2Data, firmwareSetupBootOption, imageLoadEventData, qemuKernelDevicePath,
   taggedEventData, tdxHandoffTablesData, uefiVariableData, uiAppBootOption,
 } from '../formats/tdx/tcg-events.js';
 import { q35MemorySplit } from '../formats/tdx/td-hob.js';
@@ -284,10 +284,10 @@ export function planEdk2Boot(inp: Edk2PlanInputs): { events: PlannedEvent[]; war
     const version = fw.versionString ?? '';
     add(0, EV.EV_S_CRTM_VERSION, encodeUtf16(version, true), bytes(encodeUtf16(version, true)), 'firmware', `firmware version ${version ? JSON.stringify(version) : '(empty)'}`);
     const pei = peiFvMeasurement(fw);
-    if (pei.digests) add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, new Uint8Array(16), { kind: 'digests', digests: pei.digests }, 'firmware', `PEIFV, the decompressed PEI volume as built (0x${fw.peiFv!.length.toString(16)} bytes)`, { rule: 'peifv-as-built' });
-    else add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, new Uint8Array(16), { kind: 'unknown', reason: pei.reason }, 'unknown', `PEIFV${fw.peiFv ? ` (0x${fw.peiFv.length.toString(16)} bytes)` : ''}: not predicted (${pei.reason})`, { rule: 'peifv-as-built' });
-    if (fw.dxeFv) add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, new Uint8Array(16), { kind: 'digests', digests: fw.dxeFv.digests }, 'firmware', `DXEFV, the decompressed DXE volume (0x${fw.dxeFv.length.toString(16)} bytes)`);
-    else add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, new Uint8Array(16), { kind: 'unknown', reason: 'no DXE volume found' }, 'unknown', 'DXEFV: not found in the image');
+    if (pei.digests) add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, blobData(fw.peiFv!.length), { kind: 'digests', digests: pei.digests }, 'firmware', `PEIFV, the decompressed PEI volume as built (0x${fw.peiFv!.length.toString(16)} bytes)`, { rule: 'peifv-as-built' });
+    else add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, blobData(fw.peiFv?.length ?? 0), { kind: 'unknown', reason: pei.reason }, 'unknown', `PEIFV${fw.peiFv ? ` (0x${fw.peiFv.length.toString(16)} bytes)` : ''}: not predicted (${pei.reason})`, { rule: 'peifv-as-built' });
+    if (fw.dxeFv) add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, blobData(fw.dxeFv.length), { kind: 'digests', digests: fw.dxeFv.digests }, 'firmware', `DXEFV, the decompressed DXE volume (0x${fw.dxeFv.length.toString(16)} bytes)`);
+    else add(0, EV.EV_EFI_PLATFORM_FIRMWARE_BLOB, blobData(0), { kind: 'unknown', reason: 'no DXE volume found' }, 'unknown', 'DXEFV: not found in the image');
   }
 
   // PCR7: secure-boot configuration
@@ -457,6 +457,16 @@ export const PEIFV_CHECKED_MODULES: readonly string[] = [
 ];
 /** PEI modules of an SMM_REQUIRE build; Debian sid's OVMF_CODE_4M.secboot.fd with them measured a PEIFV that changed with memory and vCPUs (captures sidsec-*). */
 const SMM_PEI_MODULES = ['SmmAccessPei', 'PeiVariable', 'FaultTolerantWritePei'];
+
+/**
+ * UEFI_PLATFORM_FIRMWARE_BLOB of a PCR0 volume event: the volume's length as built, and base 0.
+ * The base is where the volume sits in guest RAM (OvmfPkg's MEMFD PCDs, FixedAtBuild in the
+ * firmware's code); it is event data only, not hashed into the PCR, so a written log
+ * (`--log-out`) carries 0 there, as it does for the kernel's load address.
+ */
+function blobData(length: number): Uint8Array {
+  return PLATFORM_FIRMWARE_BLOB.encode({ blobBase: 0n, blobLength: BigInt(length) });
+}
 
 /**
  * PCR0's PEIFV event (rule peifv-as-built): OVMF's SEC decompresses the PEI volume into RAM and

@@ -3,11 +3,9 @@
 // process; `bytes` is the length of the MRTD stream hashed (PAGE.ADD + MR.EXTEND records and
 // content, ~1.53x the firmware size), so MB/s compares directly with `openssl speed -evp sha384`.
 import { createHash } from 'node:crypto';
-import * as path from 'node:path';
-import { fileURLToPath, pathToFileURL } from 'node:url';
+import { pathToFileURL } from 'node:url';
 import { loadLib } from './lib.mjs';
 
-const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const MiB = 1024 * 1024;
 
 /** A 4 MiB TDVF image: SHAKE256 filler, a TDVF descriptor in the last page, an OVMF footer table. */
