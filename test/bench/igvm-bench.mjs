@@ -23,13 +23,12 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { interleaved, withoutCaCerts } from './lib.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(ROOT, 'dist/prelaunch.cjs');
-const MiB = 1024 * 1024;
 const CASE = 'qemu-32m-fw-native-sort';
 
-const median = (xs) => { const s = [...xs].sort((a, b) => a - b); return s[Math.floor(s.length / 2)]; };
 
 /** Build the benchmark IGVM into `dir`; checks it against the igvmbuilder vector. */
 export function makeBigIgvm(dir) {
@@ -53,49 +52,6 @@ export function makeBigIgvm(dir) {
     throw new Error(`the benchmark IGVM is not igvmbuilder's ${CASE}`);
   }
   return { file, size: bytes.length, digest: c.igvmmeasure, buildArgv: argv };
-}
-
-const GNU_TIME = fs.existsSync('/usr/bin/time') ? '/usr/bin/time' : null;
-
-/** One run: wall seconds (GNU time adds ~1 ms, the same for every command), stdout, peak RSS in MiB (NaN without GNU time). */
-function run(cmd, argv, env) {
-  const t0 = process.hrtime.bigint();
-  const r = GNU_TIME
-    ? spawnSync(GNU_TIME, ['-f', '%M', cmd, ...argv], { encoding: 'utf8', maxBuffer: 64 * MiB, env })
-    : spawnSync(cmd, argv, { encoding: 'utf8', maxBuffer: 64 * MiB, env });
-  const wall = Number(process.hrtime.bigint() - t0) / 1e9;
-  if (r.status !== 0) throw new Error(`${cmd} ${argv.join(' ')} failed: ${r.stderr}`);
-  const rss = GNU_TIME ? Number(r.stderr.trim().split('\n').pop()) / 1024 : NaN;
-  return { wall, stdout: r.stdout, rss };
-}
-
-/**
- * Time each of `cmds` ({label, cmd, argv, env, expect}) `runs` times, taking turns (one warm-up
- * round first); median and minimum wall seconds for each.
- */
-export function interleaved(cmds, runs) {
-  const walls = cmds.map(() => []);
-  const rss = cmds.map(() => 0);
-  for (let i = 0; i < runs + 1; i++) {
-    cmds.forEach((c, k) => {
-      const r = run(c.cmd, c.argv, c.env);
-      if (c.expect && r.stdout.split('\n').map((l) => l.trim()).filter(Boolean)[0] !== c.expect) {
-        throw new Error(`${c.label}: unexpected output ${r.stdout.trim()}`);
-      }
-      if (i > 0) { walls[k].push(r.wall); rss[k] = Math.max(rss[k], r.rss); }
-    });
-  }
-  // walls[k][i] / walls[0][i]: the same round, so slow spells of the machine cancel out
-  return cmds.map((c, k) => ({
-    label: c.label, median: median(walls[k]), min: Math.min(...walls[k]), rssMiB: rss[k],
-    pairedRatio: median(walls[k].map((w, i) => w / walls[0][i])),
-  }));
-}
-
-function withoutCaCerts() {
-  const env = { ...process.env };
-  delete env.NODE_EXTRA_CA_CERTS;
-  return env;
 }
 
 export async function benchIgvm({ runs = 9, tmp, igvmmeasure = process.env.IGVMMEASURE ?? null, igvmbuilder = process.env.IGVMBUILDER ?? null } = {}) {

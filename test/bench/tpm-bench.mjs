@@ -7,12 +7,12 @@
 // both digests (two runs), `node -e 0`, and prelaunch with the firmware facts cache and without
 // it (the firmware's 16 MB DXE volume decompressed every run). All run in turn, round by round;
 // Node runs without NODE_EXTRA_CA_CERTS (plus one row with it, where the environment sets it).
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { interleaved, withoutCaCerts } from './lib.mjs';
 
 const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 const CLI = path.join(ROOT, 'dist/prelaunch.cjs');
@@ -51,33 +51,6 @@ function bzImage(size) {
   return b;
 }
 
-/** Node's start-up with this workplace's NODE_EXTRA_CA_CERTS (a CA bundle parsed before any script runs) is not prelaunch's cost. */
-function withoutCaCerts() {
-  const env = { ...process.env };
-  delete env.NODE_EXTRA_CA_CERTS;
-  return env;
-}
-
-/** Run each of `cmds` ({label, cmd, argv, env}) once per round, in turn, for one warm-up round and `runs` counted ones. */
-function rounds(cmds, runs) {
-  const walls = cmds.map(() => []);
-  for (let i = 0; i < runs + 1; i++) {
-    cmds.forEach((c, j) => {
-      const t0 = process.hrtime.bigint();
-      const r = spawnSync(c.cmd, c.argv, { stdio: ['ignore', 'ignore', 'pipe'], env: c.env ?? withoutCaCerts() });
-      if (r.status !== 0) throw new Error(`${c.cmd} ${c.argv.join(' ')} failed: ${r.stderr}`);
-      if (i > 0) walls[j].push(Number(process.hrtime.bigint() - t0) / 1e9); // the warm-up round fills the page cache (and the facts cache)
-    });
-  }
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  return cmds.map((c, j) => ({
-    ...c,
-    seconds: median(walls[j]),
-    /** ratio to another command, taken round by round (drift on a shared VM moves both) */
-    ratio: (k) => median(walls[j].map((w, i) => w / walls[k][i])),
-  }));
-}
-
 export async function benchTpmPredict({ runs = 9, tmp } = {}) {
   const dir = fs.mkdtempSync(path.join(tmp ?? os.tmpdir(), 'tpm-bench-'));
   try {
@@ -89,16 +62,16 @@ export async function benchTpmPredict({ runs = 9, tmp } = {}) {
       '--append', 'console=ttyS0', '--qemu-version', '11.1', '--memory', '1024', '--json'];
     const cache = path.join(dir, 'cache');
     const cmds = [
-      { label: '`openssl dgst -sha256 -sha384` over a 12 MiB kernel + 30 MiB initrd (OpenSSL 3 keeps the last digest option: SHA-384 only)', cmd: 'openssl', argv: ['dgst', '-sha256', '-sha384', kernel, initrd] },
-      { label: 'openssl computing both digests over the same bytes (`openssl dgst -sha256`, then `-sha384`)', cmd: 'sh', argv: ['-c', `openssl dgst -sha256 "$0" "$1" >/dev/null && openssl dgst -sha384 "$0" "$1" >/dev/null`, kernel, initrd] },
-      { label: '`node -e 0`, NODE_EXTRA_CA_CERTS unset', cmd: process.execPath, argv: ['-e', '0'] },
+      { label: '`openssl dgst -sha256 -sha384` over a 12 MiB kernel + 30 MiB initrd (OpenSSL 3 keeps the last digest option: SHA-384 only)', cmd: 'openssl', argv: ['dgst', '-sha256', '-sha384', kernel, initrd], env: process.env },
+      { label: 'openssl computing both digests over the same bytes (`openssl dgst -sha256`, then `-sha384`)', cmd: 'sh', argv: ['-c', `openssl dgst -sha256 "$0" "$1" >/dev/null && openssl dgst -sha384 "$0" "$1" >/dev/null`, kernel, initrd], env: process.env },
+      { label: '`node -e 0`, NODE_EXTRA_CA_CERTS unset', cmd: process.execPath, argv: ['-e', '0'], env: withoutCaCerts() },
       { label: 'tpm predict, Debian sid OVMF_CODE_4M + the same kernel and initrd, firmware facts cached (every run after the first on an image), NODE_EXTRA_CA_CERTS unset', cmd: process.execPath, argv, env: { ...withoutCaCerts(), PRELAUNCH_CACHE_DIR: cache } },
       { label: 'tpm predict, the same, no firmware facts cache (the first run on an image, or --no-cache), NODE_EXTRA_CA_CERTS unset', cmd: process.execPath, argv, env: { ...withoutCaCerts(), PRELAUNCH_CACHE_DIR: 'off' } },
     ];
     if (process.env.NODE_EXTRA_CA_CERTS) cmds.push({ label: 'tpm predict, cached, with this environment\'s NODE_EXTRA_CA_CERTS', cmd: process.execPath, argv, env: { ...process.env, PRELAUNCH_CACHE_DIR: cache } });
-    const r = rounds(cmds, runs);
-    const vs = (x) => `${x.ratio(0).toFixed(2)}× the literal openssl command, **${x.ratio(1).toFixed(2)}× openssl computing both digests** (ratios taken round by round)`;
-    return r.map((x, j) => ({ name: x.label, seconds: x.seconds, ...(j >= 2 ? { note: vs(x) } : {}) }));
+    const r = interleaved(cmds, runs);
+    const vs = (x) => `${x.ratioTo(0).toFixed(2)}× the literal openssl command, **${x.ratioTo(1).toFixed(2)}× openssl computing both digests** (ratios taken round by round)`;
+    return r.map((x, j) => ({ name: x.label, seconds: x.median, ...(j >= 2 ? { note: vs(x) } : {}) }));
   } finally {
     fs.rmSync(dir, { recursive: true, force: true });
   }
